@@ -1,0 +1,121 @@
+// What the analysis concludes, as plain JSON-serialisable data: per instruction a classification
+// with evidence, per ISA the theorems. Reports (src/report), grading (src/grade), the demo and the
+// language server read only these types. The JSON report (grammar/report.schema.json) embeds them.
+
+import type { Span, ClaimAt, TrapKind } from '../ir/types.js';
+
+/** A verdict is proved for all states, refuted by a replayed witness, or unknown (never a guess). */
+export type Tri = 'yes' | 'no' | 'unknown';
+
+/** How a verdict is known. */
+export type Evidence =
+  /** A syntactic argument over the semantics, valid for all states ("never reads or writes control state"). */
+  | { k: 'syntactic'; text: string }
+  /** The solver answered unsat for the negation: valid for every bit pattern. */
+  | { k: 'proof'; text: string; query: string; ms: number }
+  /** A concrete witness, confirmed by replay on the reference interpreter. */
+  | { k: 'witness'; text: string; witness: Witness }
+  /** The solver hit its time bound or the query was outside what it decides. */
+  | { k: 'unknown'; text: string; reason: string };
+
+/** Concrete values for a witness, as hex strings keyed by state element (only what matters). */
+export interface WitnessState {
+  /** Mode name the state is in. */
+  mode: string;
+  /** "EFLAGS" -> "0x202", "r[3]" -> "0x10", "E[0x40]" -> "0x0" (memory words by address). */
+  values: Record<string, string>;
+}
+
+export interface WitnessOutcome {
+  /** 'done' (completed), 'trap' (with trap name), 'halt'. */
+  kind: 'done' | 'trap' | 'halt';
+  trap?: string;
+  /** Values of the elements that differ between the two runs, or that changed. */
+  values: Record<string, string>;
+}
+
+export interface Witness {
+  /** Operand values as hex, by operand name. */
+  operands: Record<string, string>;
+  /** One state (control sensitivity, privilege) or two (mode/location sensitivity). */
+  states: WitnessState[];
+  outcomes: WitnessOutcome[];
+  /** The elements whose results differ (behaviour) or that changed (control), in words. */
+  differs: string[];
+  /** True once the reference interpreter replayed the witness and saw what it claims. */
+  replayed: boolean;
+}
+
+export interface Verdict {
+  value: Tri;
+  evidence: Evidence;
+}
+
+export interface PrivilegeVerdict {
+  /** yes: traps for privilege in every guest-mode state and in no most-privileged state;
+   *  conditional: traps in guest mode only when `condition` holds. */
+  value: 'yes' | 'no' | 'conditional' | 'unknown';
+  /** For conditional: the condition in the spec's own expression syntax, e.g. "EFLAGS.IOPL < 3". */
+  condition?: string;
+  evidence: Evidence;
+}
+
+export interface InstructionEffects {
+  /** State elements read and written on some path ("EFLAGS.IF", "r", "V"). */
+  reads: string[];
+  writes: string[];
+  /** Elements by role that are read or written. */
+  readsMode: boolean;
+  readsControl: boolean;
+  writesMode: boolean;
+  writesControl: boolean;
+  readsClock: boolean;
+  /** Each trap the instruction may raise and the kind. */
+  traps: { trap: string; kind: TrapKind; condition: string }[];
+}
+
+export interface InstructionClassification {
+  mnemonic: string;
+  span: Span;
+  effects: InstructionEffects;
+  privileged: PrivilegeVerdict;
+  controlSensitive: Verdict;
+  modeSensitive: Verdict;
+  locationSensitive: Verdict;
+  /** control or mode or location sensitive. */
+  sensitive: Tri;
+  /** Sensitive with a witness state in the guest mode. */
+  userSensitive: Verdict;
+  timingDependent: Verdict;
+  innocuous: Tri;
+  /** One line a student can read: "POPF: in user mode the write to EFLAGS.IF is silently dropped; no trap". */
+  reason: string;
+  /** Author claims the derivation contradicts. */
+  claimFindings: { claim: ClaimAt; derived: string; message: string }[];
+}
+
+export interface TheoremVerdict {
+  /** 'holds', 'fails', or 'unknown' when some needed verdict is unknown. */
+  value: 'holds' | 'fails' | 'unknown';
+  /** Instructions that break it, with the one-line reason. */
+  offenders: { mnemonic: string; reason: string; span: Span }[];
+  /** Instructions whose verdict is unknown and would decide it. */
+  undecided: string[];
+  statement: string;
+}
+
+export interface IsaAnalysis {
+  isa: string;
+  source: string;
+  guestMode: string;
+  mostPrivilegedMode: string;
+  /** Invariants the monitor keeps while a guest runs, as written in the spec. */
+  assumptions: { name: string; text: string; span: Span }[];
+  instructions: InstructionClassification[];
+  theorem1: TheoremVerdict;
+  theorem2: TheoremVerdict;
+  theorem3: TheoremVerdict;
+  /** Problems found with witnesses (a witness the replay did not confirm is a bug). */
+  errors: string[];
+  stats: { instructions: number; solverQueries: number; solverMs: number; totalMs: number };
+}

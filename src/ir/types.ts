@@ -1,0 +1,283 @@
+// The IR: a checked, resolved ISA specification as plain JSON-serialisable data.
+//
+// Every stage after the checker (analysis, exec, asm, vmm, report, grade) reads only these types.
+// The JSON form of a spec (`.isa.json`) *is* this structure, validated by
+// grammar/isa.schema.json. Keep it plain: no classes, no functions, no Maps, no bigint
+// (bit-vector constants are hex strings so 64-bit values survive JSON).
+//
+// Conventions every consumer relies on:
+// - Widths are in bits, 1..64. A 1-bit value is a boolean (1 = true).
+// - Every Expr carries its width, computed by the checker; operands of a binary operator have equal
+//   widths except the shift amount of shl/lshr/ashr, which may be any width (unsigned).
+// - Division by zero follows SMT-LIB: udiv x 0 = all ones, urem x 0 = x, sdiv/srem likewise
+//   (so the solver and the machine agree). A spec that wants a trap tests the divisor itself.
+// - Statements run in order; a read sees earlier writes of the same instruction.
+// - `trap T` aborts the instruction: every write it made is discarded (precise traps), then the
+//   trap entry runs with `return_pc` = this instruction's pc (kind software/interrupt: next_pc).
+// - While semantics run, the pc register holds the address of the current instruction; if the
+//   semantics leave the pc unwritten, the machine sets it to `next_pc` afterwards.
+// - Memory addresses wrap modulo the region's size (sizes are powers of two); reads and writes of
+//   several words combine them in the region's byte order.
+
+export type Role = 'mode' | 'control' | 'plain';
+
+/** A place in a source file; lines and columns are 1-based, end is exclusive. */
+export interface Span {
+  file: string;
+  line: number;
+  col: number;
+  endLine: number;
+  endCol: number;
+}
+
+/** Hex string of a non-negative value, e.g. "0x1f". */
+export type Hex = string;
+
+export interface Isa {
+  format: 'isavirt-ir';
+  version: 1;
+  name: string;
+  doc?: string;
+  /** The spec file this IR was built from (as given on the command line). */
+  source: string;
+  /** Files this spec extends, outermost last (informational; the IR is already merged). */
+  extends: string[];
+  endian: 'little' | 'big';
+  registers: Register[];
+  files: RegisterFile[];
+  memories: Memory[];
+  /** Address spaces seen through a translation (relocation-bounds, segmentation). */
+  views: View[];
+  translations: Translation[];
+  functions: Func[];
+  /** Ordered from most privileged to least privileged. */
+  modes: Mode[];
+  /** Name of the mode a monitor runs guests in (default: the least privileged). */
+  guestMode: string;
+  traps: Trap[];
+  /** Statements run when any trap is taken (PSW swap, vectoring); may read trap_vector, return_pc. */
+  trapEntry: Stmt[];
+  /** Statements run once when the machine starts, after every element is zeroed/initialised. */
+  reset: Stmt[];
+  /** Where instructions come from: words of `space` (memory or view) at the address in `pc`. */
+  fetch: { space: string; pc: string; span: Span };
+  /** Invariants a monitor keeps while a guest runs; the analysis assumes them in guest states. */
+  assumptions: Assumption[];
+  instructions: Instruction[];
+}
+
+export interface Field {
+  name: string;
+  /** Bit positions, inclusive, hi >= lo. */
+  hi: number;
+  lo: number;
+  role: Role;
+  doc?: string;
+  span: Span;
+}
+
+export interface Register {
+  name: string;
+  width: number;
+  role: Role;
+  readonly: boolean;
+  /** A clock counts time; an instruction that reads one is timing dependent (Theorem 2). */
+  clock: boolean;
+  /** Value at reset (before the reset block runs). */
+  init: Hex;
+  fields: Field[];
+  doc?: string;
+  span: Span;
+}
+
+export interface RegisterFile {
+  name: string;
+  /** Number of registers; the index is taken modulo count (count is a power of two). */
+  count: number;
+  width: number;
+  role: Role;
+  readonly: boolean;
+  /** Assembly names of the registers in index order (empty: written `r0`.. from the file's name). */
+  names: string[];
+  doc?: string;
+  span: Span;
+}
+
+export interface Memory {
+  name: string;
+  /** Bits per word (8 for a byte-addressed machine, 36 for the PDP-10). */
+  wordWidth: number;
+  /** Number of words, a power of two; addresses wrap modulo size. */
+  size: number;
+  role: Role;
+  doc?: string;
+  span: Span;
+}
+
+/** A memory seen through a translation: view[a] = memory[translate(a)] (or the translation traps). */
+export interface View {
+  name: string;
+  memory: string;
+  translation: string;
+  doc?: string;
+  span: Span;
+}
+
+/** Maps an address to a physical address; may read state and trap; never writes state. */
+export interface Translation {
+  name: string;
+  param: Param;
+  resultWidth: number;
+  body: Stmt[];
+  /** The returned physical address. */
+  result: Expr;
+  doc?: string;
+  span: Span;
+}
+
+export interface Param {
+  name: string;
+  width: number;
+}
+
+/** A pure helper: reads only its parameters. */
+export interface Func {
+  name: string;
+  params: Param[];
+  resultWidth: number;
+  /** Only `let` statements. */
+  body: Stmt[];
+  result: Expr;
+  doc?: string;
+  span: Span;
+}
+
+export interface Mode {
+  name: string;
+  /** 1-bit predicate over mode-role state that holds exactly in this mode. */
+  when: Expr;
+  doc?: string;
+  span: Span;
+}
+
+export type TrapKind = 'privilege' | 'memory' | 'arithmetic' | 'software' | 'illegal' | 'interrupt';
+
+export interface Trap {
+  name: string;
+  kind: TrapKind;
+  /** The number the entry sees as trap_vector. */
+  vector: number;
+  /** Timer interrupts: raised every `period` instructions when `when` holds (kind interrupt). */
+  timer?: { period: number; when: Expr };
+  doc?: string;
+  span: Span;
+}
+
+export interface Assumption {
+  name: string;
+  /** 1-bit predicate over state. */
+  holds: Expr;
+  doc?: string;
+  span: Span;
+}
+
+export type OperandKind = 'reg' | 'imm' | 'simm' | 'addr';
+
+export interface Operand {
+  name: string;
+  kind: OperandKind;
+  /** Width of the value in semantics: the register index, the immediate, the address. */
+  width: number;
+  /** For kind reg: the register file indexed. */
+  file?: string;
+}
+
+export type EncodingItem =
+  | { k: 'fixed'; width: number; value: Hex }
+  | { k: 'field'; operand: string; width: number };
+
+export interface Encoding {
+  /** Total bits; a multiple of the fetch space's word width. Items run from the most significant bit. */
+  width: number;
+  items: EncodingItem[];
+  /** Derived: which bits are fixed, and their values (same width). */
+  mask: Hex;
+  match: Hex;
+}
+
+export type Claim =
+  | 'privileged'
+  | 'sensitive'
+  | 'control-sensitive'
+  | 'mode-sensitive'
+  | 'location-sensitive'
+  | 'user-sensitive'
+  | 'innocuous'
+  | 'timing-dependent';
+
+export interface ClaimAt {
+  claim: Claim;
+  /** `not privileged` has negated = true. */
+  negated: boolean;
+  span: Span;
+}
+
+/** Assembly syntax, split into literal text and operand holes, e.g. "LOAD {rd}, [{a}]". */
+export type SyntaxPart = { k: 'text'; text: string } | { k: 'operand'; name: string };
+
+export interface Instruction {
+  mnemonic: string;
+  operands: Operand[];
+  syntax: SyntaxPart[];
+  encoding: Encoding;
+  claims: ClaimAt[];
+  semantics: Stmt[];
+  doc?: string;
+  span: Span;
+}
+
+// ---- Semantics ----
+
+export type LValue =
+  | { k: 'reg'; reg: string; width: number }
+  | { k: 'field'; reg: string; field: string; hi: number; lo: number; width: number }
+  | { k: 'file'; file: string; index: Expr; width: number }
+  | { k: 'mem'; space: string; addr: Expr; words: number; width: number };
+
+export type Stmt =
+  | { k: 'let'; name: string; value: Expr; span: Span }
+  | { k: 'assign'; target: LValue; value: Expr; span: Span }
+  | { k: 'if'; cond: Expr; then: Stmt[]; else: Stmt[]; span: Span }
+  | { k: 'trap'; trap: string; span: Span }
+  | { k: 'halt'; span: Span };
+
+export type UnOp = 'not' | 'neg';
+
+export type BinOp =
+  | 'add' | 'sub' | 'mul' | 'udiv' | 'urem' | 'sdiv' | 'srem'
+  | 'and' | 'or' | 'xor' | 'shl' | 'lshr' | 'ashr'
+  | 'eq' | 'ne' | 'ult' | 'ule' | 'ugt' | 'uge' | 'slt' | 'sle' | 'sgt' | 'sge';
+
+export type Builtin = 'next_pc' | 'trap_vector' | 'return_pc';
+
+export type Expr =
+  | { k: 'const'; width: number; value: Hex }
+  | { k: 'reg'; width: number; reg: string }
+  | { k: 'field'; width: number; reg: string; field: string; hi: number; lo: number }
+  | { k: 'file'; width: number; file: string; index: Expr }
+  | { k: 'mem'; width: number; space: string; addr: Expr; words: number }
+  | { k: 'operand'; width: number; name: string }
+  | { k: 'local'; width: number; name: string }
+  | { k: 'param'; width: number; name: string }
+  | { k: 'builtin'; width: number; name: Builtin }
+  | { k: 'unop'; width: number; op: UnOp; a: Expr }
+  | { k: 'binop'; width: number; op: BinOp; a: Expr; b: Expr }
+  | { k: 'concat'; width: number; parts: Expr[] }
+  | { k: 'slice'; width: number; a: Expr; hi: number; lo: number }
+  | { k: 'zext'; width: number; a: Expr }
+  | { k: 'sext'; width: number; a: Expr }
+  | { k: 'ite'; width: number; cond: Expr; then: Expr; else: Expr }
+  | { k: 'call'; width: number; fn: string; args: Expr[] };
+
+/** The largest width any value may have. */
+export const MAX_WIDTH = 64;

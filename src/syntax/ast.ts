@@ -1,0 +1,153 @@
+// The AST: the spec as written, before names are resolved and widths checked. The parser's CST
+// visitor (build.ts) makes it; the checker (src/ir/check.ts) turns it into the IR; the formatter
+// (src/ir/format.ts) prints it back in canonical form. Every node keeps its span; doc comments are
+// kept on the nodes they document. Plain comments are not in the AST: the formatter re-reads them
+// from the token stream (comment tokens sit in a chevrotain token group) by position.
+
+import type { Span } from '../ir/types.js';
+
+export interface Name {
+  text: string;
+  span: Span;
+}
+
+export interface NumberLit {
+  /** Value as written, parsed. */
+  value: bigint;
+  /** The literal's text, e.g. "0x1F" (the formatter keeps the author's base). */
+  text: string;
+  span: Span;
+}
+
+export interface SpecFile {
+  file: string;
+  name: Name;
+  doc?: string;
+  extends: { path: string; span: Span }[];
+  decls: Decl[];
+  span: Span;
+}
+
+export type RoleWord = 'mode' | 'control';
+
+export type Decl =
+  | { k: 'endian'; order: 'little' | 'big'; replace: boolean; doc?: string; span: Span }
+  | { k: 'memory'; name: Name; wordWidth: NumberLit; size: NumberLit; role?: RoleWord; replace: boolean; doc?: string; span: Span }
+  | {
+      k: 'register';
+      name: Name;
+      width: NumberLit;
+      role?: RoleWord;
+      readonly: boolean;
+      clock: boolean;
+      init?: NumberLit;
+      fields: FieldDecl[];
+      replace: boolean;
+      doc?: string;
+      span: Span;
+    }
+  | {
+      k: 'registers';
+      name: Name;
+      count: NumberLit;
+      width: NumberLit;
+      role?: RoleWord;
+      readonly: boolean;
+      names: Name[];
+      replace: boolean;
+      doc?: string;
+      span: Span;
+    }
+  | { k: 'modes'; modes: ModeDecl[]; replace: boolean; doc?: string; span: Span }
+  | { k: 'guest'; mode: Name; replace: boolean; doc?: string; span: Span }
+  | { k: 'translate'; name: Name; param: ParamDecl; resultWidth: NumberLit; body: AstStmt[]; result: AstExpr; replace: boolean; doc?: string; span: Span }
+  | { k: 'view'; name: Name; memory: Name; translation: Name; replace: boolean; doc?: string; span: Span }
+  | { k: 'fetch'; space: Name; pc: Name; replace: boolean; doc?: string; span: Span }
+  | {
+      k: 'trap';
+      name: Name;
+      kind: { text: string; span: Span };
+      vector: NumberLit;
+      timer?: { period: NumberLit; when: AstExpr };
+      replace: boolean;
+      doc?: string;
+      span: Span;
+    }
+  | { k: 'trapEntry'; body: AstStmt[]; replace: boolean; doc?: string; span: Span }
+  | { k: 'reset'; body: AstStmt[]; replace: boolean; doc?: string; span: Span }
+  | { k: 'function'; name: Name; params: ParamDecl[]; resultWidth: NumberLit; body: AstStmt[]; result: AstExpr; replace: boolean; doc?: string; span: Span }
+  | { k: 'assume'; name: Name; holds: AstExpr; replace: boolean; doc?: string; span: Span }
+  | { k: 'instruction'; name: Name; operands: OperandDecl[]; clauses: Clause[]; replace: boolean; doc?: string; span: Span }
+  | { k: 'remove'; what: RemovableKind; name: Name; doc?: string; span: Span };
+
+export type RemovableKind = 'register' | 'registers' | 'memory' | 'view' | 'translate' | 'function' | 'trap' | 'instruction' | 'assume';
+
+export interface FieldDecl {
+  name: Name;
+  hi: NumberLit;
+  lo?: NumberLit;
+  role?: RoleWord;
+  doc?: string;
+  span: Span;
+}
+
+export interface ModeDecl {
+  name: Name;
+  when: AstExpr;
+  doc?: string;
+  span: Span;
+}
+
+export interface ParamDecl {
+  name: Name;
+  width: NumberLit;
+  span: Span;
+}
+
+export interface OperandDecl {
+  name: Name;
+  kind: 'reg' | 'imm' | 'simm' | 'addr';
+  /** For reg: the file's name. */
+  file?: Name;
+  /** For imm/simm/addr: the width. */
+  width?: NumberLit;
+  span: Span;
+}
+
+export type Clause =
+  | { k: 'syntax'; text: string; span: Span }
+  | { k: 'encoding'; items: EncItem[]; span: Span }
+  | { k: 'claims'; claims: { claim: string; negated: boolean; span: Span }[]; span: Span }
+  | { k: 'semantics'; body: AstStmt[]; span: Span };
+
+export type EncItem =
+  | { k: 'fixed'; value: NumberLit; width: NumberLit; span: Span }
+  | { k: 'field'; operand: Name; width: NumberLit; span: Span };
+
+export type AstLValue = AstExpr; // checked to be a name, field, index or memory access
+
+export type AstStmt =
+  | { k: 'let'; name: Name; width?: NumberLit; value: AstExpr; span: Span }
+  | { k: 'assign'; target: AstLValue; value: AstExpr; span: Span }
+  | { k: 'if'; cond: AstExpr; then: AstStmt[]; else?: AstStmt[]; span: Span }
+  | { k: 'trap'; trap: Name; span: Span }
+  | { k: 'halt'; span: Span }
+  | { k: 'for'; index: Name; from: NumberLit; to: NumberLit; body: AstStmt[]; span: Span };
+
+export type AstBinOp =
+  | '||' | '&&' | '|' | '^' | '&' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '++'
+  | '<<' | '>>' | '>>>' | '+' | '-' | '*' | '/' | '%';
+
+export type AstExpr =
+  | { k: 'num'; lit: NumberLit; span: Span }
+  | { k: 'char'; value: number; text: string; span: Span }
+  | { k: 'name'; name: Name; span: Span }
+  | { k: 'member'; base: AstExpr; field: Name; span: Span }
+  /** `x[i]`, `x[i..lo]` (i is the high bit) or `E[i, words]`: the checker decides file, memory,
+   *  bit or slice. */
+  | { k: 'index'; base: AstExpr; index: AstExpr; lo?: AstExpr; words?: NumberLit; span: Span }
+  | { k: 'call'; callee: Name; args: AstExpr[]; span: Span }
+  | { k: 'unary'; op: '-' | '~' | '!'; a: AstExpr; span: Span }
+  | { k: 'binary'; op: AstBinOp; a: AstExpr; b: AstExpr; span: Span }
+  | { k: 'cond'; cond: AstExpr; then: AstExpr; else: AstExpr; span: Span }
+  | { k: 'paren'; a: AstExpr; span: Span };
