@@ -1,0 +1,637 @@
+// The assembler generated from a spec: each instruction's `syntax` is matched token by token against
+// a program line, each `encoding` turns the operands into words of the fetch memory. See
+// grammar/ASSEMBLY.md for the language of `.s` files.
+//
+// Passes: the lines are read once (tokens, labels, which instructions' syntax fits); then layout
+// passes run until every label keeps its address (labels may be used before their definition, and
+// where several instructions share a mnemonic the operand values may pick a longer one); the last
+// pass is the one whose words and diagnostics are kept.
+
+import type { Span } from '../ir/types.js';
+import type { Isa } from '../ir/types.js';
+import { ASM, asmError, didYouMean, type AsmDiagnostic } from './diagnostics.js';
+import { evalExpr, parseExpr, type AsmExpr } from './expr.js';
+import { lexLine, tokSpan, type Tok } from './lex.js';
+import { encodeInstr, getTables, lookupRegister, mask, mnemonicText, type AsmInstr, type AsmTables, type OperandInfo } from './tables.js';
+
+export type Section = 'kernel' | 'user';
+
+export interface Segment {
+  address: number;
+  words: bigint[];
+  section: Section;
+}
+
+export interface Program {
+  segments: Segment[];
+  /** Where the run begins: `.entry`, else the first instruction of `.kernel`. */
+  entry: number;
+  /** Labels (addresses) and `.equ` constants. */
+  symbols: Record<string, number>;
+  /** The labels alone. */
+  labels: Record<string, number>;
+  /** Source line of each statement that emitted words, with its first address and word count. */
+  lines: { address: number; line: number; length: number }[];
+  /** The file name given to `assemble`. */
+  file: string;
+}
+
+export type AssembleResult = { ok: true; program: Program } | { ok: false; diagnostics: AsmDiagnostic[] };
+
+export const DIRECTIVES = ['.word', '.ascii', '.space', '.org', '.equ', '.entry', '.kernel', '.user'] as const;
+
+/** Most words one program may emit (a `.space` of a billion words is a mistake, not a program). */
+export const MAX_PROGRAM_WORDS = 1 << 22;
+const MAX_PASSES = 16;
+
+type Bind = { k: 'reg'; index: number; tok: Tok } | { k: 'expr'; expr: AsmExpr; from: Tok; to: Tok };
+
+interface Match {
+  a: AsmInstr;
+  binds: Map<string, Bind>;
+}
+
+type Stmt =
+  | { k: 'dir'; name: string; nameTok: Tok; args: Tok[]; first: Tok; last: Tok }
+  | { k: 'ins'; matches: Match[]; first: Tok; last: Tok };
+
+interface Line {
+  no: number;
+  labels: Tok[];
+  stmt?: Stmt;
+}
+
+interface Emission {
+  address: number;
+  words: bigint[];
+  section: Section;
+  line: number;
+  span: Span;
+  isInstr: boolean;
+  /** The `.org` that placed this region (undefined: the start of the program). */
+  region: number;
+  regionSpan: Span;
+}
+
+/**
+ * Assemble `sourceText` (named `file` in diagnostics) for `isa`. Never throws: every problem in the
+ * program, and any failure of the assembler itself, comes back as a diagnostic.
+ */
+export function assemble(isa: Isa, sourceText: string, file: string): AssembleResult {
+  try {
+    return assembleUnchecked(isa, sourceText, file);
+  } catch (e) {
+    const span = { file, line: 1, col: 1, endLine: 1, endCol: 2 };
+    return { ok: false, diagnostics: [asmError(ASM.internal, [e instanceof Error ? e.message : String(e)], span)] };
+  }
+}
+
+function assembleUnchecked(isa: Isa, sourceText: string, file: string): AssembleResult {
+  const tr = getTables(isa);
+  if (!tr.ok) {
+    return { ok: false, diagnostics: [asmError(ASM.badSpec, [isa.name, tr.message], { file, line: 1, col: 1, endLine: 1, endCol: 2 })] };
+  }
+  const t = tr.tables;
+  const diags: AsmDiagnostic[] = [];
+  const lines = readLines(t, sourceText, file, diags);
+
+  let prev = new Map<string, bigint>();
+  let pass: PassResult | undefined;
+  for (let n = 0; n < MAX_PASSES; n++) {
+    pass = layoutPass(t, lines, file, prev);
+    if (sameSymbols(pass.symbols, prev)) break;
+    prev = pass.symbols;
+    if (n === MAX_PASSES - 1) {
+      diags.push(asmError(ASM.unsettled, [MAX_PASSES], { file, line: 1, col: 1, endLine: 1, endCol: 2 }, 'an instruction whose size depends on a label it moves'));
+    }
+  }
+  const p = pass!;
+  diags.push(...p.diagnostics);
+  if (diags.length === 0) diags.push(...overlaps(p.emissions));
+  if (diags.length > 0) {
+    diags.sort((a, b) => a.span.line - b.span.line || a.span.col - b.span.col);
+    return { ok: false, diagnostics: diags };
+  }
+  const symbols: Record<string, number> = {};
+  for (const [k, v] of p.symbols) symbols[k] = Number(v);
+  const labels: Record<string, number> = {};
+  for (const l of lines) for (const tok of l.labels) if (p.symbols.has(tok.text)) labels[tok.text] = Number(p.symbols.get(tok.text));
+  const sorted = [...p.emissions].sort((a, b) => a.address - b.address);
+  const segments: Segment[] = [];
+  for (const e of sorted) {
+    const last = segments[segments.length - 1];
+    if (last && last.section === e.section && last.address + last.words.length === e.address) last.words.push(...e.words);
+    else if (e.words.length > 0) segments.push({ address: e.address, words: [...e.words], section: e.section });
+  }
+  const firstKernel = p.emissions.find((e) => e.isInstr && e.section === 'kernel') ?? p.emissions.find((e) => e.isInstr) ?? sorted[0];
+  const entry = p.entry ?? firstKernel?.address ?? 0;
+  return {
+    ok: true,
+    program: {
+      segments,
+      entry,
+      symbols,
+      labels,
+      lines: p.emissions.map((e) => ({ address: e.address, line: e.line, length: e.words.length })),
+      file,
+    },
+  };
+}
+
+function sameSymbols(a: Map<string, bigint>, b: Map<string, bigint>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
+
+// ---- reading lines ----
+
+function readLines(t: AsmTables, src: string, file: string, diags: AsmDiagnostic[]): Line[] {
+  const out: Line[] = [];
+  const defined = new Map<string, Tok>();
+  const define = (tok: Tok, what: string) => {
+    if (t.regs.has(tok.text.toLowerCase())) {
+      diags.push(asmError(ASM.registerAsSymbol, [tok.text, what], tokSpan(file, tok)));
+      return;
+    }
+    const first = defined.get(tok.text);
+    if (first) {
+      diags.push(asmError(ASM.duplicateSymbol, [tok.text, first.line], tokSpan(file, tok)));
+      return;
+    }
+    defined.set(tok.text, tok);
+  };
+  const texts = src.split(/\r\n|\n|\r/);
+  texts.forEach((text, idx) => {
+    const no = idx + 1;
+    const lx = lexLine(text, no, file, { hash: t.hashIsPunct ? 'spaced' : 'comment' });
+    const toks = lx.toks;
+    let i = 0;
+    const labels: Tok[] = [];
+    while (toks[i]?.k === 'ident' && toks[i + 1]?.k === 'punct' && toks[i + 1]!.text === ':') {
+      labels.push(toks[i]!);
+      define(toks[i]!, 'label');
+      i += 2;
+    }
+    const line: Line = { no, labels };
+    out.push(line);
+    if (lx.diagnostics.length > 0) {
+      // A malformed literal: report it alone rather than the confusion it causes downstream.
+      diags.push(...lx.diagnostics);
+      return;
+    }
+    if (i >= toks.length) return;
+    const first = toks[i]!;
+    const last = toks[toks.length - 1]!;
+    const second = toks[i + 1];
+    if (first.k === 'punct' && first.text === '.' && second?.k === 'ident' && second.col === first.endCol) {
+      const name = '.' + second.text.toLowerCase();
+      const args = toks.slice(i + 2);
+      const dirTok: Tok = { ...first, k: 'ident', text: '.' + second.text, endCol: second.endCol };
+      if (!(DIRECTIVES as readonly string[]).includes(name)) {
+        const dym = didYouMean(name, DIRECTIVES);
+        diags.push(asmError(ASM.unknownDirective, [dirTok.text], tokSpan(file, dirTok), dym ? `did you mean '${dym}'?` : `directives: ${DIRECTIVES.join(' ')}`));
+        return;
+      }
+      if (name === '.equ' && args[0]?.k === 'ident') define(args[0], 'constant');
+      line.stmt = { k: 'dir', name, nameTok: dirTok, args, first, last };
+      return;
+    }
+    if (first.k !== 'ident') {
+      diags.push(asmError(ASM.badStatement, [first.text], tokSpan(file, first)));
+      return;
+    }
+    const body = toks.slice(i);
+    const mnemonic = mnemonicText(body);
+    const cands = t.byKey.get(mnemonic.toLowerCase());
+    if (!cands) {
+      const dym = didYouMean(mnemonic, new Set(t.instrs.map((a) => a.keyText)));
+      const lastOfMnemonic = body[mnemonic.split('.').length * 2 - 2] ?? first;
+      diags.push(asmError(ASM.unknownMnemonic, [mnemonic], tokSpan(file, first, lastOfMnemonic), dym ? `did you mean '${dym}'?` : undefined));
+      return;
+    }
+    const matches: Match[] = [];
+    let furthest = 0;
+    for (const a of cands) {
+      const r = matchSyntax(t, a, body);
+      if (r.binds) matches.push({ a, binds: r.binds });
+      else furthest = Math.max(furthest, r.furthest);
+    }
+    if (matches.length === 0) {
+      const at = body[furthest];
+      const span = at ? tokSpan(file, at) : { file, line: no, col: last.endCol, endLine: no, endCol: last.endCol + 1 };
+      const found = at ? `'${at.text}'` : 'the end of the line';
+      diags.push(asmError(ASM.wrongOperands, [mnemonic, found], span, `expected ${cands.map((a) => describeSyntax(t, a)).join(' or ')}`));
+      return;
+    }
+    line.stmt = { k: 'ins', matches, first, last };
+  });
+  return out;
+}
+
+/** `LOAD {rd}, [{a}]  (rd: register r0..r15, a: address 0..0xffff)`. */
+export function describeSyntax(t: AsmTables, a: AsmInstr): string {
+  const text = a.parts.map((p) => (p.k === 'text' ? p.text : `{${p.name}}`)).join('');
+  const ops = [...a.operands.values()].map((o) => `${o.op.name}: ${describeOperand(t, o)}`);
+  return ops.length ? `'${text}' (${ops.join(', ')})` : `'${text}'`;
+}
+
+function describeOperand(t: AsmTables, o: OperandInfo): string {
+  switch (o.op.kind) {
+    case 'reg': {
+      const f = o.file;
+      if (!f) return 'register';
+      const first = f.names[0] ?? `${f.name}0`;
+      const last = f.names[Number(o.max)] ?? `${f.name}${o.max}`;
+      return o.max > 0n ? `register ${first}..${last}` : `register ${first}`;
+    }
+    case 'simm':
+      return `signed ${o.min}..${o.max}`;
+    case 'imm':
+      return `number 0..${hex(o.max)}`;
+    case 'addr':
+      return `address 0..${hex(o.max)}`;
+  }
+}
+
+/** A value as a message shows it: decimal, with hex beside it when that differs. */
+function showValue(v: bigint): string {
+  return v > 9n ? `${v} (0x${v.toString(16)})` : v.toString();
+}
+
+function hex(v: bigint): string {
+  return v > 9n ? '0x' + v.toString(16) : v.toString();
+}
+
+/**
+ * Match a statement's tokens against an instruction's syntax: literal tokens compare
+ * case-insensitively, register holes take a register of the operand's file, value holes take the
+ * longest expression after which the rest still matches. `furthest` is how far the best attempt got.
+ */
+function matchSyntax(t: AsmTables, a: AsmInstr, toks: Tok[]): { binds?: Map<string, Bind>; furthest: number } {
+  const items = a.items;
+  const binds = new Map<string, Bind>();
+  let furthest = 0;
+  let budget = 20000; // backtracking steps; a line that needs more is not this instruction
+  const isRegister = (name: string) => t.regs.has(name.toLowerCase());
+  const go = (si: number, ti: number): boolean => {
+    if (--budget < 0) return false;
+    furthest = Math.max(furthest, Math.min(ti, toks.length));
+    if (si === items.length) return ti === toks.length;
+    const it = items[si]!;
+    if (it.k === 'lit') {
+      const tok = toks[ti];
+      if (!tok || tok.text.toLowerCase() !== it.tok.text.toLowerCase() || (tok.k === 'str') !== (it.tok.k === 'str')) return false;
+      return go(si + 1, ti + 1);
+    }
+    const o = it.operand;
+    if (o.op.kind === 'reg') {
+      const tok = toks[ti];
+      if (!tok || tok.k !== 'ident' || !o.file) return false;
+      const idx = lookupRegister(t, tok.text, o.file.name);
+      if (idx === undefined) return false;
+      binds.set(o.op.name, { k: 'reg', index: idx, tok });
+      if (go(si + 1, ti + 1)) return true;
+      binds.delete(o.op.name);
+      return false;
+    }
+    // A value hole ends where the next item can start: before the next literal, or at the end.
+    const next = items[si + 1];
+    const reach = { at: ti };
+    if (parseExpr(toks, ti, toks.length, isRegister, reach)) reach.at = toks.length;
+    furthest = Math.max(furthest, reach.at);
+    for (let end = toks.length; end > ti; end--) {
+      if (next === undefined ? end !== toks.length : next.k === 'lit' && toks[end]?.text.toLowerCase() !== next.tok.text.toLowerCase()) continue;
+      const stop = { at: ti };
+      const e = parseExpr(toks, ti, end, isRegister, stop);
+      if (!e) {
+        furthest = Math.max(furthest, stop.at);
+        continue;
+      }
+      binds.set(o.op.name, { k: 'expr', expr: e, from: toks[ti]!, to: toks[end - 1]! });
+      if (go(si + 1, end)) return true;
+      binds.delete(o.op.name);
+    }
+    return false;
+  };
+  return go(0, 0) ? { binds, furthest } : { furthest };
+}
+
+// ---- layout passes ----
+
+interface PassResult {
+  symbols: Map<string, bigint>;
+  emissions: Emission[];
+  diagnostics: AsmDiagnostic[];
+  entry?: number;
+}
+
+type Value = { ok: true; value: bigint } | { ok: false; diag: AsmDiagnostic };
+
+function layoutPass(t: AsmTables, lines: Line[], file: string, prev: Map<string, bigint>): PassResult {
+  const memSize = t.mem.size;
+  const ww = t.mem.wordWidth;
+  const symbols = new Map<string, bigint>();
+  const diagnostics: AsmDiagnostic[] = [];
+  const emissions: Emission[] = [];
+  const lookup = (name: string) => symbols.get(name) ?? prev.get(name);
+  let loc = 0;
+  let section: Section = 'kernel';
+  let region = 0;
+  let regionSpan: Span = { file, line: 1, col: 1, endLine: 1, endCol: 2 };
+  let total = 0;
+  let entry: number | undefined;
+  let entrySeen: Tok | undefined;
+
+  const value = (e: AsmExpr, from: Tok, to: Tok): Value => {
+    const r = evalExpr(e, lookup);
+    if (r.ok) return r;
+    const tok = r.undefined;
+    const dym = didYouMean(tok.text, [...symbols.keys(), ...prev.keys()]);
+    return { ok: false, diag: asmError(ASM.undefinedSymbol, [tok.text], tokSpan(file, tok), dym ? `did you mean '${dym}'?` : undefined) };
+  };
+  const emit = (words: bigint[], line: Line, span: Span, isInstr: boolean): void => {
+    if (loc + words.length > memSize) {
+      diagnostics.push(asmError(ASM.outsideMemory, [`address ${hex(BigInt(loc + words.length - 1))}`, t.mem.name, hex(BigInt(memSize - 1))], span));
+      loc = memSize;
+      return;
+    }
+    total += words.length;
+    if (total > MAX_PROGRAM_WORDS) {
+      diagnostics.push(asmError(ASM.tooLarge, [MAX_PROGRAM_WORDS], span));
+      return;
+    }
+    emissions.push({ address: loc, words, section, line: line.no, span, isInstr, region, regionSpan });
+    loc += words.length;
+  };
+
+  for (const line of lines) {
+    const st = line.stmt;
+    // A label names the address of what follows it; on a `.org` line, the new address.
+    let orgTarget: number | undefined;
+    if (st?.k === 'dir' && st.name === '.org') {
+      const exprs = splitArgs(t, st, file, diagnostics, 1, 1);
+      const e = exprs?.[0];
+      if (e) {
+        const v = value(e.expr, e.from, e.to);
+        if (!v.ok) diagnostics.push(v.diag);
+        else if (v.value < 0n || v.value >= BigInt(memSize)) {
+          diagnostics.push(asmError(ASM.outsideMemory, [`.org ${hex(v.value)}`, t.mem.name, hex(BigInt(memSize - 1))], tokSpan(file, e.from, e.to)));
+        } else orgTarget = Number(v.value);
+      }
+    }
+    if (orgTarget !== undefined) {
+      loc = orgTarget;
+      region++;
+      regionSpan = tokSpan(file, st!.first, st!.last);
+    }
+    for (const l of line.labels) if (!symbols.has(l.text)) symbols.set(l.text, BigInt(loc));
+    if (!st) continue;
+    const stSpan = tokSpan(file, st.first, st.last);
+    if (st.k === 'ins') {
+      const chosen = chooseMatch(file, st.matches, value);
+      if (chosen.diags.length) {
+        diagnostics.push(...chosen.diags);
+        // Keep the layout: the instruction still occupies its words.
+        loc += chosen.match.a.words;
+        continue;
+      }
+      emit(encodeInstr(t, chosen.match.a, chosen.values), line, stSpan, true);
+      continue;
+    }
+    switch (st.name) {
+      case '.kernel':
+      case '.user':
+        if (splitArgs(t, st, file, diagnostics, 0, 0)) section = st.name === '.kernel' ? 'kernel' : 'user';
+        break;
+      case '.org':
+        break; // done above
+      case '.equ': {
+        const name = st.args[0];
+        const comma = st.args[1];
+        if (!name || name.k !== 'ident' || !comma || comma.text !== ',' || st.args.length < 3) {
+          diagnostics.push(asmError(ASM.directiveArgs, ['.equ', 'it takes a name and a value'], stSpan, 'usage: .equ NAME, value'));
+          break;
+        }
+        const rest = { ...st, args: st.args.slice(2) };
+        const e = splitArgs(t, rest, file, diagnostics, 1, 1)?.[0];
+        if (!e) break;
+        const v = value(e.expr, e.from, e.to);
+        if (!v.ok) diagnostics.push(v.diag);
+        else if (!symbols.has(name.text)) symbols.set(name.text, v.value);
+        break;
+      }
+      case '.word': {
+        const exprs = splitArgs(t, st, file, diagnostics, 1, Infinity);
+        if (!exprs) break;
+        const words: bigint[] = [];
+        let bad = false;
+        for (const e of exprs) {
+          const v = value(e.expr, e.from, e.to);
+          if (!v.ok) {
+            diagnostics.push(v.diag);
+            bad = true;
+            continue;
+          }
+          const lo = -(1n << BigInt(ww - 1));
+          const hi = mask(ww);
+          if (v.value < lo || v.value > hi) {
+            diagnostics.push(asmError(ASM.outOfRange, [showValue(v.value), `a ${ww}-bit word (${lo}..${hex(hi)})`], tokSpan(file, e.from, e.to)));
+            bad = true;
+            continue;
+          }
+          words.push(v.value & hi);
+        }
+        if (bad) loc += exprs.length;
+        else emit(words, line, stSpan, false);
+        break;
+      }
+      case '.ascii': {
+        const words: bigint[] = [];
+        let ok = st.args.length > 0;
+        st.args.forEach((a, i) => {
+          if (i % 2 === 1 ? a.text !== ',' : a.k !== 'str') ok = false;
+        });
+        if (!ok || st.args.length % 2 === 0) {
+          diagnostics.push(asmError(ASM.directiveArgs, ['.ascii', 'it takes strings separated by commas'], stSpan, 'usage: .ascii "text"'));
+          break;
+        }
+        let bad = false;
+        for (const a of st.args) {
+          if (a.k !== 'str') continue;
+          for (const c of a.str!) {
+            if (BigInt(c) > mask(ww)) {
+              diagnostics.push(asmError(ASM.outOfRange, [`character code ${c}`, `a ${ww}-bit word`], tokSpan(file, a)));
+              bad = true;
+              break;
+            }
+            words.push(BigInt(c));
+          }
+        }
+        if (bad) loc += words.length;
+        else emit(words, line, stSpan, false);
+        break;
+      }
+      case '.space': {
+        const e = splitArgs(t, st, file, diagnostics, 1, 1)?.[0];
+        if (!e) break;
+        const v = value(e.expr, e.from, e.to);
+        if (!v.ok) {
+          diagnostics.push(v.diag);
+          break;
+        }
+        if (v.value < 0n || v.value > BigInt(memSize - loc)) {
+          diagnostics.push(asmError(ASM.outOfRange, [`.space ${v.value}`, `the ${memSize - loc} words left in memory ${t.mem.name} after ${hex(BigInt(loc))}`], tokSpan(file, e.from, e.to)));
+          break;
+        }
+        if (total + Number(v.value) > MAX_PROGRAM_WORDS) {
+          diagnostics.push(asmError(ASM.tooLarge, [MAX_PROGRAM_WORDS], tokSpan(file, e.from, e.to)));
+          break;
+        }
+        emit(new Array<bigint>(Number(v.value)).fill(0n), line, stSpan, false);
+        break;
+      }
+      case '.entry': {
+        const e = splitArgs(t, st, file, diagnostics, 1, 1)?.[0];
+        if (!e) break;
+        if (entrySeen) {
+          diagnostics.push(asmError(ASM.directiveArgs, ['.entry', `a second .entry (the first is on line ${entrySeen.line})`], stSpan));
+          break;
+        }
+        entrySeen = st.first;
+        const v = value(e.expr, e.from, e.to);
+        if (!v.ok) diagnostics.push(v.diag);
+        else if (v.value < 0n || v.value >= BigInt(memSize)) {
+          diagnostics.push(asmError(ASM.outsideMemory, [`.entry ${hex(v.value)}`, t.mem.name, hex(BigInt(memSize - 1))], tokSpan(file, e.from, e.to)));
+        } else entry = Number(v.value);
+        break;
+      }
+    }
+  }
+  return entry === undefined ? { symbols, emissions, diagnostics } : { symbols, emissions, diagnostics, entry };
+}
+
+/**
+ * Of the instructions whose syntax fits, the first whose operand values are defined and in range;
+ * if none, the first one with its problems.
+ */
+function chooseMatch(
+  file: string,
+  matches: Match[],
+  value: (e: AsmExpr, from: Tok, to: Tok) => Value,
+): { match: Match; values: Map<string, bigint>; diags: AsmDiagnostic[] } {
+  let firstBad: { match: Match; values: Map<string, bigint>; diags: AsmDiagnostic[] } | undefined;
+  for (const m of matches) {
+    const values = new Map<string, bigint>();
+    const diags: AsmDiagnostic[] = [];
+    for (const [name, b] of m.binds) {
+      if (b.k === 'reg') {
+        const o = m.a.operands.get(name)!;
+        if (BigInt(b.index) > o.max) {
+          diags.push(asmError(ASM.outOfRange, [`register ${b.tok.text}`, `operand ${name} (${o.bits}-bit field)`], tokSpan(file, b.tok)));
+          continue;
+        }
+        values.set(name, BigInt(b.index));
+        continue;
+      }
+      const v = value(b.expr, b.from, b.to);
+      if (!v.ok) {
+        diags.push(v.diag);
+        continue;
+      }
+      const o = m.a.operands.get(name)!;
+      if (v.value < o.min || v.value > o.max) {
+        const kind = o.op.kind === 'simm' ? 'signed ' : o.op.kind === 'addr' ? 'address ' : '';
+        diags.push(
+          asmError(
+            ASM.outOfRange,
+            [showValue(v.value), `operand ${name} (${kind}${o.bits} bits: ${o.op.kind === 'simm' ? o.min : hex(o.min)}..${hex(o.max)})`],
+            tokSpan(file, b.from, b.to),
+          ),
+        );
+        continue;
+      }
+      values.set(name, v.value);
+    }
+    if (diags.length === 0) return { match: m, values, diags };
+    firstBad ??= { match: m, values, diags };
+  }
+  return firstBad!;
+}
+
+/** A directive's comma-separated expression arguments, between min and max of them. */
+function splitArgs(
+  t: AsmTables,
+  st: Extract<Stmt, { k: 'dir' }>,
+  file: string,
+  diagnostics: AsmDiagnostic[],
+  min: number,
+  max: number,
+): { expr: AsmExpr; from: Tok; to: Tok }[] | undefined {
+  const groups: Tok[][] = [];
+  const commas: Tok[] = [];
+  if (st.args.length > 0) {
+    let cur: Tok[] = [];
+    for (const a of st.args) {
+      if (a.k === 'punct' && a.text === ',') {
+        commas.push(a);
+        groups.push(cur);
+        cur = [];
+      } else cur.push(a);
+    }
+    groups.push(cur);
+  }
+  const usage: Record<string, string> = {
+    '.word': '.word value, value, ...',
+    '.space': '.space count',
+    '.org': '.org address',
+    '.equ': '.equ NAME, value',
+    '.entry': '.entry address',
+    '.kernel': '.kernel',
+    '.user': '.user',
+  };
+  if (groups.length < min || groups.length > max) {
+    const where = groups.length > max ? st.args[0]! : st.nameTok;
+    const n = max === 0 ? 'no arguments' : max === 1 ? 'one argument' : 'at least one argument';
+    diagnostics.push(asmError(ASM.directiveArgs, [st.nameTok.text, `it takes ${n}`], tokSpan(file, where, groups.length > max ? st.last : where), `usage: ${usage[st.name] ?? st.name}`));
+    return undefined;
+  }
+  const out: { expr: AsmExpr; from: Tok; to: Tok }[] = [];
+  const isRegister = (name: string) => t.regs.has(name.toLowerCase());
+  for (const [k, g] of groups.entries()) {
+    const stop = { at: 0 };
+    const e = g.length ? parseExpr(g, 0, g.length, isRegister, stop) : undefined;
+    if (!e) {
+      const bad = g[stop.at];
+      // Nothing between commas: point at the comma before the gap (or after it, for the first).
+      const where = bad ?? commas[k - 1] ?? commas[0] ?? st.last;
+      const what = bad ? `'${bad.text}'` : 'nothing';
+      diagnostics.push(asmError(ASM.directiveArgs, [st.nameTok.text, `expected a value but found ${what}`], tokSpan(file, where), `usage: ${usage[st.name] ?? st.name}`));
+      return undefined;
+    }
+    out.push({ expr: e, from: g[0]!, to: g[g.length - 1]! });
+  }
+  return out;
+}
+
+/** Regions placed by different `.org`s that share an address. */
+function overlaps(emissions: Emission[]): AsmDiagnostic[] {
+  const out: AsmDiagnostic[] = [];
+  const seen = new Set<string>();
+  const sorted = [...emissions].filter((e) => e.words.length > 0).sort((a, b) => a.address - b.address || a.line - b.line);
+  let owner: Emission | undefined;
+  for (const e of sorted) {
+    if (owner && e.address < owner.address + owner.words.length) {
+      // Report at the later of the two in source order.
+      const [early, late] = owner.line <= e.line ? [owner, e] : [e, owner];
+      const key = `${early.region}/${late.region}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        const at = Math.max(e.address, owner.address);
+        out.push(asmError(ASM.overlap, [early.regionSpan.line, hex(BigInt(at))], late.regionSpan, `line ${early.line} already put a word at ${hex(BigInt(at))}`));
+      }
+    }
+    if (!owner || e.address + e.words.length > owner.address + owner.words.length) owner = e;
+  }
+  return out;
+}

@@ -1,0 +1,9 @@
+// The assembler and disassembler generated from a spec.
+export { assemble, describeSyntax, DIRECTIVES, MAX_PROGRAM_WORDS } from './assemble.js';
+export type { AssembleResult, Program, Segment, Section } from './assemble.js';
+export { disassemble, disassembleProgram } from './disassemble.js';
+export type { DisasmLine } from './disassemble.js';
+export { loadProgram, programImage, forEachWord, formatListing } from './load.js';
+export { ASM, ASM_CODES, formatAsmDiagnostic } from './diagnostics.js';
+export type { AsmDiagnostic } from './diagnostics.js';
+export { fetchMemory, registerName, defaultSyntax } from './tables.js';

@@ -1,0 +1,247 @@
+// What the assembler and disassembler need from a spec, indexed once per Isa: the fetch memory, each
+// instruction's syntax as tokens, operand ranges and field layout, register names.
+
+import type { Instruction, Isa, Operand, RegisterFile, SyntaxPart } from '../ir/types.js';
+import { lexLine, type Tok } from './lex.js';
+
+export interface FetchMemory {
+  /** The memory instructions live in (the fetch space, or the memory under the fetch view). */
+  name: string;
+  wordWidth: number;
+  size: number;
+}
+
+export interface OperandInfo {
+  op: Operand;
+  /** Bits the encoding gives the operand (sum of its fields); 0 if not encoded. */
+  fieldBits: number;
+  /** Width of the values that fit: min(operand width, field bits). */
+  bits: number;
+  /** Inclusive value range (reg: register indices). */
+  min: bigint;
+  max: bigint;
+  file?: RegisterFile;
+}
+
+export type SyntaxItem = { k: 'lit'; tok: Tok } | { k: 'hole'; operand: OperandInfo };
+
+export interface AsmInstr {
+  instr: Instruction;
+  /** Syntax parts actually used (the spec's, or `MNEMONIC {a}, {b}` when it gives none). */
+  parts: SyntaxPart[];
+  items: SyntaxItem[];
+  /** Lower-cased first word of the syntax: the mnemonic programs write. */
+  key: string;
+  /** The mnemonic as the syntax writes it. */
+  keyText: string;
+  operands: Map<string, OperandInfo>;
+  /** Words of the fetch memory the instruction occupies. */
+  words: number;
+  mask: bigint;
+  match: bigint;
+}
+
+export interface RegName {
+  file: string;
+  index: number;
+}
+
+export interface AsmTables {
+  isa: Isa;
+  mem: FetchMemory;
+  instrs: AsmInstr[];
+  byKey: Map<string, AsmInstr[]>;
+  /** Lower-cased register name -> registers it names (a name may be declared by several files). */
+  regs: Map<string, RegName[]>;
+  hashIsPunct: boolean;
+}
+
+export type TablesResult = { ok: true; tables: AsmTables } | { ok: false; message: string };
+
+const cache = new WeakMap<Isa, TablesResult>();
+
+export function mask(width: number): bigint {
+  return (1n << BigInt(width)) - 1n;
+}
+
+export function fetchMemory(isa: Isa): FetchMemory | undefined {
+  const space = isa.fetch?.space;
+  const view = isa.views.find((v) => v.name === space);
+  const m = isa.memories.find((x) => x.name === (view ? view.memory : space));
+  return m ? { name: m.name, wordWidth: m.wordWidth, size: m.size } : undefined;
+}
+
+/** `MNEMONIC {a}, {b}`: the syntax of an instruction whose spec gives none. */
+export function defaultSyntax(instr: Instruction): SyntaxPart[] {
+  const parts: SyntaxPart[] = [{ k: 'text', text: instr.operands.length ? `${instr.mnemonic} ` : instr.mnemonic }];
+  instr.operands.forEach((o, i) => {
+    if (i > 0) parts.push({ k: 'text', text: ', ' });
+    parts.push({ k: 'operand', name: o.name });
+  });
+  return parts;
+}
+
+/** The name a register is written with: the file's `names`, else file name and index. */
+export function registerName(file: RegisterFile, index: number): string {
+  return file.names[index] ?? `${file.name}${index}`;
+}
+
+export function getTables(isa: Isa): TablesResult {
+  const hit = cache.get(isa);
+  if (hit) return hit;
+  const r = buildTables(isa);
+  cache.set(isa, r);
+  return r;
+}
+
+function buildTables(isa: Isa): TablesResult {
+  const mem = fetchMemory(isa);
+  if (!mem) return { ok: false, message: `the spec's fetch space '${isa.fetch?.space}' is not a memory or a view of one` };
+  if (!(mem.wordWidth >= 1 && mem.wordWidth <= 64)) return { ok: false, message: `memory ${mem.name} has word width ${mem.wordWidth}` };
+  const hashIsPunct = isa.instructions.some((i) => i.syntax.some((p) => p.k === 'text' && p.text.includes('#')));
+  const files = new Map(isa.files.map((f) => [f.name, f]));
+  const regs = new Map<string, RegName[]>();
+  const addReg = (name: string, file: string, index: number) => {
+    const key = name.toLowerCase();
+    const list = regs.get(key) ?? [];
+    if (!list.some((x) => x.file === file && x.index === index)) list.push({ file, index });
+    regs.set(key, list);
+  };
+  for (const f of isa.files) {
+    f.names.forEach((n, i) => addReg(n, f.name, i));
+    // `<file><index>` is accepted too (it is the only form when the file declares no names).
+    for (let i = 0; i < f.count && i < 4096; i++) addReg(`${f.name}${i}`, f.name, i);
+  }
+  const instrs: AsmInstr[] = [];
+  for (const instr of isa.instructions) {
+    const parts = instr.syntax.length ? instr.syntax : defaultSyntax(instr);
+    const fieldBits = new Map<string, number>();
+    for (const it of instr.encoding.items) if (it.k === 'field') fieldBits.set(it.operand, (fieldBits.get(it.operand) ?? 0) + it.width);
+    const operands = new Map<string, OperandInfo>();
+    for (const op of instr.operands) {
+      const fb = fieldBits.get(op.name) ?? 0;
+      const bits = fb > 0 ? Math.min(op.width, fb) : op.width;
+      const file = op.file !== undefined ? files.get(op.file) : undefined;
+      let min = 0n;
+      let max = mask(bits);
+      if (op.kind === 'simm') {
+        min = -(1n << BigInt(bits - 1));
+        max = (1n << BigInt(bits - 1)) - 1n;
+      } else if (op.kind === 'reg') {
+        const count = BigInt(file?.count ?? 0);
+        max = (count - 1n < max ? count - 1n : max);
+      }
+      operands.set(op.name, file ? { op, fieldBits: fb, bits, min, max, file } : { op, fieldBits: fb, bits, min, max });
+    }
+    const items: SyntaxItem[] = [];
+    for (const p of parts) {
+      if (p.k === 'operand') {
+        const o = operands.get(p.name);
+        if (o) items.push({ k: 'hole', operand: o });
+        continue;
+      }
+      for (const tok of lexLine(p.text, 1, '<syntax>', { hash: 'punct' }).toks) items.push({ k: 'lit', tok });
+    }
+    const lits: Tok[] = [];
+    for (const it of items) {
+      if (it.k !== 'lit') break;
+      lits.push(it.tok);
+    }
+    const keyText = lits.length ? mnemonicText(lits) : instr.mnemonic;
+    const words = Math.max(1, Math.ceil(instr.encoding.width / mem.wordWidth));
+    let m: bigint;
+    let mt: bigint;
+    try {
+      m = BigInt(instr.encoding.mask);
+      mt = BigInt(instr.encoding.match);
+    } catch {
+      return { ok: false, message: `instruction ${instr.mnemonic} has a malformed encoding mask` };
+    }
+    instrs.push({ instr, parts, items, key: keyText.toLowerCase(), keyText, operands, words, mask: m, match: mt });
+  }
+  const byKey = new Map<string, AsmInstr[]>();
+  for (const a of instrs) {
+    const list = byKey.get(a.key) ?? [];
+    list.push(a);
+    byKey.set(a.key, list);
+  }
+  return { ok: true, tables: { isa, mem, instrs, byKey, regs, hashIsPunct } };
+}
+
+/**
+ * The mnemonic at the start of a token list: the first token and any `.suffix` written against it
+ * (`MOVE.L`), so that did-you-mean and messages speak of the whole mnemonic.
+ */
+export function mnemonicText(toks: readonly Tok[]): string {
+  let text = toks[0]?.text ?? '';
+  let i = 1;
+  while (toks[i]?.text === '.' && toks[i]!.col === toks[i - 1]!.endCol && toks[i + 1]?.k === 'ident' && toks[i + 1]!.col === toks[i]!.endCol) {
+    text += '.' + toks[i + 1]!.text;
+    i += 2;
+  }
+  return text;
+}
+
+/** The register of `file` that `name` denotes, if any. */
+export function lookupRegister(t: AsmTables, name: string, file: string): number | undefined {
+  return t.regs.get(name.toLowerCase())?.find((r) => r.file === file)?.index;
+}
+
+/** Encode operand values (already range-checked) into the instruction's bits, left-aligned in its
+ *  words, and split into words, the first word the most significant. */
+export function encodeInstr(t: AsmTables, a: AsmInstr, values: Map<string, bigint>): bigint[] {
+  const enc = a.instr.encoding;
+  let bits = 0n;
+  const consumed = new Map<string, number>();
+  for (const it of enc.items) {
+    const w = BigInt(it.width);
+    if (it.k === 'fixed') {
+      bits = (bits << w) | (BigInt(it.value) & mask(it.width));
+      continue;
+    }
+    const info = a.operands.get(it.operand);
+    const fb = info?.fieldBits ?? it.width;
+    const v = (values.get(it.operand) ?? 0n) & mask(fb);
+    // The first field of a split operand holds its most significant bits.
+    const used = consumed.get(it.operand) ?? 0;
+    consumed.set(it.operand, used + it.width);
+    const part = (v >> BigInt(fb - used - it.width)) & mask(it.width);
+    bits = (bits << w) | part;
+  }
+  const total = a.words * t.mem.wordWidth;
+  bits <<= BigInt(total - enc.width);
+  return splitInstrWords(bits, a.words, t.mem.wordWidth);
+}
+
+/** Instruction bits -> words, first word most significant. */
+export function splitInstrWords(bits: bigint, words: number, wordWidth: number): bigint[] {
+  const out: bigint[] = [];
+  for (let i = words - 1; i >= 0; i--) out.push((bits >> BigInt(i * wordWidth)) & mask(wordWidth));
+  return out;
+}
+
+/** Words -> instruction bits, first word most significant. */
+export function combineInstrWords(words: bigint[], wordWidth: number): bigint {
+  let v = 0n;
+  for (const w of words) v = (v << BigInt(wordWidth)) | (w & mask(wordWidth));
+  return v;
+}
+
+/** Operand values from an instruction's bits (simm sign-extended from its field). */
+export function decodeFields(a: AsmInstr, bits: bigint): Map<string, bigint> {
+  const raw = new Map<string, bigint>();
+  let pos = a.instr.encoding.width;
+  for (const it of a.instr.encoding.items) {
+    pos -= it.width;
+    if (it.k !== 'field') continue;
+    const v = (bits >> BigInt(pos)) & mask(it.width);
+    raw.set(it.operand, ((raw.get(it.operand) ?? 0n) << BigInt(it.width)) | v);
+  }
+  const out = new Map<string, bigint>();
+  for (const [name, info] of a.operands) {
+    let v = (raw.get(name) ?? 0n) & mask(info.bits);
+    if (info.op.kind === 'simm' && info.bits > 0 && v >> BigInt(info.bits - 1)) v -= 1n << BigInt(info.bits);
+    out.set(name, v);
+  }
+  return out;
+}

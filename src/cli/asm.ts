@@ -1,0 +1,47 @@
+// `isavirt asm <spec> <program.s>`: assemble a guest program for a spec and print its words.
+import { readFileSync } from 'node:fs';
+import { assemble, disassembleProgram, fetchMemory, formatListing } from '../asm/index.js';
+import { defineCommand } from './command.js';
+import { EXIT } from './io.js';
+import { loadSpecOrExit, printDiagnostics, requireFile } from './spec.js';
+
+export default defineCommand<{ spec: string; program: string; listing?: boolean }>({
+  command: 'asm <spec> <program>',
+  describe: 'assemble a guest program (.s) for a spec and print its words',
+  builder: (y) =>
+    y
+      .positional('spec', { type: 'string', describe: 'the .isa spec' })
+      .positional('program', { type: 'string', describe: 'the assembly program (.s)' })
+      .option('listing', { type: 'boolean', default: false, describe: 'print the source with each line\'s address and words' }),
+  examples: [
+    ['isavirt asm isas/pg.isa prog.s', 'address, word and instruction for every word'],
+    ['isavirt asm isas/pg.isa prog.s --listing', 'the source beside its addresses and words'],
+  ],
+  async run(args, io) {
+    const isa = await loadSpecOrExit(args.spec, io);
+    requireFile(args.program);
+    const text = readFileSync(args.program, 'utf8');
+    const r = assemble(isa, text, args.program);
+    if (!r.ok) {
+      printDiagnostics(r.diagnostics, io, { file: args.program, text });
+      return EXIT.badInput;
+    }
+    if (args.listing) {
+      io.out(formatListing(isa, r.program, text));
+      return EXIT.ok;
+    }
+    const digits = Math.ceil((fetchMemory(isa)?.wordWidth ?? 32) / 4);
+    let section = '';
+    for (const l of disassembleProgram(isa, r.program)) {
+      const seg = r.program.segments.find((s) => l.address >= s.address && l.address < s.address + s.words.length);
+      if (seg && seg.section !== section) {
+        section = seg.section;
+        io.out(`.${section}`);
+      }
+      const words = l.words.map((w) => w.toString(16).padStart(digits, '0')).join(' ');
+      io.out(`${l.address.toString(16).padStart(4, '0')}: ${words.padEnd(digits * 2 + 2)} ${l.text}`);
+    }
+    io.out(`.entry 0x${r.program.entry.toString(16)}`);
+    return EXIT.ok;
+  },
+});
