@@ -1,0 +1,204 @@
+// `isavirt check <spec-or-folder...>`: analyse specs and report whether each can host a
+// trap-and-emulate monitor. Exit 0 when every checked ISA satisfies Theorem 1, 1 when one does not,
+// 2 on bad input (reported after every other spec has been analysed).
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { IsaAnalysis } from '../analysis/types.js';
+import type { Isa } from '../ir/types.js';
+import { renderJson } from '../report/json.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { renderSarif } from '../report/sarif.js';
+import { renderSummary, renderText } from '../report/text.js';
+import { defineCommand } from './command.js';
+import { EXIT, UsageError, paint, type CliIO } from './io.js';
+import { loadSpec } from './spec.js';
+
+export const CHECK_FORMATS = ['text', 'json', 'markdown', 'sarif'] as const;
+export type CheckFormat = (typeof CHECK_FORMATS)[number];
+
+interface CheckArgs {
+  spec: string[];
+  format: CheckFormat;
+  output?: string;
+  explain?: string;
+}
+
+/** What the analysis stage offers (src/analysis/index.ts). */
+interface AnalysisModule {
+  analyzeIsa(isa: Isa): Promise<IsaAnalysis>;
+  explainInstruction(analysis: IsaAnalysis, mnemonic: string): string;
+}
+
+async function loadAnalysis(): Promise<AnalysisModule> {
+  // Loaded on use: the analysis pulls in the Z3 WebAssembly build, which `isavirt --help` should not pay for.
+  return (await import('../analysis/index.js')) as AnalysisModule;
+}
+
+export function isSpecFile(name: string): boolean {
+  return name.endsWith('.isa') || name.endsWith('.isa.json');
+}
+
+/**
+ * The spec files named on the command line: a folder stands for every *.isa / *.isa.json in it,
+ * sorted. Paths that are neither are returned in `bad` with the reason, to be reported, not thrown.
+ */
+export function expandSpecs(args: string[]): { files: string[]; bad: { path: string; message: string }[]; folders: number } {
+  const files: string[] = [];
+  const bad: { path: string; message: string }[] = [];
+  let folders = 0;
+  for (const arg of args) {
+    let st;
+    try {
+      st = statSync(arg);
+    } catch {
+      bad.push({ path: arg, message: `${arg}: no such file or folder` });
+      continue;
+    }
+    if (st.isDirectory()) {
+      folders++;
+      const inside = readdirSync(arg, { withFileTypes: true })
+        .filter((e) => e.isFile() && isSpecFile(e.name))
+        .map((e) => e.name)
+        .sort();
+      if (inside.length === 0) bad.push({ path: arg, message: `${arg}: no .isa or .isa.json files in this folder` });
+      for (const name of inside) files.push(path.join(arg, name));
+    } else if (st.isFile()) {
+      files.push(arg);
+    } else {
+      bad.push({ path: arg, message: `${arg}: not a file or folder` });
+    }
+  }
+  return { files, bad, folders };
+}
+
+/** Edit distance (insert, delete, substitute), case-insensitive: for did-you-mean. */
+export function editDistance(a: string, b: string): number {
+  const s = a.toLowerCase();
+  const t = b.toLowerCase();
+  let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= s.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= t.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (s[i - 1] === t[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[t.length]!;
+}
+
+/** The known names closest to `name`, all at the best distance found (none if nothing is close). */
+export function didYouMean(name: string, known: readonly string[]): string[] {
+  const limit = Math.max(2, Math.floor(name.length / 3));
+  const scored = known.map((k) => ({ k, d: editDistance(name, k) })).filter((x) => x.d <= limit);
+  if (scored.length === 0) return [];
+  const best = Math.min(...scored.map((x) => x.d));
+  return scored
+    .filter((x) => x.d === best)
+    .map((x) => x.k)
+    .sort()
+    .slice(0, 3);
+}
+
+function render(analyses: IsaAnalysis[], format: CheckFormat, color: boolean, summary: boolean, failed: string[]): string {
+  switch (format) {
+    case 'json':
+      return renderJson(analyses);
+    case 'markdown':
+      return renderMarkdown(analyses);
+    case 'sarif':
+      return renderSarif(analyses);
+    case 'text': {
+      const parts = analyses.map((a) => renderText(a, { color }));
+      if (summary) parts.push(renderSummary(analyses, { color, failed }));
+      return parts.join('\n');
+    }
+  }
+}
+
+/** Explanations of `mnemonic` in every analysis that has it; a did-you-mean error if none does. */
+function explain(analyses: IsaAnalysis[], mnemonic: string, mod: AnalysisModule, io: CliIO): string | undefined {
+  const texts: string[] = [];
+  for (const a of analyses) {
+    const ic = a.instructions.find((i) => i.mnemonic === mnemonic) ?? a.instructions.find((i) => i.mnemonic.toLowerCase() === mnemonic.toLowerCase());
+    if (!ic) continue;
+    const text = mod.explainInstruction(a, ic.mnemonic);
+    texts.push(analyses.length > 1 ? `${a.isa}: ${text}` : text);
+  }
+  if (texts.length > 0) return texts.map((t) => (t.endsWith('\n') ? t : t + '\n')).join('\n');
+  if (analyses.length === 0) return undefined;
+  const p = paint(io.colorErr);
+  const known = [...new Set(analyses.flatMap((a) => a.instructions.map((i) => i.mnemonic)))];
+  const where = analyses.length === 1 ? analyses[0]!.isa : 'any checked ISA';
+  const close = didYouMean(mnemonic, known);
+  let msg = `${p.error('error:')} no instruction ${mnemonic} in ${where}`;
+  if (close.length > 0) msg += `; did you mean ${close.join(', ')}?`;
+  io.err(msg);
+  return undefined;
+}
+
+export default defineCommand<CheckArgs>({
+  command: 'check <spec...>',
+  describe: 'analyse specs: classify every instruction, decide the theorems (exit 1 if not virtualizable)',
+  builder: (y) =>
+    y
+      .positional('spec', { type: 'string', array: true, describe: '.isa / .isa.json files, or folders of them' })
+      .option('format', { alias: 'f', choices: CHECK_FORMATS, default: 'text' as CheckFormat, describe: 'report format' })
+      .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to this file instead of stdout' })
+      .option('explain', { type: 'string', requiresArg: true, describe: 'explain the verdict of one instruction' }),
+  examples: [
+    ['isavirt check isas/pg.isa', 'classify every instruction and decide Theorems 1-3'],
+    ['isavirt check isas/', 'check the whole library; ends with one line per ISA'],
+    ['isavirt check isas/pg.isa --format sarif -o pg.sarif', 'SARIF 2.1.0 for code scanning'],
+    ['isavirt check isas/pg.isa --explain LPSW', 'why LPSW is (or is not) privileged and sensitive'],
+  ],
+  async run(args, io) {
+    const p = paint(io.colorErr);
+    const { files, bad, folders } = expandSpecs(args.spec);
+    for (const b of bad) io.err(`${p.error('error:')} ${b.message}`);
+    const failed = bad.map((b) => b.path);
+
+    const analysis = await loadAnalysis();
+    const analyses: IsaAnalysis[] = [];
+    // Analyse every good spec even after a bad one, so one run reports everything.
+    for (const file of files) {
+      let loaded;
+      try {
+        loaded = await loadSpec(file, io);
+      } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        io.err(`${p.error('error:')} ${e.message}`);
+        failed.push(file);
+        continue;
+      }
+      if (!loaded.ok) {
+        failed.push(file);
+        continue;
+      }
+      analyses.push(await analysis.analyzeIsa(loaded.isa));
+    }
+
+    let out: string;
+    if (args.explain !== undefined) {
+      const text = explain(analyses, args.explain, analysis, io);
+      if (text === undefined) return EXIT.badInput;
+      out = text;
+    } else {
+      const toFile = args.output !== undefined;
+      const summary = folders > 0 || args.spec.length > 1 || files.length > 1;
+      out = render(analyses, args.format, !toFile && io.colorOut, summary, failed);
+    }
+
+    if (args.output !== undefined) {
+      try {
+        writeFileSync(args.output, out);
+      } catch (e) {
+        throw new UsageError(`${args.output}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+    } else {
+      io.write(out);
+    }
+
+    if (failed.length > 0) return EXIT.badInput;
+    return analyses.every((a) => a.theorem1.value === 'holds') ? EXIT.ok : EXIT.finding;
+  },
+});

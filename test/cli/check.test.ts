@@ -1,0 +1,154 @@
+// End to end: the built `isavirt check` on the real front end and analysis.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeAjv } from '../report/helpers.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const main = path.join(root, 'dist/cli/main.js');
+const TOY = 'test/report/fixtures/toypopf.isa';
+const BAD = 'test/report/fixtures/bad.isa';
+
+function isavirt(...args: string[]) {
+  const r = spawnSync(process.execPath, [main, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const noStackTrace = (s: string) => expect(s).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'isavirt-check-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('isavirt check', () => {
+  it('pg.isa satisfies Theorem 1: exit 0, an 80-column text report', () => {
+    const r = isavirt('check', 'isas/pg.isa');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('ISA pg (isas/pg.isa)');
+    expect(r.stdout).toMatch(/Theorem 1 \(trap-and-emulate monitor\): holds/);
+    expect(r.stdout.split('\n').filter((l) => l.length > 80)).toEqual([]);
+    expect(r.stdout).not.toContain('Summary');
+  });
+
+  it('a POPF-like machine is not virtualizable: exit 1, POPF is the offender', () => {
+    const r = isavirt('check', TOY);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/Theorem 1 \(trap-and-emulate monitor\): FAILS/);
+    expect(r.stdout).toMatch(/POPF \(test\/report\/fixtures\/toypopf\.isa:\d+:\d+\)/);
+    expect(r.stdout).toMatch(/^POPF +no +yes/m);
+    expect(r.stdout).toMatch(/^CLI +yes +yes/m);
+    // POPF claims innocuous; the derivation contradicts it.
+    expect(r.stdout).toContain('POPF claims innocuous');
+  });
+
+  it('a bad spec prints diagnostics and exits 2, without a stack trace', () => {
+    const r = isavirt('check', BAD);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('bad.isa:');
+    noStackTrace(r.stderr);
+  });
+
+  it('a missing file exits 2 with one clear message', () => {
+    const r = isavirt('check', 'no/such/spec.isa');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no/such/spec.isa: no such file or folder');
+    noStackTrace(r.stderr);
+  });
+
+  it('a folder: every spec in it, sorted; a bad one exits 2 after the rest are analysed', () => {
+    const dir = path.join(tmp, 'lib');
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(path.join(root, TOY), path.join(dir, 'b-toypopf.isa'));
+    copyFileSync(path.join(root, 'isas/pg.isa'), path.join(dir, 'a-pg.isa'));
+    copyFileSync(path.join(root, BAD), path.join(dir, 'c-bad.isa'));
+    writeFileSync(path.join(dir, 'notes.txt'), 'not a spec');
+    const r = isavirt('check', dir);
+    expect(r.code).toBe(2);
+    const out = r.stdout;
+    expect(out.indexOf('ISA pg ')).toBeGreaterThanOrEqual(0);
+    expect(out.indexOf('ISA pg ')).toBeLessThan(out.indexOf('ISA toypopf '));
+    expect(out).toMatch(/Summary \(3 specs\)/);
+    expect(out).toMatch(/pg\s+T1 holds/);
+    expect(out).toMatch(/toypopf\s+T1 fails\s+T2 \w+\s+T3 fails\s+1 offender/);
+    expect(out).toContain('bad spec:');
+    expect(r.stderr).toContain('c-bad.isa:');
+  });
+
+  it('--format json validates against grammar/report.schema.json', () => {
+    const r = isavirt('check', 'isas/pg.isa', TOY, '--format', 'json');
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    const schema = JSON.parse(readFileSync(path.join(root, 'grammar/report.schema.json'), 'utf8'));
+    const validate = makeAjv().compile(schema);
+    expect(validate(report) ? [] : validate.errors).toEqual([]);
+    expect(report.isas.map((a: any) => a.isa)).toEqual(['pg', 'toypopf']);
+  });
+
+  it('--format sarif places the offender at the instruction; --output writes a file', () => {
+    const file = path.join(tmp, 'toy.sarif');
+    const r = isavirt('check', TOY, '--format', 'sarif', '--output', file);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    const log = JSON.parse(readFileSync(file, 'utf8'));
+    const t1 = log.runs[0].results.filter((x: any) => x.ruleId === 'ISA-T1');
+    expect(t1.map((x: any) => x.properties.instruction)).toEqual(['POPF']);
+    const loc = t1[0].locations[0].physicalLocation;
+    expect(loc.artifactLocation.uri).toBe(TOY);
+    const line = readFileSync(path.join(root, TOY), 'utf8').split('\n').findIndex((l) => l.startsWith('instruction POPF')) + 1;
+    // The span may start at the doc comment above the instruction.
+    expect(loc.region.startLine).toBeLessThanOrEqual(line);
+    expect(loc.region.endLine).toBeGreaterThan(line);
+  });
+
+  it('--format markdown contains the classification table', () => {
+    const r = isavirt('check', TOY, '--format', 'markdown');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('| instruction | privileged | control | mode | location | user | verdict | line |');
+    expect(r.stdout).toMatch(/^\| POPF \| no \| yes \|/m);
+  });
+
+  it('--explain prints the explanation; an unknown mnemonic suggests the closest and exits 2', () => {
+    const ok = isavirt('check', TOY, '--explain', 'POPF');
+    expect(ok.code).toBe(1);
+    expect(ok.stdout).toContain('POPF');
+    const bad = isavirt('check', TOY, '--explain', 'POPX');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('no instruction POPX in toypopf; did you mean POPF?');
+  });
+
+  it('rejects an unknown format with exit 2', () => {
+    const r = isavirt('check', 'isas/pg.isa', '--format', 'pdf');
+    expect(r.code).toBe(2);
+    noStackTrace(r.stderr);
+  });
+});
+
+describe('check helpers', async () => {
+  const { didYouMean, editDistance, expandSpecs } = await import('../../src/cli/check.js');
+
+  it('expands a folder to its specs, sorted, and reports what is not there', () => {
+    const dir = path.join(tmp, 'expand');
+    mkdirSync(path.join(dir, 'sub.isa'), { recursive: true });
+    for (const f of ['z.isa', 'a.isa.json', 'm.isa', 'readme.md']) writeFileSync(path.join(dir, f), '');
+    const r = expandSpecs([dir, 'no/such.isa', path.join(dir, 'readme.md')]);
+    expect(r.files).toEqual([path.join(dir, 'a.isa.json'), path.join(dir, 'm.isa'), path.join(dir, 'z.isa'), path.join(dir, 'readme.md')]);
+    expect(r.bad.map((b) => b.path)).toEqual(['no/such.isa']);
+    expect(r.folders).toBe(1);
+    const empty = path.join(tmp, 'empty');
+    mkdirSync(empty, { recursive: true });
+    expect(expandSpecs([empty]).bad[0]!.message).toContain('no .isa or .isa.json files');
+  });
+
+  it('suggests the closest mnemonics', () => {
+    expect(editDistance('POPF', 'popf')).toBe(0);
+    expect(editDistance('kitten', 'sitting')).toBe(3);
+    expect(didYouMean('POPX', ['POPF', 'PUSHF', 'CLI'])).toEqual(['POPF']);
+    expect(didYouMean('LSPW', ['LPSW', 'SETR', 'GETR'])).toEqual(['LPSW']);
+    expect(didYouMean('ZZZZZZ', ['POPF', 'CLI'])).toEqual([]);
+    // Only the best distance: NOP is two edits from POPX, POPF one.
+    expect(didYouMean('POPX', ['NOP', 'POPF'])).toEqual(['POPF']);
+  });
+});
