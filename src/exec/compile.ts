@@ -1,0 +1,1229 @@
+// Compiles a spec's semantics to JavaScript, once per spec (and per memory-window configuration).
+//
+// Safety: the generated source is made only of identifiers this file invents (s3, t12, m1, o0, f2)
+// and numbers it formats itself (L, LB below). No name, doc string or literal text from the spec
+// reaches the source: every spec name is looked up in a Map and replaced by an index, every
+// constant is parsed to a bigint and re-printed, every width/position is checked to be a safe
+// integer before it is printed. A hostile spec cannot run code.
+//
+// Representation: a value of width <= 32 is a JS number in [0, 2^w) (arithmetic with `>>> 0` and
+// masks, Math.imul); a wider one is a bigint in [0, 2^w). Registers <= 32 bits live in `u`
+// (Uint32Array), wider in `w` (BigUint64Array); memory `i` is the typed array `m<i>`.
+//
+// Precise traps: registers an instruction writes are held in locals and stored only at the end
+// (or at `halt`); a register-file or memory write after which a trap is still possible saves the
+// old word in locals first, and every trap exit restores those in reverse order.
+//
+// Status codes of the generated functions: 0 done (RUN: budget used up), 1 halt, 2 illegal
+// instruction, 3 trap (x.t = trap index, x.ret = return pc, x.pc = pc of the instruction),
+// 4 timer trap (after a completed instruction).
+
+import type { Expr, Isa, LValue, Stmt, Translation, Builtin, Instruction } from '../ir/types.js';
+import { MachineError, checkWidth, isInt, type Layout, type MemSlot } from './layout.js';
+
+export const ST_DONE = 0;
+export const ST_HALT = 1;
+export const ST_ILLEGAL = 2;
+export const ST_TRAP = 3;
+export const ST_TIMER = 4;
+
+/** A physical-memory window: the guest sees words [0, size) of `memory` at host [base, base+size). */
+export interface MemoryWindow {
+  memory: string;
+  base: number;
+  size: number;
+}
+
+/** Everything the factory needs at run time; the generated code reads and writes these fields. */
+export interface Exchange {
+  /** Instructions attempted by the last RUN call. */
+  n: number;
+  /** Trap index (into isa.traps). */
+  t: number;
+  /** Return pc of the trap (number, or bigint for a pc wider than 32 bits). */
+  ret: number | bigint;
+  /** pc of the instruction that stopped RUN. */
+  pc: number | bigint;
+  /** DEC: instruction index, operand values, words. */
+  ins: number;
+  ops: (number | bigint)[];
+  len: number;
+}
+
+export type TypedMemory = Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
+
+export interface CompiledFns {
+  /** Instruction k's semantics on the live state: (operands..., next_pc) -> status. */
+  I: ((...args: (number | bigint)[]) => number)[];
+  /** The trap entry: (trap_vector, return_pc) -> status. */
+  TE: (tv: number, rpc: number | bigint) => number;
+  /** The reset block -> status. */
+  RS: () => number;
+  /** Fetch and decode at pc into x.ins/x.ops/x.len -> status (0, 2 or 3). */
+  DEC: (pc: number | bigint) => number;
+  /** Run at most `budget` instructions -> status; x.n = instructions attempted. */
+  RUN: (budget: number) => number;
+}
+
+export type Factory = (
+  u: Uint32Array,
+  w: BigUint64Array,
+  M: TypedMemory[],
+  x: Exchange,
+  tc: Int32Array,
+) => CompiledFns;
+
+export interface Program {
+  source: string;
+  factory: Factory;
+  /** Trap indices of the timers, in the order of the `tc` countdown array. */
+  timers: number[];
+}
+
+// ---- literal formatting: the only way numbers reach generated source ----
+
+function L(n: number): string {
+  if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw new MachineError('internal: non-integer literal');
+  return n < 0 ? `(${String(n)})` : String(n);
+}
+
+function LB(v: bigint): string {
+  if (typeof v !== 'bigint' || v < 0n) throw new MachineError('internal: bad bigint literal');
+  return `0x${v.toString(16)}n`;
+}
+
+function parseHex(h: unknown, what: string): bigint {
+  if (typeof h !== 'string') throw new MachineError(`${what}: constant is not a string`);
+  try {
+    const v = BigInt(h);
+    if (v < 0n) throw new Error();
+    return v;
+  } catch {
+    throw new MachineError(`${what}: malformed constant`);
+  }
+}
+
+const maskN = (w: number): number => (w === 32 ? 0xffffffff : 2 ** w - 1);
+const maskB = (w: number): bigint => (1n << BigInt(w)) - 1n;
+const narrow = (w: number): boolean => w <= 32;
+
+/** Normalise a number expression to width w (<= 32). */
+function normN(x: string, w: number): string {
+  return w === 32 ? `((${x}) >>> 0)` : `((${x}) & ${L(maskN(w))})`;
+}
+
+/** Signed value of a number of width w (<= 32) as an int32. */
+function sxN(x: string, w: number): string {
+  return w === 32 ? `((${x}) | 0)` : `(((${x}) << ${L(32 - w)}) >> ${L(32 - w)})`;
+}
+
+function constCode(v: bigint, w: number): string {
+  v &= maskB(w);
+  return narrow(w) ? L(Number(v)) : LB(v);
+}
+
+/** Bits hi..lo of a value of width wa. */
+function sliceCode(x: string, wa: number, hi: number, lo: number): string {
+  const wr = hi - lo + 1;
+  if (lo >= wa) return narrow(wr) ? '0' : '0n';
+  if (narrow(wa)) {
+    if (lo === 0 && wr >= wa) return narrow(wr) ? x : `BigInt(${x})`;
+    const core = lo === 0 ? `((${x}) & ${L(maskN(Math.min(wr, 32)))})` : `(((${x}) >>> ${L(lo)}) & ${L(maskN(Math.min(wr, 32)))})`;
+    return narrow(wr) ? core : `BigInt(${core})`;
+  }
+  const shifted = lo === 0 ? x : `((${x}) >> ${LB(BigInt(lo))})`;
+  if (lo === 0 && wr >= wa) return x;
+  return narrow(wr) ? `Number(BigInt.asUintN(${L(wr)}, ${shifted}))` : `BigInt.asUintN(${L(wr)}, ${shifted})`;
+}
+
+/** Zero-extend or truncate a value of width `from` to width `to`. */
+function fit(x: string, from: number, to: number): string {
+  if (from === to) return x;
+  if (to < from) return sliceCode(x, from, to - 1, 0);
+  if (narrow(from) && !narrow(to)) return `BigInt(${x})`;
+  return x;
+}
+
+/** Concatenation, high part first. */
+function concatCode(parts: { code: string; width: number }[]): string {
+  const total = parts.reduce((s, p) => s + p.width, 0);
+  if (parts.length === 1) return parts[0]!.code;
+  let shift = total;
+  const terms: string[] = [];
+  for (const p of parts) {
+    shift -= p.width;
+    if (narrow(total)) terms.push(shift === 0 ? `(${p.code})` : `((${p.code}) << ${L(shift)})`);
+    else {
+      const b = narrow(p.width) ? `BigInt(${p.code})` : `(${p.code})`;
+      terms.push(shift === 0 ? b : `(${b} << ${LB(BigInt(shift))})`);
+    }
+  }
+  const joined = `(${terms.join(' | ')})`;
+  return total === 32 ? `(${joined} >>> 0)` : joined;
+}
+
+/** (x + i) mod 2^to, for x of width `from`, in the representation of `to`. */
+function wrapTo(x: string, from: number, i: number, to: number): string {
+  if (narrow(from)) {
+    const sum = i === 0 ? x : `(${x}) + ${L(i)}`;
+    if (narrow(to)) return i === 0 && to >= from ? x : normN(sum, to);
+    return `BigInt(${sum})`;
+  }
+  const sum = i === 0 ? x : `(${x}) + ${LB(BigInt(i))}`;
+  return narrow(to) ? `Number(BigInt.asUintN(${L(to)}, ${sum}))` : `BigInt.asUintN(${L(to)}, ${sum})`;
+}
+
+/** A host index: (x + i) mod size, for x of width `from` (size a power of two < 2^31). */
+function wrapIndex(x: string, from: number, i: number, size: number): string {
+  if (narrow(from)) {
+    if (i === 0 && 2 ** from <= size) return x;
+    return `(((${x}) + ${L(i)}) & ${L(size - 1)})`;
+  }
+  return `Number(((${x}) + ${LB(BigInt(i))}) & ${LB(BigInt(size - 1))})`;
+}
+
+const HELPERS = `"use strict";
+function hShl(a, b, w, m) { return b >= w ? 0 : w === 32 ? (a << b) >>> 0 : (a << b) & m; }
+function hLshr(a, b, w) { return b >= w ? 0 : a >>> b; }
+function hAshr(a, b, w, m) {
+  const s = w === 32 ? a | 0 : (a << (32 - w)) >> (32 - w);
+  const r = b >= w ? (s < 0 ? -1 : 0) : s >> b;
+  return w === 32 ? r >>> 0 : r & m;
+}
+function hUdiv(a, b, m) { return b === 0 ? m : (a / b) >>> 0; }
+function hUrem(a, b) { return b === 0 ? a : a % b; }
+function hSdiv(a, b, w, m) {
+  const sa = w === 32 ? a | 0 : (a << (32 - w)) >> (32 - w);
+  const sb = w === 32 ? b | 0 : (b << (32 - w)) >> (32 - w);
+  if (sb === 0) return sa < 0 ? 1 : m;
+  const q = Math.trunc(sa / sb);
+  return w === 32 ? q >>> 0 : q & m;
+}
+function hSrem(a, b, w, m) {
+  const sa = w === 32 ? a | 0 : (a << (32 - w)) >> (32 - w);
+  const sb = w === 32 ? b | 0 : (b << (32 - w)) >> (32 - w);
+  if (sb === 0) return a;
+  const r = sa % sb;
+  return w === 32 ? r >>> 0 : r & m;
+}
+function hAmt(b) { return b > 255n ? 255 : Number(b); }
+function bShl(a, b, w) { return b >= w ? 0n : BigInt.asUintN(w, a << BigInt(b)); }
+function bLshr(a, b, w) { return b >= w ? 0n : a >> BigInt(b); }
+function bAshr(a, b, w) { return BigInt.asUintN(w, BigInt.asIntN(w, a) >> BigInt(b >= w ? w : b)); }
+function bUdiv(a, b, m) { return b === 0n ? m : a / b; }
+function bUrem(a, b) { return b === 0n ? a : a % b; }
+function bSdiv(a, b, w, m) {
+  const sa = BigInt.asIntN(w, a), sb = BigInt.asIntN(w, b);
+  if (sb === 0n) return sa < 0n ? 1n : m;
+  return BigInt.asUintN(w, sa / sb);
+}
+function bSrem(a, b, w) {
+  const sa = BigInt.asIntN(w, a), sb = BigInt.asIntN(w, b);
+  return sb === 0n ? a : BigInt.asUintN(w, sa % sb);
+}
+`;
+
+// ---- the code generator ----
+
+interface Env {
+  scopes: Map<string, string>[];
+  params: Map<string, string>;
+  operands: Map<string, string>;
+  builtins: Partial<Record<Builtin, string>>;
+}
+
+interface Exits {
+  /** Statements leaving the body with trap `t` (the undo has already been emitted). */
+  trap(t: number): string;
+  /** Statements leaving the body after `halt` (the commit has already been emitted). */
+  halt(): string;
+}
+
+function emptyEnv(): Env {
+  return { scopes: [new Map()], params: new Map(), operands: new Map(), builtins: {} };
+}
+
+/** One generated function body (or one inlined instruction body). */
+class Body {
+  out: string[] = [];
+  readonly decls: string[] = [];
+  readonly regLocal = new Map<string, string>();
+  pcFlag: string | null = null;
+  readonly undo: string[] = [];
+  private depth = 0;
+
+  constructor(
+    readonly g: Gen,
+    public env: Env,
+    readonly exits: Exits,
+    /** Assignments after which a trap is still possible (their old values are saved). */
+    readonly needUndo: Set<Stmt> = new Set(),
+    /** Identifier holding next_pc (instructions): the pc rule applies at commit. */
+    readonly npc: string | null = null,
+  ) {}
+
+  /** Hold every register the statements write in a local, loaded at entry. */
+  localise(stmts: Stmt[]): void {
+    for (const name of writtenRegs(stmts)) {
+      const r = this.g.reg(name);
+      const id = this.g.fresh('s');
+      this.decls.push(`let ${id} = ${r.wide ? 'w' : 'u'}[${L(r.slot)}];`);
+      this.regLocal.set(name, id);
+      if (name === this.g.isa.fetch.pc && this.npc) {
+        this.pcFlag = this.g.fresh('q');
+        this.decls.push(`let ${this.pcFlag} = 0;`);
+      }
+    }
+  }
+
+  commit(): string {
+    const parts: string[] = [];
+    const pcName = this.g.isa.fetch.pc;
+    for (const [name, id] of this.regLocal) {
+      if (name === pcName && this.npc) continue;
+      const r = this.g.reg(name);
+      parts.push(`${r.wide ? 'w' : 'u'}[${L(r.slot)}] = ${id};`);
+    }
+    if (this.npc) {
+      const pc = this.g.layout.pc;
+      const arr = `${pc.wide ? 'w' : 'u'}[${L(pc.slot)}]`;
+      const local = this.regLocal.get(pcName);
+      parts.push(local ? `${arr} = ${this.pcFlag} ? ${local} : ${this.npc};` : `${arr} = ${this.npc};`);
+    }
+    return parts.join(' ');
+  }
+
+  trapCode(t: number): string {
+    return `{ ${[...this.undo].reverse().join(' ')} ${this.exits.trap(t)} }`;
+  }
+
+  text(): string {
+    return [...this.decls, ...this.out].join('\n');
+  }
+
+  /** Bind `code` to a fresh const unless it is already an identifier or a literal. */
+  hoist(code: string): string {
+    if (/^[a-z][0-9]*$|^[0-9]+n?$|^0x[0-9a-f]+n$/.test(code)) return code;
+    const id = this.g.fresh('t');
+    this.out.push(`const ${id} = ${code};`);
+    return id;
+  }
+
+  capture(f: () => string): [string[], string] {
+    const saved = this.out;
+    this.out = [];
+    try {
+      const code = f();
+      return [this.out, code];
+    } finally {
+      this.out = saved;
+    }
+  }
+
+  // ---- statements ----
+
+  stmts(list: Stmt[]): void {
+    for (const s of list) this.stmt(s);
+  }
+
+  block(list: Stmt[]): void {
+    this.env.scopes.push(new Map());
+    try {
+      this.stmts(list);
+    } finally {
+      this.env.scopes.pop();
+    }
+  }
+
+  stmt(s: Stmt): void {
+    switch (s.k) {
+      case 'let': {
+        const v = this.ex(s.value);
+        const id = this.g.fresh('t');
+        this.out.push(`const ${id} = ${v};`);
+        this.env.scopes[this.env.scopes.length - 1]!.set(s.name, id);
+        return;
+      }
+      case 'assign':
+        this.assign(s, s.target, s.value);
+        return;
+      case 'if': {
+        const c = this.ex(s.cond);
+        this.out.push(`if (${c}) {`);
+        this.block(s.then);
+        if (s.else.length > 0) {
+          this.out.push('} else {');
+          this.block(s.else);
+        }
+        this.out.push('}');
+        return;
+      }
+      case 'trap':
+        this.out.push(this.trapCode(this.g.trap(s.trap)));
+        return;
+      case 'halt':
+        this.out.push(`{ ${this.commit()} ${this.exits.halt()} }`);
+        return;
+      default:
+        throw new MachineError('unknown statement kind in the IR');
+    }
+  }
+
+  private saveOld(arr: string, idx: string, wide: boolean): void {
+    const f = this.g.fresh('f');
+    const a = this.g.fresh('a');
+    const v = this.g.fresh('v');
+    this.decls.push(`let ${f} = 0, ${a} = 0, ${v} = ${wide ? '0n' : '0'};`);
+    this.out.push(`${f} = 1; ${a} = ${idx}; ${v} = ${arr}[${a}];`);
+    this.undo.push(`if (${f}) ${arr}[${a}] = ${v};`);
+  }
+
+  private assign(s: Stmt, t: LValue, value: Expr): void {
+    // The value is evaluated before the target's index or address, as the reference interpreter does.
+    const v = this.ex(value);
+    switch (t.k) {
+      case 'reg': {
+        const r = this.g.reg(t.reg);
+        const local = this.regLocal.get(t.reg);
+        if (!local) throw new MachineError('internal: register write without a local');
+        this.out.push(`${local} = ${fit(v, value.width, r.width)};`);
+        if (this.pcFlag && t.reg === this.g.isa.fetch.pc) this.out.push(`${this.pcFlag} = 1;`);
+        return;
+      }
+      case 'field': {
+        const r = this.g.reg(t.reg);
+        const local = this.regLocal.get(t.reg);
+        if (!local) throw new MachineError('internal: register write without a local');
+        if (!isInt(t.hi, 0, r.width - 1) || !isInt(t.lo, 0, t.hi)) throw new MachineError(`field of ${t.reg}: bad bit range`);
+        const fw = t.hi - t.lo + 1;
+        const fv = fit(v, value.width, fw);
+        if (narrow(r.width)) {
+          const inv = (~(maskN(fw) * 2 ** t.lo) >>> 0) & maskN(r.width);
+          const shifted = t.lo === 0 ? `(${fv})` : `((${fv}) << ${L(t.lo)})`;
+          this.out.push(`${local} = ((${local} & ${L(inv)}) | ${shifted}) >>> 0;`);
+        } else {
+          const inv = maskB(r.width) & ~(maskB(fw) << BigInt(t.lo));
+          const b = narrow(fw) ? `BigInt(${fv})` : `(${fv})`;
+          this.out.push(`${local} = (${local} & ${LB(inv)}) | (${b} << ${LB(BigInt(t.lo))});`);
+        }
+        if (this.pcFlag && t.reg === this.g.isa.fetch.pc) this.out.push(`${this.pcFlag} = 1;`);
+        return;
+      }
+      case 'file': {
+        const f = this.g.file(t.file);
+        const val = this.hoist(fit(v, value.width, f.width));
+        const idx = this.hoist(this.fileIndex(t.file, t.index));
+        const arr = f.wide ? 'w' : 'u';
+        if (this.needUndo.has(s)) this.saveOld(arr, idx, f.wide);
+        this.out.push(`${arr}[${idx}] = ${val};`);
+        return;
+      }
+      case 'mem': {
+        const val = this.hoist(v);
+        const words = checkWords(t.words);
+        const acc = this.memAccess(t.space, this.ex(t.addr), t.addr.width, words);
+        const ww = acc.slot.wordWidth;
+        const total = value.width;
+        const arr = `m${L(acc.slot.index)}`;
+        acc.idxs.forEach((idx0, i) => {
+          const idx = this.hoist(idx0);
+          const shift = this.g.isa.endian === 'little' ? i * ww : (words - 1 - i) * ww;
+          const part = fit(sliceCode(val, total, Math.min(shift + ww - 1, Math.max(total - 1, shift)), shift), Math.max(1, Math.min(ww, total - shift)), ww);
+          const word = shift >= total ? (narrow(ww) ? '0' : '0n') : part;
+          if (this.needUndo.has(s)) this.saveOld(arr, idx, !narrow(ww));
+          this.out.push(`${arr}[${idx}] = ${word};`);
+        });
+        return;
+      }
+      default:
+        throw new MachineError('unknown assignment target in the IR');
+    }
+  }
+
+  private fileIndex(name: string, index: Expr): string {
+    const f = this.g.file(name);
+    const i = this.ex(index);
+    const pow2 = (f.count & (f.count - 1)) === 0;
+    let rel: string;
+    // An index narrower than the file needs no wrap (the common case: a register operand).
+    if (narrow(index.width) && 2 ** index.width <= f.count) rel = i;
+    else if (narrow(index.width)) rel = pow2 ? `((${i}) & ${L(f.count - 1)})` : `((${i}) % ${L(f.count)})`;
+    else rel = `Number((${i}) % ${LB(BigInt(f.count))})`;
+    return f.base === 0 ? rel : `(${L(f.base)} + ${rel})`;
+  }
+
+  /** Host indices of the `words` words at address `a` (width aw) in a memory or view; emits the
+   *  translation (which may trap) and the window check. */
+  memAccess(space: string, a: string, aw: number, words: number, first = 0): { slot: MemSlot; idxs: string[] } {
+    const g = this.g;
+    const direct = g.layout.mems.get(space);
+    const idxs: string[] = [];
+    let slot: MemSlot;
+    if (direct) {
+      slot = direct;
+      const base = words > 1 ? this.hoist(a) : a;
+      for (let i = first; i < first + words; i++) idxs.push(wrapIndex(base, aw, i, slot.size));
+    } else {
+      const view = g.layout.views.get(space);
+      if (!view) throw new MachineError('unknown memory or view in the IR');
+      const tr = g.layout.translations.get(view.translation)!;
+      slot = g.layout.mems.get(view.memory)!;
+      const base = this.hoist(a);
+      // Every word's address is translated before any is used (a trap aborts the whole access).
+      for (let i = first; i < first + words; i++) {
+        const p = this.hoist(wrapTo(base, aw, i, tr.param.width));
+        const r = this.translate(tr, p);
+        idxs.push(this.hoist(wrapIndex(r, tr.resultWidth, 0, slot.size)));
+      }
+    }
+    const win = g.windows.get(slot.index);
+    if (win) {
+      return {
+        slot,
+        idxs: idxs.map((idx0) => {
+          const idx = this.hoist(idx0);
+          this.out.push(`if (${idx} >= ${L(win.size)}) ${this.trapCode(g.memTrap)}`);
+          return win.base === 0 ? idx : `(${idx} + ${L(win.base)})`;
+        }),
+      };
+    }
+    return { slot, idxs };
+  }
+
+  /** Inline a translation: its statements run here, with its parameter bound to `p`. */
+  private translate(tr: Translation, p: string): string {
+    if (this.depth > 8) throw new MachineError('translations nest more than 8 deep');
+    const saved = this.env;
+    this.env = { ...emptyEnv(), params: new Map([[tr.param.name, p]]) };
+    this.depth++;
+    try {
+      for (const s of tr.body) {
+        if (s.k === 'assign' || s.k === 'halt') throw new MachineError('a translation may not write state or halt');
+      }
+      this.stmts(tr.body);
+      return this.hoist(fit(this.ex(tr.result), tr.result.width, tr.resultWidth));
+    } finally {
+      this.depth--;
+      this.env = saved;
+    }
+  }
+
+  private readReg(name: string): string {
+    const local = this.regLocal.get(name);
+    if (local) return local;
+    const r = this.g.reg(name);
+    return `${r.wide ? 'w' : 'u'}[${L(r.slot)}]`;
+  }
+
+  private readMem(e: Extract<Expr, { k: 'mem' }>): string {
+    const words = checkWords(e.words);
+    const acc = this.memAccess(e.space, this.ex(e.addr), e.addr.width, words);
+    const ww = acc.slot.wordWidth;
+    const arr = `m${L(acc.slot.index)}`;
+    const vals = acc.idxs.map((idx) => ({ code: `${arr}[${idx}]`, width: ww }));
+    if (this.g.isa.endian === 'little') vals.reverse();
+    return fit(concatCode(vals), ww * words, e.width);
+  }
+
+  // ---- expressions ----
+
+  ex(e: Expr): string {
+    const w = checkWidth(e.width, 'expression');
+    switch (e.k) {
+      case 'const':
+        return constCode(parseHex(e.value, 'constant'), w);
+      case 'reg':
+        return fit(this.readReg(e.reg), this.g.reg(e.reg).width, w);
+      case 'field': {
+        const r = this.g.reg(e.reg);
+        if (!isInt(e.hi, 0, 63) || !isInt(e.lo, 0, e.hi)) throw new MachineError('field: bad bit range');
+        return fit(sliceCode(this.readReg(e.reg), r.width, e.hi, e.lo), e.hi - e.lo + 1, w);
+      }
+      case 'file': {
+        const f = this.g.file(e.file);
+        return fit(`${f.wide ? 'w' : 'u'}[${this.fileIndex(e.file, e.index)}]`, f.width, w);
+      }
+      case 'mem':
+        return this.readMem(e);
+      case 'operand': {
+        const id = this.env.operands.get(e.name);
+        if (!id) throw new MachineError('an operand is used outside its instruction');
+        return id;
+      }
+      case 'local': {
+        for (let i = this.env.scopes.length - 1; i >= 0; i--) {
+          const id = this.env.scopes[i]!.get(e.name);
+          if (id) return id;
+        }
+        throw new MachineError('a let name is used outside its scope');
+      }
+      case 'param': {
+        const id = this.env.params.get(e.name);
+        if (!id) throw new MachineError('a parameter is used outside its function');
+        return id;
+      }
+      case 'builtin': {
+        const id = this.env.builtins[e.name];
+        if (!id) throw new MachineError('a built-in name is used where it has no value');
+        return fit(id, this.g.builtinWidth(e.name), w);
+      }
+      case 'unop': {
+        const a = this.ex(e.a);
+        if (e.op === 'not') return narrow(w) ? (w === 32 ? `(~(${a}) >>> 0)` : `((${a}) ^ ${L(maskN(w))})`) : `((${a}) ^ ${LB(maskB(w))})`;
+        if (e.op === 'neg') return narrow(w) ? normN(`-(${a})`, w) : `BigInt.asUintN(${L(w)}, -(${a}))`;
+        throw new MachineError('unknown unary operator in the IR');
+      }
+      case 'binop':
+        return this.binop(e);
+      case 'concat':
+        return fit(concatCode(e.parts.map((p) => ({ code: this.ex(p), width: checkWidth(p.width, 'expression') }))), e.parts.reduce((s, p) => s + p.width, 0), w);
+      case 'slice': {
+        const a = this.ex(e.a);
+        if (!isInt(e.hi, 0, 63) || !isInt(e.lo, 0, e.hi)) throw new MachineError('slice: bad bit range');
+        return fit(sliceCode(a, e.a.width, e.hi, e.lo), e.hi - e.lo + 1, w);
+      }
+      case 'zext':
+        return fit(this.ex(e.a), e.a.width, w);
+      case 'sext': {
+        const a = this.ex(e.a);
+        const from = e.a.width;
+        if (w <= from) return fit(a, from, w);
+        if (narrow(from)) return narrow(w) ? normN(sxN(a, from), w) : `BigInt.asUintN(${L(w)}, BigInt(${sxN(a, from)}))`;
+        return `BigInt.asUintN(${L(w)}, BigInt.asIntN(${L(from)}, ${a}))`;
+      }
+      case 'ite': {
+        const c = this.ex(e.cond);
+        // Branches are lazy (as in the interpreter): a branch that may trap becomes an if statement.
+        const [tOut, tCode] = this.capture(() => this.ex(e.then));
+        const [eOut, eCode] = this.capture(() => this.ex(e.else));
+        if (tOut.length === 0 && eOut.length === 0) return `((${c}) ? ${tCode} : ${eCode})`;
+        const id = this.g.fresh('t');
+        this.out.push(`let ${id};`, `if (${c}) {`, ...tOut, `${id} = ${tCode};`, '} else {', ...eOut, `${id} = ${eCode};`, '}');
+        return id;
+      }
+      case 'call': {
+        const { index, fn } = this.g.func(e.fn);
+        if (!Array.isArray(e.args) || e.args.length !== fn.params.length) throw new MachineError('a call has the wrong number of arguments');
+        const args = e.args.map((a, i) => fit(this.ex(a), a.width, fn.params[i]!.width));
+        return fit(`f${L(index)}(${args.join(', ')})`, fn.resultWidth, w);
+      }
+      default:
+        throw new MachineError('unknown expression kind in the IR');
+    }
+  }
+
+  private binop(e: Extract<Expr, { k: 'binop' }>): string {
+    const a = this.ex(e.a);
+    const b = this.ex(e.b);
+    const w = checkWidth(e.a.width, 'expression');
+    const n = narrow(w);
+    const m = n ? L(maskN(w)) : LB(maskB(w));
+    const W = L(w);
+    const bool = (c: string) => `((${c}) ? 1 : 0)`;
+    const sa = n ? sxN(a, w) : `BigInt.asIntN(${W}, ${a})`;
+    const sb = n ? sxN(b, w) : `BigInt.asIntN(${W}, ${b})`;
+    switch (e.op) {
+      case 'add': return n ? normN(`${a} + ${b}`, w) : `BigInt.asUintN(${W}, ${a} + ${b})`;
+      case 'sub': return n ? normN(`${a} - ${b}`, w) : `BigInt.asUintN(${W}, ${a} - ${b})`;
+      case 'mul':
+        if (!n) return `BigInt.asUintN(${W}, ${a} * ${b})`;
+        return w <= 16 ? normN(`${a} * ${b}`, w) : normN(`Math.imul(${a}, ${b})`, w);
+      case 'udiv': return n ? `hUdiv(${a}, ${b}, ${m})` : `bUdiv(${a}, ${b}, ${m})`;
+      case 'urem': return n ? `hUrem(${a}, ${b})` : `bUrem(${a}, ${b})`;
+      case 'sdiv': return n ? `hSdiv(${a}, ${b}, ${W}, ${m})` : `bSdiv(${a}, ${b}, ${W}, ${m})`;
+      case 'srem': return n ? `hSrem(${a}, ${b}, ${W}, ${m})` : `bSrem(${a}, ${b}, ${W})`;
+      case 'and': return n ? (w === 32 ? `((${a} & ${b}) >>> 0)` : `(${a} & ${b})`) : `(${a} & ${b})`;
+      case 'or': return n ? (w === 32 ? `((${a} | ${b}) >>> 0)` : `(${a} | ${b})`) : `(${a} | ${b})`;
+      case 'xor': return n ? (w === 32 ? `((${a} ^ ${b}) >>> 0)` : `(${a} ^ ${b})`) : `(${a} ^ ${b})`;
+      case 'shl':
+      case 'lshr':
+      case 'ashr': {
+        const bw = e.b.width;
+        // A constant amount needs no range check.
+        if (e.b.k === 'const') {
+          const k = parseHex(e.b.value, 'constant') & maskB(bw);
+          if (k >= BigInt(w)) {
+            if (e.op !== 'ashr') return n ? '0' : '0n';
+            return n ? (w === 32 ? `((${sa} >> 31) >>> 0)` : `((${sa} >> 31) & ${m})`) : `BigInt.asUintN(${W}, ${sa} >> ${LB(BigInt(w))})`;
+          }
+          const kk = Number(k);
+          if (kk === 0) return a;
+          if (n) {
+            if (e.op === 'shl') return normN(`${a} << ${L(kk)}`, w);
+            if (e.op === 'lshr') return `(${a} >>> ${L(kk)})`;
+            return normN(`${sa} >> ${L(kk)}`, w);
+          }
+          if (e.op === 'shl') return `BigInt.asUintN(${W}, ${a} << ${LB(k)})`;
+          if (e.op === 'lshr') return `(${a} >> ${LB(k)})`;
+          return `BigInt.asUintN(${W}, ${sa} >> ${LB(k)})`;
+        }
+        const amt = narrow(bw) ? b : `hAmt(${b})`;
+        if (n) {
+          if (e.op === 'shl') return `hShl(${a}, ${amt}, ${W}, ${m})`;
+          if (e.op === 'lshr') return `hLshr(${a}, ${amt}, ${W})`;
+          return `hAshr(${a}, ${amt}, ${W}, ${m})`;
+        }
+        if (e.op === 'shl') return `bShl(${a}, ${amt}, ${W})`;
+        if (e.op === 'lshr') return `bLshr(${a}, ${amt}, ${W})`;
+        return `bAshr(${a}, ${amt}, ${W})`;
+      }
+      case 'eq': return bool(`${a} === ${b}`);
+      case 'ne': return bool(`${a} !== ${b}`);
+      case 'ult': return bool(`${a} < ${b}`);
+      case 'ule': return bool(`${a} <= ${b}`);
+      case 'ugt': return bool(`${a} > ${b}`);
+      case 'uge': return bool(`${a} >= ${b}`);
+      case 'slt': return bool(`${sa} < ${sb}`);
+      case 'sle': return bool(`${sa} <= ${sb}`);
+      case 'sgt': return bool(`${sa} > ${sb}`);
+      case 'sge': return bool(`${sa} >= ${sb}`);
+      default:
+        throw new MachineError('unknown binary operator in the IR');
+    }
+  }
+}
+
+function checkWords(n: unknown): number {
+  if (!isInt(n, 1, 64)) throw new MachineError('a memory access must be of 1..64 words');
+  return n;
+}
+
+/** Registers written anywhere in `stmts` (whole or by field). */
+function writtenRegs(stmts: Stmt[], acc = new Set<string>()): Set<string> {
+  for (const s of stmts) {
+    if (s.k === 'assign' && (s.target.k === 'reg' || s.target.k === 'field')) acc.add(s.target.reg);
+    if (s.k === 'if') {
+      writtenRegs(s.then, acc);
+      writtenRegs(s.else, acc);
+    }
+  }
+  return acc;
+}
+
+/** Which file/memory writes need their old value saved: those after which a trap may still come. */
+class TrapFlow {
+  readonly needUndo = new Set<Stmt>();
+  constructor(private readonly g: Gen) {}
+
+  /** Marks writes in `list` given whether a trap may follow it; returns whether `list` may trap. */
+  mark(list: Stmt[], trapAfter: boolean): boolean {
+    let t = trapAfter;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const s = list[i]!;
+      switch (s.k) {
+        case 'trap': t = true; break;
+        case 'halt': t = false; break;
+        case 'let': t = t || this.expr(s.value); break;
+        case 'assign': {
+          const tk = s.target.k;
+          if (t && (tk === 'file' || tk === 'mem')) this.needUndo.add(s);
+          t = t || this.expr(s.value) || this.lvalue(s.target);
+          break;
+        }
+        case 'if': {
+          const a = this.mark(s.then, t);
+          const b = this.mark(s.else, t);
+          t = a || b || this.expr(s.cond);
+          break;
+        }
+      }
+    }
+    return t;
+  }
+
+  private lvalue(t: LValue): boolean {
+    if (t.k === 'file') return this.expr(t.index);
+    if (t.k === 'mem') return this.space(t.space) || this.expr(t.addr);
+    return false;
+  }
+
+  private space(name: string): boolean {
+    if (this.g.layout.views.has(name)) return true;
+    const m = this.g.layout.mems.get(name);
+    return m !== undefined && this.g.windows.has(m.index);
+  }
+
+  /** Conservative: may evaluating `e` trap (a view access, or a memory under a window)? */
+  expr(e: Expr): boolean {
+    switch (e.k) {
+      case 'mem': return this.space(e.space) || this.expr(e.addr);
+      case 'file': return this.expr(e.index);
+      case 'unop': case 'slice': case 'zext': case 'sext': return this.expr(e.a);
+      case 'binop': return this.expr(e.a) || this.expr(e.b);
+      case 'concat': return e.parts.some((p) => this.expr(p));
+      case 'ite': return this.expr(e.cond) || this.expr(e.then) || this.expr(e.else);
+      case 'call': return e.args.some((a) => this.expr(a));
+      default: return false;
+    }
+  }
+}
+
+// ---- decoding ----
+
+interface Enc {
+  index: number;
+  instr: Instruction;
+  len: number;
+  /** Per word: mask and match of the fixed bits (numbers if the word is <= 32 bits). */
+  masks: bigint[];
+  matches: bigint[];
+  /** Operand extraction from word identifiers. */
+  operands: (words: string[]) => string[];
+}
+
+function encodingOf(isa: Isa, layout: Layout, index: number): Enc {
+  const instr = isa.instructions[index]!;
+  const ww = layout.fetchWordWidth;
+  const len = layout.lengths[index]!;
+  const width = instr.encoding.width;
+  const shift = BigInt(len * ww - width);
+  const mask = (parseHex(instr.encoding.mask, 'encoding mask') & maskB(width)) << shift;
+  const match = (parseHex(instr.encoding.match, 'encoding match') & maskB(width)) << shift;
+  // Encodings are written in fetch order whatever the data endian (src/ir/types.ts): the first
+  // fetched word is the most significant, so combined-value word k (bits k*ww..) is fetched word
+  // len-1-k.
+  const wordOf = (k: number) => len - 1 - k;
+  const masks: bigint[] = new Array(len).fill(0n);
+  const matches: bigint[] = new Array(len).fill(0n);
+  for (let k = 0; k < len; k++) {
+    masks[wordOf(k)] = (mask >> BigInt(k * ww)) & maskB(ww);
+    matches[wordOf(k)] = (match >> BigInt(k * ww)) & maskB(ww);
+  }
+  // Operand fields: bit ranges in the combined value, high part first.
+  const fields = new Map<string, { hi: number; lo: number }[]>();
+  let pos = width;
+  for (const it of instr.encoding.items ?? []) {
+    if (!isInt(it.width, 1, 4096)) throw new MachineError('encoding item: bad width');
+    pos -= it.width;
+    if (pos < 0) throw new MachineError('encoding items are wider than the encoding');
+    if (it.k === 'field') {
+      const lo = pos + Number(shift);
+      const list = fields.get(it.operand) ?? [];
+      list.push({ hi: lo + it.width - 1, lo });
+      fields.set(it.operand, list);
+    }
+  }
+  const opWidths = instr.operands.map((o) => checkWidth(o.width, 'operand'));
+  const operands = (words: string[]) =>
+    instr.operands.map((o, oi) => {
+      const pieces: { code: string; width: number }[] = [];
+      for (const f of fields.get(o.name) ?? []) {
+        let b = f.hi;
+        while (b >= f.lo) {
+          const k = Math.floor(b / ww);
+          const segLo = Math.max(f.lo, k * ww);
+          pieces.push({ code: sliceCode(words[wordOf(k)]!, ww, b - k * ww, segLo - k * ww), width: b - segLo + 1 });
+          b = segLo - 1;
+        }
+      }
+      const ow = opWidths[oi]!;
+      if (pieces.length === 0) return narrow(ow) ? '0' : '0n';
+      // Pieces wider than 64 bits in total keep only their low bits (as the interpreter's mask does).
+      let total = pieces.reduce((s, p) => s + p.width, 0);
+      while (total > 64) {
+        total -= pieces[0]!.width;
+        pieces.shift();
+      }
+      return fit(concatCode(pieces), total, ow);
+    });
+  return { index, instr, len, masks, matches, operands };
+}
+
+/** The decoding switch: key bits of the first word, candidates per key in the interpreter's order
+ *  (shortest encoding first, then spec order). */
+interface Decoder {
+  lo: number;
+  bits: number;
+  /** Groups of keys sharing one candidate list. */
+  groups: { keys: number[]; cands: Enc[] }[];
+  all: Enc[];
+  maxLen: number;
+}
+
+function buildDecoder(isa: Isa, layout: Layout): Decoder {
+  const all = isa.instructions.map((_, i) => encodingOf(isa, layout, i));
+  all.sort((a, b) => a.len - b.len || a.index - b.index);
+  const maxLen = Math.max(1, ...all.map((e) => e.len));
+  const ww = layout.fetchWordWidth;
+  let common = maskB(Math.min(ww, 32));
+  for (const e of all) common &= e.masks[0]!;
+  // The longest run of bits every instruction fixes in its first word, at most 10 bits.
+  let best = { lo: 0, bits: 0 };
+  for (let lo = 0; lo < Math.min(ww, 32); ) {
+    if (((common >> BigInt(lo)) & 1n) === 0n) { lo++; continue; }
+    let hi = lo;
+    while (hi + 1 < Math.min(ww, 32) && ((common >> BigInt(hi + 1)) & 1n) === 1n) hi++;
+    const bits = hi - lo + 1;
+    if (bits >= best.bits) best = { lo: Math.max(lo, hi - 9), bits: Math.min(bits, 10) };
+    lo = hi + 1;
+  }
+  if (all.length === 0) best = { lo: 0, bits: 0 };
+  const byKey = new Map<string, { keys: number[]; cands: Enc[] }>();
+  const keyCount = 1 << best.bits;
+  for (let key = 0; key < keyCount; key++) {
+    const cands = all.filter((e) => Number((e.matches[0]! >> BigInt(best.lo)) & maskB(best.bits)) === key || best.bits === 0);
+    if (cands.length === 0) continue;
+    const sig = cands.map((c) => c.index).join(',');
+    const g = byKey.get(sig) ?? { keys: [], cands };
+    g.keys.push(key);
+    byKey.set(sig, g);
+  }
+  return { lo: best.lo, bits: best.bits, groups: [...byKey.values()], all, maxLen };
+}
+
+// ---- the generator for a whole spec ----
+
+class Gen {
+  private n = 0;
+  readonly funcIndex = new Map<string, number>();
+  /** Trap index of the first memory-kind trap (windows raise it). */
+  readonly memTrap: number;
+  readonly windows: Map<number, { base: number; size: number }>;
+
+  constructor(readonly isa: Isa, readonly layout: Layout, windows: MemoryWindow[]) {
+    (isa.functions ?? []).forEach((f, i) => this.funcIndex.set(f.name, i));
+    this.memTrap = (isa.traps ?? []).findIndex((t) => t.kind === 'memory');
+    this.windows = new Map();
+    for (const win of windows) {
+      const m = layout.mems.get(win.memory);
+      if (!m) throw new MachineError(`memory window: unknown memory ${JSON.stringify(win.memory)}`);
+      if (!isInt(win.base, 0, m.size) || !isInt(win.size, 1, m.size) || win.base + win.size > m.size) {
+        throw new MachineError(`memory window on ${m.memory.name}: [base, base+size) must lie within its ${m.size} words`);
+      }
+      if (this.memTrap < 0) throw new MachineError('memory windows need a trap of kind memory in the spec');
+      this.windows.set(m.index, { base: win.base, size: win.size });
+    }
+  }
+
+  fresh(prefix: string): string {
+    return `${prefix}${this.n++}`;
+  }
+
+  reg(name: string) {
+    const r = this.layout.regs.get(name);
+    if (!r) throw new MachineError('unknown register in the IR');
+    return r;
+  }
+
+  file(name: string) {
+    const f = this.layout.files.get(name);
+    if (!f) throw new MachineError('unknown register file in the IR');
+    return f;
+  }
+
+  func(name: string) {
+    const index = this.funcIndex.get(name);
+    if (index === undefined) throw new MachineError('unknown function in the IR');
+    return { index, fn: this.isa.functions[index]! };
+  }
+
+  trap(name: string): number {
+    const t = this.layout.traps.get(name);
+    if (t === undefined) throw new MachineError('unknown trap in the IR');
+    return t;
+  }
+
+  builtinWidth(name: Builtin): number {
+    return name === 'trap_vector' ? 8 : this.layout.pc.width;
+  }
+
+  private softTrap(t: number): boolean {
+    const k = this.isa.traps[t]!.kind;
+    return k === 'software' || k === 'interrupt';
+  }
+
+  private body(stmts: Stmt[], env: Env, exits: Exits, npc: string | null): Body {
+    const flow = new TrapFlow(this);
+    flow.mark(stmts, false);
+    const b = new Body(this, env, exits, flow.needUndo, npc);
+    b.localise(stmts);
+    b.stmts(stmts);
+    return b;
+  }
+
+  private functions(): string[] {
+    const out: string[] = [];
+    const fns = this.isa.functions ?? [];
+    checkAcyclic(fns.map((f) => ({ name: f.name, calls: callsIn([...f.body.map((s) => (s.k === 'let' ? s.value : null)).filter((e): e is Expr => e !== null), f.result]) })));
+    fns.forEach((f, i) => {
+      const params = new Map<string, string>();
+      const names = f.params.map((p, j) => {
+        checkWidth(p.width, 'parameter');
+        const id = `p${L(j)}`;
+        params.set(p.name, id);
+        return id;
+      });
+      const b = new Body(this, { ...emptyEnv(), params }, {
+        trap: () => { throw new MachineError('a function may not trap'); },
+        halt: () => { throw new MachineError('a function may not halt'); },
+      });
+      for (const s of f.body) if (s.k !== 'let') throw new MachineError('a function body may only hold let statements');
+      b.stmts(f.body);
+      const r = fit(b.ex(f.result), f.result.width, checkWidth(f.resultWidth, 'function result'));
+      out.push(`function f${L(i)}(${names.join(', ')}) {`, b.text(), `return ${r};`, '}');
+    });
+    return out;
+  }
+
+  private instructionFns(): string[] {
+    const out: string[] = [];
+    this.isa.instructions.forEach((ins, k) => {
+      const operands = new Map<string, string>();
+      const names = ins.operands.map((o, j) => {
+        const id = `o${L(j)}`;
+        operands.set(o.name, id);
+        return id;
+      });
+      const env: Env = { ...emptyEnv(), operands, builtins: { next_pc: 'npc' } };
+      const b = this.body(ins.semantics, env, { trap: (t) => `x.t = ${L(t)}; return 3;`, halt: () => 'return 1;' }, 'npc');
+      out.push(`function I${L(k)}(${[...names, 'npc'].join(', ')}) {`, b.text(), b.commit(), 'return 0;', '}');
+    });
+    out.push(`const I = [${this.isa.instructions.map((_, k) => `I${L(k)}`).join(', ')}];`);
+    return out;
+  }
+
+  private blockFn(name: string, params: string[], stmts: Stmt[], builtins: Env['builtins']): string[] {
+    const b = this.body(stmts, { ...emptyEnv(), builtins }, { trap: (t) => `x.t = ${L(t)}; return 3;`, halt: () => 'return 1;' }, null);
+    return [`function ${name}(${params.join(', ')}) {`, b.text(), b.commit(), 'return 0;', '}'];
+  }
+
+  /** Timer predicates: a trap while evaluating one counts as "not now". */
+  private timerFns(timers: number[]): string[] {
+    const out: string[] = [];
+    timers.forEach((t, i) => {
+      const b = new Body(this, emptyEnv(), { trap: () => 'return 0;', halt: () => 'return 0;' });
+      const c = b.ex(this.isa.traps[t]!.timer!.when);
+      out.push(`function TW${L(i)}() {`, b.text(), `return ${c};`, '}');
+    });
+    return out;
+  }
+
+  private fetch(b: Body, pc: string, i: number): string {
+    const pcw = this.layout.pc.width;
+    const space = this.isa.fetch.space;
+    // Word i of an n-word fetch is at pc + i (not wrapped to the pc's width), like E[pc, n].
+    const { slot, idxs } = b.memAccess(space, pc, pcw, 1, i);
+    const idx = idxs[0]!;
+    const id = this.fresh('w');
+    b.out.push(`const ${id} = m${L(slot.index)}[${idx}];`);
+    return id;
+  }
+
+  /** The decoding switch. `onMatch` returns the statements for a decoded instruction. */
+  private decodeSwitch(
+    b: Body,
+    label: string,
+    pc: string,
+    dec: Decoder,
+    onMatch: (e: Enc, words: string[]) => string[],
+    onIllegal: string[],
+  ): void {
+    const ww = this.layout.fetchWordWidth;
+    const words = [this.fetch(b, pc, 0)];
+    const fetchUpTo = (n: number) => {
+      const saved = b.out;
+      const lines: string[] = [];
+      b.out = lines;
+      while (words.length < n) words.push(this.fetch(b, pc, words.length));
+      b.out = saved;
+      return lines;
+    };
+    const keyed = dec.bits > 0;
+    const caseBody = (cands: Enc[]): string[] => {
+      const lines: string[] = [];
+      const before = words.length;
+      for (const e of cands) {
+        lines.push(...fetchUpTo(e.len));
+        const tests: string[] = [];
+        for (let j = 0; j < e.len; j++) {
+          // The switch key already tested its bits of the first word.
+          const mk = j === 0 && keyed ? e.masks[0]! & ~(maskB(dec.bits) << BigInt(dec.lo)) : e.masks[j]!;
+          if (mk === 0n) continue;
+          const mt = e.matches[j]! & mk;
+          if (narrow(ww)) tests.push(ww === 32 ? `(${words[j]} & ${L(Number(mk) | 0)}) === ${L(Number(mt) | 0)}` : `(${words[j]} & ${L(Number(mk))}) === ${L(Number(mt))}`);
+          else tests.push(`(${words[j]} & ${LB(mk)}) === ${LB(mt)}`);
+        }
+        lines.push(`if (${tests.length ? tests.join(' && ') : 'true'}) {`, ...onMatch(e, words.slice(0, e.len)), '}');
+      }
+      lines.push(...fetchUpTo(dec.maxLen), ...onIllegal);
+      words.length = before;
+      return lines;
+    };
+    if (dec.bits === 0) {
+      b.out.push(`${label}: {`, ...caseBody(dec.all), '}');
+      return;
+    }
+    const key = narrow(ww)
+      ? `((${words[0]} >>> ${L(dec.lo)}) & ${L(maskN(dec.bits))})`
+      : `Number((${words[0]} >> ${LB(BigInt(dec.lo))}) & ${LB(maskB(dec.bits))})`;
+    b.out.push(`${label}: switch (${key}) {`);
+    for (const g of dec.groups) {
+      b.out.push(g.keys.map((k) => `case ${L(k)}:`).join(' ') + ' {', ...caseBody(g.cands), '}');
+    }
+    b.out.push('default: {', ...caseBody([]), '}', '}');
+  }
+
+  private npcCode(pc: string, len: number): string {
+    return wrapTo(pc, this.layout.pc.width, len, this.layout.pc.width);
+  }
+
+  private decFn(dec: Decoder): string[] {
+    const b = new Body(this, emptyEnv(), { trap: (t) => `x.t = ${L(t)}; return 3;`, halt: () => 'return 1;' });
+    this.decodeSwitch(
+      b,
+      this.fresh('sw'),
+      'pc',
+      dec,
+      (e, words) => [`x.ins = ${L(e.index)}; x.len = ${L(e.len)}; x.ops = [${e.operands(words).join(', ')}]; return 0;`],
+      ['return 2;'],
+    );
+    return ['function DEC(pc) {', b.text(), 'return 2;', '}'];
+  }
+
+  private runFn(dec: Decoder, timers: number[], inline: boolean): string[] {
+    const pcr = this.layout.pc;
+    const pcArr = `${pcr.wide ? 'w' : 'u'}[${L(pcr.slot)}]`;
+    const loop = new Body(this, emptyEnv(), {
+      trap: (t) => `x.t = ${L(t)}; x.ret = pc; x.pc = pc; st = 3; break main;`,
+      halt: () => 'st = 1; break main;',
+    });
+    const label = this.fresh('sw');
+    this.decodeSwitch(
+      loop,
+      label,
+      'pc',
+      dec,
+      (e, words) => {
+        const ops = e.operands(words);
+        const opIds = ops.map(() => this.fresh('o'));
+        const lines = opIds.length ? [`const ${opIds.map((id, j) => `${id} = ${ops[j]}`).join(', ')};`] : [];
+        const npc = this.fresh('n');
+        lines.push(`const ${npc} = ${this.npcCode('pc', e.len)};`);
+        if (inline) {
+          const operands = new Map<string, string>();
+          e.instr.operands.forEach((o, j) => operands.set(o.name, opIds[j]!));
+          const body = this.body(e.instr.semantics, { ...emptyEnv(), operands, builtins: { next_pc: npc } }, {
+            trap: (t) => `x.t = ${L(t)}; x.ret = ${this.softTrap(t) ? npc : 'pc'}; x.pc = pc; st = 3; break main;`,
+            halt: () => 'x.pc = pc; st = 1; break main;',
+          }, npc);
+          lines.push(body.text(), body.commit());
+        } else {
+          lines.push(
+            `const r = I${L(e.index)}(${[...opIds, npc].join(', ')});`,
+            `if (r !== 0) { if (r === 3) x.ret = SOFT[x.t] === 1 ? ${npc} : pc; x.pc = pc; st = r; break main; }`,
+          );
+        }
+        lines.push(`break ${label};`);
+        return lines;
+      },
+      ['x.pc = pc; st = 2; break main;'],
+    );
+    const text = loop.text();
+    const timerCode = timers.map((t, i) => {
+      const period = this.isa.traps[t]!.timer!.period;
+      return `if (--tc[${L(i)}] === 0) { tc[${L(i)}] = ${L(period)}; if (TW${L(i)}() !== 0) { x.t = ${L(t)}; x.ret = ${pcArr}; x.pc = x.ret; st = 4; break main; } }`;
+    });
+    return [
+      'function RUN(budget) {',
+      'let n = 0, st = 0;',
+      'main: while (n < budget) {',
+      'n++;',
+      `const pc = ${pcArr};`,
+      text,
+      ...timerCode,
+      '}',
+      'x.n = n;',
+      'return st;',
+      '}',
+    ];
+  }
+
+  generate(): Program {
+    const isa = this.isa;
+    const timers: number[] = [];
+    (isa.traps ?? []).forEach((t, i) => { if (t.timer) timers.push(i); });
+    const dec = buildDecoder(isa, this.layout);
+    const parts: string[] = [HELPERS];
+    parts.push(`const ${this.layout.memList.map((m) => `m${L(m.index)} = M[${L(m.index)}]`).join(', ') || 'M_ = 0'};`);
+    parts.push(`const SOFT = [${(isa.traps ?? []).map((_, i) => (this.softTrap(i) ? '1' : '0')).join(', ')}];`);
+    parts.push(...this.functions());
+    parts.push(...this.instructionFns());
+    parts.push(...this.blockFn('TE', ['tv', 'rpc'], isa.trapEntry ?? [], { trap_vector: 'tv', return_pc: 'rpc' }));
+    parts.push(...this.blockFn('RS', [], isa.reset ?? [], {}));
+    parts.push(...this.timerFns(timers));
+    parts.push(...this.decFn(dec));
+    // Inline every instruction into the loop unless that makes the loop too large to optimise.
+    const inlined = this.runFn(dec, timers, true);
+    const size = inlined.reduce((s, l) => s + l.length, 0);
+    parts.push(...(size <= 40000 ? inlined : this.runFn(dec, timers, false)));
+    parts.push('return { I, TE, RS, DEC, RUN };');
+    const source = parts.join('\n');
+    let factory: Factory;
+    try {
+      factory = new Function('u', 'w', 'M', 'x', 'tc', source) as Factory;
+    } catch (e) {
+      throw new MachineError(`internal: generated code does not parse (${(e as Error).message})`);
+    }
+    return { source, factory, timers };
+  }
+}
+
+function callsIn(exprs: Expr[]): string[] {
+  const out: string[] = [];
+  const walk = (e: Expr): void => {
+    switch (e.k) {
+      case 'call': out.push(e.fn); e.args.forEach(walk); break;
+      case 'unop': case 'slice': case 'zext': case 'sext': walk(e.a); break;
+      case 'binop': walk(e.a); walk(e.b); break;
+      case 'concat': e.parts.forEach(walk); break;
+      case 'ite': walk(e.cond); walk(e.then); walk(e.else); break;
+      case 'file': walk(e.index); break;
+      case 'mem': walk(e.addr); break;
+      default: break;
+    }
+  };
+  exprs.forEach(walk);
+  return out;
+}
+
+function checkAcyclic(fns: { name: string; calls: string[] }[]): void {
+  const calls = new Map(fns.map((f) => [f.name, f.calls]));
+  const state = new Map<string, 1 | 2>();
+  const visit = (n: string): void => {
+    const s = state.get(n);
+    if (s === 2) return;
+    if (s === 1) throw new MachineError('functions call each other recursively');
+    state.set(n, 1);
+    for (const c of calls.get(n) ?? []) visit(c);
+    state.set(n, 2);
+  };
+  for (const f of fns) visit(f.name);
+}
+
+const cache = new WeakMap<Isa, Map<string, Program>>();
+
+function windowKey(windows: MemoryWindow[]): string {
+  return windows.map((w) => `${String(w.memory)}@${String(w.base)}+${String(w.size)}`).sort().join(';');
+}
+
+/** The compiled program of a spec for a window configuration (compiled once, then cached). */
+export function compileProgram(isa: Isa, layout: Layout, windows: MemoryWindow[] = []): Program {
+  let byWin = cache.get(isa);
+  if (!byWin) {
+    byWin = new Map();
+    cache.set(isa, byWin);
+  }
+  const key = windowKey(windows);
+  let p = byWin.get(key);
+  if (!p) {
+    try {
+      p = new Gen(isa, layout, windows).generate();
+    } catch (e) {
+      // A malformed IR object (missing fields, wrong types) is the caller's error, not a crash.
+      if (e instanceof MachineError) throw e;
+      throw new MachineError(`the IR is malformed (${(e as Error)?.message ?? String(e)})`);
+    }
+    byWin.set(key, p);
+  }
+  return p;
+}

@@ -1,0 +1,462 @@
+// The machine: a specified ISA made runnable. State lives in typed arrays (see layout.ts), each
+// instruction's semantics is compiled to JavaScript once per spec (compile.ts), and a generated
+// loop fetches, decodes and runs instructions until a halt, an unhandled trap, an illegal word or
+// the step budget.
+//
+// Hooks for the monitors (src/vmm/):
+// - Memory windows: `setWindows([{ memory, base, size }])` (or the `windows` option). While set,
+//   every access to that memory — fetches, loads, stores, translations' results, the trap entry —
+//   sees the guest's words [0, size) at host words [base, base + size); an access at or beyond
+//   `size` raises the spec's first trap of kind `memory` (resource control). Windows are baked
+//   into a second compiled variant, so a machine without windows pays nothing for them.
+// - `onTrap(trap, returnPc, machine)`: called for every trap before the spec's trap entry runs
+//   (instruction traps, fetch traps, illegal words, timer interrupts). Return true when the monitor
+//   handled it (the machine then just continues at whatever pc the hook left), false to take it
+//   through the spec's trap entry.
+// - `decodeAt(pc)` gives the decoded instruction and its operand values, so a monitor can emulate
+//   it against a virtual state with the reference interpreter (`runSemantics` in interpret.ts);
+//   `execute(decoded)` instead runs the compiled semantics against this machine's own state.
+// - `snapshot()` / `restore(state)` convert to and from the interpreter's ConcreteState.
+
+import type { Instruction, Isa, Trap } from '../ir/types.js';
+import type { ConcreteState } from './state.js';
+import {
+  compileProgram,
+  ST_HALT,
+  ST_ILLEGAL,
+  ST_TIMER,
+  ST_TRAP,
+  type CompiledFns,
+  type Exchange,
+  type MemoryWindow,
+  type Program,
+  type TypedMemory,
+} from './compile.js';
+import { allocMemory, DEFAULT_MEMORY_CAP, layOut, MachineError, type Layout, type MemSlot } from './layout.js';
+
+export { MachineError } from './layout.js';
+export type { MemoryWindow } from './compile.js';
+
+/** Default step budget of `run()`. */
+export const DEFAULT_MAX_STEPS = 10_000_000;
+
+/** Called for every trap before the trap entry; return true if the monitor handled it. */
+export type TrapHook = (trap: Trap, returnPc: bigint, machine: Machine) => boolean;
+
+export interface MachineOptions {
+  /** Bytes all memories may take together (default 64 MiB); a spec beyond it is refused. */
+  memoryCap?: number;
+  windows?: MemoryWindow[];
+  onTrap?: TrapHook;
+  /** Record up to this many steps (pc, mnemonic, operands). */
+  trace?: number;
+  /** Budget of `run()` when none is given (default 10 million). */
+  maxSteps?: number;
+  /** Skip the reset (all state zero or init, reset block not run). */
+  noReset?: boolean;
+}
+
+export interface TraceEntry {
+  pc: bigint;
+  mnemonic: string;
+  operands: Record<string, bigint>;
+}
+
+export type RunOutcome =
+  | { kind: 'halted'; steps: number; pc: bigint; message: string }
+  /** A trap nobody took: no trap entry in the spec, or the entry itself trapped (`double`). */
+  | { kind: 'trap'; trap: string; steps: number; pc: bigint; double: boolean; message: string }
+  | { kind: 'budget'; steps: number; message: string }
+  | { kind: 'illegal'; steps: number; pc: bigint; message: string };
+
+/** One step: the instruction completed (or its trap was taken, `trap` says which), or the run ended. */
+export type StepOutcome = RunOutcome | { kind: 'stepped'; steps: 1; trap?: string };
+
+export type DecodeResult =
+  | {
+      kind: 'instr';
+      instr: Instruction;
+      /** Index in isa.instructions. */
+      index: number;
+      operands: Record<string, bigint>;
+      /** Words the instruction takes. */
+      length: number;
+      pc: bigint;
+      nextPc: bigint;
+    }
+  | { kind: 'trap'; trap: string }
+  | { kind: 'illegal' };
+
+export type ExecResult =
+  | { kind: 'done' }
+  | { kind: 'halt' }
+  /** Every write was discarded; the trap was not taken. */
+  | { kind: 'trap'; trap: string; returnPc: bigint };
+
+export interface Counters {
+  /** Instructions attempted (what the step budget counts). */
+  steps: number;
+  /** Instructions completed (not trapped). */
+  instructions: number;
+  /** Traps raised, whether a monitor handled them or the trap entry ran. */
+  traps: number;
+}
+
+const hex = (v: bigint | number): string => '0x' + BigInt(v).toString(16);
+const maskB = (w: number): bigint => (1n << BigInt(w)) - 1n;
+
+export class Machine {
+  readonly layout: Layout;
+  readonly u: Uint32Array;
+  readonly w: BigUint64Array;
+  readonly mems: TypedMemory[];
+  onTrap: TrapHook | undefined;
+  readonly counters: Counters = { steps: 0, instructions: 0, traps: 0 };
+  trace: TraceEntry[] = [];
+  traceLimit: number;
+  /** Set by a halt; `run()` and `step()` do nothing until reset() or restore(). */
+  halted = false;
+  readonly maxSteps: number;
+
+  private readonly x: Exchange = { n: 0, t: 0, ret: 0, pc: 0, ins: 0, ops: [], len: 0 };
+  private readonly tc: Int32Array;
+  private program!: Program;
+  private fns!: CompiledFns;
+  private wins: MemoryWindow[] = [];
+  private lastTrap = '';
+
+  constructor(readonly isa: Isa, options: MachineOptions = {}) {
+    const cap = options.memoryCap ?? DEFAULT_MEMORY_CAP;
+    if (!Number.isFinite(cap) || cap < 0) throw new MachineError('the memory cap must be a non-negative number of bytes');
+    // Lay out (and refuse oversized memories) before allocating anything.
+    this.layout = layOut(isa, cap);
+    this.u = new Uint32Array(this.layout.n32);
+    this.w = new BigUint64Array(this.layout.n64);
+    this.mems = this.layout.memList.map(allocMemory);
+    this.onTrap = options.onTrap;
+    this.traceLimit = Math.max(0, Math.floor(options.trace ?? 0));
+    this.maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
+    this.tc = new Int32Array((isa.traps ?? []).filter((t) => t.timer).length);
+    this.setWindows(options.windows ?? []);
+    if (options.noReset) this.clear();
+    else this.reset();
+  }
+
+  // ---- configuration ----
+
+  /** Install memory windows (an empty list removes them). Compiled once per configuration. */
+  setWindows(windows: MemoryWindow[]): void {
+    this.program = compileProgram(this.isa, this.layout, windows);
+    this.fns = this.program.factory(this.u, this.w, this.mems, this.x, this.tc);
+    this.wins = windows.map((w) => ({ ...w }));
+  }
+
+  get windows(): MemoryWindow[] {
+    return this.wins.map((w) => ({ ...w }));
+  }
+
+  /** The generated JavaScript of this machine's current configuration. */
+  compiledSource(): string {
+    return this.program.source;
+  }
+
+  // ---- state ----
+
+  private clear(): void {
+    this.u.fill(0);
+    this.w.fill(0n);
+    for (const m of this.mems) m.fill(0 as never);
+    for (const r of this.layout.regs.values()) this.setRegRaw(r.reg.name, BigInt(r.reg.init ?? '0x0'));
+    this.program.timers.forEach((t, i) => (this.tc[i] = this.isa.traps[t]!.timer!.period));
+    this.halted = false;
+  }
+
+  /** Zero every element (or its init value), run the reset block, clear counters and trace. A reset
+   *  block that traps leaves the zeroed state. */
+  reset(): void {
+    this.clear();
+    this.fns.RS();
+    this.counters.steps = this.counters.instructions = this.counters.traps = 0;
+    this.trace = [];
+  }
+
+  private setRegRaw(name: string, v: bigint): void {
+    const r = this.layout.regs.get(name);
+    if (!r) throw new MachineError(`unknown register ${JSON.stringify(name)}`);
+    v &= maskB(r.width);
+    if (r.wide) this.w[r.slot] = v;
+    else this.u[r.slot] = Number(v);
+  }
+
+  readReg(name: string): bigint {
+    const r = this.layout.regs.get(name);
+    if (!r) throw new MachineError(`unknown register ${JSON.stringify(name)}`);
+    return r.wide ? this.w[r.slot]! : BigInt(this.u[r.slot]!);
+  }
+
+  writeReg(name: string, value: bigint): void {
+    this.setRegRaw(name, value);
+  }
+
+  private fileSlot(name: string, index: number) {
+    const f = this.layout.files.get(name);
+    if (!f) throw new MachineError(`unknown register file ${JSON.stringify(name)}`);
+    return { f, i: f.base + (((index % f.count) + f.count) % f.count) };
+  }
+
+  readFile(name: string, index: number): bigint {
+    const { f, i } = this.fileSlot(name, index);
+    return f.wide ? this.w[i]! : BigInt(this.u[i]!);
+  }
+
+  writeFile(name: string, index: number, value: bigint): void {
+    const { f, i } = this.fileSlot(name, index);
+    const v = value & maskB(f.width);
+    if (f.wide) this.w[i] = v;
+    else this.u[i] = Number(v);
+  }
+
+  private mem(name: string): MemSlot {
+    const m = this.layout.mems.get(name);
+    if (!m) throw new MachineError(`unknown memory ${JSON.stringify(name)}`);
+    return m;
+  }
+
+  /** A physical word (windows do not apply); the address wraps modulo the memory's size. */
+  readMem(name: string, addr: number | bigint): bigint {
+    const m = this.mem(name);
+    const v = this.mems[m.index]![Number(BigInt(addr) & BigInt(m.size - 1))]!;
+    return BigInt(v);
+  }
+
+  writeMem(name: string, addr: number | bigint, value: bigint): void {
+    const m = this.mem(name);
+    const i = Number(BigInt(addr) & BigInt(m.size - 1));
+    const v = value & maskB(m.wordWidth);
+    const arr = this.mems[m.index]!;
+    if (arr instanceof BigUint64Array) arr[i] = v;
+    else arr[i] = Number(v);
+  }
+
+  /** Write `words` at consecutive physical addresses of `memory` from `address` (wrapping). */
+  loadImage(memory: string, address: number | bigint, words: readonly (number | bigint)[]): void {
+    let a = BigInt(address);
+    for (const wd of words) {
+      this.writeMem(memory, a, BigInt(wd));
+      a++;
+    }
+  }
+
+  get pc(): bigint {
+    return this.readReg(this.isa.fetch.pc);
+  }
+
+  set pc(v: bigint) {
+    this.writeReg(this.isa.fetch.pc, v);
+  }
+
+  /** The state as plain data (memory words that are zero are left out). */
+  snapshot(): ConcreteState {
+    const regs: Record<string, bigint> = {};
+    for (const r of this.layout.regs.values()) regs[r.reg.name] = this.readReg(r.reg.name);
+    const files: Record<string, bigint[]> = {};
+    for (const f of this.layout.files.values()) {
+      const arr: bigint[] = new Array(f.count);
+      for (let i = 0; i < f.count; i++) arr[i] = f.wide ? this.w[f.base + i]! : BigInt(this.u[f.base + i]!);
+      files[f.file.name] = arr;
+    }
+    const mem: Record<string, Map<number, bigint>> = {};
+    for (const m of this.layout.memList) {
+      const map = new Map<number, bigint>();
+      const arr = this.mems[m.index]!;
+      for (let i = 0; i < arr.length; i++) {
+        const v = arr[i]!;
+        if (v !== 0 && v !== 0n) map.set(i, BigInt(v));
+      }
+      mem[m.memory.name] = map;
+    }
+    return { regs, files, mem };
+  }
+
+  /** Replace the whole state (absent elements become zero); clears `halted` and the timers. */
+  restore(s: ConcreteState): void {
+    this.u.fill(0);
+    this.w.fill(0n);
+    for (const m of this.mems) m.fill(0 as never);
+    for (const [name, v] of Object.entries(s.regs ?? {})) this.setRegRaw(name, v);
+    for (const [name, vs] of Object.entries(s.files ?? {})) vs.forEach((v, i) => this.writeFile(name, i, v));
+    for (const [name, words] of Object.entries(s.mem ?? {})) {
+      const m = this.mem(name);
+      for (const [a, v] of words) {
+        if (!Number.isInteger(a) || a < 0 || a >= m.size) throw new MachineError(`memory ${name}: address ${a} is outside it`);
+        this.writeMem(name, a, v);
+      }
+    }
+    this.program.timers.forEach((t, i) => (this.tc[i] = this.isa.traps[t]!.timer!.period));
+    this.halted = false;
+  }
+
+  // ---- running ----
+
+  private pcRepr(v: bigint): number | bigint {
+    const p = this.layout.pc;
+    const m = v & maskB(p.width);
+    return p.wide ? m : Number(m);
+  }
+
+  /** Fetch and decode the instruction at `pc` (through the fetch space; may trap, never writes). */
+  decodeAt(pc: bigint): DecodeResult {
+    const st = this.fns.DEC(this.pcRepr(pc));
+    if (st === ST_TRAP) return { kind: 'trap', trap: this.isa.traps[this.x.t]!.name };
+    if (st !== 0) return { kind: 'illegal' };
+    const instr = this.isa.instructions[this.x.ins]!;
+    const operands: Record<string, bigint> = {};
+    instr.operands.forEach((o, i) => (operands[o.name] = BigInt(this.x.ops[i]!)));
+    const p = pc & maskB(this.layout.pc.width);
+    return {
+      kind: 'instr',
+      instr,
+      index: this.x.ins,
+      operands,
+      length: this.x.len,
+      pc: p,
+      nextPc: (p + BigInt(this.x.len)) & maskB(this.layout.pc.width),
+    };
+  }
+
+  /** Run one decoded instruction's compiled semantics on this machine's state at `d.pc` (the pc
+   *  register is set to it first). A trap discards every write and is not taken. */
+  execute(d: Extract<DecodeResult, { kind: 'instr' }>): ExecResult {
+    const instr = this.isa.instructions[d.index];
+    if (!instr) throw new MachineError('execute: no such instruction');
+    this.pc = d.pc;
+    const args = instr.operands.map((o) => {
+      const v = (d.operands[o.name] ?? 0n) & maskB(o.width);
+      return o.width <= 32 ? Number(v) : v;
+    });
+    const st = this.fns.I[d.index]!(...args, this.pcRepr(d.nextPc));
+    if (st === ST_HALT) return { kind: 'halt' };
+    if (st === ST_TRAP) {
+      const t = this.isa.traps[this.x.t]!;
+      const soft = t.kind === 'software' || t.kind === 'interrupt';
+      return { kind: 'trap', trap: t.name, returnPc: soft ? d.nextPc : d.pc };
+    }
+    return { kind: 'done' };
+  }
+
+  /** Take trap `name` through the spec's trap entry (no hook). Returns null when the entry ran, or
+   *  why the run must stop. */
+  takeTrap(name: string, returnPc: bigint): RunOutcome | null {
+    const t = this.layout.traps.get(name);
+    if (t === undefined) throw new MachineError(`unknown trap ${JSON.stringify(name)}`);
+    return this.enter(t, this.pcRepr(returnPc), 0);
+  }
+
+  private enter(t: number, ret: number | bigint, steps: number): RunOutcome | null {
+    const trap = this.isa.traps[t]!;
+    const pc = BigInt(ret);
+    if ((this.isa.trapEntry ?? []).length === 0) {
+      return {
+        kind: 'trap', trap: trap.name, steps, pc, double: false,
+        message: `trap ${trap.name} at pc=${hex(pc)} and the spec has no trap entry: the machine stops`,
+      };
+    }
+    const st = this.fns.TE(trap.vector & 0xff, ret);
+    if (st === ST_TRAP) {
+      const inner = this.isa.traps[this.x.t]!.name;
+      return {
+        kind: 'trap', trap: inner, steps, pc, double: true,
+        message: `trap ${inner} while entering trap ${trap.name} (return pc=${hex(pc)}): the machine stops`,
+      };
+    }
+    if (st === ST_HALT) {
+      this.halted = true;
+      return { kind: 'halted', steps, pc: this.pc, message: `halted in the trap entry of ${trap.name}` };
+    }
+    return null;
+  }
+
+  /** A raised trap: the hook first, then the trap entry. */
+  private deliver(t: number, ret: number | bigint, steps: number): RunOutcome | null {
+    this.counters.traps++;
+    this.lastTrap = this.isa.traps[t]!.name;
+    if (this.onTrap && this.onTrap(this.isa.traps[t]!, BigInt(ret), this)) return null;
+    return this.enter(t, ret, steps);
+  }
+
+  private record(): void {
+    const d = this.decodeAt(this.pc);
+    if (d.kind === 'instr') this.trace.push({ pc: d.pc, mnemonic: d.instr.mnemonic, operands: d.operands });
+  }
+
+  /** Run until a halt, an untaken trap, an illegal word without an illegal trap, or `maxSteps`
+   *  instructions (default: the machine's budget, 10 million). Never hangs. */
+  run(opts: { maxSteps?: number } = {}): RunOutcome {
+    const budget = Math.floor(opts.maxSteps ?? this.maxSteps);
+    if (!(budget >= 0)) throw new MachineError('the step budget must be a non-negative number');
+    let steps = 0;
+    if (this.halted) return { kind: 'halted', steps: 0, pc: this.pc, message: `halted at pc=${hex(this.pc)}` };
+    for (;;) {
+      const left = budget - steps;
+      if (left <= 0) {
+        return {
+          kind: 'budget', steps,
+          message: `stopped after the step budget of ${budget} instructions at pc=${hex(this.pc)} (an endless loop? raise the budget)`,
+        };
+      }
+      let st: number;
+      if (this.trace.length < this.traceLimit) {
+        this.record();
+        st = this.fns.RUN(1);
+      } else st = this.fns.RUN(left);
+      const n = this.x.n;
+      steps += n;
+      this.counters.steps += n;
+      this.counters.instructions += n - (st === ST_TRAP || st === ST_ILLEGAL ? 1 : 0);
+      if (st === 0) continue;
+      if (st === ST_HALT) {
+        this.halted = true;
+        const at = BigInt(this.x.pc);
+        return { kind: 'halted', steps, pc: at, message: `halted at pc=${hex(at)} after ${steps} instructions` };
+      }
+      if (st === ST_ILLEGAL) {
+        const at = BigInt(this.x.pc);
+        const ill = (this.isa.traps ?? []).findIndex((t) => t.kind === 'illegal');
+        if (ill < 0) {
+          return { kind: 'illegal', steps, pc: at, message: `illegal instruction at pc=${hex(at)}: no encoding matches` };
+        }
+        const r = this.deliver(ill, this.x.pc, steps);
+        if (r) return r;
+        continue;
+      }
+      if (st === ST_TRAP || st === ST_TIMER) {
+        const r = this.deliver(this.x.t, this.x.ret, steps);
+        if (r) return r;
+        continue;
+      }
+      throw new MachineError(`internal: unknown status ${st}`);
+    }
+  }
+
+  /** Run exactly one instruction (taking its trap, if any). */
+  step(): StepOutcome {
+    const traps = this.counters.traps;
+    const r = this.run({ maxSteps: 1 });
+    if (r.kind !== 'budget') return r;
+    if (this.counters.traps !== traps) {
+      return { kind: 'stepped', steps: 1, trap: this.lastTrap };
+    }
+    return { kind: 'stepped', steps: 1 };
+  }
+}
+
+/** A machine for `isa`, reset (unless `noReset`). Throws MachineError for a spec it cannot run
+ *  (memories beyond the cap, malformed IR). */
+export function createMachine(isa: Isa, options: MachineOptions = {}): Machine {
+  return new Machine(isa, options);
+}
+
+/** The generated JavaScript for `isa` (without windows): for review and for the injection test. */
+export function compiledSourceFor(isa: Isa, windows: MemoryWindow[] = []): string {
+  return compileProgram(isa, layOut(isa, Number.MAX_SAFE_INTEGER), windows).source;
+}
