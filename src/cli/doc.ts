@@ -1,0 +1,39 @@
+// `isavirt doc <spec> [--format markdown|html] [--output file]`: the reference document of an ISA.
+import { writeFileSync } from 'node:fs';
+import { defineCommand } from './command.js';
+import { EXIT, UsageError } from './io.js';
+import { loadSpecOrExit } from './spec.js';
+
+export const DOC_FORMATS = ['markdown', 'html'] as const;
+
+export default defineCommand<{ spec: string; format: (typeof DOC_FORMATS)[number]; output?: string; analysis: boolean }>({
+  command: 'doc <spec>',
+  describe: 'write the reference document of an ISA (state, modes, traps, instructions, derived classification)',
+  builder: (y) =>
+    y
+      .positional('spec', { type: 'string', describe: '.isa or .isa.json file' })
+      .option('format', { alias: 'f', choices: DOC_FORMATS, default: 'markdown' as const, describe: 'document format' })
+      .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write to this file instead of stdout' })
+      .option('analysis', { type: 'boolean', default: true, describe: 'include the derived classification and verdicts (--no-analysis: the spec alone, no solver)' }),
+  examples: [
+    ['isavirt doc isas/pg.isa', 'Markdown on stdout'],
+    ['isavirt doc isas/x86-386.isa --format html -o x86.html', 'one self-contained HTML page'],
+  ],
+  async run(args, io) {
+    const isa = await loadSpecOrExit(args.spec, io);
+    const { renderIsaDoc } = await import('../doc/index.js');
+    // The solver is loaded only when wanted: it is the slow part.
+    const analysis = args.analysis ? await (await import('../analysis/index.js')).analyzeIsa(isa) : undefined;
+    const text = renderIsaDoc(isa, analysis, { format: args.format });
+    if (args.output !== undefined) {
+      try {
+        writeFileSync(args.output, text);
+      } catch (e) {
+        throw new UsageError(`${args.output}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+    } else {
+      io.write(text);
+    }
+    return EXIT.ok;
+  },
+});

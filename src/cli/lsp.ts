@@ -1,0 +1,22 @@
+// `isavirt lsp [--stdio]`: the language server, speaking LSP over stdin/stdout (editors start it).
+import { defineCommand } from './command.js';
+import { EXIT } from './io.js';
+
+export default defineCommand<{ stdio?: boolean; analysis: boolean }>({
+  command: 'lsp',
+  describe: 'run the language server over stdio (for editors; see editors/vscode)',
+  builder: (y) =>
+    y
+      .option('stdio', { type: 'boolean', describe: 'talk over stdin/stdout (the only transport; accepted for editors that pass it)' })
+      .option('analysis', { type: 'boolean', default: true, describe: 'run the solver for claims and hover classifications (--no-analysis: parser and checker only)' }),
+  examples: [['isavirt lsp --stdio', 'what an editor runs']],
+  async run(args) {
+    // Loaded here: `isavirt --help` should not pay for the protocol libraries.
+    const { createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter } = await import('vscode-languageserver/node');
+    const { startLanguageServer } = await import('../lsp/server.js');
+    const connection = createConnection(ProposedFeatures.all, new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+    startLanguageServer(connection, { analysis: args.analysis });
+    // The protocol library ends the process on 'exit' or when stdin closes; until then, serve.
+    return new Promise<number>((resolve) => connection.onExit(() => resolve(EXIT.ok)));
+  },
+});
