@@ -1,0 +1,1388 @@
+// The binder and type checker: AST -> IR (src/ir/types.ts).
+//
+// 1. Merge `extends` files (paths relative to the extending file; cycles are errors;
+//    `replace`/`remove` as in LANGUAGE.md) into one declaration list in declaration order.
+// 2. Resolve every name and compute every width; unsized literals take their context's width.
+// 3. Check the rules of LANGUAGE.md and encodings (widths, operands, overlaps).
+// Every problem is a diagnostic; nothing here throws on user input.
+
+import { dirname, join } from 'node:path';
+import type * as A from '../syntax/ast.js';
+import { Diagnostics, diag, didYouMeanHint, type Diagnostic, type DiagnosticTemplate } from '../syntax/diagnostics.js';
+import { parseText } from '../syntax/parse.js';
+import type {
+  Assumption, BinOp, Claim, ClaimAt, Encoding, EncodingItem, Expr, Field, Func, Instruction, Isa, LValue, Memory, Mode,
+  Operand, Param, Register, RegisterFile, Span, Stmt, SyntaxPart, Translation, Trap, TrapKind, View,
+} from './types.js';
+import { MAX_WIDTH } from './types.js';
+
+/** Where the front end reads files; never throws (undefined = cannot read). */
+export interface FileHost {
+  readFile(path: string): string | undefined;
+}
+
+/** A spec may not expand (for loops unrolled) to more IR nodes than this. */
+export const MAX_IR_NODES = 200_000;
+/** Memory sizes are capped so addresses stay exact in JSON numbers. */
+export const MAX_MEMORY_LOG2 = 52;
+export const MAX_LOOP_ITERATIONS = 64;
+
+export const CLAIMS: readonly Claim[] = [
+  'privileged', 'sensitive', 'control-sensitive', 'mode-sensitive', 'location-sensitive', 'user-sensitive', 'innocuous', 'timing-dependent',
+];
+
+const TRAP_KINDS: readonly TrapKind[] = ['privilege', 'memory', 'arithmetic', 'software', 'illegal', 'interrupt'];
+const BUILTIN_FUNCS = ['slt', 'sle', 'sgt', 'sge', 'sdiv', 'srem', 'zext', 'sext'];
+
+export const hex = (v: bigint): string => '0x' + v.toString(16);
+const mask = (w: number): bigint => (1n << BigInt(w)) - 1n;
+/** `1 bit`, `8 bits`: widths in messages. */
+const bits = (n: number): string => (n === 1 ? '1 bit' : `${n} bits`);
+const bitsFor = (v: bigint): number => Math.max(1, v.toString(2).length);
+const isPow2 = (v: bigint): boolean => v > 0n && (v & (v - 1n)) === 0n;
+const log2 = (v: number): number => Math.round(Math.log2(v));
+/** Address width of a region of `size` words (at least 1 bit). */
+export const addrWidth = (size: number): number => Math.max(1, log2(size));
+
+class Abort extends Error {}
+
+// ---------------------------------------------------------------------------------------------
+// Merging `extends`
+
+type SingleKind = 'endian' | 'modes' | 'guest' | 'fetch' | 'reset' | 'trapEntry';
+const singleKinds: ReadonlySet<string> = new Set<SingleKind>(['endian', 'modes', 'guest', 'fetch', 'reset', 'trapEntry']);
+const singleWord: Record<SingleKind, string> = { endian: 'endian', modes: 'modes', guest: 'guest mode', fetch: 'fetch', reset: 'reset', trapEntry: 'trap entry' };
+
+/** Namespaces: everything an expression can name shares one; traps, instructions, assumptions have their own. */
+function namespaceOf(k: string): string {
+  switch (k) {
+    case 'register': case 'registers': case 'memory': case 'view': case 'translate': case 'function':
+      return 'value';
+    default:
+      return k;
+  }
+}
+
+const kindWords: Record<string, string> = {
+  register: 'a register', registers: 'a register file', memory: 'a memory', view: 'a view', translate: 'a translation',
+  function: 'a function', trap: 'a trap', instruction: 'an instruction', assume: 'an assumption',
+};
+
+type NamedDecl = Exclude<A.Decl, { k: 'remove' } | { k: SingleKind }>;
+
+function declName(d: A.Decl): A.Name | undefined {
+  return 'name' in d ? d.name : undefined;
+}
+
+function declKey(d: A.Decl): string {
+  if (singleKinds.has(d.k)) return 'single:' + d.k;
+  const n = declName(d)!;
+  return namespaceOf(d.k) + ':' + n.text;
+}
+
+interface MergeResult {
+  decls: A.Decl[];
+  name: A.Name;
+  doc?: string;
+  extendsFiles: string[];
+}
+
+function fmtSpan(s: Span): string {
+  return `${s.file}:${s.line}:${s.col}`;
+}
+
+class Merger {
+  readonly diagnostics: Diagnostic[] = [];
+  readonly extendsFiles: string[] = [];
+  private readonly done = new Set<string>();
+  constructor(private readonly host: FileHost) {}
+
+  merge(root: A.SpecFile): MergeResult {
+    const decls: A.Decl[] = [];
+    this.mergeInto(root, decls, [root.file]);
+    const r: MergeResult = { decls, name: root.name, extendsFiles: this.extendsFiles };
+    if (root.doc !== undefined) r.doc = root.doc;
+    return r;
+  }
+
+  private mergeInto(spec: A.SpecFile, decls: A.Decl[], stack: string[]): void {
+    this.done.add(spec.file);
+    const bases: A.SpecFile[] = [];
+    for (const ext of spec.extends) {
+      const path = join(dirname(spec.file), ext.path);
+      if (stack.includes(path)) {
+        this.diagnostics.push(diag(Diagnostics.ExtendsCycle, [[...stack.slice(stack.indexOf(path)), path].join(' -> ')], ext.span));
+        continue;
+      }
+      if (this.done.has(path)) continue; // diamond: a base already merged once
+      if (path.endsWith('.json')) {
+        this.diagnostics.push(diag(Diagnostics.ExtendsJson, [ext.path], ext.span));
+        continue;
+      }
+      const text = this.host.readFile(path);
+      if (text === undefined) {
+        this.diagnostics.push(diag(Diagnostics.CannotReadFile, [path], ext.span));
+        continue;
+      }
+      const parsed = parseText(text, path);
+      this.diagnostics.push(...parsed.diagnostics);
+      if (!parsed.ast) continue;
+      this.extendsFiles.push(path);
+      bases.push(parsed.ast);
+    }
+    for (const b of bases) this.mergeInto(b, decls, [...stack, b.file]);
+    for (const d of spec.decls) this.apply(d, decls);
+  }
+
+  /** Declarations by key, kept in step with the merged list (so lookups are not quadratic). */
+  private readonly byKey = new Map<string, A.Decl>();
+
+  private apply(d: A.Decl, decls: A.Decl[]): void {
+    if (d.k === 'remove') {
+      const key = namespaceOf(d.what) + ':' + d.name.text;
+      const found = this.byKey.get(key);
+      const i = found ? decls.indexOf(found) : -1;
+      if (i < 0) {
+        const names = decls.filter((x) => x.k === d.what).map((x) => declName(x)!.text);
+        this.diagnostics.push(diag(Diagnostics.RemoveMissing, [d.what, d.name.text], d.name.span, { hint: didYouMeanHint(d.name.text, names) }));
+      } else if (decls[i]!.k !== d.what) {
+        this.diagnostics.push(diag(Diagnostics.RemoveWrongKind, [d.name.text, kindWords[decls[i]!.k]!, kindWords[d.what]!], d.name.span));
+      } else {
+        decls.splice(i, 1);
+        this.byKey.delete(key);
+      }
+      return;
+    }
+    const key = declKey(d);
+    const existing = this.byKey.get(key);
+    if (existing) {
+      const i = decls.indexOf(existing);
+      if (d.replace) {
+        decls[i] = d;
+        this.byKey.set(key, d);
+      } else if (singleKinds.has(d.k)) {
+        this.diagnostics.push(diag(Diagnostics.SingleDeclRepeated, [singleWord[d.k as SingleKind]], d.span));
+      } else {
+        const prev = decls[i] as NamedDecl;
+        const what = prev.k === d.k ? kindWords[d.k]!.replace(/^an? /, '') : 'name';
+        this.diagnostics.push(diag(Diagnostics.DuplicateDeclaration, [what, prev.name.text, fmtSpan(prev.name.span)], (d as NamedDecl).name.span));
+      }
+      return;
+    }
+    if (d.replace) {
+      const n = declName(d);
+      this.diagnostics.push(diag(Diagnostics.ReplaceMissing, [singleKinds.has(d.k) ? singleWord[d.k as SingleKind] : kindWords[d.k]!.replace(/^an? /, ''), n?.text ?? ''], n?.span ?? d.span));
+      return;
+    }
+    decls.push(d);
+    this.byKey.set(key, d);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checking
+
+type Where = 'instruction' | 'trapEntry' | 'reset' | 'translation' | 'function' | 'mode' | 'assume' | 'timer';
+const whereWords: Record<Where, string> = {
+  instruction: 'instruction semantics', trapEntry: 'the trap entry', reset: 'the reset block', translation: 'a translation',
+  function: 'a function', mode: 'a mode predicate', assume: 'an assumption', timer: 'a timer condition',
+};
+
+type Local = { k: 'let'; irName: string; width: number; span: Span } | { k: 'index'; value: bigint; to: bigint; span: Span };
+
+class Scope {
+  private readonly names = new Map<string, Local>();
+  constructor(readonly parent?: Scope) {}
+  get(n: string): Local | undefined {
+    return this.names.get(n) ?? this.parent?.get(n);
+  }
+  set(n: string, l: Local): void {
+    this.names.set(n, l);
+  }
+  all(): string[] {
+    return [...this.names.keys(), ...(this.parent?.all() ?? [])];
+  }
+}
+
+interface Ctx {
+  where: Where;
+  /** Name of the declaration being checked (for messages). */
+  owner: string;
+  operands?: Map<string, Operand>;
+  params?: Map<string, Param>;
+  scope: Scope;
+  /** Suffix that makes let names unique in unrolled loop iterations. */
+  iter: string;
+  /** For functions: only functions declared before this index may be called. */
+  fnIndex?: number;
+}
+
+interface Global {
+  kind: 'register' | 'registers' | 'memory' | 'view' | 'translate' | 'function';
+  span: Span;
+}
+
+export interface CheckResult {
+  isa?: Isa;
+  diagnostics: Diagnostic[];
+}
+
+class Checker {
+  readonly diagnostics: Diagnostic[] = [];
+  private nodes = 0;
+  private readonly globals = new Map<string, Global>();
+  private readonly regs = new Map<string, Register>();
+  private readonly files = new Map<string, RegisterFile>();
+  private readonly mems = new Map<string, Memory>();
+  private readonly views = new Map<string, View>();
+  private readonly trans = new Map<string, Translation>();
+  private readonly funcs = new Map<string, { fn: Func; index: number }>();
+  private readonly traps = new Map<string, Trap>();
+  private pcWidth = 1;
+
+  constructor(private readonly merged: MergeResult, private readonly source: string, private readonly rootSpan: Span) {}
+
+  private error(t: DiagnosticTemplate, args: readonly (string | number)[], span: Span, hint?: string): void {
+    this.diagnostics.push(diag(t, args, span, hint === undefined ? undefined : { hint }));
+  }
+
+  private count(n = 1): void {
+    this.nodes += n;
+    if (this.nodes > MAX_IR_NODES) {
+      this.error(Diagnostics.SpecTooLarge, [MAX_IR_NODES], this.rootSpan);
+      throw new Abort();
+    }
+  }
+
+  private width(lit: A.NumberLit): number {
+    if (lit.value < 1n || lit.value > BigInt(MAX_WIDTH)) {
+      this.error(Diagnostics.WidthOutOfRange, [lit.text], lit.span);
+      return 1;
+    }
+    return Number(lit.value);
+  }
+
+  run(): Isa | undefined {
+    try {
+      return this.check();
+    } catch (e) {
+      if (e instanceof Abort) return undefined;
+      throw e;
+    }
+  }
+
+  private check(): Isa | undefined {
+    const ds = this.merged.decls;
+    const of = <K extends A.Decl['k']>(k: K) => ds.filter((d): d is Extract<A.Decl, { k: K }> => d.k === k);
+
+    // Declare every value name first so any declaration may refer to any other.
+    for (const d of ds) {
+      if (d.k === 'register' || d.k === 'registers' || d.k === 'memory' || d.k === 'view' || d.k === 'translate' || d.k === 'function') {
+        this.globals.set(d.name.text, { kind: d.k, span: d.name.span });
+      }
+    }
+    const endian = of('endian')[0]?.order ?? 'little';
+    const registers = of('register').map((d) => this.register(d));
+    const files = of('registers').map((d) => this.registerFile(d));
+    const memories = of('memory').map((d) => this.memory(d));
+    for (const d of of('trap')) this.traps.set(d.name.text, this.trapHeader(d));
+
+    const fetchDecl = of('fetch')[0];
+    if (fetchDecl) {
+      const pc = this.regs.get(fetchDecl.pc.text);
+      if (pc) this.pcWidth = pc.width;
+    }
+    // Views are known by name before translations are checked (a translation may not read one).
+    for (const d of of('view')) this.views.set(d.name.text, { name: d.name.text, memory: d.memory.text, translation: d.translation.text, span: d.span });
+    const functions: Func[] = [];
+    of('function').forEach((d, i) => {
+      const fn = this.func(d, i);
+      this.funcs.set(fn.name, { fn, index: i });
+      functions.push(fn);
+    });
+    const translations = of('translate').map((d) => this.translation(d));
+    const views = of('view').map((d) => this.view(d));
+
+    const modesDecl = of('modes')[0];
+    const modes: Mode[] = [];
+    if (!modesDecl || modesDecl.modes.length === 0) {
+      this.error(Diagnostics.NoModes, [], modesDecl?.span ?? this.merged.name.span);
+    } else {
+      const seen = new Map<string, Span>();
+      for (const m of modesDecl.modes) {
+        const prev = seen.get(m.name.text);
+        if (prev) this.error(Diagnostics.DuplicateDeclaration, ['mode', m.name.text, fmtSpan(prev)], m.name.span);
+        seen.set(m.name.text, m.name.span);
+        const ctx = this.ctx('mode', m.name.text);
+        const when = this.bool(m.when, ctx, 'a mode predicate');
+        const mode: Mode = { name: m.name.text, when, span: m.span };
+        if (m.doc !== undefined) mode.doc = m.doc;
+        modes.push(mode);
+      }
+    }
+    const guestDecl = of('guest')[0];
+    let guestMode = modes[modes.length - 1]?.name ?? '';
+    if (guestDecl) {
+      if (modes.some((m) => m.name === guestDecl.mode.text)) guestMode = guestDecl.mode.text;
+      else if (modes.length > 0) this.error(Diagnostics.UnknownMode, [guestDecl.mode.text], guestDecl.mode.span, didYouMeanHint(guestDecl.mode.text, modes.map((m) => m.name)));
+    }
+
+    const traps = of('trap').map((d) => this.trapBody(d));
+    let fetch: Isa['fetch'] = { space: '', pc: '', span: this.merged.name.span };
+    let fetchWordWidth = 8;
+    if (!fetchDecl) this.error(Diagnostics.MissingFetch, [], this.merged.name.span);
+    else {
+      const r = this.fetch(fetchDecl);
+      fetch = r.fetch;
+      fetchWordWidth = r.wordWidth;
+    }
+    const assumptions = of('assume').map((d) => {
+      const a: Assumption = { name: d.name.text, holds: this.bool(d.holds, this.ctx('assume', d.name.text), 'an assumption'), span: d.span };
+      if (d.doc !== undefined) a.doc = d.doc;
+      return a;
+    });
+    const te = of('trapEntry')[0];
+    const trapEntry = te ? this.block(te.body, this.ctx('trapEntry', 'trap entry')) : [];
+    const rs = of('reset')[0];
+    const reset = rs ? this.block(rs.body, this.ctx('reset', 'reset')) : [];
+
+    const instrDecls = of('instruction');
+    if (instrDecls.length === 0) this.error(Diagnostics.NoInstructions, [], this.merged.name.span);
+    const instructions = instrDecls.map((d) => this.instruction(d, fetchWordWidth));
+    this.checkOverlaps(instructions, instrDecls);
+
+    if (this.diagnostics.some((d) => d.severity === 'error')) return undefined;
+    const isa: Isa = {
+      format: 'isavirt-ir',
+      version: 1,
+      name: this.merged.name.text,
+      ...(this.merged.doc !== undefined ? { doc: this.merged.doc } : {}),
+      source: this.source,
+      extends: this.merged.extendsFiles,
+      endian,
+      registers,
+      files,
+      memories,
+      views,
+      translations,
+      functions,
+      modes,
+      guestMode,
+      traps,
+      trapEntry,
+      reset,
+      fetch,
+      assumptions,
+      instructions,
+    };
+    return isa;
+  }
+
+  private ctx(where: Where, owner: string, extra?: Partial<Ctx>): Ctx {
+    return { where, owner, scope: new Scope(), iter: '', ...extra };
+  }
+
+  // ---- State declarations ----
+
+  private register(d: Extract<A.Decl, { k: 'register' }>): Register {
+    const width = this.width(d.width);
+    const role = d.role ?? 'plain';
+    let init = 0n;
+    if (d.init) {
+      if (d.init.value > mask(width)) this.error(Diagnostics.LiteralTooWide, [d.init.text, bits(width)], d.init.span);
+      else init = d.init.value;
+    }
+    const fields: Field[] = [];
+    const seen = new Map<string, Span>();
+    for (const f of d.fields) {
+      const prev = seen.get(f.name.text);
+      if (prev) this.error(Diagnostics.DuplicateDeclaration, ['field', f.name.text, fmtSpan(prev)], f.name.span);
+      seen.set(f.name.text, f.name.span);
+      const hi = Number(f.hi.value);
+      const lo = f.lo ? Number(f.lo.value) : hi;
+      if (f.hi.value >= BigInt(width) || (f.lo && f.lo.value > f.hi.value)) {
+        this.error(Diagnostics.FieldOutOfRange, [f.name.text, f.hi.text, f.lo?.text ?? f.hi.text, d.name.text, width], f.span);
+      }
+      const field: Field = { name: f.name.text, hi, lo, role: f.role ?? role, span: f.span };
+      if (f.doc !== undefined) field.doc = f.doc;
+      fields.push(field);
+    }
+    const r: Register = { name: d.name.text, width, role, readonly: d.readonly, clock: d.clock, init: hex(init), fields, span: d.span };
+    if (d.doc !== undefined) r.doc = d.doc;
+    this.regs.set(r.name, r);
+    return r;
+  }
+
+  private registerFile(d: Extract<A.Decl, { k: 'registers' }>): RegisterFile {
+    const width = this.width(d.width);
+    if (!isPow2(d.count.value) || d.count.value > 1n << 16n) this.error(Diagnostics.NotPowerOfTwo, ['a register file size (at most 65536)', d.count.text], d.count.span);
+    const count = isPow2(d.count.value) && d.count.value <= 1n << 16n ? Number(d.count.value) : 1;
+    if (d.names.length > 0 && d.names.length !== count) this.error(Diagnostics.NamesCount, [d.name.text, d.count.text, d.names.length], d.span);
+    const seen = new Map<string, Span>();
+    for (const n of d.names) {
+      const prev = seen.get(n.text.toLowerCase());
+      if (prev) this.error(Diagnostics.DuplicateDeclaration, ['register name', n.text, fmtSpan(prev)], n.span);
+      seen.set(n.text.toLowerCase(), n.span);
+    }
+    const f: RegisterFile = { name: d.name.text, count, width, role: d.role ?? 'plain', readonly: d.readonly, names: d.names.map((n) => n.text), span: d.span };
+    if (d.doc !== undefined) f.doc = d.doc;
+    this.files.set(f.name, f);
+    return f;
+  }
+
+  private memory(d: Extract<A.Decl, { k: 'memory' }>): Memory {
+    const wordWidth = this.width(d.wordWidth);
+    let size = 1;
+    if (!isPow2(d.size.value)) this.error(Diagnostics.NotPowerOfTwo, ['a memory size', d.size.text], d.size.span);
+    else if (d.size.value > 1n << BigInt(MAX_MEMORY_LOG2)) this.error(Diagnostics.MemoryTooLarge, [d.size.text, MAX_MEMORY_LOG2], d.size.span);
+    else size = Number(d.size.value);
+    const m: Memory = { name: d.name.text, wordWidth, size, role: d.role ?? 'plain', span: d.span };
+    if (d.doc !== undefined) m.doc = d.doc;
+    this.mems.set(m.name, m);
+    return m;
+  }
+
+  private trapHeader(d: Extract<A.Decl, { k: 'trap' }>): Trap {
+    const kind = d.kind.text as TrapKind;
+    if (d.vector.value > 255n) this.error(Diagnostics.BadVector, [d.vector.text], d.vector.span);
+    const t: Trap = { name: d.name.text, kind, vector: Number(d.vector.value & 0xffn), span: d.span };
+    if (d.doc !== undefined) t.doc = d.doc;
+    return t;
+  }
+
+  private trapBody(d: Extract<A.Decl, { k: 'trap' }>): Trap {
+    const t = this.traps.get(d.name.text)!;
+    if (d.timer) {
+      if (t.kind !== 'interrupt') this.error(Diagnostics.TimerNotInterrupt, [t.name, t.kind], d.kind.span);
+      if (d.timer.period.value < 1n || d.timer.period.value > BigInt(Number.MAX_SAFE_INTEGER)) this.error(Diagnostics.BadPeriod, [d.timer.period.text], d.timer.period.span);
+      const when = this.bool(d.timer.when, this.ctx('timer', t.name), 'a timer condition');
+      // Rebuild so `timer` sits before doc/span in the JSON form.
+      const out: Trap = { name: t.name, kind: t.kind, vector: t.vector, timer: { period: Number(d.timer.period.value), when }, span: t.span };
+      if (t.doc !== undefined) out.doc = t.doc;
+      return out;
+    }
+    return t;
+  }
+
+  private func(d: Extract<A.Decl, { k: 'function' }>, index: number): Func {
+    const params = new Map<string, Param>();
+    for (const p of d.params) {
+      if (params.has(p.name.text)) this.error(Diagnostics.DuplicateDeclaration, ['parameter', p.name.text, d.name.text], p.name.span);
+      else this.noShadow(p.name, undefined);
+      params.set(p.name.text, { name: p.name.text, width: this.width(p.width) });
+    }
+    const resultWidth = this.width(d.resultWidth);
+    const ctx = this.ctx('function', d.name.text, { params, fnIndex: index });
+    const body = this.block(d.body, ctx, false);
+    const result = this.expect(d.result, resultWidth, ctx, `the result of '${d.name.text}'`);
+    const f: Func = { name: d.name.text, params: [...params.values()], resultWidth, body, result, span: d.span };
+    if (d.doc !== undefined) f.doc = d.doc;
+    return f;
+  }
+
+  private translation(d: Extract<A.Decl, { k: 'translate' }>): Translation {
+    const param: Param = { name: d.param.name.text, width: this.width(d.param.width) };
+    this.noShadow(d.param.name, undefined);
+    const resultWidth = this.width(d.resultWidth);
+    const ctx = this.ctx('translation', d.name.text, { params: new Map([[param.name, param]]) });
+    const body = this.block(d.body, ctx, false);
+    const result = this.expect(d.result, resultWidth, ctx, `the result of '${d.name.text}'`);
+    const t: Translation = { name: d.name.text, param, resultWidth, body, result, span: d.span };
+    if (d.doc !== undefined) t.doc = d.doc;
+    this.trans.set(t.name, t);
+    return t;
+  }
+
+  private view(d: Extract<A.Decl, { k: 'view' }>): View {
+    const mem = this.mems.get(d.memory.text);
+    if (!mem) this.kindError(d.memory, 'memory', [...this.mems.keys()]);
+    const tr = this.trans.get(d.translation.text);
+    if (!tr) this.kindError(d.translation, 'translate', [...this.trans.keys()]);
+    if (mem && tr && tr.resultWidth !== addrWidth(mem.size)) {
+      this.error(Diagnostics.TranslationWidth, [tr.name, tr.resultWidth, mem.name, addrWidth(mem.size)], d.translation.span);
+    }
+    const v: View = { name: d.name.text, memory: d.memory.text, translation: d.translation.text, span: d.span };
+    if (d.doc !== undefined) v.doc = d.doc;
+    this.views.set(v.name, v);
+    return v;
+  }
+
+  /** `name` should be of `kind` but is unknown or something else. */
+  private kindError(name: A.Name, kind: Global['kind'], candidates: string[]): void {
+    const g = this.globals.get(name.text);
+    if (g) this.error(Diagnostics.WrongKindOfName, [name.text, kindWords[g.kind]!, kindWords[kind]!], name.span);
+    else this.error(Diagnostics.UnknownName, [name.text], name.span, didYouMeanHint(name.text, candidates));
+  }
+
+  private fetch(d: Extract<A.Decl, { k: 'fetch' }>): { fetch: Isa['fetch']; wordWidth: number } {
+    let wordWidth = 8;
+    let spaceAddr: number | undefined;
+    const mem = this.mems.get(d.space.text);
+    const view = this.views.get(d.space.text);
+    if (mem) {
+      wordWidth = mem.wordWidth;
+      spaceAddr = addrWidth(mem.size);
+    } else if (view) {
+      wordWidth = this.mems.get(view.memory)?.wordWidth ?? 8;
+      spaceAddr = this.trans.get(view.translation)?.param.width;
+    } else {
+      this.kindError(d.space, 'memory', [...this.mems.keys(), ...this.views.keys()]);
+    }
+    const pc = this.regs.get(d.pc.text);
+    if (!pc) this.kindError(d.pc, 'register', [...this.regs.keys()]);
+    else if (spaceAddr !== undefined && pc.width !== spaceAddr) this.error(Diagnostics.PcWidth, [pc.name, pc.width, d.space.text, spaceAddr], d.pc.span);
+    return { fetch: { space: d.space.text, pc: d.pc.text, span: d.span }, wordWidth };
+  }
+
+  // ---- Instructions ----
+
+  private instruction(d: Extract<A.Decl, { k: 'instruction' }>, fetchWordWidth: number): Instruction {
+    const mn = d.name.text;
+    const operands = new Map<string, Operand>();
+    for (const o of d.operands) {
+      if (operands.has(o.name.text)) {
+        this.error(Diagnostics.DuplicateDeclaration, ['operand', o.name.text, fmtSpan(d.operands.find((x) => x.name.text === o.name.text)!.name.span)], o.name.span);
+        continue;
+      }
+      this.noShadow(o.name, undefined);
+      let op: Operand;
+      if (o.kind === 'reg') {
+        const file = this.files.get(o.file!.text);
+        if (!file) {
+          const g = this.globals.get(o.file!.text);
+          if (g) this.error(Diagnostics.WrongKindOfName, [o.file!.text, kindWords[g.kind]!, kindWords.registers!], o.file!.span);
+          else this.error(Diagnostics.UnknownRegisterFile, [o.file!.text], o.file!.span, didYouMeanHint(o.file!.text, this.files.keys()));
+        }
+        op = { name: o.name.text, kind: 'reg', width: addrWidth(file?.count ?? 2), file: o.file!.text };
+      } else {
+        op = { name: o.name.text, kind: o.kind, width: this.width(o.width!) };
+      }
+      operands.set(op.name, op);
+    }
+
+    const byKind = new Map<string, A.Clause>();
+    for (const c of d.clauses) {
+      if (byKind.has(c.k)) this.error(Diagnostics.DuplicateClause, [mn, c.k], c.span);
+      else byKind.set(c.k, c);
+    }
+    const syn = byKind.get('syntax') as Extract<A.Clause, { k: 'syntax' }> | undefined;
+    const syntax = syn ? this.syntax(syn, mn, operands) : defaultSyntax(mn, [...operands.keys()]);
+
+    const enc = byKind.get('encoding') as Extract<A.Clause, { k: 'encoding' }> | undefined;
+    let encoding: Encoding = { width: 0, items: [], mask: '0x0', match: '0x0' };
+    if (!enc) this.error(Diagnostics.MissingClause, [mn, 'encoding'], d.name.span);
+    else encoding = this.encoding(enc, d, operands, fetchWordWidth);
+
+    const cl = byKind.get('claims') as Extract<A.Clause, { k: 'claims' }> | undefined;
+    const claims: ClaimAt[] = [];
+    if (cl) {
+      const seen = new Set<string>();
+      for (const c of cl.claims) {
+        if (!(CLAIMS as readonly string[]).includes(c.claim)) {
+          this.error(Diagnostics.UnknownClaim, [c.claim], c.span, didYouMeanHint(c.claim, CLAIMS));
+          continue;
+        }
+        if (seen.has(c.claim)) this.error(Diagnostics.ConflictingClaims, [c.claim], c.span);
+        seen.add(c.claim);
+        claims.push({ claim: c.claim as Claim, negated: c.negated, span: c.span });
+      }
+    }
+    const sem = byKind.get('semantics') as Extract<A.Clause, { k: 'semantics' }> | undefined;
+    const semantics = sem ? this.block(sem.body, this.ctx('instruction', mn, { operands })) : [];
+    const ins: Instruction = { mnemonic: mn, operands: [...operands.values()], syntax, encoding, claims, semantics, span: d.span };
+    if (d.doc !== undefined) ins.doc = d.doc;
+    return ins;
+  }
+
+  private syntax(c: Extract<A.Clause, { k: 'syntax' }>, mn: string, operands: Map<string, Operand>): SyntaxPart[] {
+    const parts: SyntaxPart[] = [];
+    const text = c.text;
+    let i = 0;
+    let buf = '';
+    while (i < text.length) {
+      const ch = text[i]!;
+      if (ch === '{') {
+        const close = text.indexOf('}', i);
+        const name = close < 0 ? '' : text.slice(i + 1, close);
+        if (close < 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+          this.error(Diagnostics.SyntaxMalformed, [close < 0 ? `'{' at offset ${i} is never closed` : `'{${name}}' is not an operand hole`], c.span);
+          return defaultSyntax(mn, [...operands.keys()]);
+        }
+        if (!operands.has(name)) this.error(Diagnostics.SyntaxHoleUnknown, [name, mn], c.span, didYouMeanHint(name, operands.keys()));
+        if (buf) parts.push({ k: 'text', text: buf });
+        buf = '';
+        parts.push({ k: 'operand', name });
+        i = close + 1;
+      } else if (ch === '}') {
+        this.error(Diagnostics.SyntaxMalformed, [`'}' at offset ${i} has no matching '{'`], c.span);
+        return defaultSyntax(mn, [...operands.keys()]);
+      } else {
+        buf += ch;
+        i++;
+      }
+    }
+    if (buf) parts.push({ k: 'text', text: buf });
+    for (const o of operands.keys()) {
+      if (!parts.some((p) => p.k === 'operand' && p.name === o)) this.diagnostics.push(diag(Diagnostics.OperandNotInSyntax, [o, mn], c.span));
+    }
+    return parts;
+  }
+
+  private encoding(c: Extract<A.Clause, { k: 'encoding' }>, d: Extract<A.Decl, { k: 'instruction' }>, operands: Map<string, Operand>, fetchWordWidth: number): Encoding {
+    const mn = d.name.text;
+    const items: EncodingItem[] = [];
+    const used = new Set<string>();
+    let total = 0;
+    let m = 0n;
+    let v = 0n;
+    for (const it of c.items) {
+      const w = this.width(it.width);
+      total += w;
+      m <<= BigInt(w);
+      v <<= BigInt(w);
+      if (it.k === 'fixed') {
+        if (it.value.value > mask(w)) this.error(Diagnostics.FixedTooWide, [it.value.text, w], it.span);
+        const val = it.value.value & mask(w);
+        m |= mask(w);
+        v |= val;
+        items.push({ k: 'fixed', width: w, value: hex(val) });
+      } else {
+        const name = it.operand.text;
+        const op = operands.get(name);
+        if (!op) this.error(Diagnostics.FieldNotOperand, [name, mn], it.operand.span, didYouMeanHint(name, operands.keys()));
+        else {
+          if (used.has(name)) this.error(Diagnostics.OperandEncodedTwice, [name, mn], it.operand.span);
+          if (w < op.width) this.error(Diagnostics.FieldTooNarrow, [name, w, op.width], it.span);
+        }
+        used.add(name);
+        items.push({ k: 'field', operand: name, width: w });
+      }
+    }
+    for (const o of operands.keys()) if (!used.has(o)) this.error(Diagnostics.OperandNotEncoded, [o, mn], c.span);
+    if (total > MAX_WIDTH || total % fetchWordWidth !== 0) this.error(Diagnostics.EncodingWidth, [mn, total, fetchWordWidth], c.span);
+    return { width: total, items, mask: hex(m), match: hex(v) };
+  }
+
+  /** Two encodings overlap if some bit pattern matches both on their common (leading) bits. */
+  private checkOverlaps(ins: Instruction[], decls: Extract<A.Decl, { k: 'instruction' }>[]): void {
+    const enc = ins.map((i) => ({ w: i.encoding.width, m: BigInt(i.encoding.mask), v: BigInt(i.encoding.match) }));
+    const valid = enc.map((e) => e.w > 0 && e.w <= MAX_WIDTH);
+    // Bucket by the leading bits every encoding fixes, so only plausible pairs are compared.
+    let lead = 16;
+    for (let i = 0; i < enc.length; i++) {
+      if (!valid[i]) continue;
+      const e = enc[i]!;
+      let n = 0;
+      while (n < Math.min(e.w, lead) && ((e.m >> BigInt(e.w - 1 - n)) & 1n) === 1n) n++;
+      lead = Math.min(lead, n);
+    }
+    const buckets = new Map<string, number[]>();
+    for (let i = 0; i < enc.length; i++) {
+      if (!valid[i]) continue;
+      const e = enc[i]!;
+      const key = lead === 0 ? '' : (e.v >> BigInt(e.w - lead)).toString(16);
+      let b = buckets.get(key);
+      if (!b) buckets.set(key, (b = []));
+      b.push(i);
+    }
+    for (const b of buckets.values()) {
+      for (let x = 0; x < b.length; x++) {
+        for (let y = x + 1; y < b.length; y++) {
+          const a = enc[b[x]!]!;
+          const c = enc[b[y]!]!;
+          const w = Math.min(a.w, c.w);
+          const am = a.m >> BigInt(a.w - w);
+          const av = a.v >> BigInt(a.w - w);
+          const cm = c.m >> BigInt(c.w - w);
+          const cv = c.v >> BigInt(c.w - w);
+          if ((am & cm & (av ^ cv)) === 0n) {
+            const pattern = bitPattern(av | cv, am | cm, w);
+            const later = decls[b[y]!]!;
+            const enc2 = later.clauses.find((cl) => cl.k === 'encoding');
+            this.error(Diagnostics.EncodingOverlap, [ins[b[x]!]!.mnemonic, ins[b[y]!]!.mnemonic, pattern], enc2?.span ?? later.name.span);
+          }
+        }
+      }
+    }
+  }
+
+  // ---- Names ----
+
+  /** A new name (let, loop index, operand, parameter) may not hide another. */
+  private noShadow(n: A.Name, ctx: Ctx | undefined): void {
+    let what: string | undefined;
+    const g = this.globals.get(n.text);
+    if (g) what = kindWords[g.kind] + ` declared at ${fmtSpan(g.span)}`;
+    else if (ctx?.scope.get(n.text)) what = `an earlier local '${n.text}'`;
+    else if (ctx?.operands?.has(n.text)) what = 'an operand';
+    else if (ctx?.params?.has(n.text)) what = 'a parameter';
+    else if (n.text === 'next_pc' || n.text === 'trap_vector' || n.text === 'return_pc' || BUILTIN_FUNCS.includes(n.text)) what = 'a built-in name';
+    if (what) this.error(Diagnostics.Shadowing, [n.text, what], n.span);
+  }
+
+  private visibleNames(ctx: Ctx): string[] {
+    const names = [...ctx.scope.all(), ...(ctx.operands?.keys() ?? []), ...(ctx.params?.keys() ?? [])];
+    if (ctx.where !== 'function') names.push(...this.regs.keys());
+    if (ctx.where === 'instruction') names.push('next_pc');
+    if (ctx.where === 'trapEntry') names.push('trap_vector', 'return_pc');
+    return names;
+  }
+
+  // ---- Statements ----
+
+  private block(stmts: A.AstStmt[], ctx: Ctx, fresh = true): Stmt[] {
+    const inner: Ctx = fresh ? { ...ctx, scope: new Scope(ctx.scope) } : ctx;
+    const out: Stmt[] = [];
+    for (const s of stmts) this.stmt(s, inner, out);
+    return out;
+  }
+
+  private notAllowed(what: string, ctx: Ctx, span: Span): void {
+    this.error(Diagnostics.NotAllowedHere, [what, whereWords[ctx.where]], span);
+  }
+
+  private stmt(s: A.AstStmt, ctx: Ctx, out: Stmt[]): void {
+    this.count();
+    const pure = ctx.where === 'function';
+    switch (s.k) {
+      case 'let': {
+        this.noShadow(s.name, ctx);
+        let value: Expr;
+        let width: number;
+        if (s.width) {
+          width = this.width(s.width);
+          value = this.expect(s.value, width, ctx, `'${s.name.text}'`);
+        } else {
+          value = this.infer(s.value, undefined, ctx);
+          width = value.width;
+        }
+        const irName = s.name.text + ctx.iter;
+        ctx.scope.set(s.name.text, { k: 'let', irName, width, span: s.name.span });
+        out.push({ k: 'let', name: irName, value, span: s.span });
+        return;
+      }
+      case 'assign': {
+        if (pure || ctx.where === 'translation') this.notAllowed('an assignment', ctx, s.span);
+        const target = this.lvalue(s.target, ctx);
+        if (!target) {
+          this.infer(s.value, undefined, ctx, true);
+          return;
+        }
+        const value = this.expect(s.value, target.width, ctx, describeTarget(s.target));
+        out.push({ k: 'assign', target, value, span: s.span });
+        return;
+      }
+      case 'if': {
+        if (pure) this.notAllowed("'if'", ctx, s.span);
+        const cond = this.bool(s.cond, ctx, 'an if condition');
+        const then = this.block(s.then, ctx);
+        const els = s.else ? this.block(s.else, ctx) : [];
+        out.push({ k: 'if', cond, then, else: els, span: s.span });
+        return;
+      }
+      case 'trap': {
+        if (pure || ctx.where === 'reset') this.notAllowed("'trap'", ctx, s.span);
+        if (!this.traps.has(s.trap.text)) this.error(Diagnostics.UnknownTrap, [s.trap.text], s.trap.span, didYouMeanHint(s.trap.text, this.traps.keys()));
+        out.push({ k: 'trap', trap: s.trap.text, span: s.span });
+        return;
+      }
+      case 'halt': {
+        if (pure || ctx.where === 'translation') this.notAllowed("'halt'", ctx, s.span);
+        out.push({ k: 'halt', span: s.span });
+        return;
+      }
+      case 'for': {
+        if (pure) this.notAllowed("'for'", ctx, s.span);
+        this.noShadow(s.index, ctx);
+        const from = s.from.value;
+        const to = s.to.value;
+        if (to < from || to - from + 1n > BigInt(MAX_LOOP_ITERATIONS)) {
+          this.error(Diagnostics.LoopBounds, [s.from.text, s.to.text], s.span);
+          return;
+        }
+        for (let i = from; i <= to; i++) {
+          const scope = new Scope(ctx.scope);
+          scope.set(s.index.text, { k: 'index', value: i, to, span: s.index.span });
+          const iterCtx: Ctx = { ...ctx, scope, iter: `${ctx.iter}.${i}` };
+          for (const b of s.body) this.stmt(b, iterCtx, out);
+          // Errors in the body would repeat once per iteration: stop after the first.
+          if (this.diagnostics.length > 0 && i === from && this.diagnostics.some((d) => inside(d.span, s.span))) break;
+        }
+        return;
+      }
+    }
+  }
+
+  private lvalue(e: A.AstExpr, ctx: Ctx): LValue | undefined {
+    const bad = (what: string): undefined => {
+      this.error(Diagnostics.NotAssignable, [what], e.span);
+      return undefined;
+    };
+    switch (e.k) {
+      case 'paren':
+        return this.lvalue(e.a, ctx);
+      case 'name': {
+        const n = e.name.text;
+        const local = ctx.scope.get(n);
+        if (local) return bad(local.k === 'let' ? `'${n}': a let name is immutable` : `the loop index '${n}'`);
+        if (ctx.operands?.has(n)) return bad(`the operand '${n}'`);
+        if (ctx.params?.has(n)) return bad(`the parameter '${n}'`);
+        const r = this.regs.get(n);
+        if (r) {
+          if (r.readonly) this.error(Diagnostics.ReadonlyAssignment, [n], e.span);
+          this.count();
+          return { k: 'reg', reg: n, width: r.width };
+        }
+        const g = this.globals.get(n);
+        if (g) {
+          this.error(Diagnostics.NotAValue, [n, kindWords[g.kind]!], e.span);
+          return undefined;
+        }
+        if (n === 'next_pc' || n === 'trap_vector' || n === 'return_pc') return bad(`the built-in '${n}'`);
+        this.error(Diagnostics.UnknownName, [n], e.span, didYouMeanHint(n, this.visibleNames(ctx)));
+        return undefined;
+      }
+      case 'member': {
+        if (e.base.k !== 'name') return bad('this expression');
+        const r = this.regs.get(e.base.name.text);
+        if (!r) {
+          this.infer(e, undefined, ctx, true);
+          return undefined;
+        }
+        const f = r.fields.find((x) => x.name === e.field.text);
+        if (!f) {
+          this.error(Diagnostics.UnknownField, [r.name, e.field.text], e.field.span, didYouMeanHint(e.field.text, r.fields.map((x) => x.name)));
+          return undefined;
+        }
+        if (r.readonly) this.error(Diagnostics.ReadonlyAssignment, [`${r.name}.${f.name}`], e.span);
+        this.count();
+        return { k: 'field', reg: r.name, field: f.name, hi: f.hi, lo: f.lo, width: f.hi - f.lo + 1 };
+      }
+      case 'index': {
+        if (e.base.k === 'name' && !e.lo) {
+          const n = e.base.name.text;
+          const file = this.files.get(n);
+          if (file && !ctx.scope.get(n) && !ctx.operands?.has(n)) {
+            if (e.words) return bad(`several words of the register file '${n}'`);
+            if (file.readonly) this.error(Diagnostics.ReadonlyAssignment, [n], e.span);
+            const index = this.index(e.index, addrWidth(file.count), ctx);
+            this.count();
+            return { k: 'file', file: n, index, width: file.width };
+          }
+          const space = this.space(n);
+          if (space && !ctx.scope.get(n) && !ctx.operands?.has(n)) {
+            const acc = this.memAccess(e, n, space, ctx);
+            if (!acc) return undefined;
+            this.count();
+            return { k: 'mem', space: n, addr: acc.addr, words: acc.words, width: acc.width };
+          }
+        }
+        return bad('a bit or a slice (declare a field instead)');
+      }
+      default:
+        return bad('an expression');
+    }
+  }
+
+  // ---- Expressions ----
+
+  /** `space` = a memory or view: word width and the address width its index must have. */
+  private space(n: string): { wordWidth: number; addrWidth: number; view: boolean; exact: boolean } | undefined {
+    const m = this.mems.get(n);
+    if (m) return { wordWidth: m.wordWidth, addrWidth: addrWidth(m.size), view: false, exact: false };
+    const v = this.views.get(n);
+    if (v) {
+      const mem = this.mems.get(v.memory);
+      const tr = this.trans.get(v.translation);
+      return { wordWidth: mem?.wordWidth ?? 8, addrWidth: tr?.param.width ?? 1, view: true, exact: true };
+    }
+    return undefined;
+  }
+
+  private memAccess(e: Extract<A.AstExpr, { k: 'index' }>, n: string, space: NonNullable<ReturnType<Checker['space']>>, ctx: Ctx): { addr: Expr; words: number; width: number } | undefined {
+    if (ctx.where === 'function') this.error(Diagnostics.FunctionReadsState, [ctx.owner, n], e.span);
+    if (ctx.where === 'mode') this.error(Diagnostics.ModePredicateReadsNonMode, [n], e.span);
+    if (ctx.where === 'translation' && space.view) this.error(Diagnostics.ViewInTranslation, [ctx.owner, n], e.span);
+    let words = 1;
+    if (e.words) {
+      if (e.words.value < 1n || e.words.value * BigInt(space.wordWidth) > BigInt(MAX_WIDTH)) {
+        this.error(Diagnostics.WordsCount, [e.words.text, space.wordWidth], e.words.span);
+        return undefined;
+      }
+      words = Number(e.words.value);
+    }
+    // A view's address goes through its translation's parameter: widths must match exactly.
+    const addr = space.exact ? this.expect(e.index, space.addrWidth, ctx, `an address of '${n}'`) : this.index(e.index, space.addrWidth, ctx);
+    return { addr, words, width: words * space.wordWidth };
+  }
+
+  /** An index into a file or memory: any width (it wraps); a literal gets the natural width. */
+  private index(e: A.AstExpr, natural: number, ctx: Ctx): Expr {
+    if (this.isUnsized(e, ctx)) return this.expect(e, natural, ctx, 'an index');
+    return this.infer(e, undefined, ctx);
+  }
+
+  /** Check `e` and require exactly `width` bits. */
+  private expect(e: A.AstExpr, width: number, ctx: Ctx, what: string): Expr {
+    const r = this.infer(e, width, ctx);
+    if (r.width !== width && r.width !== 0) this.error(Diagnostics.WidthMismatch, [describeExpr(e), bits(r.width), what, bits(width)], e.span);
+    return r;
+  }
+
+  private bool(e: A.AstExpr, ctx: Ctx, what: string): Expr {
+    const r = this.infer(e, 1, ctx);
+    if (r.width !== 1 && r.width !== 0) this.error(Diagnostics.NotOneBit, [what, r.width], e.span);
+    return r;
+  }
+
+  /** A literal-like expression: its width comes from context. */
+  private isUnsized(e: A.AstExpr, ctx?: Ctx): boolean {
+    switch (e.k) {
+      case 'num':
+      case 'char':
+        return true;
+      case 'name': {
+        return ctx?.scope.get(e.name.text)?.k === 'index';
+      }
+      case 'paren':
+        return this.isUnsized(e.a, ctx);
+      case 'unary':
+        return e.op !== '!' && this.isUnsized(e.a, ctx);
+      case 'binary':
+        return ['+', '-', '*', '/', '%', '&', '|', '^'].includes(e.op)
+          ? this.isUnsized(e.a, ctx) && this.isUnsized(e.b, ctx)
+          : ['<<', '>>', '>>>'].includes(e.op) && this.isUnsized(e.a, ctx);
+      case 'cond':
+        return this.isUnsized(e.then, ctx) && this.isUnsized(e.else, ctx);
+      default:
+        return false;
+    }
+  }
+
+  /** The width an unsized expression takes without context: loop indices hold their upper bound. */
+  private defaultWidth(e: A.AstExpr, ctx: Ctx): number | undefined {
+    switch (e.k) {
+      case 'name': {
+        const l = ctx.scope.get(e.name.text);
+        return l?.k === 'index' ? bitsFor(l.to) : undefined;
+      }
+      case 'paren':
+      case 'unary':
+        return this.defaultWidth(e.a, ctx);
+      case 'binary': {
+        const a = this.defaultWidth(e.a, ctx);
+        const b = ['<<', '>>', '>>>'].includes(e.op) ? undefined : this.defaultWidth(e.b, ctx);
+        return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+      }
+      case 'cond': {
+        const a = this.defaultWidth(e.then, ctx);
+        const b = this.defaultWidth(e.else, ctx);
+        return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** The value of a constant expression (literals, loop indices, + - * of them), or undefined. */
+  private constValue(e: A.AstExpr, ctx: Ctx): bigint | undefined {
+    switch (e.k) {
+      case 'num':
+        return e.lit.value;
+      case 'char':
+        return BigInt(e.value);
+      case 'paren':
+        return this.constValue(e.a, ctx);
+      case 'name': {
+        const l = ctx.scope.get(e.name.text);
+        return l?.k === 'index' ? l.value : undefined;
+      }
+      case 'binary': {
+        const a = this.constValue(e.a, ctx);
+        const b = this.constValue(e.b, ctx);
+        if (a === undefined || b === undefined) return undefined;
+        if (e.op === '+') return a + b;
+        if (e.op === '-') return a - b;
+        if (e.op === '*') return a * b;
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private constIndex(e: A.AstExpr, ctx: Ctx, what: string): number | undefined {
+    const v = this.constValue(e, ctx);
+    if (v === undefined) {
+      this.error(Diagnostics.NotConstant, [what], e.span);
+      return undefined;
+    }
+    return v < 0n || v > 1000n ? -1 : Number(v);
+  }
+
+  private bad(): Expr {
+    // Width 0 marks an expression already reported; callers do not report it again.
+    return { k: 'const', width: 0, value: '0x0' };
+  }
+
+  /**
+   * Check an expression. `want` is the width the context demands (used only by unsized
+   * literals; sized expressions keep their own width and the caller compares).
+   */
+  infer(e: A.AstExpr, want: number | undefined, ctx: Ctx, quiet = false): Expr {
+    this.count();
+    switch (e.k) {
+      case 'num':
+      case 'char': {
+        const value = e.k === 'num' ? e.lit.value : BigInt(e.value);
+        const text = e.k === 'num' ? e.lit.text : e.text;
+        if (want === undefined) {
+          if (!quiet) this.error(Diagnostics.NoWidthContext, [text], e.span);
+          return this.bad();
+        }
+        if (value > mask(want)) {
+          this.error(Diagnostics.LiteralTooWide, [text, bits(want)], e.span);
+          return this.bad();
+        }
+        return { k: 'const', width: want, value: hex(value) };
+      }
+      case 'paren':
+        return this.infer(e.a, want, ctx, quiet);
+      case 'name':
+        return this.name(e, want, ctx);
+      case 'member':
+        return this.member(e, ctx);
+      case 'index':
+        return this.indexExpr(e, ctx);
+      case 'call':
+        return this.call(e, want, ctx);
+      case 'unary': {
+        if (e.op === '!') {
+          const a = this.bool(e.a, ctx, `the operand of '!'`);
+          return { k: 'unop', width: 1, op: 'not', a };
+        }
+        const a = this.infer(e.a, want ?? (this.isUnsized(e.a, ctx) ? this.defaultWidth(e.a, ctx) : undefined), ctx, quiet);
+        return { k: 'unop', width: a.width, op: e.op === '-' ? 'neg' : 'not', a };
+      }
+      case 'cond': {
+        const cond = this.bool(e.cond, ctx, 'a condition');
+        const [a, b] = this.unify(e.then, e.else, want, ctx, e);
+        return { k: 'ite', width: a.width, cond, then: a, else: b };
+      }
+      case 'binary':
+        return this.binary(e, want, ctx);
+    }
+  }
+
+  /** Check two operands that must have equal widths; an unsized one takes the other's width. */
+  private unify(a: A.AstExpr, b: A.AstExpr, want: number | undefined, ctx: Ctx, whole: A.AstExpr): [Expr, Expr] {
+    const au = this.isUnsized(a, ctx);
+    const bu = this.isUnsized(b, ctx);
+    let x: Expr;
+    let y: Expr;
+    if (!au) {
+      x = this.infer(a, undefined, ctx);
+      y = this.infer(b, x.width || undefined, ctx, x.width === 0);
+    } else if (!bu) {
+      y = this.infer(b, undefined, ctx);
+      x = this.infer(a, y.width || undefined, ctx, y.width === 0);
+    } else {
+      const w = want ?? this.defaultWidth(whole, ctx);
+      if (w === undefined) {
+        this.error(Diagnostics.NoWidthContext, [describeExpr(whole)], whole.span);
+        return [this.bad(), this.bad()];
+      }
+      x = this.infer(a, w, ctx);
+      y = this.infer(b, w, ctx);
+    }
+    if (x.width !== 0 && y.width !== 0 && x.width !== y.width) {
+      this.error(Diagnostics.WidthMismatch, [describeExpr(a), bits(x.width), describeExpr(b), bits(y.width)], whole.span);
+      return [x, { ...y, width: x.width } as Expr];
+    }
+    if (x.width === 0) return [{ ...x, width: y.width } as Expr, y];
+    return [x, y];
+  }
+
+  private binary(e: Extract<A.AstExpr, { k: 'binary' }>, want: number | undefined, ctx: Ctx): Expr {
+    const arith: Partial<Record<A.AstBinOp, BinOp>> = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'udiv', '%': 'urem', '&': 'and', '|': 'or', '^': 'xor' };
+    const cmp: Partial<Record<A.AstBinOp, BinOp>> = { '==': 'eq', '!=': 'ne', '<': 'ult', '<=': 'ule', '>': 'ugt', '>=': 'uge' };
+    const shift: Partial<Record<A.AstBinOp, BinOp>> = { '<<': 'shl', '>>': 'lshr', '>>>': 'ashr' };
+    const op = e.op;
+    if (arith[op]) {
+      const [a, b] = this.unify(e.a, e.b, want, ctx, e);
+      return { k: 'binop', width: a.width, op: arith[op]!, a, b };
+    }
+    if (cmp[op]) {
+      const [a, b] = this.unify(e.a, e.b, undefined, ctx, e);
+      return { k: 'binop', width: 1, op: cmp[op]!, a, b };
+    }
+    if (op === '&&' || op === '||') {
+      const a = this.bool(e.a, ctx, `the left operand of '${op}'`);
+      const b = this.bool(e.b, ctx, `the right operand of '${op}'`);
+      return { k: 'binop', width: 1, op: op === '&&' ? 'and' : 'or', a, b };
+    }
+    if (shift[op]) {
+      const aw = this.isUnsized(e.a, ctx) ? (want ?? this.defaultWidth(e.a, ctx)) : undefined;
+      if (this.isUnsized(e.a, ctx) && aw === undefined) {
+        this.error(Diagnostics.NoWidthContext, [describeExpr(e)], e.span);
+        return this.bad();
+      }
+      const a = this.infer(e.a, aw, ctx);
+      let b: Expr;
+      if (this.isUnsized(e.b, ctx)) {
+        const v = this.constValue(e.b, ctx);
+        b = this.infer(e.b, v !== undefined && v >= 0n ? bitsFor(v) : (this.defaultWidth(e.b, ctx) ?? Math.max(1, a.width)), ctx);
+      } else b = this.infer(e.b, undefined, ctx);
+      return { k: 'binop', width: a.width, op: shift[op]!, a, b };
+    }
+    // '++': concatenation; both sides need their own widths.
+    const parts: Expr[] = [];
+    for (const side of [e.a, e.b]) {
+      const w = this.isUnsized(side, ctx) ? this.defaultWidth(side, ctx) : undefined;
+      if (this.isUnsized(side, ctx) && w === undefined) {
+        this.error(Diagnostics.NoWidthContext, [describeExpr(side)], side.span);
+        return this.bad();
+      }
+      const x = this.infer(side, w, ctx);
+      if (x.width === 0) return this.bad();
+      if (x.k === 'concat') parts.push(...x.parts);
+      else parts.push(x);
+    }
+    const width = parts.reduce((s, p) => s + p.width, 0);
+    if (width > MAX_WIDTH) {
+      this.error(Diagnostics.WidthOutOfRange, [width], e.span);
+      return this.bad();
+    }
+    return { k: 'concat', width, parts };
+  }
+
+  private name(e: Extract<A.AstExpr, { k: 'name' }>, want: number | undefined, ctx: Ctx): Expr {
+    const n = e.name.text;
+    const local = ctx.scope.get(n);
+    if (local) {
+      if (local.k === 'let') return { k: 'local', width: local.width, name: local.irName };
+      const w = want ?? bitsFor(local.to);
+      if (local.value > mask(w)) {
+        this.error(Diagnostics.LiteralTooWide, [`${n} = ${local.value}`, bits(w)], e.span);
+        return this.bad();
+      }
+      return { k: 'const', width: w, value: hex(local.value) };
+    }
+    const p = ctx.params?.get(n);
+    if (p) return { k: 'param', width: p.width, name: n };
+    const o = ctx.operands?.get(n);
+    if (o) return { k: 'operand', width: o.width, name: n };
+    if (n === 'next_pc' || n === 'trap_vector' || n === 'return_pc') {
+      const ok = n === 'next_pc' ? ctx.where === 'instruction' : ctx.where === 'trapEntry';
+      if (!ok) {
+        this.error(Diagnostics.BuiltinNotAvailable, [n, n === 'next_pc' ? 'instruction semantics' : 'the trap entry'], e.span);
+        return this.bad();
+      }
+      return { k: 'builtin', width: n === 'trap_vector' ? 8 : this.pcWidth, name: n };
+    }
+    const r = this.regs.get(n);
+    if (r) {
+      if (ctx.where === 'function') this.error(Diagnostics.FunctionReadsState, [ctx.owner, n], e.span);
+      if (ctx.where === 'mode' && r.role !== 'mode') this.error(Diagnostics.ModePredicateReadsNonMode, [n], e.span);
+      return { k: 'reg', width: r.width, reg: n };
+    }
+    const g = this.globals.get(n);
+    if (g) {
+      this.error(Diagnostics.NotAValue, [n, kindWords[g.kind]!], e.span);
+      return this.bad();
+    }
+    this.error(Diagnostics.UnknownName, [n], e.span, didYouMeanHint(n, this.visibleNames(ctx)));
+    return this.bad();
+  }
+
+  private member(e: Extract<A.AstExpr, { k: 'member' }>, ctx: Ctx): Expr {
+    const base = e.base;
+    if (base.k === 'name' && !ctx.scope.get(base.name.text) && !ctx.operands?.has(base.name.text) && !ctx.params?.has(base.name.text)) {
+      const r = this.regs.get(base.name.text);
+      if (r) {
+        const f = r.fields.find((x) => x.name === e.field.text);
+        if (!f) {
+          this.error(Diagnostics.UnknownField, [r.name, e.field.text], e.field.span, didYouMeanHint(e.field.text, r.fields.map((x) => x.name)));
+          return this.bad();
+        }
+        if (ctx.where === 'function') this.error(Diagnostics.FunctionReadsState, [ctx.owner, `${r.name}.${f.name}`], e.span);
+        if (ctx.where === 'mode' && f.role !== 'mode') this.error(Diagnostics.ModePredicateReadsNonMode, [`${r.name}.${f.name}`], e.span);
+        return { k: 'field', width: f.hi - f.lo + 1, reg: r.name, field: f.name, hi: f.hi, lo: f.lo };
+      }
+      if (!this.globals.has(base.name.text)) {
+        this.error(Diagnostics.UnknownName, [base.name.text], base.span, didYouMeanHint(base.name.text, this.visibleNames(ctx)));
+        return this.bad();
+      }
+    }
+    // `x.f` where x is a file, memory, operand, let...: only registers have fields.
+    let kind = 'an expression';
+    if (base.k === 'name') {
+      const n = base.name.text;
+      const g = this.globals.get(n);
+      kind = ctx.scope.get(n) ? 'a local' : ctx.operands?.has(n) ? 'an operand' : ctx.params?.has(n) ? 'a parameter' : g ? kindWords[g.kind]! : kind;
+    }
+    this.error(Diagnostics.WrongKindOfName, [describeExpr(base), kind, 'a register with fields'], base.span);
+    return this.bad();
+  }
+
+  private indexExpr(e: Extract<A.AstExpr, { k: 'index' }>, ctx: Ctx): Expr {
+    if (e.base.k === 'name' && !ctx.scope.get(e.base.name.text) && !ctx.operands?.has(e.base.name.text) && !ctx.params?.has(e.base.name.text)) {
+      const n = e.base.name.text;
+      const file = this.files.get(n);
+      if (file) {
+        if (e.lo || e.words) {
+          this.error(Diagnostics.NotAllowedHere, [e.lo ? 'a slice' : 'a word count', `an index of the register file '${n}'`], e.span);
+          return this.bad();
+        }
+        if (ctx.where === 'function') this.error(Diagnostics.FunctionReadsState, [ctx.owner, n], e.span);
+        if (ctx.where === 'mode' && file.role !== 'mode') this.error(Diagnostics.ModePredicateReadsNonMode, [n], e.span);
+        const index = this.index(e.index, addrWidth(file.count), ctx);
+        return { k: 'file', width: file.width, file: n, index };
+      }
+      const space = this.space(n);
+      if (space) {
+        if (e.lo) {
+          this.error(Diagnostics.NotAllowedHere, ['a slice', `an address of '${n}' (write ${n}[a, n] for several words)`], e.span);
+          return this.bad();
+        }
+        const acc = this.memAccess(e, n, space, ctx);
+        if (!acc) return this.bad();
+        return { k: 'mem', width: acc.width, space: n, addr: acc.addr, words: acc.words };
+      }
+    }
+    // A bit or slice of a value.
+    const a = this.infer(e.base, undefined, ctx);
+    if (e.words) {
+      this.error(Diagnostics.NotAllowedHere, ['a word count', 'a bit selection (only memories and views have words)'], e.words.span);
+      return this.bad();
+    }
+    const hi = this.constIndex(e.index, ctx, 'a bit index');
+    const lo = e.lo ? this.constIndex(e.lo, ctx, 'a bit index') : hi;
+    if (hi === undefined || lo === undefined || a.width === 0) return this.bad();
+    if (hi < 0 || lo < 0 || lo > hi || hi >= a.width) {
+      this.error(Diagnostics.SliceOutOfRange, [hi, lo, a.width], e.span);
+      return this.bad();
+    }
+    return { k: 'slice', width: hi - lo + 1, a, hi, lo };
+  }
+
+  private call(e: Extract<A.AstExpr, { k: 'call' }>, want: number | undefined, ctx: Ctx): Expr {
+    const n = e.callee.text;
+    const argc = (k: number): boolean => {
+      if (e.args.length !== k) {
+        this.error(Diagnostics.WrongArgCount, [n, k, e.args.length], e.span);
+        return false;
+      }
+      return true;
+    };
+    if (n === 'zext' || n === 'sext') {
+      if (!argc(2)) return this.bad();
+      const wArg = e.args[1]!;
+      const w = wArg.k === 'num' ? this.width(wArg.lit) : 1;
+      const inner = e.args[0]!;
+      if (this.isUnsized(inner, ctx)) {
+        // `zext(5, 8)`: the literal takes the target width.
+        return this.infer(inner, w, ctx);
+      }
+      const a = this.infer(inner, undefined, ctx);
+      if (a.width === 0) return this.bad();
+      if (a.width > w) {
+        this.error(Diagnostics.ExtendNarrows, [n, a.width, w], e.span);
+        return this.bad();
+      }
+      if (a.width === w) return a;
+      return { k: n, width: w, a };
+    }
+    if (n === 'slt' || n === 'sle' || n === 'sgt' || n === 'sge' || n === 'sdiv' || n === 'srem') {
+      if (ctx.scope.get(n) === undefined && !this.funcs.has(n)) {
+        if (!argc(2)) return this.bad();
+        const [a, b] = this.unify(e.args[0]!, e.args[1]!, n === 'sdiv' || n === 'srem' ? want : undefined, ctx, e);
+        return { k: 'binop', width: n === 'sdiv' || n === 'srem' ? a.width : 1, op: n, a, b };
+      }
+    }
+    const f = this.funcs.get(n);
+    if (!f) {
+      const g = this.globals.get(n);
+      if (g && g.kind === 'function') {
+        // Declared but not yet checked: a function calling a later (or itself).
+        this.error(Diagnostics.UsedBeforeDeclared, [n], e.callee.span);
+      } else if (g) this.error(Diagnostics.WrongKindOfName, [n, kindWords[g.kind]!, kindWords.function!], e.callee.span);
+      else this.error(Diagnostics.UnknownFunction, [n], e.callee.span, didYouMeanHint(n, [...this.funcs.keys(), 'zext', 'sext', 'slt', 'sle', 'sgt', 'sge', 'sdiv', 'srem']));
+      for (const a of e.args) this.infer(a, undefined, ctx, true);
+      return this.bad();
+    }
+    if (ctx.fnIndex !== undefined && f.index >= ctx.fnIndex) {
+      this.error(Diagnostics.UsedBeforeDeclared, [n], e.callee.span);
+      return this.bad();
+    }
+    if (!argc(f.fn.params.length)) return this.bad();
+    const args = e.args.map((a, i) => this.expect(a, f.fn.params[i]!.width, ctx, `parameter '${f.fn.params[i]!.name}' of '${n}'`));
+    return { k: 'call', width: f.fn.resultWidth, fn: n, args };
+  }
+}
+
+function inside(s: Span | undefined, outer: Span): boolean {
+  if (!s || s.file !== outer.file) return false;
+  const after = s.line > outer.line || (s.line === outer.line && s.col >= outer.col);
+  const before = s.line < outer.endLine || (s.line === outer.endLine && s.col < outer.endCol);
+  return after && before;
+}
+
+function defaultSyntax(mn: string, operands: string[]): SyntaxPart[] {
+  if (operands.length === 0) return [{ k: 'text', text: mn }];
+  const parts: SyntaxPart[] = [{ k: 'text', text: mn + ' ' }];
+  operands.forEach((o, i) => {
+    if (i > 0) parts.push({ k: 'text', text: ', ' });
+    parts.push({ k: 'operand', name: o });
+  });
+  return parts;
+}
+
+function bitPattern(value: bigint, m: bigint, w: number): string {
+  let s = '';
+  for (let i = w - 1; i >= 0; i--) s += (m >> BigInt(i)) & 1n ? ((value >> BigInt(i)) & 1n).toString() : 'x';
+  return '0b' + s;
+}
+
+function describeTarget(e: A.AstExpr): string {
+  return `'${describeExpr(e)}'`;
+}
+
+/** A short rendering of an expression for messages. */
+export function describeExpr(e: A.AstExpr): string {
+  switch (e.k) {
+    case 'num':
+      return e.lit.text;
+    case 'char':
+      return e.text;
+    case 'name':
+      return e.name.text;
+    case 'member':
+      return `${describeExpr(e.base)}.${e.field.text}`;
+    case 'index':
+      return `${describeExpr(e.base)}[${describeExpr(e.index)}${e.lo ? '..' + describeExpr(e.lo) : ''}${e.words ? ', ' + e.words.text : ''}]`;
+    case 'call':
+      return `${e.callee.text}(${e.args.map(describeExpr).join(', ')})`;
+    case 'unary':
+      return e.op + describeExpr(e.a);
+    case 'paren':
+      return `(${describeExpr(e.a)})`;
+    case 'binary': {
+      const s = `${describeExpr(e.a)} ${e.op} ${describeExpr(e.b)}`;
+      return s.length > 40 ? s.slice(0, 37) + '...' : s;
+    }
+    case 'cond':
+      return 'a ? b : c';
+  }
+}
+
+/** Merge `extends` and check one parsed spec; `source` is the file name recorded in the IR. */
+export function checkSpec(ast: A.SpecFile, host: FileHost, source = ast.file): CheckResult {
+  const merger = new Merger(host);
+  const merged = merger.merge(ast);
+  if (merger.diagnostics.some((d) => d.severity === 'error')) return { diagnostics: merger.diagnostics };
+  const checker = new Checker(merged, source, ast.name.span);
+  const isa = checker.run();
+  const diagnostics = [...merger.diagnostics, ...checker.diagnostics];
+  return isa ? { isa, diagnostics } : { diagnostics };
+}

@@ -1,0 +1,17 @@
+// The public API of the front end: load or parse a spec into the IR, export it as JSON, and
+// render diagnostics.
+
+export type * from './types.js';
+export { MAX_WIDTH } from './types.js';
+export { loadIsaFile, parseIsaText, fsHost, type LoadResult, type FileHost } from './load.js';
+export { exportIsaJson, parseIsaJson, validateIr, isaSchemaValidator } from './json.js';
+export { checkSpec, CLAIMS, MAX_IR_NODES, addrWidth } from './check.js';
+export { parseText, type ParseResult } from '../syntax/parse.js';
+export {
+  Diagnostics,
+  renderDiagnostic,
+  didYouMean,
+  sortDiagnostics,
+  type Diagnostic,
+  type DiagnosticTemplate,
+} from '../syntax/diagnostics.js';

@@ -1,0 +1,63 @@
+// Loading a spec: `.isa` text (parse + check) or `.isa.json` (schema + IR checks). Never throws.
+
+import { readFileSync } from 'node:fs';
+import type { Diagnostic } from '../syntax/diagnostics.js';
+import { Diagnostics, diag } from '../syntax/diagnostics.js';
+import { parseText } from '../syntax/parse.js';
+import { checkSpec, type FileHost } from './check.js';
+import { parseIsaJson } from './json.js';
+import type { Isa } from './types.js';
+
+export type { FileHost } from './check.js';
+
+export type LoadResult =
+  | { ok: true; isa: Isa; diagnostics: Diagnostic[] }
+  | { ok: false; diagnostics: Diagnostic[] };
+
+/** Reads from disk; a missing or unreadable file is `undefined`, never an exception. */
+export const fsHost: FileHost = {
+  readFile(path: string): string | undefined {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+function result(isa: Isa | undefined, diagnostics: Diagnostic[]): LoadResult {
+  if (isa && !diagnostics.some((d) => d.severity === 'error')) return { ok: true, isa, diagnostics };
+  return { ok: false, diagnostics };
+}
+
+function internalError(file: string, err: unknown): LoadResult {
+  // A bug in the front end must still not surface as a stack trace to the user.
+  return { ok: false, diagnostics: [diag(Diagnostics.IrInvalid, [file, `internal error: ${(err as Error)?.message ?? String(err)}`], undefined, { file })] };
+}
+
+/** Parse and check `.isa` text; `file` names it in diagnostics and is the base for `extends`. */
+export function parseIsaText(text: string, file: string, host: FileHost = fsHost): LoadResult {
+  try {
+    const parsed = parseText(text, file);
+    if (!parsed.ast) return { ok: false, diagnostics: parsed.diagnostics };
+    const checked = checkSpec(parsed.ast, host, file);
+    return result(checked.isa, [...parsed.diagnostics, ...checked.diagnostics]);
+  } catch (err) {
+    return internalError(file, err);
+  }
+}
+
+/** Load a spec file: `.isa.json` (or any `.json`) as IR, anything else as `.isa` text. */
+export function loadIsaFile(path: string, host: FileHost = fsHost): LoadResult {
+  const text = host.readFile(path);
+  if (text === undefined) return { ok: false, diagnostics: [diag(Diagnostics.CannotReadFile, [path], undefined, { file: path })] };
+  if (path.endsWith('.json')) {
+    try {
+      const r = parseIsaJson(text, path);
+      return result(r.isa, r.diagnostics);
+    } catch (err) {
+      return internalError(path, err);
+    }
+  }
+  return parseIsaText(text, path, host);
+}
