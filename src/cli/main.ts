@@ -1,8 +1,18 @@
 #!/usr/bin/env node
-// The `isavirt` command: one file per subcommand in this folder; each registers itself here.
+// The `isavirt` command. Subcommands live one per file in this folder and are listed in commands.ts.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { commands } from './commands.js';
 import { runCli } from './run.js';
 
-await runCli(yargs(hideBin(process.argv)), commands);
+let commands;
+try {
+  ({ commands } = await import('./commands.js'));
+} catch (e) {
+  // A command module that fails to load is a bug in isavirt, not the user's fault: no raw stack.
+  process.stderr.write(`internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.stderr.write('This is a bug in isavirt; please report it.\n');
+  if (process.env.ISAVIRT_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  process.exit(3);
+}
+const args = hideBin(process.argv);
+await runCli(yargs(args), commands, args);

@@ -1,0 +1,81 @@
+// The one way a command gets a checked spec: load it, print every diagnostic (warnings too), and
+// either hand back the IR or stop with exit code 2. Every command that reads a spec uses this, so
+// "bad spec" looks the same everywhere.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadIsaFile, renderDiagnostic, type Diagnostic } from '../ir/index.js';
+import type { Isa } from '../ir/types.js';
+import { CliExit, EXIT, UsageError, type CliIO } from './io.js';
+
+/** Throws UsageError (exit 2) unless `path` names a readable regular file. */
+export function requireFile(path: string): void {
+  let isFile = false;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    throw new UsageError(`${path}: no such file`);
+  }
+  if (!isFile) throw new UsageError(`${path}: not a file`);
+}
+
+/**
+ * The files named on a command line, a folder standing for its files whose names end in `ext`
+ * (sorted, not recursive). A missing path or a folder with no such file is a UsageError.
+ */
+export function expandFolders(paths: readonly string[], ext: string): string[] {
+  const files: string[] = [];
+  for (const p of paths) {
+    let dir = false;
+    try {
+      dir = statSync(p).isDirectory();
+    } catch {
+      throw new UsageError(`${p}: no such file or folder`);
+    }
+    if (!dir) {
+      files.push(p);
+      continue;
+    }
+    const inside = readdirSync(p, { withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith(ext))
+      .map((e) => join(p, e.name))
+      .sort();
+    if (inside.length === 0) throw new UsageError(`${p}: no ${ext} files in this folder`);
+    files.push(...inside);
+  }
+  return files;
+}
+
+/** Print diagnostics to stderr, each with its source line and caret when the file can be read. */
+export function printDiagnostics(diagnostics: readonly Diagnostic[], io: CliIO, fallbackText?: { file: string; text: string }): void {
+  const texts = new Map<string, string | undefined>();
+  if (fallbackText) texts.set(fallbackText.file, fallbackText.text);
+  const sourceOf = (file: string | undefined): string | undefined => {
+    if (file === undefined) return undefined;
+    if (!texts.has(file)) {
+      try {
+        texts.set(file, readFileSync(file, 'utf8'));
+      } catch {
+        texts.set(file, undefined);
+      }
+    }
+    return texts.get(file);
+  };
+  for (const d of diagnostics) io.err(renderDiagnostic(d, sourceOf(d.span?.file), { color: io.colorErr }));
+}
+
+export type Loaded = { ok: true; isa: Isa } | { ok: false };
+
+/** Load and check one spec, printing its diagnostics; never throws for a bad spec. */
+export async function loadSpec(path: string, io: CliIO): Promise<Loaded> {
+  requireFile(path);
+  const result = await loadIsaFile(path);
+  printDiagnostics(result.diagnostics, io);
+  return result.ok ? { ok: true, isa: result.isa } : { ok: false };
+}
+
+/** Load and check one spec, or print its diagnostics and stop with exit code 2. */
+export async function loadSpecOrExit(path: string, io: CliIO): Promise<Isa> {
+  const loaded = await loadSpec(path, io);
+  if (!loaded.ok) throw new CliExit(EXIT.badInput);
+  return loaded.isa;
+}
