@@ -1,0 +1,2 @@
+        .kernel
+start:  FROB eax

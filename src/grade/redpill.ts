@@ -1,0 +1,129 @@
+// Grading a red-pill program: the student's guest program runs on the bare machine and under the
+// trap-and-emulate monitor (src/vmm); it detects the monitor when the two runs end in different
+// states. On a machine where Theorem 1 holds no program can: there the student earns the points by
+// saying so (`"redpill": "impossible"` in the answer file), and the grader explains why a program
+// handed in anyway could not tell.
+
+import { assemble, disassembleProgram, formatAsmDiagnostic } from '../asm/index.js';
+import { diffStates } from '../exec/interpret.js';
+import type { ConcreteState } from '../exec/state.js';
+import type { RunOutcome } from '../exec/machine.js';
+import { runGuest, type GuestRun } from '../vmm/index.js';
+import { parseAnswers } from './assignment.js';
+import { resolveFeedback, resolveVisibility } from './common.js';
+import type { PreparedAssignment, RedPillQuestion, TestResult } from './types.js';
+
+export const DEFAULT_REDPILL_STEPS = 100_000;
+
+export interface RedPillInput {
+  program: string | undefined;
+  programFile: string;
+  /** The answer file holding the "impossible" claim, if any. */
+  claimText: string | undefined;
+  claimFile: string;
+}
+
+function ended(o: RunOutcome): string {
+  switch (o.kind) {
+    case 'halted':
+      return `halted after ${o.steps} steps`;
+    case 'trap':
+      return `stopped on trap ${o.trap} after ${o.steps} steps`;
+    case 'illegal':
+      return `stopped on an illegal instruction word after ${o.steps} steps`;
+    case 'budget':
+      return `did not finish within ${o.steps} steps`;
+  }
+}
+
+function valueOf(s: ConcreteState, name: string): string {
+  const m = /^([^[]+)\[(.+)\]$/.exec(name);
+  let v: bigint | undefined;
+  if (!m) v = s.regs[name];
+  else if (s.files[m[1]!]) v = s.files[m[1]!]![Number(m[2])];
+  else v = s.mem[m[1]!]?.get(Number(m[2]));
+  return '0x' + (v ?? 0n).toString(16);
+}
+
+/** Run the program both ways; a VmmError or MachineError becomes a message. */
+function runBoth(prep: PreparedAssignment, program: Parameters<typeof runGuest>[2], steps: number): { native: GuestRun; trap: GuestRun } | { error: string } {
+  try {
+    const native = runGuest(prep.reference, 'none', program, { maxSteps: steps });
+    const trap = runGuest(prep.reference, 'trap', program, { maxSteps: steps });
+    return { native, trap };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+export function gradeRedPill(prep: PreparedAssignment, q: RedPillQuestion, input: RedPillInput, formatErrors: string[]): TestResult[] {
+  const level = resolveFeedback(prep.assignment, q);
+  const visibility = resolveVisibility(prep.assignment, q);
+  const name = `${q.id}: red pill`;
+  const t1 = prep.analysis.theorem1;
+  const isa = prep.reference;
+  const result = (score: number, output: string): TestResult[] => [{ name, question: q.id, score, maxScore: q.points, visibility, output: level === 'score' ? `${score} of ${q.points} points.` : output }];
+
+  let claimsImpossible = false;
+  if (input.claimText !== undefined) {
+    const a = parseAnswers(input.claimText, input.claimFile);
+    if (a.ok) claimsImpossible = a.answers.redpill === 'impossible';
+    else if (input.program === undefined) {
+      formatErrors.push(...a.errors);
+      return result(0, `not graded: ${a.errors.join('; ')}`);
+    }
+  }
+  const whyImpossible = () => {
+    const priv = prep.analysis.instructions.filter((c) => c.sensitive === 'yes').map((c) => c.mnemonic);
+    return `Theorem 1 holds for ${isa.name}: every sensitive instruction (${priv.join(', ') || 'none'}) is privileged, so in the guest mode each one traps to the monitor, which runs it against the virtual state exactly as the bare machine would; every other instruction touches neither mode nor control state and runs directly with the same effect. No program can tell the two apart.`;
+  };
+  if (claimsImpossible) {
+    if (t1.value === 'holds') return result(q.points, `Right: no program can tell. ${level === 'evidence' ? whyImpossible() : ''}`.trim());
+    if (t1.value === 'fails') {
+      return result(0, level === 'wrong' ? 'You said no program can tell; that is not right.' : `A program can tell: Theorem 1 fails for ${isa.name}${level === 'evidence' ? `, e.g. ${t1.offenders[0]!.reason}` : ''}.`);
+    }
+  }
+  if (input.program === undefined) {
+    const why = `no program ${input.programFile} in the submission${t1.value === 'holds' ? ` (or "redpill": "impossible" in ${input.claimFile})` : ''}`;
+    formatErrors.push(why);
+    return result(0, `not graded: ${why}`);
+  }
+  const asm = assemble(isa, input.program, input.programFile);
+  if (!asm.ok) {
+    const msgs = asm.diagnostics.slice(0, 10).map((d) => formatAsmDiagnostic(d, input.program));
+    formatErrors.push(...msgs);
+    return result(0, `${input.programFile} does not assemble:\n${msgs.join('\n')}`);
+  }
+  const steps = q.steps ?? DEFAULT_REDPILL_STEPS;
+  const runs = runBoth(prep, { program: asm.program }, steps);
+  if ('error' in runs) {
+    formatErrors.push(`${input.programFile}: ${runs.error}`);
+    return result(0, `${input.programFile} could not be run: ${runs.error}`);
+  }
+  const { native, trap } = runs;
+  const both = `On the bare machine it ${ended(native.outcome)}; under the trap-and-emulate monitor it ${ended(trap.outcome)}.`;
+  const used = new Set(disassembleProgram(isa, asm.program).map((l) => l.instruction).filter((m): m is string => m !== undefined));
+  const offenders = t1.offenders.map((o) => o.mnemonic);
+  const usedOffenders = offenders.filter((m) => used.has(m));
+  if (native.outcome.kind === 'budget' || trap.outcome.kind === 'budget') {
+    return result(0, `${both} A red pill must end in both runs (within ${steps} steps each) so their final states can be compared.`);
+  }
+  const diff = diffStates(native.guestState, trap.guestState);
+  const kindDiffers = native.outcome.kind !== trap.outcome.kind;
+  if (diff.length > 0 || kindDiffers) {
+    const shown = diff.slice(0, 6).map((n) => `${n}: ${valueOf(native.guestState, n)} natively, ${valueOf(trap.guestState, n)} under the monitor`);
+    const L = [`Detected: the two runs end differently. ${both}`];
+    if (shown.length) L.push(`They differ in ${shown.join('; ')}${diff.length > 6 ? `; and ${diff.length - 6} more` : ''}.`);
+    if (usedOffenders.length && level === 'evidence') L.push(`Your program uses ${usedOffenders.join(', ')}, which break${usedOffenders.length === 1 ? 's' : ''} Theorem 1.`);
+    if (t1.value === 'holds') L.push(`This contradicts Theorem 1, which holds for ${isa.name}: please show your instructor.`);
+    return result(q.points, L.join('\n'));
+  }
+  const L = [`Not detected: both runs end in the same state. ${both}`];
+  if (t1.value === 'holds') {
+    L.push(level === 'evidence' ? `No program could: ${whyImpossible()}` : 'No program could: Theorem 1 holds for this machine.');
+  } else if (level === 'evidence' || level === 'answer') {
+    if (usedOffenders.length === 0) L.push(`Your program uses none of the instructions that break Theorem 1 (${offenders.join(', ')}); only those behave differently under the monitor.`);
+    else L.push(`Your program uses ${usedOffenders.join(', ')}, but what ${usedOffenders.length === 1 ? 'it does differently' : 'they do differently'} never reaches the final state (store the result, or branch on it). ${level === 'evidence' ? t1.offenders.filter((o) => usedOffenders.includes(o.mnemonic)).map((o) => o.reason).join(' ') : ''}`.trim());
+  }
+  return result(0, L.join('\n'));
+}
