@@ -43,4 +43,6 @@ export const commands: CliCommand[] = [
   await load('./doc.js'),
   await load('./explain.js'),
   await load('./grade.js'),
+  await load('./run-program.js'),
+  await load('./demo.js'),
 ];

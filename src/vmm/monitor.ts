@@ -1,0 +1,535 @@
+// The monitors: a guest program run on the bare machine (`none`), under Popek and Goldberg's
+// trap-and-emulate monitor (`trap`), under their hybrid monitor (`hybrid`, Theorem 3), or patched
+// before it runs (`patched`).
+//
+// The monitor's three parts (P&G 1974, section 3):
+// - the allocator: the guest's physical memory is a window of the host memory (the machine's
+//   memory windows), so the guest can neither see nor touch the monitor's own memory; an access
+//   beyond the allocation raises the spec's memory trap, which the dispatcher reflects into the guest;
+// - the dispatcher: the machine's onTrap hook;
+// - the interpreter routines: the trapping instruction's own semantics, run against the virtual
+//   state (the real state with the virtual mode and the virtual control state substituted).
+//
+// The guest kernel runs in the spec's guest mode; the monitor keeps the virtual mode (the values
+// of the mode elements the guest believes in) and a shadow of the control elements. The real
+// control elements hold the guest's values (the allocation window does the resource control
+// underneath) unless the caller gives the monitor its own values (`monitorControl`), as a real
+// monitor that owns its descriptor tables would; the shadow is what the guest reads back.
+//
+// Emulation substitutes the virtual state into the machine and runs the instruction's compiled
+// semantics there (`Machine.execute`, the same semantics as interpret.ts `runSemantics`), so the
+// allocation window bounds emulated accesses exactly as it bounds direct ones.
+
+import type { Isa, Trap } from '../ir/types.js';
+import type { ConcreteState } from '../exec/state.js';
+import type { Program } from '../asm/index.js';
+import { programImage } from '../asm/index.js';
+import { createMachine, MachineError, type DecodeResult, type Machine, type MemoryWindow, type RunOutcome, type TraceEntry } from '../exec/machine.js';
+import {
+  assumptionsHold,
+  elementsOfRole,
+  exprReads,
+  modeAssignment,
+  modeOfValues,
+  modeRank,
+  readElement,
+  writeElement,
+  type Element,
+} from './elements.js';
+import { patchProgram, type PatchSite } from './patch.js';
+
+export type MonitorKind = 'none' | 'trap' | 'hybrid' | 'patched';
+export const MONITORS: readonly MonitorKind[] = ['none', 'trap', 'hybrid', 'patched'];
+
+/** A problem with the guest or the configuration that the user can fix (a message, not a crash). */
+export class VmmError extends Error {}
+
+export interface MonitorStats {
+  /** Guest instructions attempted (what the step budget counts). */
+  steps: number;
+  /** Instructions the machine completed directly. */
+  direct: number;
+  /** Instructions the monitor ran on the guest's behalf (emulated or interpreted). */
+  emulated: number;
+  /** Traps raised (into the monitor, or natively into the guest's handler). */
+  traps: number;
+  /** Traps the monitor passed on to the guest's own handler. */
+  reflected: number;
+}
+
+export interface GuestOptions {
+  /** Step budget (default 1,000,000). */
+  maxSteps?: number;
+  /** Record up to this many steps. */
+  trace?: number;
+  /** The guest's allocation: default, the upper half of every plain memory. */
+  allocation?: MemoryWindow[];
+  /** Values the monitor keeps in the real control elements while the guest runs (by element
+   *  name, "GDTR", "EFLAGS.IF"); the guest's own values live in the shadow. */
+  monitorControl?: Record<string, bigint>;
+  /** patched: the instructions to patch (sensitive and not privileged). */
+  offenders?: readonly string[];
+  /** patched: instructions that trap in the guest mode, for specs without an illegal trap. */
+  privileged?: readonly string[];
+  memoryCap?: number;
+}
+
+/** What the guest starts from: an assembled program (after reset), or a whole guest-visible state
+ *  (optionally with a program written over it, whose entry becomes the pc). */
+export type GuestImage = { program: Program } | { state: ConcreteState; program?: Program };
+
+export interface GuestRun {
+  monitor: MonitorKind;
+  outcome: RunOutcome;
+  /** The state the guest sees: virtual mode and control, its memory from its allocation. */
+  guestState: ConcreteState;
+  /** The virtual mode at the end (for `none`: the machine's mode). */
+  mode: string | undefined;
+  trace?: TraceEntry[];
+  stats: MonitorStats;
+  allocation: MemoryWindow[];
+  patches: PatchSite[];
+}
+
+export const DEFAULT_GUEST_STEPS = 1_000_000;
+
+/** Thrown from the trap hook to end `Machine.run()`: the guest halted or a trap could not be taken. */
+class Stop {
+  constructor(readonly outcome: RunOutcome) {}
+}
+/** Thrown from the hybrid monitor's hook when the virtual mode becomes privileged: interpret now. */
+class Switch {}
+
+const hex = (v: bigint | number) => '0x' + BigInt(v).toString(16);
+
+/** The default allocation: the upper half of every plain memory (the monitor keeps the lower). */
+export function defaultAllocation(isa: Isa): MemoryWindow[] {
+  if (!isa.traps.some((t) => t.kind === 'memory')) return [];
+  return isa.memories.filter((m) => m.role === 'plain' && m.size >= 2).map((m) => ({ memory: m.name, base: m.size / 2, size: m.size / 2 }));
+}
+
+/** The words the monitor keeps in its own memory (outside every allocation), so that a test can
+ *  see they are never touched. */
+function monitorWord(i: number): bigint {
+  return BigInt((i * 0x9e3779b1 + 0x5a) >>> 0) | 1n;
+}
+
+/** A guest on a machine, under one monitor; `run` may be called repeatedly (the demo steps it). */
+export class GuestSession {
+  readonly machine: Machine;
+  readonly stats: MonitorStats = { steps: 0, direct: 0, emulated: 0, traps: 0, reflected: 0 };
+  readonly allocation: MemoryWindow[];
+  readonly patches: PatchSite[] = [];
+  private readonly virt: boolean;
+  private readonly modeEls: Element[];
+  private readonly ctlEls: Element[];
+  private vmode: bigint[] = [];
+  private vctl: bigint[] = [];
+  private putMode: bigint[] = [];
+  private putCtl: bigint[] = [];
+  private readonly own: (bigint | undefined)[];
+  private readonly sites = new Map<bigint, PatchSite>();
+  private interpreted = 0;
+  private interpTraps = 0;
+  private finished: RunOutcome | undefined;
+  private readonly guestRank: number;
+  private readonly traceLimit: number;
+
+  constructor(readonly isa: Isa, readonly kind: MonitorKind, image: GuestImage, private readonly opts: GuestOptions = {}) {
+    this.virt = kind !== 'none';
+    this.modeEls = elementsOfRole(isa, 'mode');
+    this.ctlEls = elementsOfRole(isa, 'control');
+    this.guestRank = modeRank(isa, isa.guestMode);
+    this.traceLimit = Math.max(0, opts.trace ?? 0);
+    const own = opts.monitorControl ?? {};
+    for (const k of Object.keys(own)) {
+      if (!this.ctlEls.some((e) => e.name === k)) throw new VmmError(`monitorControl: ${k} is not a control element of ${isa.name}`);
+    }
+    this.own = this.ctlEls.map((e) => own[e.name]);
+    this.allocation = this.virt ? (opts.allocation ?? defaultAllocation(isa)) : [];
+    for (const w of this.allocation) {
+      const m = isa.memories.find((x) => x.name === w.memory);
+      if (!m) throw new VmmError(`allocation: no memory ${w.memory} in ${isa.name}`);
+      if (!(w.size > 0 && w.base >= 0 && w.base + w.size <= m.size)) throw new VmmError(`allocation of ${w.memory}: [${w.base}, ${w.base + w.size}) is not inside its ${m.size} words`);
+    }
+    try {
+      this.machine = createMachine(isa, {
+        windows: this.allocation,
+        onTrap: this.virt ? this.onTrap : undefined,
+        trace: this.traceLimit,
+        memoryCap: opts.memoryCap,
+      });
+    } catch (e) {
+      if (e instanceof MachineError) throw new VmmError(e.message);
+      throw e;
+    }
+    if (kind === 'patched' && image.program) {
+      const p = patchProgram(isa, image.program, opts.offenders ?? [], opts.privileged ?? []);
+      if (p.problems.length) throw new VmmError(p.problems.join('\n'));
+      this.patches.push(...p.sites);
+      for (const s of p.sites) this.sites.set(BigInt(s.address), s);
+      image = { ...image, program: p.program };
+    }
+    this.load(image);
+    if (this.virt) {
+      // The guest starts in whatever mode its image says (after reset: the most privileged one):
+      // that becomes the virtual mode, and the real machine drops to the guest mode.
+      this.vmode = this.modeEls.map((e) => readElement(this.machine, e));
+      this.vctl = this.ctlEls.map((e) => readElement(this.machine, e));
+      this.install();
+    }
+  }
+
+  // ---- loading ----
+
+  private windowOf(memory: string): MemoryWindow | undefined {
+    return this.allocation.find((w) => w.memory === memory);
+  }
+
+  /** Host address of a guest-physical word (throws a VmmError outside the allocation). */
+  private hostAddr(memory: string, a: number): number {
+    const w = this.windowOf(memory);
+    if (!w) return a;
+    if (a >= w.size) throw new VmmError(`guest word ${memory}[${hex(a)}] lies outside the guest's allocation of ${hex(w.size)} words`);
+    return w.base + a;
+  }
+
+  /** Replace the machine's whole state by `s` (host addresses), element by element. (Not
+   *  Machine.restore: it cannot clear memories of more than 32-bit words, see the report.) */
+  private overwrite(s: ConcreteState): void {
+    const m = this.machine;
+    const now = m.snapshot();
+    for (const r of this.isa.registers) m.writeReg(r.name, s.regs[r.name] ?? 0n);
+    for (const f of this.isa.files) for (let i = 0; i < f.count; i++) m.writeFile(f.name, i, s.files[f.name]?.[i] ?? 0n);
+    for (const mem of this.isa.memories) {
+      for (const a of now.mem[mem.name]?.keys() ?? []) m.writeMem(mem.name, a, 0n);
+      for (const [a, v] of s.mem[mem.name] ?? []) {
+        if (!Number.isInteger(a) || a < 0 || a >= mem.size) throw new VmmError(`memory ${mem.name}: address ${a} is outside it`);
+        m.writeMem(mem.name, a, v);
+      }
+    }
+  }
+
+  private load(image: GuestImage): void {
+    const m = this.machine;
+    if ('state' in image) {
+      const s = image.state;
+      const mem: ConcreteState['mem'] = {};
+      for (const [name, words] of Object.entries(s.mem)) {
+        const out = new Map<number, bigint>();
+        for (const [a, v] of words) out.set(this.hostAddr(name, a), v);
+        mem[name] = out;
+      }
+      this.overwrite({ regs: s.regs, files: s.files, mem });
+    }
+    if (image.program) {
+      const img = programImage(this.isa, image.program);
+      for (const [a, w] of img.words) m.writeMem(img.memory, this.hostAddr(img.memory, a), w);
+      m.pc = BigInt(image.program.entry);
+    }
+    // The monitor's own memory: a few words below and above each allocation.
+    for (const w of this.allocation) {
+      const size = this.isa.memories.find((x) => x.name === w.memory)!.size;
+      for (let i = 0; i < Math.min(64, w.base); i++) m.writeMem(w.memory, i, monitorWord(i));
+      for (let i = w.base + w.size; i < Math.min(size, w.base + w.size + 64); i++) m.writeMem(w.memory, i, monitorWord(i));
+    }
+  }
+
+  // ---- the virtual state ----
+
+  private modeName(vals: bigint[]): string | undefined {
+    return modeOfValues(this.isa, this.modeEls, vals);
+  }
+
+  /** The guest's (virtual) mode. */
+  get virtualMode(): string | undefined {
+    if (!this.virt) return this.modeName(this.modeEls.map((e) => readElement(this.machine, e)));
+    this.sync();
+    return this.modeName(this.vmode);
+  }
+
+  /** Is the guest running with less privilege than it believes it has? */
+  private deprivileged(): boolean {
+    return modeRank(this.isa, this.modeName(this.vmode)) < modeRank(this.isa, this.modeName(this.putMode));
+  }
+
+  /** Put the real machine in its running configuration for the current virtual state: a virtual
+   *  mode more privileged than the guest mode runs in the guest mode; control elements hold the
+   *  guest's values unless the monitor keeps its own, then the spec's assumptions are restored. */
+  private install(): void {
+    const m = this.machine;
+    const vrank = modeRank(this.isa, this.modeName(this.vmode));
+    let real = this.vmode;
+    if (vrank < this.guestRank) {
+      const a = modeAssignment(this.isa, this.isa.guestMode);
+      if (!a) throw new VmmError(`no values of the mode elements put the machine in its guest mode ${this.isa.guestMode}`);
+      real = a;
+    }
+    this.modeEls.forEach((e, i) => writeElement(m, e, real[i]!));
+    this.ctlEls.forEach((e, i) => writeElement(m, e, this.own[i] ?? this.vctl[i]!));
+    if (this.isa.assumptions.length) this.keepAssumptions();
+    this.putMode = this.modeEls.map((e) => readElement(m, e));
+    this.putCtl = this.ctlEls.map((e) => readElement(m, e));
+  }
+
+  private registerState(): ConcreteState {
+    const regs: Record<string, bigint> = {};
+    for (const r of this.isa.registers) regs[r.name] = this.machine.readReg(r.name);
+    const files: Record<string, bigint[]> = {};
+    for (const f of this.isa.files) files[f.name] = Array.from({ length: f.count }, (_, i) => this.machine.readFile(f.name, i));
+    return { regs, files, mem: {} };
+  }
+
+  /** The monitor keeps the spec's `assume` invariants in the real state (x86: IOPL below the guest's
+   *  CPL): when one fails, the smallest values of the control elements it reads that satisfy them all. */
+  private keepAssumptions(): void {
+    const m = this.machine;
+    if (assumptionsHold(this.isa, this.registerState())) return;
+    const reads = new Set<string>();
+    for (const a of this.isa.assumptions) exprReads(a.holds, reads);
+    const els = this.ctlEls.filter((e) => reads.has(e.name) || (e.k !== 'file' && reads.has(e.reg)));
+    const bits = els.reduce((n, e) => n + e.width, 0);
+    if (els.length === 0 || bits > 12) return;
+    const saved = els.map((e) => readElement(m, e));
+    for (let code = 0n; code < 1n << BigInt(bits); code++) {
+      let rest = code;
+      for (const e of els) {
+        writeElement(m, e, rest & ((1n << BigInt(e.width)) - 1n));
+        rest >>= BigInt(e.width);
+      }
+      if (assumptionsHold(this.isa, this.registerState())) return;
+    }
+    els.forEach((e, i) => writeElement(m, e, saved[i]!));
+  }
+
+  /** The guest changed a mode or control element directly (no trap): that is now its value. */
+  private sync(): void {
+    if (!this.virt) return;
+    const m = this.machine;
+    this.modeEls.forEach((e, i) => {
+      const v = readElement(m, e);
+      if (v !== this.putMode[i]) this.vmode[i] = this.putMode[i] = v;
+    });
+    this.ctlEls.forEach((e, i) => {
+      const v = readElement(m, e);
+      if (v !== this.putCtl[i]) this.vctl[i] = this.putCtl[i] = v;
+    });
+  }
+
+  /** Substitute the virtual mode and control into the machine (for emulation and reflection). */
+  private enter(): void {
+    this.modeEls.forEach((e, i) => writeElement(this.machine, e, this.vmode[i]!));
+    this.ctlEls.forEach((e, i) => writeElement(this.machine, e, this.vctl[i]!));
+  }
+
+  /** Take the virtual mode and control back from the machine and reinstall the real ones. */
+  private leave(): void {
+    this.vmode = this.modeEls.map((e) => readElement(this.machine, e));
+    this.vctl = this.ctlEls.map((e) => readElement(this.machine, e));
+    this.install();
+  }
+
+  // ---- the dispatcher and the interpreter routines ----
+
+  private readonly onTrap = (trap: Trap, returnPc: bigint, m: Machine): boolean => {
+    this.sync();
+    const site = this.sites.get(returnPc);
+    if (site && (trap.kind === 'illegal' || trap.kind === 'privilege')) {
+      // The machine's trace skipped the patched word (it decodes to nothing): show the original.
+      if (trap.kind === 'illegal' && m.trace.length < this.traceLimit) m.trace.push({ pc: returnPc, mnemonic: site.mnemonic, operands: site.operands });
+      this.enter();
+      this.emulateEntered(this.decodedSite(site));
+      return true;
+    }
+    if (trap.kind === 'privilege' && this.deprivileged()) {
+      this.enter();
+      const d = m.decodeAt(returnPc);
+      if (d.kind === 'instr') this.emulateEntered(d);
+      else this.reflectEntered(d.kind === 'trap' ? d.trap : trap.name, returnPc);
+    } else {
+      this.enter();
+      this.reflectEntered(trap.name, returnPc);
+    }
+    if (this.kind === 'hybrid' && this.deprivileged()) throw new Switch();
+    return true;
+  };
+
+  private decodedSite(s: PatchSite): Extract<DecodeResult, { kind: 'instr' }> {
+    const index = this.isa.instructions.findIndex((i) => i.mnemonic === s.mnemonic);
+    const pcWidth = this.isa.registers.find((r) => r.name === this.isa.fetch.pc)!.width;
+    const pc = BigInt(s.address);
+    return {
+      kind: 'instr', instr: this.isa.instructions[index]!, index, operands: s.operands, length: s.length, pc,
+      nextPc: (pc + BigInt(s.length)) & ((1n << BigInt(pcWidth)) - 1n),
+    };
+  }
+
+  /** Run a decoded instruction against the virtual state (already entered). */
+  private emulateEntered(d: Extract<DecodeResult, { kind: 'instr' }>): void {
+    const r = this.machine.execute(d);
+    if (r.kind === 'done') {
+      this.stats.emulated++;
+      this.leave();
+      return;
+    }
+    if (r.kind === 'halt') {
+      this.stats.emulated++;
+      this.leave();
+      this.machine.halted = true;
+      throw new Stop({ kind: 'halted', steps: 0, pc: d.pc, message: `halted at pc=${hex(d.pc)} (${d.instr.mnemonic}, emulated by the monitor)` });
+    }
+    this.interpTraps++;
+    this.reflectEntered(r.trap, r.returnPc);
+  }
+
+  /** Run the spec's trap entry against the virtual state (already entered): the guest's own handler. */
+  private reflectEntered(trap: string, returnPc: bigint): void {
+    this.stats.reflected++;
+    const out = this.machine.takeTrap(trap, returnPc);
+    this.leave();
+    if (out) throw new Stop(out);
+  }
+
+  /** Hybrid monitor: one instruction interpreted against the virtual state. */
+  private interpretOne(): void {
+    const m = this.machine;
+    this.enter();
+    const pc = m.pc;
+    const d = m.decodeAt(pc);
+    this.interpreted++;
+    if (d.kind === 'instr' && m.trace.length < this.traceLimit) m.trace.push({ pc: d.pc, mnemonic: d.instr.mnemonic, operands: d.operands });
+    if (d.kind === 'trap') {
+      this.interpTraps++;
+      return this.reflectEntered(d.trap, pc);
+    }
+    if (d.kind === 'illegal') {
+      const ill = this.isa.traps.find((t) => t.kind === 'illegal');
+      if (!ill) {
+        this.leave();
+        throw new Stop({ kind: 'illegal', steps: 0, pc, message: `illegal instruction at pc=${hex(pc)}: no encoding matches` });
+      }
+      this.interpTraps++;
+      return this.reflectEntered(ill.name, pc);
+    }
+    this.emulateEntered(d);
+  }
+
+  // ---- running ----
+
+  private totalSteps(): number {
+    return this.machine.counters.steps + this.interpreted;
+  }
+
+  private updateStats(): void {
+    const c = this.machine.counters;
+    this.stats.steps = this.totalSteps();
+    this.stats.direct = c.instructions;
+    this.stats.traps = c.traps + this.interpTraps;
+  }
+
+  /** Run up to `maxSteps` more guest instructions (default: the session's budget). */
+  run(maxSteps = this.opts.maxSteps ?? DEFAULT_GUEST_STEPS): RunOutcome {
+    if (this.finished) return this.finished;
+    const start = this.totalSteps();
+    const m = this.machine;
+    const done = (o: RunOutcome): RunOutcome => {
+      this.updateStats();
+      const out = { ...o, steps: this.totalSteps() } as RunOutcome;
+      if (out.kind !== 'budget') this.finished = out;
+      return out;
+    };
+    for (;;) {
+      const left = maxSteps - (this.totalSteps() - start);
+      if (left <= 0) {
+        return done({
+          kind: 'budget', steps: 0,
+          message: `stopped after the step budget of ${maxSteps} instructions at pc=${hex(m.pc)} (an endless loop? raise the budget with --max-steps)`,
+        });
+      }
+      try {
+        if (this.kind === 'hybrid' && this.deprivileged()) {
+          this.interpretOne();
+          continue;
+        }
+        const out = m.run({ maxSteps: left });
+        if (out.kind === 'budget') continue;
+        return done(out);
+      } catch (e) {
+        if (e instanceof Stop) return done(e.outcome);
+        if (e instanceof Switch) continue;
+        throw e;
+      }
+    }
+  }
+
+  /** What the guest sees now: the virtual mode and control state, its memory from its allocation. */
+  guestState(): ConcreteState {
+    this.sync();
+    const s = this.machine.snapshot();
+    if (!this.virt) return s;
+    const regs = { ...s.regs };
+    const files: ConcreteState['files'] = { ...s.files };
+    const st: ConcreteState = { regs, files, mem: s.mem };
+    this.modeEls.forEach((e, i) => writeGuest(st, e, this.vmode[i]!));
+    this.ctlEls.forEach((e, i) => writeGuest(st, e, this.vctl[i]!));
+    for (const w of this.allocation) {
+      const host = s.mem[w.memory] ?? new Map<number, bigint>();
+      const g = new Map<number, bigint>();
+      for (const [a, v] of host) if (a >= w.base && a < w.base + w.size) g.set(a - w.base, v);
+      st.mem[w.memory] = g;
+    }
+    if (this.patches.length) {
+      // The side table holds what the guest wrote there: the guest is shown its own words (a
+      // patched word the guest has since overwritten is the guest's, and stays).
+      const img = programImage(this.isa, { segments: [], entry: 0, symbols: {}, labels: {}, lines: [], file: '' }).memory;
+      const g = (st.mem[img] = new Map(st.mem[img] ?? []));
+      for (const p of this.patches) {
+        p.patched.forEach((w, i) => {
+          const a = p.address + i;
+          if ((g.get(a) ?? 0n) !== w) return;
+          if (p.original[i] === 0n) g.delete(a);
+          else g.set(a, p.original[i]!);
+        });
+      }
+    }
+    return st;
+  }
+
+  result(outcome: RunOutcome): GuestRun {
+    this.updateStats();
+    return {
+      monitor: this.kind,
+      outcome,
+      guestState: this.guestState(),
+      mode: this.virtualMode,
+      trace: this.traceLimit > 0 ? this.machine.trace.slice() : undefined,
+      stats: { ...this.stats },
+      allocation: this.allocation.map((w) => ({ ...w })),
+      patches: this.patches.slice(),
+    };
+  }
+}
+
+function writeGuest(s: ConcreteState, e: Element, v: bigint): void {
+  switch (e.k) {
+    case 'reg':
+      s.regs[e.reg] = v;
+      return;
+    case 'field': {
+      const fm = ((1n << BigInt(e.width)) - 1n) << BigInt(e.lo);
+      s.regs[e.reg] = ((s.regs[e.reg] ?? 0n) & ~fm) | ((v << BigInt(e.lo)) & fm);
+      return;
+    }
+    case 'file':
+      s.files[e.file] = (s.files[e.file] ?? []).slice();
+      s.files[e.file]![e.index] = v;
+  }
+}
+
+/** Run a guest to its end (or the step budget) under one monitor. Throws VmmError for a guest or
+ *  configuration the monitor cannot run (the CLI prints it). */
+export function runGuest(isa: Isa, kind: MonitorKind, image: GuestImage, opts: GuestOptions = {}): GuestRun {
+  const s = new GuestSession(isa, kind, image, opts);
+  const out = s.run();
+  return s.result(out);
+}

@@ -1,0 +1,107 @@
+// Guest patching (what binary translation and paravirtualization do): before the run, every
+// instruction of the guest kernel that the analysis found sensitive but not privileged is replaced
+// by a word that traps, and a side table remembers the original. When the patched word traps, the
+// monitor emulates the original instruction against the virtual state.
+
+import type { Isa } from '../ir/types.js';
+import type { Program } from '../asm/index.js';
+import { disassemble, fetchMemory } from '../asm/index.js';
+import { decodeOperands } from '../exec/interpret.js';
+
+export interface PatchSite {
+  /** Address of the instruction (in the fetch space, as assembled). */
+  address: number;
+  mnemonic: string;
+  operands: Record<string, bigint>;
+  /** Words the instruction takes. */
+  length: number;
+  /** The original words and the words written in their place. */
+  original: bigint[];
+  patched: bigint[];
+}
+
+export interface PatchResult {
+  program: Program;
+  sites: PatchSite[];
+  /** How the patches trap: an undefined opcode (the spec's illegal trap) or a privileged instruction. */
+  via: 'illegal' | 'privileged' | 'none';
+  /** Offending instructions that could not be patched, in words. */
+  problems: string[];
+}
+
+const maskB = (w: number): bigint => (1n << BigInt(w)) - 1n;
+
+/** A first word that no instruction's fixed bits accept: any instruction starting with it is
+ *  undefined (an encoding that does not match in its first word matches at no length). */
+export function undefinedWord(isa: Isa): bigint | undefined {
+  const ww = fetchMemory(isa)?.wordWidth;
+  if (!ww) return undefined;
+  const wm = maskB(ww);
+  const firsts = isa.instructions.map((i) => {
+    const shift = BigInt(Math.max(0, i.encoding.width - ww));
+    return { m: (BigInt(i.encoding.mask) >> shift) & wm, v: (BigInt(i.encoding.match) >> shift) & wm };
+  });
+  const fits = (w: bigint) => firsts.every((f) => (w & f.m) !== f.v);
+  // All ones and all zeros first (the usual undefined patterns), then counting up.
+  const tries: bigint[] = [wm, 0n];
+  const limit = ww >= 16 ? 1n << 16n : 1n << BigInt(ww);
+  for (let w = 1n; w < limit; w++) tries.push(w);
+  return tries.find(fits);
+}
+
+/** The words of an instruction from its bits (first-fetched word most significant). */
+function splitWords(bits: bigint, words: number, ww: number): bigint[] {
+  const out: bigint[] = [];
+  for (let i = words - 1; i >= 0; i--) out.push((bits >> BigInt(i * ww)) & maskB(ww));
+  return out;
+}
+
+/**
+ * Patch the kernel sections of `program`: each instruction named in `offenders` (sensitive, not
+ * privileged) becomes a trapping word. `privileged` names instructions that always trap in the
+ * guest mode, used when the spec has no illegal-instruction trap.
+ */
+export function patchProgram(isa: Isa, program: Program, offenders: readonly string[], privileged: readonly string[] = []): PatchResult {
+  const mem = fetchMemory(isa);
+  const ww = mem?.wordWidth ?? 32;
+  const hasIllegal = isa.traps.some((t) => t.kind === 'illegal');
+  const undef = hasIllegal ? undefinedWord(isa) : undefined;
+  const off = new Set(offenders);
+  const sites: PatchSite[] = [];
+  const problems: string[] = [];
+  let via: PatchResult['via'] = 'none';
+  const segments = program.segments.map((seg) => {
+    if (seg.section !== 'kernel') return seg;
+    const words = seg.words.slice();
+    // Linear sweep: every word of the kernel section is decoded; data that happens to look like an
+    // offending instruction is patched too (the limitation every static patcher shares).
+    for (const line of disassemble(isa, seg.words, seg.address)) {
+      if (!line.instruction || !off.has(line.instruction)) continue;
+      const instr = isa.instructions.find((i) => i.mnemonic === line.instruction)!;
+      const bitsAll = line.words.reduce((v, w) => (v << BigInt(ww)) | w, 0n);
+      const bits = bitsAll >> BigInt(line.length * ww - instr.encoding.width);
+      const operands = decodeOperands(instr, bits);
+      let patched: bigint[] | undefined;
+      if (undef !== undefined) {
+        patched = [undef, ...line.words.slice(1)];
+        via = 'illegal';
+      } else {
+        // A privileged instruction of the same length, its operand fields zero.
+        const p = isa.instructions.find((i) => privileged.includes(i.mnemonic) && Math.ceil(i.encoding.width / ww) === line.length);
+        if (p) {
+          patched = splitWords(BigInt(p.encoding.match) << BigInt(line.length * ww - p.encoding.width), line.length, ww);
+          via = 'privileged';
+        }
+      }
+      if (!patched) {
+        problems.push(`${instr.mnemonic} at 0x${line.address.toString(16)}: the spec has no undefined opcode pattern and no privileged instruction of ${line.length} word(s) to patch it with`);
+        continue;
+      }
+      const at = line.address - seg.address;
+      patched.forEach((w, i) => (words[at + i] = w));
+      sites.push({ address: line.address, mnemonic: instr.mnemonic, operands, length: line.length, original: line.words.slice(), patched });
+    }
+    return { ...seg, words };
+  });
+  return { program: { ...program, segments }, sites, via, problems };
+}

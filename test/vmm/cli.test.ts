@@ -1,0 +1,83 @@
+// `isavirt run` and `isavirt demo`, spawned as a user runs them.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, test } from 'vitest';
+import { PG_LPSW_SVC } from './helpers.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const main = path.join(root, 'dist/cli/main.js');
+const isavirt = (args: string[]) => {
+  const r = spawnSync(process.execPath, [main, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const tmp = mkdtempSync(path.join(tmpdir(), 'isavirt-vmm-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const file = (name: string, text: string) => {
+  const p = path.join(tmp, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+describe('isavirt run', () => {
+  test('--compare on a pg kernel: no difference, exit 0', () => {
+    const r = isavirt(['run', 'isas/pg.isa', file('k.s', PG_LPSW_SVC), '--compare']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/bare machine: halted/);
+    expect(r.stdout).toMatch(/monitor trap: halted/);
+    expect(r.stdout).toMatch(/no difference/);
+  });
+
+  test('--compare on movesr.s: the runs diverge, exit 1', () => {
+    const r = isavirt(['run', 'isas/m68000.isa', 'isas/m68000/movesr.s', '--compare']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/the runs diverge/);
+    expect(r.stdout).toMatch(/ram\[0x502\]: bare machine 0x20, under the monitor 0x0/);
+  });
+
+  test('--monitor patched with --trace and json', () => {
+    const r = isavirt(['run', 'isas/m68000.isa', 'isas/m68000/movesr.s', '--monitor', 'patched', '--trace', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.runs[0].monitor).toBe('patched');
+    expect(j.runs[0].patches).toEqual([{ address: 0x400, mnemonic: 'MOVE_FROM_SR' }]);
+    expect(j.runs[0].trace[0]).toMatchObject({ pc: '0x400', mnemonic: 'MOVE_FROM_SR' });
+  });
+
+  test('an endless loop ends at --max-steps with a message', () => {
+    const r = isavirt(['run', 'isas/pg.isa', file('loop.s', '.kernel\n.org 0x10\nstart: JMP start\n'), '--monitor', 'trap', '--max-steps', '1000']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/step budget of 1000 instructions/);
+  });
+
+  test('bad input: exit 2 with a message, no stack', () => {
+    const bad = isavirt(['run', 'isas/pg.isa', file('bad.s', '.kernel\n FROB r1\n')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bad\.s:2/);
+    const far = isavirt(['run', 'isas/pg.isa', file('far.s', '.kernel\n.org 0x9000\nstart: HALT\n'), '--monitor', 'trap']);
+    expect(far.code).toBe(2);
+    expect(far.stderr).toMatch(/outside the guest's allocation/);
+    expect(far.stderr).not.toMatch(/^\s+at /m);
+    expect(isavirt(['run', 'isas/pg.isa', file('k2.s', PG_LPSW_SVC), '--max-steps', '0']).code).toBe(2);
+  });
+});
+
+describe('isavirt demo', () => {
+  test('MOVE from SR side by side, exit 1', () => {
+    const r = isavirt(['demo', 'isas/m68000.isa']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/bare machine +\| trap-and-emulate monitor/);
+    expect(r.stdout).toMatch(/first divergence: step 1/);
+    for (const line of r.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+  });
+
+  test('pg: nothing diverges, exit 0; an unknown mnemonic is bad input', () => {
+    expect(isavirt(['demo', 'isas/pg.isa']).code).toBe(0);
+    const r = isavirt(['demo', 'isas/pg.isa', '--instruction', 'FROB']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no instruction FROB/);
+  });
+});
