@@ -72,6 +72,17 @@ export interface InstructionEffects {
   readsClock: boolean;
   /** Each trap the instruction may raise and the kind. */
   traps: { trap: string; kind: TrapKind; condition: string }[];
+  /** May stop the machine (`halt`). */
+  halts: boolean;
+  /** The mode, control and clock elements touched, by name ("EFLAGS.IF", "CR0"). */
+  modeReads: string[];
+  controlReads: string[];
+  modeWrites: string[];
+  controlWrites: string[];
+  clockReads: string[];
+  /** Mode and control elements read by the instruction itself, outside views' translations. */
+  directModeReads: string[];
+  directControlReads: string[];
 }
 
 export interface InstructionClassification {
