@@ -268,7 +268,8 @@ function hex(v: bigint): string {
  * case-insensitively, register holes take a register of the operand's file, value holes take the
  * longest expression after which the rest still matches. `furthest` is how far the best attempt got.
  */
-function matchSyntax(t: AsmTables, a: AsmInstr, toks: Tok[]): { binds?: Map<string, Bind>; furthest: number } {
+function matchSyntax(t: AsmTables, a: AsmInstr, written: Tok[]): { binds?: Map<string, Bind>; furthest: number } {
+  let toks = written;
   const items = a.items;
   const binds = new Map<string, Bind>();
   let furthest = 0;
@@ -281,6 +282,15 @@ function matchSyntax(t: AsmTables, a: AsmInstr, toks: Tok[]): { binds?: Map<stri
     const it = items[si]!;
     if (it.k === 'lit') {
       const tok = toks[ti];
+      if (tok && glued(tok, it.tok, items[si + 1])) {
+        // `msr cpsr_{mask}` written `msr cpsr_3`: the line's lexer saw one word; split it where
+        // the syntax's literal ends and the operand begins.
+        const saved = toks;
+        toks = [...toks.slice(0, ti), ...splitGlued(tok, it.tok.text.length), ...toks.slice(ti + 1)];
+        if (go(si + 1, ti + 1)) return true;
+        toks = saved;
+        return false;
+      }
       if (!tok || tok.text.toLowerCase() !== it.tok.text.toLowerCase() || (tok.k === 'str') !== (it.tok.k === 'str')) return false;
       return go(si + 1, ti + 1);
     }
@@ -315,6 +325,27 @@ function matchSyntax(t: AsmTables, a: AsmInstr, toks: Tok[]): { binds?: Map<stri
     return false;
   };
   return go(0, 0) ? { binds, furthest } : { furthest };
+}
+
+/** A written word that begins with a syntax literal which is directly followed by an operand hole. */
+function glued(tok: Tok, lit: Tok, next: AsmInstr['items'][number] | undefined): boolean {
+  return (
+    tok.k === 'ident' &&
+    lit.k === 'ident' &&
+    next?.k === 'hole' &&
+    tok.text.length > lit.text.length &&
+    tok.text.toLowerCase().startsWith(lit.text.toLowerCase())
+  );
+}
+
+/** Split a glued word into the literal and the rest (a number if it reads as one, else a word). */
+function splitGlued(tok: Tok, at: number): Tok[] {
+  const head: Tok = { ...tok, text: tok.text.slice(0, at), endCol: tok.col + at };
+  const restText = tok.text.slice(at);
+  const rest: Tok = /^(0x[0-9a-f_]+|0b[01_]+|[0-9][0-9_]*)$/i.test(restText)
+    ? { ...tok, k: 'num', text: restText, value: BigInt(restText.replace(/_/g, '')), col: tok.col + at }
+    : { ...tok, text: restText, col: tok.col + at };
+  return [head, rest];
 }
 
 // ---- layout passes ----
