@@ -33,7 +33,7 @@ describe.each(specs)('isas/%s', (file) => {
     expect(doc.length).toBeGreaterThan(200);
     expect(doc).toMatch(/left out|not modelled|simplification/i);
     // Every spec cites a manual or paper for its facts.
-    expect(text).toMatch(/\b(19|20)\d\d\b|manual|section|SDM|PRM|specification|spec v?\d/i);
+    expect(text).toMatch(/\b(19|20)\d\d\b|manual|section|SDM|PRM|specification|version \d/i);
   });
 
   const dir = isas + file.replace(/\.isa$/, '');
