@@ -4,6 +4,14 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runCli } from './run.js';
 
+// `isavirt check isas/ | head` closes our stdout early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 let commands;
 try {
   ({ commands } = await import('./commands.js'));

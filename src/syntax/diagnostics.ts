@@ -223,10 +223,15 @@ export function renderDiagnostic(d: Diagnostic, sourceText: string | undefined, 
   const lines = [`${c(BOLD, where)}: ${sev} ${d.code}: ${d.message}`];
   if (d.span && sourceText !== undefined) {
     const srcLines = sourceText.split(/\r?\n/);
-    const text = srcLines[d.span.line - 1];
-    if (text !== undefined) {
-      const start = Math.max(0, d.span.col - 1);
-      const end = d.span.endLine === d.span.line ? Math.max(start + 1, d.span.endCol - 1) : Math.max(start + 1, text.length);
+    const raw = srcLines[d.span.line - 1];
+    if (raw !== undefined) {
+      // A binary file or a minified line must not flood the terminal: show a window of the line
+      // around the span, with control characters made visible (one column each).
+      const window = excerptWindow(raw, d.span.col - 1);
+      const text = window.text;
+      const start = Math.max(0, d.span.col - 1 - window.offset);
+      const endCol = d.span.endLine === d.span.line ? d.span.endCol - 1 - window.offset : text.length;
+      const end = Math.max(start + 1, Math.min(endCol, text.length));
       // Keep tabs in the padding so the carets line up under tab-indented source.
       const pad = text.slice(0, start).replace(/[^\t]/g, ' ');
       const carets = '^'.repeat(Math.max(1, Math.min(end, Math.max(text.length, start + 1)) - start));
@@ -236,6 +241,21 @@ export function renderDiagnostic(d: Diagnostic, sourceText: string | undefined, 
   }
   if (d.hint) lines.push(`${c(CYAN, 'hint')}: ${d.hint}`);
   return lines.join('\n');
+}
+
+const EXCERPT_WIDTH = 120;
+
+/** At most EXCERPT_WIDTH characters of a source line around column `at` (0-based); control
+ *  characters other than tab become '?' so the excerpt cannot drive the terminal. */
+function excerptWindow(line: string, at: number): { text: string; offset: number } {
+  let offset = 0;
+  let text = line;
+  if (line.length > EXCERPT_WIDTH) {
+    offset = Math.max(0, Math.min(at - 20, line.length - EXCERPT_WIDTH));
+    text = line.slice(offset, offset + EXCERPT_WIDTH);
+  }
+  // eslint-disable-next-line no-control-regex
+  return { text: text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?'), offset };
 }
 
 /** Order diagnostics by file, line, column (stable for equal places). */
