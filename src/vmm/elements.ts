@@ -6,10 +6,10 @@
 // To put a machine into a mode the monitor needs values of the mode elements that make that
 // mode's predicate hold: they are found by trying values (mode elements are a few bits) and cached.
 
-import type { Expr, Isa } from '../ir/types.js';
+import type { Expr, Isa, Stmt } from '../ir/types.js';
 import type { ConcreteState } from '../exec/state.js';
 import type { Machine } from '../exec/machine.js';
-import { evalExprOutcome, modeOf, zeroState } from '../exec/interpret.js';
+import { evalExprOutcome, modeOf, resetState, zeroState } from '../exec/interpret.js';
 
 export type Element =
   | { k: 'reg'; name: string; reg: string; width: number }
@@ -139,10 +139,19 @@ export function modeRank(isa: Isa, mode: string | undefined): number {
 
 /** The mode a set of mode-element values puts the machine in (the other state does not matter). */
 export function modeOfValues(isa: Isa, els: Element[], vals: bigint[]): string | undefined {
+  // Asked on every trap the monitor takes; mode elements are few and small, so remember answers.
+  let cache = modeCache.get(isa);
+  if (!cache) modeCache.set(isa, (cache = new Map()));
+  const key = els.map((e, i) => `${e.name}=${vals[i]}`).join(',');
+  if (cache.has(key)) return cache.get(key);
   const s = zeroState(isa);
   els.forEach((e, i) => writeElementOf(s, e, vals[i]!));
-  return modeOf(isa, s);
+  const mode = modeOf(isa, s);
+  if (cache.size < 4096) cache.set(key, mode);
+  return mode;
 }
+
+const modeCache = new WeakMap<Isa, Map<string, string | undefined>>();
 
 /** Names of the registers (and "reg.field") an expression reads. */
 export function exprReads(e: Expr, out = new Set<string>()): Set<string> {
@@ -194,4 +203,70 @@ export function assumptionsHold(isa: Isa, regsState: ConcreteState): boolean {
     if (!('value' in r) || r.value !== 1n) return false;
   }
   return true;
+}
+
+/** Names of the registers (and "reg.field") statements read, conditions and values alike. */
+export function stmtsReads(body: readonly Stmt[], out = new Set<string>()): Set<string> {
+  for (const s of body) {
+    switch (s.k) {
+      case 'let':
+        exprReads(s.value, out);
+        break;
+      case 'assign':
+        exprReads(s.value, out);
+        if (s.target.k === 'file') exprReads(s.target.index, out);
+        if (s.target.k === 'mem') exprReads(s.target.addr, out);
+        break;
+      case 'if':
+        exprReads(s.cond, out);
+        stmtsReads(s.then, out);
+        stmtsReads(s.else, out);
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+/** Does a set of names from exprReads/stmtsReads cover (part of) this element? */
+export function elementRead(reads: ReadonlySet<string>, e: Element): boolean {
+  switch (e.k) {
+    case 'reg':
+      if (reads.has(e.reg)) return true;
+      for (const r of reads) if (r.startsWith(`${e.reg}.`)) return true;
+      return false;
+    case 'field':
+      return reads.has(e.name) || reads.has(e.reg);
+    case 'file':
+      return reads.has(e.file);
+  }
+}
+
+/**
+ * The control elements a trap-and-emulate monitor can keep for itself in the real machine while a
+ * guest runs (its own IDT and GDT registers, its own interrupt flag...), the guest's values living
+ * only in the monitor's shadow. Safe exactly when the machine consults the element on its own
+ * nowhere the monitor does not already substitute the virtual state: not in an address translation
+ * (the guest's memory would move), not in a timer's condition, not in an `assume` invariant (the
+ * monitor keeps those itself). The trap entry and trapping instructions run against the virtual
+ * state, so only an instruction that reads the element without trapping can tell: such an
+ * instruction is sensitive, and on a machine where Theorem 1 holds it traps.
+ */
+export function ownableControl(isa: Isa): Element[] {
+  const machineReads = new Set<string>();
+  for (const t of isa.translations) {
+    stmtsReads(t.body, machineReads);
+    exprReads(t.result, machineReads);
+  }
+  for (const t of isa.traps) if (t.timer) exprReads(t.timer.when, machineReads);
+  for (const a of isa.assumptions) exprReads(a.holds, machineReads);
+  return elementsOfRole(isa, 'control').filter((e) => !elementRead(machineReads, e));
+}
+
+/** The values the monitor keeps in the elements it owns: those it booted the machine with (the
+ *  state after reset), as a monitor that ran the machine's own start-up code would have. */
+export function ownedControlDefaults(isa: Isa): Record<string, bigint> {
+  const s = resetState(isa);
+  return Object.fromEntries(ownableControl(isa).map((e) => [e.name, readElementOf(s, e)]));
 }
