@@ -14,13 +14,14 @@
 ;
 ; Expected difference:
 ; - bare machine: `base` holds 0x2000, the kernel's IDT.
-; - trap-and-emulate monitor that owns the real IDTR (run it with the monitor's own IDTR value,
-;   e.g. monitorControl IDTR = 0x7f0007ff, an IDT at 0x7f00): LIDT traps and is emulated, so only
-;   the virtual IDTR is 0x2000; SIDT does not trap and stores the real IDTR, so `base` holds
-;   0x7f00: the user program sees a foreign IDT base and knows it runs in a virtual machine. The
-;   INT 0x80 that follows goes through the monitor's (empty) IDT and faults; the monitor reflects
-;   the #GP to the kernel's gate 13, which halts. (A monitor that passes the guest's IDTR through
-;   to the real register shows no difference: the pill detects monitors that own their IDT.)
+; - trap-and-emulate monitor, which owns the real IDTR (by default it keeps the IDTR it booted
+;   with, base 0; `--monitor-control IDTR=0x7f0007ff` puts its IDT at 0x7f00): LIDT traps and is
+;   emulated, so only the virtual IDTR is 0x2000; SIDT does not trap and stores the real IDTR, so
+;   `base` holds 0x0 (or 0x7f00): the user program sees a foreign IDT base and knows it runs in a
+;   virtual machine. The INT 0x80 that follows goes through the monitor's (empty) IDT and
+;   faults; the monitor reflects the #GP to the kernel's gate 13, which halts. (A monitor that
+;   passes the guest's IDTR through to the real register, `--guest-control`, shows no
+;   difference: the pill detects monitors that own their IDT.)
 
         .kernel
         .org 0x1000

@@ -17,6 +17,20 @@ interface Args {
   compare?: boolean;
   maxSteps: number;
   format: 'text' | 'json';
+  monitorControl?: string[];
+  guestControl?: boolean;
+}
+
+/** `--monitor-control IDTR=0x7f0007ff` (repeatable): values the monitor keeps in the real machine. */
+function parseMonitorControl(isa: Isa, names: readonly string[], items: readonly string[]): Record<string, bigint> {
+  const out: Record<string, bigint> = {};
+  for (const item of items) {
+    const m = /^\s*([A-Za-z_][\w.[\]]*)\s*=\s*(0x[0-9a-fA-F_]+|0b[01_]+|[0-9_]+)\s*$/.exec(item);
+    if (!m) throw new UsageError(`--monitor-control ${item}: write NAME=VALUE, e.g. ${names[0] ?? 'R'}=0x100`);
+    if (!names.includes(m[1]!)) throw new UsageError(`--monitor-control ${item}: ${m[1]} is not a control element of ${isa.name} (${names.slice(0, 12).join(', ')}${names.length > 12 ? ', ...' : ''})`);
+    out[m[1]!] = BigInt(m[2]!.replace(/_/g, ''));
+  }
+  return out;
 }
 
 const TRACE_LIMIT = 10_000;
@@ -43,11 +57,14 @@ export default defineCommand<Args>({
       .option('monitor', { choices: ['none', 'trap', 'hybrid', 'patched'] as const, describe: 'where the guest runs (default none; with --compare, trap)' })
       .option('trace', { type: 'boolean', default: false, describe: `print every instruction run (up to ${TRACE_LIMIT})` })
       .option('compare', { type: 'boolean', default: false, describe: 'run on the bare machine too and diff the guest states (exit 1 if they differ)' })
+      .option('monitor-control', { type: 'string', array: true, describe: 'NAME=VALUE: a value the monitor keeps in a real control element (repeatable)' })
+      .option('guest-control', { type: 'boolean', default: false, describe: "pass the guest's control values through to the real machine (by default the monitor keeps its own IDT, GDT... registers)" })
       .option('max-steps', { type: 'number', default: 1_000_000, describe: 'step budget of each run' })
       .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' }),
   examples: [
     ['isavirt run isas/pg.isa kernel.s --monitor trap', 'run under the trap-and-emulate monitor'],
     ['isavirt run isas/m68000.isa isas/m68000/movesr.s --compare', 'bare machine against the monitor'],
+    ['isavirt run isas/x86-386.isa isas/x86-386/redpill.s --compare --monitor-control IDTR=0x7f0007ff', 'the red pill, the monitor\'s IDT at 0x7f00'],
   ],
   async run(args, io: CliIO) {
     if (!Number.isInteger(args.maxSteps) || args.maxSteps < 1) throw new UsageError('--max-steps must be a positive whole number');
@@ -63,7 +80,13 @@ export default defineCommand<Args>({
     const { diffGuestStates, describeDiff } = await import('../demo/index.js');
     const monitor: Monitor = args.monitor ?? (args.compare ? 'trap' : 'none');
     const p = paint(io.colorOut);
-    const opts = { maxSteps: args.maxSteps, trace: args.trace ? TRACE_LIMIT : 0, ...(await patchLists(isa, monitor)) };
+    const { elementsOfRole } = await import('../vmm/elements.js');
+    const controlNames = elementsOfRole(isa, 'control').map((e) => e.name);
+    const monitorControl = parseMonitorControl(isa, controlNames, args.monitorControl ?? []);
+    const opts = {
+      maxSteps: args.maxSteps, trace: args.trace ? TRACE_LIMIT : 0, monitorControl, ownControl: !args.guestControl,
+      ...(await patchLists(isa, monitor)),
+    };
     const image = { program: asm.program };
     let runs;
     try {

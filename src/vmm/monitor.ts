@@ -11,10 +11,12 @@
 //   state (the real state with the virtual mode and the virtual control state substituted).
 //
 // The guest kernel runs in the spec's guest mode; the monitor keeps the virtual mode (the values
-// of the mode elements the guest believes in) and a shadow of the control elements. The real
-// control elements hold the guest's values (the allocation window does the resource control
-// underneath) unless the caller gives the monitor its own values (`monitorControl`), as a real
-// monitor that owns its descriptor tables would; the shadow is what the guest reads back.
+// of the mode elements the guest believes in) and a shadow of the control elements. Control
+// elements the machine itself consults (translations: the allocation window does the resource
+// control underneath) hold the guest's values; the others (`ownableControl`: descriptor-table
+// registers, the interrupt flag...) hold the monitor's own values, those it booted with, as a real
+// monitor that owns its IDT and GDT does, or the caller's (`monitorControl`). The shadow is what
+// the guest's trapping instructions and its trap entry see.
 //
 // Emulation substitutes the virtual state into the machine and runs the instruction's compiled
 // semantics there (`Machine.execute`, the same semantics as interpret.ts `runSemantics`), so the
@@ -32,11 +34,13 @@ import {
   modeAssignment,
   modeOfValues,
   modeRank,
+  ownedControlDefaults,
   readElement,
   writeElement,
   type Element,
 } from './elements.js';
 import { patchProgram, type PatchSite } from './patch.js';
+import { translateAddress } from '../exec/interpret.js';
 
 export type MonitorKind = 'none' | 'trap' | 'hybrid' | 'patched';
 export const MONITORS: readonly MonitorKind[] = ['none', 'trap', 'hybrid', 'patched'];
@@ -65,8 +69,12 @@ export interface GuestOptions {
   /** The guest's allocation: default, the upper half of every plain memory. */
   allocation?: MemoryWindow[];
   /** Values the monitor keeps in the real control elements while the guest runs (by element
-   *  name, "GDTR", "EFLAGS.IF"); the guest's own values live in the shadow. */
+   *  name, "GDTR", "EFLAGS.IF"), over the defaults below; the guest's own values live in the shadow. */
   monitorControl?: Record<string, bigint>;
+  /** Does the monitor keep its own values (those it booted with) in the control elements it can
+   *  own (`ownableControl`: descriptor-table registers, interrupt flag...)? Default true; false
+   *  passes the guest's values through to the real machine (only `monitorControl` is kept). */
+  ownControl?: boolean;
   /** patched: the instructions to patch (sensitive and not privileged). */
   offenders?: readonly string[];
   /** patched: instructions that trap in the guest mode, for specs without an illegal trap. */
@@ -141,10 +149,11 @@ export class GuestSession {
     this.ctlEls = elementsOfRole(isa, 'control');
     this.guestRank = modeRank(isa, isa.guestMode);
     this.traceLimit = Math.max(0, opts.trace ?? 0);
-    const own = opts.monitorControl ?? {};
-    for (const k of Object.keys(own)) {
+    const given = opts.monitorControl ?? {};
+    for (const k of Object.keys(given)) {
       if (!this.ctlEls.some((e) => e.name === k)) throw new VmmError(`monitorControl: ${k} is not a control element of ${isa.name}`);
     }
+    const own = { ...(this.virt && opts.ownControl !== false ? ownedControlDefaults(isa) : {}), ...given };
     this.own = this.ctlEls.map((e) => own[e.name]);
     this.allocation = this.virt ? (opts.allocation ?? defaultAllocation(isa)) : [];
     for (const w of this.allocation) {
@@ -333,12 +342,19 @@ export class GuestSession {
 
   private readonly onTrap = (trap: Trap, returnPc: bigint, m: Machine): boolean => {
     this.sync();
-    const site = this.sites.get(returnPc);
-    if (site && (trap.kind === 'illegal' || trap.kind === 'privilege')) {
-      // The machine's trace skipped the patched word (it decodes to nothing): show the original.
-      if (trap.kind === 'illegal' && m.trace.length < this.traceLimit) m.trace.push({ pc: returnPc, mnemonic: site.mnemonic, operands: site.operands });
+    // Any trap at a patch site but an interrupt comes from the patch word, never from the original
+    // (which does not run): usually its undefined opcode, but fetching it may fault first (x86: an
+    // opcode byte that asks for more bytes than the code segment's limit allows).
+    const site = this.sites.size && trap.kind !== 'interrupt' ? this.siteAt(returnPc) : undefined;
+    if (site) {
+      // The trace shows the original, not the patch word (which decodes to nothing, or to the
+      // privileged instruction patched in).
+      const shown = { pc: returnPc, mnemonic: site.mnemonic, operands: site.operands };
+      const last = m.trace[m.trace.length - 1];
+      if (last && last.pc === returnPc && trap.kind === 'privilege') m.trace[m.trace.length - 1] = shown;
+      else if (m.trace.length < this.traceLimit) m.trace.push(shown);
       this.enter();
-      this.emulateEntered(this.decodedSite(site));
+      this.emulateEntered(this.decodedSite(site, returnPc));
       return true;
     }
     if (trap.kind === 'privilege' && this.deprivileged()) {
@@ -354,10 +370,19 @@ export class GuestSession {
     return true;
   };
 
-  private decodedSite(s: PatchSite): Extract<DecodeResult, { kind: 'instr' }> {
+  /** The patch site a trapping pc stands on: sites are at the program's addresses in the fetch
+   *  memory; a pc seen through a translation (x86: an offset in the code segment) is translated
+   *  with the machine's current registers. */
+  private siteAt(pc: bigint): PatchSite | undefined {
+    const direct = this.sites.get(pc);
+    if (direct || !this.isa.views.some((v) => v.name === this.isa.fetch.space)) return direct;
+    const t = translateAddress(this.isa, this.registerState(), this.isa.fetch.space, pc);
+    return 'addr' in t ? this.sites.get(BigInt(t.addr)) : undefined;
+  }
+
+  private decodedSite(s: PatchSite, pc: bigint): Extract<DecodeResult, { kind: 'instr' }> {
     const index = this.isa.instructions.findIndex((i) => i.mnemonic === s.mnemonic);
     const pcWidth = this.isa.registers.find((r) => r.name === this.isa.fetch.pc)!.width;
-    const pc = BigInt(s.address);
     return {
       kind: 'instr', instr: this.isa.instructions[index]!, index, operands: s.operands, length: s.length, pc,
       nextPc: (pc + BigInt(s.length)) & ((1n << BigInt(pcWidth)) - 1n),

@@ -4,7 +4,7 @@
 // monitor emulates the original instruction against the virtual state.
 
 import type { Isa } from '../ir/types.js';
-import type { Program } from '../asm/index.js';
+import type { DisasmLine, Program } from '../asm/index.js';
 import { disassemble, fetchMemory } from '../asm/index.js';
 import { decodeOperands } from '../exec/interpret.js';
 
@@ -56,6 +56,27 @@ function splitWords(bits: bigint, words: number, ww: number): bigint[] {
   return out;
 }
 
+type Segment = Program['segments'][number];
+
+/**
+ * The instructions of a segment. With the assembler's listing, only statements that decode to an
+ * instruction of exactly their own length: a data statement (an IDT image, a descriptor) is never
+ * patched, though some of its bytes may look like an offending opcode. Without a listing, a linear
+ * sweep decodes every word (and may patch data that looks like code, as any static patcher may).
+ */
+function codeLines(isa: Isa, program: Program, seg: Segment): DisasmLine[] {
+  const end = seg.address + seg.words.length;
+  const starts = program.lines.filter((l) => l.address >= seg.address && l.address + l.length <= end);
+  if (starts.length === 0) return disassemble(isa, seg.words, seg.address);
+  const out: DisasmLine[] = [];
+  for (const l of starts) {
+    const at = l.address - seg.address;
+    const d = disassemble(isa, seg.words.slice(at, at + l.length), l.address)[0];
+    if (d?.instruction && d.length === l.length) out.push(d);
+  }
+  return out;
+}
+
 /**
  * Patch the kernel sections of `program`: each instruction named in `offenders` (sensitive, not
  * privileged) becomes a trapping word. `privileged` names instructions that always trap in the
@@ -73,9 +94,7 @@ export function patchProgram(isa: Isa, program: Program, offenders: readonly str
   const segments = program.segments.map((seg) => {
     if (seg.section !== 'kernel') return seg;
     const words = seg.words.slice();
-    // Linear sweep: every word of the kernel section is decoded; data that happens to look like an
-    // offending instruction is patched too (the limitation every static patcher shares).
-    for (const line of disassemble(isa, seg.words, seg.address)) {
+    for (const line of codeLines(isa, program, seg)) {
       if (!line.instruction || !off.has(line.instruction)) continue;
       const instr = isa.instructions.find((i) => i.mnemonic === line.instruction)!;
       const bitsAll = line.words.reduce((v, w) => (v << BigInt(ww)) | w, 0n);

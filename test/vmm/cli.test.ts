@@ -47,6 +47,22 @@ describe('isavirt run', () => {
     expect(j.runs[0].trace[0]).toMatchObject({ pc: '0x400', mnemonic: 'MOVE_FROM_SR' });
   });
 
+  test('the red pill diverges under --compare with no special flag; --guest-control hides it', () => {
+    const r = isavirt(['run', 'isas/x86-386.isa', 'isas/x86-386/redpill.s', '--compare']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    // `base` (0x1308): the IDT base 0x2000 natively, the monitor's own (0) under it.
+    expect(r.stdout).toMatch(/phys\[0x1309\]: bare machine 0x20, under the monitor 0x0/);
+    const own = isavirt(['run', 'isas/x86-386.isa', 'isas/x86-386/redpill.s', '--compare', '--monitor-control', 'IDTR=0x7f0007ff']);
+    expect(own.stdout).toMatch(/phys\[0x1309\]: bare machine 0x20, under the monitor 0x7f/);
+    const through = isavirt(['run', 'isas/x86-386.isa', 'isas/x86-386/redpill.s', '--compare', '--guest-control']);
+    expect(through.stdout).not.toMatch(/phys\[0x1309\]/);
+    const bad = isavirt(['run', 'isas/x86-386.isa', 'isas/x86-386/redpill.s', '--monitor-control', 'FOO=1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/FOO is not a control element/);
+    expect(bad.stderr).not.toMatch(/^\s+at /m);
+  });
+
   test('an endless loop ends at --max-steps with a message', () => {
     const r = isavirt(['run', 'isas/pg.isa', file('loop.s', '.kernel\n.org 0x10\nstart: JMP start\n'), '--monitor', 'trap', '--max-steps', '1000']);
     expect(r.code).toBe(0);
