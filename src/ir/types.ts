@@ -18,6 +18,9 @@
 //   semantics leave the pc unwritten, the machine sets it to `next_pc` afterwards.
 // - Memory addresses wrap modulo the region's size (sizes are powers of two); reads and writes of
 //   several words combine them in the region's byte order.
+// - Instruction encodings are written in fetch order: an instruction of several words is read
+//   with its first-fetched word as the most significant, whatever the data endian (so an x86
+//   opcode byte comes first).
 
 export type Role = 'mode' | 'control' | 'plain';
 
