@@ -7,6 +7,7 @@ import type { Instruction, Isa } from '../ir/types.js';
 import type { ConcreteState } from '../exec/state.js';
 import { modeOf } from '../exec/interpret.js';
 import { printExpr } from './print.js';
+import { probe } from './probe.js';
 import { instructionEffects, roleMasks, syntacticInnocuous, type EffectsDetail } from './effects.js';
 import {
   freshState,
@@ -17,7 +18,11 @@ import {
   runSymbolic,
   type Access,
   SymArray,
-  type ArrayBase,
+  modelReads,
+  readConsistency,
+  recordReads,
+  solve,
+  type ArrayRead,
   type B,
   type BV,
   type SymResult,
@@ -32,6 +37,8 @@ import {
   replayNoPrivilegeTrap,
   replayPrivilegeTrap,
   stateFromModel,
+  operandsOfWitness,
+  statesOfWitness,
   witnessOutcome,
   witnessState,
   type Diff,
@@ -39,7 +46,7 @@ import {
   type Replayed,
   type WriteSets,
 } from './witness.js';
-import type { Evidence, InstructionClassification, PrivilegeVerdict, Tri, Verdict, Witness } from './types.js';
+import type { Evidence, InstructionClassification, PrivilegeVerdict, Tri, Verdict, Witness, WitnessState } from './types.js';
 
 export interface ClassifyContext {
   z3: Z3;
@@ -50,9 +57,6 @@ export interface ClassifyContext {
   rlimit: number;
   stats: { solverQueries: number; solverMs: number };
   errors: string[];
-  /** Initial contents of the arrays of the instruction being classified (their read
-   *  consistency goes into every query). */
-  bases: ArrayBase[];
   /** Models of the instruction being classified, released when it is done. */
   models: Model<'main'>[];
 }
@@ -62,46 +66,35 @@ type QResult =
   | { r: 'unsat'; ms: number }
   | { r: 'unknown'; reason: string; ms: number };
 
-async function check(ctx: ClassifyContext, cs: B[]): Promise<QResult> {
+/** Ask whether `cs` can hold together; `reads` are the array reads the terms contain (their read
+ *  consistency joins the query). */
+async function check(ctx: ClassifyContext, cs: B[], reads: Iterable<Set<ArrayRead>>, label = ''): Promise<QResult> {
   // A conjunct that folded to false (e.g. both runs' results are the same term): unsat as it stands.
   if (cs.some((c) => ctx.L.isF(c))) return { r: 'unsat', ms: 0 };
-  // Pure bit-vector logic (arrays are modelled by ArrayBase): bit-blasting is fast here.
-  const s = new ctx.z3.Solver('QF_BV');
-  s.set('timeout', ctx.timeoutMs);
-  // Bounded memory: a query that needs more answers unknown instead of aborting the process.
-  s.set('max_memory', 1024);
-  if (ctx.rlimit) s.set('rlimit', ctx.rlimit);
-  for (const c of cs) if (!ctx.L.isT(c)) s.add(c);
-  for (const b of ctx.bases) for (const c of b.constraints()) s.add(c);
+  const used = new Set<ArrayRead>();
+  for (const rs of reads) for (const r of rs) used.add(r);
+  const assertions = [...cs.filter((c) => !ctx.L.isT(c)), ...readConsistency(ctx.z3, used)];
+  const debug = process.env.ISAVIRT_DEBUG_SOLVER;
+  let dumped = '';
   const t0 = performance.now();
-  if (process.env.ISAVIRT_DEBUG_SOLVER) process.stderr.write(`solver start ${Math.round(t0)}\n`);
-  let r: string;
-  try {
-    r = await s.check();
-  } catch (e) {
-    // A solver failure is not a verdict.
-    r = 'unknown';
-  }
+  const a = await solve(assertions, { timeoutMs: ctx.timeoutMs, rlimit: ctx.rlimit, dump: debug === 'dump' ? (t) => (dumped = t) : undefined });
   const ms = Math.round((performance.now() - t0) * 10) / 10;
   ctx.stats.solverQueries++;
   ctx.stats.solverMs += ms;
   // ISAVIRT_DEBUG_SOLVER=1 prints each query's answer and time; =dump also writes it as SMT-LIB.
-  if (process.env.ISAVIRT_DEBUG_SOLVER) {
-    process.stderr.write(`solver ${r} ${ms} ms\n`);
-    if (process.env.ISAVIRT_DEBUG_SOLVER === 'dump') {
+  if (debug) {
+    process.stderr.write(`solver ${label} ${a.r} ${ms} ms\n`);
+    if (dumped) {
       const fs = await import('node:fs');
-      fs.writeFileSync(`/tmp/q${ctx.stats.solverQueries}.smt2`, s.toString());
+      fs.writeFileSync(`/tmp/q${ctx.stats.solverQueries}.smt2`, dumped);
     }
   }
-  // Free the solver's copy of the query now: Z3's WebAssembly heap is bounded (2 GiB) and
-  // finalizers run too late for a whole library.
-  const model = r === 'sat' ? s.model() : undefined;
-  s.release();
-  if (model) {
-    ctx.models.push(model);
-    return { r: 'sat', model, ms };
+  if (a.r === 'sat') {
+    modelReads.set(a.model, used);
+    ctx.models.push(a.model);
+    return { r: 'sat', model: a.model, ms };
   }
-  if (r === 'unsat') return { r: 'unsat', ms };
+  if (a.r === 'unsat') return { r: 'unsat', ms };
   return { r: 'unknown', reason: `the solver gave no answer within its bounds (${ctx.timeoutMs} ms${ctx.rlimit ? `, resource limit ${ctx.rlimit}` : ''})`, ms };
 }
 
@@ -115,6 +108,10 @@ interface Sym {
   modes1: B[];
   guestIx: number;
   assume1: B;
+  /** The array reads in r1, modes1 and assume1 (r1's alone are r1.reads). */
+  reads: Set<ArrayRead>;
+  /** The array reads in modes1 and assume1. */
+  predReads: Set<ArrayRead>;
   /** s1 with views as one virtual array each, and the run from it (two-state questions). */
   virtual: () => { v1: SymState; r1: SymResult };
 }
@@ -152,14 +149,14 @@ function varyRole(ctx: ClassifyContext, s: SymState, role: 'mode' | 'control', p
   for (const f of ctx.isa.files) {
     if (f.role === role) {
       const b = s.files.get(f.name)!.base;
-      files.set(f.name, SymArray.fresh(z3, `${prefix}.${f.name}`, b.idxW, b.valW, ctx.bases));
+      files.set(f.name, SymArray.fresh(z3, `${prefix}.${f.name}`, b.idxW, b.valW));
     }
   }
   const mems = new Map(s.mems);
   for (const m of ctx.isa.memories) {
     if (m.role === role) {
       const b = s.mems.get(m.name)!.base;
-      mems.set(m.name, SymArray.fresh(z3, `${prefix}.${m.name}`, b.idxW, b.valW, ctx.bases));
+      mems.set(m.name, SymArray.fresh(z3, `${prefix}.${m.name}`, b.idxW, b.valW));
     }
   }
   return { regs, files, mems, virt: s.virt };
@@ -223,7 +220,10 @@ function refuted(ctx: ClassifyContext, instr: Instruction, question: string, rp:
 
 // ---- privilege ----
 
-async function classifyPrivileged(ctx: ClassifyContext, d: EffectsDetail, sym: () => Sym): Promise<PrivilegeVerdict> {
+/** `guestRun`: a verdict whose witness is a guest-mode state where the instruction completes (the
+ *  control-sensitivity witness in guest mode); it shows at once that the instruction does not
+ *  always trap there, so that question is not asked again. */
+async function classifyPrivileged(ctx: ClassifyContext, d: EffectsDetail, sym: () => Sym, guestRun?: Verdict): Promise<PrivilegeVerdict> {
   const isa = ctx.isa;
   const L = ctx.L;
   const priv = d.effects.traps.filter((t) => t.kind === 'privilege');
@@ -235,40 +235,75 @@ async function classifyPrivileged(ctx: ClassifyContext, d: EffectsDetail, sym: (
   const most = isa.modes[0]!.name;
   const p = privTrap(ctx, S.r1);
   const assumeText = isa.assumptions.length ? ' satisfying the assumptions' : '';
-  const q1 = await check(ctx, [S.modes1[S.guestIx]!, S.assume1, L.not(p)]);
-  if (q1.r === 'unknown') return { value: 'unknown', evidence: unknownEvidence(`does it always trap for privilege in mode ${guest}?`, q1.reason) };
-  if (q1.r === 'unsat') {
-    const q2 = await check(ctx, [S.modes1[0]!, p]);
-    if (q2.r === 'unknown') return { value: 'unknown', evidence: unknownEvidence(`can it trap for privilege in mode ${most}?`, q2.reason) };
-    if (q2.r === 'unsat') {
+  let known: { ops: Record<string, bigint>; state: WitnessState; rp: Replayed } | undefined;
+  if (guestRun?.value === 'yes' && guestRun.evidence.k === 'witness') {
+    const w = guestRun.evidence.witness;
+    const ops = operandsOfWitness(w);
+    const rp = replayNoPrivilegeTrap(isa, S.instr, statesOfWitness(isa, w)[0]!, ops);
+    if (rp.confirmed) known = { ops, state: w.states[0]!, rp };
+  }
+  if (!known) {
+    // A guest-mode state where it completes or traps for something else, found by probing.
+    const found = probe(isa, S.instr, 'no-privilege-trap', true, (s, ops) => replayNoPrivilegeTrap(isa, S.instr, s, ops).confirmed);
+    if (found) known = { ops: found.ops, state: witnessState(isa, found.ms), rp: replayNoPrivilegeTrap(isa, S.instr, found.ms.state, found.ops) };
+  }
+  if (!known) {
+    // Both halves of the definition in one query: (guest ∧ ¬trap) ∨ (most privileged ∧ trap) is
+    // unsat exactly when it is privileged; a model says which half fails.
+    const inGuest = L.and(S.modes1[S.guestIx]!, S.assume1, L.not(p));
+    const inMost = L.and(S.modes1[0]!, p);
+    const both = await check(ctx, [L.or(inGuest, inMost)], [S.reads], `${S.instr.mnemonic} priv-both`);
+    if (both.r === 'unsat') {
       return {
         value: 'yes',
         evidence: {
           k: 'proof',
           text: `traps for privilege (${priv.map((t) => t.trap).join(', ')}) in every ${guest}-mode state${assumeText}, and in no ${most}-mode state`,
           query: `unsat: ${guest}(s)${assumeText ? ' ∧ assumptions(s)' : ''} ∧ ¬privilege_trap(s, ops); unsat: ${most}(s) ∧ privilege_trap(s, ops)`,
-          ms: q1.ms + q2.ms,
+          ms: both.ms,
         },
       };
     }
-    // Traps for privilege even in the most privileged mode: not privileged in P&G's sense.
-    const ms = stateFromModel(isa, q2.model, S.s1, S.r1.accesses);
-    const ops = operandsFromModel(q2.model, S.instr, S.ops);
-    const rp = replayPrivilegeTrap(isa, S.instr, ms.state, ops);
+    const guestFails = both.r === 'sat' && ctx.z3.isTrue(both.model.eval(inGuest, true));
+    const q1 = guestFails ? both : await check(ctx, [S.modes1[S.guestIx]!, S.assume1, L.not(p)], [S.reads], `${S.instr.mnemonic} priv-guest`);
+    if (q1.r === 'unknown') return { value: 'unknown', evidence: unknownEvidence(`does it always trap for privilege in mode ${guest}?`, q1.reason) };
+    if (q1.r === 'unsat') {
+      const q2 = both.r === 'sat' ? both : await check(ctx, [S.modes1[0]!, p], [S.reads], `${S.instr.mnemonic} priv-most`);
+      if (q2.r === 'unknown') return { value: 'unknown', evidence: unknownEvidence(`can it trap for privilege in mode ${most}?`, q2.reason) };
+      if (q2.r === 'unsat') {
+        return {
+          value: 'yes',
+          evidence: {
+            k: 'proof',
+            text: `traps for privilege (${priv.map((t) => t.trap).join(', ')}) in every ${guest}-mode state${assumeText}, and in no ${most}-mode state`,
+            query: `unsat: ${guest}(s)${assumeText ? ' ∧ assumptions(s)' : ''} ∧ ¬privilege_trap(s, ops); unsat: ${most}(s) ∧ privilege_trap(s, ops)`,
+            ms: q1.ms + q2.ms,
+          },
+        };
+      }
+      // Traps for privilege even in the most privileged mode: not privileged in P&G's sense.
+      const ms = stateFromModel(isa, q2.model, S.s1, S.r1.accesses);
+      const ops = operandsFromModel(q2.model, S.instr, S.ops);
+      const rp = replayPrivilegeTrap(isa, S.instr, ms.state, ops);
+      if (!rp.confirmed) return { value: 'unknown', evidence: refuted(ctx, S.instr, 'privilege', rp, ms.conflicts) };
+      const w = makeWitness(ops, [witnessState(isa, ms)], [witnessOutcome(rp.outcomes[0]!, [], 'a')], [], true);
+      return { value: 'no', evidence: { k: 'witness', text: `traps for privilege even in mode ${most}`, witness: w } };
+    }
+    // Some guest state does not trap for privilege.
+    const ms = stateFromModel(isa, q1.model, S.s1, S.r1.accesses);
+    const ops = operandsFromModel(q1.model, S.instr, S.ops);
+    const rp = replayNoPrivilegeTrap(isa, S.instr, ms.state, ops);
     if (!rp.confirmed) return { value: 'unknown', evidence: refuted(ctx, S.instr, 'privilege', rp, ms.conflicts) };
-    const w = makeWitness(ops, [witnessState(isa, ms)], [witnessOutcome(rp.outcomes[0]!, [], 'a')], [], true);
-    return { value: 'no', evidence: { k: 'witness', text: `traps for privilege even in mode ${most}`, witness: w } };
+    known = { ops, state: witnessState(isa, ms), rp };
   }
-  // Some guest state does not trap for privilege.
-  const ms = stateFromModel(isa, q1.model, S.s1, S.r1.accesses);
-  const ops = operandsFromModel(q1.model, S.instr, S.ops);
-  const rp = replayNoPrivilegeTrap(isa, S.instr, ms.state, ops);
-  if (!rp.confirmed) return { value: 'unknown', evidence: refuted(ctx, S.instr, 'privilege', rp, ms.conflicts) };
-  const o = rp.outcomes[0]!;
-  const w: Witness = makeWitness(ops, [witnessState(isa, ms)], [witnessOutcome(o, [], 'a')], [], true);
+  const o = known.rp.outcomes[0]!;
+  const w: Witness = makeWitness(known.ops, [known.state], [witnessOutcome(o, [], 'a')], [], true);
   const how = o.kind === 'trap' ? `traps only for ${o.trap}` : 'does not trap';
-  const q3 = await check(ctx, [S.modes1[S.guestIx]!, S.assume1, p]);
-  if (q3.r === 'sat') {
+  // Does it trap for privilege in some guest-mode state? A probed state that does answers yes.
+  const trapsSometimes =
+    probe(isa, S.instr, 'privilege-trap', true, (s, ops) => replayPrivilegeTrap(isa, S.instr, s, ops).confirmed) !== undefined ||
+    (await check(ctx, [S.modes1[S.guestIx]!, S.assume1, p], [S.reads], `${S.instr.mnemonic} priv-cond`)).r === 'sat';
+  if (trapsSometimes) {
     const condition = printExpr(d.privilegeCondition);
     return {
       value: 'conditional',
@@ -304,7 +339,11 @@ async function classifyControl(ctx: ClassifyContext, d: EffectsDetail, sym: () =
   const L = ctx.L;
   const where = user ? [S.modes1[S.guestIx]!, S.assume1] : [L.or(...S.modes1)];
   const scope = user ? `mode ${isa.guestMode}${isa.assumptions.length ? ' (with the assumptions)' : ''}` : 'any mode';
-  const q = await check(ctx, [...where, L.not(anyTrap(L, S.r1)), controlChange(ctx, S.s1, S.r1)]);
+  // A witness found by probing concrete states needs no query.
+  const found = probe(isa, S.instr, `control-${user}`, user, (s, ops) => replayControlChange(isa, S.instr, s, ops).confirmed);
+  if (found) return controlWitness(ctx, S, found.ms, found.ops);
+  const change = recordReads(() => controlChange(ctx, S.s1, S.r1));
+  const q = await check(ctx, [...where, L.not(anyTrap(L, S.r1)), change.value], [S.reads, change.reads], `${S.instr.mnemonic} control ${user ? 'guest' : 'any'}`);
   if (q.r === 'unknown') return { value: 'unknown', evidence: unknownEvidence(`can it change mode or control state without trapping in ${scope}?`, q.reason) };
   if (q.r === 'unsat') {
     return {
@@ -317,8 +356,11 @@ async function classifyControl(ctx: ClassifyContext, d: EffectsDetail, sym: () =
       },
     };
   }
-  const ms = stateFromModel(isa, q.model, S.s1, S.r1.accesses);
-  const ops = operandsFromModel(q.model, S.instr, S.ops);
+  return controlWitness(ctx, S, stateFromModel(isa, q.model, S.s1, S.r1.accesses), operandsFromModel(q.model, S.instr, S.ops));
+}
+
+function controlWitness(ctx: ClassifyContext, S: Sym, ms: ModelState, ops: Record<string, bigint>): Verdict {
+  const isa = ctx.isa;
   const rp = replayControlChange(isa, S.instr, ms.state, ops);
   if (!rp.confirmed) return { value: 'unknown', evidence: refuted(ctx, S.instr, 'control-sensitivity', rp, ms.conflicts) };
   const mode = modeName(isa, ms.state, '?');
@@ -399,29 +441,40 @@ async function classifyPair(ctx: ClassifyContext, d: EffectsDetail, sym: () => S
   const L = ctx.L;
   const z3 = ctx.z3;
   const { v1, r1 } = S.virtual();
-  const v2 = varyRole(ctx, v1, varied, 's2');
-  const r2 = runSymbolic(z3, isa, S.instr, v2, S.ops);
-  const cs: B[] = [L.not(anyTrap(L, r1)), L.not(anyTrap(L, r2)), resultsDiffer(ctx, varied, v1, v2, r1, r2)];
   const assumeText = isa.assumptions.length ? ' (with the assumptions)' : '';
-  let scope: string;
-  if (varied === 'mode') {
-    const modes2 = modePreds(ctx, v2);
-    const pairs: B[] = [];
-    S.modes1.forEach((m1, i) => {
-      if (user && i !== S.guestIx) return;
-      modes2.forEach((m2, j) => {
-        if (i !== j) pairs.push(L.and(m1, m2));
+  let scope = '';
+  // Everything this question builds beyond the cached run r1, with the array reads it makes.
+  const built = recordReads(() => {
+    const v2 = varyRole(ctx, v1, varied, 's2');
+    const r2 = runSymbolic(z3, isa, S.instr, v2, S.ops);
+    const cs: B[] = [L.not(anyTrap(L, r1)), L.not(anyTrap(L, r2)), resultsDiffer(ctx, varied, v1, v2, r1, r2)];
+    if (varied === 'mode') {
+      const modes2 = modePreds(ctx, v2);
+      const pairs: B[] = [];
+      S.modes1.forEach((m1, i) => {
+        if (user && i !== S.guestIx) return;
+        modes2.forEach((m2, j) => {
+          if (i !== j) pairs.push(L.and(m1, m2));
+        });
       });
-    });
-    cs.push(L.or(...pairs));
-    if (user) cs.push(S.assume1);
-    scope = user ? `a ${isa.guestMode}-mode state${assumeText} and the same state in another mode` : 'two states that differ only in mode';
-  } else {
-    if (user) cs.push(S.modes1[S.guestIx]!, S.assume1, assumptions(ctx, v2));
-    else cs.push(L.or(...S.modes1));
-    scope = user ? `two ${isa.guestMode}-mode states${assumeText} that differ only in control state` : 'two states that differ only in control state';
-  }
-  let q = await check(ctx, cs);
+      cs.push(L.or(...pairs));
+      if (user) cs.push(S.assume1);
+      scope = user ? `a ${isa.guestMode}-mode state${assumeText} and the same state in another mode` : 'two states that differ only in mode';
+    } else {
+      // Both states in the guest mode (the mode is not varied, but say so: it is the definition).
+      // The assumptions are invariants the monitor keeps on the real machine, so they constrain
+      // the real state s1 only; s2 stands for the machine the guest believes it runs on, whose
+      // control state is the guest's own (e.g. a guest OS may give its user process IOPL 3 while
+      // the monitor keeps the real IOPL below 3).
+      if (user) cs.push(S.modes1[S.guestIx]!, modePreds(ctx, v2)[S.guestIx]!, S.assume1);
+      else cs.push(L.or(...S.modes1));
+      scope = user ? `two ${isa.guestMode}-mode states${assumeText} that differ only in control state` : 'two states that differ only in control state';
+    }
+    return { v2, r2, cs };
+  });
+  const { v2, r2, cs } = built.value;
+  const reads = [S.predReads, r1.reads, built.reads];
+  let q = await check(ctx, cs, reads, `${S.instr.mnemonic} ${varied}-pair ${user ? 'guest' : 'any'}`);
   let m1: ModelState | undefined, m2: ModelState | undefined;
   if (q.r === 'sat') {
     m1 = stateFromModel(isa, q.model, v1, r1.accesses, r2.accesses);
@@ -430,7 +483,8 @@ async function classifyPair(ctx: ClassifyContext, d: EffectsDetail, sym: () => S
       // The model put a word seen through a view and another word at one physical place with
       // different values (views are separate arrays here). Ask again with that aliasing made
       // consistent; concrete states satisfy these constraints, so an unsat answer is still a proof.
-      q = await check(ctx, [...cs, ...aliasing(ctx, v1, r1), ...aliasing(ctx, v2, r2)]);
+      const al = recordReads(() => [...aliasing(ctx, v1, r1), ...aliasing(ctx, v2, r2)]);
+      q = await check(ctx, [...cs, ...al.value], [...reads, al.reads], `${S.instr.mnemonic} ${varied}-pair aliasing`);
       if (q.r === 'sat') {
         m1 = stateFromModel(isa, q.model, v1, r1.accesses, r2.accesses);
         m2 = stateFromModel(isa, q.model, v2, r2.accesses, r1.accesses);
@@ -445,7 +499,7 @@ async function classifyPair(ctx: ClassifyContext, d: EffectsDetail, sym: () => S
       evidence: {
         k: 'proof',
         text: `${scope}${views}: whenever neither traps, the results agree${varied === 'mode' ? ' outside the mode' : ''}`,
-        query: `unsat: s2 = s1 except ${varied}, views equal${varied === 'mode' ? ' ∧ mode(s1) ≠ mode(s2)' : ''}${user ? ` ∧ ${isa.guestMode}(s1) ∧ assumptions` : ''} ∧ ¬trap(s1) ∧ ¬trap(s2) ∧ result(s1) ≠ result(s2)`,
+        query: `unsat: s2 = s1 except ${varied}, views equal${varied === 'mode' ? ' ∧ mode(s1) ≠ mode(s2)' : ''}${user ? (varied === 'control' ? ` ∧ ${isa.guestMode}(s1) ∧ ${isa.guestMode}(s2) ∧ assumptions(s1)` : ` ∧ ${isa.guestMode}(s1) ∧ assumptions(s1)`) : ''} ∧ ¬trap(s1) ∧ ¬trap(s2) ∧ result(s1) ≠ result(s2)`,
         ms: q.ms,
       },
     };
@@ -537,25 +591,28 @@ function orTri(...xs: Tri[]): Tri {
 export async function classifyInstruction(ctx: ClassifyContext, instr: Instruction): Promise<InstructionClassification> {
   const isa = ctx.isa;
   const d = instructionEffects(isa, instr);
-  ctx.bases = [];
   let cached: Sym | undefined;
   let virt: { v1: SymState; r1: SymResult } | undefined;
-  // Built on first need: syntactically innocuous instructions never touch the solver.
+  // Built on first need and shared by every question: syntactically innocuous instructions never
+  // touch the solver, and no instruction is executed symbolically twice from the same state.
   const sym = (): Sym => {
     if (cached) return cached;
-    const s1 = freshState(ctx.z3, isa, 's1', ctx.bases);
+    const s1 = freshState(ctx.z3, isa, 's1');
     const ops = operandTerms(ctx.z3, instr);
+    const r1 = runSymbolic(ctx.z3, isa, instr, s1, ops);
+    const preds = recordReads(() => ({ modes1: modePreds(ctx, s1), assume1: assumptions(ctx, s1) }));
     cached = {
       instr,
       ops,
       s1,
-      r1: runSymbolic(ctx.z3, isa, instr, s1, ops),
-      modes1: modePreds(ctx, s1),
+      r1,
+      ...preds.value,
+      reads: new Set([...r1.reads, ...preds.reads]),
+      predReads: preds.reads,
       guestIx: Math.max(0, isa.modes.findIndex((m) => m.name === isa.guestMode)),
-      assume1: assumptions(ctx, s1),
       virtual: () => {
         if (!virt) {
-          const v1: SymState = { ...s1, virt: freshVirtual(ctx.z3, isa, 'virt', ctx.bases) };
+          const v1: SymState = { ...s1, virt: freshVirtual(ctx.z3, isa, 'virt') };
           virt = { v1, r1: runSymbolic(ctx.z3, isa, instr, v1, ops) };
         }
         return virt;
@@ -567,46 +624,49 @@ export async function classifyInstruction(ctx: ClassifyContext, instr: Instructi
   const timing: Verdict = d.clockReads.length
     ? { value: 'yes', evidence: { k: 'syntactic', text: `reads the clock ${d.clockReads.join(', ')}` } }
     : { value: 'no', evidence: { k: 'syntactic', text: 'reads no clock' } };
-  const privileged = await classifyPrivileged(ctx, d, sym);
   const inn = syntacticInnocuous(d);
+  let privileged: PrivilegeVerdict;
   let control: Verdict, mode: Verdict, location: Verdict, userSensitive: Verdict;
   if (inn) {
+    privileged = await classifyPrivileged(ctx, d, sym);
     const ev: Evidence = { k: 'syntactic', text: inn };
     control = { value: 'no', evidence: ev };
     mode = { value: 'no', evidence: ev };
     location = { value: 'no', evidence: ev };
     userSensitive = { value: 'no', evidence: ev };
-  } else if (privileged.value === 'yes') {
-    control = await classifyControl(ctx, d, sym, false);
-    mode = await classifyPair(ctx, d, sym, 'mode', false);
-    location = await classifyPair(ctx, d, sym, 'control', false);
-    // Proved to trap in every guest-mode state: it never runs there, so no guest-mode witness exists.
-    const pe = privileged.evidence;
-    userSensitive = {
-      value: 'no',
-      evidence: {
-        k: 'proof',
-        text: `it traps for privilege in every ${isa.guestMode}-mode state${isa.assumptions.length ? ' satisfying the assumptions' : ''}, so it never completes there`,
-        query: pe.k === 'proof' ? pe.query : '',
-        ms: 0,
-      },
-    };
   } else {
-    // Not privileged: ask in guest mode first; a guest-mode witness answers both questions.
-    const questions: [() => Promise<Verdict>, () => Promise<Verdict>][] = [
-      [() => classifyControl(ctx, d, sym, true), () => classifyControl(ctx, d, sym, false)],
-      [() => classifyPair(ctx, d, sym, 'mode', true), () => classifyPair(ctx, d, sym, 'mode', false)],
-      [() => classifyPair(ctx, d, sym, 'control', true), () => classifyPair(ctx, d, sym, 'control', false)],
-    ];
-    const general: Verdict[] = [];
-    const user: Verdict[] = [];
-    for (const [inGuest, anywhere] of questions) {
-      const u = await inGuest();
-      user.push(u);
-      general.push(u.value === 'yes' || u.evidence.k === 'syntactic' ? u : await anywhere());
+    // An instruction that may trap for privilege and writes owned state: ask first whether it
+    // changes that state in guest mode without trapping. A witness answers that question and
+    // shows it does not always trap there (the privilege question), in one query.
+    const e = d.effects;
+    const mayTrapForPrivilege = e.traps.some((t) => t.kind === 'privilege');
+    let controlGuest = mayTrapForPrivilege && (e.writesMode || e.writesControl) ? await classifyControl(ctx, d, sym, true) : undefined;
+    privileged = await classifyPrivileged(ctx, d, sym, controlGuest);
+    if (privileged.value === 'yes') {
+      control = await classifyControl(ctx, d, sym, false);
+      mode = await classifyPair(ctx, d, sym, 'mode', false);
+      location = await classifyPair(ctx, d, sym, 'control', false);
+      // Proved to trap in every guest-mode state: it never runs there, so no guest-mode witness exists.
+      const pe = privileged.evidence;
+      userSensitive = {
+        value: 'no',
+        evidence: {
+          k: 'proof',
+          text: `it traps for privilege in every ${isa.guestMode}-mode state${isa.assumptions.length ? ' satisfying the assumptions' : ''}, so it never completes there`,
+          query: pe.k === 'proof' ? pe.query : '',
+          ms: 0,
+        },
+      };
+    } else {
+      // Not privileged: the user-sensitivity questions (guest mode) first; a guest-mode witness
+      // answers the general question too.
+      controlGuest ??= await classifyControl(ctx, d, sym, true);
+      control = decidedBy(controlGuest) ? controlGuest : await classifyControl(ctx, d, sym, false);
+      mode = await classifyPair(ctx, d, sym, 'mode', false);
+      const locationGuest = await classifyPair(ctx, d, sym, 'control', true);
+      location = decidedBy(locationGuest) ? locationGuest : await classifyPair(ctx, d, sym, 'control', false);
+      userSensitive = combineUser(ctx, controlGuest, locationGuest, mode);
     }
-    [control, mode, location] = general as [Verdict, Verdict, Verdict];
-    userSensitive = combineUser(ctx, user);
   }
   const sensitive = orTri(control.value, mode.value, location.value);
   const innocuous: Tri = sensitive === 'yes' ? 'no' : sensitive === 'no' ? 'yes' : 'unknown';
@@ -632,18 +692,39 @@ export async function classifyInstruction(ctx: ClassifyContext, instr: Instructi
   return c;
 }
 
-function combineUser(ctx: ClassifyContext, user: Verdict[]): Verdict {
+/** A guest-mode verdict that also decides the general question: a witness (a guest-mode state is
+ *  a state), or a syntactic argument (it holds in every state). */
+function decidedBy(v: Verdict): boolean {
+  return v.value === 'yes' || v.evidence.k === 'syntactic';
+}
+
+/** User-sensitivity, the premise of Theorem 3 (the hybrid monitor). Under a hybrid monitor the
+ *  guest's virtual supervisor mode is interpreted, but its virtual user mode runs directly in the
+ *  real guest mode: there the mode the guest sees is the mode it expects, so an instruction whose
+ *  result depends only on the mode (mode-sensitivity) cannot misbehave. What can differ between
+ *  the virtual and the real machine while the guest runs in user mode is the control state the
+ *  monitor owns. So (Popek and Goldberg 1974, Theorem 3): user-sensitive = control-sensitive with
+ *  a witness state in the guest mode, or location-sensitive with both witness states in the guest
+ *  mode (with the assumptions in each); mode-sensitivity alone never makes it user-sensitive. */
+function combineUser(ctx: ClassifyContext, control: Verdict, location: Verdict, mode: Verdict): Verdict {
+  const user = [control, location];
   const yes = user.find((x) => x.value === 'yes');
   if (yes) return yes;
   const unk = user.find((x) => x.value === 'unknown');
   if (unk) return unk;
-  if (user.every((x) => x.evidence.k === 'syntactic')) return { value: 'no', evidence: { k: 'syntactic', text: user.map((x) => x.evidence.text).join('; ') } };
-  const ms = user.reduce((a, x) => a + (x.evidence.k === 'proof' ? x.evidence.ms : 0), 0);
+  const modeNote =
+    mode.value === 'yes'
+      ? `; it is mode-sensitive, but that alone does not make it user-sensitive: under a hybrid monitor the guest's user mode runs directly in the real ${ctx.isa.guestMode} mode, so the mode it sees is the mode it expects, and only the control state the monitor owns can differ from the virtual machine's`
+      : '';
+  if (user.every((x) => x.evidence.k === 'syntactic')) {
+    return { value: 'no', evidence: { k: 'syntactic', text: user.map((x) => x.evidence.text).join('; ') + modeNote } };
+  }
+  const ms = Math.round(user.reduce((a, x) => a + (x.evidence.k === 'proof' ? x.evidence.ms : 0), 0) * 10) / 10;
   return {
     value: 'no',
     evidence: {
       k: 'proof',
-      text: `in mode ${ctx.isa.guestMode}${ctx.isa.assumptions.length ? ' (with the assumptions)' : ''}: ${user.map((x) => x.evidence.text).join('; ')}`,
+      text: `in mode ${ctx.isa.guestMode}${ctx.isa.assumptions.length ? ' (with the assumptions)' : ''}: ${user.map((x) => x.evidence.text).join('; ')}${modeNote}`,
       query: user.map((x) => (x.evidence.k === 'proof' ? x.evidence.query : '')).filter(Boolean).join('; '),
       ms,
     },
@@ -740,5 +821,5 @@ function claimFindings(instr: Instruction, c: InstructionClassification): Instru
 }
 
 export function newContext(z3: Z3, isa: Isa, timeoutMs: number, rlimit = 0): ClassifyContext {
-  return { z3, isa, L: new Logic(z3), timeoutMs, rlimit, stats: { solverQueries: 0, solverMs: 0 }, errors: [], bases: [], models: [] };
+  return { z3, isa, L: new Logic(z3), timeoutMs, rlimit, stats: { solverQueries: 0, solverMs: 0 }, errors: [], models: [] };
 }

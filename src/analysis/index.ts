@@ -11,7 +11,7 @@ import type { Evidence, InstructionClassification, IsaAnalysis, Witness } from '
 export type * from './types.js';
 export { printExpr, printStmts } from './print.js';
 export { instructionEffects } from './effects.js';
-export { getZ3 } from './symbolic.js';
+export { getZ3, solverHeapBytes } from './symbolic.js';
 export { statesOfWitness, operandsOfWitness } from './witness.js';
 
 export interface AnalyzeOptions {
@@ -148,6 +148,7 @@ export function explainInstruction(analysis: IsaAnalysis, mnemonic: string): str
   verdict('location-sensitive', c.locationSensitive.value, c.locationSensitive.evidence);
   L.push(`sensitive: ${c.sensitive}; innocuous: ${c.innocuous}`);
   verdict(`user-sensitive (in mode ${analysis.guestMode})`, c.userSensitive.value, c.userSensitive.evidence);
+  L.push(`  (user-sensitive: control-sensitive in a ${analysis.guestMode}-mode state, or location-sensitive between two ${analysis.guestMode}-mode states; mode-sensitivity alone does not count, because under a hybrid monitor the guest's user code runs in the real ${analysis.guestMode} mode, which is the mode it expects)`);
   verdict('timing-dependent', c.timingDependent.value, c.timingDependent.evidence);
   for (const f of c.claimFindings) L.push(`claim contradicted at ${f.claim.span.file}:${f.claim.span.line}:${f.claim.span.col}: ${f.message}`);
   return L.join('\n');

@@ -4,19 +4,104 @@
 // are arrays; translations and helper functions are inlined; a translation's trap becomes a trap
 // condition. The same engine serves every question in classify.ts.
 
-import type { Bool, BitVec, Context, Model } from 'z3-solver';
+import type { Bool, BitVec, Context, Model, Tactic } from 'z3-solver';
 import type { Expr, Instruction, Isa, LValue, Stmt } from '../ir/types.js';
 
 export type Z3 = Context<'main'>;
 export type BV = BitVec<number, 'main'>;
 export type B = Bool<'main'>;
 
+/** One read of an array's initial contents: the address term and the fresh variable it names. */
+export interface ArrayRead {
+  base: ArrayBase;
+  addr: BV;
+  val: BV;
+  /** Word `off` of a multi-word access at `root` (distinct words of one access need no constraint). */
+  root?: BV;
+  off?: number;
+}
+
+/** The reads made while a recorder is active (symbolic runs, query building). */
+let recorder: Set<ArrayRead> | undefined;
+
+/** Run `f`, collecting every array read it makes (an enclosing recorder sees them too). A query
+ *  needs the read consistency of the reads its terms contain and no others: the constraints of
+ *  reads from other runs only bloat it. */
+export function recordReads<T>(f: () => T): { value: T; reads: Set<ArrayRead> } {
+  const outer = recorder;
+  const mine = new Set<ArrayRead>();
+  recorder = mine;
+  try {
+    return { value: f(), reads: mine };
+  } finally {
+    recorder = outer;
+    if (outer) for (const r of mine) outer.add(r);
+  }
+}
+
+/** Read consistency of a set of reads: a_i = a_j → v_i = v_j for two reads of one array. */
+export function readConsistency(z3: Z3, reads: Iterable<ArrayRead>): B[] {
+  const byBase = new Map<ArrayBase, ArrayRead[]>();
+  for (const r of reads) {
+    let l = byBase.get(r.base);
+    if (!l) byBase.set(r.base, (l = []));
+    l.push(r);
+  }
+  const out: B[] = [];
+  for (const l of byBase.values()) {
+    for (let j = 1; j < l.length; j++) {
+      for (let i = 0; i < j; i++) {
+        const c = pairConstraint(z3, l[i]!, l[j]!);
+        if (c) out.push(c);
+      }
+    }
+  }
+  return out;
+}
+
+/** The constraint of two reads, built once (every question about an instruction asks again). */
+const pairs = new WeakMap<ArrayRead, Map<ArrayRead, B | null>>();
+
+function pairConstraint(z3: Z3, a: ArrayRead, b: ArrayRead): B | null {
+  let m = pairs.get(a);
+  if (!m) pairs.set(a, (m = new Map()));
+  let c = m.get(b);
+  if (c !== undefined) return c;
+  if (z3.isBitVecVal(a.addr) && z3.isBitVecVal(b.addr)) c = null; // distinct constants (reads are deduplicated)
+  // Words i and j of one multi-word access are distinct addresses (sizes are powers of two > n).
+  else if (a.root && b.root && a.off !== b.off && a.root.ast === b.root.ast) c = null;
+  else c = z3.Implies(a.addr.eq(b.addr), a.val.eq(b.val));
+  m.set(b, c);
+  return c;
+}
+
+/** The reads a model's query constrained: a witness reads array contents from these alone (another
+ *  read's variables are unconstrained in that model and may name the same address wrongly). */
+export const modelReads = new WeakMap<Model<'main'>, Set<ArrayRead>>();
+
+/** The values of many terms in a model, with one evaluation: each evaluation is a round trip into
+ *  the solver and a few wrapper objects, and a witness needs hundreds. */
+export function evalMany(model: Model<'main'>, terms: BV[]): bigint[] {
+  if (terms.length === 0) return [];
+  const z3 = model.ctx;
+  const all = terms.length === 1 ? terms[0]! : (z3.Concat(...terms) as BV);
+  let v = (model.eval(all, true) as unknown as { value(): bigint }).value();
+  const out: bigint[] = new Array(terms.length);
+  for (let i = terms.length - 1; i >= 0; i--) {
+    const w = width(terms[i]!);
+    out[i] = v & ((1n << BigInt(w)) - 1n);
+    v >>= BigInt(w);
+  }
+  return out;
+}
+
 /** The initial contents of a memory or register file: one fresh variable per distinct address
- *  term read, with read-over-read consistency (a_i = a_j → v_i = v_j) added to every query. This
- *  keeps every query in pure bit-vector logic, which Z3 bit-blasts quickly (its array theory was
- *  10–100× slower on these queries). */
+ *  term read, with read-over-read consistency (a_i = a_j → v_i = v_j) added to every query that
+ *  contains both reads. This keeps every query in pure bit-vector logic, which Z3 bit-blasts
+ *  quickly (its array theory was 10–100× slower on these queries). */
 export class ArrayBase {
-  readonly reads: { addr: BV; val: BV; root?: BV; off?: number }[] = [];
+  readonly reads: ArrayRead[] = [];
+  private byId = new Map<number, ArrayRead>();
   constructor(
     readonly z3: Z3,
     readonly name: string,
@@ -25,25 +110,22 @@ export class ArrayBase {
   ) {}
 
   read(addr: BV, root?: BV, off?: number): BV {
-    for (const r of this.reads) if (r.addr.eqIdentity(addr)) return r.val;
-    const val = this.z3.BitVec.const(`${this.name}!${this.reads.length}`, this.valW);
-    this.reads.push({ addr, val, root, off });
-    return val;
+    // Z3 hash-conses terms: equal ids are the same term.
+    const id = addr.id();
+    let r = this.byId.get(id);
+    if (!r) {
+      const val = this.z3.BitVec.const(`${this.name}!${this.reads.length}`, this.valW);
+      r = { base: this, addr, val, root, off };
+      this.reads.push(r);
+      this.byId.set(id, r);
+    }
+    recorder?.add(r);
+    return r.val;
   }
 
-  /** Consistency of every pair of reads (two constant addresses that differ need nothing). */
+  /** Consistency of every pair of reads of this array (all of them, whichever query made them). */
   constraints(): B[] {
-    const out: B[] = [];
-    for (let j = 1; j < this.reads.length; j++) {
-      for (let i = 0; i < j; i++) {
-        const a = this.reads[i]!, b = this.reads[j]!;
-        if (this.z3.isBitVecVal(a.addr) && this.z3.isBitVecVal(b.addr)) continue; // distinct constants (reads are deduplicated)
-        // Words i and j of one multi-word access are distinct addresses (sizes are powers of two > n).
-        if (a.root && b.root && a.off !== b.off && a.root.eqIdentity(b.root)) continue;
-        out.push(this.z3.Implies(a.addr.eq(b.addr), a.val.eq(b.val)));
-      }
-    }
-    return out;
+    return readConsistency(this.z3, this.reads);
   }
 
   /** The initial word at concrete address p in a model (undefined: never read, so free). */
@@ -52,10 +134,12 @@ export class ArrayBase {
     if (!byAddr) {
       // Evaluate every read once per model: witnesses look up many addresses.
       byAddr = new Map();
-      for (const r of this.reads) {
-        const a = (model.eval(r.addr, true) as unknown as { value(): bigint }).value();
-        if (!byAddr.has(a)) byAddr.set(a, (model.eval(r.val, true) as unknown as { value(): bigint }).value());
-      }
+      const used = modelReads.get(model);
+      const reads = this.reads.filter((r) => !used || used.has(r));
+      const vs = evalMany(model, reads.flatMap((r) => [r.addr, r.val]));
+      reads.forEach((_, i) => {
+        if (!byAddr!.has(vs[2 * i]!)) byAddr!.set(vs[2 * i]!, vs[2 * i + 1]!);
+      });
       this.evaluated.set(model, byAddr);
     }
     return byAddr.get(p);
@@ -111,18 +195,99 @@ export class SymArray {
   }
 }
 
-let z3Promise: Promise<Z3> | undefined;
+let z3Promise: Promise<{ terms: Z3; solving: Z3 }> | undefined;
+let lowLevel: { get_estimated_alloc_size(): bigint | number } | undefined;
 
-/** The Z3 context, initialised once per process (the WebAssembly start-up is the expensive part). */
-export function getZ3(): Promise<Z3> {
+function start(): Promise<{ terms: Z3; solving: Z3 }> {
   if (!z3Promise) {
     z3Promise = (async () => {
       const { init } = await import('z3-solver');
-      const { Context } = await init();
-      return Context('main');
+      const { Context, Z3: api } = await init();
+      lowLevel = api as unknown as typeof lowLevel;
+      // Two contexts: terms are built in the first, queries are solved in the second. z3-solver
+      // frees a term when the JavaScript garbage collector finalizes its wrapper, on the main
+      // thread, while `check` runs on a worker thread; a finalizer that frees a term of the context
+      // the worker is solving in corrupts it (seen as "memory access out of bounds" or a runaway
+      // heap "Cannot enlarge memory arrays"). The solving context holds no garbage-collected
+      // wrappers at all: solvers and models there are released explicitly.
+      return { terms: Context('main'), solving: Context('main') };
     })();
   }
   return z3Promise;
+}
+
+/** The Z3 context terms are built in, initialised once per process (the WebAssembly start-up is
+ *  the expensive part). Solve its queries with `solve`, not with `Solver.check` in this context. */
+export async function getZ3(): Promise<Z3> {
+  return (await start()).terms;
+}
+
+export type Answer =
+  | { r: 'sat'; model: Model<'main'> }
+  | { r: 'unsat' }
+  | { r: 'unknown' };
+
+export interface SolveOptions {
+  /** Wall-clock bound in milliseconds. */
+  timeoutMs: number;
+  /** Z3 resource limit (deterministic); 0 or absent: none. */
+  rlimit?: number;
+  /** Called with the query in SMT-LIB form (debugging). */
+  dump?: (smt2: string) => void;
+}
+
+let tactic: Tactic<'main'> | undefined;
+
+/** Decide whether the conjunction of `assertions` (terms of getZ3()'s context) is satisfiable,
+ *  safely: the query is copied into the solving context and checked there; the model (sat) is
+ *  copied back, and the caller releases it. A solver failure answers unknown. */
+export async function solve(assertions: B[], options: SolveOptions): Promise<Answer> {
+  const { terms, solving } = await start();
+  // Simplify, solve equations away (most of a query is definitions: final = ite(...)), then
+  // bit-blast and run the SAT solver without its clause preprocessing (variable elimination,
+  // subsumption, probing): these queries are one-shot and mostly easy, and on them this is 2-3x
+  // faster than with it, and 3-10x faster than Z3's default QF_BV strategy. (Built in the terms
+  // context; translating the solver carries the tactic over.)
+  tactic ??= terms.AndThen(
+    'simplify',
+    'propagate-values',
+    'solve-eqs',
+    'simplify',
+    'bit-blast',
+    terms.With('sat', { 'sat.elim_vars': false, 'sat.subsumption': false, 'sat.probing': false, 'sat.scc': false, 'sat.propagate.prefetch': false }),
+  );
+  const here = tactic.solver();
+  let there: ReturnType<Tactic<'main'>['solver']> | undefined;
+  try {
+    for (const a of assertions) here.add(a);
+    if (options.dump) options.dump(here.toString());
+    there = here.translate(solving);
+    there.set('timeout', options.timeoutMs);
+    // Bounded memory: a query that needs more answers unknown instead of aborting the process.
+    there.set('max_memory', 1024);
+    if (options.rlimit) there.set('rlimit', options.rlimit);
+    const r = await there.check();
+    if (r === 'sat') {
+      const m = there.model();
+      try {
+        return { r: 'sat', model: m.translate(terms) };
+      } finally {
+        m.release();
+      }
+    }
+    return r === 'unsat' ? { r: 'unsat' } : { r: 'unknown' };
+  } catch {
+    // A solver failure is not a verdict.
+    return { r: 'unknown' };
+  } finally {
+    here.release();
+    there?.release();
+  }
+}
+
+/** Bytes Z3 has allocated in its WebAssembly heap (bounded at 2 GiB), or 0 before start-up. */
+export function solverHeapBytes(): number {
+  return lowLevel ? Number(lowLevel.get_estimated_alloc_size()) : 0;
 }
 
 /** Index bits of an array with `count` entries (count a power of two; at least one bit). */
@@ -184,7 +349,12 @@ export interface SymResult {
   halted: B;
   final: SymState;
   accesses: Access[];
+  /** The array reads the run made (their consistency goes into every query about the run). */
+  reads: Set<ArrayRead>;
 }
+
+/** 1-bit values made from a Bool (comparisons, connectives), and that Bool. */
+const asBool = new WeakMap<BV, B>();
 
 /** Builder helpers that fold the constants true/false (keeps terms small). */
 export class Logic {
@@ -194,11 +364,13 @@ export class Logic {
     this.T = z3.Bool.val(true);
     this.F = z3.Bool.val(false);
   }
+  // Z3 hash-conses terms: true and false are single nodes, so pointer equality decides (and costs
+  // no round trip into the solver, unlike isTrue/isFalse).
   isT(b: B): boolean {
-    return this.z3.isTrue(b);
+    return b.ast === this.T.ast;
   }
   isF(b: B): boolean {
-    return this.z3.isFalse(b);
+    return b.ast === this.F.ast;
   }
   and(...xs: B[]): B {
     const ys = xs.filter((x) => !this.isT(x));
@@ -220,13 +392,23 @@ export class Logic {
   ite(c: B, a: BV, b: BV): BV {
     if (this.isT(c)) return a;
     if (this.isF(c)) return b;
+    if (a.ast === b.ast) return a; // equal arms (hash-consed: the same node)
     return this.z3.If(c, a, b) as BV;
   }
 }
 
+const widths = new WeakMap<BV, number>();
+
+/** The width of a bit-vector term (cached: asking Z3 costs a round trip and two wrapper objects). */
+export function width(x: BV): number {
+  let w = widths.get(x);
+  if (w === undefined) widths.set(x, (w = x.size()));
+  return w;
+}
+
 /** Resize a bit-vector to `w` bits (truncate or zero-extend). */
 export function resize(x: BV, w: number): BV {
-  const n = x.size();
+  const n = width(x);
   if (n === w) return x;
   return n > w ? x.extract(w - 1, 0) : x.zeroExt(w - n);
 }
@@ -268,12 +450,25 @@ export class SymExec {
   }
 
   private bool(x: B): BV {
-    return this.L.ite(x, this.one, this.zero);
+    if (this.L.isT(x)) return this.one;
+    if (this.L.isF(x)) return this.zero;
+    const v = this.L.ite(x, this.one, this.zero);
+    asBool.set(v, x);
+    return v;
+  }
+
+  /** A 1-bit value as a Bool: the comparison it came from when there is one, so conditions
+   *  reach the solver as `a < b`, not `ite(a < b, 1, 0) = 1`. */
+  private truth(v: BV): B {
+    const b = asBool.get(v);
+    if (b) return b;
+    if (v.ast === this.one.ast) return this.L.T;
+    if (v.ast === this.zero.ast) return this.L.F;
+    return v.eq(this.one);
   }
 
   cond(e: Expr): B {
-    const v = this.expr(e);
-    return v.eq(this.one);
+    return this.truth(this.expr(e));
   }
 
   private raise(trap: string, when: B): void {
@@ -288,10 +483,10 @@ export class SymExec {
     const m = isa.memories.find((x) => x.name === space);
     if (m) {
       const bits = indexBits(m.size);
-      const base = resize(addr, Math.max(bits, addr.size()));
+      const base = resize(addr, Math.max(bits, width(addr)));
       const phys: BV[] = [];
       for (let i = 0; i < n; i++) {
-        const a = resize(i === 0 ? base : base.add(this.z3.BitVec.val(i, base.size())), bits);
+        const a = resize(i === 0 ? base : base.add(this.z3.BitVec.val(i, width(base))), bits);
         // A memory of one word: every address names word 0.
         phys.push(m.size === 1 ? this.z3.BitVec.val(0, 1) : a);
         this.accesses.push({ k: 'mem', mem: m.name, addr: phys[i]!, write });
@@ -399,21 +594,29 @@ export class SymExec {
       }
       case 'unop': {
         const a = this.expr(e.a);
+        if (e.width === 1 && e.op === 'not') return this.bool(this.L.not(this.truth(a)));
         return e.op === 'not' ? a.not() : a.neg();
       }
-      case 'binop':
-        return this.binop(e.op, this.expr(e.a), this.expr(e.b), e.width);
+      case 'binop': {
+        const a = this.expr(e.a), b = this.expr(e.b);
+        // Logical connectives on 1-bit values stay Boolean (smaller terms, no bit-vector detour).
+        if (e.width === 1 && width(a) === 1 && (e.op === 'and' || e.op === 'or')) {
+          const x = this.truth(a), y = this.truth(b);
+          return this.bool(e.op === 'and' ? this.L.and(x, y) : this.L.or(x, y));
+        }
+        return this.binop(e.op, a, b, e.width);
+      }
       case 'concat':
         return e.parts.length === 1 ? this.expr(e.parts[0]!) : (z3.Concat(...e.parts.map((p) => this.expr(p))) as BV);
       case 'slice':
         return this.expr(e.a).extract(e.hi, e.lo);
       case 'zext': {
         const a = this.expr(e.a);
-        return e.width > a.size() ? a.zeroExt(e.width - a.size()) : a;
+        return e.width > width(a) ? a.zeroExt(e.width - width(a)) : a;
       }
       case 'sext': {
         const a = this.expr(e.a);
-        return e.width > a.size() ? a.signExt(e.width - a.size()) : a;
+        return e.width > width(a) ? a.signExt(e.width - width(a)) : a;
       }
       case 'ite': {
         const c = this.cond(e.cond);
@@ -451,7 +654,7 @@ export class SymExec {
   }
 
   private binop(op: string, a: BV, b: BV, rw: number): BV {
-    const w = a.size();
+    const w = width(a);
     switch (op) {
       case 'add': return a.add(b);
       case 'sub': return a.sub(b);
@@ -467,7 +670,7 @@ export class SymExec {
       case 'lshr':
       case 'ashr': {
         // The amount may have any width: shift in max(width, amount width) bits, keep the low part.
-        const W = Math.max(w, b.size());
+        const W = Math.max(w, width(b));
         const amt = resize(b, W);
         if (op === 'ashr') return (W > w ? a.signExt(W - w) : a).shr(amt).extract(rw - 1, 0);
         const wide = resize(a, W);
@@ -493,13 +696,13 @@ export class SymExec {
     switch (t.k) {
       case 'reg': {
         const old = this.st.regs.get(t.reg)!;
-        this.st.regs.set(t.reg, this.L.ite(g, resize(v, old.size()), old));
+        this.st.regs.set(t.reg, this.L.ite(g, resize(v, width(old)), old));
         if (t.reg === this.isa.fetch.pc) this.pcWritten = this.L.or(this.pcWritten, g);
         return;
       }
       case 'field': {
         const old = this.st.regs.get(t.reg)!;
-        const w = old.size();
+        const w = width(old);
         const parts: BV[] = [];
         if (t.hi < w - 1) parts.push(old.extract(w - 1, t.hi + 1));
         parts.push(resize(v, t.hi - t.lo + 1));
@@ -596,12 +799,12 @@ function instrWords(isa: Isa, instr: Instruction): number {
  *  the instruction's address; if the semantics leave it unwritten it becomes next_pc. */
 export function runSymbolic(z3: Z3, isa: Isa, instr: Instruction, init: SymState, operands: Map<string, BV>): SymResult {
   const pc0 = init.regs.get(isa.fetch.pc)!;
-  const nextPc = pc0.add(z3.BitVec.val(instrWords(isa, instr), pc0.size()));
+  const nextPc = pc0.add(z3.BitVec.val(instrWords(isa, instr), width(pc0)));
   const x = new SymExec(z3, isa, init, operands, { nextPc });
-  x.stmts(instr.semantics);
+  const { reads } = recordReads(() => x.stmts(instr.semantics));
   const final = x.st;
   final.regs.set(isa.fetch.pc, x.L.ite(x.pcWritten, final.regs.get(isa.fetch.pc)!, nextPc));
-  return { traps: x.traps, halted: x.halted, final, accesses: x.accesses };
+  return { traps: x.traps, halted: x.halted, final, accesses: x.accesses, reads };
 }
 
 /** A 1-bit predicate over a state (mode `when`, assumption) as a Bool; traps inside are ignored. */

@@ -95,7 +95,10 @@ export interface InstructionClassification {
   locationSensitive: Verdict;
   /** control or mode or location sensitive. */
   sensitive: Tri;
-  /** Sensitive with a witness state in the guest mode. */
+  /** Control-sensitive with a witness state in the guest mode (satisfying the assumptions), or
+   *  location-sensitive with both witness states in the guest mode (the real one satisfying the
+   *  assumptions). Mode-sensitivity alone never counts: under a hybrid monitor the guest's user
+   *  mode runs in the real guest mode, so the mode it sees is the one it expects (Theorem 3). */
   userSensitive: Verdict;
   timingDependent: Verdict;
   innocuous: Tri;

@@ -8,12 +8,12 @@ import type { Instruction, Isa } from '../ir/types.js';
 import type { ConcreteState, Outcome } from '../exec/state.js';
 import { modeOf, runSemantics, toHex, translateAddress, zeroState } from '../exec/interpret.js';
 import { roleMasks } from './effects.js';
-import type { Access, BV, SymState, Z3 } from './symbolic.js';
+import { evalMany, type Access, type BV, type SymState, type Z3 } from './symbolic.js';
 import type { Witness, WitnessOutcome, WitnessState } from './types.js';
 
 type M = Model<'main'>;
 
-function num(model: M, t: BV): bigint {
+function numOf(model: M, t: BV): bigint {
   const v = model.eval(t, true) as unknown as { value(): bigint };
   return v.value();
 }
@@ -38,11 +38,11 @@ export function stateFromModel(
   const state = zeroState(isa);
   const values: Record<string, string> = {};
   const conflicts: string[] = [];
-  for (const r of isa.registers) {
-    const v = num(model, sym.regs.get(r.name)!);
-    state.regs[r.name] = v;
-    values[r.name] = toHex(v);
-  }
+  const regValues = evalMany(model, isa.registers.map((r) => sym.regs.get(r.name)!));
+  isa.registers.forEach((r, i) => {
+    state.regs[r.name] = regValues[i]!;
+    values[r.name] = toHex(regValues[i]!);
+  });
   const setWord = (mem: string, addr: number, v: bigint) => {
     const m = state.mem[mem]!;
     const key = `${mem}[${toHex(BigInt(addr))}]`;
@@ -53,6 +53,16 @@ export function stateFromModel(
     if (v !== 0n) m.set(addr, v);
     values[key] = toHex(v);
   };
+  // Every address term, evaluated at once.
+  const terms: BV[] = [];
+  for (const a of [...accesses, ...other]) {
+    if (a.k === 'file') terms.push(a.index);
+    else if (a.k === 'mem') terms.push(a.addr);
+    else terms.push(a.phys, a.vaddr);
+  }
+  const known = new Map<BV, bigint>();
+  evalMany(model, terms).forEach((v, i) => known.set(terms[i]!, v));
+  const num = (_: M, t: BV): bigint => known.get(t) ?? numOf(model, t);
   // Files and raw memory are read at every index either run touches (the arrays are this state's).
   for (const a of [...accesses, ...other]) {
     if (a.k === 'file') {
@@ -81,7 +91,7 @@ export function stateFromModel(
 
 export function operandsFromModel(model: M, instr: Instruction, ops: Map<string, BV>): Record<string, bigint> {
   const out: Record<string, bigint> = {};
-  for (const o of instr.operands) out[o.name] = num(model, ops.get(o.name)!);
+  for (const o of instr.operands) out[o.name] = numOf(model, ops.get(o.name)!);
   return out;
 }
 

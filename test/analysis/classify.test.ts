@@ -72,6 +72,9 @@ const INSTRS = [
   instr('POPF', 'rs : reg r', 'rs:2 0:6', `
     F.cf = r[rs][7];
     if M == 1 { F.ie = r[rs][0]; }`, 'innocuous'),
+  // The 386's POPF rule: IF changes only when the I/O privilege level allows it (no trap).
+  instr('POPFIO', 'rs : reg r', 'rs:2 0:6', `
+    if M == 1 || F.iopl == 3 { F.ie = r[rs][0]; }`),
   // Returns the mode bit.
   instr('GETMODE', 'rd : reg r', 'rd:2 0:6', `
     r[rd] = zext(M, 16);`),
@@ -180,10 +183,15 @@ describe('classification of a small machine', () => {
     expect(c.sensitive).toBe('no');
   });
 
-  it('POPF: the dropped IF write in user mode is mode- and user-sensitive', () => {
+  it('POPF: the dropped IF write in user mode is mode-sensitive, but mode-sensitivity alone is not user-sensitivity', () => {
     const c = get('POPF');
     expect(c.modeSensitive.value).toBe('yes');
-    expect(c.userSensitive.value).toBe('yes');
+    expect(c.controlSensitive.value).toBe('yes');
+    // In user mode it never changes F.ie and reads no control state: under a hybrid monitor the
+    // guest's user mode runs in the real user mode, so nothing can tell it from the virtual machine.
+    expect(c.userSensitive.value).toBe('no');
+    expect(c.userSensitive.evidence.k).toBe('proof');
+    expect(c.userSensitive.evidence.text).toContain('mode-sensitive, but that alone does not make it user-sensitive');
     expect(c.privileged.value).toBe('no');
     expect(c.reason).toMatch(/^POPF: in mode user the write to F\.ie is silently dropped/);
     const f = c.claimFindings.find((x) => x.claim.claim === 'innocuous');
@@ -191,8 +199,21 @@ describe('classification of a small machine', () => {
     expect(f?.claim.span.line).toBeGreaterThan(0);
   });
 
-  it('GETMODE is mode-sensitive with a witness pair in different modes', () => {
+  it('POPF with an I/O privilege level: user-sensitive through the control state the monitor owns', () => {
+    const c = get('POPFIO');
+    expect(c.privileged.value).toBe('no');
+    // In user mode F.ie changes exactly when F.iopl is 3: control-sensitive there, and two
+    // user-mode states that differ only in F.iopl give different F.ie.
+    expect(c.controlSensitive.value).toBe('yes');
+    expect(c.locationSensitive.value).toBe('yes');
+    expect(c.userSensitive.value).toBe('yes');
+    const w = c.userSensitive.evidence.k === 'witness' ? c.userSensitive.evidence.witness : undefined;
+    expect(w!.states.every((s) => s.mode === 'user')).toBe(true);
+  });
+
+  it('GETMODE is mode-sensitive with a witness pair in different modes, and not user-sensitive', () => {
     const c = get('GETMODE');
+    expect(c.userSensitive.value).toBe('no');
     expect(c.modeSensitive.value).toBe('yes');
     const w = c.modeSensitive.evidence.k === 'witness' ? c.modeSensitive.evidence.witness : undefined;
     expect(new Set(w!.states.map((s) => s.mode))).toEqual(new Set(['sup', 'user']));
@@ -237,8 +258,9 @@ describe('classification of a small machine', () => {
   it('decides the theorems with offenders', () => {
     const t1 = a.theorem1.offenders.map((o) => o.mnemonic).sort();
     expect(a.theorem1.value).toBe('fails');
-    expect(t1).toEqual(['CLI', 'GETMODE', 'GETR', 'JRST1', 'POPF']);
-    expect(a.theorem3.offenders.map((o) => o.mnemonic).sort()).toEqual(['CLI', 'GETMODE', 'GETR', 'POPF']);
+    expect(t1).toEqual(['CLI', 'GETMODE', 'GETR', 'JRST1', 'POPF', 'POPFIO']);
+    // GETMODE and POPF depend on the mode alone; under a hybrid monitor that cannot show.
+    expect(a.theorem3.offenders.map((o) => o.mnemonic).sort()).toEqual(['CLI', 'GETR', 'POPFIO']);
     expect(a.theorem2.offenders.map((o) => o.mnemonic).sort()).toEqual([...t1, 'RDCLK'].sort());
   });
 
@@ -283,6 +305,23 @@ describe('theorem shapes', () => {
     expect(c.privileged.evidence.k).toBe('proof');
     expect(withAssume.theorem1.value).toBe('holds');
     expect(withAssume.assumptions.map((x) => x.text)).toEqual(['F.iopl < 3']);
+  });
+
+  it('the assumptions constrain the real state of a location pair, not the state the guest expects', async () => {
+    op = 0;
+    // The monitor keeps the real IOPL below 3, so in user mode this POPF never changes F.ie (not
+    // control-sensitive there); but a guest may expect IOPL 3, where it would: user-sensitive.
+    const popf = instr('POPFIO', 'rs : reg r', 'rs:2 0:6', 'if M == 1 || F.iopl == 3 { F.ie = r[rs][0]; }');
+    const isa = load(PRELUDE + 'assume low_iopl : F.iopl < 3;\n' + popf);
+    const a = await analyzeIsa(isa);
+    checkWitnesses(isa, a);
+    const c = a.instructions[0]!;
+    expect(c.userSensitive.value).toBe('yes');
+    const w = c.userSensitive.evidence.k === 'witness' ? c.userSensitive.evidence.witness : undefined;
+    const iopl = w!.states.map((s) => (BigInt(s.values.F!) >> 1n) & 3n);
+    expect(iopl[0]).toBeLessThan(3n);
+    expect(iopl[1]).toBe(3n);
+    expect(a.theorem3.value).toBe('fails');
   });
 });
 

@@ -23,21 +23,23 @@ export const expected: ExpectedVerdicts[] = [
     // condition. DEC PDP-10 System Reference Manual 1969, 2.9: JRSTF (JRST 2,) restores the flags,
     // User included, in executive mode and cannot clear User in user mode — control-sensitive in
     // executive mode only, like JRST 1. JSR, JSP and PUSHJ store the PC word, whose bit 5 is the
-    // User flag (SRM 2.9), so they reveal the mode (mode-sensitive); by the definition of
-    // user-sensitive (a sensitivity witness with one state in user mode; P&G 1974, section 4) they
-    // are user-sensitive, which P&G's discussion does not consider.
+    // User flag (SRM 2.9), so they reveal the mode (mode-sensitive) and break Theorem 1. None is
+    // user-sensitive: in user mode JRST 1 and JRSTF change no mode or control state, and the PC-word
+    // stores depend on the mode alone, which under the hybrid monitor is the real user mode the
+    // guest's user code expects (user-sensitive = control-sensitive in user mode, or
+    // location-sensitive between two user-mode states). So Theorem 3 holds, as P&G conclude.
     spec: 'isas/pdp10.isa',
     theorem1: 'fails',
     theorem2: 'fails',
-    theorem3: 'fails',
+    theorem3: 'holds',
     t1Offenders: ['JRST1', 'JRSTF', 'JSP', 'JSR', 'PUSHJ'],
-    t3Offenders: ['JSP', 'JSR', 'PUSHJ'],
+    t3Offenders: [],
     literature: {
       theorem1: 'fails',
       theorem3: 'holds',
       t1Offenders: ['JRST1'],
       t3Offenders: [],
-      note: 'P&G 1974 section 5 name only JRST 1 and find the hybrid condition met; the PC-word stores (JSR, JSP, PUSHJ) and JRSTF are not discussed there.',
+      note: 'P&G 1974 section 5 name only JRST 1 for Theorem 1; the PC-word stores (JSR, JSP, PUSHJ) and JRSTF are not discussed there. Theorem 3 agrees with the paper.',
     },
   },
   {
@@ -80,18 +82,22 @@ export const expected: ExpectedVerdicts[] = [
     // Penneman, Kinalis, Schuermans, Levenslaan & Sheikh 2013 (J. Systems Architecture 59(3)),
     // sensitive non-privileged ARMv7-A instructions: CPS, MRS, MSR, RFE, SRS, LDM/STM of the User
     // registers, LDM exception return and the data-processing exception returns (SUBS PC, LR /
-    // MOVS PC, LR); ARM ARM DDI 0406C B9.3. WFI: not trapped at PL0 without the Virtualization
-    // Extensions (which add HCR.TWI to trap it), and it stops the processor the monitor runs on, so
-    // the analysis finds it control-sensitive and unprivileged. All are sensitive with a User-mode
-    // witness (they reveal or ignore the mode), so the hybrid condition fails with the same list.
+    // MOVS PC, LR); ARM ARM DDI 0406C B9.3. WFI is not an offender: the spec halts in every mode
+    // (no interrupts are modelled) and halting is not a change of mode or control state, so it is
+    // innocuous, as its `claims not sensitive` says and as Penneman et al. (who do not list it) have it.
+    //
+    // Theorem 3 (hybrid) fails on MRS CPSR alone: in User mode it reads the A, I and F mask bits,
+    // control state the monitor owns, so two User-mode states that differ only there give different
+    // results. The others, run in User mode, change no mode or control state (CPS and MSR leave
+    // the privileged CPSR fields alone there, ARM B9.3) and give the same results whatever the
+    // control state; what they depend on is the mode alone, and under the hybrid monitor the
+    // guest's User mode runs in the real User mode, so none can show (user-sensitive =
+    // control-sensitive in User mode, or location-sensitive between two User-mode states).
     spec: 'isas/armv7.isa',
     theorem1: 'fails',
     theorem2: 'fails',
     theorem3: 'fails',
-    t1Offenders: ['CPSID', 'CPSIE', 'CPS_MODE', 'LDM_RET', 'LDM_USER', 'MOVS_PC_LR', 'MRS_CPSR', 'MRS_SPSR', 'MSR_CPSR', 'MSR_SPSR', 'RFE', 'SRS', 'STM_USER', 'SUBS_PC_LR', 'WFI'],
-    t3Offenders: ['CPSID', 'CPSIE', 'CPS_MODE', 'LDM_RET', 'LDM_USER', 'MOVS_PC_LR', 'MRS_CPSR', 'MRS_SPSR', 'MSR_CPSR', 'MSR_SPSR', 'RFE', 'SRS', 'STM_USER', 'SUBS_PC_LR', 'WFI'],
-    literature: {
-      note: 'Penneman et al. 2013 do not list WFI; it is an offender here because halting the processor counts as a change the monitor must see.',
-    },
+    t1Offenders: ['CPSID', 'CPSIE', 'CPS_MODE', 'LDM_RET', 'LDM_USER', 'MOVS_PC_LR', 'MRS_CPSR', 'MRS_SPSR', 'MSR_CPSR', 'MSR_SPSR', 'RFE', 'SRS', 'STM_USER', 'SUBS_PC_LR'],
+    t3Offenders: ['MRS_CPSR'],
   },
 ];
