@@ -16,7 +16,13 @@
 //
 // Status codes of the generated functions: 0 done (RUN: budget used up), 1 halt, 2 illegal
 // instruction, 3 trap (x.t = trap index, x.ret = return pc, x.pc = pc of the instruction),
-// 4 timer trap (after a completed instruction).
+// 4 timer trap (after a completed instruction), 5 (EX) the fetch trapped, 6 (RUN) the trap handler
+// asked RUN to stop.
+//
+// Traps inside RUN: RUN does not return for a trap. It calls the machine's handler `H(status)` in
+// place (x.t, x.ret, x.pc and x.n set as above); 0 means the trap was dealt with (hook or trap
+// entry) and the loop goes on, anything else ends RUN with that status. A monitor that takes a trap
+// every few hundred instructions then pays a call, not a return from and re-entry into the loop.
 
 import type { Expr, Isa, LValue, Stmt, Translation, Builtin, Instruction } from '../ir/types.js';
 import { MachineError, checkWidth, isInt, type Layout, type MemSlot } from './layout.js';
@@ -26,6 +32,10 @@ export const ST_HALT = 1;
 export const ST_ILLEGAL = 2;
 export const ST_TRAP = 3;
 export const ST_TIMER = 4;
+/** EX: fetching the instruction trapped (x.t = trap index). */
+export const ST_FETCH_TRAP = 5;
+/** RUN: the trap handler asked RUN to return (the run ends, or must re-enter). */
+export const ST_STOP = 6;
 
 /** A physical-memory window: the guest sees words [0, size) of `memory` at host [base, base+size). */
 export interface MemoryWindow {
@@ -63,6 +73,9 @@ export interface CompiledFns {
   DEC: (pc: number | bigint) => number;
   /** Run at most `budget` instructions -> status; x.n = instructions attempted. */
   RUN: (budget: number) => number;
+  /** Fetch, decode and run the instruction at pc (pc register set to it first) -> status 0, 1,
+   *  2 (no encoding matches), 3 (x.t, x.ret) or 5 (fetch trap, x.t); x.ins = its index. */
+  EX: (pc: number | bigint) => number;
 }
 
 export type Factory = (
@@ -71,6 +84,8 @@ export type Factory = (
   M: TypedMemory[],
   x: Exchange,
   tc: Int32Array,
+  /** The trap handler RUN calls in place: (status 2, 3 or 4) -> 0 to go on, else RUN's status. */
+  H: (status: number) => number,
 ) => CompiledFns;
 
 export interface Program {
@@ -1080,11 +1095,39 @@ class Gen {
     return ['function DEC(pc) {', b.text(), 'return 2;', '}'];
   }
 
+  /** EX: one instruction at pc through the compiled semantics, without building a decode result. */
+  private exFn(dec: Decoder): string[] {
+    const pcr = this.layout.pc;
+    const pcArr = `${pcr.wide ? 'w' : 'u'}[${L(pcr.slot)}]`;
+    const b = new Body(this, emptyEnv(), { trap: (t) => `x.t = ${L(t)}; return 5;`, halt: () => 'return 1;' });
+    this.decodeSwitch(
+      b,
+      this.fresh('sw'),
+      'pc',
+      dec,
+      (e, words) => {
+        const npc = this.fresh('n');
+        return [
+          `x.ins = ${L(e.index)}; x.len = ${L(e.len)};`,
+          `const ${npc} = ${this.npcCode('pc', e.len)};`,
+          `${pcArr} = pc;`,
+          `const r = I${L(e.index)}(${[...e.operands(words), npc].join(', ')});`,
+          `if (r === 3) x.ret = SOFT[x.t] === 1 ? ${npc} : pc;`,
+          'return r;',
+        ];
+      },
+      ['return 2;'],
+    );
+    return ['function EX(pc) {', b.text(), 'return 2;', '}'];
+  }
+
   private runFn(dec: Decoder, timers: number[], inline: boolean): string[] {
+    // A trap is handled in place (see the header): the loop goes on when H says so.
+    const handle = (status: string) => `x.n = n; if ((st = H(${status})) === 0) continue main; break main;`;
     const pcr = this.layout.pc;
     const pcArr = `${pcr.wide ? 'w' : 'u'}[${L(pcr.slot)}]`;
     const loop = new Body(this, emptyEnv(), {
-      trap: (t) => `x.t = ${L(t)}; x.ret = pc; x.pc = pc; st = 3; break main;`,
+      trap: (t) => `x.t = ${L(t)}; x.ret = pc; x.pc = pc; ${handle('3')}`,
       halt: () => 'st = 1; break main;',
     });
     const label = this.fresh('sw');
@@ -1103,25 +1146,25 @@ class Gen {
           const operands = new Map<string, string>();
           e.instr.operands.forEach((o, j) => operands.set(o.name, opIds[j]!));
           const body = this.body(e.instr.semantics, { ...emptyEnv(), operands, builtins: { next_pc: npc } }, {
-            trap: (t) => `x.t = ${L(t)}; x.ret = ${this.softTrap(t) ? npc : 'pc'}; x.pc = pc; st = 3; break main;`,
+            trap: (t) => `x.t = ${L(t)}; x.ret = ${this.softTrap(t) ? npc : 'pc'}; x.pc = pc; ${handle('3')}`,
             halt: () => 'x.pc = pc; st = 1; break main;',
           }, npc);
           lines.push(body.text(), body.commit());
         } else {
           lines.push(
             `const r = I${L(e.index)}(${[...opIds, npc].join(', ')});`,
-            `if (r !== 0) { if (r === 3) x.ret = SOFT[x.t] === 1 ? ${npc} : pc; x.pc = pc; st = r; break main; }`,
+            `if (r !== 0) { x.pc = pc; if (r === 1) { st = 1; break main; } x.ret = SOFT[x.t] === 1 ? ${npc} : pc; ${handle('r')} }`,
           );
         }
         lines.push(`break ${label};`);
         return lines;
       },
-      ['x.pc = pc; st = 2; break main;'],
+      [`x.pc = pc; ${handle('2')}`],
     );
     const text = loop.text();
     const timerCode = timers.map((t, i) => {
       const period = this.isa.traps[t]!.timer!.period;
-      return `if (--tc[${L(i)}] === 0) { tc[${L(i)}] = ${L(period)}; if (TW${L(i)}() !== 0) { x.t = ${L(t)}; x.ret = ${pcArr}; x.pc = x.ret; st = 4; break main; } }`;
+      return `if (--tc[${L(i)}] === 0) { tc[${L(i)}] = ${L(period)}; if (TW${L(i)}() !== 0) { x.t = ${L(t)}; x.ret = ${pcArr}; x.pc = x.ret; ${handle('4')} } }`;
     });
     return [
       'function RUN(budget) {',
@@ -1156,11 +1199,12 @@ class Gen {
     const inlined = this.runFn(dec, timers, true);
     const size = inlined.reduce((s, l) => s + l.length, 0);
     parts.push(...(size <= 40000 ? inlined : this.runFn(dec, timers, false)));
-    parts.push('return { I, TE, RS, DEC, RUN };');
+    parts.push(...this.exFn(dec));
+    parts.push('return { I, TE, RS, DEC, RUN, EX };');
     const source = parts.join('\n');
     let factory: Factory;
     try {
-      factory = new Function('u', 'w', 'M', 'x', 'tc', source) as Factory;
+      factory = new Function('u', 'w', 'M', 'x', 'tc', 'H', source) as Factory;
     } catch (e) {
       throw new MachineError(`internal: generated code does not parse (${(e as Error).message})`);
     }

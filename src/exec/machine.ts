@@ -12,18 +12,25 @@
 // - `onTrap(trap, returnPc, machine)`: called for every trap before the spec's trap entry runs
 //   (instruction traps, fetch traps, illegal words, timer interrupts). Return true when the monitor
 //   handled it (the machine then just continues at whatever pc the hook left), false to take it
-//   through the spec's trap entry.
+//   through the spec's trap entry. The compiled loop calls the hook in place (it does not return
+//   for a trap), so a trap costs a call. `onTrapIndex(t, returnPc)` is the same hook for a monitor
+//   that wants nothing allocated per trap: the trap's index in isa.traps and the return pc as the
+//   machine holds it (a number; a bigint for a pc wider than 32 bits). A hook may throw: the run
+//   ends and the exception reaches run()'s caller, the counters up to date.
 // - `decodeAt(pc)` gives the decoded instruction and its operand values, so a monitor can emulate
 //   it against a virtual state with the reference interpreter (`runSemantics` in interpret.ts);
-//   `execute(decoded)` instead runs the compiled semantics against this machine's own state.
+//   `execute(decoded)` instead runs the compiled semantics against this machine's own state;
+//   `executeAt(pc)` does both without building the decode result.
 // - `snapshot()` / `restore(state)` convert to and from the interpreter's ConcreteState.
 
 import type { Instruction, Isa, Trap } from '../ir/types.js';
 import type { ConcreteState } from './state.js';
 import {
   compileProgram,
+  ST_FETCH_TRAP,
   ST_HALT,
   ST_ILLEGAL,
+  ST_STOP,
   ST_TIMER,
   ST_TRAP,
   type CompiledFns,
@@ -42,12 +49,26 @@ export const DEFAULT_MAX_STEPS = 10_000_000;
 
 /** Called for every trap before the trap entry; return true if the monitor handled it. */
 export type TrapHook = (trap: Trap, returnPc: bigint, machine: Machine) => boolean;
+/** TrapHook without allocation: the trap's index in isa.traps, the return pc as the machine holds
+ *  it (a number, or a bigint for a pc wider than 32 bits). Takes precedence over `onTrap`. */
+export type TrapIndexHook = (trap: number, returnPc: number | bigint) => boolean;
+
+/** Status of `executeAt`. */
+export const EXEC_DONE = 0;
+export const EXEC_HALT = ST_HALT;
+/** No encoding matches the word(s) at pc. */
+export const EXEC_ILLEGAL = ST_ILLEGAL;
+/** The instruction trapped (every write discarded): `execTrap`, `execReturnPc`. */
+export const EXEC_TRAP = ST_TRAP;
+/** Fetching the instruction trapped: `execTrap`. */
+export const EXEC_FETCH_TRAP = ST_FETCH_TRAP;
 
 export interface MachineOptions {
   /** Bytes all memories may take together (default 64 MiB); a spec beyond it is refused. */
   memoryCap?: number;
   windows?: MemoryWindow[];
   onTrap?: TrapHook;
+  onTrapIndex?: TrapIndexHook;
   /** Record up to this many steps (pc, mnemonic, operands). */
   trace?: number;
   /** Budget of `run()` when none is given (default 10 million). */
@@ -111,6 +132,7 @@ export class Machine {
   readonly w: BigUint64Array;
   readonly mems: TypedMemory[];
   onTrap: TrapHook | undefined;
+  onTrapIndex: TrapIndexHook | undefined;
   readonly counters: Counters = { steps: 0, instructions: 0, traps: 0 };
   trace: TraceEntry[] = [];
   traceLimit: number;
@@ -123,7 +145,18 @@ export class Machine {
   private program!: Program;
   private fns!: CompiledFns;
   private wins: MemoryWindow[] = [];
-  private lastTrap = '';
+  private lastTrap = -1;
+  /** Index of the spec's illegal-instruction trap (-1: none). */
+  private readonly illegalTrap: number;
+  /** 2^(pc width) for a pc held as a number; 0 when the pc is a bigint (wider than 32 bits). */
+  private readonly pcLimit: number;
+  /** Steps of the current run() before the RUN call in progress, and instructions of that RUN
+   *  call that trapped (they do not count as completed). */
+  private runBase = 0;
+  private runTrapped = 0;
+  /** Why the handler stopped RUN: an outcome, or an exception of the hook to rethrow. */
+  private stopOutcome: RunOutcome | undefined;
+  private stopError: { error: unknown } | undefined;
 
   constructor(readonly isa: Isa, options: MachineOptions = {}) {
     const cap = options.memoryCap ?? DEFAULT_MEMORY_CAP;
@@ -134,6 +167,9 @@ export class Machine {
     this.w = new BigUint64Array(this.layout.n64);
     this.mems = this.layout.memList.map(allocMemory);
     this.onTrap = options.onTrap;
+    this.onTrapIndex = options.onTrapIndex;
+    this.illegalTrap = (isa.traps ?? []).findIndex((t) => t.kind === 'illegal');
+    this.pcLimit = this.layout.pc.wide ? 0 : 2 ** this.layout.pc.width;
     this.traceLimit = Math.max(0, Math.floor(options.trace ?? 0));
     this.maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
     this.tc = new Int32Array((isa.traps ?? []).filter((t) => t.timer).length);
@@ -147,7 +183,7 @@ export class Machine {
   /** Install memory windows (an empty list removes them). Compiled once per configuration. */
   setWindows(windows: MemoryWindow[]): void {
     this.program = compileProgram(this.isa, this.layout, windows);
-    this.fns = this.program.factory(this.u, this.w, this.mems, this.x, this.tc);
+    this.fns = this.program.factory(this.u, this.w, this.mems, this.x, this.tc, this.handleTrap);
     this.wins = windows.map((w) => ({ ...w }));
   }
 
@@ -346,6 +382,40 @@ export class Machine {
     return { kind: 'done' };
   }
 
+  /** The pc register as the machine holds it (a number; a bigint for a pc wider than 32 bits). */
+  pcValue(): number | bigint {
+    const p = this.layout.pc;
+    return p.wide ? this.w[p.slot]! : this.u[p.slot]!;
+  }
+
+  /** `execute(decodeAt(pc))` without building the decode result, for a monitor's dispatcher: fetch,
+   *  decode and run the instruction at `pc` (as `pcValue` gives it) on this machine's state, the pc
+   *  register set to it first. Returns EXEC_DONE, EXEC_HALT, EXEC_ILLEGAL, EXEC_TRAP (every write
+   *  discarded, the trap not taken: `execTrap`, `execReturnPc`) or EXEC_FETCH_TRAP (`execTrap`;
+   *  nothing ran). `execIndex` is then the instruction's index in isa.instructions. */
+  executeAt(pc: number | bigint): number {
+    // A pc of the other representation (or out of range) goes through the masking conversion.
+    if (typeof pc === 'number' ? !(pc >= 0 && pc < this.pcLimit && Number.isInteger(pc)) : this.pcLimit !== 0) {
+      pc = this.pcRepr(BigInt(pc));
+    }
+    return this.fns.EX(pc);
+  }
+
+  /** After executeAt: the trap raised (index into isa.traps). */
+  get execTrap(): number {
+    return this.x.t;
+  }
+
+  /** After executeAt returned EXEC_TRAP: the trap's return pc (as `pcValue` gives it). */
+  get execReturnPc(): number | bigint {
+    return this.x.ret;
+  }
+
+  /** After executeAt ran an instruction: its index in isa.instructions. */
+  get execIndex(): number {
+    return this.x.ins;
+  }
+
   /** Take trap `name` through the spec's trap entry (no hook). Returns null when the entry ran, or
    *  why the run must stop. */
   takeTrap(name: string, returnPc: bigint): RunOutcome | null {
@@ -354,10 +424,20 @@ export class Machine {
     return this.enter(t, this.pcRepr(returnPc), 0);
   }
 
+  /** `takeTrap` by the trap's index, the return pc as `pcValue` gives it (nothing allocated unless
+   *  the run must stop). */
+  takeTrapIndex(t: number, returnPc: number | bigint): RunOutcome | null {
+    if (!this.isa.traps[t]) throw new MachineError(`unknown trap number ${t}`);
+    if (typeof returnPc === 'number' ? !(returnPc >= 0 && returnPc < this.pcLimit && Number.isInteger(returnPc)) : this.pcLimit !== 0) {
+      returnPc = this.pcRepr(BigInt(returnPc));
+    }
+    return this.enter(t, returnPc, 0);
+  }
+
   private enter(t: number, ret: number | bigint, steps: number): RunOutcome | null {
     const trap = this.isa.traps[t]!;
-    const pc = BigInt(ret);
     if ((this.isa.trapEntry ?? []).length === 0) {
+      const pc = BigInt(ret);
       return {
         kind: 'trap', trap: trap.name, steps, pc, double: false,
         message: `trap ${trap.name} at pc=${hex(pc)} and the spec has no trap entry: the machine stops`,
@@ -365,6 +445,7 @@ export class Machine {
     }
     const st = this.fns.TE(trap.vector & 0xff, ret);
     if (st === ST_TRAP) {
+      const pc = BigInt(ret);
       const inner = this.isa.traps[this.x.t]!.name;
       return {
         kind: 'trap', trap: inner, steps, pc, double: true,
@@ -378,12 +459,48 @@ export class Machine {
     return null;
   }
 
-  /** A raised trap: the hook first, then the trap entry. */
-  private deliver(t: number, ret: number | bigint, steps: number): RunOutcome | null {
+  /** The compiled loop's trap handler (status 2 illegal, 3 trap, 4 timer; x.t, x.ret, x.pc, x.n
+   *  set): the hook first, then the trap entry. 0: go on running; otherwise RUN returns it. */
+  private readonly handleTrap = (st: number): number => {
+    const x = this.x;
+    let t: number, ret: number | bigint;
+    if (st !== ST_TIMER) this.runTrapped++;
+    if (st === ST_ILLEGAL) {
+      // No illegal trap in the spec: run() reports the illegal word.
+      if (this.illegalTrap < 0) return ST_ILLEGAL;
+      t = this.illegalTrap;
+      ret = x.pc;
+    } else {
+      t = x.t;
+      ret = x.ret;
+    }
     this.counters.traps++;
-    this.lastTrap = this.isa.traps[t]!.name;
-    if (this.onTrap && this.onTrap(this.isa.traps[t]!, BigInt(ret), this)) return null;
-    return this.enter(t, ret, steps);
+    this.lastTrap = t;
+    const steps = this.runBase + x.n;
+    if (this.onTrapIndex || this.onTrap) {
+      const fns = this.fns, base = this.runBase, trapped = this.runTrapped;
+      let handled: boolean;
+      try {
+        handled = this.onTrapIndex ? this.onTrapIndex(t, ret) : this.onTrap!(this.isa.traps[t]!, BigInt(ret), this);
+      } catch (error) {
+        this.stopError = { error };
+        return ST_STOP;
+      } finally {
+        // A hook that ran the machine itself must not disturb this run's counting.
+        this.runBase = base;
+        this.runTrapped = trapped;
+      }
+      // A hook that recompiled the machine (new windows): leave this loop, run() enters the new one.
+      if (this.fns !== fns) return handled ? ST_STOP : this.stopWith(this.enter(t, ret, steps));
+      if (handled) return 0;
+    }
+    return this.stopWith(this.enter(t, ret, steps));
+  };
+
+  private stopWith(o: RunOutcome | null): number {
+    if (!o) return 0;
+    this.stopOutcome = o;
+    return ST_STOP;
   }
 
   private record(): void {
@@ -407,6 +524,10 @@ export class Machine {
         };
       }
       let st: number;
+      this.runBase = steps;
+      this.runTrapped = 0;
+      this.stopOutcome = undefined;
+      this.stopError = undefined;
       if (this.trace.length < this.traceLimit) {
         this.record();
         st = this.fns.RUN(1);
@@ -414,27 +535,25 @@ export class Machine {
       const n = this.x.n;
       steps += n;
       this.counters.steps += n;
-      this.counters.instructions += n - (st === ST_TRAP || st === ST_ILLEGAL ? 1 : 0);
+      this.counters.instructions += n - this.runTrapped;
       if (st === 0) continue;
+      if (st === ST_STOP) {
+        // (Set by handleTrap during RUN; the annotation undoes the narrowing of the resets above.)
+        const e = this.stopError as { error: unknown } | undefined, o = this.stopOutcome as RunOutcome | undefined;
+        this.stopError = this.stopOutcome = undefined;
+        if (e) throw e.error;
+        if (o) return o;
+        continue; // recompiled by the hook: enter the new loop
+      }
       if (st === ST_HALT) {
         this.halted = true;
         const at = BigInt(this.x.pc);
         return { kind: 'halted', steps, pc: at, message: `halted at pc=${hex(at)} after ${steps} instructions` };
       }
       if (st === ST_ILLEGAL) {
+        // Only when the spec has no illegal trap (the handler takes it otherwise).
         const at = BigInt(this.x.pc);
-        const ill = (this.isa.traps ?? []).findIndex((t) => t.kind === 'illegal');
-        if (ill < 0) {
-          return { kind: 'illegal', steps, pc: at, message: `illegal instruction at pc=${hex(at)}: no encoding matches` };
-        }
-        const r = this.deliver(ill, this.x.pc, steps);
-        if (r) return r;
-        continue;
-      }
-      if (st === ST_TRAP || st === ST_TIMER) {
-        const r = this.deliver(this.x.t, this.x.ret, steps);
-        if (r) return r;
-        continue;
+        return { kind: 'illegal', steps, pc: at, message: `illegal instruction at pc=${hex(at)}: no encoding matches` };
       }
       throw new MachineError(`internal: unknown status ${st}`);
     }
@@ -446,7 +565,7 @@ export class Machine {
     const r = this.run({ maxSteps: 1 });
     if (r.kind !== 'budget') return r;
     if (this.counters.traps !== traps) {
-      return { kind: 'stepped', steps: 1, trap: this.lastTrap };
+      return { kind: 'stepped', steps: 1, trap: this.isa.traps[this.lastTrap]?.name };
     }
     return { kind: 'stepped', steps: 1 };
   }

@@ -8,7 +8,7 @@
 
 import type { Expr, Isa, Stmt } from '../ir/types.js';
 import type { ConcreteState } from '../exec/state.js';
-import type { Machine } from '../exec/machine.js';
+import { MachineError, type Machine } from '../exec/machine.js';
 import { evalExprOutcome, modeOf, resetState, zeroState } from '../exec/interpret.js';
 
 export type Element =
@@ -269,4 +269,187 @@ export function ownableControl(isa: Isa): Element[] {
 export function ownedControlDefaults(isa: Isa): Record<string, bigint> {
   const s = resetState(isa);
   return Object.fromEntries(ownableControl(isa).map((e) => [e.name, readElementOf(s, e)]));
+}
+
+// ---- the dispatcher's fast access: per session, precomputed once ----
+
+/** An element's value as the machine holds it: a number for an element of a register of at most
+ *  32 bits (or of a narrow register file), a bigint for one of a wider register. */
+export type Val = number | bigint;
+
+/** Where an element's bits live: a slot of the machine's `u` (narrow) or `w` (wide) array. */
+interface Place {
+  wide: boolean;
+  slot: number;
+  lo: number;
+  width: number;
+  /** The element is the whole slot (a register or a register-file entry, not a field). */
+  whole: boolean;
+}
+
+function placeOf(m: Machine, e: Element): Place {
+  if (e.k === 'file') {
+    const f = m.layout.files.get(e.file);
+    if (!f) throw new MachineError(`unknown register file ${JSON.stringify(e.file)}`);
+    return { wide: f.wide, slot: f.base + e.index, lo: 0, width: f.width, whole: true };
+  }
+  const r = m.layout.regs.get(e.reg);
+  if (!r) throw new MachineError(`unknown register ${JSON.stringify(e.reg)}`);
+  if (e.k === 'reg') return { wide: r.wide, slot: r.slot, lo: 0, width: r.width, whole: true };
+  return { wide: r.wide, slot: r.slot, lo: e.lo, width: Math.min(e.width, r.width - e.lo), whole: false };
+}
+
+/** A number printed into generated source: only safe non-negative integers this file computed. */
+function N(n: number): string {
+  if (!Number.isSafeInteger(n) || n < 0) throw new MachineError('internal: bad number for generated code');
+  return String(n);
+}
+
+function NB(n: bigint): string {
+  if (typeof n !== 'bigint' || n < 0n) throw new MachineError('internal: bad number for generated code');
+  return `0x${n.toString(16)}n`;
+}
+
+type BankFns = {
+  readAll: (out: Val[]) => void;
+  writeAll: (vals: readonly Val[]) => void;
+  sync: (put: Val[], virt: Val[]) => number;
+};
+type BankFactory = (u: Uint32Array, w: BigUint64Array) => BankFns;
+
+/** Compiled accessors by source text: equal layouts share one function (and its optimised code). */
+const bankFactories = new Map<string, BankFactory>();
+
+/**
+ * Reads and writes a list of elements straight in a machine's typed arrays: the slots, bit offsets
+ * and masks are compiled once into three small functions (read all, write all, and the
+ * dispatcher's "what did the guest change" comparison), so a trap costs a few array accesses, no
+ * name lookups, no bigint for narrow registers. The generated source holds only numbers this class
+ * computed from the layout (as in exec/compile.ts, no spec text reaches it).
+ */
+export class ElementBank {
+  readonly length: number;
+  /** out[i] = the value of element i, for every i. */
+  readonly readAll: (out: Val[]) => void;
+  /** Element i = vals[i], for every i (values as `read` gives them, within the element's width). */
+  readonly writeAll: (vals: readonly Val[]) => void;
+  /** For every element whose value differs from put[i]: put[i] = virt[i] = the value. Returns the
+   *  number of elements that differed. */
+  readonly sync: (put: Val[], virt: Val[]) => number;
+  private readonly places: Place[];
+
+  constructor(m: Machine, readonly elements: readonly Element[]) {
+    this.length = elements.length;
+    this.places = elements.map((e) => placeOf(m, e));
+    const rd: string[] = [];
+    const wr: string[] = [];
+    this.places.forEach((p, i) => {
+      const I = N(i);
+      if (p.wide) {
+        const mask = (1n << BigInt(p.width)) - 1n;
+        const inPlace = mask << BigInt(p.lo);
+        const inv = ((1n << 64n) - 1n) & ~inPlace;
+        rd.push(p.whole ? `w[${N(p.slot)}]` : `((w[${N(p.slot)}] >> ${NB(BigInt(p.lo))}) & ${NB(mask)})`);
+        wr.push(p.whole
+          ? `w[${N(p.slot)}] = v[${I}] & ${NB(mask)};`
+          : `w[${N(p.slot)}] = (w[${N(p.slot)}] & ${NB(inv)}) | ((v[${I}] & ${NB(mask)}) << ${NB(BigInt(p.lo))});`);
+        return;
+      }
+      const mask = 2 ** p.width - 1;
+      // Registers hold values within their width: a whole register needs no mask when read.
+      rd.push(p.whole ? `u[${N(p.slot)}]` : p.lo === 0 ? `(u[${N(p.slot)}] & ${N(mask)})` : `((u[${N(p.slot)}] >>> ${N(p.lo)}) & ${N(mask)})`);
+      if (p.whole) wr.push(p.width === 32 ? `u[${N(p.slot)}] = v[${I}];` : `u[${N(p.slot)}] = v[${I}] & ${N(mask)};`);
+      else {
+        // `|` and `<<` give signed 32-bit results; the Uint32Array store takes them modulo 2^32.
+        const inv = (2 ** 32 - 1) - mask * 2 ** p.lo;
+        wr.push(`u[${N(p.slot)}] = (u[${N(p.slot)}] & ${N(inv)}) | ((v[${I}] & ${N(mask)}) << ${N(p.lo)});`);
+      }
+    });
+    const sy = rd.map((r, i) => `{ const a = ${r}; if (a !== p[${N(i)}]) { p[${N(i)}] = a; q[${N(i)}] = a; c++; } }`);
+    const source = [
+      '"use strict";',
+      `function readAll(o) { ${rd.map((r, i) => `o[${N(i)}] = ${r};`).join(' ')} }`,
+      `function writeAll(v) { ${wr.join(' ')} }`,
+      `function sync(p, q) { let c = 0; ${sy.join(' ')} return c; }`,
+      'return { readAll, writeAll, sync };',
+    ].join('\n');
+    let factory = bankFactories.get(source);
+    if (!factory) {
+      factory = new Function('u', 'w', source) as BankFactory;
+      bankFactories.set(source, factory);
+    }
+    const fns = factory(m.u, m.w);
+    this.readAll = fns.readAll;
+    this.writeAll = fns.writeAll;
+    this.sync = fns.sync;
+  }
+
+  /** Is element i held as a bigint? */
+  isWide(i: number): boolean {
+    return this.places[i]!.wide;
+  }
+
+  /** A value for element i in its representation (masked to its width). */
+  valueOf(i: number, v: bigint): Val {
+    const p = this.places[i]!;
+    const masked = v & maskB(p.width);
+    return p.wide ? masked : Number(masked);
+  }
+
+  /** Do any two of these elements (or of these and `other`'s) share bits? */
+  overlaps(other?: ElementBank): boolean {
+    const all = [...this.places, ...(other?.places ?? [])];
+    for (let i = 0; i < all.length; i++) {
+      for (let j = i + 1; j < all.length; j++) {
+        const a = all[i]!, b = all[j]!;
+        if (a.wide === b.wide && a.slot === b.slot && a.lo < b.lo + b.width && b.lo < a.lo + a.width) return true;
+      }
+    }
+    return false;
+  }
+}
+
+/** Most bits of mode state the rank table covers (2^16 entries). */
+const MAX_TABLE_BITS = 16;
+
+/**
+ * The mode of a set of mode-element values, as a rank (index in isa.modes, 0 most privileged;
+ * modes.length when none holds): a table indexed by the values packed into one number, filled on
+ * first use of each combination. Mode elements wider than the table fall back to modeOfValues.
+ */
+export class ModeTable {
+  private readonly shift: Int32Array;
+  private readonly table: Int16Array | null;
+
+  constructor(readonly isa: Isa, readonly elements: readonly Element[]) {
+    const bits = elements.reduce((n, e) => n + e.width, 0);
+    this.shift = new Int32Array(elements.length);
+    let at = 0;
+    elements.forEach((e, i) => {
+      this.shift[i] = at;
+      at += e.width;
+    });
+    this.table = bits <= MAX_TABLE_BITS ? new Int16Array(1 << bits).fill(-1) : null;
+  }
+
+  rank(vals: readonly Val[]): number {
+    const t = this.table;
+    if (t === null) return modeRank(this.isa, this.slow(vals));
+    let code = 0;
+    for (let i = 0; i < this.shift.length; i++) {
+      const v = vals[i]!;
+      code |= (typeof v === 'bigint' ? Number(v) : v) << this.shift[i]!;
+    }
+    let r = t[code]!;
+    if (r < 0) t[code] = r = modeRank(this.isa, this.slow(vals));
+    return r;
+  }
+
+  name(vals: readonly Val[]): string | undefined {
+    return this.isa.modes[this.rank(vals)]?.name;
+  }
+
+  private slow(vals: readonly Val[]): string | undefined {
+    return modeOfValues(this.isa, this.elements as Element[], vals.map((v) => BigInt(v)));
+  }
 }

@@ -21,23 +21,43 @@
 // Emulation substitutes the virtual state into the machine and runs the instruction's compiled
 // semantics there (`Machine.execute`, the same semantics as interpret.ts `runSemantics`), so the
 // allocation window bounds emulated accesses exactly as it bounds direct ones.
+//
+// Cost per trap: the machine calls the dispatcher from inside its compiled loop; the dispatcher
+// reads and writes the mode and control elements straight in the machine's typed arrays
+// (ElementBank), looks the mode up in a table (ModeTable), keeps the virtual state in arrays it
+// reuses, and emulates with `Machine.executeAt`: nothing is allocated for a trap that the guest
+// survives.
 
-import type { Isa, Trap } from '../ir/types.js';
+import type { Isa } from '../ir/types.js';
 import type { ConcreteState } from '../exec/state.js';
 import type { Program } from '../asm/index.js';
 import { programImage } from '../asm/index.js';
-import { createMachine, MachineError, type DecodeResult, type Machine, type MemoryWindow, type RunOutcome, type TraceEntry } from '../exec/machine.js';
+import {
+  createMachine,
+  EXEC_DONE,
+  EXEC_FETCH_TRAP,
+  EXEC_HALT,
+  EXEC_ILLEGAL,
+  MachineError,
+  type DecodeResult,
+  type Machine,
+  type MemoryWindow,
+  type RunOutcome,
+  type TraceEntry,
+} from '../exec/machine.js';
 import {
   assumptionsHold,
+  ElementBank,
   elementsOfRole,
   exprReads,
   modeAssignment,
-  modeOfValues,
+  ModeTable,
   modeRank,
   ownedControlDefaults,
   readElement,
   writeElement,
   type Element,
+  type Val,
 } from './elements.js';
 import { patchProgram, type PatchSite } from './patch.js';
 import { translateAddress } from '../exec/interpret.js';
@@ -131,11 +151,33 @@ export class GuestSession {
   private readonly virt: boolean;
   private readonly modeEls: Element[];
   private readonly ctlEls: Element[];
-  private vmode: bigint[] = [];
-  private vctl: bigint[] = [];
-  private putMode: bigint[] = [];
-  private putCtl: bigint[] = [];
-  private readonly own: (bigint | undefined)[];
+  private readonly modeBank: ElementBank;
+  private readonly ctlBank: ElementBank;
+  private readonly modes: ModeTable;
+  /** The virtual mode and control (what the guest believes), and what install() put in the real
+   *  machine; arrays reused for the whole session. */
+  private readonly vmode: Val[];
+  private readonly vctl: Val[];
+  private readonly putMode: Val[];
+  private readonly putCtl: Val[];
+  /** Ranks (ModeTable) of vmode and putMode, kept up to date with them. */
+  private vrank = 0;
+  private putRank = 0;
+  /** Values of the mode elements that give the guest mode (found on first need). */
+  private guestAssignment: Val[] | undefined;
+  private guestAssignmentRank = 0;
+  /** The control values install() writes (scratch). */
+  private readonly realCtl: Val[];
+  /** Must install() read the elements back (overlapping elements, assumptions to keep)? */
+  private readonly readBack: boolean;
+  /** The real mode and control elements hold exactly the virtual values (install() found so). */
+  private installedVirtual = false;
+  private readonly own: (Val | undefined)[];
+  private readonly ownGiven: (bigint | undefined)[];
+  /** Per trap index: of kind privilege / interrupt. */
+  private readonly privilegeTrap: boolean[];
+  private readonly interruptTrap: boolean[];
+  private readonly illegalTrap: number;
   private readonly sites = new Map<bigint, PatchSite>();
   private interpreted = 0;
   private interpTraps = 0;
@@ -154,7 +196,10 @@ export class GuestSession {
       if (!this.ctlEls.some((e) => e.name === k)) throw new VmmError(`monitorControl: ${k} is not a control element of ${isa.name}`);
     }
     const own = { ...(this.virt && opts.ownControl !== false ? ownedControlDefaults(isa) : {}), ...given };
-    this.own = this.ctlEls.map((e) => own[e.name]);
+    this.ownGiven = this.ctlEls.map((e) => own[e.name]);
+    this.privilegeTrap = isa.traps.map((t) => t.kind === 'privilege');
+    this.interruptTrap = isa.traps.map((t) => t.kind === 'interrupt');
+    this.illegalTrap = isa.traps.findIndex((t) => t.kind === 'illegal');
     this.allocation = this.virt ? (opts.allocation ?? defaultAllocation(isa)) : [];
     for (const w of this.allocation) {
       const m = isa.memories.find((x) => x.name === w.memory);
@@ -164,7 +209,7 @@ export class GuestSession {
     try {
       this.machine = createMachine(isa, {
         windows: this.allocation,
-        onTrap: this.virt ? this.onTrap : undefined,
+        onTrapIndex: this.virt ? this.dispatch : undefined,
         trace: this.traceLimit,
         memoryCap: opts.memoryCap,
       });
@@ -172,6 +217,16 @@ export class GuestSession {
       if (e instanceof MachineError) throw new VmmError(e.message);
       throw e;
     }
+    this.modeBank = new ElementBank(this.machine, this.modeEls);
+    this.ctlBank = new ElementBank(this.machine, this.ctlEls);
+    this.modes = new ModeTable(isa, this.modeEls);
+    this.own = this.ownGiven.map((v, i) => (v === undefined ? undefined : this.ctlBank.valueOf(i, v)));
+    this.vmode = new Array<Val>(this.modeEls.length).fill(0);
+    this.putMode = new Array<Val>(this.modeEls.length).fill(0);
+    this.vctl = new Array<Val>(this.ctlEls.length).fill(0);
+    this.putCtl = new Array<Val>(this.ctlEls.length).fill(0);
+    this.realCtl = new Array<Val>(this.ctlEls.length).fill(0);
+    this.readBack = this.isa.assumptions.length > 0 || this.modeBank.overlaps(this.ctlBank);
     if (kind === 'patched' && image.program) {
       const p = patchProgram(isa, image.program, opts.offenders ?? [], opts.privileged ?? []);
       if (p.problems.length) throw new VmmError(p.problems.join('\n'));
@@ -183,8 +238,8 @@ export class GuestSession {
     if (this.virt) {
       // The guest starts in whatever mode its image says (after reset: the most privileged one):
       // that becomes the virtual mode, and the real machine drops to the guest mode.
-      this.vmode = this.modeEls.map((e) => readElement(this.machine, e));
-      this.vctl = this.ctlEls.map((e) => readElement(this.machine, e));
+      this.modeBank.readAll(this.vmode);
+      this.ctlBank.readAll(this.vctl);
       this.install();
     }
   }
@@ -246,39 +301,61 @@ export class GuestSession {
 
   // ---- the virtual state ----
 
-  private modeName(vals: bigint[]): string | undefined {
-    return modeOfValues(this.isa, this.modeEls, vals);
-  }
-
   /** The guest's (virtual) mode. */
   get virtualMode(): string | undefined {
-    if (!this.virt) return this.modeName(this.modeEls.map((e) => readElement(this.machine, e)));
+    if (!this.virt) {
+      const vals: Val[] = [];
+      this.modeBank.readAll(vals);
+      return this.modes.name(vals);
+    }
     this.sync();
-    return this.modeName(this.vmode);
+    return this.modes.name(this.vmode);
   }
 
   /** Is the guest running with less privilege than it believes it has? */
   private deprivileged(): boolean {
-    return modeRank(this.isa, this.modeName(this.vmode)) < modeRank(this.isa, this.modeName(this.putMode));
+    return this.vrank < this.putRank;
   }
 
   /** Put the real machine in its running configuration for the current virtual state: a virtual
    *  mode more privileged than the guest mode runs in the guest mode; control elements hold the
    *  guest's values unless the monitor keeps its own, then the spec's assumptions are restored. */
   private install(): void {
-    const m = this.machine;
-    const vrank = modeRank(this.isa, this.modeName(this.vmode));
-    let real = this.vmode;
+    const vrank = this.modes.rank(this.vmode);
+    let real = this.vmode, realRank = vrank;
     if (vrank < this.guestRank) {
-      const a = modeAssignment(this.isa, this.isa.guestMode);
-      if (!a) throw new VmmError(`no values of the mode elements put the machine in its guest mode ${this.isa.guestMode}`);
-      real = a;
+      if (!this.guestAssignment) {
+        const a = modeAssignment(this.isa, this.isa.guestMode);
+        if (!a) throw new VmmError(`no values of the mode elements put the machine in its guest mode ${this.isa.guestMode}`);
+        this.guestAssignment = a.map((v, i) => this.modeBank.valueOf(i, v));
+        this.guestAssignmentRank = this.modes.rank(this.guestAssignment);
+      }
+      real = this.guestAssignment;
+      realRank = this.guestAssignmentRank;
     }
-    this.modeEls.forEach((e, i) => writeElement(m, e, real[i]!));
-    this.ctlEls.forEach((e, i) => writeElement(m, e, this.own[i] ?? this.vctl[i]!));
-    if (this.isa.assumptions.length) this.keepAssumptions();
-    this.putMode = this.modeEls.map((e) => readElement(m, e));
-    this.putCtl = this.ctlEls.map((e) => readElement(m, e));
+    const realCtl = this.realCtl;
+    for (let i = 0; i < realCtl.length; i++) realCtl[i] = this.own[i] ?? this.vctl[i]!;
+    this.modeBank.writeAll(real);
+    this.ctlBank.writeAll(realCtl);
+    this.vrank = vrank;
+    if (this.readBack) {
+      // Elements that overlap (a mode field inside a control register) or the assumptions kept
+      // below may leave other values than those written.
+      if (this.isa.assumptions.length) this.keepAssumptions();
+      this.modeBank.readAll(this.putMode);
+      this.ctlBank.readAll(this.putCtl);
+      this.putRank = this.modes.rank(this.putMode);
+      this.installedVirtual = false;
+      return;
+    }
+    let same = real === this.vmode;
+    for (let i = 0; i < real.length; i++) this.putMode[i] = real[i]!;
+    for (let i = 0; i < realCtl.length; i++) {
+      const v = (this.putCtl[i] = realCtl[i]!);
+      if (v !== this.vctl[i]) same = false;
+    }
+    this.putRank = realRank;
+    this.installedVirtual = same;
   }
 
   private registerState(): ConcreteState {
@@ -314,57 +391,60 @@ export class GuestSession {
   /** The guest changed a mode or control element directly (no trap): that is now its value. */
   private sync(): void {
     if (!this.virt) return;
-    const m = this.machine;
-    this.modeEls.forEach((e, i) => {
-      const v = readElement(m, e);
-      if (v !== this.putMode[i]) this.vmode[i] = this.putMode[i] = v;
-    });
-    this.ctlEls.forEach((e, i) => {
-      const v = readElement(m, e);
-      if (v !== this.putCtl[i]) this.vctl[i] = this.putCtl[i] = v;
-    });
+    this.ctlBank.sync(this.putCtl, this.vctl);
+    if (this.modeBank.sync(this.putMode, this.vmode) !== 0) {
+      this.vrank = this.modes.rank(this.vmode);
+      this.putRank = this.modes.rank(this.putMode);
+    }
   }
 
   /** Substitute the virtual mode and control into the machine (for emulation and reflection). */
   private enter(): void {
-    this.modeEls.forEach((e, i) => writeElement(this.machine, e, this.vmode[i]!));
-    this.ctlEls.forEach((e, i) => writeElement(this.machine, e, this.vctl[i]!));
+    // Nothing to substitute when the machine already holds the virtual values (sync keeps the two
+    // equal: it sets both from what the guest wrote).
+    if (this.installedVirtual) return;
+    this.modeBank.writeAll(this.vmode);
+    this.ctlBank.writeAll(this.vctl);
   }
 
   /** Take the virtual mode and control back from the machine and reinstall the real ones. */
   private leave(): void {
-    this.vmode = this.modeEls.map((e) => readElement(this.machine, e));
-    this.vctl = this.ctlEls.map((e) => readElement(this.machine, e));
+    this.modeBank.readAll(this.vmode);
+    this.ctlBank.readAll(this.vctl);
     this.install();
   }
 
   // ---- the dispatcher and the interpreter routines ----
 
-  private readonly onTrap = (trap: Trap, returnPc: bigint, m: Machine): boolean => {
+  /** The dispatcher: the machine calls it for every trap, from inside its run loop, with the trap's
+   *  index and the return pc as the machine holds it. */
+  private readonly dispatch = (t: number, ret: Val): boolean => {
+    const m = this.machine;
     this.sync();
     // Any trap at a patch site but an interrupt comes from the patch word, never from the original
     // (which does not run): usually its undefined opcode, but fetching it may fault first (x86: an
     // opcode byte that asks for more bytes than the code segment's limit allows).
-    const site = this.sites.size && trap.kind !== 'interrupt' ? this.siteAt(returnPc) : undefined;
+    const site = this.sites.size && !this.interruptTrap[t] ? this.siteAt(BigInt(ret)) : undefined;
     if (site) {
+      const returnPc = BigInt(ret);
       // The trace shows the original, not the patch word (which decodes to nothing, or to the
       // privileged instruction patched in).
       const shown = { pc: returnPc, mnemonic: site.mnemonic, operands: site.operands };
       const last = m.trace[m.trace.length - 1];
-      if (last && last.pc === returnPc && trap.kind === 'privilege') m.trace[m.trace.length - 1] = shown;
+      if (last && last.pc === returnPc && this.privilegeTrap[t]) m.trace[m.trace.length - 1] = shown;
       else if (m.trace.length < this.traceLimit) m.trace.push(shown);
       this.enter();
       this.emulateEntered(this.decodedSite(site, returnPc));
       return true;
     }
-    if (trap.kind === 'privilege' && this.deprivileged()) {
-      this.enter();
-      const d = m.decodeAt(returnPc);
-      if (d.kind === 'instr') this.emulateEntered(d);
-      else this.reflectEntered(d.kind === 'trap' ? d.trap : trap.name, returnPc);
+    this.enter();
+    if (this.privilegeTrap[t] && this.deprivileged()) {
+      const st = m.executeAt(ret);
+      if (st === EXEC_FETCH_TRAP) this.reflect(m.execTrap, ret);
+      else if (st === EXEC_ILLEGAL) this.reflect(t, ret);
+      else this.emulated(st, ret);
     } else {
-      this.enter();
-      this.reflectEntered(trap.name, returnPc);
+      this.reflect(t, ret);
     }
     if (this.kind === 'hybrid' && this.deprivileged()) throw new Switch();
     return true;
@@ -397,20 +477,36 @@ export class GuestSession {
       this.leave();
       return;
     }
-    if (r.kind === 'halt') {
-      this.stats.emulated++;
-      this.leave();
-      this.machine.halted = true;
-      throw new Stop({ kind: 'halted', steps: 0, pc: d.pc, message: `halted at pc=${hex(d.pc)} (${d.instr.mnemonic}, emulated by the monitor)` });
-    }
+    if (r.kind === 'halt') return this.emulatedHalt(d.pc, d.instr.mnemonic);
     this.interpTraps++;
-    this.reflectEntered(r.trap, r.returnPc);
+    this.reflect(this.machine.layout.traps.get(r.trap)!, r.returnPc);
   }
 
-  /** Run the spec's trap entry against the virtual state (already entered): the guest's own handler. */
-  private reflectEntered(trap: string, returnPc: bigint): void {
+  /** What follows `executeAt` at `pc` against the virtual state (EXEC_DONE, EXEC_HALT or EXEC_TRAP). */
+  private emulated(st: number, pc: Val): void {
+    const m = this.machine;
+    if (st === EXEC_DONE) {
+      this.stats.emulated++;
+      this.leave();
+      return;
+    }
+    if (st === EXEC_HALT) return this.emulatedHalt(BigInt(pc), this.isa.instructions[m.execIndex]!.mnemonic);
+    this.interpTraps++;
+    this.reflect(m.execTrap, m.execReturnPc);
+  }
+
+  private emulatedHalt(pc: bigint, mnemonic: string): never {
+    this.stats.emulated++;
+    this.leave();
+    this.machine.halted = true;
+    throw new Stop({ kind: 'halted', steps: 0, pc, message: `halted at pc=${hex(pc)} (${mnemonic}, emulated by the monitor)` });
+  }
+
+  /** Run the spec's trap entry (trap index `t`) against the virtual state (already entered): the
+   *  guest's own handler. */
+  private reflect(t: number, returnPc: Val): void {
     this.stats.reflected++;
-    const out = this.machine.takeTrap(trap, returnPc);
+    const out = this.machine.takeTrapIndex(t, returnPc);
     this.leave();
     if (out) throw new Stop(out);
   }
@@ -419,24 +515,26 @@ export class GuestSession {
   private interpretOne(): void {
     const m = this.machine;
     this.enter();
-    const pc = m.pc;
-    const d = m.decodeAt(pc);
+    const pc = m.pcValue();
     this.interpreted++;
-    if (d.kind === 'instr' && m.trace.length < this.traceLimit) m.trace.push({ pc: d.pc, mnemonic: d.instr.mnemonic, operands: d.operands });
-    if (d.kind === 'trap') {
-      this.interpTraps++;
-      return this.reflectEntered(d.trap, pc);
+    if (m.trace.length < this.traceLimit) {
+      const d = m.decodeAt(BigInt(pc));
+      if (d.kind === 'instr') m.trace.push({ pc: d.pc, mnemonic: d.instr.mnemonic, operands: d.operands });
     }
-    if (d.kind === 'illegal') {
-      const ill = this.isa.traps.find((t) => t.kind === 'illegal');
-      if (!ill) {
+    const st = m.executeAt(pc);
+    if (st === EXEC_FETCH_TRAP) {
+      this.interpTraps++;
+      return this.reflect(m.execTrap, pc);
+    }
+    if (st === EXEC_ILLEGAL) {
+      if (this.illegalTrap < 0) {
         this.leave();
-        throw new Stop({ kind: 'illegal', steps: 0, pc, message: `illegal instruction at pc=${hex(pc)}: no encoding matches` });
+        throw new Stop({ kind: 'illegal', steps: 0, pc: BigInt(pc), message: `illegal instruction at pc=${hex(pc)}: no encoding matches` });
       }
       this.interpTraps++;
-      return this.reflectEntered(ill.name, pc);
+      return this.reflect(this.illegalTrap, pc);
     }
-    this.emulateEntered(d);
+    this.emulated(st, pc);
   }
 
   // ---- running ----
@@ -495,8 +593,8 @@ export class GuestSession {
     const regs = { ...s.regs };
     const files: ConcreteState['files'] = { ...s.files };
     const st: ConcreteState = { regs, files, mem: s.mem };
-    this.modeEls.forEach((e, i) => writeGuest(st, e, this.vmode[i]!));
-    this.ctlEls.forEach((e, i) => writeGuest(st, e, this.vctl[i]!));
+    this.modeEls.forEach((e, i) => writeGuest(st, e, BigInt(this.vmode[i]!)));
+    this.ctlEls.forEach((e, i) => writeGuest(st, e, BigInt(this.vctl[i]!)));
     for (const w of this.allocation) {
       const host = s.mem[w.memory] ?? new Map<number, bigint>();
       const g = new Map<number, bigint>();
