@@ -133,7 +133,7 @@ export function explainForLearner(isa: Isa, analysis: IsaAnalysis, instruction: 
   out.push('6. Putting it together');
   const sens = c.sensitive === 'yes' ? 'sensitive' : c.sensitive === 'no' ? 'innocuous (not sensitive)' : 'of unknown sensitivity';
   para(`An instruction is sensitive when it is control-sensitive or behaviour-sensitive (mode or location); otherwise it is innocuous. ${m} is ${sens}.`, '   ');
-  para(`User-sensitive means sensitive with a witness state in the guest mode (${guest}). Answer: ${answer(c.userSensitive.value)}`, '   ');
+  para(`User-sensitive means control-sensitive in a state of the guest mode (${guest}), or location-sensitive with both states in it; the mode alone does not count, because under a hybrid monitor the guest's user code runs in the real ${guest} mode. Answer: ${answer(c.userSensitive.value)}`, '   ');
   for (const l of evidenceInWords(c.userSensitive.evidence)) para(l, l.startsWith('  ') ? '     ' : '   ');
   para(`Timing-dependent (it reads a clock, which matters for recursive virtualization): ${answer(c.timingDependent.value)}`, '   ');
 

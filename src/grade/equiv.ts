@@ -15,6 +15,7 @@ import {
   operandTerms,
   predicate,
   runSymbolic,
+  solve,
   type ArrayBase,
   type B,
   type BV,
@@ -198,24 +199,19 @@ export async function compareInstruction(z3: Z3, ref: Isa, stu: Isa, ri: Instruc
     if (g && g.size === mm.size && g.wordWidth === mm.wordWidth) compareArray(mm.name, indexBits(mm.size), rr.final.mems.get(mm.name), rs.final.mems.get(mm.name));
   }
   diffs.push(L.and(L.not(anyR), L.not(anyS), L.or(...values)));
-  const solver = new z3.Solver();
-  solver.set('timeout', opts.timeoutMs);
-  solver.add(L.or(...diffs));
+  // Solved through the analysis' solve(): it copies the query into a context the garbage
+  // collector never frees terms of while a check runs (z3-solver's finalizers corrupt the heap).
+  const assertions = [L.or(...diffs)];
   const modeIx = opts.inMode ? ref.modes.findIndex((x) => x.name === opts.inMode) : -1;
-  if (modeIx >= 0) solver.add(predicate(z3, ref, sRef, ref.modes[modeIx]!.when));
-  for (const b of registry) for (const c of b.constraints()) solver.add(c);
-  let r: string;
-  try {
-    r = await solver.check();
-  } catch {
-    r = 'unknown';
-  }
+  if (modeIx >= 0) assertions.push(predicate(z3, ref, sRef, ref.modes[modeIx]!.when));
+  for (const b of registry) for (const c of b.constraints()) assertions.push(c);
+  const answer = await solve(assertions, { timeoutMs: opts.timeoutMs });
   const where = modeIx >= 0 ? ` in mode ${opts.inMode}` : '';
-  if (r === 'unsat') return { mnemonic: m, status: 'equal', message: `${m}: same as the reference in every state${where} (proved by the solver).` };
-  if (r !== 'sat') return { mnemonic: m, status: 'unknown', message: `${m}: the solver could not decide within ${opts.timeoutMs} ms whether it matches the reference${where}; not credited (ask your instructor to review).` };
+  if (answer.r === 'unsat') return { mnemonic: m, status: 'equal', message: `${m}: same as the reference in every state${where} (proved by the solver).` };
+  if (answer.r !== 'sat') return { mnemonic: m, status: 'unknown', message: `${m}: the solver could not decide within ${opts.timeoutMs} ms whether it matches the reference${where}; not credited (ask your instructor to review).` };
 
   // A counterexample: make it concrete and replay both instructions on the interpreter.
-  const model = solver.model();
+  const model = answer.model;
   const ms = stateFromModel(ref, model, sRef, rr.accesses, rs.accesses);
   const opVals: Record<string, bigint> = {};
   for (const o of ri.operands) opVals[o.name] = num(model, ops.get(o.name)!);

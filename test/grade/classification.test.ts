@@ -26,7 +26,9 @@ const RIGHT = {
     ADD: ['innocuous'],
     GETMODE: ['behaviour-sensitive'],
     SETR: ['privileged', 'control-sensitive'],
-    HALT: ['privileged', 'control-sensitive'],
+    // Halting changes no mode or control element, so HALT is privileged but innocuous (DESIGN.md's
+    // definition of control sensitivity).
+    HALT: ['privileged', 'innocuous'],
   },
   theorems: { '1': { holds: false, offenders: ['GETMODE'] } },
 };
@@ -58,7 +60,7 @@ describe('classification answers', () => {
         // Forgets SETR is control-sensitive: one wrong.
         SETR: ['privileged'],
         // Leaves two properties of HALT unanswered.
-        HALT: { privileged: true, innocuous: false },
+        HALT: { privileged: true, innocuous: true },
       },
       theorems: { '1': { holds: false, offenders: ['GETMODE', 'SETR'] } },
     };
@@ -86,7 +88,7 @@ describe('classification answers', () => {
         ADD: ['privileged', 'control-sensitive', 'behaviour-sensitive'],
         GETMODE: ['privileged', 'control-sensitive', 'innocuous'],
         SETR: ['behaviour-sensitive', 'innocuous'],
-        HALT: ['behaviour-sensitive', 'innocuous'],
+        HALT: ['behaviour-sensitive', 'control-sensitive'],
       },
       theorems: { '1': { holds: true, offenders: ['ADD'] } },
     };

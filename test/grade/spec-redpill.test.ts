@@ -143,7 +143,7 @@ describe('red-pill programs', () => {
   it('on a virtualizable machine: the claim "impossible" earns the points, a program cannot', async () => {
     const claim = await gradeSubmission(virt, submission(subs, 'claim', { 'answers.json': JSON.stringify({ redpill: 'impossible' }) }));
     expect(claim.score).toBe(5);
-    expect(claim.tests[0]!.output).toMatch(/^Right: no program can tell\. Theorem 1 holds for toy: every sensitive instruction \(LPSW, SETR, HALT\) is privileged/);
+    expect(claim.tests[0]!.output).toMatch(/^Right: no program can tell\. Theorem 1 holds for toy: every sensitive instruction \(LPSW, SETR\) is privileged/);
     const prog = await gradeSubmission(virt, submission(subs, 'tries', { 'redpill.s': REDPILL }));
     expect(prog.score).toBe(0);
     expect(prog.tests[0]!.output).toMatch(/^Not detected: both runs end in the same state\..*\nNo program could: Theorem 1 holds for toy/);
