@@ -1,7 +1,6 @@
 // `isavirt doc <spec> [--format markdown|html] [--output file]`: the reference document of an ISA.
-import { writeFileSync } from 'node:fs';
 import { defineCommand } from './command.js';
-import { EXIT, UsageError } from './io.js';
+import { EXIT, writeOutputFile } from './io.js';
 import { loadSpecOrExit } from './spec.js';
 
 export const DOC_FORMATS = ['markdown', 'html'] as const;
@@ -26,11 +25,7 @@ export default defineCommand<{ spec: string; format: (typeof DOC_FORMATS)[number
     const analysis = args.analysis ? await (await import('../analysis/index.js')).analyzeIsa(isa) : undefined;
     const text = renderIsaDoc(isa, analysis, { format: args.format });
     if (args.output !== undefined) {
-      try {
-        writeFileSync(args.output, text);
-      } catch (e) {
-        throw new UsageError(`${args.output}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
+      writeOutputFile(args.output, text);
     } else {
       io.write(text);
     }

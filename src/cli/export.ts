@@ -1,8 +1,7 @@
 // `isavirt export --json <spec> [--output file]`: the checked IR as JSON (grammar/isa.schema.json).
-import { writeFileSync } from 'node:fs';
 import { exportIsaJson } from '../ir/index.js';
 import { defineCommand } from './command.js';
-import { EXIT, UsageError } from './io.js';
+import { EXIT, UsageError, writeOutputFile } from './io.js';
 import { loadSpecOrExit } from './spec.js';
 
 export default defineCommand<{ spec: string; json: boolean; output?: string }>({
@@ -24,11 +23,7 @@ export default defineCommand<{ spec: string; json: boolean; output?: string }>({
     const json = exportIsaJson(isa);
     const text = json.endsWith('\n') ? json : json + '\n';
     if (args.output !== undefined) {
-      try {
-        writeFileSync(args.output, text);
-      } catch (e) {
-        throw new UsageError(`${args.output}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
+      writeOutputFile(args.output, text);
     } else {
       io.write(text);
     }

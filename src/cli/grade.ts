@@ -2,10 +2,10 @@
 // derives from the assignment's reference spec. Each submission is graded in an isolated worker.
 // Exit 0 when every submission earned every point, 1 when some did not (or could not be graded),
 // 2 when the assignment or the arguments are bad.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { defineCommand } from './command.js';
-import { EXIT, UsageError, paint } from './io.js';
+import { EXIT, UsageError, paint, writeOutputFile } from './io.js';
 
 const FORMATS = ['text', 'gradescope', 'prairielearn', 'classroom', 'csv'] as const;
 type Format = (typeof FORMATS)[number];
@@ -19,13 +19,7 @@ interface GradeArgs {
   cache: boolean;
 }
 
-function write(file: string, text: string): void {
-  try {
-    writeFileSync(file, text);
-  } catch (e) {
-    throw new UsageError(`${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
+const write = writeOutputFile;
 
 export default defineCommand<GradeArgs>({
   command: 'grade <submission>',

@@ -1,6 +1,7 @@
 // What every command needs from its surroundings: where to print, whether to colour, and how to
 // stop with an exit code. Commands never call process.exit themselves; they return a code or throw
 // CliExit/UsageError, so a command can be run and tested in-process.
+import { writeFileSync } from 'node:fs';
 import pc from 'picocolors';
 
 /** Exit codes, shared by every command (see README "Exit codes"). */
@@ -38,6 +39,15 @@ export class CliExit extends Error {
 
 /** A mistake in how the command was called (bad flag combination, missing file): exit 2. */
 export class UsageError extends Error {}
+
+/** Write a command's output file; a path that cannot be written is the user's error (exit 2). */
+export function writeOutputFile(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (e) {
+    throw new UsageError(`${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
 
 /** https://no-color.org: present and not empty disables colour. */
 export function colorWanted(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {

@@ -5,16 +5,9 @@
 // semantics (verdicts must come from them, never from tuning) and `literature` records what the
 // paper says, so the difference stays visible.
 
-export interface ExpectedVerdicts {
-  spec: string;
-  theorem1: 'holds' | 'fails';
-  theorem2: 'holds' | 'fails';
-  theorem3: 'holds' | 'fails';
-  t1Offenders: string[];
-  t3Offenders: string[];
-  /** What the cited literature states, where it differs from the faithful derivation. */
-  literature?: { theorem1?: 'holds' | 'fails'; theorem3?: 'holds' | 'fails'; t1Offenders?: string[]; t3Offenders?: string[]; note: string };
-}
+import type { ExpectedVerdicts } from './expected.js';
+
+export type { ExpectedVerdicts };
 
 export const expected: ExpectedVerdicts[] = [
   {

@@ -5,16 +5,9 @@
 // the semantics (verdicts must come from them, never from tuning) and `literature` records what
 // the paper says, so the difference stays visible.
 
-export interface ExpectedVerdicts {
-  spec: string;
-  theorem1: 'holds' | 'fails';
-  theorem2: 'holds' | 'fails';
-  theorem3: 'holds' | 'fails';
-  t1Offenders: string[];
-  t3Offenders: string[];
-  /** What the cited literature states, where it differs from the faithful derivation. */
-  literature?: { theorem1?: 'holds' | 'fails'; theorem3?: 'holds' | 'fails'; t1Offenders?: string[]; t3Offenders?: string[]; note: string };
-}
+import type { ExpectedVerdicts } from './expected.js';
+
+export type { ExpectedVerdicts };
 
 /** Robin and Irvine's seventeen, as mnemonics of isas/x86-386.isa (see the note below). */
 const robinIrvine386 = [
