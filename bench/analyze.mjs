@@ -2,12 +2,16 @@
 // isas/, one by one and all together, solver start-up included. CPU time (process.cpuUsage: this
 // thread plus Z3's worker) is the steadier figure on a loaded machine. Prints figures only;
 // asserts nothing.
+// Then the same specs with `analyzeIsas` (worker threads, one Z3 each, the specs' instructions
+// in chunks across the workers), first, in a fresh process, so its wall time includes the workers'
+// solver start-up; and whether its results equal the sequential ones (timing statistics aside).
 // Run after `npm run build`. `node bench/analyze.mjs isas/pg.isa ...` analyses only those files.
 import { readdirSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadIsaFile } from '../dist/ir/index.js';
-import { analyzeIsa, getZ3 } from '../dist/analysis/index.js';
+import { analyzeIsa, analyzeIsas, getZ3 } from '../dist/analysis/index.js';
+import os from 'node:os';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const files = process.argv.length > 2
@@ -15,6 +19,17 @@ const files = process.argv.length > 2
   : readdirSync(join(root, 'isas')).filter((f) => f.endsWith('.isa')).sort().map((f) => join(root, 'isas', f));
 
 const cpuMs = (u) => (u.user + u.system) / 1000;
+const loaded = files.map((f) => ({ f, r: loadIsaFile(f) }));
+const good = loaded.filter((x) => x.r.ok);
+const strip = (a) => JSON.stringify(a, (k, v) => (k === 'stats' || k === 'ms' ? undefined : v));
+
+const p0 = performance.now();
+const pc0 = process.cpuUsage();
+const parallel = await analyzeIsas(good.map((x) => x.r.isa));
+const parallelMs = performance.now() - p0;
+// Workers' CPU is not this thread's: process.cpuUsage counts the whole process.
+const parallelCpu = cpuMs(process.cpuUsage(pc0));
+
 const c0 = process.cpuUsage();
 const t0 = performance.now();
 await getZ3();
@@ -22,8 +37,8 @@ const init = performance.now() - t0;
 console.log(`solver start-up: ${init.toFixed(0)} ms`);
 
 const rows = [];
-for (const f of files) {
-  const r = loadIsaFile(f);
+const sequential = [];
+for (const { f, r } of loaded) {
   if (!r.ok) {
     console.log(`${basename(f)}: does not load (${r.diagnostics.length} diagnostics); skipped`);
     continue;
@@ -31,6 +46,7 @@ for (const f of files) {
   const t = performance.now();
   const c = process.cpuUsage();
   const a = await analyzeIsa(r.isa);
+  sequential.push(a);
   const ms = performance.now() - t;
   const cpu = cpuMs(process.cpuUsage(c));
   const unknown = a.instructions.filter((c) =>
@@ -56,5 +72,8 @@ const allCpu = cpuMs(process.cpuUsage(c0));
 const heap = process.memoryUsage();
 console.log(`all ${rows.length} specs: ${all.toFixed(0)} ms wall, ${allCpu.toFixed(0)} ms CPU (solver start-up included); ` +
   `${rows.reduce((n, r) => n + r.instructions, 0)} instructions, ${rows.reduce((n, r) => n + r.queries, 0)} solver queries; rss ${(heap.rss / 2 ** 20).toFixed(0)} MiB`);
+const same = parallel.length === sequential.length && parallel.every((a, i) => strip(a) === strip(sequential[i]));
+console.log(`parallel (analyzeIsas, ${Math.min(2, os.availableParallelism())} workers): ${parallelMs.toFixed(0)} ms wall, ${parallelCpu.toFixed(0)} ms CPU ` +
+  `(workers' solver start-up included); results ${same ? 'equal' : 'DIFFER from'} the sequential ones`);
 // z3-solver keeps worker threads alive; leave explicitly.
 process.exit(0);

@@ -59,6 +59,8 @@ export interface ClassifyContext {
   errors: string[];
   /** Models of the instruction being classified, released when it is done. */
   models: Model<'main'>[];
+  /** Fresh array indices made for the instruction being classified. */
+  indices: number;
 }
 
 type QResult =
@@ -175,10 +177,10 @@ function regsDiffer(ctx: ClassifyContext, a: SymState, b: SymState, bitsOf: (reg
   return out;
 }
 
-let kCount = 0;
-/** A fresh index: "the arrays differ" is "they differ at some index k". */
+/** A fresh index: "the arrays differ" is "they differ at some index k". Numbered per instruction
+ *  (ctx.indices is reset by classifyInstruction) so a query's names do not depend on history. */
 function someIndex(ctx: ClassifyContext, a: SymArray): BV {
-  return ctx.z3.BitVec.const(`k!${kCount++}`, a.base.idxW);
+  return ctx.z3.BitVec.const(`k!${ctx.indices++}`, a.base.idxW);
 }
 
 function arraysDiffer(ctx: ClassifyContext, a: Map<string, SymArray>, b: Map<string, SymArray>, names: string[]): B[] {
@@ -590,6 +592,7 @@ function orTri(...xs: Tri[]): Tri {
 
 export async function classifyInstruction(ctx: ClassifyContext, instr: Instruction): Promise<InstructionClassification> {
   const isa = ctx.isa;
+  ctx.indices = 0;
   const d = instructionEffects(isa, instr);
   let cached: Sym | undefined;
   let virt: { v1: SymState; r1: SymResult } | undefined;
@@ -821,5 +824,5 @@ function claimFindings(instr: Instruction, c: InstructionClassification): Instru
 }
 
 export function newContext(z3: Z3, isa: Isa, timeoutMs: number, rlimit = 0): ClassifyContext {
-  return { z3, isa, L: new Logic(z3), timeoutMs, rlimit, stats: { solverQueries: 0, solverMs: 0 }, errors: [], models: [] };
+  return { z3, isa, L: new Logic(z3), timeoutMs, rlimit, stats: { solverQueries: 0, solverMs: 0 }, errors: [], models: [], indices: 0 };
 }

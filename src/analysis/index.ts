@@ -4,9 +4,11 @@
 import type { Isa } from '../ir/types.js';
 import { printExpr } from './print.js';
 import { classifyInstruction, newContext } from './classify.js';
-import { getZ3 } from './symbolic.js';
+import { getZ3, isolateSolving } from './symbolic.js';
 import { theorem1, theorem2, theorem3 } from './theorems.js';
 import type { Evidence, InstructionClassification, IsaAnalysis, Witness } from './types.js';
+
+export { analyzeIsas, startWorkers, type ParallelOptions } from './parallel.js';
 
 export type * from './types.js';
 export { printExpr, printStmts } from './print.js';
@@ -25,13 +27,42 @@ export interface AnalyzeOptions {
   onInstruction?: (done: number, total: number, mnemonic: string) => void;
 }
 
-export async function analyzeIsa(isa: Isa, options: AnalyzeOptions = {}): Promise<IsaAnalysis> {
-  const t0 = performance.now();
+/** Instructions classified in one solving context. Z3's answers (which model, so which witness)
+ *  depend on the queries asked before in the same context; a fresh context every CHUNK
+ *  instructions makes each chunk's results a function of the chunk alone, so chunks can be
+ *  classified in any order, in any worker, with the same witnesses. One instruction: then an
+ *  instruction's verdicts and witnesses are its own (the same with `only`), and workers balance
+ *  best; a context costs well under a millisecond to make (solve() deletes the old one). */
+export const CHUNK = 1;
+
+/** What classifying a run of instructions gives (plain data: it crosses worker threads as is). */
+export interface ChunkResult {
+  instructions: InstructionClassification[];
+  errors: string[];
+  solverQueries: number;
+  solverMs: number;
+}
+
+/** The instructions `analyzeIsa` analyses, in order. */
+export function analysedInstructions(isa: Isa, options: Pick<AnalyzeOptions, 'only'> = {}): Isa['instructions'] {
+  return options.only ? isa.instructions.filter((i) => options.only!.includes(i.mnemonic)) : isa.instructions;
+}
+
+/** Classify the analysed instructions [from, to) — `from` a multiple of CHUNK — a fresh solving
+ *  context at each chunk boundary. */
+export async function classifyRange(
+  isa: Isa,
+  from: number,
+  to: number,
+  options: AnalyzeOptions = {},
+  onEach?: (mnemonic: string) => void,
+): Promise<ChunkResult> {
   const z3 = await getZ3();
   const ctx = newContext(z3, isa, options.timeoutMs ?? 2000, options.rlimit ?? 0);
-  const instrs = options.only ? isa.instructions.filter((i) => options.only!.includes(i.mnemonic)) : isa.instructions;
+  const instrs = analysedInstructions(isa, options).slice(from, to);
   const out: InstructionClassification[] = [];
   for (const instr of instrs) {
+    if ((from + out.length) % CHUNK === 0) isolateSolving();
     try {
       out.push(await classifyInstruction(ctx, instr));
     } catch (e) {
@@ -40,8 +71,15 @@ export async function analyzeIsa(isa: Isa, options: AnalyzeOptions = {}): Promis
       ctx.errors.push(msg);
       out.push(failed(instr, msg));
     }
-    options.onInstruction?.(out.length, instrs.length, instr.mnemonic);
+    onEach?.(instr.mnemonic);
   }
+  return { instructions: out, errors: ctx.errors, solverQueries: ctx.stats.solverQueries, solverMs: ctx.stats.solverMs };
+}
+
+/** The analysis of an ISA from its classified chunks (in instruction order): theorems decided
+ *  after the merge. */
+export function assembleAnalysis(isa: Isa, chunks: ChunkResult[], totalMs: number): IsaAnalysis {
+  const out = chunks.flatMap((c) => c.instructions);
   const t1 = theorem1(out);
   return {
     isa: isa.name,
@@ -53,14 +91,22 @@ export async function analyzeIsa(isa: Isa, options: AnalyzeOptions = {}): Promis
     theorem1: t1,
     theorem2: theorem2(out, t1),
     theorem3: theorem3(out),
-    errors: ctx.errors,
+    errors: chunks.flatMap((c) => c.errors),
     stats: {
       instructions: out.length,
-      solverQueries: ctx.stats.solverQueries,
-      solverMs: Math.round(ctx.stats.solverMs),
-      totalMs: Math.round(performance.now() - t0),
+      solverQueries: chunks.reduce((n, c) => n + c.solverQueries, 0),
+      solverMs: Math.round(chunks.reduce((n, c) => n + c.solverMs, 0)),
+      totalMs: Math.round(totalMs),
     },
   };
+}
+
+export async function analyzeIsa(isa: Isa, options: AnalyzeOptions = {}): Promise<IsaAnalysis> {
+  const t0 = performance.now();
+  const total = analysedInstructions(isa, options).length;
+  let done = 0;
+  const r = await classifyRange(isa, 0, total, options, (m) => options.onInstruction?.(++done, total, m));
+  return assembleAnalysis(isa, [r], performance.now() - t0);
 }
 
 function failed(instr: Isa['instructions'][number], msg: string): InstructionClassification {

@@ -196,7 +196,11 @@ export class SymArray {
 }
 
 let z3Promise: Promise<{ terms: Z3; solving: Z3 }> | undefined;
-let lowLevel: { get_estimated_alloc_size(): bigint | number } | undefined;
+let newSolving: (() => Z3) | undefined;
+let lowLevel: { get_estimated_alloc_size(): bigint | number; del_context(c: unknown): void } | undefined;
+/** Solving contexts already deleted (see solve): their wrappers are kept so that the garbage
+ *  collector never finalizes them, which would delete them a second time. */
+const retired: Z3[] = [];
 
 function start(): Promise<{ terms: Z3; solving: Z3 }> {
   if (!z3Promise) {
@@ -204,6 +208,7 @@ function start(): Promise<{ terms: Z3; solving: Z3 }> {
       const { init } = await import('z3-solver');
       const { Context, Z3: api } = await init();
       lowLevel = api as unknown as typeof lowLevel;
+      newSolving = () => Context('main');
       // Two contexts: terms are built in the first, queries are solved in the second. z3-solver
       // frees a term when the JavaScript garbage collector finalizes its wrapper, on the main
       // thread, while `check` runs on a worker thread; a finalizer that frees a term of the context
@@ -215,6 +220,16 @@ function start(): Promise<{ terms: Z3; solving: Z3 }> {
   }
   return z3Promise;
 }
+
+/** Solve the next query in a fresh context, so that what the solver answers (which model) depends
+ *  only on the queries asked from here on, not on the history of the process: Z3 numbers terms in
+ *  the order it meets them and breaks ties by those numbers. Called before each instruction, this
+ *  makes an instruction's witnesses the same whichever worker, or however many specs before it,
+ *  ran. Lazy: a run of instructions that never asks the solver costs no context. */
+export function isolateSolving(): void {
+  isolatePending = true;
+}
+let isolatePending = false;
 
 /** The Z3 context terms are built in, initialised once per process (the WebAssembly start-up is
  *  the expensive part). Solve its queries with `solve`, not with `Solver.check` in this context. */
@@ -242,7 +257,18 @@ let tactic: Tactic<'main'> | undefined;
  *  safely: the query is copied into the solving context and checked there; the model (sat) is
  *  copied back, and the caller releases it. A solver failure answers unknown. */
 export async function solve(assertions: B[], options: SolveOptions): Promise<Answer> {
-  const { terms, solving } = await start();
+  const z = await start();
+  if (isolatePending) {
+    // The old context holds nothing (solvers and models there are released explicitly), and no
+    // query runs in it: delete it now, not when the collector gets to its wrapper (a context is a
+    // few MiB of the solver's heap, and the collector may not run for hundreds of them).
+    const old = z.solving;
+    z.solving = newSolving!();
+    isolatePending = false;
+    retired.push(old);
+    lowLevel!.del_context((old as unknown as { ptr: unknown }).ptr);
+  }
+  const { terms, solving } = z;
   // Simplify, solve equations away (most of a query is definitions: final = ite(...)), then
   // bit-blast and run the SAT solver without its clause preprocessing (variable elimination,
   // subsumption, probing): these queries are one-shot and mostly easy, and on them this is 2-3x
