@@ -249,6 +249,16 @@ async function classifyPrivileged(ctx: ClassifyContext, d: EffectsDetail, sym: (
     const found = probe(isa, S.instr, 'no-privilege-trap', true, (s, ops) => replayNoPrivilegeTrap(isa, S.instr, s, ops).confirmed);
     if (found) known = { ops: found.ops, state: witnessState(isa, found.ms), rp: replayNoPrivilegeTrap(isa, S.instr, found.ms.state, found.ops) };
   }
+  // The solver's proof that the instruction is privileged, whichever queries established it.
+  const provedPrivileged = (ms: number): PrivilegeVerdict => ({
+    value: 'yes',
+    evidence: {
+      k: 'proof',
+      text: `traps for privilege (${priv.map((t) => t.trap).join(', ')}) in every ${guest}-mode state${assumeText}, and in no ${most}-mode state`,
+      query: `unsat: ${guest}(s)${assumeText ? ' ∧ assumptions(s)' : ''} ∧ ¬privilege_trap(s, ops); unsat: ${most}(s) ∧ privilege_trap(s, ops)`,
+      ms,
+    },
+  });
   if (!known) {
     // Both halves of the definition in one query: (guest ∧ ¬trap) ∨ (most privileged ∧ trap) is
     // unsat exactly when it is privileged; a model says which half fails.
@@ -256,15 +266,7 @@ async function classifyPrivileged(ctx: ClassifyContext, d: EffectsDetail, sym: (
     const inMost = L.and(S.modes1[0]!, p);
     const both = await check(ctx, [L.or(inGuest, inMost)], [S.reads], `${S.instr.mnemonic} priv-both`);
     if (both.r === 'unsat') {
-      return {
-        value: 'yes',
-        evidence: {
-          k: 'proof',
-          text: `traps for privilege (${priv.map((t) => t.trap).join(', ')}) in every ${guest}-mode state${assumeText}, and in no ${most}-mode state`,
-          query: `unsat: ${guest}(s)${assumeText ? ' ∧ assumptions(s)' : ''} ∧ ¬privilege_trap(s, ops); unsat: ${most}(s) ∧ privilege_trap(s, ops)`,
-          ms: both.ms,
-        },
-      };
+      return provedPrivileged(both.ms);
     }
     const guestFails = both.r === 'sat' && ctx.z3.isTrue(both.model.eval(inGuest, true));
     const q1 = guestFails ? both : await check(ctx, [S.modes1[S.guestIx]!, S.assume1, L.not(p)], [S.reads], `${S.instr.mnemonic} priv-guest`);
@@ -273,15 +275,7 @@ async function classifyPrivileged(ctx: ClassifyContext, d: EffectsDetail, sym: (
       const q2 = both.r === 'sat' ? both : await check(ctx, [S.modes1[0]!, p], [S.reads], `${S.instr.mnemonic} priv-most`);
       if (q2.r === 'unknown') return { value: 'unknown', evidence: unknownEvidence(`can it trap for privilege in mode ${most}?`, q2.reason) };
       if (q2.r === 'unsat') {
-        return {
-          value: 'yes',
-          evidence: {
-            k: 'proof',
-            text: `traps for privilege (${priv.map((t) => t.trap).join(', ')}) in every ${guest}-mode state${assumeText}, and in no ${most}-mode state`,
-            query: `unsat: ${guest}(s)${assumeText ? ' ∧ assumptions(s)' : ''} ∧ ¬privilege_trap(s, ops); unsat: ${most}(s) ∧ privilege_trap(s, ops)`,
-            ms: q1.ms + q2.ms,
-          },
-        };
+        return provedPrivileged(q1.ms + q2.ms);
       }
       // Traps for privilege even in the most privileged mode: not privileged in P&G's sense.
       const ms = stateFromModel(isa, q2.model, S.s1, S.r1.accesses);

@@ -1,9 +1,8 @@
 // `isavirt asm <spec> <program.s>`: assemble a guest program for a spec and print its words.
-import { readFileSync } from 'node:fs';
-import { assemble, disassembleProgram, fetchMemory, formatListing } from '../asm/index.js';
+import { disassembleProgram, fetchMemory, formatListing } from '../asm/index.js';
 import { defineCommand } from './command.js';
 import { EXIT } from './io.js';
-import { loadSpecOrExit, printDiagnostics, requireFile } from './spec.js';
+import { assembleOrExit, loadSpecOrExit } from './spec.js';
 
 export default defineCommand<{ spec: string; program: string; listing?: boolean }>({
   command: 'asm <spec> <program>',
@@ -19,13 +18,8 @@ export default defineCommand<{ spec: string; program: string; listing?: boolean 
   ],
   async run(args, io) {
     const isa = await loadSpecOrExit(args.spec, io);
-    requireFile(args.program);
-    const text = readFileSync(args.program, 'utf8');
-    const r = assemble(isa, text, args.program);
-    if (!r.ok) {
-      printDiagnostics(r.diagnostics, io, { file: args.program, text });
-      return EXIT.badInput;
-    }
+    const { program, text } = assembleOrExit(isa, args.program, io);
+    const r = { program };
     if (args.listing) {
       io.out(formatListing(isa, r.program, text));
       return EXIT.ok;

@@ -1,11 +1,9 @@
 // `isavirt run <spec> <program.s> --monitor none|trap|hybrid|patched [--trace] [--compare]`: run a
 // guest program on the bare machine or under a monitor; --compare runs it on both and diffs them.
-import { readFileSync } from 'node:fs';
-import { assemble } from '../asm/index.js';
 import type { Isa } from '../ir/types.js';
 import { defineCommand } from './command.js';
 import { EXIT, UsageError, paint, type CliIO } from './io.js';
-import { loadSpecOrExit, printDiagnostics, requireFile } from './spec.js';
+import { assembleOrExit, loadSpecOrExit } from './spec.js';
 
 type Monitor = 'none' | 'trap' | 'hybrid' | 'patched';
 
@@ -69,13 +67,7 @@ export default defineCommand<Args>({
   async run(args, io: CliIO) {
     if (!Number.isInteger(args.maxSteps) || args.maxSteps < 1) throw new UsageError('--max-steps must be a positive whole number');
     const isa = await loadSpecOrExit(args.spec, io);
-    requireFile(args.program);
-    const text = readFileSync(args.program, 'utf8');
-    const asm = assemble(isa, text, args.program);
-    if (!asm.ok) {
-      printDiagnostics(asm.diagnostics, io, { file: args.program, text });
-      return EXIT.badInput;
-    }
+    const asm = assembleOrExit(isa, args.program, io);
     const { runGuest, VmmError } = await import('../vmm/index.js');
     const { diffGuestStates, describeDiff } = await import('../demo/index.js');
     const monitor: Monitor = args.monitor ?? (args.compare ? 'trap' : 'none');

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadIsaFile, renderDiagnostic, type Diagnostic } from '../ir/index.js';
 import type { Isa } from '../ir/types.js';
+import { assemble, type Program } from '../asm/index.js';
 import { CliExit, EXIT, UsageError, type CliIO } from './io.js';
 
 /** Throws UsageError (exit 2) unless `path` names a readable regular file. */
@@ -78,4 +79,16 @@ export async function loadSpecOrExit(path: string, io: CliIO): Promise<Isa> {
   const loaded = await loadSpec(path, io);
   if (!loaded.ok) throw new CliExit(EXIT.badInput);
   return loaded.isa;
+}
+
+/** Assemble a guest program for `isa`, or print its diagnostics and stop with exit code 2. */
+export function assembleOrExit(isa: Isa, path: string, io: CliIO): { program: Program; text: string } {
+  requireFile(path);
+  const text = readFileSync(path, 'utf8');
+  const r = assemble(isa, text, path);
+  if (!r.ok) {
+    printDiagnostics(r.diagnostics, io, { file: path, text });
+    throw new CliExit(EXIT.badInput);
+  }
+  return { program: r.program, text };
 }
