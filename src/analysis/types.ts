@@ -106,13 +106,40 @@ export interface InstructionClassification {
   reason: string;
   /** Author claims the derivation contradicts. */
   claimFindings: { claim: ClaimAt; derived: string; message: string }[];
+  /** The instances of the instruction, partitioned by a condition over its operands (the
+   *  operand-only tests its semantics make). One entry with condition "true" when every instance
+   *  is classified alike; otherwise one entry per class, e.g. privileged where "n != 0" and
+   *  innocuous where "n == 0". The verdicts above are the instruction's as a whole: `yes` when
+   *  some instance has the property (privileged: when every instance is privileged). */
+  instances?: InstanceClass[];
+  /** Does this instruction break the trap-and-emulate monitor (DESIGN.md, "The model")? yes with
+   *  the witness pair (virtual state, corresponding real state), no with a proof, or unknown. */
+  breaksMonitor?: Verdict;
+  /** The same question for the hybrid monitor (virtual state in the virtual user mode only). */
+  breaksHybrid?: Verdict;
+}
+
+/** One class of an instruction's instances. */
+export interface InstanceClass {
+  /** The operand condition in the spec's expression syntax ("n == 0", "csr == 0x300 || csr == 0x341"); "true" for all. */
+  condition: string;
+  privileged: 'yes' | 'no' | 'unknown';
+  controlSensitive: Tri;
+  modeSensitive: Tri;
+  locationSensitive: Tri;
+  sensitive: Tri;
+  userSensitive: Tri;
+  timingDependent: Tri;
+  /** One line in words: "privileged", "innocuous", "mode-sensitive, not privileged". */
+  summary: string;
 }
 
 export interface TheoremVerdict {
   /** 'holds', 'fails', or 'unknown' when some needed verdict is unknown. */
   value: 'holds' | 'fails' | 'unknown';
-  /** Instructions that break it, with the one-line reason. */
-  offenders: { mnemonic: string; reason: string; span: Span }[];
+  /** Instructions that break it, with the one-line reason; `witness` for the exact monitor
+   *  verdicts (trapAndEmulate, hybridMonitor): the pair of runs, virtual then real. */
+  offenders: { mnemonic: string; reason: string; span: Span; condition?: string; witness?: Witness }[];
   /** Instructions whose verdict is unknown and would decide it. */
   undecided: string[];
   statement: string;
@@ -129,6 +156,11 @@ export interface IsaAnalysis {
   theorem1: TheoremVerdict;
   theorem2: TheoremVerdict;
   theorem3: TheoremVerdict;
+  /** The exact question: does a trap-and-emulate monitor exist? (Theorem 1 is sufficient, not
+   *  necessary.) `note` says, where Theorem 1 fails but the monitor exists, why. */
+  trapAndEmulate?: TheoremVerdict & { note?: string };
+  /** The same for the hybrid monitor (Theorem 3's sufficient condition). */
+  hybridMonitor?: TheoremVerdict & { note?: string };
   /** Problems found with witnesses (a witness the replay did not confirm is a bug). */
   errors: string[];
   stats: { instructions: number; solverQueries: number; solverMs: number; totalMs: number };

@@ -15,3 +15,4 @@ export {
   type Diagnostic,
   type DiagnosticTemplate,
 } from '../syntax/diagnostics.js';
+export { assertNever, forEachChildExpr, forEachChildStmt, forEachLValueExpr, walkExpr, walkStmts, mapChildExpr, mapLValueExpr } from './walk.js';
