@@ -4,6 +4,7 @@
 // and cannot halt, it is innocuous for every state, and that is the syntactic proof.
 
 import type { Expr, Instruction, Isa, LValue, Role, Stmt } from '../ir/types.js';
+import { assertNever } from '../ir/walk.js';
 import type { InstructionEffects } from './types.js';
 import { andE, notE, orE, printExpr, substitute, TRUE } from './print.js';
 
@@ -191,8 +192,14 @@ function expr(c: Collector, e: Expr, ctx: Ctx): void {
       expr(c, f.result, fctx);
       return;
     }
-    default:
+    case 'const':
+    case 'operand':
+    case 'local':
+    case 'param':
+    case 'builtin':
       return;
+    default:
+      assertNever(e, 'expression');
   }
 }
 
@@ -227,6 +234,8 @@ function lvalue(c: Collector, t: LValue, ctx: Ctx): void {
       c.touchSpace(t.space, true);
       viewAccess(c, t.space, t.addr, ctx);
       return;
+    default:
+      assertNever(t, 'lvalue');
   }
 }
 
@@ -266,6 +275,8 @@ function stmts(c: Collector, body: Stmt[], ctx: Ctx): void {
         if (alwaysAborts(s.else)) ctx.reach = andE(ctx.reach, cond);
         break;
       }
+      default:
+        assertNever(s, 'statement');
     }
   }
 }

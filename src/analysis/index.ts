@@ -5,7 +5,7 @@ import type { Isa } from '../ir/types.js';
 import { printExpr } from './print.js';
 import { classifyInstruction, newContext } from './classify.js';
 import { getZ3, isolateSolving } from './symbolic.js';
-import { theorem1, theorem2, theorem3 } from './theorems.js';
+import { hybridMonitor, theorem1, theorem2, theorem3, trapAndEmulate } from './theorems.js';
 import type { Evidence, InstructionClassification, IsaAnalysis, Witness } from './types.js';
 
 export { analyzeIsas, startWorkers, type ParallelOptions } from './parallel.js';
@@ -81,6 +81,7 @@ export async function classifyRange(
 export function assembleAnalysis(isa: Isa, chunks: ChunkResult[], totalMs: number): IsaAnalysis {
   const out = chunks.flatMap((c) => c.instructions);
   const t1 = theorem1(out);
+  const t3 = theorem3(out);
   return {
     isa: isa.name,
     source: isa.source,
@@ -90,7 +91,9 @@ export function assembleAnalysis(isa: Isa, chunks: ChunkResult[], totalMs: numbe
     instructions: out,
     theorem1: t1,
     theorem2: theorem2(out, t1),
-    theorem3: theorem3(out),
+    theorem3: t3,
+    trapAndEmulate: trapAndEmulate(out, t1),
+    hybridMonitor: hybridMonitor(out, t3),
     errors: chunks.flatMap((c) => c.errors),
     stats: {
       instructions: out.length,
@@ -128,6 +131,11 @@ function failed(instr: Isa['instructions'][number], msg: string): InstructionCla
     innocuous: 'unknown',
     reason: `${instr.mnemonic}: undecided — ${msg}`,
     claimFindings: [],
+    instances: [{ condition: 'true', privileged: 'unknown', controlSensitive: 'unknown', modeSensitive: 'unknown', locationSensitive: 'unknown', sensitive: 'unknown', userSensitive: 'unknown', timingDependent: 'unknown', summary: 'undecided' }],
+    breaksMonitor: u,
+    breaksHybrid: u,
+    offendsTheorem1: u,
+    offendsTheorem3: u,
   };
 }
 

@@ -2,6 +2,7 @@
 // conditions and privilege conditions read as the author wrote them ("M == 0", "EFLAGS.IOPL < 3").
 // Reports use it too.
 
+import { assertNever, mapChildExpr } from '../ir/walk.js';
 import type { Expr, LValue, Stmt } from '../ir/types.js';
 
 // Binding strength, loosest first, as in grammar/LANGUAGE.md.
@@ -79,6 +80,8 @@ function pr(e: Expr, ctx: number): string {
       return wrap(`${pr(e.cond, 2)} ? ${pr(e.then, 2)} : ${pr(e.else, 1)}`, 1, ctx);
     case 'call':
       return `${e.fn}(${e.args.map((a) => pr(a, 0)).join(', ')})`;
+    default:
+      return assertNever(e, 'expression');
   }
 }
 
@@ -92,6 +95,8 @@ export function printLValue(t: LValue): string {
       return `${t.file}[${printExpr(t.index)}]`;
     case 'mem':
       return t.words === 1 ? `${t.space}[${printExpr(t.addr)}]` : `${t.space}[${printExpr(t.addr)}, ${t.words}]`;
+    default:
+      return assertNever(t, 'lvalue');
   }
 }
 
@@ -123,6 +128,8 @@ export function printStmts(body: Stmt[], indent = 0): string {
         out.push(`${pad}}`);
         break;
       }
+      default:
+        assertNever(s, 'statement');
     }
   }
   return out.join('\n');
@@ -164,30 +171,7 @@ export function notE(a: Expr): Expr {
 
 /** Replace locals and parameters by the expressions bound to them, so a condition stands alone. */
 export function substitute(e: Expr, locals: Map<string, Expr>, params?: Map<string, Expr>): Expr {
-  const go = (x: Expr): Expr => substitute(x, locals, params);
-  switch (e.k) {
-    case 'local':
-      return locals.get(e.name) ?? e;
-    case 'param':
-      return params?.get(e.name) ?? e;
-    case 'file':
-      return { ...e, index: go(e.index) };
-    case 'mem':
-      return { ...e, addr: go(e.addr) };
-    case 'unop':
-    case 'zext':
-    case 'sext':
-    case 'slice':
-      return { ...e, a: go(e.a) } as Expr;
-    case 'binop':
-      return { ...e, a: go(e.a), b: go(e.b) };
-    case 'concat':
-      return { ...e, parts: e.parts.map(go) };
-    case 'ite':
-      return { ...e, cond: go(e.cond), then: go(e.then), else: go(e.else) };
-    case 'call':
-      return { ...e, args: e.args.map(go) };
-    default:
-      return e;
-  }
+  if (e.k === 'local') return locals.get(e.name) ?? e;
+  if (e.k === 'param') return params?.get(e.name) ?? e;
+  return mapChildExpr(e, (x) => substitute(x, locals, params));
 }

@@ -53,6 +53,8 @@ export function probe(
   guest: boolean,
   accept: (s: ConcreteState, ops: Record<string, bigint>) => boolean,
   tries = 48,
+  /** Fixed operand values (one instance), instead of random ones. */
+  fixedOps?: Record<string, bigint>,
 ): Probed | undefined {
   const next = rng(hash(`${isa.name}/${instr.mnemonic}/${question}`));
   for (let k = 0; k < tries; k++) {
@@ -60,7 +62,7 @@ export function probe(
     for (const r of isa.registers) s.regs[r.name] = value(next, r.width);
     for (const f of isa.files) s.files[f.name] = s.files[f.name]!.map(() => value(next, f.width));
     const ops: Record<string, bigint> = {};
-    for (const o of instr.operands) ops[o.name] = value(next, o.width);
+    for (const o of instr.operands) ops[o.name] = fixedOps?.[o.name] ?? value(next, o.width);
     if (guest ? !holds(isa, s, guestWhen(isa)) : !modeOf(isa, s)) continue;
     if (guest && !isa.assumptions.every((a) => holds(isa, s, a.holds))) continue;
     if (!accept(s, ops)) continue;

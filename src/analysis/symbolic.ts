@@ -6,6 +6,7 @@
 
 import type { Bool, BitVec, Context, Model, Tactic } from 'z3-solver';
 import type { Expr, Instruction, Isa, LValue, Stmt } from '../ir/types.js';
+import { assertNever } from '../ir/walk.js';
 
 export type Z3 = Context<'main'>;
 export type BV = BitVec<number, 'main'>;
@@ -369,12 +370,27 @@ export type Access =
    *  physical word it names in this state. */
   | { k: 'view'; view: string; mem: string; vaddr: BV; phys: BV; write: boolean };
 
+/** A word accessed through a view in the physical model: the virtual address, the physical word
+ *  it names in the run's state and whether the translation let it through. */
+export interface ViewAccess {
+  view: string;
+  mem: string;
+  vaddr: BV;
+  phys: BV;
+  write: boolean;
+}
+
 export interface SymResult {
   /** Each `trap` reached, with the condition (over the initial state) under which it is raised. */
   traps: { trap: string; cond: B }[];
   halted: B;
   final: SymState;
   accesses: Access[];
+  /** Physical model only: every word accessed through a view (the storage correspondence of the
+   *  two-state questions is instantiated at these virtual addresses). */
+  viewAccesses: ViewAccess[];
+  /** The conditions under which a clock register is read (reached, no trap raised before). */
+  clockReads: B[];
   /** The array reads the run made (their consistency goes into every query about the run). */
   reads: Set<ArrayRead>;
 }
@@ -453,6 +469,8 @@ export class SymExec {
   halted: B;
   pcWritten: B;
   accesses: Access[] = [];
+  viewAccesses: ViewAccess[] = [];
+  clockReads: B[] = [];
   locals = new Map<string, BV>();
   params = new Map<string, BV>();
   private one: BV;
@@ -497,6 +515,13 @@ export class SymExec {
     return this.truth(this.expr(e));
   }
 
+  private clocks?: Set<string>;
+  /** A clock read counts where it is reached with no trap raised before it (timing dependence). */
+  private noteClock(reg: string): void {
+    this.clocks ??= new Set(this.isa.registers.filter((r) => r.clock).map((r) => r.name));
+    if (this.clocks.has(reg) && !this.L.isF(this.guard)) this.clockReads.push(this.guard);
+  }
+
   private raise(trap: string, when: B): void {
     const c = this.L.and(this.guard, when);
     if (!this.L.isF(c)) this.traps.push({ trap, cond: c });
@@ -538,7 +563,24 @@ export class SymExec {
       return { mem: pm.name, phys, root: n > 1 ? va0 : undefined, virt: { view: v.name, vaddr } };
     }
     for (const p of phys) this.accesses.push({ k: 'mem', mem: pm.name, addr: p, write });
+    vaddr.forEach((va, i) => this.viewAccesses.push({ view: v.name, mem: pm.name, vaddr: va, phys: phys[i]!, write }));
     return { mem: pm.name, phys };
+  }
+
+  /** Translate one virtual address of a view in the current state, outside any instruction: the
+   *  physical word index and whether the translation lets it through (raises no trap). */
+  translateView(view: string, va: BV): { phys: BV; valid: B } {
+    const isa = this.isa;
+    const v = isa.views.find((x) => x.name === view)!;
+    const t = isa.translations.find((x) => x.name === v.translation)!;
+    const pm = isa.memories.find((x) => x.name === v.memory)!;
+    const n = this.traps.length;
+    const g = this.guard;
+    const pa = this.translate(t, resize(va, t.param.width));
+    const raised = this.traps.splice(n).map((x) => x.cond);
+    this.guard = g;
+    const phys = pm.size === 1 ? this.z3.BitVec.val(0, 1) : resize(pa, indexBits(pm.size));
+    return { phys, valid: this.L.not(this.L.or(...raised)) };
   }
 
   private translate(t: Isa['translations'][number], va: BV): BV {
@@ -579,8 +621,10 @@ export class SymExec {
       case 'const':
         return z3.BitVec.val(BigInt(e.value), e.width);
       case 'reg':
+        this.noteClock(e.reg);
         return this.st.regs.get(e.reg)!;
       case 'field':
+        this.noteClock(e.reg);
         return this.st.regs.get(e.reg)!.extract(e.hi, e.lo);
       case 'file': {
         const f = this.isa.files.find((x) => x.name === e.file)!;
@@ -676,6 +720,8 @@ export class SymExec {
         this.params = savedParams;
         return r;
       }
+      default:
+        return assertNever(e, 'expression');
     }
   }
 
@@ -767,6 +813,8 @@ export class SymExec {
         this.st.mems.set(w.mem, arr);
         return;
       }
+      default:
+        assertNever(t, 'lvalue');
     }
   }
 
@@ -809,6 +857,8 @@ export class SymExec {
           this.guard = this.L.F;
           this.path = this.L.F;
           break;
+        default:
+          assertNever(s, 'statement');
       }
     }
   }
@@ -830,7 +880,12 @@ export function runSymbolic(z3: Z3, isa: Isa, instr: Instruction, init: SymState
   const { reads } = recordReads(() => x.stmts(instr.semantics));
   const final = x.st;
   final.regs.set(isa.fetch.pc, x.L.ite(x.pcWritten, final.regs.get(isa.fetch.pc)!, nextPc));
-  return { traps: x.traps, halted: x.halted, final, accesses: x.accesses, reads };
+  return { traps: x.traps, halted: x.halted, final, accesses: x.accesses, viewAccesses: x.viewAccesses, clockReads: x.clockReads, reads };
+}
+
+/** The physical word and validity of virtual address `va` of `view` in state `st`. */
+export function translateIn(z3: Z3, isa: Isa, st: SymState, view: string, va: BV): { phys: BV; valid: B } {
+  return new SymExec(z3, isa, { ...st, virt: undefined }).translateView(view, va);
 }
 
 /** A 1-bit predicate over a state (mode `when`, assumption) as a Bool; traps inside are ignored. */

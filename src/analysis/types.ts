@@ -44,6 +44,10 @@ export interface Witness {
   differs: string[];
   /** True once the reference interpreter replayed the witness and saw what it claims. */
   replayed: boolean;
+  /** The elements that matter: those the instance reads and those that differ (a report shows
+   *  these and summarises the rest as "all other state equal"; `values` stays complete so the
+   *  witness replays as is). */
+  relevant?: string[];
 }
 
 export interface Verdict {
@@ -52,10 +56,11 @@ export interface Verdict {
 }
 
 export interface PrivilegeVerdict {
-  /** yes: traps for privilege in every guest-mode state and in no most-privileged state;
-   *  conditional: traps in guest mode only when `condition` holds. */
+  /** yes: every instance traps (not for memory) in every guest-mode state where it does not
+   *  memory-trap, and in no most-privileged state; conditional: only the instances where
+   *  `condition` (over the operands) holds are privileged; no: no instance is. */
   value: 'yes' | 'no' | 'conditional' | 'unknown';
-  /** For conditional: the condition in the spec's own expression syntax, e.g. "EFLAGS.IOPL < 3". */
+  /** For conditional: the operand condition in the spec's own expression syntax, e.g. "n != 0". */
   condition?: string;
   evidence: Evidence;
 }
@@ -111,12 +116,17 @@ export interface InstructionClassification {
    *  is classified alike; otherwise one entry per class, e.g. privileged where "n != 0" and
    *  innocuous where "n == 0". The verdicts above are the instruction's as a whole: `yes` when
    *  some instance has the property (privileged: when every instance is privileged). */
-  instances?: InstanceClass[];
+  instances: InstanceClass[];
   /** Does this instruction break the trap-and-emulate monitor (DESIGN.md, "The model")? yes with
    *  the witness pair (virtual state, corresponding real state), no with a proof, or unknown. */
-  breaksMonitor?: Verdict;
+  breaksMonitor: Verdict;
   /** The same question for the hybrid monitor (virtual state in the virtual user mode only). */
-  breaksHybrid?: Verdict;
+  breaksHybrid: Verdict;
+  /** Theorem 1's premise, per instance: some sensitive instance is not privileged (with the
+   *  sensitivity witness of such an instance). */
+  offendsTheorem1: Verdict;
+  /** Theorem 3's premise: some user-sensitive instance is not privileged. */
+  offendsTheorem3: Verdict;
 }
 
 /** One class of an instruction's instances. */
@@ -158,9 +168,9 @@ export interface IsaAnalysis {
   theorem3: TheoremVerdict;
   /** The exact question: does a trap-and-emulate monitor exist? (Theorem 1 is sufficient, not
    *  necessary.) `note` says, where Theorem 1 fails but the monitor exists, why. */
-  trapAndEmulate?: TheoremVerdict & { note?: string };
+  trapAndEmulate: TheoremVerdict & { note?: string };
   /** The same for the hybrid monitor (Theorem 3's sufficient condition). */
-  hybridMonitor?: TheoremVerdict & { note?: string };
+  hybridMonitor: TheoremVerdict & { note?: string };
   /** Problems found with witnesses (a witness the replay did not confirm is a bug). */
   errors: string[];
   stats: { instructions: number; solverQueries: number; solverMs: number; totalMs: number };

@@ -131,6 +131,10 @@ export interface Diff {
 }
 
 /** Register differences restricted to bits in `bitsOf(reg)`. */
+export function modelRegDiffs(isa: Isa, x: ConcreteState, y: ConcreteState, bitsOf: (reg: string) => bigint): Diff[] {
+  return regDiffs(isa, x, y, bitsOf);
+}
+
 function regDiffs(isa: Isa, x: ConcreteState, y: ConcreteState, bitsOf: (reg: string) => bigint): Diff[] {
   const out: Diff[] = [];
   for (const r of isa.registers) {
@@ -141,6 +145,10 @@ function regDiffs(isa: Isa, x: ConcreteState, y: ConcreteState, bitsOf: (reg: st
     }
   }
   return out;
+}
+
+export function fileDiffsOf(isa: Isa, x: ConcreteState, y: ConcreteState, include: (role: string) => boolean): Diff[] {
+  return fileDiffs(isa, x, y, include);
 }
 
 function fileDiffs(isa: Isa, x: ConcreteState, y: ConcreteState, include: (role: string) => boolean): Diff[] {

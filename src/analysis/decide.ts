@@ -1,0 +1,841 @@
+// The Popek–Goldberg questions for one class (cube) of an instruction's instances, decided
+// exactly as DESIGN.md ("The model") defines them. Each question is posed as data: the
+// constraints whose satisfiability witnesses the property, and how to turn a model into a replayed
+// witness. Posing questions as data lets the theorem queries conjoin two of them over the same
+// operands (a sensitive instance that is also not privileged) without re-deriving either.
+//
+// Every answer is evidence: a syntactic argument, an `unsat` proof, a witness the reference
+// interpreter replayed (two-state witnesses also pass the full storage check of storage.ts), or
+// unknown with the reason.
+
+import type { Model } from 'z3-solver';
+import type { Expr, Instruction, Isa, TrapKind } from '../ir/types.js';
+import type { ConcreteState, Outcome } from '../exec/state.js';
+import { evalExprOutcome, modeOf, runSemantics, toHex } from '../exec/interpret.js';
+import { walkExpr, walkStmts } from '../ir/walk.js';
+import { roleMasks, type EffectsDetail } from './effects.js';
+import { printExpr } from './print.js';
+import { probe } from './probe.js';
+import {
+  freshState,
+  Logic,
+  modelReads,
+  predicate,
+  readConsistency,
+  recordReads,
+  runSymbolic,
+  solve,
+  SymArray,
+  translateIn,
+  type ArrayRead,
+  type B,
+  type BV,
+  type SymResult,
+  type SymState,
+  type Z3,
+} from './symbolic.js';
+import { correspondence, guestViews, instantiationPoints, repairStorage, viewBacked, visibleStorageDiffers, type Correspondence } from './storage.js';
+import { makeWitness, memDiffs, modelRegDiffs, fileDiffsOf, operandsFromModel, stateFromModel, witnessState, type Diff, type ModelState } from './witness.js';
+import type { Evidence, Verdict, Witness, WitnessOutcome } from './types.js';
+
+export interface ClassifyContext {
+  z3: Z3;
+  isa: Isa;
+  L: Logic;
+  timeoutMs: number;
+  /** Z3 resource limit per query (deterministic, unlike the time bound); 0: none. */
+  rlimit: number;
+  stats: { solverQueries: number; solverMs: number };
+  errors: string[];
+  /** Models of the instruction being classified, released when it is done. */
+  models: Model<'main'>[];
+  /** Fresh names made for the instruction being classified (reset per instruction). */
+  indices: number;
+  /** Translations of the form vaddr + offset (storage.ts). */
+  offsets: Map<string, boolean>;
+}
+
+type QResult = { r: 'sat'; model: Model<'main'>; ms: number } | { r: 'unsat'; ms: number } | { r: 'unknown'; reason: string; ms: number };
+
+/** Ask whether `cs` can hold together; `reads` are the array reads the terms contain. */
+export async function check(ctx: ClassifyContext, cs: B[], reads: Iterable<Set<ArrayRead>>, label = ''): Promise<QResult> {
+  if (cs.some((c) => ctx.L.isF(c))) return { r: 'unsat', ms: 0 };
+  const used = new Set<ArrayRead>();
+  for (const rs of reads) for (const r of rs) used.add(r);
+  const assertions = [...cs.filter((c) => !ctx.L.isT(c)), ...readConsistency(ctx.z3, used)];
+  const debug = process.env.ISAVIRT_DEBUG_SOLVER;
+  const t0 = performance.now();
+  const a = await solve(assertions, { timeoutMs: ctx.timeoutMs, rlimit: ctx.rlimit });
+  const ms = Math.round((performance.now() - t0) * 10) / 10;
+  ctx.stats.solverQueries++;
+  ctx.stats.solverMs += ms;
+  // ISAVIRT_DEBUG_SOLVER=1 prints each query's answer and time.
+  if (debug) process.stderr.write(`solver ${label} ${a.r} ${ms} ms\n`);
+  if (a.r === 'sat') {
+    modelReads.set(a.model, used);
+    ctx.models.push(a.model);
+    return { r: 'sat', model: a.model, ms };
+  }
+  if (a.r === 'unsat') return { r: 'unsat', ms };
+  return { r: 'unknown', reason: `the solver gave no answer within its bounds (${ctx.timeoutMs} ms${ctx.rlimit ? `, resource limit ${ctx.rlimit}` : ''})`, ms };
+}
+
+// ---- the cube and its runs ----
+
+/** One class of instances: the specialised semantics, the operand terms and their condition. */
+export interface Cube {
+  /** The instruction as written (replay runs this: the specialisation must agree with it). */
+  instr: Instruction;
+  /** Semantics specialised to the cube (symbolic runs use these). */
+  spec: Instruction;
+  ops: Map<string, BV>;
+  /** The cube's condition and the instance domain, over `ops`. */
+  opsCs: B[];
+  /** Operands of one instance of the cube (probing starts from it). */
+  sample: Record<string, bigint>;
+  /** The condition as the spec writes it ("true" for every instance). */
+  text: string;
+  effects: EffectsDetail;
+}
+
+interface Run {
+  s: SymState;
+  r: SymResult;
+  modes: B[];
+  assume: B;
+  reads: Set<ArrayRead>;
+}
+
+function runOn(ctx: ClassifyContext, cube: Cube, s: SymState): Run {
+  const built = recordReads(() => {
+    const r = runSymbolic(ctx.z3, ctx.isa, cube.spec, s, cube.ops);
+    const modes = ctx.isa.modes.map((m) => predicate(ctx.z3, ctx.isa, s, m.when));
+    const assume = ctx.L.and(...ctx.isa.assumptions.map((a) => predicate(ctx.z3, ctx.isa, s, a.holds)));
+    return { r, modes, assume };
+  });
+  return { s, ...built.value, reads: built.reads };
+}
+
+function kindOf(isa: Isa, trap: string): TrapKind {
+  return isa.traps.find((t) => t.name === trap)?.kind ?? 'illegal';
+}
+
+function anyTrap(L: Logic, r: SymResult): B {
+  return L.or(...r.traps.map((t) => t.cond));
+}
+function memTrap(ctx: ClassifyContext, r: SymResult): B {
+  return ctx.L.or(...r.traps.filter((t) => kindOf(ctx.isa, t.trap) === 'memory').map((t) => t.cond));
+}
+function nonMemTrap(ctx: ClassifyContext, r: SymResult): B {
+  return ctx.L.or(...r.traps.filter((t) => kindOf(ctx.isa, t.trap) !== 'memory').map((t) => t.cond));
+}
+const guestIx = (isa: Isa) => Math.max(0, isa.modes.findIndex((m) => m.name === isa.guestMode));
+
+/** Which control bits and arrays are free in the varied copy: all of them, those the monitor
+ *  owns (the exact monitor question), or all but the translations' (one physical storage). */
+type ControlScope = 'all' | 'monitor-owned' | 'non-translation';
+
+/** A copy of `s` with mode bits (when asked) and control bits (per `scope`) fresh, and view-backed
+ *  memories fresh when `storage` (separate physical storage: the correspondence relates it). */
+function vary(ctx: ClassifyContext, s: SymState, roles: ('mode' | 'control')[], storage: boolean, prefix: string, scope: ControlScope = 'all'): SymState {
+  const z3 = ctx.z3;
+  const isa = ctx.isa;
+  const rm = roleMasks(isa);
+  const owned = monitorOwned(isa);
+  const tc = translationControl(isa);
+  const controlBits = (reg: string, m: bigint): bigint =>
+    scope === 'all' ? m : scope === 'monitor-owned' ? m & (owned.bits.get(reg) ?? 0n) : tc.regs.has(reg) ? 0n : m;
+  const controlArray = (name: string): boolean => (scope === 'all' ? true : scope === 'monitor-owned' ? owned.arrays.has(name) : !tc.arrays.has(name));
+  const regs = new Map(s.regs);
+  for (const role of roles) {
+    for (const [reg, m0] of role === 'mode' ? rm.mode : rm.control) {
+      const m = role === 'mode' ? m0 : controlBits(reg, m0);
+      if (!m) continue;
+      const old = regs.get(reg)!;
+      const w = old.size();
+      const fresh = z3.BitVec.const(`${prefix}.${reg}.${role}`, w);
+      const mv = z3.BitVec.val(m, w);
+      regs.set(reg, old.and(mv.not()).or(fresh.and(mv)));
+    }
+  }
+  const freeArray = (role: string, name: string) => (roles as string[]).includes(role) && (role === 'mode' || controlArray(name));
+  const files = new Map(s.files);
+  for (const f of isa.files) {
+    if (freeArray(f.role, f.name)) {
+      const b = s.files.get(f.name)!.base;
+      files.set(f.name, SymArray.fresh(z3, `${prefix}.${f.name}`, b.idxW, b.valW));
+    }
+  }
+  const mems = new Map(s.mems);
+  const backed = viewBacked(isa);
+  for (const m of isa.memories) {
+    if (freeArray(m.role, m.name) || (storage && backed.has(m.name))) {
+      const b = s.mems.get(m.name)!.base;
+      mems.set(m.name, SymArray.fresh(z3, `${prefix}.${m.name}`, b.idxW, b.valW));
+    }
+  }
+  return { regs, files, mems };
+}
+
+/** Bits of control registers, and control arrays, that `read` expressions touch. */
+function controlRead(isa: Isa, visit: (onExpr: (e: Expr) => void) => void): { bits: Map<string, bigint>; arrays: Set<string> } {
+  const rm = roleMasks(isa);
+  const bits = new Map<string, bigint>();
+  const arrays = new Set<string>();
+  const add = (reg: string, m: bigint) => {
+    const c = (rm.control.get(reg) ?? 0n) & m;
+    if (c) bits.set(reg, (bits.get(reg) ?? 0n) | c);
+  };
+  visit((e) => {
+    if (e.k === 'reg') add(e.reg, -1n);
+    if (e.k === 'field') add(e.reg, ((1n << BigInt(e.hi - e.lo + 1)) - 1n) << BigInt(e.lo));
+    if (e.k === 'file' && isa.files.find((f) => f.name === e.file)?.role === 'control') arrays.add(e.file);
+    if (e.k === 'mem' && isa.memories.find((m) => m.name === e.space)?.role === 'control') arrays.add(e.space);
+  });
+  return { bits, arrays };
+}
+
+/** Control registers and arrays some translation reads (the mapping of storage). */
+const tcCache = new WeakMap<Isa, { regs: Set<string>; arrays: Set<string> }>();
+function translationControl(isa: Isa): { regs: Set<string>; arrays: Set<string> } {
+  let c = tcCache.get(isa);
+  if (c) return c;
+  const r = controlRead(isa, (onExpr) => {
+    for (const t of isa.translations) {
+      walkStmts(t.body, () => {}, (e) => void onExpr(e));
+      walkExpr(t.result, (x) => void onExpr(x));
+    }
+  });
+  c = { regs: new Set(r.bits.keys()), arrays: r.arrays };
+  tcCache.set(isa, c);
+  return c;
+}
+
+const ownedCache = new WeakMap<Isa, { bits: Map<string, bigint>; arrays: Set<string> }>();
+/**
+ * The control state a trap-and-emulate monitor must keep for itself while a guest runs: what the
+ * machine consults on its own — the trap entry (a real trap must reach the monitor, so the vector
+ * tables and what the entry saves are the monitor's), timers (the monitor's clock interrupts), the
+ * `assume` invariants (their values are the monitor's by declaration) — and what the translations
+ * read (the monitor maps the guest's storage: the storage correspondence relates the two states
+ * there). Every other control element the monitor mirrors: it holds the guest's own value, as a
+ * monitor that copies the guest's alignment-check bit into the real register does. The best
+ * monitor mirrors all it can, so this is the correspondence under which a monitor exists if any
+ * does (DESIGN.md, "The model").
+ */
+export function monitorOwned(isa: Isa): { bits: Map<string, bigint>; arrays: Set<string> } {
+  let o = ownedCache.get(isa);
+  if (o) return o;
+  o = controlRead(isa, (onExpr) => {
+    const inExpr = (e: Expr) => walkExpr(e, (x) => void onExpr(x));
+    walkStmts(isa.trapEntry, () => {}, (e) => void onExpr(e));
+    for (const t of isa.translations) {
+      walkStmts(t.body, () => {}, (e) => void onExpr(e));
+      inExpr(t.result);
+    }
+    for (const t of isa.traps) if (t.timer) inExpr(t.timer.when);
+    for (const a of isa.assumptions) inExpr(a.holds);
+  });
+  ownedCache.set(isa, o);
+  return o;
+}
+
+function regsDiffer(ctx: ClassifyContext, a: SymState, b: SymState, bitsOf: (reg: string) => bigint): B[] {
+  const out: B[] = [];
+  for (const r of ctx.isa.registers) {
+    const m = bitsOf(r.name) & ((1n << BigInt(r.width)) - 1n);
+    if (!m) continue;
+    const x = a.regs.get(r.name)!, y = b.regs.get(r.name)!;
+    if (x.eqIdentity(y)) continue;
+    const mv = ctx.z3.BitVec.val(m, r.width);
+    out.push(x.xor(y).and(mv).neq(ctx.z3.BitVec.val(0, r.width)));
+  }
+  return out;
+}
+
+function arraysDiffer(ctx: ClassifyContext, a: Map<string, SymArray>, b: Map<string, SymArray>, names: string[]): B[] {
+  const out: B[] = [];
+  for (const n of names) {
+    const x = a.get(n)!, y = b.get(n)!;
+    if (x.sameAs(y)) continue;
+    const k = ctx.z3.BitVec.const(`k!${ctx.indices++}`, x.base.idxW);
+    out.push(x.select(k, ctx.L).neq(y.select(k, ctx.L)));
+  }
+  return out;
+}
+
+/** Some mode or control element changed from s to the final state. */
+function ownedChanged(ctx: ClassifyContext, s: SymState, f: SymState): B {
+  const rm = roleMasks(ctx.isa);
+  return ctx.L.or(
+    ...regsDiffer(ctx, s, f, (reg) => (rm.mode.get(reg) ?? 0n) | (rm.control.get(reg) ?? 0n)),
+    ...arraysDiffer(ctx, s.files, f.files, ctx.isa.files.filter((x) => x.role !== 'plain').map((x) => x.name)),
+    ...arraysDiffer(ctx, s.mems, f.mems, ctx.isa.memories.filter((x) => x.role !== 'plain').map((x) => x.name)),
+  );
+}
+
+/** The two runs' outcomes differ: a trap on one side only, a halt on one side only, or both
+ *  complete with different `compare`d state. Two runs that both trap have one outcome for this
+ *  purpose, whichever trap: the monitor receives either (P&G's machine has one trap; a spec's
+ *  trap kinds and vectors tell the guest kernel *why*, which the monitor reflects faithfully). */
+function outcomesDiffer(ctx: ClassifyContext, r1: SymResult, r2: SymResult, compare: B): B {
+  const L = ctx.L;
+  const out: B[] = [ctx.z3.Xor(anyTrap(L, r1), anyTrap(L, r2))];
+  if (!(L.isF(r1.halted) && L.isF(r2.halted))) out.push(ctx.z3.Xor(r1.halted, r2.halted));
+  const done = L.and(L.not(anyTrap(L, r1)), L.not(anyTrap(L, r2)));
+  out.push(L.and(done, compare));
+  return L.or(...out);
+}
+
+/** Final guest-visible state differs: registers outside `excluded` roles, plain files and plain
+ *  memories no view maps, and words at the fresh virtual address `at` of each view. */
+function visibleDiffer(ctx: ClassifyContext, f1: SymState, f2: SymState, excluded: ('mode' | 'control')[], at: Map<string, BV>): B {
+  const rm = roleMasks(ctx.isa);
+  const L = ctx.L;
+  const backed = viewBacked(ctx.isa);
+  const ex = (reg: string) => excluded.reduce((m, role) => m | ((role === 'mode' ? rm.mode : rm.control).get(reg) ?? 0n), 0n);
+  const out: B[] = [...regsDiffer(ctx, f1, f2, (reg) => ~ex(reg))];
+  out.push(...arraysDiffer(ctx, f1.files, f2.files, ctx.isa.files.filter((x) => !(excluded as string[]).includes(x.role)).map((x) => x.name)));
+  out.push(
+    ...arraysDiffer(ctx, f1.mems, f2.mems, ctx.isa.memories.filter((x) => !(excluded as string[]).includes(x.role) && !backed.has(x.name)).map((x) => x.name)),
+  );
+  for (const [view, a] of at) {
+    const v = ctx.isa.views.find((x) => x.name === view)!;
+    const t1 = translateIn(ctx.z3, ctx.isa, f1, view, a), t2 = translateIn(ctx.z3, ctx.isa, f2, view, a);
+    out.push(L.and(t1.valid, t2.valid, f1.mems.get(v.memory)!.select(t1.phys, L).neq(f2.mems.get(v.memory)!.select(t2.phys, L))));
+  }
+  return L.or(...out);
+}
+
+/** A fresh virtual address per view (where a difference in storage is sought). */
+function probeAddresses(ctx: ClassifyContext, prefix: string): Map<string, BV> {
+  const m = new Map<string, BV>();
+  for (const v of guestViews(ctx.isa)) {
+    const t = ctx.isa.translations.find((x) => x.name === v.translation)!;
+    m.set(v.name, ctx.z3.BitVec.const(`${prefix}.at.${v.name}`, t.param.width));
+  }
+  return m;
+}
+
+// ---- questions ----
+
+export interface Extracted {
+  verdict?: Verdict;
+  problem?: string;
+}
+
+/** A question: its constraints (satisfiable = the property is witnessed) and how a model becomes
+ *  a replayed witness. */
+export interface Question {
+  label: string;
+  cs: B[];
+  reads: Set<ArrayRead>[];
+  extract: (model: Model<'main'>) => Promise<Extracted>;
+}
+
+function outcomeOf(isa: Isa, instr: Instruction, s: ConcreteState, ops: Record<string, bigint>): Outcome {
+  return runSemantics(isa, s, instr, ops, s.regs[isa.fetch.pc] ?? 0n);
+}
+
+function describe(o: Outcome, isa: Isa): string {
+  return o.kind === 'trap' ? `trap ${o.trap} (${kindOf(isa, o.trap)})` : o.kind === 'halt' ? 'halt' : 'completes';
+}
+
+function witnessOf(isa: Isa, ops: Record<string, bigint>, states: ModelState[], outcomes: Outcome[], diffs: Diff[], relevant: string[]): Witness {
+  const wo = (o: Outcome, side: 'a' | 'b'): WitnessOutcome => {
+    const values: Record<string, string> = {};
+    for (const d of diffs) values[d.name] = side === 'a' ? d.a : d.b;
+    return o.kind === 'trap' ? { kind: 'trap', trap: o.trap, values } : { kind: o.kind, values };
+  };
+  const w = makeWitness(ops, states.map((m) => witnessState(isa, m)), outcomes.map((o, i) => wo(o, i === 0 ? 'a' : 'b')), diffs.map((d) => (states.length > 1 ? `${d.name}: ${d.a} vs ${d.b}` : `${d.name}: ${d.a} → ${d.b}`)), true);
+  w.relevant = [...new Set([...relevant, ...diffs.map((d) => d.name)])];
+  return w;
+}
+
+function opsText(ops: Record<string, bigint>): string {
+  const e = Object.entries(ops);
+  return e.length ? ` (with ${e.map(([k, v]) => `${k} = ${toHex(v)}`).join(', ')})` : '';
+}
+
+function assumptionsHoldIn(isa: Isa, s: ConcreteState): boolean {
+  return isa.assumptions.every((a) => {
+    const r = evalExprOutcome(isa, s, a.holds);
+    return 'value' in r && r.value === 1n;
+  });
+}
+
+/** Single-state question: a guest-mode state (with the assumptions) where it does not trap. */
+export function guestCompletes(ctx: ClassifyContext, cube: Cube): Question {
+  const isa = ctx.isa, L = ctx.L;
+  const R = runOn(ctx, cube, freshState(ctx.z3, isa, 'pg'));
+  return {
+    label: 'guest-completes',
+    cs: [...cube.opsCs, R.modes[guestIx(isa)]!, R.assume, L.not(anyTrap(L, R.r))],
+    reads: [R.reads],
+    extract: async (model) => {
+      const ms = stateFromModel(isa, model, R.s, R.r.accesses);
+      const ops = operandsFromModel(model, cube.instr, cube.ops);
+      return confirmGuestCompletes(ctx, cube, ms, ops);
+    },
+  };
+}
+
+function confirmGuestCompletes(ctx: ClassifyContext, cube: Cube, ms: ModelState, ops: Record<string, bigint>): Extracted {
+  const isa = ctx.isa;
+  const o = outcomeOf(isa, cube.instr, ms.state, ops);
+  if (modeOf(isa, ms.state) !== isa.guestMode) return { problem: 'the state is not in the guest mode' };
+  if (!assumptionsHoldIn(isa, ms.state)) return { problem: 'the state breaks an assumption' };
+  if (o.kind === 'trap') return { problem: `it trapped (${o.trap})` };
+  const traps = cube.effects.effects.traps.filter((t) => t.kind !== 'memory');
+  const only = traps.length ? `; it traps only when ${traps.map((t) => `${t.condition} (${t.trap})`).join(' or ')}` : '';
+  const text = `in this ${isa.guestMode}-mode state it ${o.kind === 'halt' ? 'halts' : 'completes'} without trapping${opsText(ops)}${only}`;
+  return { verdict: { value: 'no', evidence: { k: 'witness', text, witness: witnessOf(isa, ops, [ms], [o], [], cube.effects.effects.reads) } } };
+}
+
+/** Single-state question: a most-privileged-mode state where it does not trap (the instruction
+ *  is not one that traps everywhere). */
+export function mostCompletes(ctx: ClassifyContext, cube: Cube): Question {
+  const isa = ctx.isa, L = ctx.L;
+  const R = runOn(ctx, cube, freshState(ctx.z3, isa, 'pm'));
+  return {
+    label: 'most-completes',
+    cs: [...cube.opsCs, R.modes[0]!, L.not(anyTrap(L, R.r))],
+    reads: [R.reads],
+    extract: async (model) => confirmMostCompletes(ctx, cube, stateFromModel(isa, model, R.s, R.r.accesses), operandsFromModel(model, cube.instr, cube.ops)),
+  };
+}
+
+function confirmMostCompletes(ctx: ClassifyContext, cube: Cube, ms: ModelState, ops: Record<string, bigint>): Extracted {
+  const isa = ctx.isa;
+  const o = outcomeOf(isa, cube.instr, ms.state, ops);
+  if (modeOf(isa, ms.state) !== isa.modes[0]!.name) return { problem: 'the state is not in the most privileged mode' };
+  if (o.kind === 'trap') return { problem: `it trapped (${o.trap})` };
+  const text = `in this ${isa.modes[0]!.name}-mode state it ${o.kind === 'halt' ? 'halts' : 'completes'}${opsText(ops)}`;
+  return { verdict: { value: 'yes', evidence: { k: 'witness', text, witness: witnessOf(isa, ops, [ms], [o], [], cube.effects.effects.reads) } } };
+}
+
+/** Control sensitivity: a state (guest mode with the assumptions, or any mode) where it does not
+ *  trap and changes a mode or control element, or halts. */
+export function controlChange(ctx: ClassifyContext, cube: Cube, user: boolean): Question {
+  const isa = ctx.isa, L = ctx.L;
+  const R = runOn(ctx, cube, freshState(ctx.z3, isa, user ? 'cu' : 'c'));
+  const where = user ? [R.modes[guestIx(isa)]!, R.assume] : [L.or(...R.modes)];
+  const change = recordReads(() => ownedChanged(ctx, R.s, R.r.final));
+  return {
+    label: `control-${user ? 'guest' : 'any'}`,
+    cs: [...cube.opsCs, ...where, L.not(anyTrap(L, R.r)), L.or(change.value, R.r.halted)],
+    reads: [R.reads, change.reads],
+    extract: async (model) => confirmControl(ctx, cube, stateFromModel(isa, model, R.s, R.r.accesses), operandsFromModel(model, cube.instr, cube.ops), user),
+  };
+}
+
+function ownedDiffs(isa: Isa, a: ConcreteState, b: ConcreteState): Diff[] {
+  const rm = roleMasks(isa);
+  const owned = (role: string) => role === 'mode' || role === 'control';
+  return [
+    ...modelRegDiffs(isa, a, b, (r) => (rm.mode.get(r) ?? 0n) | (rm.control.get(r) ?? 0n)),
+    ...fileDiffsOf(isa, a, b, owned),
+    ...memDiffs(isa, a, b, owned),
+  ];
+}
+
+function confirmControl(ctx: ClassifyContext, cube: Cube, ms: ModelState, ops: Record<string, bigint>, user: boolean): Extracted {
+  const isa = ctx.isa;
+  const mode = modeOf(isa, ms.state);
+  if (user && (mode !== isa.guestMode || !assumptionsHoldIn(isa, ms.state))) return { problem: 'not a guest-mode state with the assumptions' };
+  if (!mode) return { problem: 'the state is in no mode' };
+  const o = outcomeOf(isa, cube.instr, ms.state, ops);
+  if (o.kind === 'trap') return { problem: `it trapped (${o.trap})` };
+  const diffs = ownedDiffs(isa, ms.state, o.state);
+  if (o.kind !== 'halt' && diffs.length === 0) return { problem: 'no mode or control element changed' };
+  const what = o.kind === 'halt' ? 'halts the machine (taking the processor from the monitor)' : `changes ${diffs.slice(0, 4).map((d) => `${d.name} ${d.a} → ${d.b}`).join(', ')}${diffs.length > 4 ? ` and ${diffs.length - 4} more` : ''}`;
+  const text = `in mode ${mode} it ${what} without trapping${opsText(ops)}`;
+  return { verdict: { value: 'yes', evidence: { k: 'witness', text, witness: witnessOf(isa, ops, [ms], [o], diffs, cube.effects.effects.reads) } } };
+}
+
+/** Concrete outcome comparison for a two-state question. */
+async function compareOutcomes(
+  ctx: ClassifyContext,
+  a: ConcreteState,
+  b: ConcreteState,
+  oa: Outcome,
+  ob: Outcome,
+  excluded: ('mode' | 'control')[],
+): Promise<Diff[] | 'unknown'> {
+  const isa = ctx.isa;
+  if (oa.kind !== ob.kind) {
+    return [{ name: 'outcome', a: describe(oa, isa), b: describe(ob, isa) }];
+  }
+  if (oa.kind === 'trap') return [];
+  const rm = roleMasks(isa);
+  const ex = (reg: string) => excluded.reduce((m, role) => m | ((role === 'mode' ? rm.mode : rm.control).get(reg) ?? 0n), 0n);
+  const backed = viewBacked(isa);
+  const diffs: Diff[] = [
+    ...modelRegDiffs(isa, oa.state, ob.state, (r) => ~ex(r)),
+    ...fileDiffsOf(isa, oa.state, ob.state, (role) => !(excluded as string[]).includes(role)),
+    ...memDiffs(isa, oa.state, ob.state, (role) => !(excluded as string[]).includes(role)).filter((d) => !backed.has(d.name.split('[')[0]!)),
+  ];
+  if (guestViews(isa).length && excluded.includes('control')) {
+    const v = await visibleStorageDiffers(ctx.z3, isa, oa.state, ob.state, ctx.timeoutMs);
+    if (v === 'unknown') return 'unknown';
+    if (v) diffs.push({ name: `${v.view}[${toHex(v.vaddr)}]`, a: toHex(v.a), b: toHex(v.b) });
+  } else if (guestViews(isa).length) {
+    // Same physical storage in both states (mode pairs): raw words compare directly.
+    diffs.push(...memDiffs(isa, oa.state, ob.state, (role) => !(excluded as string[]).includes(role)).filter((d) => backed.has(d.name.split('[')[0]!)));
+  }
+  void a;
+  void b;
+  return diffs;
+}
+
+/** Mode sensitivity: two states that differ only in mode, neither memory-traps, and the outcomes
+ *  differ outside the mode (a trap on one side only is a difference). */
+export function modePair(ctx: ClassifyContext, cube: Cube): Question {
+  const isa = ctx.isa, L = ctx.L;
+  const R1 = runOn(ctx, cube, freshState(ctx.z3, isa, 'm1'));
+  const R2 = runOn(ctx, cube, vary(ctx, R1.s, ['mode'], false, 'm2'));
+  const built = recordReads(() => {
+    const rm = roleMasks(isa);
+    const compare = L.or(
+      ...regsDiffer(ctx, R1.r.final, R2.r.final, (reg) => ~(rm.mode.get(reg) ?? 0n)),
+      ...arraysDiffer(ctx, R1.r.final.files, R2.r.final.files, isa.files.filter((f) => f.role !== 'mode').map((f) => f.name)),
+      ...arraysDiffer(ctx, R1.r.final.mems, R2.r.final.mems, isa.memories.filter((m) => m.role !== 'mode').map((m) => m.name)),
+    );
+    const pairs: B[] = [];
+    R1.modes.forEach((m1, i) => R2.modes.forEach((m2, j) => i !== j && pairs.push(L.and(m1, m2))));
+    return [L.or(...pairs), L.not(memTrap(ctx, R1.r)), L.not(memTrap(ctx, R2.r)), outcomesDiffer(ctx, R1.r, R2.r, compare)];
+  });
+  return {
+    label: 'mode-pair',
+    cs: [...cube.opsCs, ...built.value],
+    reads: [R1.reads, R2.reads, built.reads],
+    extract: async (model) => {
+      const m1 = stateFromModel(isa, model, R1.s, R1.r.accesses, R2.r.accesses);
+      const m2 = stateFromModel(isa, model, R2.s, R2.r.accesses, R1.r.accesses);
+      const ops = operandsFromModel(model, cube.instr, cube.ops);
+      const o1 = outcomeOf(isa, cube.instr, m1.state, ops), o2 = outcomeOf(isa, cube.instr, m2.state, ops);
+      const n1 = modeOf(isa, m1.state), n2 = modeOf(isa, m2.state);
+      if (!n1 || !n2 || n1 === n2) return { problem: 'the states are not in two modes' };
+      for (const o of [o1, o2]) if (o.kind === 'trap' && kindOf(isa, o.trap) === 'memory') return { problem: 'a run memory-trapped' };
+      const diffs = await compareOutcomes(ctx, m1.state, m2.state, o1, o2, ['mode']);
+      if (diffs === 'unknown') return { problem: 'the solver gave no answer on the storage check' };
+      if (diffs.length === 0) return { problem: 'the outcomes are the same' };
+      const text = modeText(ctx, n1, n2, o1, o2, diffs, m1.state, m2.state, ops);
+      return { verdict: { value: 'yes', evidence: { k: 'witness', text, witness: witnessOf(isa, ops, [m1, m2], [o1, o2], diffs, [...cube.effects.effects.reads, ...cube.effects.modeReads]) } } };
+    },
+  };
+}
+
+function modeText(ctx: ClassifyContext, n1: string, n2: string, o1: Outcome, o2: Outcome, diffs: Diff[], s1: ConcreteState, s2: ConcreteState, ops: Record<string, bigint>): string {
+  const isa = ctx.isa;
+  if (o1.kind !== o2.kind || (o1.kind === 'trap' && o2.kind === 'trap')) {
+    const t = (o: Outcome, n: string) => `in mode ${n} it ${o.kind === 'trap' ? `traps (${o.trap})` : o.kind === 'halt' ? 'halts' : 'completes'}`;
+    return `${t(o1, n1)}, ${t(o2, n2)}${opsText(ops)}`;
+  }
+  // A write that takes effect in one mode and is not made in the other is "dropped". Whether the
+  // instruction wrote an element is seen by running it again with that element's old value
+  // changed: a write it did not make leaves the changed value (a write of the old value does not).
+  for (const d of diffs) {
+    const kept1 = keepsOld(isa, ctx, s1, ops, d.name), kept2 = keepsOld(isa, ctx, s2, ops, d.name);
+    if (kept1 && !kept2) return `in mode ${n1} the write to ${d.name} is silently dropped (it stays ${d.a}; in mode ${n2} it becomes ${d.b}); no trap${opsText(ops)}`;
+    if (kept2 && !kept1) return `in mode ${n2} the write to ${d.name} is silently dropped (it stays ${d.b}; in mode ${n1} it becomes ${d.a}); no trap${opsText(ops)}`;
+  }
+  return `the result depends on the mode: ${diffs.slice(0, 3).map((x) => `${x.name} is ${x.a} in mode ${n1} but ${x.b} in mode ${n2}`).join('; ')}; no trap${opsText(ops)}`;
+}
+
+/** Does the instruction leave element `name` unwritten from state `s`? */
+function keepsOld(isa: Isa, ctx: ClassifyContext, s: ConcreteState, ops: Record<string, bigint>, name: string): boolean {
+  const instr = currentInstr.get(ctx);
+  const old = valueIn(isa, s, name);
+  if (!instr || old === undefined) return false;
+  // Two different changes, so that a written value that happens to equal one of them is not
+  // mistaken for the old value kept.
+  return [0xffffffffffffffffn, 0x5a5a5a5a5a5a5a5an].every((flip) => {
+    const t = structuredCloneState(s);
+    if (!setValueIn(isa, t, name, BigInt(old) ^ flip)) return false;
+    const changed = valueIn(isa, t, name);
+    const o = outcomeOf(isa, instr, t, ops);
+    return o.kind !== 'trap' && changed !== old && valueIn(isa, o.state, name) === changed;
+  });
+}
+
+/** The instruction being classified (witness wording replays it). */
+export const currentInstr = new WeakMap<ClassifyContext, Instruction>();
+
+function structuredCloneState(s: ConcreteState): ConcreteState {
+  return { regs: { ...s.regs }, files: Object.fromEntries(Object.entries(s.files).map(([k, v]) => [k, [...v]])), mem: Object.fromEntries(Object.entries(s.mem).map(([k, v]) => [k, new Map(v)])) };
+}
+
+function setValueIn(isa: Isa, s: ConcreteState, name: string, v: bigint): boolean {
+  const m = /^(\w+)\[(0x[0-9a-f]+|\d+)\]$/.exec(name);
+  if (m) {
+    const [, el, idx] = m;
+    const f = isa.files.find((x) => x.name === el);
+    if (f) {
+      s.files[el!]![Number(idx)] = v & ((1n << BigInt(f.width)) - 1n);
+      return true;
+    }
+    const mm = isa.memories.find((x) => x.name === el);
+    if (mm) {
+      s.mem[el!]!.set(Number(idx), v & ((1n << BigInt(mm.wordWidth)) - 1n));
+      return true;
+    }
+    return false;
+  }
+  const [reg, field] = name.split('.');
+  const r = isa.registers.find((x) => x.name === reg);
+  if (!r) return false;
+  const old = s.regs[reg!] ?? 0n;
+  if (!field) {
+    s.regs[reg!] = v & ((1n << BigInt(r.width)) - 1n);
+    return true;
+  }
+  const f = r.fields.find((x) => x.name === field);
+  if (!f) return false;
+  const fm = ((1n << BigInt(f.hi - f.lo + 1)) - 1n) << BigInt(f.lo);
+  s.regs[reg!] = (old & ~fm) | ((v << BigInt(f.lo)) & fm);
+  return true;
+}
+
+function valueIn(isa: Isa, s: ConcreteState, name: string): string | undefined {
+  const m = /^(\w+)\[(0x[0-9a-f]+|\d+)\]$/.exec(name);
+  if (m) {
+    const [, el, idx] = m;
+    if (s.files[el!]) return toHex(s.files[el!]![Number(idx)] ?? 0n);
+    if (s.mem[el!]) return toHex(s.mem[el!]!.get(Number(idx)) ?? 0n);
+    return undefined;
+  }
+  const [reg, field] = name.split('.');
+  const r = isa.registers.find((x) => x.name === reg);
+  if (!r) return undefined;
+  const v = s.regs[reg!] ?? 0n;
+  if (!field) return toHex(v);
+  const f = r.fields.find((x) => x.name === field);
+  if (!f) return undefined;
+  return toHex((v >> BigInt(f.lo)) & ((1n << BigInt(f.hi - f.lo + 1)) - 1n));
+}
+
+/** Words of a model state that the model gave values (repair must not change them). */
+function pinnedWords(ms: ModelState): Set<string> {
+  const out = new Set<string>();
+  for (const k of Object.keys(ms.values)) {
+    const m = /^(\w+)\[(0x[0-9a-f]+)\]$/.exec(k);
+    if (m) out.add(`${m[1]}:${Number(m[2])}`);
+  }
+  return out;
+}
+
+interface PairSetup {
+  /** Sides: [a, b]; for the monitor a is the real state, b the virtual one. */
+  A: Run;
+  B: Run;
+  cs: B[];
+  reads: Set<ArrayRead>[];
+  words: { a: { mem: string; addr: BV }[]; b: { mem: string; addr: BV }[] };
+}
+
+/** Two states that share the plain state and correspond in guest-visible storage; `varied` the
+ *  roles that are free in the second (control, and mode for the monitor). `sharedStorage`: one
+ *  physical storage and the translations' control kept equal (correspondence by construction). */
+function pairSetup(ctx: ClassifyContext, cube: Cube, prefix: string, varied: ('mode' | 'control')[], mode: Correspondence, sharedStorage: boolean, at: Map<string, BV>, monitor = false): PairSetup {
+  const isa = ctx.isa;
+  const A = runOn(ctx, cube, freshState(ctx.z3, isa, `${prefix}a`));
+  const scope: ControlScope = sharedStorage ? 'non-translation' : monitor ? 'monitor-owned' : 'all';
+  const B_ = runOn(ctx, cube, vary(ctx, A.s, varied, !sharedStorage, `${prefix}b`, scope));
+  if (sharedStorage) return { A, B: B_, cs: [], reads: [A.reads, B_.reads], words: { a: [], b: [] } };
+  const built = recordReads(() => {
+    const points = instantiationPoints(ctx.z3, isa, ctx.offsets, [{ s: A.s, r: A.r }, { s: B_.s, r: B_.r }], new Map([...at].map(([v, a]) => [v, [a]])));
+    return correspondence(ctx.z3, isa, mode, A.s, B_.s, points);
+  });
+  return { A, B: B_, cs: built.value.cs, reads: [A.reads, B_.reads, built.reads], words: { a: built.value.wordsA, b: built.value.wordsB } };
+}
+
+/** Concrete states of a pair from a model, with storage repaired and checked. */
+async function concretePair(ctx: ClassifyContext, model: Model<'main'>, P: PairSetup, mode: Correspondence, shared: boolean): Promise<{ a: ModelState; b: ModelState } | { problem: string }> {
+  const isa = ctx.isa;
+  const extraA = P.words.a.map((w) => ({ k: 'mem' as const, mem: w.mem, addr: w.addr, write: false }));
+  const extraB = P.words.b.map((w) => ({ k: 'mem' as const, mem: w.mem, addr: w.addr, write: false }));
+  const a = stateFromModel(isa, model, P.A.s, [...P.A.r.accesses, ...extraA], shared ? P.B.r.accesses : []);
+  const b = stateFromModel(isa, model, P.B.s, [...P.B.r.accesses, ...extraB], shared ? P.A.r.accesses : []);
+  if (!shared && guestViews(isa).length) {
+    const rep = await repairStorage(ctx.z3, isa, mode, a.state, b.state, pinnedWords(a), pinnedWords(b), ctx.timeoutMs);
+    if (!rep.ok) return { problem: rep.problem };
+    // The report shows the repaired words too.
+    for (const [name, s, ms] of [['a', a.state, a], ['b', b.state, b]] as const) {
+      void name;
+      for (const m of isa.memories) for (const [ad, v] of s.mem[m.name] ?? []) ms.values[`${m.name}[${toHex(BigInt(ad))}]`] = toHex(v);
+    }
+  }
+  return { a, b };
+}
+
+/** Location sensitivity: two states in the same mode, the same plain state, different control
+ *  state, the same guest-visible storage; neither memory-traps; outcomes differ in guest-visible
+ *  state. `user`: both in the guest mode (the first with the assumptions). */
+export function locationPair(ctx: ClassifyContext, cube: Cube, user: boolean, shared = false): Question {
+  const isa = ctx.isa, L = ctx.L;
+  const prefix = `l${user ? 'u' : ''}${shared ? 's' : ''}`;
+  const at = probeAddresses(ctx, prefix);
+  const P = pairSetup(ctx, cube, prefix, ['control'], 'both', shared, at);
+  const built = recordReads(() => {
+    const where = user ? [P.A.modes[guestIx(isa)]!, P.A.assume] : [L.or(...P.A.modes)];
+    return [...where, L.not(memTrap(ctx, P.A.r)), L.not(memTrap(ctx, P.B.r)), outcomesDiffer(ctx, P.A.r, P.B.r, visibleDiffer(ctx, P.A.r.final, P.B.r.final, ['control'], at))];
+  });
+  return {
+    label: `location-${user ? 'guest' : 'any'}${shared ? '-shared' : ''}`,
+    cs: [...cube.opsCs, ...P.cs, ...built.value],
+    reads: [...P.reads, built.reads],
+    extract: async (model) => {
+      const c = await concretePair(ctx, model, P, 'both', shared);
+      if ('problem' in c) return { problem: c.problem };
+      const ops = operandsFromModel(model, cube.instr, cube.ops);
+      const oa = outcomeOf(isa, cube.instr, c.a.state, ops), ob = outcomeOf(isa, cube.instr, c.b.state, ops);
+      const n = modeOf(isa, c.a.state);
+      if (!n || n !== modeOf(isa, c.b.state)) return { problem: 'the states are not in one mode' };
+      if (user && (n !== isa.guestMode || !assumptionsHoldIn(isa, c.a.state))) return { problem: 'not a guest-mode state with the assumptions' };
+      for (const o of [oa, ob]) if (o.kind === 'trap' && kindOf(isa, o.trap) === 'memory') return { problem: 'a run memory-trapped' };
+      const diffs = await compareOutcomes(ctx, c.a.state, c.b.state, oa, ob, ['control']);
+      if (diffs === 'unknown') return { problem: 'the solver gave no answer on the storage check' };
+      if (diffs.length === 0) return { problem: 'the outcomes are the same' };
+      const control = cube.effects.directControlReads;
+      const how = oa.kind !== ob.kind || oa.kind === 'trap' ? `one ${describe(oa, isa)}, the other ${describe(ob, isa)}` : `they give ${diffs.slice(0, 3).map((d) => `${d.name} ${d.a} vs ${d.b}`).join(', ')}`;
+      const reads = control.length ? `reads ${control.join(', ')}, which the monitor owns: ` : cube.effects.effects.reads.some((r) => viewBacked(isa).has(r)) ? 'reads storage past its translation: ' : '';
+      const text = `${reads}two ${n}-mode states with the same guest-visible storage but different control state: ${how}${opsText(ops)}`;
+      return { verdict: { value: 'yes', evidence: { k: 'witness', text, witness: witnessOf(isa, ops, [c.a, c.b], [oa, ob], diffs, [...cube.effects.effects.reads, ...cube.effects.controlReads]) } } };
+    },
+  };
+}
+
+/** Timing dependence: a guest-mode state (with the assumptions) where it does not trap and reads
+ *  a clock. */
+export function timing(ctx: ClassifyContext, cube: Cube): Question {
+  const isa = ctx.isa, L = ctx.L;
+  const R = runOn(ctx, cube, freshState(ctx.z3, isa, 't'));
+  return {
+    label: 'timing',
+    cs: [...cube.opsCs, R.modes[guestIx(isa)]!, R.assume, L.not(anyTrap(L, R.r)), L.or(...R.r.clockReads)],
+    reads: [R.reads],
+    extract: async (model) => {
+      const ms = stateFromModel(isa, model, R.s, R.r.accesses);
+      const ops = operandsFromModel(model, cube.instr, cube.ops);
+      const o = outcomeOf(isa, cube.instr, ms.state, ops);
+      if (o.kind === 'trap') return { problem: `it trapped (${o.trap})` };
+      if (modeOf(isa, ms.state) !== isa.guestMode) return { problem: 'not a guest-mode state' };
+      const text = `in this ${isa.guestMode}-mode state it reads the clock ${cube.effects.clockReads.join(', ')} without trapping${opsText(ops)}`;
+      return { verdict: { value: 'yes', evidence: { k: 'witness', text, witness: witnessOf(isa, ops, [ms], [o], [], cube.effects.clockReads) } } };
+    },
+  };
+}
+
+/** The exact monitor question: a virtual state v (any virtual mode, or the guest mode for the
+ *  hybrid monitor; any control values) and a corresponding real state r (guest mode, the
+ *  assumptions, the same plain state, storage that maps into v's) where the instance does not
+ *  trap in r and either traps in v, halts, changes a real mode or control element, changes v's
+ *  mode or control (which the monitor never saw), or leaves guest-visible state different. */
+export function monitorBreak(ctx: ClassifyContext, cube: Cube, hybrid: boolean, shared = false): Question {
+  const isa = ctx.isa, L = ctx.L;
+  const prefix = `${hybrid ? 'h' : 'b'}${shared ? 's' : ''}`;
+  const at = probeAddresses(ctx, prefix);
+  // A is the real state, B the virtual one.
+  const P = pairSetup(ctx, cube, prefix, hybrid ? ['control'] : ['mode', 'control'], 'inclusion', shared, at, true);
+  const built = recordReads(() => {
+    const real = [P.A.modes[guestIx(isa)]!, P.A.assume];
+    const virt = hybrid ? P.B.modes[guestIx(isa)]! : L.or(...P.B.modes);
+    const vDone = L.and(L.not(anyTrap(L, P.B.r)), L.not(P.B.r.halted));
+    const breaks = L.or(
+      P.A.r.halted,
+      ownedChanged(ctx, P.A.s, P.A.r.final),
+      anyTrap(L, P.B.r),
+      P.B.r.halted,
+      L.and(vDone, L.or(ownedChanged(ctx, P.B.s, P.B.r.final), visibleDiffer(ctx, P.A.r.final, P.B.r.final, ['mode', 'control'], at))),
+    );
+    return [...real, virt, L.not(anyTrap(L, P.A.r)), breaks];
+  });
+  return {
+    label: `${hybrid ? 'hybrid' : 'monitor'}-break${shared ? '-shared' : ''}`,
+    cs: [...cube.opsCs, ...P.cs, ...built.value],
+    reads: [...P.reads, built.reads],
+    extract: async (model) => {
+      const c = await concretePair(ctx, model, P, 'inclusion', shared);
+      if ('problem' in c) return { problem: c.problem };
+      const ops = operandsFromModel(model, cube.instr, cube.ops);
+      const real = c.a, virt = c.b;
+      const or_ = outcomeOf(isa, cube.instr, real.state, ops), ov = outcomeOf(isa, cube.instr, virt.state, ops);
+      const nr = modeOf(isa, real.state), nv = modeOf(isa, virt.state);
+      if (nr !== isa.guestMode || !assumptionsHoldIn(isa, real.state)) return { problem: 'the real state is not a guest-mode state with the assumptions' };
+      if (!nv || (hybrid && nv !== isa.guestMode)) return { problem: 'the virtual state is in no (allowed) mode' };
+      if (or_.kind === 'trap') return { problem: `it trapped in the real state (${or_.trap})` };
+      let text: string | undefined;
+      let diffs: Diff[] = [];
+      if (or_.kind === 'halt') text = `in the real ${nr}-mode state it halts the machine without trapping`;
+      else {
+        const realOwned = ownedDiffs(isa, real.state, or_.state);
+        if (realOwned.length) {
+          diffs = realOwned;
+          text = `in the real ${nr}-mode state it changes ${realOwned.slice(0, 3).map((d) => `${d.name} ${d.a} → ${d.b}`).join(', ')} without trapping`;
+        } else if (ov.kind === 'trap') text = `it traps (${ov.trap}) on the virtual machine in mode ${nv} but not in the real ${nr}-mode state, so the monitor never sees it`;
+        else if (ov.kind === 'halt') text = `it halts the virtual machine in mode ${nv} but completes in the real ${nr}-mode state`;
+        else {
+          const virtOwned = ownedDiffs(isa, virt.state, ov.state);
+          if (virtOwned.length) {
+            diffs = virtOwned;
+            text = `in virtual mode ${nv} it changes ${virtOwned.slice(0, 3).map((d) => `${d.name} ${d.a} → ${d.b}`).join(', ')}, but in the real ${nr}-mode state it runs without trapping, so the monitor never updates the virtual machine`;
+          } else {
+            const d = await compareOutcomes(ctx, virt.state, real.state, ov, or_, ['mode', 'control']);
+            if (d === 'unknown') return { problem: 'the solver gave no answer on the storage check' };
+            if (d.length) {
+              diffs = d;
+              text = `run directly in the real ${nr}-mode state it gives ${d.slice(0, 3).map((x) => `${x.name} ${x.b}`).join(', ')} where the virtual machine in mode ${nv} gives ${d.slice(0, 3).map((x) => `${x.a}`).join(', ')}; no trap`;
+            }
+          }
+        }
+      }
+      if (!text) return { problem: 'the real run and the virtual run agree' };
+      const w = witnessOf(isa, ops, [virt, real], [ov, or_], diffs, [...cube.effects.effects.reads, ...cube.effects.controlReads, ...cube.effects.modeReads]);
+      return { verdict: { value: 'yes', evidence: { k: 'witness', text: `${text}${opsText(ops)}`, witness: w } } };
+    },
+  };
+}
+
+// ---- asking ----
+
+export async function ask(ctx: ClassifyContext, q: Question, proofText: string, queryText: string, question: string, extraCs: B[] = [], extraReads: Set<ArrayRead>[] = []): Promise<Verdict & { problem?: string }> {
+  const r = await check(ctx, [...q.cs, ...extraCs], [...q.reads, ...extraReads], q.label);
+  if (r.r === 'unknown') return { value: 'unknown', evidence: { k: 'unknown', text: `undecided: ${question}`, reason: r.reason } };
+  if (r.r === 'unsat') return { value: 'no', evidence: { k: 'proof', text: proofText, query: queryText, ms: r.ms } };
+  const x = await q.extract(r.model);
+  if (x.verdict) return x.verdict;
+  return { value: 'unknown', evidence: { k: 'unknown', text: `undecided: ${question}`, reason: `the solver's witness did not survive replay: ${x.problem}` }, problem: x.problem };
+}
+
+/** Try a concrete probe before the solver: a state that shows the property is as good a witness. */
+export function probeFirst(ctx: ClassifyContext, cube: Cube, question: string, guest: boolean, confirm: (ms: ModelState, ops: Record<string, bigint>) => Extracted): Verdict | undefined {
+  let got: Verdict | undefined;
+  probe(
+    ctx.isa,
+    cube.instr,
+    `${question}/${cube.text}`,
+    guest,
+    (s, ops) => {
+      const ms: ModelState = { state: s, values: valuesOf(ctx.isa, s), conflicts: [] };
+      const x = confirm(ms, ops);
+      if (x.verdict) got = x.verdict;
+      return !!x.verdict;
+    },
+    24,
+    cube.sample,
+  );
+  return got;
+}
+
+function valuesOf(isa: Isa, s: ConcreteState): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const r of isa.registers) out[r.name] = toHex(s.regs[r.name] ?? 0n);
+  for (const f of isa.files) s.files[f.name]!.forEach((v, i) => v !== 0n && (out[`${f.name}[${i}]`] = toHex(v)));
+  return out;
+}
+
+export const confirmers = { guestCompletes: confirmGuestCompletes, mostCompletes: confirmMostCompletes, control: confirmControl };
+
+export type { Evidence };
+export { printExpr };
