@@ -18,6 +18,7 @@ import {
   check,
   confirmers,
   currentInstr,
+  findGuestBase,
   controlChange,
   guestCompletes,
   locationPair,
@@ -192,10 +193,14 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
     mode = await ask(
       ctx,
       Q('m', () => modePair(ctx, cube)),
-      'in two states that differ only in mode, where neither memory-traps, the outcomes (trap or result) agree outside the mode',
-      'unsat: s2 = s1 except mode ∧ mode(s1) ≠ mode(s2) ∧ ¬memory_trap(s1) ∧ ¬memory_trap(s2) ∧ outcome(s1) ≠ outcome(s2)',
+      'in two states that differ only in mode (the same guest-visible storage), where neither memory-traps, the outcomes (trap or result) agree outside the mode',
+      'unsat: s2 = s1 except mode ∧ visible(s1) = visible(s2) ∧ mode(s1) ≠ mode(s2) ∧ ¬memory_trap(s1) ∧ ¬memory_trap(s2) ∧ outcome(s1) ≠ outcome(s2)',
       'does its outcome depend on the mode?',
     );
+    if (mode.value === 'unknown' && 'problem' in mode && mode.problem) {
+      const s = await ask(ctx, Q('ms', () => modePair(ctx, cube, true)), '', '', '');
+      if (s.value === 'yes') mode = s;
+    }
   }
 
   // Location sensitivity: control state differs, guest-visible storage the same.
@@ -349,6 +354,7 @@ export async function classifyInstruction(ctx: ClassifyContext, instr: Instructi
   const isa = ctx.isa;
   ctx.indices = 0;
   currentInstr.set(ctx, instr);
+  await findGuestBase(ctx);
   if (ctx.offsets.size === 0 && isa.views.length) ctx.offsets = await offsetTranslations(ctx.z3, isa, ctx.timeoutMs);
   const d = instructionEffects(isa, instr);
   const split = await cubesOf(ctx, instr);

@@ -34,7 +34,7 @@ import {
   type SymState,
   type Z3,
 } from './symbolic.js';
-import { correspondence, guestViews, instantiationPoints, repairStorage, viewBacked, visibleStorageDiffers, type Correspondence } from './storage.js';
+import { correspondence, guestViews, instantiationPoints, repairStorage, storageMismatch, viewBacked, visibleStorageDiffers, type Correspondence } from './storage.js';
 import { makeWitness, memDiffs, modelRegDiffs, fileDiffsOf, operandsFromModel, stateFromModel, witnessState, type Diff, type ModelState } from './witness.js';
 import type { Evidence, Verdict, Witness, WitnessOutcome } from './types.js';
 
@@ -475,43 +475,38 @@ async function compareOutcomes(
     ...fileDiffsOf(isa, oa.state, ob.state, (role) => !(excluded as string[]).includes(role)),
     ...memDiffs(isa, oa.state, ob.state, (role) => !(excluded as string[]).includes(role)).filter((d) => !backed.has(d.name.split('[')[0]!)),
   ];
-  if (guestViews(isa).length && excluded.includes('control')) {
+  if (guestViews(isa).length) {
     const v = await visibleStorageDiffers(ctx.z3, isa, oa.state, ob.state, ctx.timeoutMs);
     if (v === 'unknown') return 'unknown';
     if (v) diffs.push({ name: `${v.view}[${toHex(v.vaddr)}]`, a: toHex(v.a), b: toHex(v.b) });
-  } else if (guestViews(isa).length) {
-    // Same physical storage in both states (mode pairs): raw words compare directly.
-    diffs.push(...memDiffs(isa, oa.state, ob.state, (role) => !(excluded as string[]).includes(role)).filter((d) => backed.has(d.name.split('[')[0]!)));
   }
   void a;
   void b;
   return diffs;
 }
 
-/** Mode sensitivity: two states that differ only in mode, neither memory-traps, and the outcomes
- *  differ outside the mode (a trap on one side only is a difference). */
-export function modePair(ctx: ClassifyContext, cube: Cube): Question {
+/** Mode sensitivity: two states that differ only in mode — the same plain and control state, the
+ *  same guest-visible storage (each through its own mode's translation: an unrelocated executive
+ *  mode sees the same words as a relocated user mode would) — neither memory-traps, and the
+ *  outcomes differ outside the mode (a trap on one side only is a difference). */
+export function modePair(ctx: ClassifyContext, cube: Cube, shared = false): Question {
   const isa = ctx.isa, L = ctx.L;
-  const R1 = runOn(ctx, cube, freshState(ctx.z3, isa, 'm1'));
-  const R2 = runOn(ctx, cube, vary(ctx, R1.s, ['mode'], false, 'm2'));
+  const prefix = shared ? 'ms' : 'm';
+  const at = probeAddresses(ctx, prefix);
+  const P = pairSetup(ctx, cube, prefix, ['mode'], 'both', shared, at);
   const built = recordReads(() => {
-    const rm = roleMasks(isa);
-    const compare = L.or(
-      ...regsDiffer(ctx, R1.r.final, R2.r.final, (reg) => ~(rm.mode.get(reg) ?? 0n)),
-      ...arraysDiffer(ctx, R1.r.final.files, R2.r.final.files, isa.files.filter((f) => f.role !== 'mode').map((f) => f.name)),
-      ...arraysDiffer(ctx, R1.r.final.mems, R2.r.final.mems, isa.memories.filter((m) => m.role !== 'mode').map((m) => m.name)),
-    );
     const pairs: B[] = [];
-    R1.modes.forEach((m1, i) => R2.modes.forEach((m2, j) => i !== j && pairs.push(L.and(m1, m2))));
-    return [L.or(...pairs), L.not(memTrap(ctx, R1.r)), L.not(memTrap(ctx, R2.r)), outcomesDiffer(ctx, R1.r, R2.r, compare)];
+    P.A.modes.forEach((m1, i) => P.B.modes.forEach((m2, j) => i !== j && pairs.push(L.and(m1, m2))));
+    return [L.or(...pairs), L.not(memTrap(ctx, P.A.r)), L.not(memTrap(ctx, P.B.r)), outcomesDiffer(ctx, P.A.r, P.B.r, visibleDiffer(ctx, P.A.r.final, P.B.r.final, ['mode'], at))];
   });
   return {
-    label: 'mode-pair',
-    cs: [...cube.opsCs, ...built.value],
-    reads: [R1.reads, R2.reads, built.reads],
+    label: `mode-pair${shared ? '-shared' : ''}`,
+    cs: [...cube.opsCs, ...P.cs, ...built.value],
+    reads: [...P.reads, built.reads],
     extract: async (model) => {
-      const m1 = stateFromModel(isa, model, R1.s, R1.r.accesses, R2.r.accesses);
-      const m2 = stateFromModel(isa, model, R2.s, R2.r.accesses, R1.r.accesses);
+      const c = await concretePair(ctx, model, P, 'both', shared);
+      if ('problem' in c) return { problem: c.problem };
+      const m1 = c.a, m2 = c.b;
       const ops = operandsFromModel(model, cube.instr, cube.ops);
       const o1 = outcomeOf(isa, cube.instr, m1.state, ops), o2 = outcomeOf(isa, cube.instr, m2.state, ops);
       const n1 = modeOf(isa, m1.state), n2 = modeOf(isa, m2.state);
@@ -657,8 +652,14 @@ async function concretePair(ctx: ClassifyContext, model: Model<'main'>, P: PairS
   const extraB = P.words.b.map((w) => ({ k: 'mem' as const, mem: w.mem, addr: w.addr, write: false }));
   const a = stateFromModel(isa, model, P.A.s, [...P.A.r.accesses, ...extraA], shared ? P.B.r.accesses : []);
   const b = stateFromModel(isa, model, P.B.s, [...P.B.r.accesses, ...extraB], shared ? P.A.r.accesses : []);
-  if (!shared && guestViews(isa).length) {
-    const rep = await repairStorage(ctx.z3, isa, mode, a.state, b.state, pinnedWords(a), pinnedWords(b), ctx.timeoutMs);
+  if (guestViews(isa).length) {
+    // One physical storage: only checked (a mode-dependent translation may still show different
+    // words); separate storage: repaired where the model left words free, then checked.
+    if (shared) {
+      const m = await storageMismatch(ctx.z3, isa, mode, a.state, b.state, ctx.timeoutMs);
+      if (m) return { problem: `the two states do not show the same guest-visible storage (${m.k})` };
+    }
+    const rep = shared ? { ok: true as const } : await repairStorage(ctx.z3, isa, mode, a.state, b.state, pinnedWords(a), pinnedWords(b), ctx.timeoutMs);
     if (!rep.ok) return { problem: rep.problem };
     // The report shows the repaired words too.
     for (const [name, s, ms] of [['a', a.state, a], ['b', b.state, b]] as const) {
@@ -824,8 +825,26 @@ export function probeFirst(ctx: ClassifyContext, cube: Cube, question: string, g
     },
     24,
     cube.sample,
+    guestBases.get(ctx),
   );
   return got;
+}
+
+/** Per context, a guest-mode state with the assumptions (probing starts there). */
+export const guestBases = new WeakMap<ClassifyContext, { state: ConcreteState; fixed: Set<string> }>();
+
+/** Find a guest-mode state that satisfies the assumptions, once per ISA, for probing. */
+export async function findGuestBase(ctx: ClassifyContext): Promise<void> {
+  if (guestBases.has(ctx)) return;
+  const isa = ctx.isa;
+  const s = freshState(ctx.z3, isa, 'base');
+  const built = recordReads(() => [predicate(ctx.z3, isa, s, isa.modes[guestIx(isa)]!.when), ...isa.assumptions.map((a) => predicate(ctx.z3, isa, s, a.holds))]);
+  const r = await check(ctx, built.value, [built.reads], 'guest base');
+  if (r.r !== 'sat') return;
+  const ms = stateFromModel(isa, r.model, s, []);
+  const fixed = new Set<string>();
+  for (const e of [isa.modes[guestIx(isa)]!.when, ...isa.assumptions.map((a) => a.holds)]) walkExpr(e, (x) => void ((x.k === 'reg' || x.k === 'field') && fixed.add(x.reg)));
+  guestBases.set(ctx, { state: ms.state, fixed });
 }
 
 function valuesOf(isa: Isa, s: ConcreteState): Record<string, string> {

@@ -255,58 +255,49 @@ export type Mismatch =
  *  or undefined when they keep it. */
 export async function storageMismatch(z3: Z3, isa: Isa, mode: Correspondence, a: ConcreteState, b: ConcreteState, timeoutMs: number): Promise<Mismatch | undefined> {
   const L = new Logic(z3);
-  for (const v of guestViews(isa)) {
-    const t = isa.translations.find((x) => x.name === v.translation)!;
-    const built = recordReads(() => {
-      const A = concreteTerms(z3, isa, a, 'ca');
-      const B_ = concreteTerms(z3, isa, b, 'cb');
-      const va = z3.BitVec.const('c.va', t.param.width);
+  const views = guestViews(isa);
+  if (views.length === 0) return undefined;
+  // One query for every view: some address whose word differs (or, for the monitor, that only
+  // the real translation lets through), or two addresses shared in one state only.
+  const built = recordReads(() => {
+    const A = concreteTerms(z3, isa, a, 'ca');
+    const B_ = concreteTerms(z3, isa, b, 'cb');
+    const cases = views.map((v, n) => {
+      const t = isa.translations.find((x) => x.name === v.translation)!;
+      const va = z3.BitVec.const(`c.va${n}`, t.param.width);
       const ta = translateIn(z3, isa, A.st, v.name, va);
       const tb = translateIn(z3, isa, B_.st, v.name, va);
       const wa = A.st.mems.get(v.memory)!.select(ta.phys, L);
       const wb = B_.st.mems.get(v.memory)!.select(tb.phys, L);
-      const bad = mode === 'both' ? L.and(ta.valid, tb.valid, wa.neq(wb)) : L.and(ta.valid, L.or(L.not(tb.valid), wa.neq(wb)));
-      return { A, B_, va, ta, tb, wa, wb, bad };
+      const word = mode === 'both' ? L.and(ta.valid, tb.valid, wa.neq(wb)) : L.and(ta.valid, L.or(L.not(tb.valid), wa.neq(wb)));
+      const y = z3.BitVec.const(`c.y${n}`, t.param.width);
+      const ay = translateIn(z3, isa, A.st, v.name, y), by = translateIn(z3, isa, B_.st, v.name, y);
+      const valid = mode === 'both' ? L.and(ta.valid, ay.valid, tb.valid, by.valid) : L.and(ta.valid, ay.valid);
+      const sharing = L.and(valid, ta.phys.eq(ay.phys).neq(tb.phys.eq(by.phys)));
+      return { v, va, y, ta, tb, wa, wb, word, sharing };
     });
-    const { A, B_, va, ta, tb, wa, wb, bad } = built.value;
-    const zeros = [...built.reads].filter((r) => A.zero(r) || B_.zero(r)).map((r) => r.val.eq(z3.BitVec.val(0, width(r.val))));
-    const ans = await solve([bad, ...zeros, ...readConsistency(z3, built.reads)], { timeoutMs });
-    if (ans.r === 'unknown') return { k: 'unknown' };
-    if (ans.r === 'sat') {
-      const num = (x: BV) => (ans.model.eval(x, true) as unknown as { value(): bigint }).value();
-      const vaddr = num(va);
-      const validB = z3.isTrue(ans.model.eval(tb.valid, true));
-      const out: Mismatch = validB
-        ? { k: 'word', view: v.name, vaddr, mem: v.memory, addrA: Number(num(ta.phys)), addrB: Number(num(tb.phys)), valueA: num(wa), valueB: num(wb) }
-        : { k: 'domain', view: v.name, vaddr };
-      ans.model.release();
-      return out;
+    return { A, B_, cases };
+  });
+  const { A, B_, cases } = built.value;
+  const zeros = [...built.reads].filter((r) => A.zero(r) || B_.zero(r)).map((r) => r.val.eq(z3.BitVec.val(0, width(r.val))));
+  const ans = await solve([L.or(...cases.flatMap((c) => [c.word, c.sharing])), ...zeros, ...readConsistency(z3, built.reads)], { timeoutMs });
+  if (ans.r === 'unknown') return { k: 'unknown' };
+  if (ans.r === 'unsat') return undefined;
+  try {
+    const num = (x: BV) => (ans.model.eval(x, true) as unknown as { value(): bigint }).value();
+    const holds = (x: B) => z3.isTrue(ans.model.eval(x, true));
+    for (const c of cases) {
+      if (!holds(c.word)) continue;
+      const vaddr = num(c.va);
+      return holds(c.tb.valid)
+        ? { k: 'word', view: c.v.name, vaddr, mem: c.v.memory, addrA: Number(num(c.ta.phys)), addrB: Number(num(c.tb.phys)), valueA: num(c.wa), valueB: num(c.wb) }
+        : { k: 'domain', view: c.v.name, vaddr };
     }
+    const c = cases.find((x) => holds(x.sharing))!;
+    return { k: 'sharing', view: c.v.name, vaddr: num(c.va), other: num(c.y) };
+  } finally {
+    ans.model.release();
   }
-  // Sharing: two addresses that one translation maps to one word and the other does not.
-  for (const v of guestViews(isa)) {
-    const t = isa.translations.find((x) => x.name === v.translation)!;
-    const built = recordReads(() => {
-      const A = concreteTerms(z3, isa, a, 'ca');
-      const B_ = concreteTerms(z3, isa, b, 'cb');
-      const x = z3.BitVec.const('c.x', t.param.width), y = z3.BitVec.const('c.y', t.param.width);
-      const ax = translateIn(z3, isa, A.st, v.name, x), ay = translateIn(z3, isa, A.st, v.name, y);
-      const bx = translateIn(z3, isa, B_.st, v.name, x), by = translateIn(z3, isa, B_.st, v.name, y);
-      const valid = mode === 'both' ? L.and(ax.valid, ay.valid, bx.valid, by.valid) : L.and(ax.valid, ay.valid);
-      return { A, B_, x, y, bad: L.and(valid, ax.phys.eq(ay.phys).neq(bx.phys.eq(by.phys))) };
-    });
-    const { A, B_, x, y, bad } = built.value;
-    const zeros = [...built.reads].filter((r) => A.zero(r) || B_.zero(r)).map((r) => r.val.eq(z3.BitVec.val(0, width(r.val))));
-    const ans = await solve([bad, ...zeros, ...readConsistency(z3, built.reads)], { timeoutMs });
-    if (ans.r === 'unknown') return { k: 'unknown' };
-    if (ans.r === 'sat') {
-      const num = (e: BV) => (ans.model.eval(e, true) as unknown as { value(): bigint }).value();
-      const out: Mismatch = { k: 'sharing', view: v.name, vaddr: num(x), other: num(y) };
-      ans.model.release();
-      return out;
-    }
-  }
-  return undefined;
 }
 
 /** Make concrete states a and b keep the correspondence by setting words neither run depends on
