@@ -35,7 +35,7 @@ export default defineCommand<GradeArgs>({
       .option('cache', { type: 'boolean', default: true, describe: 'keep the reference analysis beside the assignment (--no-cache: analyse every time)' })
       .option('allow-root', { type: 'string', array: true, requiresArg: true, describe: 'a folder that symbolic links in a batch may lead into (repeatable)' }),
   examples: [
-    ['isavirt grade -a isas/course/x86/assignment.json isas/course/x86/submissions/good', 'grade one submission, feedback on the terminal'],
+    ['isavirt grade -a isas/course/x86/assignment.json isas/course/x86/submissions/alice', 'grade one submission, feedback on the terminal'],
     ['isavirt grade -a A.json /autograder/submission -f gradescope -o /autograder/results/results.json', 'Gradescope autograder'],
     ['isavirt grade -a A.json submissions/ -f csv -o grades.csv', 'a whole class, one CSV row per student'],
     ['isavirt grade -a A.json . -f classroom', 'GitHub Classroom: runner results for the autograding reporter (see isas/course/classroom/)'],
