@@ -13,9 +13,10 @@ const check = (report: unknown) => {
 };
 
 describe('JSON report', () => {
-  it('is { tool: { name, version }, isas } exactly', () => {
+  it('is { tool: { name, version }, isas, failed } exactly', () => {
     const r = JSON.parse(renderJson([pgLike, mini86]));
-    expect(Object.keys(r)).toEqual(['tool', 'isas']);
+    expect(Object.keys(r)).toEqual(['tool', 'isas', 'failed']);
+    expect(r.failed).toEqual([]);
     expect(r.tool.name).toBe('isavirt');
     expect(r.tool.version).toBe(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
     expect(r.isas).toEqual([pgLike, mini86]);
