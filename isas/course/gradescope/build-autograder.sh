@@ -5,10 +5,10 @@
 #
 # The zip holds setup.sh and run_autograder, the assignment with its reference spec beside it
 # ("reference" rewritten to the file's name), the cached answer key (analysed now), the sample
-# submission if given, and isavirt itself as isavirt.tgz: `npm pack` of this package with its
-# production dependencies bundled, so setup.sh installs it offline. Run it from a checkout where
-# `npm ci` has run (the dependencies come from there). ISAVIRT_PACK_IGNORE_SCRIPTS=1 packs dist/
-# as built instead of rebuilding it.
+# submission if given, and isavirt itself as isavirt.tgz (isas/course/pack-isavirt.sh: `npm pack`
+# of this package with its production dependencies bundled), so setup.sh installs it offline. Run
+# it from a checkout where `npm ci` has run. ISAVIRT_PACK_IGNORE_SCRIPTS=1 packs dist/ as built
+# instead of rebuilding it.
 set -euo pipefail
 if [ $# -lt 2 ]; then
   echo "usage: $0 <assignment.json> <autograder.zip> [sample-submission]" >&2
@@ -25,26 +25,8 @@ trap 'rm -rf "$WORK"' EXIT
 STAGE="$WORK/zip"
 mkdir -p "$STAGE"
 
-# isavirt, packed as npm would publish it, then repacked with its dependencies inside.
-ignore=()
-if [ "${ISAVIRT_PACK_IGNORE_SCRIPTS:-}" = 1 ]; then ignore=(--ignore-scripts); fi
-(cd "$PKG" && npm pack --silent "${ignore[@]}" --pack-destination "$WORK" >/dev/null)
-mkdir -p "$WORK/bundle"
-tar -xzf "$WORK"/isavirt-*.tgz -C "$WORK/bundle"
-(
-  cd "$WORK/bundle/package"
-  node -e '
-    const fs = require("node:fs");
-    const p = JSON.parse(fs.readFileSync("package.json", "utf8"));
-    p.bundleDependencies = Object.keys(p.dependencies ?? {});
-    delete p.devDependencies;
-    delete p.scripts;
-    fs.writeFileSync("package.json", JSON.stringify(p, null, 2) + "\n");
-  '
-  npm install --omit=dev --prefer-offline --ignore-scripts --no-audit --no-fund --no-package-lock --silent
-  npm pack --silent --ignore-scripts --pack-destination "$WORK/bundle" >/dev/null
-)
-mv "$WORK"/bundle/isavirt-*.tgz "$STAGE/isavirt.tgz"
+# isavirt, packed as npm would publish it, with its dependencies inside.
+"$KIT/../pack-isavirt.sh" "$STAGE/isavirt.tgz" >/dev/null
 
 # The assignment, its reference beside it, and the cached answer key when there is a fresh one.
 node -e '
