@@ -106,4 +106,16 @@ describe('the library API', () => {
       gradescope: 'number',
     });
   }, 120_000);
+
+  it('the README example runs as written', () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Using isavirt as a library'));
+    const code = /```ts\n([\s\S]*?)```/.exec(section)![1]!;
+    const r = run(code);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('holds');
+    expect(r.stdout).toMatch(/^halted halted$/m);
+    expect(r.stdout).toMatch(/^dana 14 \/ 14/m);
+  }, 120_000);
 });
