@@ -18,6 +18,7 @@ interface GradeArgs {
   workers?: number;
   cache: boolean;
   allowRoot?: string[];
+  single: boolean;
 }
 
 const write = writeOutputFile;
@@ -33,6 +34,7 @@ export default defineCommand<GradeArgs>({
       .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write to this file (a batch in a JSON format: this folder, one <student>.json each)' })
       .option('workers', { type: 'number', requiresArg: true, describe: 'grading workers at once (default: one per core)' })
       .option('cache', { type: 'boolean', default: true, describe: 'keep the reference analysis beside the assignment (--no-cache: analyse every time)' })
+      .option('single', { type: 'boolean', default: false, describe: 'the target is one submission, never a batch (an uploaded folder inside it is the submission)' })
       .option('allow-root', { type: 'string', array: true, requiresArg: true, describe: 'a folder that symbolic links in a batch may lead into (repeatable)' }),
   examples: [
     ['isavirt grade -a isas/course/x86/assignment.json isas/course/x86/submissions/alice', 'grade one submission, feedback on the terminal'],
@@ -67,7 +69,7 @@ export default defineCommand<GradeArgs>({
     const prep = prepared.prepared;
     for (const w of prep.warnings) io.err(`${p.warn('warning:')} ${w}`);
 
-    const listed = g.listSubmissions(args.submission, prep.assignment, { allowedRoots: args.allowRoot });
+    const listed = g.listSubmissions(args.submission, prep.assignment, { allowedRoots: args.allowRoot, single: args.single });
     if (!listed.ok) throw new UsageError(listed.error);
     if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1)) throw new UsageError('--workers must be a whole number of at least 1');
     if (SingleBar && listed.batch) {

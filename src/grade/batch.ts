@@ -32,6 +32,9 @@ export type Listing = { ok: true; batch: boolean; entries: SubmissionEntry[] } |
 export interface ListOptions {
   /** Folders a symbolic link may resolve into (besides the batch folder itself). */
   allowedRoots?: string[];
+  /** The target is one submission, never a batch (Gradescope's /autograder/submission): when its
+   *  files sit in its only sub-folder (an uploaded folder), that sub-folder is the submission. */
+  single?: boolean;
 }
 
 function real(p: string): string | undefined {
@@ -100,6 +103,17 @@ export function listSubmissions(target: string, a: Assignment, options: ListOpti
     }
   };
   if (names.some(isWanted)) return { ok: true, batch: false, entries: [{ name, path: target, gradable: true }] };
+  if (options.single) {
+    const dirs = names.filter((n) => {
+      try {
+        return statSync(path.join(target, n)).isDirectory();
+      } catch {
+        return false;
+      }
+    });
+    const only = dirs.length === 1 && names.length === 1 ? path.join(target, dirs[0]!) : target;
+    return { ok: true, batch: false, entries: [{ name, path: only, gradable: true }] };
+  }
   if (names.length === 0) return { ok: false, error: `${target}: no submissions in this folder (expected ${[...wanted].join(', ')}, or one folder per student)` };
   const roots = [real(target) ?? path.resolve(target), ...(options.allowedRoots ?? []).map((r) => real(r) ?? path.resolve(r))];
   return { ok: true, batch: true, entries: names.map((n) => entryOf(target, n, roots)) };

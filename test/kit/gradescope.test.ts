@@ -20,10 +20,11 @@ let setupLog = '';
 
 const schema = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(path.join(ROOT, 'grammar/gradescope-results.schema.json'), 'utf8')) as object);
 
-function grade(submission: string): { status: number | null; results: { score: number; tests: { name: string; score: number; status: string }[] }; stderr: string } {
+function grade(submission: string, nested = false): { status: number | null; results: { score: number; tests: { name: string; score: number; status: string }[] }; stderr: string } {
   const sub = path.join(autograder, 'submission');
   rmSync(sub, { recursive: true, force: true });
-  cpSync(submission, sub, { recursive: true });
+  // A student may upload a folder: its files then sit one level down.
+  cpSync(submission, nested ? path.join(sub, path.basename(submission)) : sub, { recursive: true });
   rmSync(path.join(autograder, 'results'), { recursive: true, force: true });
   const r = spawnSync(path.join(autograder, 'run_autograder'), [], { cwd: autograder, encoding: 'utf8', env: { ...process.env, AUTOGRADER_ROOT: autograder } });
   const results = JSON.parse(readFileSync(path.join(autograder, 'results/results.json'), 'utf8'));
@@ -78,6 +79,8 @@ describe('the Gradescope kit', () => {
     expect(good.status, good.stderr).toBe(0);
     expect(good.results.score).toBe(14);
     expect(good.results.tests.every((t) => t.status === 'passed')).toBe(true);
+    const uploadedFolder = grade(path.join(TOY, 'submissions/dana'), true);
+    expect(uploadedFolder.results.score).toBe(14);
     const partial = grade(path.join(TOY, 'submissions/erin'));
     expect(partial.status).toBe(0);
     expect(partial.results.score).toBeLessThan(14);
