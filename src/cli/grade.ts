@@ -4,6 +4,8 @@
 // an entry of the batch was skipped), 2 when the assignment or the arguments are bad.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { classroomEnvironment } from '../grade/formats.js';
+import type { SubmissionGrade } from '../grade/types.js';
 import { defineCommand } from './command.js';
 import { EXIT, UsageError, paint, writeOutputFile } from './io.js';
 
@@ -31,7 +33,7 @@ export default defineCommand<GradeArgs>({
       .positional('submission', { type: 'string', describe: 'a submission (file or folder), or a folder with one sub-folder or file per student' })
       .option('assignment', { alias: 'a', type: 'string', demandOption: true, requiresArg: true, describe: 'the assignment file (JSON, grammar/assignment.schema.json)' })
       .option('format', { alias: 'f', choices: FORMATS, default: 'text' as Format, describe: 'output format' })
-      .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write to this file (a batch in a JSON format: this folder, one <student>.json each)' })
+      .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write to this file (a batch in a JSON format: this folder, one file per submission and index.json)' })
       .option('workers', { type: 'number', requiresArg: true, describe: 'grading workers at once (default: one per core)' })
       .option('cache', { type: 'boolean', default: true, describe: 'keep the reference analysis beside the assignment (--no-cache: analyse every time)' })
       .option('single', { type: 'boolean', default: false, describe: 'the target is one submission, never a batch (an uploaded folder inside it is the submission)' })
@@ -126,7 +128,7 @@ export default defineCommand<GradeArgs>({
 /** Inside a GitHub Actions job ($GITHUB_ENV and $GITHUB_OUTPUT are set), hand the runner results
  *  to the steps after this one: the reporter reads `<ID>_RESULTS` from its environment and its
  *  `runners` input from this step's output (isas/course/classroom/classroom.yml). */
-function handToClassroom(env: NodeJS.ProcessEnv, grade: Parameters<typeof import('../grade/index.js').classroomEnvironment>[0], make: typeof import('../grade/index.js').classroomEnvironment): void {
+function handToClassroom(env: NodeJS.ProcessEnv, grade: SubmissionGrade, make: typeof classroomEnvironment): void {
   const envFile = env.GITHUB_ENV;
   const outFile = env.GITHUB_OUTPUT;
   if (!envFile || !outFile) return;
