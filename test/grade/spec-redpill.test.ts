@@ -172,6 +172,23 @@ describe('red-pill programs', () => {
     expect(tests(wrongClaim)['pill: red pill']!.output).toMatch(/^A program can tell: Theorem 1 fails for toy, e\.g\. GETMODE: /);
   });
 
+  it('decides "possible" by the exact monitor verdict where the analysis has one, else Theorem 1', async () => {
+    // Theorem 1 fails for the toy (GETMODE), but suppose the analysis proved the monitor exists.
+    const exists: PreparedAssignment = {
+      ...fix,
+      analysis: { ...fix.analysis, trapAndEmulate: { value: 'holds', offenders: [], undecided: [], statement: 'a trap-and-emulate monitor exists', note: 'GETMODE traps wherever it could tell' } },
+    };
+    const claim = await gradeSubmission(exists, submission(subs, 'exact-claim', { 'toy-fixed.isa': TOY_FIXED, 'answers.json': JSON.stringify({ redpill: 'impossible' }) }));
+    const t = tests(claim)['pill: red pill']!;
+    expect(t.score).toBe(4);
+    expect(t.output).toContain('A trap-and-emulate monitor exists for toy: GETMODE traps wherever it could tell');
+    // And where the exact verdict says it does not exist, a claim of "impossible" is wrong.
+    const none: PreparedAssignment = { ...fix, analysis: { ...fix.analysis, trapAndEmulate: { ...fix.analysis.theorem1, value: 'fails' } } };
+    const wrong = await gradeSubmission(none, submission(subs, 'exact-wrong', { 'toy-fixed.isa': TOY_FIXED, 'answers.json': JSON.stringify({ redpill: 'impossible' }) }));
+    expect(tests(wrong)['pill: red pill']!.score).toBe(0);
+    expect(tests(wrong)['pill: red pill']!.output).toMatch(/^A program can tell: no trap-and-emulate monitor exists for toy/);
+  });
+
   it('reports a program that does not assemble', async () => {
     const g = await gradeSubmission(fix, submission(subs, 'badasm', { 'toy-fixed.isa': TOY_FIXED, 'redpill.s': '        .kernel\nstart:  FROB r0\n' }));
     expect(g.gradable).toBe(false);
