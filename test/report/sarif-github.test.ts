@@ -49,7 +49,8 @@ function multitoolFindings(log: unknown): string[] {
   const input = path.join(dir, 'in.sarif');
   const output = path.join(dir, 'out.sarif');
   writeFileSync(input, JSON.stringify(log, null, 2));
-  const r = spawnSync(bin!, ['validate', input, '--rule-kind', 'Sarif;Gh', '--output', output, '--log', 'ForceOverwrite'], { encoding: 'utf8', env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1' } });
+  // A self-contained .NET program: invariant globalisation, so it needs no libicu on the machine.
+  const r = spawnSync(bin!, ['validate', input, '--rule-kind', 'Sarif;Gh', '--output', output, '--log', 'ForceOverwrite'], { encoding: 'utf8', env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1' } });
   expect(existsSync(output), `${r.stdout}\n${r.stderr}`).toBe(true);
   const out = JSON.parse(readFileSync(output, 'utf8')) as { runs: { results?: { ruleId: string; level?: string; message: { text?: string; id?: string; arguments?: string[] } }[] }[] };
   return (out.runs[0]!.results ?? []).filter((x) => x.level === 'error' || x.level === 'warning').map((x) => `${x.ruleId}: ${x.message.text ?? `${x.message.id} ${(x.message.arguments ?? []).join(' | ')}`}`);
