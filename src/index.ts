@@ -9,7 +9,7 @@
 // Run and monitor:  assemble, runGuest, GuestSession, MONITORS, patchProgram
 // Demo:             demoIsa, renderDemoText, demoJson
 // Grade:            prepareAssignment, listSubmissions, gradeEntries, gradeSubmission, gradeFolder,
-//                   toGradescope, toPrairieLearn, toClassroom, toCsv, toText
+//                   toGradescope, toPrairieLearn, toClassroom, toCsv, gradesToText
 
 import type { IsaAnalysis } from './analysis/types.js';
 import { analyzeIsa, type AnalyzeOptions } from './analysis/index.js';

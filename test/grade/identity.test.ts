@@ -98,6 +98,24 @@ describe('submission identity', () => {
   });
 });
 
+describe('one submission, never a batch (--single)', () => {
+  it('an uploaded folder one level down is the submission; anything else is graded as it is', () => {
+    const dir = tempDir('single');
+    submission(dir, 'upload', { 'answers.json': ANSWERS });
+    const one = listSubmissions(dir, prep.assignment, { single: true });
+    if (!one.ok) throw new Error(one.error);
+    expect(one.batch).toBe(false);
+    expect(one.entries).toEqual([{ name: path.basename(dir), path: path.join(dir, 'upload'), gradable: true }]);
+    submission(dir, 'other', { 'notes.txt': 'x' });
+    const two = listSubmissions(dir, prep.assignment, { single: true });
+    if (!two.ok) throw new Error(two.error);
+    expect(two.entries.map((e) => e.path)).toEqual([dir]);
+    // Without --single the same folder is a batch of two.
+    const batch = listSubmissions(dir, prep.assignment);
+    expect(batch.ok && batch.entries.map((e) => e.name)).toEqual(['other', 'upload']);
+  });
+});
+
 describe('symbolic links and skipped entries', () => {
   let batch: string;
   let outside: string;
