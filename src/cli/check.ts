@@ -5,13 +5,14 @@ import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IsaAnalysis } from '../analysis/types.js';
 import type { Isa } from '../ir/types.js';
-import { renderJson } from '../report/json.js';
+import { failedSpec, renderJson, type FailedSpec } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderSarif } from '../report/sarif.js';
 import { renderSummary, renderText } from '../report/text.js';
 import { defineCommand } from './command.js';
 import { EXIT, UsageError, paint, type CliIO } from './io.js';
-import { loadSpec } from './spec.js';
+import { loadIsaFile } from '../ir/index.js';
+import { printDiagnostics, requireFile } from './spec.js';
 
 export const CHECK_FORMATS = ['text', 'json', 'markdown', 'sarif'] as const;
 export type CheckFormat = (typeof CHECK_FORMATS)[number];
@@ -102,14 +103,15 @@ export function didYouMean(name: string, known: readonly string[]): string[] {
     .slice(0, 3);
 }
 
-function render(analyses: IsaAnalysis[], format: CheckFormat, color: boolean, summary: boolean, failed: string[]): string {
+function render(analyses: IsaAnalysis[], format: CheckFormat, color: boolean, summary: boolean, failed: string[], failedSpecs: FailedSpec[]): string {
   switch (format) {
+    // A spec that failed to load is in the report with its diagnostics, never an empty all-clear.
     case 'json':
-      return renderJson(analyses);
+      return renderJson(analyses, undefined, failedSpecs);
     case 'markdown':
       return renderMarkdown(analyses);
     case 'sarif':
-      return renderSarif(analyses);
+      return renderSarif(analyses, { failed: failedSpecs });
     case 'text': {
       const parts = analyses.map((a) => renderText(a, { color }));
       if (summary) parts.push(renderSummary(analyses, { color, failed }));
@@ -159,6 +161,7 @@ export default defineCommand<CheckArgs>({
     const { files, bad, folders } = expandSpecs(args.spec);
     for (const b of bad) io.err(`${p.error('error:')} ${b.message}`);
     const failed = bad.map((b) => b.path);
+    const failedSpecs: FailedSpec[] = bad.map((b) => failedSpec(b.path, b.message));
 
     const analysis = await loadAnalysis();
     // Several specs: the workers start their solvers while the specs are read.
@@ -168,15 +171,19 @@ export default defineCommand<CheckArgs>({
     for (const file of files) {
       let loaded;
       try {
-        loaded = await loadSpec(file, io);
+        requireFile(file);
+        loaded = await loadIsaFile(file);
+        printDiagnostics(loaded.diagnostics, io);
       } catch (e) {
         if (!(e instanceof UsageError)) throw e;
         io.err(`${p.error('error:')} ${e.message}`);
         failed.push(file);
+        failedSpecs.push(failedSpec(file, e.message));
         continue;
       }
       if (!loaded.ok) {
         failed.push(file);
+        failedSpecs.push(failedSpec(file, loaded.diagnostics));
         continue;
       }
       isas.push(loaded.isa);
@@ -192,7 +199,7 @@ export default defineCommand<CheckArgs>({
     } else {
       const toFile = args.output !== undefined;
       const summary = folders > 0 || args.spec.length > 1 || files.length > 1;
-      out = render(analyses, args.format, !toFile && io.colorOut, summary, failed);
+      out = render(analyses, args.format, !toFile && io.colorOut, summary, failed, failedSpecs);
     }
 
     if (args.output !== undefined) {

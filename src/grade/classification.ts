@@ -5,7 +5,7 @@
 
 import type { Evidence, InstructionClassification, IsaAnalysis, TheoremVerdict } from '../analysis/types.js';
 import { derivedProperty, parseAnswers } from './assignment.js';
-import { clip, points, resolveFeedback, resolveVisibility } from './common.js';
+import { clip, points, resolveFeedback, resolveVisibility, showsAnswer } from './common.js';
 import type { Answers, ClassificationQuestion, FeedbackLevel, InstructionAnswer, PreparedAssignment, Property, TestResult } from './types.js';
 import { PROPERTIES } from './types.js';
 
@@ -113,21 +113,32 @@ export function gradeClassification(
     const c = analysis.instructions.find((i) => i.mnemonic === m)!;
     let score = 0;
     let max = 0;
+    let graded = 0;
+    let right = 0;
     const lines: string[] = [];
+    const expected: string[] = [];
     const ans = answers ? answerFor(answers, m) : undefined;
     for (const p of asked) {
       const d = derivedProperty(c, p);
       if (d === 'unknown') continue; // never graded against a guess (the teacher was warned)
       max += per;
+      graded++;
+      expected.push(`${d === 'yes' ? '' : 'not '}${PHRASE[p]}`);
       const claim = claimOf(ans, p);
-      if (claim === (d === 'yes')) score += per;
-      else if (answers) lines.push(claimFeedback(c, p, d === 'yes', claim, level, analysis));
+      if (claim === (d === 'yes')) {
+        score += per;
+        right++;
+      } else if (answers) lines.push(claimFeedback(c, p, d === 'yes', claim, level, analysis));
     }
     let output: string;
     if (!answers) output = `not graded: ${failure}`;
     else if (lines.length === 0) output = `${m}: every claim is right.`;
-    else output = level === 'score' ? `${m}: ${points(score)} of ${points(max)} points.` : lines.join('\n');
-    tests.push({ name: `${q.id}: ${m}`, question: q.id, score, maxScore: max, visibility, output });
+    else if (level === 'score') output = `${m}: ${points(score)} of ${points(max)} points.`;
+    else {
+      if (showsAnswer(level)) lines.push(`Expected: ${m} is ${expected.join(', ')}.`);
+      output = lines.join('\n');
+    }
+    tests.push({ name: `${q.id}: ${m}`, question: q.id, score, maxScore: max, visibility, output, parts: { passed: answers ? right : 0, of: graded } });
   }
 
   for (const t of q.theorems ?? []) {
@@ -149,7 +160,8 @@ export function gradeClassification(
           level === 'score' ? `0 of ${points(t.verdictPoints)} points.`
           : level === 'wrong' ? `${theoremName(t.theorem)}: ${said}; that is not right.`
           : `${theoremName(t.theorem)} ${holds ? 'holds' : 'fails'} for ${analysis.isa} (${said})` +
-            (level === 'evidence' ? (holds ? ': every sensitive instruction is privileged.' : `: ${v.offenders.length} instruction${v.offenders.length === 1 ? ' breaks' : 's break'} it, e.g. ${v.offenders[0]!.reason}.`) : '.');
+            (level === 'evidence' ? (holds ? ': every sensitive instruction is privileged.' : `: ${v.offenders.length} instruction${v.offenders.length === 1 ? ' breaks' : 's break'} it, e.g. ${v.offenders[0]!.reason}.`) : '.') +
+            `\nExpected: "holds": ${holds}.`;
       }
       tests.push({ name: `${q.id}: Theorem ${t.theorem} verdict`, question: q.id, score, maxScore: t.verdictPoints, visibility, output });
     }
@@ -181,10 +193,12 @@ export function gradeClassification(
             L.push(`not an offender: ${why}`);
           }
           for (const m of missed) L.push(`missing: ${level === 'evidence' ? byName.get(m)!.reason : m}`);
+          L.push(`Expected offenders: ${truth.size === 0 ? 'none' : [...truth].sort().join(', ')}.`);
         }
         output = L.join('\n');
       }
-      tests.push({ name: `${q.id}: Theorem ${t.theorem} offenders`, question: q.id, score, maxScore: t.offendersPoints, visibility, output });
+      const parts = !answers ? { passed: 0, of: Math.max(1, union) } : union === 0 ? { passed: 1, of: 1 } : { passed: right.length, of: union };
+      tests.push({ name: `${q.id}: Theorem ${t.theorem} offenders`, question: q.id, score, maxScore: t.offendersPoints, visibility, output, parts });
     }
   }
   return tests;

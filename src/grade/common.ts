@@ -1,6 +1,9 @@
 // Small helpers every question kind shares.
 
-import type { Assignment, FeedbackLevel, Question, Visibility } from './types.js';
+import { realpathSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Assignment, FeedbackLevel, Question, SubmissionGrade, Visibility } from './types.js';
 
 /** Cut long text (a trap condition of a 386 segment load) to `n` characters. */
 export function clip(s: string, n: number): string {
@@ -21,6 +24,11 @@ export function resolveFeedback(a: Assignment, q: Question): FeedbackLevel {
   return q.feedback ?? a.feedback ?? 'evidence';
 }
 
+/** Whether feedback at this level states the expected answer (answer and evidence do). */
+export function showsAnswer(level: FeedbackLevel): boolean {
+  return level === 'answer' || level === 'evidence';
+}
+
 export function resolveVisibility(a: Assignment, q: Question): Visibility {
   return q.visibility ?? a.visibility ?? 'visible';
 }
@@ -35,4 +43,50 @@ export function questionMax(q: Question): number {
     case 'redpill':
       return q.points;
   }
+}
+
+/** Folders of the grading machine whose names must never reach a student: the submission's own
+ *  folder (shown as the paths the student knows, relative to it), where the batch and the
+ *  assignment live, the working directory, the temporary and home folders. Longest first, so a
+ *  path is cut at its most specific root. */
+export function hostRoots(submission: string, assignmentFile: string): string[] {
+  const roots = new Set<string>();
+  const add = (p: string | undefined) => {
+    if (!p || p === path.sep) return;
+    roots.add(path.resolve(p));
+    try {
+      roots.add(realpathSync(p));
+    } catch {
+      // Not there (any more): the resolved form is enough.
+    }
+  };
+  const abs = path.resolve(submission);
+  add(abs);
+  add(path.dirname(abs));
+  add(path.dirname(path.resolve(assignmentFile)));
+  add(process.cwd());
+  add(os.tmpdir());
+  add(os.homedir());
+  return [...roots].filter((r) => r !== path.sep).sort((a, b) => b.length - a.length);
+}
+
+/** `text` with every path under one of `roots` made relative to it (the root itself: "."). */
+export function withoutHostPaths(text: string, roots: string[]): string {
+  let out = text;
+  for (const r of roots) {
+    out = out.split(r + path.sep).join('');
+    // The root on its own, not as the start of a longer name ("/root" in "/rooted").
+    out = out.replace(new RegExp(r.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '(?![\\w.-])', 'g'), '.');
+  }
+  return out;
+}
+
+/** A grade with no host path in anything a student reads. */
+export function hideHostPaths(g: SubmissionGrade, assignmentFile: string): SubmissionGrade {
+  const roots = hostRoots(g.path, assignmentFile);
+  return {
+    ...g,
+    formatErrors: g.formatErrors.map((e) => withoutHostPaths(e, roots)),
+    tests: g.tests.map((t) => ({ ...t, output: withoutHostPaths(t.output, roots) })),
+  };
 }

@@ -5,17 +5,16 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { gradeClassification } from './classification.js';
-import { questionMax, roundScore } from './common.js';
+import { hideHostPaths, questionMax, roundScore } from './common.js';
 import { confinedHost, type ConfinedHost } from './host.js';
 import { gradeRedPill } from './redpill.js';
 import { gradeSpec } from './specq.js';
 import type { PreparedAssignment, Question, SubmissionGrade, TestResult } from './types.js';
 
-/** The student's name for a submission: the folder's name, or the file's without its extension. */
+/** A submission's identity: its exact folder or file name, nothing cut (`alice.v1` and `alice.v2`
+ *  are two submissions). */
 export function studentName(p: string): string {
-  const base = path.basename(p);
-  const dot = base.indexOf('.');
-  return dot > 0 ? base.slice(0, dot) : base;
+  return path.basename(path.resolve(p));
 }
 
 interface Located {
@@ -43,13 +42,13 @@ function locate(submission: string): Located {
 
 /** Test names and maxima of an assignment, every test scored zero with `why` (a submission that
  *  could not be graded at all still gets one row per test). */
-export function zeroGrade(prep: PreparedAssignment, submission: string, why: string, seconds = 0): SubmissionGrade {
+export function zeroGrade(prep: PreparedAssignment, submission: string, why: string, seconds = 0, name = studentName(submission)): SubmissionGrade {
   const tests: TestResult[] = [];
   for (const q of prep.assignment.questions) {
     for (const t of testShapes(prep, q)) tests.push({ ...t, score: 0, output: `not gradable: ${why}` });
   }
   const maxScore = roundScore(tests.reduce((s, t) => s + t.maxScore, 0));
-  return { student: studentName(submission), path: submission, gradable: false, formatErrors: [`not gradable: ${why}`], tests, score: 0, maxScore, seconds };
+  return hideHostPaths({ student: name, path: submission, gradable: false, formatErrors: [`not gradable: ${why}`], tests, score: 0, maxScore, seconds }, prep.assignmentFile);
 }
 
 /** The tests a question produces, with their maxima (mirrors the graders' names). */
@@ -108,7 +107,7 @@ export async function gradeSubmission(prep: PreparedAssignment, submission: stri
   for (const t of tests) t.score = roundScore(t.score);
   const score = roundScore(tests.reduce((s, t) => s + t.score, 0));
   const maxScore = roundScore(tests.reduce((s, t) => s + t.maxScore, 0));
-  return {
+  return hideHostPaths({
     student: studentName(submission),
     path: submission,
     gradable: formatErrors.length === 0,
@@ -117,5 +116,5 @@ export async function gradeSubmission(prep: PreparedAssignment, submission: stri
     score,
     maxScore,
     seconds: Math.round((performance.now() - t0) / 10) / 100,
-  };
+  }, prep.assignmentFile);
 }

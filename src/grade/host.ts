@@ -42,7 +42,8 @@ export function confinedHost(root: string, only?: string): ConfinedHost {
       const r = real(abs);
       if (!inside(r ?? abs)) {
         const why = r !== undefined && inside(abs) ? 'it links outside the submission' : 'it is outside the submission';
-        refused.push(`refused to read ${file}: ${why}`);
+        // Named relative to the submission: the grading machine's folders are not the student's business.
+        refused.push(`refused to read ${path.relative(rootReal, abs) || '.'}: ${why}`);
         return undefined;
       }
       if (r === undefined) return undefined;

@@ -73,6 +73,9 @@ export function gradeInPool(prep: PreparedAssignment, submissions: string[], opt
     const spawn = (slot: Slot): Worker => {
       const w = new Worker(script, {
         workerData: { prep },
+        // The worker is a module file: a flag for the parent's own input (`node --input-type=module
+        // -e`, a library user's script) would make it fail to start.
+        execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
         resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.max(16, Math.min(64, memoryMb / 8)) },
         stdout: true,
         stderr: true,

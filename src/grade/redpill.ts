@@ -1,8 +1,11 @@
 // Grading a red-pill program: the student's guest program runs on the bare machine and under the
-// trap-and-emulate monitor (src/vmm); it detects the monitor when the two runs end in different
-// states. On a machine where Theorem 1 holds no program can: there the student earns the points by
-// saying so (`"redpill": "impossible"` in the answer file), and the grader explains why a program
-// handed in anyway could not tell.
+// trap-and-emulate monitor (src/vmm); it detects the monitor when the two runs end differently: in
+// different states, one trapping and the other not, or one ending and the other hanging (a guest
+// that ends natively but never finishes under the monitor is a fidelity failure too). Where the
+// monitor exists no program can: there the student earns the points by saying so (`"redpill":
+// "impossible"` in the answer file), and the grader explains why a program handed in anyway could
+// not tell. Whether it exists is the analysis's exact verdict (`trapAndEmulate`) where it has one,
+// else Theorem 1, its sufficient condition.
 
 import { assemble, disassembleProgram, formatAsmDiagnostic } from '../asm/index.js';
 import { diffStates } from '../exec/interpret.js';
@@ -10,7 +13,7 @@ import type { ConcreteState } from '../exec/state.js';
 import type { RunOutcome } from '../exec/machine.js';
 import { runGuest, type GuestRun } from '../vmm/index.js';
 import { parseAnswers } from './assignment.js';
-import { resolveFeedback, resolveVisibility } from './common.js';
+import { resolveFeedback, resolveVisibility, showsAnswer } from './common.js';
 import type { PreparedAssignment, RedPillQuestion, TestResult } from './types.js';
 
 export const DEFAULT_REDPILL_STEPS = 100_000;
@@ -60,9 +63,27 @@ export function gradeRedPill(prep: PreparedAssignment, q: RedPillQuestion, input
   const level = resolveFeedback(prep.assignment, q);
   const visibility = resolveVisibility(prep.assignment, q);
   const name = `${q.id}: red pill`;
-  const t1 = prep.analysis.theorem1;
+  // Named t1 for the theorem the course teaches; the exact verdict decides where the analysis has it.
+  const t1 = prep.analysis.trapAndEmulate ?? prep.analysis.theorem1;
   const isa = prep.reference;
-  const result = (score: number, output: string): TestResult[] => [{ name, question: q.id, score, maxScore: q.points, visibility, output: level === 'score' ? `${score} of ${q.points} points.` : output }];
+  const exact = prep.analysis.trapAndEmulate !== undefined;
+  const holdsText = exact ? `a trap-and-emulate monitor exists for ${isa.name}` : `Theorem 1 holds for ${isa.name}`;
+  const failsText = exact ? `no trap-and-emulate monitor exists for ${isa.name}` : `Theorem 1 fails for ${isa.name}`;
+  const breaks = exact ? 'the monitor' : 'Theorem 1';
+  const expected = (): string =>
+    t1.value === 'holds'
+      ? `Expected: "redpill": "impossible" in ${input.claimFile}.`
+      : `Expected: a guest program that ends differently under the monitor, using an instruction that breaks it (${t1.offenders.map((o) => o.mnemonic).join(', ')}).`;
+  const result = (score: number, output: string): TestResult[] => [
+    {
+      name,
+      question: q.id,
+      score,
+      maxScore: q.points,
+      visibility,
+      output: level === 'score' ? `${score} of ${q.points} points.` : score < q.points && showsAnswer(level) && t1.value !== 'unknown' ? `${output}\n${expected()}` : output,
+    },
+  ];
 
   let claimsImpossible = false;
   if (input.claimText !== undefined) {
@@ -75,12 +96,15 @@ export function gradeRedPill(prep: PreparedAssignment, q: RedPillQuestion, input
   }
   const whyImpossible = () => {
     const priv = prep.analysis.instructions.filter((c) => c.sensitive === 'yes').map((c) => c.mnemonic);
-    return `Theorem 1 holds for ${isa.name}: every sensitive instruction (${priv.join(', ') || 'none'}) is privileged, so in the guest mode each one traps to the monitor, which runs it against the virtual state exactly as the bare machine would; every other instruction touches neither mode nor control state and runs directly with the same effect. No program can tell the two apart.`;
+    // The monitor exists although Theorem 1 fails (a trap that depends on data, a split by operand):
+    // the analysis says why, and "every sensitive instruction is privileged" would not be true.
+    if (exact && prep.analysis.theorem1.value !== 'holds') return `${holdsText[0]!.toUpperCase()}${holdsText.slice(1)}${prep.analysis.trapAndEmulate?.note ? `: ${prep.analysis.trapAndEmulate.note}` : ''}. No program can tell the two apart.`;
+    return `${holdsText[0]!.toUpperCase()}${holdsText.slice(1)}: every sensitive instruction (${priv.join(', ') || 'none'}) is privileged, so in the guest mode each one traps to the monitor, which runs it against the virtual state exactly as the bare machine would; every other instruction touches neither mode nor control state and runs directly with the same effect. No program can tell the two apart.`;
   };
   if (claimsImpossible) {
     if (t1.value === 'holds') return result(q.points, `Right: no program can tell. ${level === 'evidence' ? whyImpossible() : ''}`.trim());
     if (t1.value === 'fails') {
-      return result(0, level === 'wrong' ? 'You said no program can tell; that is not right.' : `A program can tell: Theorem 1 fails for ${isa.name}${level === 'evidence' ? `, e.g. ${t1.offenders[0]!.reason}` : ''}.`);
+      return result(0, level === 'wrong' ? 'You said no program can tell; that is not right.' : `A program can tell: ${failsText}${level === 'evidence' ? `, e.g. ${t1.offenders[0]!.reason}` : ''}.`);
     }
   }
   if (input.program === undefined) {
@@ -105,24 +129,27 @@ export function gradeRedPill(prep: PreparedAssignment, q: RedPillQuestion, input
   const used = new Set(disassembleProgram(isa, asm.program).map((l) => l.instruction).filter((m): m is string => m !== undefined));
   const offenders = t1.offenders.map((o) => o.mnemonic);
   const usedOffenders = offenders.filter((m) => used.has(m));
-  if (native.outcome.kind === 'budget' || trap.outcome.kind === 'budget') {
-    return result(0, `${both} A red pill must end in both runs (within ${steps} steps each) so their final states can be compared.`);
+  if (native.outcome.kind === 'budget') {
+    return result(0, `${both} A red pill must end on the bare machine (within ${steps} steps) so that the monitor's run can be compared with it.`);
   }
-  const diff = diffStates(native.guestState, trap.guestState);
+  // Ends natively but not under the monitor: the monitor changed what the guest does (a hang is a
+  // fidelity failure), so the program tells the two apart.
+  const hangs = trap.outcome.kind === 'budget';
+  const diff = hangs ? [] : diffStates(native.guestState, trap.guestState);
   const kindDiffers = native.outcome.kind !== trap.outcome.kind;
   if (diff.length > 0 || kindDiffers) {
     const shown = diff.slice(0, 6).map((n) => `${n}: ${valueOf(native.guestState, n)} natively, ${valueOf(trap.guestState, n)} under the monitor`);
-    const L = [`Detected: the two runs end differently. ${both}`];
+    const L = [hangs ? `Detected: it ends on the bare machine but not under the monitor. ${both}` : `Detected: the two runs end differently. ${both}`];
     if (shown.length) L.push(`They differ in ${shown.join('; ')}${diff.length > 6 ? `; and ${diff.length - 6} more` : ''}.`);
-    if (usedOffenders.length && level === 'evidence') L.push(`Your program uses ${usedOffenders.join(', ')}, which break${usedOffenders.length === 1 ? 's' : ''} Theorem 1.`);
-    if (t1.value === 'holds') L.push(`This contradicts Theorem 1, which holds for ${isa.name}: please show your instructor.`);
+    if (usedOffenders.length && level === 'evidence') L.push(`Your program uses ${usedOffenders.join(', ')}, which break${usedOffenders.length === 1 ? 's' : ''} ${breaks}.`);
+    if (t1.value === 'holds') L.push(`This contradicts the analysis (${holdsText}): please show your instructor.`);
     return result(q.points, L.join('\n'));
   }
   const L = [`Not detected: both runs end in the same state. ${both}`];
   if (t1.value === 'holds') {
-    L.push(level === 'evidence' ? `No program could: ${whyImpossible()}` : 'No program could: Theorem 1 holds for this machine.');
+    L.push(level === 'evidence' ? `No program could: ${whyImpossible()}` : `No program could: ${holdsText}.`);
   } else if (level === 'evidence' || level === 'answer') {
-    if (usedOffenders.length === 0) L.push(`Your program uses none of the instructions that break Theorem 1 (${offenders.join(', ')}); only those behave differently under the monitor.`);
+    if (usedOffenders.length === 0) L.push(`Your program uses none of the instructions that break ${breaks} (${offenders.join(', ')}); only those behave differently under the monitor.`);
     else L.push(`Your program uses ${usedOffenders.join(', ')}, but what ${usedOffenders.length === 1 ? 'it does differently' : 'they do differently'} never reaches the final state (store the result, or branch on it). ${level === 'evidence' ? t1.offenders.filter((o) => usedOffenders.includes(o.mnemonic)).map((o) => o.reason).join(' ') : ''}`.trim());
   }
   return result(0, L.join('\n'));

@@ -39,7 +39,7 @@ export async function gradeSpec(prep: PreparedAssignment, q: SpecQuestion, input
     semantics: `${q.id}: semantics`,
     minimal: `${q.id}: fewest changes`,
   };
-  const test = (name: string, score: number, maxScore: number, output: string): TestResult => ({ name, question: q.id, score, maxScore, visibility, output });
+  const test = (name: string, score: number, maxScore: number, output: string, parts?: TestResult['parts']): TestResult => ({ name, question: q.id, score, maxScore, visibility, output, ...(parts ? { parts } : {}) });
   const zeros = (why: string): TestResult[] => {
     const later = `not graded: see "${names.parses}"`;
     const t = [test(names.parses, 0, q.points.parses, why), test(names.verdicts, 0, q.points.verdicts, later), test(names.semantics, 0, q.points.semantics, later)];
@@ -66,7 +66,7 @@ export async function gradeSpec(prep: PreparedAssignment, q: SpecQuestion, input
 
   const { analyzeIsa, getZ3 } = await import('../analysis/index.js');
   const analysis = await analyzeIsa(stu, { timeoutMs: input.solverMs });
-  tests.push(verdictTest(q, prep.analysis, analysis, level, (s, o) => test(names.verdicts, s, q.points.verdicts, o)));
+  tests.push(verdictTest(q, prep.analysis, analysis, level, (s, o, parts) => test(names.verdicts, s, q.points.verdicts, o, parts)));
 
   // Semantics, instruction by instruction.
   const z3 = await getZ3();
@@ -104,7 +104,7 @@ export async function gradeSpec(prep: PreparedAssignment, q: SpecQuestion, input
       if (extra.length) L.push(`Instructions the reference does not have (not graded): ${extra.join(', ')}.`);
       if (mism.length && level !== 'wrong') L.push(`State declared differently from the reference: ${mism.join('; ')}.`);
     }
-    tests.push(test(names.semantics, semScore, q.points.semantics, L.join('\n')));
+    tests.push(test(names.semantics, semScore, q.points.semantics, L.join('\n'), { passed: ref.instructions.length ? credited : 1, of: Math.max(1, ref.instructions.length) }));
   }
   if (q.goal === 'fix' && q.points.minimal !== undefined) {
     const changed = results.filter((x) => x.changed).map((x) => x.r.mnemonic);
@@ -114,21 +114,22 @@ export async function gradeSpec(prep: PreparedAssignment, q: SpecQuestion, input
       changed.length <= needed
         ? `You changed ${changed.length} instruction${changed.length === 1 ? '' : 's'}${changed.length ? ` (${changed.join(', ')})` : ''}; ${needed} had to change.`
         : `You changed ${changed.length} instructions (${changed.join(', ')}); only ${needed} had to change (${[...offenders].join(', ')}).`;
-    tests.push(test(names.minimal, score, q.points.minimal, level === 'score' ? '' : out));
+    const parts = changed.length <= needed ? { passed: 1, of: 1 } : { passed: needed, of: changed.length };
+    tests.push(test(names.minimal, score, q.points.minimal, level === 'score' ? '' : out, parts));
   }
   return tests;
 }
 
 /** Verdicts: for `fix`, Theorem 1 must hold; for `match`, the theorems and every instruction's
  *  classification must agree with the reference's (each item an equal share). */
-function verdictTest(q: SpecQuestion, refA: IsaAnalysis, stuA: IsaAnalysis, level: FeedbackLevel, make: (score: number, output: string) => TestResult): TestResult {
+function verdictTest(q: SpecQuestion, refA: IsaAnalysis, stuA: IsaAnalysis, level: FeedbackLevel, make: (score: number, output: string, parts?: TestResult['parts']) => TestResult): TestResult {
   const max = q.points.verdicts;
   if (q.goal === 'fix') {
     const t = stuA.theorem1;
     if (t.value === 'holds') return make(max, 'Theorem 1 holds for your spec: every sensitive instruction is privileged.');
     if (t.value === 'unknown') return make(0, `Theorem 1 could not be decided for your spec (undecided: ${t.undecided.join(', ')}); not credited (ask your instructor to review).`);
     const why = t.offenders.map((o) => `- ${o.reason}`).join('\n');
-    return make(0, level === 'score' ? '' : level === 'wrong' ? 'Theorem 1 still fails for your spec.' : `Theorem 1 still fails for your spec:\n${why}`);
+    return make(0, level === 'score' ? '' : level === 'wrong' ? 'Theorem 1 still fails for your spec.' : `Theorem 1 still fails for your spec:\n${why}\nExpected: Theorem 1 holds (every sensitive instruction privileged).`);
   }
   const items: { ok: boolean; text: string }[] = [];
   for (const [n, a, b] of [[1, refA.theorem1, stuA.theorem1], [3, refA.theorem3, stuA.theorem3]] as const) {
@@ -151,5 +152,5 @@ function verdictTest(q: SpecQuestion, refA: IsaAnalysis, stuA: IsaAnalysis, leve
   const bad = items.filter((i) => !i.ok);
   const L = [`${ok} of ${items.length} verdicts agree with the reference.`];
   if (level !== 'score') for (const b of bad) L.push(level === 'wrong' ? b.text.split(':')[0]! + ': differs' : b.text);
-  return make(score, L.join('\n'));
+  return make(score, L.join('\n'), { passed: items.length ? ok : 1, of: Math.max(1, items.length) });
 }

@@ -134,10 +134,13 @@ export interface TestResult {
   visibility: Visibility;
   /** What the student reads (already cut to the question's feedback level). */
   output: string;
+  /** The score as `passed` of `of` equal parts (claims, instructions, offenders): GitHub
+   *  Classroom counts whole tests, so its output lists the parts (absent: one part). */
+  parts?: { passed: number; of: number };
 }
 
 export interface SubmissionGrade {
-  /** Folder or file name of the submission. */
+  /** The submission's exact folder or file name (its identity; never cut at a dot). */
   student: string;
   /** The submission's path as given. */
   path: string;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  gradeEntries,
   gradeInPool,
   listSubmissions,
   toClassroom,
@@ -59,7 +60,7 @@ beforeAll(async () => {
   submission(batch, 'e-loop', { 'toy-fixed.isa': TOY_FIXED, 'redpill.s': '        .kernel\n        .org 0x10\nstart:  LOADI r0, 1\nagain:  JNZ r0, again\n' });
   const listed = listSubmissions(batch, prep.assignment);
   if (!listed.ok) throw new Error(listed.error);
-  grades = await gradeInPool(prep, listed.submissions, { workers: 2 });
+  grades = await gradeEntries(prep, listed.entries, { workers: 2 });
 }, 180_000);
 
 describe('a batch with hostile submissions', () => {
@@ -126,12 +127,15 @@ describe('output formats', () => {
     expect(bad.score).toBeUndefined();
   });
 
-  it('GitHub Classroom: the reporter\'s runner shape', () => {
+  it('GitHub Classroom: one reporter runner per test', () => {
     const v = schema('classroom-results.schema.json');
     for (const g of grades) expect(v(toClassroom(g)), JSON.stringify(v.errors)).toBe(true);
-    expect(toClassroom(grades[0]!)).toMatchObject({ version: 1, status: 'pass', max_score: 14 });
-    expect(toClassroom(grades[4]!)).toMatchObject({ status: 'fail' });
-    expect(toClassroom(grades[1]!)).toMatchObject({ status: 'error' });
+    const runners = (g: SubmissionGrade) => (toClassroom(g) as { runners: { id: string; result: { status: string; max_score: number } }[] }).runners;
+    expect(toClassroom(grades[0]!)).toMatchObject({ score: 14, max_score: 14 });
+    expect(runners(grades[0]!).map((r) => r.id)).toEqual(['fixparses', 'fixverdicts', 'fixsemantics', 'fixfewestchanges', 'pillredpill']);
+    expect(runners(grades[0]!).every((r) => r.result.status === 'pass')).toBe(true);
+    expect(runners(grades[4]!).find((r) => r.id === 'pillredpill')!.result.status).toBe('fail');
+    expect(runners(grades[1]!).every((r) => r.result.status === 'error')).toBe(true);
   });
 
   it('CSV: one row per student, one column per test, stable order', () => {
@@ -155,7 +159,7 @@ describe('isavirt grade', () => {
     expect(v(j)).toBe(true);
     const e = spawnSync(process.execPath, [cli, 'grade', '-a', assignmentFile, path.join(batch, 'e-loop'), '--format', 'classroom'], { encoding: 'utf8' });
     expect(e.status).toBe(1);
-    expect(JSON.parse(e.stdout)).toMatchObject({ version: 1, status: 'fail' });
+    expect(JSON.parse(e.stdout)).toMatchObject({ score: 10, max_score: 14 });
   });
 
   it('a bad assignment is exit code 2 with a message, no stack trace', () => {

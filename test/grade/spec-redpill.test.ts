@@ -127,8 +127,28 @@ describe('red-pill programs', () => {
     expect(t.score).toBe(0);
     expect(t.output).toBe(
       'Not detected: both runs end in the same state. On the bare machine it halted after 3 steps; under the trap-and-emulate monitor it halted after 3 steps.\n' +
-        'Your program uses none of the instructions that break Theorem 1 (GETMODE); only those behave differently under the monitor.',
+        'Your program uses none of the instructions that break Theorem 1 (GETMODE); only those behave differently under the monitor.\n' +
+        'Expected: a guest program that ends differently under the monitor, using an instruction that breaks it (GETMODE).',
     );
+  });
+
+  it('credits a program that ends natively but hangs under the monitor: a hang is a fidelity failure', async () => {
+    // GETMODE reads 1 natively (supervisor) and 0 in the guest mode the monitor runs it in.
+    const hang = '        .kernel\n        .org 0x10\nstart:  GETMODE r0\n        JNZ r0, done\nagain:  LOADI r1, 1\n        JNZ r1, again\ndone:   HALT\n';
+    const g = await gradeSubmission(fix, submission(subs, 'hang', { 'toy-fixed.isa': TOY_FIXED, 'redpill.s': hang }));
+    const t = tests(g)['pill: red pill']!;
+    expect(t.score).toBe(4);
+    expect(t.output).toMatch(/^Detected: it ends on the bare machine but not under the monitor\. On the bare machine it halted after \d+ steps; under the trap-and-emulate monitor it did not finish within 1000 steps\./);
+  });
+
+  it('states the expected answer only at feedback levels answer and evidence', async () => {
+    for (const [feedback, shown] of [['score', false], ['wrong', false], ['answer', true], ['evidence', true]] as const) {
+      const p: PreparedAssignment = { ...fix, assignment: { ...fix.assignment, feedback } };
+      const g = await gradeSubmission(p, submission(subs, `level-${feedback}`, { 'toy-fixed.isa': TOY_FIXED, 'redpill.s': NO_DETECT }));
+      expect(tests(g)['pill: red pill']!.output.includes('Expected: '), feedback).toBe(shown);
+      const c = await gradeSubmission(p, submission(subs, `claim-${feedback}`, { 'toy-fixed.isa': TOY_FIXED, 'answers.json': JSON.stringify({ redpill: 'impossible' }) }));
+      expect(tests(c)['pill: red pill']!.output.includes('Expected: '), feedback).toBe(shown);
+    }
   });
 
   it('bounds a program that loops forever by the step budget', async () => {
@@ -137,7 +157,7 @@ describe('red-pill programs', () => {
     const t = tests(g)['pill: red pill']!;
     expect(t.score).toBe(0);
     expect(t.output).toContain('did not finish within 1000 steps');
-    expect(t.output).toContain('A red pill must end in both runs');
+    expect(t.output).toContain('A red pill must end on the bare machine');
   });
 
   it('on a virtualizable machine: the claim "impossible" earns the points, a program cannot', async () => {
@@ -150,6 +170,23 @@ describe('red-pill programs', () => {
     // The same claim on the non-virtualizable machine is wrong.
     const wrongClaim = await gradeSubmission(fix, submission(subs, 'wrongclaim', { 'toy-fixed.isa': TOY_FIXED, 'answers.json': JSON.stringify({ redpill: 'impossible' }) }));
     expect(tests(wrongClaim)['pill: red pill']!.output).toMatch(/^A program can tell: Theorem 1 fails for toy, e\.g\. GETMODE: /);
+  });
+
+  it('decides "possible" by the exact monitor verdict where the analysis has one, else Theorem 1', async () => {
+    // Theorem 1 fails for the toy (GETMODE), but suppose the analysis proved the monitor exists.
+    const exists: PreparedAssignment = {
+      ...fix,
+      analysis: { ...fix.analysis, trapAndEmulate: { value: 'holds', offenders: [], undecided: [], statement: 'a trap-and-emulate monitor exists', note: 'GETMODE traps wherever it could tell' } },
+    };
+    const claim = await gradeSubmission(exists, submission(subs, 'exact-claim', { 'toy-fixed.isa': TOY_FIXED, 'answers.json': JSON.stringify({ redpill: 'impossible' }) }));
+    const t = tests(claim)['pill: red pill']!;
+    expect(t.score).toBe(4);
+    expect(t.output).toContain('A trap-and-emulate monitor exists for toy: GETMODE traps wherever it could tell');
+    // And where the exact verdict says it does not exist, a claim of "impossible" is wrong.
+    const none: PreparedAssignment = { ...fix, analysis: { ...fix.analysis, trapAndEmulate: { ...fix.analysis.theorem1, value: 'fails' } } };
+    const wrong = await gradeSubmission(none, submission(subs, 'exact-wrong', { 'toy-fixed.isa': TOY_FIXED, 'answers.json': JSON.stringify({ redpill: 'impossible' }) }));
+    expect(tests(wrong)['pill: red pill']!.score).toBe(0);
+    expect(tests(wrong)['pill: red pill']!.output).toMatch(/^A program can tell: no trap-and-emulate monitor exists for toy/);
   });
 
   it('reports a program that does not assemble', async () => {

@@ -13,9 +13,10 @@ const check = (report: unknown) => {
 };
 
 describe('JSON report', () => {
-  it('is { tool: { name, version }, isas } exactly', () => {
+  it('is { tool: { name, version }, isas, failed } exactly', () => {
     const r = JSON.parse(renderJson([pgLike, mini86]));
-    expect(Object.keys(r)).toEqual(['tool', 'isas']);
+    expect(Object.keys(r)).toEqual(['tool', 'isas', 'failed']);
+    expect(r.failed).toEqual([]);
     expect(r.tool.name).toBe('isavirt');
     expect(r.tool.version).toBe(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
     expect(r.isas).toEqual([pgLike, mini86]);
@@ -25,6 +26,16 @@ describe('JSON report', () => {
     expect(check(JSON.parse(renderJson([pgLike, mini86])))).toEqual([]);
     expect(check(buildJsonReport([], '1.2.3'))).toEqual([]);
     expect(check(buildJsonReport([{ ...mini86, errors: ['POPF: witness did not replay'] }]))).toEqual([]);
+    // The analysis' instance splits and exact monitor verdicts (optional in the types).
+    const exact: any = structuredClone(mini86);
+    exact.instructions[0].instances = [{ condition: 'true', privileged: 'no', controlSensitive: 'no', modeSensitive: 'no', locationSensitive: 'no', sensitive: 'no', userSensitive: 'no', timingDependent: 'no', summary: 'innocuous' }];
+    exact.instructions[0].breaksMonitor = { value: 'no', evidence: { k: 'syntactic', text: 'never reads or writes mode or control state' } };
+    exact.instructions[0].breaksHybrid = { value: 'no', evidence: { k: 'syntactic', text: 'never reads or writes mode or control state' } };
+    exact.trapAndEmulate = { ...structuredClone(mini86.theorem1), note: 'why', offenders: mini86.theorem1.offenders.map((o: any) => ({ ...o, condition: 'true' })) };
+    exact.hybridMonitor = structuredClone(mini86.theorem3);
+    expect(check(buildJsonReport([exact]))).toEqual([]);
+    exact.trapAndEmulate.value = 'maybe';
+    expect(check(buildJsonReport([exact]))).not.toEqual([]);
     const trapped: any = structuredClone(mini86);
     trapped.instructions[1].modeSensitive.evidence.witness.outcomes[1] = { kind: 'trap', trap: 'gp_fault', values: {} };
     expect(check(buildJsonReport([trapped]))).toEqual([]);

@@ -1,27 +1,32 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SARIF_RULES, buildSarif, renderSarif } from '../../src/report/sarif.js';
 import { mini86 } from './fixtures/mini86.js';
 import { pgLike } from './fixtures/pgLike.js';
 import { analyseSpec, analysisAvailable, makeAjv } from './helpers.js';
 
-const schema = JSON.parse(readFileSync(new URL('../../grammar/sarif-2.1.0-subset.schema.json', import.meta.url), 'utf8'));
-// The SARIF schema, like the official one, lists `required` inside anyOf branches (message: text or
-// id), which ajv's strictRequired rejects; every other strict check stays on.
+// The official SARIF 2.1.0 schema (OASIS, draft-04: `id` read as `$id`). It lists `required` inside
+// anyOf branches (message: text or id), which ajv's strictRequired rejects; every other strict
+// check stays on.
+const schema = JSON.parse(readFileSync(new URL('../../grammar/sarif-schema-2.1.0.json', import.meta.url), 'utf8'));
+schema.$id = schema.id;
+delete schema.id;
+delete schema.$schema;
 const validate = makeAjv({ strictRequired: false }).compile(schema);
 const errorsOf = (log: unknown) => (validate(log) ? [] : validate.errors!.map((e) => `${e.instancePath} ${e.message}`));
 
 const withReplayError = { ...mini86, errors: ['POPF: mode-sensitivity witness did not replay', 'solver crashed'] };
 
 describe('SARIF report', () => {
-  it('validates against the SARIF 2.1.0 subset schema', () => {
+  it('validates against the official SARIF 2.1.0 schema', () => {
     expect(errorsOf(buildSarif([pgLike, mini86]))).toEqual([]);
     expect(errorsOf(buildSarif([withReplayError]))).toEqual([]);
     expect(errorsOf(JSON.parse(renderSarif([])))).toEqual([]);
   });
 
-  it('the subset schema rejects malformed logs', () => {
+  it('the schema rejects malformed logs', () => {
     const log: any = buildSarif([mini86]);
     log.runs[0].results[0].level = 'fatal';
     expect(errorsOf(log)).not.toEqual([]);
@@ -40,7 +45,7 @@ describe('SARIF report', () => {
     const driver = log.runs[0].tool.driver;
     expect(driver.name).toBe('isavirt');
     expect(driver.version).toBe('9.9.9');
-    expect(driver.rules.map((r: any) => r.id)).toEqual(['ISA-T1', 'ISA-T3', 'ISA-T2', 'ISA-CLAIM', 'ISA-UNKNOWN', 'ISA-REPLAY']);
+    expect(driver.rules.map((r: any) => r.id)).toEqual(['ISA-T1', 'ISA-T3', 'ISA-T2', 'ISA-CLAIM', 'ISA-UNKNOWN', 'ISA-REPLAY', 'ISA-TE', 'ISA-HM']);
     expect(new Set(driver.rules.map((r: any) => r.id)).size).toBe(SARIF_RULES.length);
   });
 
@@ -50,7 +55,7 @@ describe('SARIF report', () => {
     expect(popfT1.level).toBe('error');
     expect(popfT1.message.text).toBe('POPF: in user mode the write to FLAGS.IF is silently dropped; no trap');
     expect(popfT1.locations[0].physicalLocation).toEqual({
-      artifactLocation: { uri: 'test/report/fixtures/mini86.isa' },
+      artifactLocation: { uri: 'test/report/fixtures/mini86.isa', uriBaseId: '%SRCROOT%' },
       region: { startLine: 80, startColumn: 1, endLine: 92, endColumn: 2 },
     });
     const rule = (id: string) => results.filter((r) => r.ruleId === id).map((r) => r.properties.instruction);
@@ -78,14 +83,14 @@ describe('SARIF report', () => {
     expect(results.every((r) => r.level === 'error')).toBe(true);
     expect(results[0].locations[0].physicalLocation.region.startLine).toBe(80);
     // Not about one instruction: the spec file, no region.
-    expect(results[1].locations[0].physicalLocation).toEqual({ artifactLocation: { uri: 'test/report/fixtures/mini86.isa' } });
+    expect(results[1].locations[0].physicalLocation).toEqual({ artifactLocation: { uri: 'test/report/fixtures/mini86.isa', uriBaseId: '%SRCROOT%' } });
   });
 
   it('an all-clear ISA has no results', () => {
     expect((buildSarif([pgLike]) as any).runs[0].results).toEqual([]);
   });
 
-  it('uses URIs relative to the base folder', () => {
+  it('uses URIs relative to %SRCROOT%, the base folder', () => {
     const abs = structuredClone(mini86);
     const file = path.join(process.cwd(), 'isas', 'my spec.isa');
     abs.source = file;
@@ -93,8 +98,12 @@ describe('SARIF report', () => {
     const log: any = buildSarif([abs]);
     const t1 = log.runs[0].results.find((r: any) => r.ruleId === 'ISA-T1');
     expect(t1.locations[0].physicalLocation.artifactLocation.uri).toBe('isas/my%20spec.isa');
-    expect(log.runs[0].artifacts[0].location.uri).toBe('isas/my%20spec.isa');
+    expect(log.runs[0].artifacts[0].location).toEqual({ uri: 'isas/my%20spec.isa', uriBaseId: '%SRCROOT%' });
+    expect(log.runs[0].originalUriBaseIds['%SRCROOT%'].uri).toBe(pathToFileURL(process.cwd() + path.sep).href);
     expect(errorsOf(log)).toEqual([]);
+    // Outside %SRCROOT%: an absolute file URI.
+    const out: any = buildSarif([abs], { base: path.join(process.cwd(), 'test') });
+    expect(out.runs[0].artifacts[0].location).toEqual({ uri: pathToFileURL(file).href });
   });
 
   it.skipIf(!analysisAvailable)('a real analysis of isas/pg.isa gives valid SARIF', async () => {
