@@ -25,6 +25,7 @@ import {
   modePair,
   monitorBreak,
   mostCompletes,
+  privilegedModePair,
   probeFirst,
   timing,
   type ClassifyContext,
@@ -187,8 +188,16 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
 
   // Mode sensitivity (a trap on one side only is a difference).
   let mode: Verdict;
+  const completesInMost = privileged.value === 'yes' && privileged.evidence.k === 'witness' ? privileged.evidence.witness : undefined;
+  const privPair = completesInMost ? await privilegedModePair(ctx, cube, completesInMost) : undefined;
   if (isa.modes.length < 2) mode = syn('no', 'the machine has only one mode');
   else if (!e.readsMode) mode = syn('no', 'never reads mode state (not even through a translation)');
+  else if (d.directModeReads.length === 0 && raw.length === 0 && memOnly)
+    mode = syn(
+      'no',
+      `reads mode state (${d.modeReads.join(', ')}) only inside the translation of its accesses, and storage the translations let through is the same in both states`,
+    );
+  else if (privPair) mode = privPair;
   else {
     mode = await ask(
       ctx,
@@ -302,16 +311,42 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
     if (undecided) return { value: 'unknown', evidence: undecided };
     return { value: 'no', evidence: { k: 'proof', text: 'every sensitive instance is privileged', query: 'unsat: sensitive(ops) ∧ ¬privileged(ops)', ms: 0 } };
   };
+  // The most telling witness first: one in the guest mode, then a mode pair, then the rest.
   const offends1 = await offends([
-    ['control', control, () => (control.value === 'yes' ? Q('c', () => controlChange(ctx, cube, false)) : undefined)],
+    ['control-guest', controlUser, () => (controlUser.value === 'yes' ? Q('cu', () => controlChange(ctx, cube, true)) : undefined)],
+    ['location-guest', locationUser, () => (locationUser.value === 'yes' ? Q('ltrue', () => locationPair(ctx, cube, true)) : undefined)],
     ['mode', mode, () => (mode.value === 'yes' ? Q('m', () => modePair(ctx, cube)) : undefined)],
     ['location', location, () => (location.value === 'yes' ? Q('lfalse', () => locationPair(ctx, cube, false)) : undefined)],
+    ['control', control, () => (control.value === 'yes' ? Q('c', () => controlChange(ctx, cube, false)) : undefined)],
   ]);
   const offends3 = await offends([
     ['control', controlUser, () => (controlUser.value === 'yes' ? Q('cu', () => controlChange(ctx, cube, true)) : undefined)],
     ['location', locationUser, () => (locationUser.value === 'yes' ? Q('ltrue', () => locationPair(ctx, cube, true)) : undefined)],
   ]);
   return { cube, privileged, control, controlUser, mode, location, locationUser, timing: timingV, breaks, breaksHybrid, offends1, offends3 };
+}
+
+/** User-sensitivity, the premise of Theorem 3 (the hybrid monitor). Under a hybrid monitor the
+ *  guest's virtual supervisor mode is interpreted, but its virtual user mode runs directly in the
+ *  real guest mode: there the mode it sees is the mode it expects, so an instruction whose outcome
+ *  depends only on the mode cannot misbehave. What can differ is the control state the monitor
+ *  owns. So: control-sensitive with a guest-mode witness, or location-sensitive with both states
+ *  in the guest mode; mode-sensitivity alone never makes it user-sensitive. */
+function combineUser(isa: Isa, x: CubeDecision): Verdict {
+  const user = [x.controlUser, x.locationUser];
+  const yes = user.find((v) => v.value === 'yes');
+  if (yes) return yes;
+  const unk = user.find((v) => v.value === 'unknown');
+  if (unk) return unk;
+  const modeNote =
+    x.mode.value === 'yes'
+      ? `; it is mode-sensitive, but that alone does not make it user-sensitive: under a hybrid monitor the guest's user mode runs directly in the real ${isa.guestMode} mode, so the mode it sees is the mode it expects`
+      : '';
+  const text = user.map((v) => v.evidence.text).join('; ') + modeNote;
+  if (user.every((v) => v.evidence.k === 'syntactic')) return { value: 'no', evidence: { k: 'syntactic', text } };
+  const ms = user.reduce((a, v) => a + (v.evidence.k === 'proof' ? v.evidence.ms : 0), 0);
+  const query = user.map((v) => (v.evidence.k === 'proof' ? v.evidence.query : '')).filter(Boolean).join('; ');
+  return { value: 'no', evidence: { k: 'proof', text: `in mode ${isa.guestMode}: ${text}`, query, ms } };
 }
 
 function sameOps(a: Record<string, bigint>, b: Record<string, bigint>): boolean {
@@ -394,7 +429,7 @@ export async function classifyInstruction(ctx: ClassifyContext, instr: Instructi
   const control = anyOf(ds, (x) => x.control);
   const mode = anyOf(ds, (x) => x.mode);
   const location = anyOf(ds, (x) => x.location);
-  const userSensitive = anyOf(ds, (x) => (x.controlUser.value === 'yes' ? x.controlUser : x.locationUser.value === 'yes' ? x.locationUser : x.controlUser.value === 'unknown' ? x.controlUser : x.locationUser));
+  const userSensitive = anyOf(ds, (x) => combineUser(isa, x));
   const timingDependent = anyOf(ds, (x) => x.timing);
   const breaksMonitor = anyOf(ds, (x) => x.breaks);
   const breaksHybrid = anyOf(ds, (x) => x.breaksHybrid);

@@ -288,8 +288,11 @@ function outcomesDiffer(ctx: ClassifyContext, r1: SymResult, r2: SymResult, comp
 }
 
 /** Final guest-visible state differs: registers outside `excluded` roles, plain files and plain
- *  memories no view maps, and words at the fresh virtual address `at` of each view. */
-function visibleDiffer(ctx: ClassifyContext, f1: SymState, f2: SymState, excluded: ('mode' | 'control')[], at: Map<string, BV>): B {
+ *  memories no view maps, and words at the fresh virtual address `at` of each view. With the
+ *  initial states `from`, control bits (which differ there by design) count where some run changed
+ *  them and the two runs leave them different: what the instruction does to control state is part
+ *  of its outcome (a POPF that sets IF under one IOPL and not the other). */
+function visibleDiffer(ctx: ClassifyContext, f1: SymState, f2: SymState, excluded: ('mode' | 'control')[], at: Map<string, BV>, from?: [SymState, SymState]): B {
   const rm = roleMasks(ctx.isa);
   const L = ctx.L;
   const backed = viewBacked(ctx.isa);
@@ -303,6 +306,17 @@ function visibleDiffer(ctx: ClassifyContext, f1: SymState, f2: SymState, exclude
     const v = ctx.isa.views.find((x) => x.name === view)!;
     const t1 = translateIn(ctx.z3, ctx.isa, f1, view, a), t2 = translateIn(ctx.z3, ctx.isa, f2, view, a);
     out.push(L.and(t1.valid, t2.valid, f1.mems.get(v.memory)!.select(t1.phys, L).neq(f2.mems.get(v.memory)!.select(t2.phys, L))));
+  }
+  if (from && excluded.includes('control')) {
+    const z3 = ctx.z3;
+    for (const [reg, m] of rm.control) {
+      const [i1, i2] = [from[0].regs.get(reg)!, from[1].regs.get(reg)!];
+      const [e1, e2] = [f1.regs.get(reg)!, f2.regs.get(reg)!];
+      if (e1.eqIdentity(i1) && e2.eqIdentity(i2)) continue;
+      const w = i1.size();
+      const changed = e1.xor(i1).or(e2.xor(i2));
+      out.push(e1.xor(e2).and(changed).and(z3.BitVec.val(m & ~(rm.mode.get(reg) ?? 0n), w)).neq(z3.BitVec.val(0, w)));
+    }
   }
   return L.or(...out);
 }
@@ -475,13 +489,20 @@ async function compareOutcomes(
     ...fileDiffsOf(isa, oa.state, ob.state, (role) => !(excluded as string[]).includes(role)),
     ...memDiffs(isa, oa.state, ob.state, (role) => !(excluded as string[]).includes(role)).filter((d) => !backed.has(d.name.split('[')[0]!)),
   ];
+  if (excluded.includes('control') && !excluded.includes('mode')) {
+    for (const r of isa.registers) {
+      const cm = (rm.control.get(r.name) ?? 0n) & ~(rm.mode.get(r.name) ?? 0n);
+      if (!cm) continue;
+      const i1 = a.regs[r.name] ?? 0n, i2 = b.regs[r.name] ?? 0n, e1 = oa.state.regs[r.name] ?? 0n, e2 = ob.state.regs[r.name] ?? 0n;
+      const d = (e1 ^ e2) & ((e1 ^ i1) | (e2 ^ i2)) & cm;
+      if (d) diffs.push(...modelRegDiffs(isa, oa.state, ob.state, () => d));
+    }
+  }
   if (guestViews(isa).length) {
     const v = await visibleStorageDiffers(ctx.z3, isa, oa.state, ob.state, ctx.timeoutMs);
     if (v === 'unknown') return 'unknown';
     if (v) diffs.push({ name: `${v.view}[${toHex(v.vaddr)}]`, a: toHex(v.a), b: toHex(v.b) });
   }
-  void a;
-  void b;
   return diffs;
 }
 
@@ -680,7 +701,7 @@ export function locationPair(ctx: ClassifyContext, cube: Cube, user: boolean, sh
   const P = pairSetup(ctx, cube, prefix, ['control'], 'both', shared, at);
   const built = recordReads(() => {
     const where = user ? [P.A.modes[guestIx(isa)]!, P.A.assume] : [L.or(...P.A.modes)];
-    return [...where, L.not(memTrap(ctx, P.A.r)), L.not(memTrap(ctx, P.B.r)), outcomesDiffer(ctx, P.A.r, P.B.r, visibleDiffer(ctx, P.A.r.final, P.B.r.final, ['control'], at))];
+    return [...where, L.not(memTrap(ctx, P.A.r)), L.not(memTrap(ctx, P.B.r)), outcomesDiffer(ctx, P.A.r, P.B.r, visibleDiffer(ctx, P.A.r.final, P.B.r.final, ['control'], at, [P.A.s, P.B.s]))];
   });
   return {
     label: `location-${user ? 'guest' : 'any'}${shared ? '-shared' : ''}`,
@@ -828,6 +849,51 @@ export function probeFirst(ctx: ClassifyContext, cube: Cube, question: string, g
     guestBases.get(ctx),
   );
   return got;
+}
+
+/** The mode-sensitivity witness of a privileged instance, built without the solver: the
+ *  most-privileged state where it completes, and the same state in the guest mode (mode bits as in
+ *  the guest base state), where it traps. Undefined when that pair does not qualify (the guest-mode
+ *  state shows other storage, or memory-traps). */
+export async function privilegedModePair(ctx: ClassifyContext, cube: Cube, completes: Witness): Promise<Verdict | undefined> {
+  const isa = ctx.isa;
+  const base = guestBases.get(ctx);
+  if (!base) return undefined;
+  const rm = roleMasks(isa);
+  const [s1] = statesOf(isa, completes);
+  if (!s1) return undefined;
+  const s2 = structuredCloneState(s1);
+  for (const [reg, m] of rm.mode) s2.regs[reg] = ((s1.regs[reg] ?? 0n) & ~m) | ((base.state.regs[reg] ?? 0n) & m);
+  for (const f of isa.files) if (f.role === 'mode') s2.files[f.name] = [...base.state.files[f.name]!];
+  if (modeOf(isa, s2) !== isa.guestMode) return undefined;
+  const ops = Object.fromEntries(Object.entries(completes.operands).map(([k, v]) => [k, BigInt(v)]));
+  const o1 = outcomeOf(isa, cube.instr, s1, ops), o2 = outcomeOf(isa, cube.instr, s2, ops);
+  if (o1.kind === 'trap' || o2.kind !== 'trap' || kindOf(isa, o2.trap) === 'memory') return undefined;
+  if (guestViews(isa).length && (await storageMismatch(ctx.z3, isa, 'both', s1, s2, ctx.timeoutMs))) return undefined;
+  const ms = (s: ConcreteState): ModelState => ({ state: s, values: valuesOf(isa, s), conflicts: [] });
+  const n1 = modeOf(isa, s1)!;
+  const text = `in mode ${n1} it ${o1.kind === 'halt' ? 'halts' : 'completes'}, in mode ${isa.guestMode} it traps (${o2.trap})${opsText(ops)}`;
+  const diffs = [{ name: 'outcome', a: describe(o1, isa), b: describe(o2, isa) }];
+  return { value: 'yes', evidence: { k: 'witness', text, witness: witnessOf(isa, ops, [ms(s1), ms(s2)], [o1, o2], diffs, cube.effects.effects.reads) } };
+}
+
+function statesOf(isa: Isa, w: Witness): ConcreteState[] {
+  return w.states.map((ws) => {
+    const s: ConcreteState = { regs: {}, files: {}, mem: {} };
+    for (const r of isa.registers) s.regs[r.name] = 0n;
+    for (const f of isa.files) s.files[f.name] = new Array<bigint>(f.count).fill(0n);
+    for (const m of isa.memories) s.mem[m.name] = new Map();
+    for (const [k, v] of Object.entries(ws.values)) {
+      const m = /^(\w+)\[(0x[0-9a-f]+|\d+)\]$/.exec(k);
+      if (!m) {
+        s.regs[k] = BigInt(v);
+        continue;
+      }
+      if (s.files[m[1]!]) s.files[m[1]!]![Number(m[2])] = BigInt(v);
+      else if (s.mem[m[1]!] && BigInt(v) !== 0n) s.mem[m[1]!]!.set(Number(m[2]), BigInt(v));
+    }
+    return s;
+  });
 }
 
 /** Per context, a guest-mode state with the assumptions (probing starts there). */

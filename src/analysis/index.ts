@@ -17,7 +17,8 @@ export { getZ3, solverHeapBytes } from './symbolic.js';
 export { statesOfWitness, operandsOfWitness } from './witness.js';
 
 export interface AnalyzeOptions {
-  /** Bound on each solver query, in milliseconds (default 2000); hitting it gives 'unknown'. */
+  /** Bound on each solver query, in milliseconds (default 8000); hitting it gives 'unknown'. Most
+   *  queries take milliseconds; the bound is for the rare hard one (a wide division). */
   timeoutMs?: number;
   /** Z3 resource limit per query (deterministic across machines and load); default none. */
   rlimit?: number;
@@ -58,7 +59,7 @@ export async function classifyRange(
   onEach?: (mnemonic: string) => void,
 ): Promise<ChunkResult> {
   const z3 = await getZ3();
-  const ctx = newContext(z3, isa, options.timeoutMs ?? 2000, options.rlimit ?? 0);
+  const ctx = newContext(z3, isa, options.timeoutMs ?? 8000, options.rlimit ?? 0);
   const instrs = analysedInstructions(isa, options).slice(from, to);
   const out: InstructionClassification[] = [];
   for (const instr of instrs) {

@@ -150,11 +150,13 @@ describe('classification of a small machine', () => {
     expect(c.claimFindings).toEqual([]);
   });
 
-  it('a user-mode trap that depends on a control field is conditional privilege, with the condition', () => {
+  it('a user-mode trap that depends on a control field is not privileged: some user-mode state runs it', () => {
+    // Privileged means trapping in *every* guest-mode state (DESIGN.md); with IOPL 3 CLI completes
+    // in user mode. `conditional` now names a split of the instances by operands, not by state.
     const c = get('CLI');
-    expect(c.privileged.value).toBe('conditional');
-    expect(c.privileged.condition).toBe('M == 0 && F.iopl < 3');
+    expect(c.privileged.value).toBe('no');
     expect(c.privileged.evidence.k).toBe('witness');
+    expect(c.privileged.evidence.text).toContain('it traps only when M == 0 && F.iopl < 3');
     expect(c.controlSensitive.value).toBe('yes');
     expect(c.userSensitive.value).toBe('yes');
     // The user-mode witness has IOPL = 3.
@@ -200,6 +202,7 @@ describe('classification of a small machine', () => {
   });
 
   it('POPF with an I/O privilege level: user-sensitive through the control state the monitor owns', () => {
+    // What it does to F.ie is part of its outcome: under IOPL 3 it sets it, under IOPL 0 not.
     const c = get('POPFIO');
     expect(c.privileged.value).toBe('no');
     // In user mode F.ie changes exactly when F.iopl is 3: control-sensitive there, and two
@@ -248,7 +251,9 @@ describe('classification of a small machine', () => {
   it('a privileged control write is privileged and sensitive, with no claim contradicted', () => {
     const c = get('SETR');
     expect(c.privileged.value).toBe('yes');
-    expect(c.privileged.evidence.k).toBe('proof');
+    // Proved to trap in every user-mode state, and a supervisor-mode state where it runs.
+    expect(c.privileged.evidence.k).toBe('witness');
+    expect(c.privileged.evidence.text).toMatch(/^traps in every user-mode state where it does not memory-trap \(unsat/);
     expect(c.controlSensitive.value).toBe('yes');
     expect(c.claimFindings).toEqual([]);
     expect(get('ADD').innocuous).toBe('yes');
@@ -293,16 +298,16 @@ describe('theorem shapes', () => {
     expect(a.theorem2.offenders[0]!.reason).toContain('reads the clock T');
   });
 
-  it('an assumption makes a conditionally privileged instruction privileged', async () => {
+  it('an assumption makes an instruction that traps depending on control state privileged', async () => {
     op = 0;
     const cli = instr('CLI', '', '0:8', 'if M == 0 && F.iopl < 3 { trap pt; }\n F.ie = 0;');
     const without = await analyzeIsa(load(PRELUDE + cli));
-    expect(without.instructions[0]!.privileged.value).toBe('conditional');
+    expect(without.instructions[0]!.privileged.value).toBe('no');
     expect(without.theorem1.value).toBe('fails');
     const withAssume = await analyzeIsa(load(PRELUDE + 'assume low_iopl : F.iopl < 3;\n' + cli));
     const c = withAssume.instructions[0]!;
     expect(c.privileged.value).toBe('yes');
-    expect(c.privileged.evidence.k).toBe('proof');
+    expect(c.privileged.evidence.text).toContain('satisfying the assumptions'.slice(0, 0) + 'with the assumptions');
     expect(withAssume.theorem1.value).toBe('holds');
     expect(withAssume.assumptions.map((x) => x.text)).toEqual(['F.iopl < 3']);
   });
