@@ -530,9 +530,17 @@ export class Machine {
     return ST_STOP;
   }
 
+  /** For the trace: what a monitor says is at `pc` when the real fetch cannot decode it (a guest
+   *  kernel in real user mode whose code lies where only the kernel may fetch). */
+  traceFallback: ((pc: bigint) => TraceEntry | undefined) | undefined;
+
   private record(): void {
     const d = this.decodeAt(this.pc);
     if (d.kind === 'instr') this.trace.push({ pc: d.pc, mnemonic: d.instr.mnemonic, operands: d.operands });
+    else {
+      const e = this.traceFallback?.(this.pc);
+      if (e) this.trace.push(e);
+    }
   }
 
   /** Run until a halt, an untaken trap, an illegal word without an illegal trap, or `maxSteps`

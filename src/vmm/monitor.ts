@@ -82,7 +82,7 @@ import {
   type Val,
 } from './elements.js';
 import { patchProgram, type PatchSite } from './patch.js';
-import { composeRelocation, defaultWindows, relocations, type Relocation } from './placement.js';
+import { composeRelocation, defaultWindows, relocations, type ControlPart, type Relocation } from './placement.js';
 import { translateAddress } from '../exec/interpret.js';
 
 export type MonitorKind = 'none' | 'trap' | 'hybrid' | 'patched';
@@ -285,7 +285,7 @@ export class GuestSession {
         this.placement = {
           kind: 'relocation',
           windows: this.allocation.map((w) => ({ ...w })),
-          registers: this.relocs.map((r) => ({ base: this.ctlEls[r.base]!.name, bound: this.ctlEls[r.bound]!.name })),
+          registers: this.relocs.map((r) => ({ base: r.base.name, bound: r.bound.name })),
         };
       }
     }
@@ -302,6 +302,7 @@ export class GuestSession {
       if (e instanceof MachineError) throw new VmmError(e.message);
       throw e;
     }
+    if (this.virt && this.traceLimit > 0) this.machine.traceFallback = this.traceVirtual;
     this.modeBank = new ElementBank(this.machine, this.modeEls);
     this.ctlBank = new ElementBank(this.machine, this.ctlEls);
     this.modes = new ModeTable(isa, this.modeEls);
@@ -422,9 +423,9 @@ export class GuestSession {
     for (let i = 0; i < realCtl.length; i++) realCtl[i] = this.own[i] ?? this.vctl[i]!;
     for (const r of this.relocs) {
       // P&G's allocator: the real relocation register composes the guest's with the allocation.
-      const c = composeRelocation(BigInt(this.vctl[r.base]!), BigInt(this.vctl[r.bound]!), r.window, this.ctlEls[r.base]!.width, r.resultWidth);
-      realCtl[r.base] = this.ctlBank.valueOf(r.base, c.base);
-      realCtl[r.bound] = this.ctlBank.valueOf(r.bound, c.bound);
+      const c = composeRelocation(getPart(this.vctl, r.base), getPart(this.vctl, r.bound), r.window, r.base.width, r.resultWidth);
+      setPart(realCtl, r.base, c.base, this.ctlBank);
+      setPart(realCtl, r.bound, c.bound, this.ctlBank);
     }
     this.modeBank.writeAll(real);
     this.ctlBank.writeAll(realCtl);
@@ -543,6 +544,16 @@ export class GuestSession {
     }
     if (this.kind === 'hybrid' && this.deprivileged()) throw new Switch();
     return true;
+  };
+
+  /** The trace's view of an instruction the real machine cannot fetch: as the virtual machine
+   *  fetches it (the real state put back afterwards; decoding writes nothing). */
+  private readonly traceVirtual = (pc: bigint): TraceEntry | undefined => {
+    this.sync();
+    this.enter();
+    const d = this.machine.decodeAt(pc, true);
+    this.install();
+    return d.kind === 'instr' ? { pc: d.pc, mnemonic: d.instr.mnemonic, operands: d.operands } : undefined;
   };
 
   /** Record what the monitor did (only with a trace, up to its limit). */
@@ -768,6 +779,15 @@ export class GuestSession {
       patches: this.patches.slice(),
     };
   }
+}
+
+function getPart(vals: readonly Val[], p: ControlPart): bigint {
+  return (BigInt(vals[p.el]!) >> BigInt(p.lo)) & ((1n << BigInt(p.width)) - 1n);
+}
+
+function setPart(vals: Val[], p: ControlPart, v: bigint, bank: ElementBank): void {
+  const m = ((1n << BigInt(p.width)) - 1n) << BigInt(p.lo);
+  vals[p.el] = bank.valueOf(p.el, (BigInt(vals[p.el]!) & ~m) | ((v << BigInt(p.lo)) & m));
 }
 
 function writeGuest(s: ConcreteState, e: Element, v: bigint): void {

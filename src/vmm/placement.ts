@@ -17,28 +17,45 @@ import type { MemoryWindow } from '../exec/machine.js';
 import { walkExpr, walkStmts } from '../ir/walk.js';
 import type { Element } from './elements.js';
 
+/** Bits of a control element: the whole element, or a field of a whole control register. */
+export interface ControlPart {
+  /** Index into the control elements (elementsOfRole(isa, 'control')). */
+  el: number;
+  lo: number;
+  width: number;
+  /** "R.base". */
+  name: string;
+}
+
 export interface Relocation {
   translation: string;
   /** The memory its views show. */
   memory: string;
-  /** Indices into the control elements (elementsOfRole(isa, 'control')). */
-  base: number;
-  bound: number;
+  base: ControlPart;
+  bound: ControlPart;
   /** Width of the translation's result (the composed base wraps there). */
   resultWidth: number;
 }
 
-/** The control element an expression names (a register or a field of one), if it is one. */
-function controlIndex(e: Expr, ctl: readonly Element[]): number {
-  if (e.k === 'reg') return ctl.findIndex((c) => c.k === 'reg' && c.reg === e.reg);
-  if (e.k === 'field') {
-    const whole = ctl.findIndex((c) => c.k === 'reg' && c.reg === e.reg);
-    // A field of a whole control register counts only when the register is not itself the element.
-    if (whole >= 0) return -1;
-    return ctl.findIndex((c) => c.k === 'field' && c.name === `${e.reg}.${e.field}`);
+/** The control bits an expression names (a register, a field of one), if it names control. */
+function controlPart(e: Expr, ctl: readonly Element[]): ControlPart | undefined {
+  if (e.k === 'reg') {
+    const el = ctl.findIndex((c) => c.k === 'reg' && c.reg === e.reg);
+    return el < 0 ? undefined : { el, lo: 0, width: ctl[el]!.width, name: e.reg };
   }
-  return -1;
+  if (e.k === 'field') {
+    const name = `${e.reg}.${e.field}`;
+    // P&G's R is one control register with two fields; a field may also be an element itself.
+    const whole = ctl.findIndex((c) => c.k === 'reg' && c.reg === e.reg);
+    if (whole >= 0) return { el: whole, lo: e.lo, width: e.hi - e.lo + 1, name };
+    const el = ctl.findIndex((c) => c.k === 'field' && c.name === name);
+    return el < 0 ? undefined : { el, lo: 0, width: ctl[el]!.width, name };
+  }
+  return undefined;
 }
+
+const samePart = (a: ControlPart | undefined, b: ControlPart) => a !== undefined && a.el === b.el && a.lo === b.lo && a.width === b.width;
+const overlap = (a: ControlPart, b: ControlPart) => a.el === b.el && a.lo < b.lo + b.width && b.lo < a.lo + a.width;
 
 /** The address parameter, possibly sliced or zero-extended (still the same address). */
 function isAddress(e: Expr, param: string): boolean {
@@ -56,29 +73,27 @@ function relocationOf(isa: Isa, t: Translation, ctl: readonly Element[]): Omit<R
   if (raise.k !== 'trap' || isa.traps.find((x) => x.name === raise.trap)?.kind !== 'memory') return undefined;
   const c = check.cond;
   if (c.k !== 'binop') return undefined;
-  let bound = -1;
-  if (c.op === 'uge' && isAddress(c.a, t.param.name)) bound = controlIndex(c.b, ctl);
-  else if (c.op === 'ule' && isAddress(c.b, t.param.name)) bound = controlIndex(c.a, ctl);
-  if (bound < 0) return undefined;
+  let bound: ControlPart | undefined;
+  if (c.op === 'uge' && isAddress(c.a, t.param.name)) bound = controlPart(c.b, ctl);
+  else if (c.op === 'ule' && isAddress(c.b, t.param.name)) bound = controlPart(c.a, ctl);
+  if (!bound) return undefined;
   let r = t.result;
   while (r.k === 'slice' && r.lo === 0) r = r.a;
   if (r.k !== 'binop' || r.op !== 'add') return undefined;
-  const base = isAddress(r.a, t.param.name) ? controlIndex(r.b, ctl) : isAddress(r.b, t.param.name) ? controlIndex(r.a, ctl) : -1;
-  if (base < 0 || base === bound) return undefined;
+  const base = isAddress(r.a, t.param.name) ? controlPart(r.b, ctl) : isAddress(r.b, t.param.name) ? controlPart(r.a, ctl) : undefined;
+  if (!base || overlap(base, bound)) return undefined;
   // Nothing else may be read: no mode, no other state.
   let other = false;
-  walkStmts(t.body, () => {}, (e) => {
+  const visit = (e: Expr) => {
     if (e.k === 'reg' || e.k === 'field' || e.k === 'file' || e.k === 'mem' || e.k === 'call') {
-      const i = controlIndex(e, ctl);
-      if (i !== base && i !== bound) other = true;
+      const p = controlPart(e, ctl);
+      if (!samePart(p, base) && !samePart(p, bound!)) other = true;
+      return true;
     }
-  });
-  walkExpr(t.result, (e) => {
-    if (e.k === 'reg' || e.k === 'field' || e.k === 'file' || e.k === 'mem' || e.k === 'call') {
-      const i = controlIndex(e, ctl);
-      if (i !== base && i !== bound) other = true;
-    }
-  });
+    return undefined;
+  };
+  walkStmts(t.body, () => {}, visit);
+  walkExpr(t.result, visit);
   if (other) return undefined;
   return { translation: t.name, base, bound, resultWidth: t.resultWidth };
 }
