@@ -124,9 +124,9 @@ export default defineCommand<Args>({
         io.out(`${p.bold(name)}: ${r.outcome.message}`);
         io.out(`  virtual mode at the end: ${r.mode ?? '?'}`);
         const st = r.stats;
-        if (r.monitor === 'none') io.out(`  ${st.direct} instructions completed, ${st.traps} traps`);
+        if (r.monitor === 'none') io.out(`  ${plural(st.direct, 'instruction')} completed, ${plural(st.traps, 'trap')}`);
         else {
-          io.out(`  efficiency: ${st.direct} instructions ran directly, ${st.emulated} ${r.monitor === 'hybrid' ? 'emulated or interpreted' : 'emulated'} by the monitor; ${st.traps} traps, ${st.reflected} reflected into the guest`);
+          io.out(`  efficiency: ${st.direct} instructions ran directly, ${st.emulated} ${r.monitor === 'hybrid' ? 'emulated or interpreted' : 'emulated'} by the monitor; ${plural(st.traps, 'trap')}, ${st.reflected} reflected into the guest`);
           io.out(`  guest storage: ${placementText(r.placement)}`);
         }
         if (r.patches.length) io.out(`  patched: ${r.patches.map((s) => `${s.mnemonic} at ${hex(s.address)}`).join(', ')}`);
@@ -158,6 +158,8 @@ export default defineCommand<Args>({
     return EXIT.ok;
   },
 });
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function placementText(pl: Placement): string {
   switch (pl.kind) {

@@ -575,12 +575,12 @@ export class GuestSession {
   private onVirtual(t: number, pc: Val, st: number): void {
     const m = this.machine;
     const mode = this.modes.name(this.vmode) ?? '?';
-    const why = t >= 0 ? `${this.isa.traps[t]!.name} in the real ${this.isa.guestMode} mode` : `virtual mode ${mode}: interpreted`;
+    const why = t >= 0 ? `${this.isa.traps[t]!.name} in the real ${this.isa.guestMode} mode` : `interpreted in virtual mode ${mode}`;
     switch (st) {
       case EXEC_DONE:
         this.stats.emulated++;
         if (t >= 0) this.note(t, pc, 'emulated', undefined, `${why}; the virtual machine (${mode}) does not trap: emulated`);
-        else this.note(t, pc, 'interpreted', undefined, `${why} (the hybrid monitor runs no ${mode}-mode instruction directly)`);
+        else this.note(t, pc, 'interpreted', undefined, `virtual mode ${mode}: the hybrid monitor runs no instruction of a privileged virtual mode directly`);
         this.leave();
         return;
       case EXEC_HALT:
@@ -665,12 +665,16 @@ export class GuestSession {
     const m = this.machine;
     this.enter();
     const pc = m.pcValue();
-    this.interpreted++;
     if (m.trace.length < this.traceLimit) {
       const d = m.decodeAt(BigInt(pc), true);
       if (d.kind === 'instr') m.trace.push({ pc: d.pc, mnemonic: d.instr.mnemonic, operands: d.operands });
     }
-    this.onVirtual(-1, pc, m.executeAt(pc));
+    // Counted once it ran (a halt ends the run from inside), so events name this step.
+    try {
+      this.onVirtual(-1, pc, m.executeAt(pc));
+    } finally {
+      this.interpreted++;
+    }
   }
 
   // ---- running ----
