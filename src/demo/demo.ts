@@ -29,7 +29,7 @@ import type { Program } from '../asm/index.js';
 import { fetchMemory, loadProgram, disassemble } from '../asm/index.js';
 import { operandsOfWitness, statesOfWitness } from '../analysis/witness.js';
 import { fetchDecode, modeOf, resetState, translateAddress } from '../exec/interpret.js';
-import { defaultAllocation, GuestSession, VmmError, type GuestOptions } from '../vmm/index.js';
+import { composedControl, defaultAllocation, GuestSession, VmmError, type GuestOptions } from '../vmm/index.js';
 import { elementsOfRole, exprReads, stmtsReads, modeAssignment, modeRank, ownedControlDefaults, readElementOf, writeElementOf } from '../vmm/elements.js';
 import { lockstep, type Divergence, type Lockstep } from './diff.js';
 
@@ -396,6 +396,7 @@ export function demoIsa(isa: Isa, analysis: IsaAnalysis, options: DemoOptions = 
   const allOffenders = [...new Set([...source.offenders, ...analysis.theorem1.offenders].map((o) => o.mnemonic))];
   const privileged = analysis.instructions.filter((c) => c.privileged.value === 'yes').map((c) => c.mnemonic);
   // The default placement first, then the whole storage the guest's (monitor.ts header).
+  const composed = composedControl(isa);
   const placements: GuestOptions['allocation'][] = defaultAllocation(isa).length ? [undefined, fullAllocation(isa)] : [fullAllocation(isa)];
   for (const o of offenders) {
     const c = analysis.instructions.find((x) => x.mnemonic === o.mnemonic);
@@ -418,6 +419,9 @@ export function demoIsa(isa: Isa, analysis: IsaAnalysis, options: DemoOptions = 
     let lastError: string | undefined;
     for (const a of tries.flatMap((t) => placements.map((allocation) => ({ ...t, allocation })))) {
       const allocation = a.allocation;
+      // Under the default placement the monitor composes the relocation itself (monitor.ts): a
+      // witness's real relocation is then the monitor's composition, not a value it keeps.
+      if (allocation === undefined) a.monitorControl = Object.fromEntries(Object.entries(a.monitorControl).filter(([k]) => !composed.includes(k)));
       try {
         const image = { state: a.state, program: a.program };
         const bare = new GuestSession(isa, 'none', image, { trace: maxSteps });

@@ -182,6 +182,15 @@ class Switch {}
 
 const hex = (v: bigint | number) => '0x' + BigInt(v).toString(16);
 
+/** The control elements the monitor composes with its allocation under the default placement
+ *  (P&G's R): the monitor cannot also keep values of its own choosing in them. */
+export function composedControl(isa: Isa): string[] {
+  const ctl = elementsOfRole(isa, 'control');
+  const r = relocations(isa, ctl);
+  if (!r || defaultWindows(isa, r).length === 0) return [];
+  return [...new Set(r.flatMap((x) => [ctl[x.base.el]!.name, ctl[x.bound.el]!.name]))];
+}
+
 /** The default allocation: under relocation, the upper half of every memory a view shows (the
  *  monitor keeps the lower); otherwise none (the guest has the whole storage). */
 export function defaultAllocation(isa: Isa): MemoryWindow[] {
@@ -280,6 +289,11 @@ export class GuestSession {
           const window = placed.find((w) => w.memory === r.memory);
           if (!window) throw new VmmError(`allocation: memory ${r.memory} is relocated by ${r.translation} and needs a window too`);
           this.relocs.push({ ...r, window });
+        }
+        const composed = new Set(this.relocs.flatMap((r) => [this.ctlEls[r.base.el]!.name, this.ctlEls[r.bound.el]!.name]));
+        const clash = Object.keys(given).filter((k) => composed.has(k));
+        if (clash.length) {
+          throw new VmmError(`monitorControl: ${clash.join(', ')} ${clash.length === 1 ? 'is' : 'are'} the relocation the monitor composes from the guest's own and its allocation; it cannot also keep a value of its choosing there`);
         }
         this.allocation = placed.map((w) => ({ ...w }));
         this.placement = {
