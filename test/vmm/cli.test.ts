@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
-import { PG_LPSW_SVC } from './helpers.js';
+import { MIPS_KERNEL, PG_LPSW_SVC } from './helpers.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const main = path.join(root, 'dist/cli/main.js');
@@ -111,6 +111,29 @@ describe('isavirt run shows what happened', () => {
     expect(j.runs[0].events.map((e: { action: string; trap: string }) => `${e.trap}:${e.action}`)).toEqual([
       'privileged_trap:emulated', 'supervisor_call:reflected', 'privileged_trap:emulated',
     ]);
+  });
+
+  test('a MIPS-like guest kernel in kseg0 under --compare: no loop at the vector, no difference', () => {
+    const kernel = file('mips-k.s', MIPS_KERNEL);
+    const r = isavirt(['run', 'test/vmm/fixtures/mipslike.isa', kernel, '--compare']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/monitor trap: halted/);
+    expect(r.stdout).toMatch(/efficiency: 3 instructions ran directly, 10 emulated by the monitor; 11 traps, 1 reflected into the guest/);
+    expect(r.stdout).toMatch(/no difference/);
+    const read = file('kseg0.s', '.kernel\n.org 0x200\nstart: LW r1, 0x8100(r0)\n ADDIU r1, r1, 1\n SW r1, 0x300(r0)\n WAIT\n.org 0x8100\n.word 0x41\n.entry start\n');
+    const k = isavirt(['run', 'test/vmm/fixtures/mipslike.isa', read, '--compare']);
+    expect(k.code).toBe(0);
+    expect(k.stdout).toMatch(/memory changed: ram\[0x300\]=0x42/);
+    expect(k.stdout).toMatch(/no difference/);
+  });
+
+  test('a raw read of the storage behind the view shows a difference under --compare', () => {
+    const src = file('raw.s', '.kernel\n.org 0x10\nstart: LOADI r1, 0x55\n STORE r1, [0x40]\n LOADP r2, [0x40]\n HALT\n');
+    const r = isavirt(['run', 'test/vmm/fixtures/pg-raw.isa', src, '--compare']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/guest storage: E\[0x8000\.\.0xffff\], through the relocation \(R\.base, R\.bound composed with the allocation\)/);
+    expect(r.stdout).toMatch(/r\[2\]: bare machine 0x55, under the monitor 0x0/);
   });
 
   test('a budget spent reflecting traps says so, with the count and the pc, instead of a larger budget', () => {
