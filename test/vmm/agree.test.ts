@@ -1,8 +1,8 @@
 // Verdict and monitor agree (issue 10): for every spec of the library and of these tests, where
 // the analysis says the trap-and-emulate monitor exists, random guests — written in the spec's own
 // assembly syntax, started in the most privileged and in the guest mode — end in the same state
-// on the bare machine and under `trap`; where it says the monitor does not exist, `demo` shows
-// every offender's witness diverging.
+// on the bare machine and under `trap` (and `hybrid`, which exists wherever `trap` does); where it
+// says the monitor does not exist, `demo` shows every offender's witness diverging.
 //
 // Guests are random instructions with random operands: they branch anywhere, trap into whatever
 // the vectors hold, and read and write any address, so they run with the whole storage theirs
@@ -127,6 +127,10 @@ describe.each(specs)('%s: verdict and monitor agree', (file) => {
         expect(trap.outcome.kind, where).toBe(bare.outcome.kind);
         expect(trap.outcome.steps, where).toBe(bare.outcome.steps);
         expect(diffGuestStates(isa, bare.guestState, trap.guestState), where).toEqual([]);
+        // The hybrid monitor exists wherever the trap-and-emulate one does: the same guests agree.
+        const hybrid = runGuest(isa, 'hybrid', image, { maxSteps: STEPS, allocation });
+        expect(hybrid.outcome.kind, `hybrid: ${where}`).toBe(bare.outcome.kind);
+        expect(diffGuestStates(isa, bare.guestState, hybrid.guestState), `hybrid: ${where}`).toEqual([]);
       }),
       { numRuns: RUNS, seed: 20261204 },
     );
