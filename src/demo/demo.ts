@@ -274,6 +274,11 @@ function resetFetch(isa: Isa, s: ConcreteState): ConcreteState {
   return { ...s, regs };
 }
 
+/** Every control element's value in a state. */
+function controlOf(isa: Isa, s: ConcreteState): Record<string, bigint> {
+  return Object.fromEntries(elementsOfRole(isa, 'control').map((e) => [e.name, readElementOf(s, e)]));
+}
+
 /** Control elements whose values differ between two states, with the second state's values. */
 function controlDiff(isa: Isa, a: ConcreteState, b: ConcreteState): Record<string, bigint> {
   const out: Record<string, bigint> = {};
@@ -348,7 +353,9 @@ function pairAttempts(isa: Isa, instr: Instruction, w: Witness, end: Instruction
     if (p) {
       out.push({
         witness: 'breaks-monitor', construction: `the witness pair: the virtual ${modeOf(isa, a)} state the guest's, the real state's control values the monitor's own${note}`,
-        ...p, monitorControl: controlDiff(isa, a, b), length: p.code.length,
+        // Every control value of the real state, not only those that differ: the monitor's defaults
+        // (the values it booted with) are not the witness's.
+        ...p, monitorControl: controlOf(isa, b), length: p.code.length,
       });
     }
   }
