@@ -29,7 +29,11 @@
 //     access the clamp cuts off traps, and the rule above lets the virtual machine decide it;
 //   * identity (every other spec): the guest's storage is the whole specified storage, the real
 //     control elements that translations read hold the guest's own values, and the monitor's own
-//     storage lies outside the specified machine.
+//     storage lies outside the specified machine. (A table register the monitor owns, an IDTR,
+//     then points into the guest's storage: an instruction that reads it without trapping sees the
+//     guest's words at the monitor's address, a difference all the same, as on the real machine.)
+//   A window at 0 over a whole memory is the identity; any other allocation on a spec without a
+//   relocation to compose is refused (VmmError), never simulated behind the spec's back.
 //
 // The guest kernel runs in the spec's guest mode; the monitor keeps the virtual mode (the values
 // of the mode elements the guest believes in) and a shadow of the control elements. Control
