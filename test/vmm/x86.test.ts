@@ -142,6 +142,41 @@ gate30: .word 0x00, 0x12, 0x08, 0x00, 0x00, 0x8e, 0x00, 0x00
   });
 });
 
+describe('IRET from the kernel to user mode (Robin and Irvine 2000)', () => {
+  // The kernel returns to ring 3 with IRET. Deprivileged at real ring 3, the same IRET is a
+  // same-level return: it does not trap, pops no SS:ESP and leaves the mode, so the monitor never
+  // sees it. That is what makes IRET an offender under the exact monitor too; the generic monitor
+  // cannot hide it (and patching does).
+  test('diverges under trap, agrees patched', async () => {
+    const isa = await spec('x86-386');
+    const program = asm(isa, `
+        .kernel
+        .org 0x1000
+start:  PUSH 0x23
+        PUSH 0x60000
+        PUSH 0x202
+        PUSH 0x1b
+        PUSH user
+        IRET
+        .user
+        .org 0x1200
+user:   MOV eax, esp
+        JMP user
+`);
+    const opts = { maxSteps: 8 };
+    const bare = runGuest(isa, 'none', { program }, opts);
+    const trap = runGuest(isa, 'trap', { program }, opts);
+    expect(bare.mode).toBe('ring3');
+    expect(bare.guestState.files.gpr![4]).toBe(0x60000n);
+    expect(trap.stats.traps).toBe(0);
+    expect(trap.mode).toBe('ring0');
+    expect(diffGuestStates(isa, bare.guestState, trap.guestState).map((d) => d.element)).toEqual(expect.arrayContaining(['CS.RPL', 'esp', 'EFLAGS.IF']));
+    const patched = runGuest(isa, 'patched', { program }, { ...opts, ...patchLists('x86-386') });
+    expect(patched.patches.map((p) => p.mnemonic)).toEqual(['IRET']);
+    expect(diffGuestStates(isa, bare.guestState, patched.guestState)).toEqual([]);
+  });
+});
+
 describe('other specs', () => {
   test('x86-vt/popf-cli.s: the same on the bare machine and under every monitor', async () => {
     const { isa, program, bare, trap, patched } = await runs('x86-vt', 'popf-cli.s');
