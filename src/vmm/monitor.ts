@@ -592,24 +592,23 @@ export class GuestSession {
    *  for the real trap `t` (-1: the hybrid monitor interprets it, no real trap). */
   private onVirtual(t: number, pc: Val, st: number): void {
     const m = this.machine;
-    const mode = this.modes.name(this.vmode) ?? '?';
-    const why = t >= 0 ? `${this.isa.traps[t]!.name} in the real ${this.isa.guestMode} mode` : `interpreted in virtual mode ${mode}`;
+    // Events (and their words) only with a trace: an untraced trap allocates nothing.
+    const rec = this.traceLimit > 0 && this.events.length < this.traceLimit;
     switch (st) {
       case EXEC_DONE:
         this.stats.emulated++;
-        if (t >= 0) this.note(t, pc, 'emulated', undefined, `${why}; the virtual machine (${mode}) does not trap: emulated`);
-        else this.note(t, pc, 'interpreted', undefined, `virtual mode ${mode}: the hybrid monitor runs no instruction of a privileged virtual mode directly`);
+        if (rec) this.note(t, pc, t >= 0 ? 'emulated' : 'interpreted', undefined, this.reason(t, st, -1));
         this.leave();
         return;
       case EXEC_HALT:
-        if (t >= 0) this.note(t, pc, 'emulated', undefined, `${why}; the virtual machine (${mode}) halts: emulated`);
+        if (rec) this.note(t, pc, t >= 0 ? 'emulated' : 'interpreted', undefined, this.reason(t, st, -1));
         return this.emulatedHalt(BigInt(pc), this.isa.instructions[m.execIndex]!.mnemonic);
       case EXEC_TRAP:
       case EXEC_FETCH_TRAP: {
         const vt = m.execTrap;
         const ret = st === EXEC_TRAP ? m.execReturnPc : pc;
-        this.interpTraps += t >= 0 ? 0 : 1;
-        this.note(t, pc, 'reflected', vt, `${why}; the virtual machine (${mode}) ${st === EXEC_FETCH_TRAP ? 'faults fetching it' : 'traps too'} (${this.isa.traps[vt]!.name}): reflected into the guest`);
+        if (t < 0) this.interpTraps++;
+        if (rec) this.note(t, pc, 'reflected', vt, this.reason(t, st, vt));
         return this.reflect(vt, ret, pc);
       }
       case EXEC_ILLEGAL:
@@ -617,11 +616,32 @@ export class GuestSession {
           this.leave();
           throw new Stop({ kind: 'illegal', steps: 0, pc: BigInt(pc), message: `illegal instruction at pc=${hex(pc)}: no encoding matches` });
         }
-        this.interpTraps += t >= 0 ? 0 : 1;
-        this.note(t, pc, 'reflected', this.illegalTrap, `${why}; no encoding matches on the virtual machine either: reflected into the guest`);
+        if (t < 0) this.interpTraps++;
+        if (rec) this.note(t, pc, 'reflected', this.illegalTrap, this.reason(t, st, this.illegalTrap));
         return this.reflect(this.illegalTrap, pc);
       default:
         throw new Error(`internal: unknown execution status ${st}`);
+    }
+  }
+
+  /** The monitor's reason in words: the real trap `t` (-1: the hybrid monitor interprets), what
+   *  the virtual machine did (`executeAt`'s status), the trap it raised (`vt`). Called before
+   *  leave(), so vmode is still the mode the instruction ran in. */
+  private reason(t: number, st: number, vt: number): string {
+    const mode = this.modes.name(this.vmode) ?? '?';
+    if (t < 0 && (st === EXEC_DONE || st === EXEC_HALT)) return `virtual mode ${mode}: the hybrid monitor runs no instruction of a privileged virtual mode directly`;
+    const why = t >= 0 ? `${this.isa.traps[t]!.name} in the real ${this.isa.guestMode} mode` : `interpreted in virtual mode ${mode}`;
+    switch (st) {
+      case EXEC_DONE:
+        return `${why}; the virtual machine (${mode}) does not trap: emulated`;
+      case EXEC_HALT:
+        return `${why}; the virtual machine (${mode}) halts: emulated`;
+      case EXEC_TRAP:
+        return `${why}; the virtual machine (${mode}) traps too (${this.isa.traps[vt]!.name}): reflected into the guest`;
+      case EXEC_FETCH_TRAP:
+        return `${why}; the virtual machine (${mode}) faults fetching it (${this.isa.traps[vt]!.name}): reflected into the guest`;
+      default:
+        return `${why}; no encoding matches on the virtual machine either: reflected into the guest`;
     }
   }
 
@@ -646,18 +666,19 @@ export class GuestSession {
 
   /** A patch site: run the original instruction against the virtual state (already entered). */
   private emulateEntered(d: Extract<DecodeResult, { kind: 'instr' }>, t: number): void {
-    const mode = this.modes.name(this.vmode) ?? '?';
+    const rec = this.traceLimit > 0 && this.events.length < this.traceLimit;
+    const mode = rec ? (this.modes.name(this.vmode) ?? '?') : '';
     const r = this.machine.execute(d);
     if (r.kind === 'done') {
       this.stats.emulated++;
-      this.note(t, d.pc, 'emulated', undefined, `patched ${d.instr.mnemonic}: the monitor emulates the original on the virtual machine (${mode})`);
+      if (rec) this.note(t, d.pc, 'emulated', undefined, `patched ${d.instr.mnemonic}: the monitor emulates the original on the virtual machine (${mode})`);
       this.leave();
       return;
     }
     if (r.kind === 'halt') return this.emulatedHalt(d.pc, d.instr.mnemonic);
     this.interpTraps++;
     const vt = this.machine.layout.traps.get(r.trap)!;
-    this.note(t, d.pc, 'reflected', vt, `patched ${d.instr.mnemonic}: the original traps on the virtual machine (${mode}): reflected into the guest`);
+    if (rec) this.note(t, d.pc, 'reflected', vt, `patched ${d.instr.mnemonic}: the original traps on the virtual machine (${mode}): reflected into the guest`);
     this.reflect(vt, r.returnPc, d.pc);
   }
 
