@@ -775,6 +775,31 @@ export class GuestSession {
   }
 
   /** What the guest sees now: the virtual mode and control state, its memory from its allocation. */
+  /** The registers and register files the guest sees (virtual mode and control), no memory: what
+   *  a step-by-step comparison needs when the storage is known to be equal (`sameStorage`). */
+  guestRegisters(): ConcreteState {
+    this.sync();
+    const st = this.registerState();
+    if (!this.virt) return st;
+    this.modeEls.forEach((e, i) => writeGuest(st, e, BigInt(this.vmode[i]!)));
+    this.ctlEls.forEach((e, i) => writeGuest(st, e, BigInt(this.vctl[i]!)));
+    return st;
+  }
+
+  /** Does the guest see, word for word, the same storage as `other`'s guest? Undefined when that
+   *  is not a plain comparison of the two machines' memories (a placement window or patch sites:
+   *  the guest's words are then not the machine's). Cheap: no snapshot. */
+  sameStorage(other: GuestSession): boolean | undefined {
+    if (other.isa !== this.isa || this.allocation.length || other.allocation.length || this.patches.length || other.patches.length) return undefined;
+    const a = this.machine.mems, b = other.machine.mems;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i]!, y = b[i]!;
+      // The typed arrays' bytes, compared natively (a megabyte per lockstep step otherwise).
+      if (!Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength))) return false;
+    }
+    return true;
+  }
+
   guestState(): ConcreteState {
     this.sync();
     const s = this.machine.snapshot();
