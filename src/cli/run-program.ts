@@ -59,7 +59,7 @@ export default defineCommand<Args>({
       .positional('spec', { type: 'string', describe: 'the .isa spec' })
       .positional('program', { type: 'string', describe: 'the guest program (.s)' })
       .option('monitor', { choices: ['none', 'trap', 'hybrid', 'patched'] as const, describe: 'where the guest runs (default none; with --compare, trap)' })
-      .option('trace', { type: 'boolean', default: false, describe: `print every instruction run (up to ${TRACE_LIMIT})` })
+      .option('trace', { type: 'boolean', default: false, describe: `print every instruction run (up to ${TRACE_LIMIT}) in assembly syntax, and what the monitor did with each trap and why` })
       .option('compare', { type: 'boolean', default: false, describe: 'run on the bare machine too and diff the guest states (exit 1 if they differ)' })
       .option('monitor-control', { type: 'string', array: true, describe: 'NAME=VALUE: a value the monitor keeps in a real control element (repeatable)' })
       .option('guest-control', { type: 'boolean', default: false, describe: "pass the guest's control values through to the real machine (by default the monitor keeps its own IDT, GDT... registers)" })
