@@ -47,6 +47,13 @@ describe('mipslike: kseg0 and coprocessor 0 under the trap-and-emulate monitor',
     expect(reflected[0]!.reason).toMatch(/virtual machine \(user\) traps too/);
     // The trace shows the emulated kernel instructions too (the real fetch cannot decode them).
     expect(r.trace!.map((t) => t.mnemonic).slice(0, 5)).toEqual(['ADDIU', 'MTC0', 'ADDIU', 'MTC0', 'ERET']);
+    // The hybrid monitor interprets the kernel (virtual kernel mode) and applies the same rule to
+    // the user's SYSCALL.
+    const h = runGuest(isa, 'hybrid', { program: asm(isa, MIPS_KERNEL) }, { trace: 100 });
+    expect(h.stats).toMatchObject({ steps: 14, direct: 3, emulated: 10, reflected: 1 });
+    expect(h.events!.map((e) => `${e.step}:${e.action}`)).toEqual([
+      ...[1, 2, 3, 4, 5].map((n) => `${n}:interpreted`), '9:reflected', ...[10, 11, 12, 13, 14].map((n) => `${n}:interpreted`),
+    ]);
   });
 
   test('a coprocessor-unusable trap (kind illegal) of the guest kernel is emulated, not reflected', async () => {
