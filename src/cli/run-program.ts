@@ -1,9 +1,15 @@
 // `isavirt run <spec> <program.s> --monitor none|trap|hybrid|patched [--trace] [--compare]`: run a
 // guest program on the bare machine or under a monitor; --compare runs it on both and diffs them.
+// Every run shows what happened: how it ended, how many instructions ran directly and how many the
+// monitor emulated (traps, reflections), the final state the guest sees, and with --trace every
+// instruction in assembly syntax with what the monitor did with each trap and why. The JSON shape
+// (`--format json`, isavirt-run version 2) is documented in src/demo/run-report.ts.
 import type { Isa } from '../ir/types.js';
 import { defineCommand } from './command.js';
 import { EXIT, UsageError, paint, type CliIO } from './io.js';
 import { assembleOrExit, loadSpecOrExit } from './spec.js';
+import { assertNever } from '../ir/walk.js';
+import type { Placement } from '../vmm/index.js';
 
 type Monitor = 'none' | 'trap' | 'hybrid' | 'patched';
 
@@ -53,14 +59,15 @@ export default defineCommand<Args>({
       .positional('spec', { type: 'string', describe: 'the .isa spec' })
       .positional('program', { type: 'string', describe: 'the guest program (.s)' })
       .option('monitor', { choices: ['none', 'trap', 'hybrid', 'patched'] as const, describe: 'where the guest runs (default none; with --compare, trap)' })
-      .option('trace', { type: 'boolean', default: false, describe: `print every instruction run (up to ${TRACE_LIMIT})` })
+      .option('trace', { type: 'boolean', default: false, describe: `print every instruction run (up to ${TRACE_LIMIT}) in assembly syntax, and what the monitor did with each trap and why` })
       .option('compare', { type: 'boolean', default: false, describe: 'run on the bare machine too and diff the guest states (exit 1 if they differ)' })
       .option('monitor-control', { type: 'string', array: true, describe: 'NAME=VALUE: a value the monitor keeps in a real control element (repeatable)' })
       .option('guest-control', { type: 'boolean', default: false, describe: "pass the guest's control values through to the real machine (by default the monitor keeps its own IDT, GDT... registers)" })
       .option('max-steps', { type: 'number', default: 1_000_000, describe: 'step budget of each run' })
       .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' }),
   examples: [
-    ['isavirt run isas/pg.isa kernel.s --monitor trap', 'run under the trap-and-emulate monitor'],
+    ['isavirt run isas/m68010.isa isas/m68010/kernel.s --monitor trap --trace', 'under the trap-and-emulate monitor, every trap and what the monitor did'],
+    ['isavirt run isas/riscv.isa isas/riscv/kernel.s --monitor trap --format json', 'the final state and the monitor\'s counts as JSON'],
     ['isavirt run isas/m68000.isa isas/m68000/movesr.s --compare', 'bare machine against the monitor'],
     ['isavirt run isas/x86-386.isa isas/x86-386/redpill.s --compare --monitor-control IDTR=0x7f0007ff', 'the red pill, the monitor\'s IDT at 0x7f00'],
   ],
@@ -68,8 +75,8 @@ export default defineCommand<Args>({
     if (!Number.isInteger(args.maxSteps) || args.maxSteps < 1) throw new UsageError('--max-steps must be a positive whole number');
     const isa = await loadSpecOrExit(args.spec, io);
     const asm = assembleOrExit(isa, args.program, io);
-    const { runGuest, VmmError } = await import('../vmm/index.js');
-    const { diffGuestStates, describeDiff } = await import('../demo/index.js');
+    const { GuestSession, VmmError } = await import('../vmm/index.js');
+    const { diffGuestStates, describeDiff, finalState, finalStateText, traceLines, eventLines } = await import('../demo/index.js');
     const monitor: Monitor = args.monitor ?? (args.compare ? 'trap' : 'none');
     const p = paint(io.colorOut);
     const { elementsOfRole } = await import('../vmm/elements.js');
@@ -80,9 +87,16 @@ export default defineCommand<Args>({
       ...(await patchLists(isa, monitor)),
     };
     const image = { program: asm.program };
+    // One session per run: the state at the start is kept so the report can say what the run changed.
+    const runOne = (kind: Monitor) => {
+      const s = new GuestSession(isa, kind, image, opts);
+      const start = s.guestState();
+      const run = s.result(s.run());
+      return { run, final: finalState(isa, start, run.guestState, run.mode) };
+    };
     let runs;
     try {
-      runs = args.compare ? [runGuest(isa, 'none', image, opts), runGuest(isa, monitor, image, opts)] : [runGuest(isa, monitor, image, opts)];
+      runs = args.compare ? [runOne('none'), runOne(monitor)] : [runOne(monitor)];
     } catch (e) {
       if (e instanceof VmmError) {
         io.err(`${paint(io.colorErr).error('error:')} ${args.program}: ${e.message}`);
@@ -90,34 +104,52 @@ export default defineCommand<Args>({
       }
       throw e;
     }
-    const diffs = args.compare ? diffGuestStates(isa, runs[0]!.guestState, runs[1]!.guestState, 1000) : [];
-    const sameEnd = !args.compare || runs[0]!.outcome.kind === runs[1]!.outcome.kind;
+    const diffs = args.compare ? diffGuestStates(isa, runs[0]!.run.guestState, runs[1]!.run.guestState, 1000) : [];
+    const sameEnd = !args.compare || runs[0]!.run.outcome.kind === runs[1]!.run.outcome.kind;
     if (args.format === 'json') {
       const out = {
-        format: 'isavirt-run', version: 1, spec: isa.name, program: args.program,
-        runs: runs.map((r) => ({
+        format: 'isavirt-run', version: 2, spec: isa.name, program: args.program,
+        runs: runs.map(({ run: r, final }) => ({
           monitor: r.monitor, outcome: r.outcome.kind, message: r.outcome.message, steps: r.outcome.steps, mode: r.mode, stats: r.stats,
-          allocation: r.allocation, patches: r.patches.map((s) => ({ address: s.address, mnemonic: s.mnemonic })),
-          trace: r.trace?.map((t) => ({ pc: hex(t.pc), mnemonic: t.mnemonic, operands: Object.fromEntries(Object.entries(t.operands).map(([k, v]) => [k, hex(v)])) })),
+          placement: r.placement, allocation: r.allocation, patches: r.patches.map((s) => ({ address: s.address, mnemonic: s.mnemonic })),
+          final: { mode: final.mode, registers: final.registers, fields: final.fields, files: final.files, memory: final.memory },
+          trace: r.trace ? traceLines(isa, r.trace) : undefined,
+          events: r.events ? eventLines(r.events) : undefined,
         })),
         differences: args.compare ? diffs : undefined,
       };
       io.out(JSON.stringify(out, null, 2));
     } else {
-      for (const r of runs) {
+      for (const { run: r, final } of runs) {
         const name = r.monitor === 'none' ? 'bare machine' : `monitor ${r.monitor}`;
         io.out(`${p.bold(name)}: ${r.outcome.message}`);
-        io.out(`  virtual mode at the end: ${r.mode ?? '?'}; direct ${r.stats.direct}, emulated ${r.stats.emulated}, traps ${r.stats.traps}, reflected ${r.stats.reflected}`);
-        if (r.patches.length) io.out(`  patched: ${r.patches.map((s) => `${s.mnemonic} at ${hex(s.address)}`).join(', ')}`);
-        for (const t of r.trace ?? []) {
-          const ops = Object.entries(t.operands).map(([k, v]) => `${k}=${hex(v)}`).join(' ');
-          io.out(`  ${hex(t.pc).padStart(10)}  ${t.mnemonic} ${ops}`.trimEnd());
+        io.out(`  virtual mode at the end: ${r.mode ?? '?'}`);
+        const st = r.stats;
+        if (r.monitor === 'none') io.out(`  ${plural(st.direct, 'instruction')} completed, ${plural(st.traps, 'trap')}`);
+        else {
+          io.out(`  efficiency: ${st.direct} instructions ran directly, ${st.emulated} ${r.monitor === 'hybrid' ? 'emulated or interpreted' : 'emulated'} by the monitor; ${plural(st.traps, 'trap')}, ${st.reflected} reflected into the guest`);
+          io.out(`  guest storage: ${placementText(r.placement)}`);
         }
+        if (r.patches.length) io.out(`  patched: ${r.patches.map((s) => `${s.mnemonic} at ${hex(s.address)}`).join(', ')}`);
+        if (r.trace) {
+          io.out('  trace:');
+          const events = eventLines(r.events ?? []);
+          const event = (i: number) => `                       ${p.warn(events[i]!.action)}: ${events[i]!.reason}`;
+          let e = 0;
+          for (const t of traceLines(isa, r.trace)) {
+            io.out(`    ${String(t.step).padStart(5)}  ${t.pc.padStart(10)}  ${t.text}`);
+            for (; e < events.length && events[e]!.step <= t.step; e++) io.out(event(e));
+          }
+          for (; e < events.length; e++) io.out(event(e));
+          if (r.trace.length >= TRACE_LIMIT) io.out(`    (the trace stops after ${TRACE_LIMIT} instructions)`);
+        }
+        io.out('  final state:');
+        for (const line of finalStateText(isa, final)) io.out(`  ${line}`);
       }
       if (args.compare) {
         if (diffs.length === 0 && sameEnd) io.out(p.ok('no difference: the guest sees the same machine'));
         else {
-          io.out(p.warn(`the runs diverge${sameEnd ? '' : ` (bare machine: ${runs[0]!.outcome.kind}, monitor: ${runs[1]!.outcome.kind})`}:`));
+          io.out(p.warn(`the runs diverge${sameEnd ? '' : ` (bare machine: ${runs[0]!.run.outcome.kind}, monitor: ${runs[1]!.run.outcome.kind})`}:`));
           for (const d of diffs.slice(0, 40)) io.out(`  ${describeDiff(d)}`);
           if (diffs.length > 40) io.out(`  ... and ${diffs.length - 40} more`);
         }
@@ -127,3 +159,19 @@ export default defineCommand<Args>({
     return EXIT.ok;
   },
 });
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function placementText(pl: Placement): string {
+  switch (pl.kind) {
+    case 'none':
+      return 'the bare machine';
+    case 'identity':
+      return "the whole specified storage (the spec's translations give the monitor nothing to relocate with)";
+    case 'relocation':
+      return `${pl.windows.map((w) => `${w.memory}[${hex(w.base)}..${hex(w.base + w.size - 1)}]`).join(', ')}, ` +
+        `through the relocation (${pl.registers.map((r) => `${r.base}, ${r.bound}`).join('; ')} composed with the allocation)`;
+    default:
+      return assertNever(pl, 'placement');
+  }
+}

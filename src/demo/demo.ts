@@ -1,7 +1,13 @@
-// The fidelity demonstration: for each instruction that breaks Theorem 1 (sensitive, not
-// privileged), a guest built from the analysis's witnesses runs on the bare machine and under the
-// trap-and-emulate monitor, in lockstep, and the first point where the guest-visible states part
-// ways is reported in words; then the same guest, patched, shows the difference gone.
+// The fidelity demonstration: for each instruction that breaks the trap-and-emulate monitor (the
+// analysis's `trapAndEmulate` offenders; until an analysis gives those, Theorem 1's: sensitive,
+// not privileged), a guest built from the analysis's witnesses runs on the bare machine and under
+// the trap-and-emulate monitor, in lockstep, and the first point where the guest-visible states
+// part ways is reported in words; then the same guest, patched, shows the difference gone.
+//
+// A `trapAndEmulate` offender's witness is a pair: states[0] the virtual state, states[1] the
+// corresponding real state (guest mode, the monitor's control values). It is replayed first and as
+// it stands: the virtual state is the guest's, the real state's control values are the monitor's
+// own in the real machine.
 //
 // Guests are tried in a fixed order, for each witness the analysis has (control, mode, location):
 // kernel guests (the machine after reset, the witness's values laid over it, the kernel in the most
@@ -11,7 +17,9 @@
 // state's control values as the monitor's own, a control-sensitivity state in its own mode; each
 // also with the code fetched as after reset. The first guest that diverges and that patching
 // brings back is shown; if none diverges, the demo says so rather than inventing a difference.
-// The guest's allocation is the whole memory, so that no difference comes from the allocation.
+// Each guest runs under the monitor's default placement first (relocation where the spec allows:
+// a raw read then shows the monitor's storage, as it would on the real machine), then with the
+// whole storage the guest's (identity), so that no difference comes from where the guest sits.
 
 import type { Instruction, Isa, Stmt } from '../ir/types.js';
 import type { ConcreteState } from '../exec/state.js';
@@ -19,9 +27,9 @@ import type { RunOutcome } from '../exec/machine.js';
 import type { IsaAnalysis, InstructionClassification, Witness } from '../analysis/types.js';
 import type { Program } from '../asm/index.js';
 import { fetchMemory, loadProgram, disassemble } from '../asm/index.js';
-import { statesOfWitness } from '../analysis/witness.js';
+import { operandsOfWitness, statesOfWitness } from '../analysis/witness.js';
 import { fetchDecode, modeOf, resetState, translateAddress } from '../exec/interpret.js';
-import { GuestSession, VmmError, type GuestOptions } from '../vmm/index.js';
+import { composedControl, defaultAllocation, GuestSession, VmmError, type GuestOptions } from '../vmm/index.js';
 import { elementsOfRole, exprReads, stmtsReads, modeAssignment, modeRank, ownedControlDefaults, readElementOf, writeElementOf } from '../vmm/elements.js';
 import { lockstep, type Divergence, type Lockstep } from './diff.js';
 
@@ -43,8 +51,8 @@ export interface OffenderDemo {
   mnemonic: string;
   reason: string;
   status: 'diverges' | 'no-divergence' | 'no-witness' | 'error';
-  /** Which sensitivity the witness shows. */
-  witness?: 'control-sensitive' | 'mode-sensitive' | 'location-sensitive';
+  /** Which witness the guest came from: a sensitivity, or the exact monitor's breaking pair. */
+  witness?: 'control-sensitive' | 'mode-sensitive' | 'location-sensitive' | 'breaks-monitor';
   /** How the guest was built from the witness. */
   construction?: string;
   /** The guest's code, disassembled ("0x1000: POPF"). */
@@ -61,6 +69,8 @@ export interface OffenderDemo {
 export interface DemoResult {
   isa: string;
   theorem1: 'holds' | 'fails' | 'unknown';
+  /** The exact verdict the offenders come from, when the analysis gives it. */
+  trapAndEmulate?: 'holds' | 'fails' | 'unknown';
   offenders: OffenderDemo[];
   /** An --instruction that names no offender, in words. */
   notFound?: string;
@@ -264,6 +274,11 @@ function resetFetch(isa: Isa, s: ConcreteState): ConcreteState {
   return { ...s, regs };
 }
 
+/** Every control element's value in a state. */
+function controlOf(isa: Isa, s: ConcreteState): Record<string, bigint> {
+  return Object.fromEntries(elementsOfRole(isa, 'control').map((e) => [e.name, readElementOf(s, e)]));
+}
+
 /** Control elements whose values differ between two states, with the second state's values. */
 function controlDiff(isa: Isa, a: ConcreteState, b: ConcreteState): Record<string, bigint> {
   const out: Record<string, bigint> = {};
@@ -320,6 +335,33 @@ function attempts(isa: Isa, instr: Instruction, kind: Attempt['witness'], w: Wit
   return out;
 }
 
+/** The exact monitor's witness pair replayed as it stands: the virtual state (states[0]) the
+ *  guest's, the real state's (states[1]) control values the monitor's own. The storage is the
+ *  virtual state's: where the real machine keeps it is the monitor's placement, not the witness's
+ *  (the real state's physical words outside the guest's view are the monitor's own storage). */
+function pairAttempts(isa: Isa, instr: Instruction, w: Witness, end: Instruction | undefined): Attempt[] {
+  const [v, r] = statesOfWitness(isa, w);
+  if (!v || !r) return [];
+  const operands = operandsOfWitness(w);
+  for (const o of instr.operands) operands[o.name] = (operands[o.name] ?? 0n) & maskB(o.width);
+  const offender = encodeInstruction(isa, instr, operands);
+  const words = [...offender, ...(end ? encodeInstruction(isa, end, {}) : [])];
+  const out: Attempt[] = [];
+  for (const [fix, note] of [[(x: ConcreteState) => x, ''], [(x: ConcreteState) => resetFetch(isa, x), ', code fetched as after reset']] as const) {
+    const a = fix(v), b = fix(r);
+    const p = place(isa, instr, a, words, offender.length);
+    if (p) {
+      out.push({
+        witness: 'breaks-monitor', construction: `the witness pair: the virtual ${modeOf(isa, a)} state the guest's, the real state's control values the monitor's own${note}`,
+        // Every control value of the real state, not only those that differ: the monitor's defaults
+        // (the values it booted with) are not the witness's.
+        ...p, monitorControl: controlOf(isa, b), length: p.code.length,
+      });
+    }
+  }
+  return out;
+}
+
 /** What the monitor keeps in the real machine that differs from the guest's own value at the
  *  start: the attempt's values and the monitor's defaults (the values it booted with). */
 function ownedDiffering(isa: Isa, a: Attempt): [string, bigint][] {
@@ -336,33 +378,41 @@ function fullAllocation(isa: Isa): GuestOptions['allocation'] {
   return isa.memories.filter((m) => m.role === 'plain').map((m) => ({ memory: m.name, base: 0, size: m.size }));
 }
 
-/** Run the demonstration for every Theorem-1 offender (or the one named). */
+/** Run the demonstration for every instruction that breaks the monitor (or the one named). */
 export function demoIsa(isa: Isa, analysis: IsaAnalysis, options: DemoOptions = {}): DemoResult {
   const maxSteps = options.maxSteps ?? 16;
-  let offenders = analysis.theorem1.offenders;
-  const result: DemoResult = { isa: isa.name, theorem1: analysis.theorem1.value, offenders: [] };
+  // The exact verdict's offenders and their witness pairs; Theorem 1's until the analysis has it.
+  const exact = analysis.trapAndEmulate;
+  const source = exact ?? analysis.theorem1;
+  let offenders = source.offenders;
+  const result: DemoResult = { isa: isa.name, theorem1: analysis.theorem1.value, trapAndEmulate: exact?.value, offenders: [] };
   if (options.instruction) {
     const want = options.instruction.toLowerCase();
     offenders = offenders.filter((o) => o.mnemonic.toLowerCase() === want);
     if (offenders.length === 0) {
       const known = isa.instructions.some((i) => i.mnemonic.toLowerCase() === want);
       result.notFound = known
-        ? `${options.instruction} does not break Theorem 1 in ${isa.name} (it is privileged or innocuous): nothing to demonstrate`
+        ? exact
+          ? `${options.instruction} does not break the trap-and-emulate monitor in ${isa.name}: nothing to demonstrate`
+          : `${options.instruction} does not break Theorem 1 in ${isa.name} (it is privileged or innocuous): nothing to demonstrate`
         : `${isa.name} has no instruction ${options.instruction}`;
       return result;
     }
   }
   const end = endInstruction(isa, analysis);
-  const allOffenders = analysis.theorem1.offenders.map((o) => o.mnemonic);
+  const allOffenders = [...new Set([...source.offenders, ...analysis.theorem1.offenders].map((o) => o.mnemonic))];
   const privileged = analysis.instructions.filter((c) => c.privileged.value === 'yes').map((c) => c.mnemonic);
-  const allocation = fullAllocation(isa);
+  // The default placement first, then the whole storage the guest's (monitor.ts header).
+  const composed = composedControl(isa);
+  const placements: GuestOptions['allocation'][] = defaultAllocation(isa).length ? [undefined, fullAllocation(isa)] : [fullAllocation(isa)];
   for (const o of offenders) {
     const c = analysis.instructions.find((x) => x.mnemonic === o.mnemonic);
     const instr = isa.instructions.find((i) => i.mnemonic === o.mnemonic);
     const demo: OffenderDemo = { mnemonic: o.mnemonic, reason: o.reason, status: 'no-witness', code: [], monitorControl: {} };
     result.offenders.push(demo);
     if (!c || !instr) continue;
-    const tries = witnessesOf(c).flatMap(({ kind, w }) => attempts(isa, instr, kind, w, end));
+    const pair = 'witness' in o && o.witness ? pairAttempts(isa, instr, o.witness, end) : [];
+    const tries = [...pair, ...witnessesOf(c).flatMap(({ kind, w }) => attempts(isa, instr, kind, w, end))];
     if (tries.length === 0) {
       demo.message = 'no witness of its sensitivity could be placed in a runnable guest';
       continue;
@@ -374,7 +424,11 @@ export function demoIsa(isa: Isa, analysis: IsaAnalysis, options: DemoOptions = 
     let diverging: Run | undefined;
     let first: Run | undefined;
     let lastError: string | undefined;
-    for (const a of tries) {
+    for (const a of tries.flatMap((t) => placements.map((allocation) => ({ ...t, allocation })))) {
+      const allocation = a.allocation;
+      // Under the default placement the monitor composes the relocation itself (monitor.ts): a
+      // witness's real relocation is then the monitor's composition, not a value it keeps.
+      if (allocation === undefined) a.monitorControl = Object.fromEntries(Object.entries(a.monitorControl).filter(([k]) => !composed.includes(k)));
       try {
         const image = { state: a.state, program: a.program };
         const bare = new GuestSession(isa, 'none', image, { trace: maxSteps });

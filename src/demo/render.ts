@@ -89,11 +89,23 @@ function offenderText(d: OffenderDemo): string[] {
 export function renderDemoText(r: DemoResult): string {
   const out: string[] = [];
   if (r.notFound) return r.notFound;
-  if (r.offenders.length === 0) {
+  const n = r.offenders.length;
+  const s = n === 1 ? '' : 's';
+  if (r.trapAndEmulate !== undefined) {
+    // The exact verdict (the monitor exists or not), with Theorem 1 beside it.
+    if (n === 0) {
+      return wrap(`${r.isa}: the trap-and-emulate monitor exists (${r.trapAndEmulate}; Theorem 1 ${r.theorem1}): it runs every guest as the bare machine does.`, WIDTH).join('\n');
+    }
+    const shown = r.offenders.filter((o) => o.status === 'diverges').length;
+    out.push(...wrap(`${r.isa}: the trap-and-emulate monitor ${r.trapAndEmulate} (Theorem 1 ${r.theorem1}). ${n} instruction${s} break${n === 1 ? 's' : ''} it; ${shown} shown diverging.`, WIDTH), '');
+    for (const d of r.offenders) out.push(...offenderText(d));
+    return out.join('\n').trimEnd();
+  }
+  if (n === 0) {
     return `${r.isa}: Theorem 1 ${r.theorem1}; no instruction is sensitive without being privileged, so the trap-and-emulate monitor runs every guest as the bare machine does.`;
   }
   const shown = r.offenders.filter((o) => o.status === 'diverges').length;
-  out.push(...wrap(`${r.isa}: Theorem 1 ${r.theorem1}. ${r.offenders.length} instruction${r.offenders.length === 1 ? '' : 's'} sensitive but not privileged; ${shown} shown diverging.`, WIDTH), '');
+  out.push(...wrap(`${r.isa}: Theorem 1 ${r.theorem1}. ${n} instruction${s} sensitive but not privileged; ${shown} shown diverging.`, WIDTH), '');
   for (const d of r.offenders) out.push(...offenderText(d));
   return out.join('\n').trimEnd();
 }

@@ -21,6 +21,13 @@
 //   it against a virtual state with the reference interpreter (`runSemantics` in interpret.ts);
 //   `execute(decoded)` instead runs the compiled semantics against this machine's own state;
 //   `executeAt(pc)` does both without building the decode result.
+// - Monitor windows: `setMonitorWindows([...])` gives the monitor's own accesses on the guest's
+//   behalf (`execute`, `executeAt`, `takeTrap*`, `decodeAt(pc, true)`) the windowed view of memory
+//   while `run()` — direct execution — keeps seeing host storage as it is. That is a monitor's
+//   software mapping of guest-physical storage, which it may do for itself; the real machine never
+//   remaps a raw access. Same arrays, a second compiled variant.
+// - `trapPc`: inside the trap hook, the pc of the instruction that raised the trap (the return pc
+//   of a software trap is the next instruction's).
 // - `snapshot()` / `restore(state)` convert to and from the interpreter's ConcreteState.
 
 import type { Instruction, Isa, Trap } from '../ir/types.js';
@@ -144,7 +151,10 @@ export class Machine {
   private readonly tc: Int32Array;
   private program!: Program;
   private fns!: CompiledFns;
+  /** What execute/executeAt/takeTrap/decodeAt(pc, true) run: `fns`, or the monitor-window variant. */
+  private mfns!: CompiledFns;
   private wins: MemoryWindow[] = [];
+  private mwins: MemoryWindow[] = [];
   private lastTrap = -1;
   /** Index of the spec's illegal-instruction trap (-1: none). */
   private readonly illegalTrap: number;
@@ -185,6 +195,23 @@ export class Machine {
     this.program = compileProgram(this.isa, this.layout, windows);
     this.fns = this.program.factory(this.u, this.w, this.mems, this.x, this.tc, this.handleTrap);
     this.wins = windows.map((w) => ({ ...w }));
+    this.setMonitorWindows(this.mwins);
+  }
+
+  /** Windows only for the monitor's accesses on the guest's behalf (see the file header); an empty
+   *  list gives them the same view as direct execution. */
+  setMonitorWindows(windows: MemoryWindow[]): void {
+    this.mwins = windows.map((w) => ({ ...w }));
+    this.mfns = windows.length === 0 ? this.fns : compileProgram(this.isa, this.layout, windows).factory(this.u, this.w, this.mems, this.x, this.tc, this.handleTrap);
+  }
+
+  get monitorWindows(): MemoryWindow[] {
+    return this.mwins.map((w) => ({ ...w }));
+  }
+
+  /** Inside the trap hook: the pc of the instruction that raised the trap (as `pcValue` gives it). */
+  get trapPc(): number | bigint {
+    return this.x.pc;
   }
 
   get windows(): MemoryWindow[] {
@@ -343,8 +370,8 @@ export class Machine {
   }
 
   /** Fetch and decode the instruction at `pc` (through the fetch space; may trap, never writes). */
-  decodeAt(pc: bigint): DecodeResult {
-    const st = this.fns.DEC(this.pcRepr(pc));
+  decodeAt(pc: bigint, monitorView = false): DecodeResult {
+    const st = (monitorView ? this.mfns : this.fns).DEC(this.pcRepr(pc));
     if (st === ST_TRAP) return { kind: 'trap', trap: this.isa.traps[this.x.t]!.name };
     if (st !== 0) return { kind: 'illegal' };
     const instr = this.isa.instructions[this.x.ins]!;
@@ -372,7 +399,7 @@ export class Machine {
       const v = (d.operands[o.name] ?? 0n) & maskB(o.width);
       return o.width <= 32 ? Number(v) : v;
     });
-    const st = this.fns.I[d.index]!(...args, this.pcRepr(d.nextPc));
+    const st = this.mfns.I[d.index]!(...args, this.pcRepr(d.nextPc));
     if (st === ST_HALT) return { kind: 'halt' };
     if (st === ST_TRAP) {
       const t = this.isa.traps[this.x.t]!;
@@ -398,7 +425,7 @@ export class Machine {
     if (typeof pc === 'number' ? !(pc >= 0 && pc < this.pcLimit && Number.isInteger(pc)) : this.pcLimit !== 0) {
       pc = this.pcRepr(BigInt(pc));
     }
-    return this.fns.EX(pc);
+    return this.mfns.EX(pc);
   }
 
   /** After executeAt: the trap raised (index into isa.traps). */
@@ -443,7 +470,7 @@ export class Machine {
         message: `trap ${trap.name} at pc=${hex(pc)} and the spec has no trap entry: the machine stops`,
       };
     }
-    const st = this.fns.TE(trap.vector & 0xff, ret);
+    const st = this.mfns.TE(trap.vector & 0xff, ret);
     if (st === ST_TRAP) {
       const pc = BigInt(ret);
       const inner = this.isa.traps[this.x.t]!.name;
@@ -503,9 +530,17 @@ export class Machine {
     return ST_STOP;
   }
 
+  /** For the trace: what a monitor says is at `pc` when the real fetch cannot decode it (a guest
+   *  kernel in real user mode whose code lies where only the kernel may fetch). */
+  traceFallback: ((pc: bigint) => TraceEntry | undefined) | undefined;
+
   private record(): void {
     const d = this.decodeAt(this.pc);
     if (d.kind === 'instr') this.trace.push({ pc: d.pc, mnemonic: d.instr.mnemonic, operands: d.operands });
+    else {
+      const e = this.traceFallback?.(this.pc);
+      if (e) this.trace.push(e);
+    }
   }
 
   /** Run until a halt, an untaken trap, an illegal word without an illegal trap, or `maxSteps`

@@ -3,30 +3,55 @@
 // before it runs (`patched`).
 //
 // The monitor's three parts (P&G 1974, section 3):
-// - the allocator: the guest's physical memory is a window of the host memory (the machine's
-//   memory windows), so the guest can neither see nor touch the monitor's own memory; an access
-//   beyond the allocation raises the spec's memory trap, which the dispatcher reflects into the guest;
-// - the dispatcher: the machine's onTrap hook;
-// - the interpreter routines: the trapping instruction's own semantics, run against the virtual
-//   state (the real state with the virtual mode and the virtual control state substituted).
+// - the dispatcher: the machine's onTrap hook. It gets EVERY trap the guest raises (privilege,
+//   illegal, memory, arithmetic, software, fetch faults) and decides by one rule, never by the
+//   trap's kind: run the trapping instruction on the *virtual* machine — the guest's virtual mode,
+//   the shadow control state, the guest's own storage as the virtual machine sees it. If the
+//   virtual machine traps too, reflect that trap into the guest (the spec's trap entry on the
+//   virtual state, as the bare machine takes it); otherwise emulate: the instruction's effect on the
+//   virtual state is kept and the guest resumes. So an undefined-instruction trap for a system
+//   instruction in real user mode (ARM, MIPS) is emulated, and a kernel-only address (MIPS kseg0)
+//   that faults only because the guest kernel runs in real user mode is emulated too;
+// - the interpreter routines: the trapping instruction's own compiled semantics run against the
+//   virtual state (`Machine.executeAt`, the same semantics as interpret.ts `runSemantics`);
+// - the allocator: where the guest's storage lies, which the monitor may arrange only with what
+//   the spec gives it — its translations and its traps. A raw access (a physical `E[a]` outside
+//   any view) is never remapped: the real machine has no such mechanism, and remapping it would
+//   hide exactly the instructions that let a guest see the monitor's storage. Two placements:
+//   * relocation (P&G's own machine): when every translation is a base-and-bound relocation
+//     (`if a >= B { trap <memory> } return a + L`, L and B control elements) and code is fetched
+//     through a view, the guest's storage is a window of host storage (default: the upper half) and
+//     the real relocation register composes the guest's base with the allocation, as P&G's
+//     allocator does: real L = guest L + window base, real B = the guest's bound clamped so that
+//     no direct access leaves the window. Direct execution then sees host storage through the
+//     spec's own translation; the monitor's accesses on the guest's behalf (emulation, reflection)
+//     go through its software mapping of guest-physical words (Machine.setMonitorWindows). An
+//     access the clamp cuts off traps, and the rule above lets the virtual machine decide it;
+//   * identity (every other spec): the guest's storage is the whole specified storage, the real
+//     control elements that translations read hold the guest's own values, and the monitor's own
+//     storage lies outside the specified machine. (A table register the monitor owns, an IDTR,
+//     then points into the guest's storage: an instruction that reads it without trapping sees the
+//     guest's words at the monitor's address, a difference all the same, as on the real machine.)
+//   A window at 0 over a whole memory is the identity; any other allocation on a spec without a
+//   relocation to compose is refused (VmmError), never simulated behind the spec's back.
 //
 // The guest kernel runs in the spec's guest mode; the monitor keeps the virtual mode (the values
 // of the mode elements the guest believes in) and a shadow of the control elements. Control
-// elements the machine itself consults (translations: the allocation window does the resource
-// control underneath) hold the guest's values; the others (`ownableControl`: descriptor-table
-// registers, the interrupt flag...) hold the monitor's own values, those it booted with, as a real
-// monitor that owns its IDT and GDT does, or the caller's (`monitorControl`). The shadow is what
-// the guest's trapping instructions and its trap entry see.
+// elements translations read hold the guest's values (composed with the allocation under
+// relocation); the others (`ownableControl`: descriptor-table registers, the interrupt flag...)
+// hold the monitor's own values, those it booted with, as a real monitor that owns its IDT and GDT
+// does, or the caller's (`monitorControl`). The shadow is what the guest's trapping instructions
+// and its trap entry see.
 //
-// Emulation substitutes the virtual state into the machine and runs the instruction's compiled
-// semantics there (`Machine.execute`, the same semantics as interpret.ts `runSemantics`), so the
-// allocation window bounds emulated accesses exactly as it bounds direct ones.
+// Efficiency is counted, not assumed: `stats` says how many instructions ran directly, how many
+// the monitor emulated (or, hybrid, interpreted), how many traps it reflected; with a trace,
+// `events` says for every trap what the monitor did and why.
 //
 // Cost per trap: the machine calls the dispatcher from inside its compiled loop; the dispatcher
 // reads and writes the mode and control elements straight in the machine's typed arrays
 // (ElementBank), looks the mode up in a table (ModeTable), keeps the virtual state in arrays it
 // reuses, and emulates with `Machine.executeAt`: nothing is allocated for a trap that the guest
-// survives.
+// survives (events are recorded only with a trace).
 
 import type { Isa } from '../ir/types.js';
 import type { ConcreteState } from '../exec/state.js';
@@ -38,6 +63,7 @@ import {
   EXEC_FETCH_TRAP,
   EXEC_HALT,
   EXEC_ILLEGAL,
+  EXEC_TRAP,
   MachineError,
   type DecodeResult,
   type Machine,
@@ -60,6 +86,7 @@ import {
   type Val,
 } from './elements.js';
 import { patchProgram, type PatchSite } from './patch.js';
+import { composeRelocation, defaultWindows, relocations, type ControlPart, type Relocation } from './placement.js';
 import { translateAddress } from '../exec/interpret.js';
 
 export type MonitorKind = 'none' | 'trap' | 'hybrid' | 'patched';
@@ -81,12 +108,38 @@ export interface MonitorStats {
   reflected: number;
 }
 
+/** What the monitor did with one trap (recorded with a trace): the real trap, and either the
+ *  emulation (the virtual machine does not trap) or the reflection (it does, `reflected` says
+ *  with which trap), with the reason in words. */
+export interface MonitorEvent {
+  /** The guest step (1-based, as the trace counts them) the trap interrupted. */
+  step: number;
+  /** The pc of the instruction that trapped (or was interpreted). */
+  pc: bigint;
+  /** The real machine's trap ('' for an instruction the hybrid monitor interprets). */
+  trap: string;
+  action: 'emulated' | 'reflected' | 'interpreted';
+  /** The trap the virtual machine raised, reflected into the guest. */
+  reflected?: string;
+  /** The virtual mode the instruction ran in. */
+  mode: string | undefined;
+  reason: string;
+}
+
+/** How the monitor placed the guest's storage (monitor.ts header). */
+export type Placement =
+  | { kind: 'none' }
+  | { kind: 'identity' }
+  | { kind: 'relocation'; windows: MemoryWindow[]; registers: { base: string; bound: string }[] };
+
 export interface GuestOptions {
   /** Step budget (default 1,000,000). */
   maxSteps?: number;
   /** Record up to this many steps. */
   trace?: number;
-  /** The guest's allocation: default, the upper half of every plain memory. */
+  /** The guest's allocation under relocation (default: the upper half of every memory a view
+   *  shows). A spec whose translations the monitor cannot compose takes only the identity (a
+   *  window at 0 covering the whole memory, or none). */
   allocation?: MemoryWindow[];
   /** Values the monitor keeps in the real control elements while the guest runs (by element
    *  name, "GDTR", "EFLAGS.IF"), over the defaults below; the guest's own values live in the shadow. */
@@ -114,8 +167,11 @@ export interface GuestRun {
   /** The virtual mode at the end (for `none`: the machine's mode). */
   mode: string | undefined;
   trace?: TraceEntry[];
+  /** With a trace: every trap and what the monitor did with it (up to the trace limit). */
+  events?: MonitorEvent[];
   stats: MonitorStats;
   allocation: MemoryWindow[];
+  placement: Placement;
   patches: PatchSite[];
 }
 
@@ -130,10 +186,20 @@ class Switch {}
 
 const hex = (v: bigint | number) => '0x' + BigInt(v).toString(16);
 
-/** The default allocation: the upper half of every plain memory (the monitor keeps the lower). */
+/** The control elements the monitor composes with its allocation under the default placement
+ *  (P&G's R): the monitor cannot also keep values of its own choosing in them. */
+export function composedControl(isa: Isa): string[] {
+  const ctl = elementsOfRole(isa, 'control');
+  const r = relocations(isa, ctl);
+  if (!r || defaultWindows(isa, r).length === 0) return [];
+  return [...new Set(r.flatMap((x) => [ctl[x.base.el]!.name, ctl[x.bound.el]!.name]))];
+}
+
+/** The default allocation: under relocation, the upper half of every memory a view shows (the
+ *  monitor keeps the lower); otherwise none (the guest has the whole storage). */
 export function defaultAllocation(isa: Isa): MemoryWindow[] {
-  if (!isa.traps.some((t) => t.kind === 'memory')) return [];
-  return isa.memories.filter((m) => m.role === 'plain' && m.size >= 2).map((m) => ({ memory: m.name, base: m.size / 2, size: m.size / 2 }));
+  const r = relocations(isa, elementsOfRole(isa, 'control'));
+  return r ? defaultWindows(isa, r) : [];
 }
 
 /** The words the monitor keeps in its own memory (outside every allocation), so that a test can
@@ -147,8 +213,15 @@ export class GuestSession {
   readonly machine: Machine;
   readonly stats: MonitorStats = { steps: 0, direct: 0, emulated: 0, traps: 0, reflected: 0 };
   readonly allocation: MemoryWindow[];
+  readonly placement: Placement;
   readonly patches: PatchSite[] = [];
+  /** With a trace: what the monitor did with each trap. */
+  readonly events: MonitorEvent[] = [];
   private readonly virt: boolean;
+  /** The relocations composed with the allocation (empty: identity placement). */
+  private readonly relocs: (Relocation & { window: MemoryWindow })[] = [];
+  /** The last reflected trap (for the step-budget message). */
+  private lastReflect: { trap: number; pc: Val } | undefined;
   private readonly modeEls: Element[];
   private readonly ctlEls: Element[];
   private readonly modeBank: ElementBank;
@@ -200,23 +273,54 @@ export class GuestSession {
     this.privilegeTrap = isa.traps.map((t) => t.kind === 'privilege');
     this.interruptTrap = isa.traps.map((t) => t.kind === 'interrupt');
     this.illegalTrap = isa.traps.findIndex((t) => t.kind === 'illegal');
-    this.allocation = this.virt ? (opts.allocation ?? defaultAllocation(isa)) : [];
-    for (const w of this.allocation) {
-      const m = isa.memories.find((x) => x.name === w.memory);
-      if (!m) throw new VmmError(`allocation: no memory ${w.memory} in ${isa.name}`);
-      if (!(w.size > 0 && w.base >= 0 && w.base + w.size <= m.size)) throw new VmmError(`allocation of ${w.memory}: [${w.base}, ${w.base + w.size}) is not inside its ${m.size} words`);
+    this.allocation = [];
+    this.placement = { kind: this.virt ? 'identity' : 'none' };
+    if (this.virt) {
+      const relocs = relocations(isa, this.ctlEls);
+      const asked = opts.allocation ?? (relocs ? defaultWindows(isa, relocs) : []);
+      for (const w of asked) {
+        const m = isa.memories.find((x) => x.name === w.memory);
+        if (!m) throw new VmmError(`allocation: no memory ${w.memory} in ${isa.name}`);
+        if (!(w.size > 0 && w.base >= 0 && w.base + w.size <= m.size)) throw new VmmError(`allocation of ${w.memory}: [${w.base}, ${w.base + w.size}) is not inside its ${m.size} words`);
+      }
+      // A window at 0 over the whole memory places nothing: that is the identity.
+      const placed = asked.filter((w) => !(w.base === 0 && w.size === isa.memories.find((x) => x.name === w.memory)!.size));
+      if (placed.length > 0) {
+        if (!relocs) {
+          throw new VmmError(`allocation: the monitor may place a guest only through the spec's translations, and ${isa.name}'s are not base-and-bound relocations it can compose with an allocation (the guest gets the whole storage)`);
+        }
+        for (const r of relocs) {
+          const window = placed.find((w) => w.memory === r.memory);
+          if (!window) throw new VmmError(`allocation: memory ${r.memory} is relocated by ${r.translation} and needs a window too`);
+          this.relocs.push({ ...r, window });
+        }
+        const composed = new Set(this.relocs.flatMap((r) => [this.ctlEls[r.base.el]!.name, this.ctlEls[r.bound.el]!.name]));
+        const clash = Object.keys(given).filter((k) => composed.has(k));
+        if (clash.length) {
+          throw new VmmError(`monitorControl: ${clash.join(', ')} ${clash.length === 1 ? 'is' : 'are'} the relocation the monitor composes from the guest's own and its allocation; it cannot also keep a value of its choosing there`);
+        }
+        this.allocation = placed.map((w) => ({ ...w }));
+        this.placement = {
+          kind: 'relocation',
+          windows: this.allocation.map((w) => ({ ...w })),
+          registers: this.relocs.map((r) => ({ base: r.base.name, bound: r.bound.name })),
+        };
+      }
     }
     try {
       this.machine = createMachine(isa, {
-        windows: this.allocation,
         onTrapIndex: this.virt ? this.dispatch : undefined,
         trace: this.traceLimit,
         memoryCap: opts.memoryCap,
       });
+      // Emulation and reflection reach the guest's storage through the monitor's own mapping;
+      // direct execution sees host storage through the spec's translations only.
+      if (this.allocation.length) this.machine.setMonitorWindows(this.allocation);
     } catch (e) {
       if (e instanceof MachineError) throw new VmmError(e.message);
       throw e;
     }
+    if (this.virt && this.traceLimit > 0) this.machine.traceFallback = this.traceVirtual;
     this.modeBank = new ElementBank(this.machine, this.modeEls);
     this.ctlBank = new ElementBank(this.machine, this.ctlEls);
     this.modes = new ModeTable(isa, this.modeEls);
@@ -335,6 +439,12 @@ export class GuestSession {
     }
     const realCtl = this.realCtl;
     for (let i = 0; i < realCtl.length; i++) realCtl[i] = this.own[i] ?? this.vctl[i]!;
+    for (const r of this.relocs) {
+      // P&G's allocator: the real relocation register composes the guest's with the allocation.
+      const c = composeRelocation(getPart(this.vctl, r.base), getPart(this.vctl, r.bound), r.window, r.base.width, r.resultWidth);
+      setPart(realCtl, r.base, c.base, this.ctlBank);
+      setPart(realCtl, r.bound, c.bound, this.ctlBank);
+    }
     this.modeBank.writeAll(real);
     this.ctlBank.writeAll(realCtl);
     this.vrank = vrank;
@@ -391,11 +501,13 @@ export class GuestSession {
   /** The guest changed a mode or control element directly (no trap): that is now its value. */
   private sync(): void {
     if (!this.virt) return;
-    this.ctlBank.sync(this.putCtl, this.vctl);
+    const ctlChanged = this.ctlBank.sync(this.putCtl, this.vctl);
     if (this.modeBank.sync(this.putMode, this.vmode) !== 0) {
       this.vrank = this.modes.rank(this.vmode);
       this.putRank = this.modes.rank(this.putMode);
     }
+    // A relocation register the guest wrote directly is its own value: compose it again.
+    if (ctlChanged !== 0 && this.relocs.length) this.install();
   }
 
   /** Substitute the virtual mode and control into the machine (for emulation and reflection). */
@@ -417,7 +529,8 @@ export class GuestSession {
   // ---- the dispatcher and the interpreter routines ----
 
   /** The dispatcher: the machine calls it for every trap, from inside its run loop, with the trap's
-   *  index and the return pc as the machine holds it. */
+   *  index and the return pc as the machine holds it. One rule for every kind of trap: run the
+   *  instruction on the virtual machine; its trap is reflected, its success emulated. */
   private readonly dispatch = (t: number, ret: Val): boolean => {
     const m = this.machine;
     this.sync();
@@ -434,21 +547,103 @@ export class GuestSession {
       if (last && last.pc === returnPc && this.privilegeTrap[t]) m.trace[m.trace.length - 1] = shown;
       else if (m.trace.length < this.traceLimit) m.trace.push(shown);
       this.enter();
-      this.emulateEntered(this.decodedSite(site, returnPc));
+      this.emulateEntered(this.decodedSite(site, returnPc), t);
       return true;
     }
-    this.enter();
-    if (this.privilegeTrap[t] && this.deprivileged()) {
-      const st = m.executeAt(ret);
-      if (st === EXEC_FETCH_TRAP) this.reflect(m.execTrap, ret);
-      else if (st === EXEC_ILLEGAL) this.reflect(t, ret);
-      else this.emulated(st, ret);
-    } else {
+    if (this.interruptTrap[t]) {
+      // Asynchronous: no instruction to run again. The virtual machine takes it as the bare one.
+      this.enter();
+      this.note(t, ret, 'reflected', t, 'an interrupt: the guest takes it as the bare machine would');
       this.reflect(t, ret);
+    } else {
+      const pc = m.trapPc;
+      this.enter();
+      this.onVirtual(t, pc, m.executeAt(pc));
     }
     if (this.kind === 'hybrid' && this.deprivileged()) throw new Switch();
     return true;
   };
+
+  /** The trace's view of an instruction the real machine cannot fetch: as the virtual machine
+   *  fetches it (the real state put back afterwards; decoding writes nothing). */
+  private readonly traceVirtual = (pc: bigint): TraceEntry | undefined => {
+    this.sync();
+    this.enter();
+    const d = this.machine.decodeAt(pc, true);
+    this.install();
+    return d.kind === 'instr' ? { pc: d.pc, mnemonic: d.instr.mnemonic, operands: d.operands } : undefined;
+  };
+
+  /** Record what the monitor did (only with a trace, up to its limit). */
+  private note(t: number, pc: Val, action: MonitorEvent['action'], reflected: number | undefined, reason: string): void {
+    if (this.traceLimit === 0 || this.events.length >= this.traceLimit) return;
+    this.events.push({
+      step: this.machine.counters.steps + this.interpreted + 1,
+      pc: BigInt(pc),
+      trap: t >= 0 ? this.isa.traps[t]!.name : '',
+      action,
+      reflected: reflected === undefined ? undefined : this.isa.traps[reflected]!.name,
+      mode: this.modes.name(this.vmode),
+      reason,
+    });
+  }
+
+  /** What follows running the instruction at `pc` on the virtual machine (`executeAt`'s status),
+   *  for the real trap `t` (-1: the hybrid monitor interprets it, no real trap). */
+  private onVirtual(t: number, pc: Val, st: number): void {
+    const m = this.machine;
+    // Events (and their words) only with a trace: an untraced trap allocates nothing.
+    const rec = this.traceLimit > 0 && this.events.length < this.traceLimit;
+    switch (st) {
+      case EXEC_DONE:
+        this.stats.emulated++;
+        if (rec) this.note(t, pc, t >= 0 ? 'emulated' : 'interpreted', undefined, this.reason(t, st, -1));
+        this.leave();
+        return;
+      case EXEC_HALT:
+        if (rec) this.note(t, pc, t >= 0 ? 'emulated' : 'interpreted', undefined, this.reason(t, st, -1));
+        return this.emulatedHalt(BigInt(pc), this.isa.instructions[m.execIndex]!.mnemonic);
+      case EXEC_TRAP:
+      case EXEC_FETCH_TRAP: {
+        const vt = m.execTrap;
+        const ret = st === EXEC_TRAP ? m.execReturnPc : pc;
+        if (t < 0) this.interpTraps++;
+        if (rec) this.note(t, pc, 'reflected', vt, this.reason(t, st, vt));
+        return this.reflect(vt, ret, pc);
+      }
+      case EXEC_ILLEGAL:
+        if (this.illegalTrap < 0) {
+          this.leave();
+          throw new Stop({ kind: 'illegal', steps: 0, pc: BigInt(pc), message: `illegal instruction at pc=${hex(pc)}: no encoding matches` });
+        }
+        if (t < 0) this.interpTraps++;
+        if (rec) this.note(t, pc, 'reflected', this.illegalTrap, this.reason(t, st, this.illegalTrap));
+        return this.reflect(this.illegalTrap, pc);
+      default:
+        throw new Error(`internal: unknown execution status ${st}`);
+    }
+  }
+
+  /** The monitor's reason in words: the real trap `t` (-1: the hybrid monitor interprets), what
+   *  the virtual machine did (`executeAt`'s status), the trap it raised (`vt`). Called before
+   *  leave(), so vmode is still the mode the instruction ran in. */
+  private reason(t: number, st: number, vt: number): string {
+    const mode = this.modes.name(this.vmode) ?? '?';
+    if (t < 0 && (st === EXEC_DONE || st === EXEC_HALT)) return `virtual mode ${mode}: the hybrid monitor runs no instruction of a privileged virtual mode directly`;
+    const why = t >= 0 ? `${this.isa.traps[t]!.name} in the real ${this.isa.guestMode} mode` : `interpreted in virtual mode ${mode}`;
+    switch (st) {
+      case EXEC_DONE:
+        return `${why}; the virtual machine (${mode}) does not trap: emulated`;
+      case EXEC_HALT:
+        return `${why}; the virtual machine (${mode}) halts: emulated`;
+      case EXEC_TRAP:
+        return `${why}; the virtual machine (${mode}) traps too (${this.isa.traps[vt]!.name}): reflected into the guest`;
+      case EXEC_FETCH_TRAP:
+        return `${why}; the virtual machine (${mode}) faults fetching it (${this.isa.traps[vt]!.name}): reflected into the guest`;
+      default:
+        return `${why}; no encoding matches on the virtual machine either: reflected into the guest`;
+    }
+  }
 
   /** The patch site a trapping pc stands on: sites are at the program's addresses in the fetch
    *  memory; a pc seen through a translation (x86: an offset in the code segment) is translated
@@ -469,30 +664,22 @@ export class GuestSession {
     };
   }
 
-  /** Run a decoded instruction against the virtual state (already entered). */
-  private emulateEntered(d: Extract<DecodeResult, { kind: 'instr' }>): void {
+  /** A patch site: run the original instruction against the virtual state (already entered). */
+  private emulateEntered(d: Extract<DecodeResult, { kind: 'instr' }>, t: number): void {
+    const rec = this.traceLimit > 0 && this.events.length < this.traceLimit;
+    const mode = rec ? (this.modes.name(this.vmode) ?? '?') : '';
     const r = this.machine.execute(d);
     if (r.kind === 'done') {
       this.stats.emulated++;
+      if (rec) this.note(t, d.pc, 'emulated', undefined, `patched ${d.instr.mnemonic}: the monitor emulates the original on the virtual machine (${mode})`);
       this.leave();
       return;
     }
     if (r.kind === 'halt') return this.emulatedHalt(d.pc, d.instr.mnemonic);
     this.interpTraps++;
-    this.reflect(this.machine.layout.traps.get(r.trap)!, r.returnPc);
-  }
-
-  /** What follows `executeAt` at `pc` against the virtual state (EXEC_DONE, EXEC_HALT or EXEC_TRAP). */
-  private emulated(st: number, pc: Val): void {
-    const m = this.machine;
-    if (st === EXEC_DONE) {
-      this.stats.emulated++;
-      this.leave();
-      return;
-    }
-    if (st === EXEC_HALT) return this.emulatedHalt(BigInt(pc), this.isa.instructions[m.execIndex]!.mnemonic);
-    this.interpTraps++;
-    this.reflect(m.execTrap, m.execReturnPc);
+    const vt = this.machine.layout.traps.get(r.trap)!;
+    if (rec) this.note(t, d.pc, 'reflected', vt, `patched ${d.instr.mnemonic}: the original traps on the virtual machine (${mode}): reflected into the guest`);
+    this.reflect(vt, r.returnPc, d.pc);
   }
 
   private emulatedHalt(pc: bigint, mnemonic: string): never {
@@ -504,8 +691,9 @@ export class GuestSession {
 
   /** Run the spec's trap entry (trap index `t`) against the virtual state (already entered): the
    *  guest's own handler. */
-  private reflect(t: number, returnPc: Val): void {
+  private reflect(t: number, returnPc: Val, pc: Val = returnPc): void {
     this.stats.reflected++;
+    this.lastReflect = { trap: t, pc };
     const out = this.machine.takeTrapIndex(t, returnPc);
     this.leave();
     if (out) throw new Stop(out);
@@ -516,25 +704,16 @@ export class GuestSession {
     const m = this.machine;
     this.enter();
     const pc = m.pcValue();
-    this.interpreted++;
     if (m.trace.length < this.traceLimit) {
-      const d = m.decodeAt(BigInt(pc));
+      const d = m.decodeAt(BigInt(pc), true);
       if (d.kind === 'instr') m.trace.push({ pc: d.pc, mnemonic: d.instr.mnemonic, operands: d.operands });
     }
-    const st = m.executeAt(pc);
-    if (st === EXEC_FETCH_TRAP) {
-      this.interpTraps++;
-      return this.reflect(m.execTrap, pc);
+    // Counted once it ran (a halt ends the run from inside), so events name this step.
+    try {
+      this.onVirtual(-1, pc, m.executeAt(pc));
+    } finally {
+      this.interpreted++;
     }
-    if (st === EXEC_ILLEGAL) {
-      if (this.illegalTrap < 0) {
-        this.leave();
-        throw new Stop({ kind: 'illegal', steps: 0, pc: BigInt(pc), message: `illegal instruction at pc=${hex(pc)}: no encoding matches` });
-      }
-      this.interpTraps++;
-      return this.reflect(this.illegalTrap, pc);
-    }
-    this.emulated(st, pc);
   }
 
   // ---- running ----
@@ -554,6 +733,7 @@ export class GuestSession {
   run(maxSteps = this.opts.maxSteps ?? DEFAULT_GUEST_STEPS): RunOutcome {
     if (this.finished) return this.finished;
     const start = this.totalSteps();
+    const reflectedBefore = this.stats.reflected;
     const m = this.machine;
     const done = (o: RunOutcome): RunOutcome => {
       this.updateStats();
@@ -563,12 +743,7 @@ export class GuestSession {
     };
     for (;;) {
       const left = maxSteps - (this.totalSteps() - start);
-      if (left <= 0) {
-        return done({
-          kind: 'budget', steps: 0,
-          message: `stopped after the step budget of ${maxSteps} instructions at pc=${hex(m.pc)} (an endless loop? raise the budget with --max-steps)`,
-        });
-      }
+      if (left <= 0) return done({ kind: 'budget', steps: 0, message: this.budgetMessage(maxSteps, reflectedBefore) });
       try {
         if (this.kind === 'hybrid' && this.deprivileged()) {
           this.interpretOne();
@@ -585,7 +760,46 @@ export class GuestSession {
     }
   }
 
+  /** Why the budget ran out: under a monitor that reflected traps in most of those steps, a loop of
+   *  reflected traps (the guest's handler faults again), which a larger budget would not end. */
+  private budgetMessage(maxSteps: number, reflectedBefore: number): string {
+    const pc = hex(this.machine.pc);
+    const k = this.stats.reflected - reflectedBefore;
+    const last = this.lastReflect;
+    if (k > 0 && last && 4 * k >= maxSteps) {
+      return `stopped after the step budget of ${maxSteps} instructions at pc=${pc}: the monitor reflected ${k} traps into the guest in them, ` +
+        `the last (${this.isa.traps[last.trap]!.name}) at pc=${hex(last.pc)}: a loop of reflected traps (the guest's handler traps again), not a computation a larger budget would finish`;
+    }
+    const note = k > 0 ? `; the monitor reflected ${k} traps` : '';
+    return `stopped after the step budget of ${maxSteps} instructions at pc=${pc}${note} (an endless loop? raise the budget with --max-steps)`;
+  }
+
   /** What the guest sees now: the virtual mode and control state, its memory from its allocation. */
+  /** The registers and register files the guest sees (virtual mode and control), no memory: what
+   *  a step-by-step comparison needs when the storage is known to be equal (`sameStorage`). */
+  guestRegisters(): ConcreteState {
+    this.sync();
+    const st = this.registerState();
+    if (!this.virt) return st;
+    this.modeEls.forEach((e, i) => writeGuest(st, e, BigInt(this.vmode[i]!)));
+    this.ctlEls.forEach((e, i) => writeGuest(st, e, BigInt(this.vctl[i]!)));
+    return st;
+  }
+
+  /** Does the guest see, word for word, the same storage as `other`'s guest? Undefined when that
+   *  is not a plain comparison of the two machines' memories (a placement window or patch sites:
+   *  the guest's words are then not the machine's). Cheap: no snapshot. */
+  sameStorage(other: GuestSession): boolean | undefined {
+    if (other.isa !== this.isa || this.allocation.length || other.allocation.length || this.patches.length || other.patches.length) return undefined;
+    const a = this.machine.mems, b = other.machine.mems;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i]!, y = b[i]!;
+      // The typed arrays' bytes, compared natively (a megabyte per lockstep step otherwise).
+      if (!Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength))) return false;
+    }
+    return true;
+  }
+
   guestState(): ConcreteState {
     this.sync();
     const s = this.machine.snapshot();
@@ -626,11 +840,22 @@ export class GuestSession {
       guestState: this.guestState(),
       mode: this.virtualMode,
       trace: this.traceLimit > 0 ? this.machine.trace.slice() : undefined,
+      events: this.traceLimit > 0 ? this.events.slice() : undefined,
       stats: { ...this.stats },
       allocation: this.allocation.map((w) => ({ ...w })),
+      placement: this.placement,
       patches: this.patches.slice(),
     };
   }
+}
+
+function getPart(vals: readonly Val[], p: ControlPart): bigint {
+  return (BigInt(vals[p.el]!) >> BigInt(p.lo)) & ((1n << BigInt(p.width)) - 1n);
+}
+
+function setPart(vals: Val[], p: ControlPart, v: bigint, bank: ElementBank): void {
+  const m = ((1n << BigInt(p.width)) - 1n) << BigInt(p.lo);
+  vals[p.el] = bank.valueOf(p.el, (BigInt(vals[p.el]!) & ~m) | ((v << BigInt(p.lo)) & m));
 }
 
 function writeGuest(s: ConcreteState, e: Element, v: bigint): void {

@@ -56,6 +56,13 @@ describe('demo on the 80386', () => {
     expect(offenders.length).toBeGreaterThanOrEqual(25);
     expect(r.offenders.map((o) => o.mnemonic)).toEqual(offenders);
     for (const d of r.offenders) {
+      // FALLBACK until the analysis gives `trapAndEmulate` (delete with it): IRET's Theorem-1
+      // witness is not a pair that breaks the exact monitor. Every guest built from it either runs
+      // alike or faults in the real machine, and the monitor, which gets every trap, runs IRET on
+      // the virtual machine. (It used to "diverge" only because the old monitor reflected any
+      // non-privilege trap.) The exact verdict's witness pair is what shows IRET diverging; a
+      // kernel's IRET to user mode does (test/vmm/x86.test.ts).
+      if (!analysis.trapAndEmulate && d.mnemonic === 'IRET') continue;
       expect(d.status, `${d.mnemonic}: ${d.message}`).toBe('diverges');
       expect(d.divergence!.differs.length + (d.divergence!.outcomes ? 1 : 0), d.mnemonic).toBeGreaterThan(0);
       expect(d.patched, d.mnemonic).toBeDefined();
@@ -86,5 +93,42 @@ describe('demo on the 80386', () => {
   test('an instruction that is privileged is not an offender', () => {
     const r = demoIsa(isa, analysis, { instruction: 'LGDT' });
     expect(r.notFound).toMatch(/does not break Theorem 1/);
+  });
+});
+
+describe('demo replays the exact verdict\'s witness pair', () => {
+  test('pg_raw LOADP: the virtual state the guest\'s, the real one the monitor\'s: the raw read shows its storage', async () => {
+    const { loadIsaFile } = await import('../../src/ir/index.js');
+    const lr = await loadIsaFile('test/vmm/fixtures/pg-raw.isa');
+    if (!lr.ok) throw new Error('pg-raw.isa does not load');
+    const isa = lr.isa;
+    const base = await analyzeIsa(isa);
+    const instr = isa.instructions.find((i) => i.mnemonic === 'LOADP')!;
+    // What the exact analysis reports (issue 10, case 1): v in supervisor mode sees E[0x40] = 0x55
+    // through V; r, the real state in user mode, has the monitor's relocation and holds the same
+    // word where V shows it, but not at physical 0x40.
+    const witness = {
+      operands: { rd: '0x2', a: '0x40' },
+      states: [
+        { mode: 'supervisor', values: { M: '0x1', P: '0x10', R: '0xffff', 'E[0x40]': '0x55' } },
+        { mode: 'user', values: { M: '0x0', P: '0x10', R: '0x80008000', 'E[0x8040]': '0x55' } },
+      ],
+      outcomes: [{ kind: 'done' as const, values: { 'r[2]': '0x55' } }, { kind: 'done' as const, values: { 'r[2]': '0x0' } }],
+      differs: ['r[2]'],
+      replayed: true,
+    };
+    const analysis = {
+      ...base,
+      trapAndEmulate: { value: 'fails' as const, offenders: [{ mnemonic: 'LOADP', reason: 'LOADP reads E behind V', span: instr.span, witness }], undecided: [], statement: '' },
+    };
+    const r = demoIsa(isa, analysis);
+    expect(r.trapAndEmulate).toBe('fails');
+    expect(r.offenders.map((o) => o.mnemonic)).toEqual(['LOADP']);
+    const d = r.offenders[0]!;
+    expect(d.status, d.message).toBe('diverges');
+    expect(d.witness).toBe('breaks-monitor');
+    expect(d.divergence!.step).toBe(1);
+    expect(d.divergence!.differs.map((x) => x.element)).toContain('r[2]');
+    expect(renderDemoText(r).replace(/\s+/g, ' ')).toMatch(/trap-and-emulate monitor fails \(Theorem 1 holds\)\. 1 instruction breaks it; 1 shown diverging/);
   });
 });

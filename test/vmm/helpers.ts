@@ -48,3 +48,28 @@ user:   ADD r1, r2
         SVC 9
         .entry start
 `;
+
+/** A kernel in kseg0 drops to user code with ERET; the user's SYSCALL enters the kseg0 vector,
+ *  which records CAUSE and EPC and stops. */
+export const MIPS_KERNEL = `
+        .kernel
+        .org 0x8000
+start:  ADDIU r1, r0, 0x100
+        MTC0 r1, 1
+        ADDIU r2, r0, 8
+        MTC0 r2, 0
+        ERET
+        .org 0x8080
+vector: MFC0 r3, 2
+        SW r3, 0x8200(r0)
+        MFC0 r4, 1
+        SW r4, 0x8201(r0)
+        WAIT
+        .user
+        .org 0x100
+user:   ADDIU r5, r0, 7
+        ADDU r5, r5, r5
+        SW r5, 0x300(r0)
+        SYSCALL
+        .entry start
+`;

@@ -73,6 +73,37 @@ handler: LOAD r5, [2]
     expect(bare.guestState.mem.E!.get(0x9000)).toBe(0x77n);
   });
 
+  test('a relocated user program: the real R composes its base with the allocation, its bound traps alike', async () => {
+    const isa = await spec('pg');
+    const program = asm(isa, `${PG_PRELUDE}
+        .org 0x10
+start:  LPSW [upsw]
+handler: LOAD r5, [2]
+        STORE r5, [0x300]
+        LOAD r6, [0x2010]
+        STORE r6, [0x301]
+        HALT
+upsw:   .word 0, 0x20000100
+        .user
+        .org 0x2000
+        LOADI r1, 3
+        STORE r1, [0x10]
+        LOAD r2, [0x100]
+`);
+    const bare = runGuest(isa, 'none', { program });
+    expect(bare.guestState.mem.E!.get(0x2010)).toBe(3n);
+    expect(bare.guestState.mem.E!.get(0x300)).toBe(2n); // LOAD [0x100]: beyond the bound
+    const s = new GuestSession(isa, 'trap', { program });
+    // After LPSW the guest runs with R = (0x2000, 0x100): the real R is (0xa000, 0x100).
+    s.run(2);
+    expect(s.machine.readReg('R')).toBe((0xa000n << 16n) | 0x100n);
+    const r = s.result(s.run());
+    expect(r.outcome.kind).toBe('halted');
+    expect(diffStates(bare.guestState, r.guestState)).toEqual([]);
+    // The user's STORE ran directly, into the host word behind the guest's 0x2010.
+    expect(s.machine.readMem('E', 0x8000 + 0x2010)).toBe(3n);
+  });
+
   test('the step budget ends an endless loop with a clear message', async () => {
     const isa = await spec('pg');
     const program = asm(isa, `
