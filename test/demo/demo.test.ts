@@ -48,21 +48,14 @@ describe('demo on the 80386', () => {
     analysis = await analyzeIsa(isa);
   }, 300_000);
 
-  // Every instruction that breaks Theorem 1 shows the monitor's guest a different machine, and
-  // patching it away restores the bare machine's result: Robin and Irvine's whole list.
+  // Every instruction that breaks the monitor shows the guest a different machine, and patching
+  // it away restores the bare machine's result.
   test('every offender diverges under the monitor and not when patched', () => {
     const r = demoIsa(isa, analysis);
-    const offenders = analysis.theorem1.offenders.map((o) => o.mnemonic);
+    const offenders = analysis.trapAndEmulate.offenders.map((o) => o.mnemonic);
     expect(offenders.length).toBeGreaterThanOrEqual(25);
     expect(r.offenders.map((o) => o.mnemonic)).toEqual(offenders);
     for (const d of r.offenders) {
-      // FALLBACK until the analysis gives `trapAndEmulate` (delete with it): IRET's Theorem-1
-      // witness is not a pair that breaks the exact monitor. Every guest built from it either runs
-      // alike or faults in the real machine, and the monitor, which gets every trap, runs IRET on
-      // the virtual machine. (It used to "diverge" only because the old monitor reflected any
-      // non-privilege trap.) The exact verdict's witness pair is what shows IRET diverging; a
-      // kernel's IRET to user mode does (test/vmm/x86.test.ts).
-      if (!analysis.trapAndEmulate && d.mnemonic === 'IRET') continue;
       expect(d.status, `${d.mnemonic}: ${d.message}`).toBe('diverges');
       expect(d.divergence!.differs.length + (d.divergence!.outcomes ? 1 : 0), d.mnemonic).toBeGreaterThan(0);
       expect(d.patched, d.mnemonic).toBeDefined();

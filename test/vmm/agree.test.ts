@@ -32,32 +32,6 @@ const specs = [
   ...readdirSync('test/vmm/fixtures').filter((f) => f.endsWith('.isa')).map((f) => `test/vmm/fixtures/${f}`),
 ].sort();
 
-/**
- * The verdict the test holds the monitor to: `trapAndEmulate`.
- * FALLBACK (delete, with FALLBACK_*, when the analysis gives `trapAndEmulate`): Theorem 1, the
- * paper's sufficient condition, with what today's analysis gets wrong by issue 10:
- * - mipslike: its coprocessor-0 instructions trap (kind illegal) in user mode, which today's
- *   analysis does not count as privileged (case 5); the monitor exists;
- * - 80386 IRET (and INT, whose Theorem-1 witnesses vary with the solver's time bound on a loaded
- *   machine): a Theorem-1 witness need not be a pair that breaks the exact monitor, which gets
- *   every trap and runs the instruction on the virtual machine (test/demo says more).
- */
-function verdictOf(isa: Isa, a: IsaAnalysis): { value: 'holds' | 'fails' | 'unknown'; offenders: IsaAnalysis['theorem1']['offenders']; exact: boolean } {
-  if (a.trapAndEmulate) return { value: a.trapAndEmulate.value, offenders: a.trapAndEmulate.offenders, exact: true };
-  if (FALLBACK_HOLDS.has(isa.name)) return { value: 'holds', offenders: [], exact: false };
-  return { value: a.theorem1.value, offenders: a.theorem1.offenders, exact: false };
-}
-const FALLBACK_HOLDS = new Set(['mipslike']);
-
-/** The hybrid monitor's verdict: `hybridMonitor`; FALLBACK, Theorem 3 (or the trap monitor's
- *  fallback: a spec where that one exists has the hybrid one too). */
-function hybridVerdictOf(isa: Isa, a: IsaAnalysis): 'holds' | 'fails' | 'unknown' {
-  if (a.hybridMonitor) return a.hybridMonitor.value;
-  if (FALLBACK_HOLDS.has(isa.name)) return 'holds';
-  return a.theorem3.value;
-}
-const FALLBACK_NO_PAIR = new Set(['x86_386:IRET', 'x86_386:INT']);
-
 /** One instruction in the spec's syntax, operands random within their range. */
 function arbInstruction(instrs: AsmInstr[]): fc.Arbitrary<string> {
   return fc.constantFrom(...instrs).chain((a) => {
@@ -102,19 +76,18 @@ describe.each(specs)('%s: verdict and monitor agree', (file) => {
     if (!loaded.ok) throw new Error(`${file} does not load`);
     const isa = loaded.isa;
     const analysis = await analyzeIsa(isa);
-    const verdict = verdictOf(isa, analysis);
+    // The verdict the monitor is held to: the exact one.
+    const verdict = analysis.trapAndEmulate;
+    expect(analysis.errors).toEqual([]);
     if (verdict.value === 'fails') {
       const r = demoIsa(isa, analysis);
       expect(r.offenders.map((o) => o.mnemonic)).toEqual(verdict.offenders.map((o) => o.mnemonic));
-      for (const d of r.offenders) {
-        if (!verdict.exact && FALLBACK_NO_PAIR.has(`${isa.name}:${d.mnemonic}`)) continue;
-        expect(d.status, `${isa.name} ${d.mnemonic}: ${d.message}`).toBe('diverges');
-      }
+      for (const d of r.offenders) expect(d.status, `${isa.name} ${d.mnemonic}: ${d.message}`).toBe('diverges');
     }
     // The monitors that exist must run every guest as the bare machine does.
     const kinds = [
       ...(verdict.value === 'holds' ? (['trap'] as const) : []),
-      ...(hybridVerdictOf(isa, analysis) === 'holds' ? (['hybrid'] as const) : []),
+      ...(analysis.hybridMonitor.value === 'holds' ? (['hybrid'] as const) : []),
     ];
     if (kinds.length === 0) return;
     const tables = getTables(isa);
