@@ -113,7 +113,7 @@ function rawStorage(isa: Isa, d: EffectsDetail): string[] {
   const backed = viewBacked(isa);
   const guest = new Set(guestViews(isa).map((v) => v.name));
   const physical = (x: string) => backed.has(x) || isa.views.some((v) => v.name === x && !guest.has(x) && backed.has(v.memory));
-  return [...new Set([...d.effects.reads, ...d.effects.writes])].filter(physical);
+  return d.directSpaces.filter(physical);
 }
 
 async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecision> {

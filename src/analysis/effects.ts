@@ -74,6 +74,8 @@ export interface EffectsDetail {
   /** Mode/control state read outside views' translations (in the instruction's own expressions). */
   directModeReads: string[];
   directControlReads: string[];
+  /** Memories and views the instruction accesses itself (a translation's page-table reads aside). */
+  directSpaces: string[];
 }
 
 class Collector {
@@ -110,8 +112,12 @@ class Collector {
     if (!write && r.clock) this.clockReads.add(reg);
   }
 
+  /** Memories and views the instruction itself accesses (not a translation's table walk). */
+  directSpaces = new Set<string>();
+
   touchSpace(space: string, write: boolean): void {
     (write ? this.writes : this.reads).add(space);
+    if (!this.inTranslation) this.directSpaces.add(space);
     const role = spaceRole(this.isa, space);
     if (role === 'mode') (write ? this.modeWrites : this.modeReads).add(space);
     if (role === 'control') (write ? this.controlWrites : this.controlReads).add(space);
@@ -321,6 +327,7 @@ export function instructionEffects(isa: Isa, instr: Instruction): EffectsDetail 
     clockReads: sorted(c.clockReads),
     directModeReads: sorted(c.directModeReads),
     directControlReads: sorted(c.directControlReads),
+    directSpaces: sorted(c.directSpaces),
   };
 }
 

@@ -244,24 +244,27 @@ export function elementRead(reads: ReadonlySet<string>, e: Element): boolean {
 }
 
 /**
- * The control elements a trap-and-emulate monitor can keep for itself in the real machine while a
- * guest runs (its own IDT and GDT registers, its own interrupt flag...), the guest's values living
- * only in the monitor's shadow. Safe exactly when the machine consults the element on its own
- * nowhere the monitor does not already substitute the virtual state: not in an address translation
- * (the guest's memory would move), not in a timer's condition, not in an `assume` invariant (the
- * monitor keeps those itself). The trap entry and trapping instructions run against the virtual
- * state, so only an instruction that reads the element without trapping can tell: such an
- * instruction is sensitive, and on a machine where Theorem 1 holds it traps.
+ * The control elements the trap-and-emulate monitor keeps for itself in the real machine while a
+ * guest runs, the guest's values living only in the monitor's shadow: those the machine consults
+ * on its own to stay under the monitor's control — the trap entry (a real trap must reach the
+ * monitor: its vector tables, what the entry saves), timers (the monitor's clock interrupts) and the
+ * `assume` invariants (the values the monitor declares it keeps). Every other control element is
+ * mirrored: the real machine holds the guest's own value (an alignment-check bit), as the best
+ * monitor would, and translations' control is the guest's composed with the placement. This is the
+ * correspondence the analysis decides the exact monitor question under (analysis/decide.ts,
+ * `monitorOwned`), so the verdict and this monitor agree.
  */
 export function ownableControl(isa: Isa): Element[] {
   const machineReads = new Set<string>();
-  for (const t of isa.translations) {
-    stmtsReads(t.body, machineReads);
-    exprReads(t.result, machineReads);
-  }
+  stmtsReads(isa.trapEntry, machineReads);
   for (const t of isa.traps) if (t.timer) exprReads(t.timer.when, machineReads);
   for (const a of isa.assumptions) exprReads(a.holds, machineReads);
-  return elementsOfRole(isa, 'control').filter((e) => !elementRead(machineReads, e));
+  const translationReads = new Set<string>();
+  for (const t of isa.translations) {
+    stmtsReads(t.body, translationReads);
+    exprReads(t.result, translationReads);
+  }
+  return elementsOfRole(isa, 'control').filter((e) => elementRead(machineReads, e) && !elementRead(translationReads, e));
 }
 
 /** The values the monitor keeps in the elements it owns: those it booted the machine with (the

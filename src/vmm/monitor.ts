@@ -37,11 +37,13 @@
 //
 // The guest kernel runs in the spec's guest mode; the monitor keeps the virtual mode (the values
 // of the mode elements the guest believes in) and a shadow of the control elements. Control
-// elements translations read hold the guest's values (composed with the allocation under
-// relocation); the others (`ownableControl`: descriptor-table registers, the interrupt flag...)
-// hold the monitor's own values, those it booted with, as a real monitor that owns its IDT and GDT
-// does, or the caller's (`monitorControl`). The shadow is what the guest's trapping instructions
-// and its trap entry see.
+// elements the machine consults to keep the monitor in control (`ownableControl`: what the trap
+// entry, timers and assumptions read — descriptor-table registers, the interrupt flag, the I/O
+// privilege level...) hold the monitor's own values, those it booted with, as a real monitor that
+// owns its IDT and GDT does, or the caller's (`monitorControl`); every other control element holds
+// the guest's value (composed with the allocation under relocation), as the best monitor mirrors
+// whatever it need not own — the correspondence the analysis decides the exact verdict under. The
+// shadow is what the guest's trapping instructions and its trap entry see.
 //
 // Efficiency is counted, not assumed: `stats` says how many instructions ran directly, how many
 // the monitor emulated (or, hybrid, interpreted), how many traps it reflected; with a trace,
