@@ -420,7 +420,7 @@ function layoutPass(t: AsmTables, lines: Line[], file: string, prev: Map<string,
     if (!st) continue;
     const stSpan = tokSpan(file, st.first, st.last);
     if (st.k === 'ins') {
-      const chosen = chooseMatch(file, st.matches, value);
+      const chosen = chooseMatch(file, st.matches, value, loc, memSize);
       if (chosen.diags.length) {
         diagnostics.push(...chosen.diags);
         // Keep the layout: the instruction still occupies its words.
@@ -550,6 +550,8 @@ function chooseMatch(
   file: string,
   matches: Match[],
   value: (e: AsmExpr, from: Tok, to: Tok) => Value,
+  loc: number,
+  memSize: number,
 ): { match: Match; values: Map<string, bigint>; diags: AsmDiagnostic[] } {
   let firstBad: { match: Match; values: Map<string, bigint>; diags: AsmDiagnostic[] } | undefined;
   for (const m of matches) {
@@ -571,18 +573,32 @@ function chooseMatch(
         continue;
       }
       const o = m.a.operands.get(name)!;
-      if (v.value < o.min || v.value > o.max) {
+      // A PC-relative operand is written as its target; the encoding holds the distance from the
+      // base the machine adds it to (this instruction's address or the next one's).
+      const base = o.relative ? BigInt(loc + (o.relative.base === 'next_pc' ? m.a.words : 0) + o.relative.addend) : 0n;
+      let x = v.value - base;
+      // Targets wrap with the memory's addresses: a branch back past 0 is a negative distance.
+      if (o.relative && o.op.kind === 'simm' && x > o.max && x - BigInt(memSize) >= o.min) x -= BigInt(memSize);
+      const what = o.relative ? `target ${showValue(v.value)} (${showValue(x)} from ${hex(base)})` : showValue(v.value);
+      if (x < o.min || x > o.max) {
         const kind = o.op.kind === 'simm' ? 'signed ' : o.op.kind === 'addr' ? 'address ' : '';
         diags.push(
           asmError(
             ASM.outOfRange,
-            [showValue(v.value), `operand ${name} (${kind}${o.bits} bits: ${o.op.kind === 'simm' ? o.min : hex(o.min)}..${hex(o.max)})`],
+            [what, `operand ${name} (${kind}${o.bits} bits: ${o.op.kind === 'simm' ? o.min : hex(o.min)}..${hex(o.max)})`],
             tokSpan(file, b.from, b.to),
           ),
         );
         continue;
       }
-      values.set(name, v.value);
+      if ((x & o.implied) !== 0n) {
+        const pos = [...Array(o.bits).keys()].filter((bit) => ((o.implied >> BigInt(bit)) & 1n) === 1n);
+        const held = pos.length === 1 ? `bit ${pos[0]} is not encoded and must be 0` : `bits ${pos.join(', ')} are not encoded and must be 0`;
+        const multiple = (o.implied & (o.implied + 1n)) === 0n ? `a multiple of ${o.implied + 1n}: ` : '';
+        diags.push(asmError(ASM.outOfRange, [what, `operand ${name} (${multiple}${held})`], tokSpan(file, b.from, b.to)));
+        continue;
+      }
+      values.set(name, x);
     }
     if (diags.length === 0) return { match: m, values, diags };
     firstBad ??= { match: m, values, diags };

@@ -3,7 +3,7 @@
 
 import type { Isa } from '../ir/types.js';
 import type { Program } from './assemble.js';
-import { combineInstrWords, decodeFields, getTables, registerName, type AsmInstr, type AsmTables } from './tables.js';
+import { combineInstrWords, decodeFields, getTables, registerName, type AsmInstr, type AsmTables, type OperandInfo } from './tables.js';
 
 export interface DisasmLine {
   address: number;
@@ -46,7 +46,7 @@ export function disassemble(isa: Isa, words: readonly bigint[], address = 0, sym
       length: d.a.words,
       instruction: d.a.instr.mnemonic,
       operands,
-      text: formatInstr(d.a, d.values, byAddr),
+      text: formatInstr(d.a, d.values, byAddr, at, tr.ok ? tr.tables.mem.size : undefined),
       words: words.slice(i, i + d.a.words),
     });
     i += d.a.words;
@@ -74,8 +74,16 @@ export function decodeAt(t: AsmTables, words: readonly bigint[], i: number): { a
   return { a: best, values: decodeFields(best, bits) };
 }
 
-/** Print an instruction with its syntax: registers by name, simm signed, imm/addr above 9 in hex. */
-export function formatInstr(a: AsmInstr, values: Map<string, bigint>, labels?: Map<number, string>): string {
+/** The address a PC-relative operand reaches from an instruction at `address`. */
+export function relativeTarget(a: AsmInstr, o: OperandInfo, value: bigint, address: number, memSize?: number): bigint {
+  const r = o.relative!;
+  const t = BigInt(address + (r.base === 'next_pc' ? a.words : 0) + r.addend) + value;
+  return memSize ? ((t % BigInt(memSize)) + BigInt(memSize)) % BigInt(memSize) : t;
+}
+
+/** Print an instruction with its syntax: registers by name, simm signed, imm/addr above 9 in hex;
+ *  a PC-relative operand as its target address (or label), as GNU objdump does. */
+export function formatInstr(a: AsmInstr, values: Map<string, bigint>, labels?: Map<number, string>, address = 0, memSize?: number): string {
   let s = '';
   for (const p of a.parts) {
     if (p.k === 'text') {
@@ -85,7 +93,10 @@ export function formatInstr(a: AsmInstr, values: Map<string, bigint>, labels?: M
     const o = a.operands.get(p.name);
     const v = values.get(p.name) ?? 0n;
     if (!o) continue;
-    if (o.op.kind === 'reg' && o.file) s += registerName(o.file, Number(v));
+    if (o.relative) {
+      const t = relativeTarget(a, o, v, address, memSize);
+      s += labels?.get(Number(t)) ?? '0x' + t.toString(16);
+    } else if (o.op.kind === 'reg' && o.file) s += registerName(o.file, Number(v));
     else if (o.op.kind === 'simm') s += v.toString();
     else if (o.op.kind === 'addr' && labels?.has(Number(v))) s += labels.get(Number(v));
     else s += v > 9n ? '0x' + v.toString(16) : v.toString();

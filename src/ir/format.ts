@@ -14,6 +14,7 @@ import type {
   AstStmt,
   Clause,
   Decl,
+  EncBits,
   FieldDecl,
   ModeDecl,
   NumberLit,
@@ -390,7 +391,7 @@ class Printer {
       case 'encoding':
         return this.leaf(
           c.span,
-          `encoding ${c.items.map((i) => `${i.k === 'fixed' ? num(i.value) : i.operand.text}:${num(i.width)}`).join(' ')};`,
+          `encoding ${c.items.map((i) => (i.k === 'little' ? `little(${i.items.map(encBitsText).join(' ')})` : encBitsText(i))).join(' ')};`,
         );
       case 'claims':
         return this.leaf(c.span, `claims ${c.claims.map((x) => `${x.negated ? 'not ' : ''}${x.claim}`).join(', ')};`);
@@ -489,4 +490,11 @@ export function printSpec(ast: SpecFile, tokens: IToken[], comments: IToken[]): 
   const p = new Printer(tokens, comments.map(tok).sort((a, b) => a.start - b.start));
   p.spec(ast);
   return p.text();
+}
+
+/** One encoding item as written: `0b0110011:7`, `rd`, `rd:5`, `off[10..5]`, `off[11]`. */
+function encBitsText(i: EncBits): string {
+  if (i.k === 'fixed') return `${num(i.value)}:${num(i.width)}`;
+  if (i.hi) return `${i.operand.text}[${num(i.hi)}${i.lo ? `..${num(i.lo)}` : ''}]`;
+  return i.width ? `${i.operand.text}:${num(i.width)}` : i.operand.text;
 }

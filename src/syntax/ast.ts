@@ -120,9 +120,12 @@ export type Clause =
   | { k: 'claims'; claims: { claim: string; negated: boolean; span: Span }[]; span: Span }
   | { k: 'semantics'; body: AstStmt[]; span: Span };
 
-export type EncItem =
+export type EncBits =
   | { k: 'fixed'; value: NumberLit; width: NumberLit; span: Span }
-  | { k: 'field'; operand: Name; width: NumberLit; span: Span };
+  /** `rd` (no width, no slice: the whole operand), `rd:5`, `off[10..5]` or `off[11]` (hi only). */
+  | { k: 'field'; operand: Name; width?: NumberLit; hi?: NumberLit; lo?: NumberLit; span: Span };
+
+export type EncItem = EncBits | { k: 'little'; items: EncBits[]; span: Span };
 
 export type AstLValue = AstExpr; // checked to be a name, field, index or memory access
 
