@@ -420,7 +420,7 @@ function layoutPass(t: AsmTables, lines: Line[], file: string, prev: Map<string,
     if (!st) continue;
     const stSpan = tokSpan(file, st.first, st.last);
     if (st.k === 'ins') {
-      const chosen = chooseMatch(file, st.matches, value, loc, memSize);
+      const chosen = chooseMatch(file, st.matches, value, loc, t.pcWidth);
       if (chosen.diags.length) {
         diagnostics.push(...chosen.diags);
         // Keep the layout: the instruction still occupies its words.
@@ -551,7 +551,7 @@ function chooseMatch(
   matches: Match[],
   value: (e: AsmExpr, from: Tok, to: Tok) => Value,
   loc: number,
-  memSize: number,
+  pcWidth: number,
 ): { match: Match; values: Map<string, bigint>; diags: AsmDiagnostic[] } {
   let firstBad: { match: Match; values: Map<string, bigint>; diags: AsmDiagnostic[] } | undefined;
   for (const m of matches) {
@@ -577,8 +577,13 @@ function chooseMatch(
       // base the machine adds it to (this instruction's address or the next one's).
       const base = o.relative ? BigInt(loc + (o.relative.base === 'next_pc' ? m.a.words : 0) + o.relative.addend) : 0n;
       let x = v.value - base;
-      // Targets wrap with the memory's addresses: a branch back past 0 is a negative distance.
-      if (o.relative && o.op.kind === 'simm' && x > o.max && x - BigInt(memSize) >= o.min) x -= BigInt(memSize);
+      // The machine adds the offset to the pc modulo 2^pcWidth: a branch back past 0 is a negative
+      // distance, and target 0xfffffffe from 0 is -2.
+      if (o.relative) {
+        const m = 1n << BigInt(pcWidth);
+        x = ((x % m) + m) % m;
+        if (o.op.kind === 'simm' && x >= m / 2n) x -= m;
+      }
       const what = o.relative ? `target ${showValue(v.value)} (${showValue(x)} from ${hex(base)})` : showValue(v.value);
       if (x < o.min || x > o.max) {
         const kind = o.op.kind === 'simm' ? 'signed ' : o.op.kind === 'addr' ? 'address ' : '';

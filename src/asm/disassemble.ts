@@ -46,7 +46,7 @@ export function disassemble(isa: Isa, words: readonly bigint[], address = 0, sym
       length: d.a.words,
       instruction: d.a.instr.mnemonic,
       operands,
-      text: formatInstr(d.a, d.values, byAddr, at, tr.ok ? tr.tables.mem.size : undefined),
+      text: formatInstr(d.a, d.values, byAddr, at, tr.ok ? tr.tables.pcWidth : undefined),
       words: words.slice(i, i + d.a.words),
     });
     i += d.a.words;
@@ -75,15 +75,15 @@ export function decodeAt(t: AsmTables, words: readonly bigint[], i: number): { a
 }
 
 /** The address a PC-relative operand reaches from an instruction at `address`. */
-export function relativeTarget(a: AsmInstr, o: OperandInfo, value: bigint, address: number, memSize?: number): bigint {
+export function relativeTarget(a: AsmInstr, o: OperandInfo, value: bigint, address: number, pcWidth?: number): bigint {
   const r = o.relative!;
   const t = BigInt(address + (r.base === 'next_pc' ? a.words : 0) + r.addend) + value;
-  return memSize ? ((t % BigInt(memSize)) + BigInt(memSize)) % BigInt(memSize) : t;
+  return pcWidth ? BigInt.asUintN(pcWidth, t) : t;
 }
 
 /** Print an instruction with its syntax: registers by name, simm signed, imm/addr above 9 in hex;
  *  a PC-relative operand as its target address (or label), as GNU objdump does. */
-export function formatInstr(a: AsmInstr, values: Map<string, bigint>, labels?: Map<number, string>, address = 0, memSize?: number): string {
+export function formatInstr(a: AsmInstr, values: Map<string, bigint>, labels?: Map<number, string>, address = 0, pcWidth?: number): string {
   let s = '';
   for (const p of a.parts) {
     if (p.k === 'text') {
@@ -94,7 +94,7 @@ export function formatInstr(a: AsmInstr, values: Map<string, bigint>, labels?: M
     const v = values.get(p.name) ?? 0n;
     if (!o) continue;
     if (o.relative) {
-      const t = relativeTarget(a, o, v, address, memSize);
+      const t = relativeTarget(a, o, v, address, pcWidth);
       s += labels?.get(Number(t)) ?? '0x' + t.toString(16);
     } else if (o.op.kind === 'reg' && o.file) s += registerName(o.file, Number(v));
     else if (o.op.kind === 'simm') s += v.toString();

@@ -59,6 +59,8 @@ export interface AsmTables {
   /** Lower-cased register name -> registers it names (a name may be declared by several files). */
   regs: Map<string, RegName[]>;
   hashIsPunct: boolean;
+  /** Width of the pc: PC-relative targets are computed modulo 2^pcWidth, as the machine does. */
+  pcWidth: number;
 }
 
 export type TablesResult = { ok: true; tables: AsmTables } | { ok: false; message: string };
@@ -180,7 +182,8 @@ function buildTables(isa: Isa): TablesResult {
     list.push(a);
     byKey.set(a.key, list);
   }
-  return { ok: true, tables: { isa, mem, instrs, byKey, regs, hashIsPunct } };
+  const pcWidth = isa.registers.find((r) => r.name === isa.fetch?.pc)?.width ?? 64;
+  return { ok: true, tables: { isa, mem, instrs, byKey, regs, hashIsPunct, pcWidth } };
 }
 
 /**
