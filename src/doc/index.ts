@@ -65,9 +65,11 @@ export function encodingLayout(e: Encoding): { bits: string; value: string; oper
       // Binary for narrow fields reads like a datasheet; hex for wide ones stays short.
       const value = it.width <= 4 ? `0b${v.toString(2).padStart(it.width, '0')}` : `0x${v.toString(16)}`;
       out.push({ bits, value, operand: false });
-    } else out.push({ bits, value: fieldText(it), operand: true });
+    } else out.push({ bits, value: split.has(it.operand) ? sliceText(it) : it.operand, operand: true });
     return lo - 1;
   };
+  // An operand in one field is named; one split over several shows which bits each holds.
+  const split = splitOperands(e);
   let hi = e.width - 1;
   for (const it of e.items) {
     if (it.k !== 'little') {
@@ -81,16 +83,23 @@ export function encodingLayout(e: Encoding): { bits: string; value: string; oper
   return out;
 }
 
-/** An operand field as the spec writes it: `rd:5`, `off[10..5]`, `off[11]`. */
-function fieldText(it: Extract<EncodingBits, { k: 'field' }>): string {
+/** Operands placed in more than one field. */
+function splitOperands(e: Encoding): Set<string> {
+  const names = e.items.flatMap((it) => (it.k === 'little' ? it.items : [it])).flatMap((it) => (it.k === 'field' ? [it.operand] : []));
+  return new Set(names.filter((n, i) => names.indexOf(n) !== i));
+}
+
+/** `off[10..5]`, `off[11]`, `off[4..0]`. */
+function sliceText(it: Extract<EncodingBits, { k: 'field' }>): string {
   const lo = it.lo ?? 0;
-  if (lo === 0) return `${it.operand}:${it.width}`;
   return it.width === 1 ? `${it.operand}[${lo}]` : `${it.operand}[${lo + it.width - 1}..${lo}]`;
 }
 
 /** The encoding as the spec writes it: `0x40:8 0:8 a:16`, `0x05:8 little(imm:32)`. */
 export function encodingText(e: Encoding): string {
-  const bitsText = (it: EncodingBits) => (it.k === 'fixed' ? `${printConstText(BigInt(it.value))}:${it.width}` : fieldText(it));
+  const split = splitOperands(e);
+  const bitsText = (it: EncodingBits) =>
+    it.k === 'fixed' ? `${printConstText(BigInt(it.value))}:${it.width}` : split.has(it.operand) || (it.lo ?? 0) > 0 ? sliceText(it) : `${it.operand}:${it.width}`;
   return e.items.map((it) => (it.k === 'little' ? `little(${it.items.map(bitsText).join(' ')})` : bitsText(it))).join(' ');
 }
 
