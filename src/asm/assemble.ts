@@ -365,7 +365,7 @@ function layoutPass(t: AsmTables, lines: Line[], file: string, prev: Map<string,
   const symbols = new Map<string, bigint>();
   const diagnostics: AsmDiagnostic[] = [];
   const emissions: Emission[] = [];
-  const lookup = (name: string) => symbols.get(name) ?? prev.get(name);
+  const lookup = (name: string) => symbols.get(name) ?? prev.get(name) ?? t.names.get(name);
   let loc = 0;
   let section: Section = 'kernel';
   let region = 0;

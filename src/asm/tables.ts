@@ -61,6 +61,8 @@ export interface AsmTables {
   hashIsPunct: boolean;
   /** Width of the pc: PC-relative targets are computed modulo 2^pcWidth, as the machine does. */
   pcWidth: number;
+  /** The spec's `names`: values a program may write by name (a program's own symbols win). */
+  names: Map<string, bigint>;
 }
 
 export type TablesResult = { ok: true; tables: AsmTables } | { ok: false; message: string };
@@ -183,7 +185,15 @@ function buildTables(isa: Isa): TablesResult {
     byKey.set(a.key, list);
   }
   const pcWidth = isa.registers.find((r) => r.name === isa.fetch?.pc)?.width ?? 64;
-  return { ok: true, tables: { isa, mem, instrs, byKey, regs, hashIsPunct, pcWidth } };
+  const names = new Map<string, bigint>();
+  for (const s of isa.symbols ?? []) {
+    try {
+      names.set(s.name, BigInt(s.value));
+    } catch {
+      return { ok: false, message: `name ${s.name} has a malformed value` };
+    }
+  }
+  return { ok: true, tables: { isa, mem, instrs, byKey, regs, hashIsPunct, pcWidth, names } };
 }
 
 /**

@@ -11,7 +11,7 @@ import type * as A from '../syntax/ast.js';
 import { Diagnostics, diag, didYouMeanHint, type Diagnostic, type DiagnosticTemplate } from '../syntax/diagnostics.js';
 import { parseText } from '../syntax/parse.js';
 import type {
-  Assumption, BinOp, Claim, ClaimAt, Encoding, EncodingBits, EncodingItem, Expr, Field, Func, Instruction, Isa, LValue, Memory, Mode,
+  AsmSymbol, Assumption, BinOp, Claim, ClaimAt, Encoding, EncodingBits, EncodingItem, Expr, Field, Func, Instruction, Isa, LValue, Memory, Mode,
   Operand, Param, Register, RegisterFile, Relative, Span, Stmt, SyntaxPart, Translation, Trap, TrapKind, View,
 } from './types.js';
 import { MAX_WIDTH } from './types.js';
@@ -50,9 +50,9 @@ class Abort extends Error {}
 // ---------------------------------------------------------------------------------------------
 // Merging `extends`
 
-type SingleKind = 'endian' | 'modes' | 'guest' | 'fetch' | 'reset' | 'trapEntry';
-const singleKinds: ReadonlySet<string> = new Set<SingleKind>(['endian', 'modes', 'guest', 'fetch', 'reset', 'trapEntry']);
-const singleWord: Record<SingleKind, string> = { endian: 'endian', modes: 'modes', guest: 'guest mode', fetch: 'fetch', reset: 'reset', trapEntry: 'trap entry' };
+type SingleKind = 'endian' | 'modes' | 'guest' | 'fetch' | 'reset' | 'trapEntry' | 'names';
+const singleKinds: ReadonlySet<string> = new Set<SingleKind>(['endian', 'modes', 'guest', 'fetch', 'reset', 'trapEntry', 'names']);
+const singleWord: Record<SingleKind, string> = { endian: 'endian', modes: 'modes', guest: 'guest mode', fetch: 'fetch', reset: 'reset', trapEntry: 'trap entry', names: 'names' };
 
 /** Namespaces: everything an expression can name shares one; traps, instructions, assumptions have their own. */
 function namespaceOf(k: string): string {
@@ -376,6 +376,8 @@ class Checker {
       assumptions,
       instructions,
     };
+    const namesDecl = of('names')[0];
+    if (namesDecl) isa.symbols = this.symbols(namesDecl);
     return isa;
   }
 
@@ -715,6 +717,22 @@ class Checker {
       enc.match = hex(f.match);
     }
     return enc;
+  }
+
+  /** The `names` a program may write for values (assembler symbols), each at most 64 bits. */
+  private symbols(d: Extract<A.Decl, { k: 'names' }>): AsmSymbol[] {
+    const seen = new Map<string, Span>();
+    const out: AsmSymbol[] = [];
+    for (const n of d.names) {
+      const prev = seen.get(n.name.text);
+      if (prev) this.error(Diagnostics.DuplicateDeclaration, ['name', n.name.text, fmtSpan(prev)], n.name.span);
+      seen.set(n.name.text, n.name.span);
+      if (n.value.value > mask(MAX_WIDTH)) this.error(Diagnostics.FixedTooWide, [n.value.text, MAX_WIDTH], n.value.span);
+      const s: AsmSymbol = { name: n.name.text, value: hex(n.value.value & mask(MAX_WIDTH)), span: n.span };
+      if (n.doc !== undefined) s.doc = n.doc;
+      out.push(s);
+    }
+    return out;
   }
 
   /** Two encodings overlap if some bit pattern matches both on their common (leading) bits. */

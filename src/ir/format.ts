@@ -327,6 +327,9 @@ class Printer {
       case 'modes':
         this.block(d.span, `${r}modes`, () => d.modes.forEach((m) => this.mode(m)), forceBlank);
         return;
+      case 'names':
+        this.block(d.span, `${r}names`, () => d.names.forEach((n) => this.leaf(n.span, `${n.name.text} = ${num(n.value)};`)), forceBlank);
+        return;
       case 'guest':
         return this.leaf(d.span, `${r}guest mode ${d.mode.text};`, forceBlank);
       case 'translate':

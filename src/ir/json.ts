@@ -14,10 +14,10 @@ import { MAX_WIDTH } from './types.js';
 /** One global key order: every IR object prints its keys in this order (unknown keys last, sorted). */
 const KEY_ORDER = [
   'format', 'version', 'k', 'name', 'mnemonic', 'source', 'extends', 'endian', 'registers', 'files', 'memories', 'views',
-  'translations', 'functions', 'modes', 'guestMode', 'traps', 'trapEntry', 'reset', 'fetch', 'assumptions', 'instructions',
-  'width', 'hi', 'lo', 'count', 'wordWidth', 'size', 'role', 'readonly', 'clock', 'init', 'names', 'fields', 'memory',
+  'translations', 'functions', 'modes', 'guestMode', 'traps', 'trapEntry', 'reset', 'fetch', 'assumptions', 'symbols', 'instructions',
+  'width', 'word', 'hi', 'lo', 'count', 'wordWidth', 'size', 'role', 'readonly', 'clock', 'init', 'names', 'fields', 'memory',
   'translation', 'param', 'params', 'resultWidth', 'kind', 'vector', 'timer', 'period', 'when', 'holds', 'operands',
-  'syntax', 'encoding', 'claims', 'semantics', 'items', 'mask', 'match', 'claim', 'negated', 'text', 'operand', 'target',
+  'syntax', 'encoding', 'claims', 'semantics', 'items', 'mask', 'match', 'claim', 'negated', 'text', 'operand', 'relative', 'base', 'addend', 'target',
   'value', 'reg', 'field', 'file', 'index', 'space', 'addr', 'words', 'op', 'a', 'b', 'parts', 'fn', 'args', 'cond',
   'then', 'else', 'trap', 'pc', 'doc', 'span', 'line', 'col', 'endLine', 'endCol',
 ];
@@ -354,6 +354,12 @@ export function validateIr(isa: Isa, file: string): Diagnostic[] {
       expr(t.timer.when, `/traps/${i}/timer/when`, env('state'));
       if (t.timer.when.width !== 1) err(`/traps/${i}/timer/when`, 'must be 1 bit');
     }
+  });
+  const symbolNames = new Set<string>();
+  (isa.symbols ?? []).forEach((s, i) => {
+    if (symbolNames.has(s.name)) err(`/symbols/${i}/name`, `name '${s.name}' is declared twice`);
+    symbolNames.add(s.name);
+    if (BigInt(s.value) >> BigInt(MAX_WIDTH) !== 0n) err(`/symbols/${i}/value`, `does not fit in ${MAX_WIDTH} bits`);
   });
   isa.assumptions.forEach((a, i) => {
     expr(a.holds, `/assumptions/${i}/holds`, env('state'));

@@ -69,6 +69,9 @@ export interface Isa {
   fetch: { space: string; pc: string; span: Span };
   /** Invariants a monitor keeps while a guest runs; the analysis assumes them in guest states. */
   assumptions: Assumption[];
+  /** Values a program may write by name, as the machine's assembler knows them (RISC-V CSR
+   *  numbers: `csrrw a0, mstatus, a1`); absent: none. Names of the assembler only, not of semantics. */
+  symbols?: AsmSymbol[];
   instructions: Instruction[];
 }
 
@@ -175,6 +178,13 @@ export interface Trap {
   vector: number;
   /** Timer interrupts: raised every `period` instructions when `when` holds (kind interrupt). */
   timer?: { period: number; when: Expr };
+  doc?: string;
+  span: Span;
+}
+
+export interface AsmSymbol {
+  name: string;
+  value: Hex;
   doc?: string;
   span: Span;
 }

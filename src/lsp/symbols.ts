@@ -164,6 +164,8 @@ function declare(d: Decl, key: string, add: Add): void {
     case 'assume':
       base('assumption', d.name, `assume ${d.name.text}`);
       return;
+    case 'names':
+      return; // assembler names, not names of the spec's semantics
     case 'modes':
       for (const m of d.modes) {
         const s: IsaSymbol = { id: `mode:${m.name.text}`, name: m.name.text, kind: 'mode', span: m.name.span, declSpan: m.span, detail: `mode ${m.name.text}` };

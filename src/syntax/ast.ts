@@ -59,6 +59,7 @@ export type Decl =
       span: Span;
     }
   | { k: 'modes'; modes: ModeDecl[]; replace: boolean; doc?: string; span: Span }
+  | { k: 'names'; names: NameValueDecl[]; replace: boolean; doc?: string; span: Span }
   | { k: 'guest'; mode: Name; replace: boolean; doc?: string; span: Span }
   | { k: 'translate'; name: Name; param: ParamDecl; resultWidth: NumberLit; body: AstStmt[]; result: AstExpr; replace: boolean; doc?: string; span: Span }
   | { k: 'view'; name: Name; memory: Name; translation: Name; replace: boolean; doc?: string; span: Span }
@@ -87,6 +88,14 @@ export interface FieldDecl {
   hi: NumberLit;
   lo?: NumberLit;
   role?: RoleWord;
+  doc?: string;
+  span: Span;
+}
+
+/** `mstatus = 0x300;` in a `names` block. */
+export interface NameValueDecl {
+  name: Name;
+  value: NumberLit;
   doc?: string;
   span: Span;
 }

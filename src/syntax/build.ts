@@ -246,6 +246,19 @@ export class AstBuilder {
         if (role) d.role = role;
         return withDoc(d);
       }
+      case 'namesDecl':
+        return withDoc({
+          k: 'names',
+          names: this.nodes(sc, 'nameItem').map((m) => {
+            const mc = m.children;
+            const nd: A.NameValueDecl = { name: this.name(this.tok(mc, 'Identifier')), value: this.num(this.tok(mc, 'NumberLit')), span: this.nodeSpan(m) };
+            const ndoc = this.docOf(m);
+            if (ndoc !== undefined) nd.doc = ndoc;
+            return nd;
+          }),
+          replace,
+          span,
+        });
       case 'modesDecl':
         return withDoc({
           k: 'modes',

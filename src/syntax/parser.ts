@@ -127,6 +127,7 @@ export class IsaParser extends CstParser {
             { ALT: () => this.SUBRULE(this.functionDecl) },
             { ALT: () => this.SUBRULE(this.assumeDecl) },
             { ALT: () => this.SUBRULE(this.instructionDecl) },
+            { ALT: () => this.SUBRULE(this.namesDecl) },
           ]);
         },
       },
@@ -240,6 +241,21 @@ export class IsaParser extends CstParser {
     this.CONSUME(T.Identifier);
     this.CONSUME(K.when);
     this.SUBRULE(this.expression);
+    this.CONSUME(T.Semicolon);
+  });
+
+  /** Values programs may write by name (RISC-V CSR numbers): `names { mstatus = 0x300; }`. */
+  public namesDecl = this.RULE('namesDecl', () => {
+    this.CONSUME(K.names);
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.nameItem));
+    this.CONSUME(T.RBrace);
+  });
+
+  public nameItem = this.RULE('nameItem', () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Equals);
+    this.CONSUME(T.NumberLit);
     this.CONSUME(T.Semicolon);
   });
 

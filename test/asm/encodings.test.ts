@@ -22,6 +22,10 @@ modes {
   sup when M == 1;
 }
 fetch E at PC;
+names {
+  seven = 7;
+  wide = 0x12345678;
+}
 instruction BEQ(rs1 : reg r, rs2 : reg r, off : simm 13) {
   syntax "beq {rs1}, {rs2}, {off:pc}";
   encoding little(off[12] off[10..5] rs2 rs1 0b000:3 off[4..1] off[11] 0b1100011:7);
@@ -113,12 +117,25 @@ describe('encodings of real machines', () => {
     expect(msgs[1]).toContain('target 8192 (0x2000) (8188 (0x1ffc) from 4) does not fit operand off (signed 13 bits: -4096..0xfff)');
   });
 
+  it("the spec's names are values a program may write, and a program's own symbol wins", () => {
+    expect(isa.symbols?.map((s) => [s.name, s.value])).toEqual([
+      ['seven', '0x7'],
+      ['wide', '0x12345678'],
+    ]);
+    expect(words(isa, 'movi wide')).toEqual([0xb8n, 0x78n, 0x56n, 0x34n, 0x12n]);
+    expect(words(isa, '.equ seven, 9\nmovi seven')).toEqual([0xb8n, 9n, 0n, 0n, 0n]);
+    const dup = parseIsaText(SPEC.replace('wide = 0x12345678;', 'seven = 8;'), 'enc.isa', memHost({}));
+    expect(dup.diagnostics.map((d) => [d.code, d.message])).toEqual([['ISA2001', expect.stringContaining("name 'seven'")]]);
+  });
+
   it('survives the JSON form and the formatter unchanged', () => {
     const back = parseIsaJson(exportIsaJson(isa), 'enc.isa.json');
     expect(back.isa?.instructions.map((i) => [i.encoding, i.syntax])).toEqual(isa.instructions.map((i) => [i.encoding, i.syntax]));
+    expect(back.isa?.symbols).toEqual(isa.symbols);
     const f = formatSpec(SPEC, 'enc.isa');
     expect(f.ok && f.text).toContain('encoding little(off[12] off[10..5] rs2 rs1 0b000:3 off[4..1] off[11] 0b1100011:7);');
     expect(f.ok && f.text).toContain('encoding 0xB8:8 little(k);');
     expect(f.ok && f.text).toContain('syntax "jmp {rel:next_pc}";');
+    expect(f.ok && f.text).toContain('names {\n  seven = 7;\n  wide = 0x12345678;\n}');
   });
 });
