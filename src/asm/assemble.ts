@@ -605,6 +605,13 @@ function chooseMatch(
       }
       values.set(name, x);
     }
+    // Values the manual gives another meaning in this form (a decode condition) do not fit it.
+    const x = diags.length === 0 ? (m.a.instr.encoding.exclude ?? []).find((e) => values.get(e.operand) === BigInt(e.value)) : undefined;
+    if (x) {
+      const b = m.binds.get(x.operand);
+      const at = b ? (b.k === 'reg' ? tokSpan(file, b.tok) : tokSpan(file, b.from, b.to)) : undefined;
+      if (at) diags.push(asmError(ASM.outOfRange, [b!.k === 'reg' ? `register ${b!.tok.text}` : showValue(BigInt(x.value)), `operand ${x.operand} of ${m.a.keyText}: this encoding excludes ${x.operand} = ${showValue(BigInt(x.value))}`], at));
+    }
     if (diags.length === 0) return { match: m, values, diags };
     firstBad ??= { match: m, values, diags };
   }

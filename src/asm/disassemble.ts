@@ -1,6 +1,7 @@
 // The disassembler generated from a spec: mask/match picks the instruction (the shortest encoding
 // that matches, then declaration order, as the machine's decoder does), the syntax prints it.
 
+import { excluded } from '../ir/encoding.js';
 import type { Isa } from '../ir/types.js';
 import type { Program } from './assemble.js';
 import { combineInstrWords, decodeFields, getTables, registerName, type AsmInstr, type AsmTables, type OperandInfo } from './tables.js';
@@ -67,7 +68,7 @@ export function decodeAt(t: AsmTables, words: readonly bigint[], i: number): { a
     if (i + a.words > words.length) continue;
     if (best && a.words >= best.words) continue;
     const bits = combineInstrWords(words.slice(i, i + a.words), ww) >> BigInt(a.words * ww - a.instr.encoding.width);
-    if ((bits & a.mask) === a.match) best = a;
+    if ((bits & a.mask) === a.match && !excluded(a.instr.encoding, bits)) best = a;
   }
   if (!best) return undefined;
   const bits = combineInstrWords(words.slice(i, i + best.words), ww) >> BigInt(best.words * ww - best.instr.encoding.width);

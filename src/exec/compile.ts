@@ -783,6 +783,8 @@ interface Enc {
   /** Per word: mask and match of the fixed bits (numbers if the word is <= 32 bits). */
   masks: bigint[];
   matches: bigint[];
+  /** Decode conditions: per excluded pattern, mask and match per word (src/ir/types.ts). */
+  excluded: { masks: bigint[]; matches: bigint[] }[];
   /** Operand extraction from word identifiers. */
   operands: (words: string[]) => string[];
 }
@@ -805,6 +807,16 @@ function encodingOf(isa: Isa, layout: Layout, index: number): Enc {
     masks[wordOf(k)] = (mask >> BigInt(k * ww)) & maskB(ww);
     matches[wordOf(k)] = (match >> BigInt(k * ww)) & maskB(ww);
   }
+  const excluded = (instr.encoding.exclude ?? []).map((x) => {
+    const xm = (parseHex(x.mask, 'excluded mask') & maskB(width)) << shift;
+    const xv = (parseHex(x.match, 'excluded match') & maskB(width)) << shift;
+    const e = { masks: new Array<bigint>(len).fill(0n), matches: new Array<bigint>(len).fill(0n) };
+    for (let k = 0; k < len; k++) {
+      e.masks[wordOf(k)] = (xm >> BigInt(k * ww)) & maskB(ww);
+      e.matches[wordOf(k)] = (xv >> BigInt(k * ww)) & maskB(ww);
+    }
+    return e;
+  });
   // Operand fields: bit ranges in the combined value, wherever the encoding puts them
   // (src/ir/encoding.ts), with the operand bit each begins at.
   const fields = new Map<string, { hi: number; lo: number; opLo: number }[]>();
@@ -847,7 +859,7 @@ function encodingOf(isa: Isa, layout: Layout, index: number): Enc {
       }
       return fit(concatCode(pieces), total, ow);
     });
-  return { index, instr, len, masks, matches, operands };
+  return { index, instr, len, masks, matches, excluded, operands };
 }
 
 /** The decoding switch: key bits of the first word, candidates per key in the interpreter's order
@@ -1063,6 +1075,17 @@ class Gen {
           const mt = e.matches[j]! & mk;
           if (narrow(ww)) tests.push(ww === 32 ? `(${words[j]} & ${L(Number(mk) | 0)}) === ${L(Number(mt) | 0)}` : `(${words[j]} & ${L(Number(mk))}) === ${L(Number(mt))}`);
           else tests.push(`(${words[j]} & ${LB(mk)}) === ${LB(mt)}`);
+        }
+        for (const x of e.excluded) {
+          const parts: string[] = [];
+          for (let j = 0; j < e.len; j++) {
+            const mk = x.masks[j]!;
+            if (mk === 0n) continue;
+            const mt = x.matches[j]!;
+            if (narrow(ww)) parts.push(ww === 32 ? `(${words[j]} & ${L(Number(mk) | 0)}) === ${L(Number(mt) | 0)}` : `(${words[j]} & ${L(Number(mk))}) === ${L(Number(mt))}`);
+            else parts.push(`(${words[j]} & ${LB(mk)}) === ${LB(mt)}`);
+          }
+          if (parts.length) tests.push(`!(${parts.join(' && ')})`);
         }
         lines.push(`if (${tests.length ? tests.join(' && ') : 'true'}) {`, ...onMatch(e, words.slice(0, e.len)), '}');
       }

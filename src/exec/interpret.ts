@@ -8,7 +8,7 @@
 // - The pc rule (pc := next_pc if unwritten) also applies when the semantics halt.
 // - An address expression is taken modulo the region's size (memories) or 2^paramWidth (views).
 
-import { extractOperands } from '../ir/encoding.js';
+import { excluded, extractOperands } from '../ir/encoding.js';
 import type { Expr, Instruction, Isa, LValue, Stmt, Translation, Trap, Func } from '../ir/types.js';
 import type { ConcreteState, Outcome } from './state.js';
 
@@ -594,7 +594,7 @@ export function fetchDecode(
     }
     for (const i of byWords.get(n)!) {
       const b = bits >> BigInt(n * ww - i.encoding.width);
-      if ((b & BigInt(i.encoding.mask)) === BigInt(i.encoding.match)) {
+      if ((b & BigInt(i.encoding.mask)) === BigInt(i.encoding.match) && !excluded(i.encoding, b)) {
         return { decoded: { instr: i, operands: decodeOperands(i, b), bits: b } };
       }
     }

@@ -15,7 +15,7 @@ import type {
   Operand, Param, Register, RegisterFile, Relative, Span, Stmt, SyntaxPart, Translation, Trap, TrapKind, View,
 } from './types.js';
 import { MAX_WIDTH } from './types.js';
-import { fixedBits } from './encoding.js';
+import { fixedBits, operandPattern } from './encoding.js';
 
 /** Where the front end reads files; never throws (undefined = cannot read). */
 export interface FileHost {
@@ -711,11 +711,28 @@ class Checker {
     for (const o of operands.keys()) if (!placed.has(o)) this.error(Diagnostics.OperandNotEncoded, [o, mn], c.span);
     if (total > MAX_WIDTH || total % fetchWordWidth !== 0) this.error(Diagnostics.EncodingWidth, [mn, total, fetchWordWidth], c.span);
     const enc: Encoding = { width: total, items, mask: '0x0', match: '0x0' };
-    if (total <= MAX_WIDTH && !items.some((i) => i.k === 'little' && i.width % fetchWordWidth !== 0)) {
+    const placeable = total <= MAX_WIDTH && !items.some((i) => i.k === 'little' && i.width % fetchWordWidth !== 0);
+    if (placeable) {
       const f = fixedBits(enc);
       enc.mask = hex(f.mask);
       enc.match = hex(f.match);
     }
+    // Decode conditions: `when rb != 4` excludes the patterns where rb is 4.
+    const exclude: NonNullable<Encoding['exclude']> = [];
+    for (const w of c.when) {
+      const op = operands.get(w.operand.text);
+      if (!op) {
+        this.error(Diagnostics.FieldNotOperand, [w.operand.text, mn], w.operand.span, didYouMeanHint(w.operand.text, operands.keys()));
+        continue;
+      }
+      if (w.value.value > mask(op.width)) {
+        this.error(Diagnostics.FixedTooWide, [w.value.text, op.width], w.value.span);
+        continue;
+      }
+      const p = placeable ? operandPattern(enc, op.name, w.value.value) : { mask: 0n, match: 0n };
+      exclude.push({ operand: op.name, value: hex(w.value.value), mask: hex(p.mask), match: hex(p.match) });
+    }
+    if (exclude.length) enc.exclude = exclude;
     return enc;
   }
 
@@ -767,7 +784,16 @@ class Checker {
           const av = a.v >> BigInt(a.w - w);
           const cm = c.m >> BigInt(c.w - w);
           const cv = c.v >> BigInt(c.w - w);
-          if ((am & cm & (av ^ cv)) === 0n) {
+          // A decode condition of either that covers the whole overlap removes it.
+          const inside = (e: Instruction['encoding'], ew: number) =>
+            (e.exclude ?? []).some((x) => {
+              // Only bits within the common leading part decide (a longer encoding's tail is free).
+              if ((BigInt(x.mask) & mask(ew - w)) !== 0n) return false;
+              const xm = BigInt(x.mask) >> BigInt(ew - w);
+              const xv = BigInt(x.match) >> BigInt(ew - w);
+              return (xm & ~(am | cm)) === 0n && ((av | cv) & xm) === xv;
+            });
+          if ((am & cm & (av ^ cv)) === 0n && !inside(ins[b[x]!]!.encoding, a.w) && !inside(ins[b[y]!]!.encoding, c.w)) {
             const pattern = bitPattern(av | cv, am | cm, w);
             const later = decls[b[y]!]!;
             const enc2 = later.clauses.find((cl) => cl.k === 'encoding');

@@ -70,3 +70,20 @@ export function coveredBits(enc: Encoding, widths: ReadonlyMap<string, number>):
   for (const [name, w] of widths) out.set(name, (out.get(name) ?? 0n) & ones(w));
   return out;
 }
+
+/** The fetch-order bits where `operand` has `value`: a decode condition's mask and match. */
+export function operandPattern(enc: Encoding, operand: string, value: bigint): { mask: bigint; match: bigint } {
+  let mask = 0n;
+  let match = 0n;
+  for (const r of fieldRuns(enc)) {
+    if (r.operand !== operand) continue;
+    mask |= ones(r.width) << BigInt(r.at);
+    match |= ((value >> BigInt(r.lo)) & ones(r.width)) << BigInt(r.at);
+  }
+  return { mask, match };
+}
+
+/** Whether fetch-order bits fall in one of the encoding's excluded operand values. */
+export function excluded(enc: Encoding, bits: bigint): boolean {
+  return (enc.exclude ?? []).some((x) => (bits & BigInt(x.mask)) === BigInt(x.match));
+}

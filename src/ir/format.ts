@@ -394,7 +394,9 @@ class Printer {
       case 'encoding':
         return this.leaf(
           c.span,
-          `encoding ${c.items.map((i) => (i.k === 'little' ? `little(${i.items.map(encBitsText).join(' ')})` : encBitsText(i))).join(' ')};`,
+          `encoding ${c.items.map((i) => (i.k === 'little' ? `little(${i.items.map(encBitsText).join(' ')})` : encBitsText(i))).join(' ')}${
+            c.when.length ? ` when ${c.when.map((w) => `${w.operand.text} != ${num(w.value)}`).join(' && ')}` : ''
+          };`,
         );
       case 'claims':
         return this.leaf(c.span, `claims ${c.claims.map((x) => `${x.negated ? 'not ' : ''}${x.claim}`).join(', ')};`);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
 import { Diagnostics, diag, type Diagnostic } from '../syntax/diagnostics.js';
 import type { EncodingBits, Expr, Isa, LValue, Stmt, Operand } from './types.js';
-import { fixedBits } from './encoding.js';
+import { fixedBits, operandPattern } from './encoding.js';
 import { MAX_WIDTH } from './types.js';
 
 // ---- Export ----
@@ -17,7 +17,7 @@ const KEY_ORDER = [
   'translations', 'functions', 'modes', 'guestMode', 'traps', 'trapEntry', 'reset', 'fetch', 'assumptions', 'symbols', 'instructions',
   'width', 'word', 'hi', 'lo', 'count', 'wordWidth', 'size', 'role', 'readonly', 'clock', 'init', 'names', 'fields', 'memory',
   'translation', 'param', 'params', 'resultWidth', 'kind', 'vector', 'timer', 'period', 'when', 'holds', 'operands',
-  'syntax', 'encoding', 'claims', 'semantics', 'items', 'mask', 'match', 'claim', 'negated', 'text', 'operand', 'relative', 'base', 'addend', 'target',
+  'syntax', 'encoding', 'claims', 'semantics', 'items', 'mask', 'match', 'exclude', 'claim', 'negated', 'text', 'operand', 'relative', 'base', 'addend', 'target',
   'value', 'reg', 'field', 'file', 'index', 'space', 'addr', 'words', 'op', 'a', 'b', 'parts', 'fn', 'args', 'cond',
   'then', 'else', 'trap', 'pc', 'doc', 'span', 'line', 'col', 'endLine', 'endCol',
 ];
@@ -413,6 +413,13 @@ export function validateIr(isa: Isa, file: string): Diagnostic[] {
     if (total !== enc.width || total > MAX_WIDTH) err(`${p}/encoding/width`, `items have ${total} bits`);
     if (fetchMem && enc.width % fetchMem.wordWidth !== 0) err(`${p}/encoding/width`, `not a multiple of the fetch word width ${fetchMem.wordWidth}`);
     const { mask: m, match: v } = total === enc.width && total <= MAX_WIDTH ? fixedBits(enc) : { mask: 0n, match: 0n };
+    (enc.exclude ?? []).forEach((x, j) => {
+      const o = operands.get(x.operand);
+      if (!o) return err(`${p}/encoding/exclude/${j}/operand`, `unknown operand '${x.operand}'`);
+      if (BigInt(x.value) >> BigInt(o.width) !== 0n) err(`${p}/encoding/exclude/${j}/value`, `does not fit operand '${o.name}'`);
+      const want = total === enc.width && total <= MAX_WIDTH ? operandPattern(enc, x.operand, BigInt(x.value)) : { mask: 0n, match: 0n };
+      if (BigInt(x.mask) !== want.mask || BigInt(x.match) !== want.match) err(`${p}/encoding/exclude/${j}`, `mask/match should be 0x${want.mask.toString(16)}/0x${want.match.toString(16)}`);
+    });
     if (BigInt(enc.mask) !== m) err(`${p}/encoding/mask`, `should be 0x${m.toString(16)}`);
     if (BigInt(enc.match) !== v) err(`${p}/encoding/match`, `should be 0x${v.toString(16)}`);
     stmts(ins.semantics, `${p}/semantics`, env('instruction', { operands }));

@@ -230,6 +230,10 @@ export interface Encoding {
   /** Derived: which bits are fixed, and their values (same width). */
   mask: Hex;
   match: Hex;
+  /** Decode conditions (`when rb != 4`): the encoding does not match where an operand has the
+   *  value, because the manual reserves it or gives it another meaning. mask/match (derived) are
+   *  the operand's bits with that value, over the fetch-order bits. Absent: none. */
+  exclude?: { operand: string; value: Hex; mask: Hex; match: Hex }[];
 }
 
 export type Claim =

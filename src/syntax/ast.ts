@@ -125,7 +125,7 @@ export interface OperandDecl {
 
 export type Clause =
   | { k: 'syntax'; text: string; span: Span }
-  | { k: 'encoding'; items: EncItem[]; span: Span }
+  | { k: 'encoding'; items: EncItem[]; when: { operand: Name; value: NumberLit; span: Span }[]; span: Span }
   | { k: 'claims'; claims: { claim: string; negated: boolean; span: Span }[]; span: Span }
   | { k: 'semantics'; body: AstStmt[]; span: Span };
 

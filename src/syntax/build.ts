@@ -408,6 +408,11 @@ export class AstBuilder {
             if (ic['KwLittle'] === undefined) return this.encBits(this.node(ic, 'encodingBits'));
             return { k: 'little', items: this.nodes(ic, 'encodingBits').map((b) => this.encBits(b)), span: this.nodeSpan(it) };
           }),
+          when: this.nodes(c, 'encodingExclusion').map((x) => ({
+            operand: this.name(this.tok(x.children, 'Identifier')),
+            value: this.num(this.tok(x.children, 'NumberLit')),
+            span: this.nodeSpan(x),
+          })),
           span,
         };
       case 'claimsClause':

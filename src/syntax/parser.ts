@@ -428,7 +428,23 @@ export class IsaParser extends CstParser {
   public encodingClause = this.RULE('encodingClause', () => {
     this.CONSUME(K.encoding);
     this.AT_LEAST_ONE(() => this.SUBRULE(this.encodingItem));
+    // A decode condition: the encoding does not match where the manual gives these operand values
+    // another meaning (`when rb != 4`: x86 rm = 100 means a SIB byte follows).
+    this.OPTION(() => {
+      this.CONSUME(K.when);
+      this.SUBRULE(this.encodingExclusion);
+      this.MANY(() => {
+        this.CONSUME(T.AndAnd);
+        this.SUBRULE2(this.encodingExclusion);
+      });
+    });
     this.CONSUME(T.Semicolon);
+  });
+
+  public encodingExclusion = this.RULE('encodingExclusion', () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.NotEq);
+    this.CONSUME(T.NumberLit);
   });
 
   /** Fixed bits, operand bits, or a group stored least significant word first. */

@@ -128,6 +128,49 @@ describe('encodings of real machines', () => {
     expect(dup.diagnostics.map((d) => [d.code, d.message])).toEqual([['ISA2001', expect.stringContaining("name 'seven'")]]);
   });
 
+  it('a decode condition leaves the excluded operand values to another instruction, in every decoder', () => {
+    // x86-like: ModRM rm = 100 means a SIB byte follows, so the base-register form excludes it.
+    const text = `isa sib;
+memory E : 8 [256];
+register PC : 8;
+register M : 1 mode;
+registers g[8] : 8;
+register A : 8;
+modes {
+  sup when M == 1;
+}
+fetch E at PC;
+instruction LDX(rd : reg g, rb : reg g, d : imm 8) {
+  syntax "ld {rd}, [{rb}+{d}]";
+  encoding 0x8b:8 0b10:2 rd rb d when rb != 4;
+  semantics {
+    A = 1;
+  }
+}
+instruction LDS(rd : reg g, d : imm 8) {
+  syntax "ld {rd}, [g4+{d}]";
+  encoding 0x8b:8 0b10:2 rd 0b100:3 0x24:8 d;
+  semantics {
+    A = 2;
+  }
+}
+`;
+    const sib = load(text);
+    expect(sib.instructions[0]!.encoding.exclude).toEqual([{ operand: 'rb', value: '0x4', mask: '0x700', match: '0x400' }]);
+    // No overlap is reported (the condition removes it); g4 takes the SIB form.
+    expect(words(sib, 'ld g1, [g3+5]\nld g1, [g4+5]')).toEqual([0x8bn, 0x8bn, 5n, 0x8bn, 0x8cn, 0x24n, 5n]);
+    expect(disassemble(sib, [0x8bn, 0x8cn, 0x24n, 5n]).map((l) => l.instruction)).toEqual(['LDS']);
+    const m = createMachine(sib);
+    m.loadImage('E', 0, [0x8bn, 0x8cn, 0x24n, 5n]);
+    const d = m.decodeAt(0n);
+    expect(d.kind === 'instr' && d.instr.mnemonic).toBe('LDS');
+    const f = formatSpec(text, 'sib.isa');
+    expect(f.ok && f.text).toContain('encoding 0x8b:8 0b10:2 rd rb d when rb != 4;');
+    // Without the condition the two overlap.
+    const r = parseIsaText(text.replace(' when rb != 4', ''), 'sib.isa', memHost({}));
+    expect(r.diagnostics.map((x) => x.code)).toEqual(['ISA4006']);
+  });
+
   it('survives the JSON form and the formatter unchanged', () => {
     const back = parseIsaJson(exportIsaJson(isa), 'enc.isa.json');
     expect(back.isa?.instructions.map((i) => [i.encoding, i.syntax])).toEqual(isa.instructions.map((i) => [i.encoding, i.syntax]));
