@@ -84,6 +84,29 @@ const TARGETS: Target[] = [
         }),
   },
   {
+    spec: 'isas/m68000.isa',
+    pkg: 'binutils-m68k-linux-gnu',
+    as: ['m68k-linux-gnu-as', '-m68000', '--register-prefix-optional'],
+    ld: ['m68k-linux-gnu-ld', '-m', 'm68kelf'],
+    objcopy: 'm68k-linux-gnu-objcopy',
+    base: 0x8000,
+    perInstruction: 40,
+    gnuPrelude: ['.text'],
+    named: [],
+    // GNU as turns MOVE.L #k, Dn into MOVEQ when k fits in 8 signed bits; the spec's MOVE.L #k, Dn
+    // is always the 6-byte form (a program writes MOVEQ for the short one).
+    gnuPrefersOther: (a, values) => {
+      const k = values.get('k') ?? 0n;
+      return a.instr.mnemonic === 'MOVE_ID' && (k <= 0x7fn || k >= 0xffffff80n);
+    },
+    gnuLine: (text) =>
+      text
+        // A quick count of 8 is the field value 0 in the spec; GNU writes the count.
+        .replace(/^(ADDQ\.L|SUBQ\.L|LSL\.L|LSR\.L) #0,/, '$1 #8,')
+        // GNU has no LINEA/LINEF mnemonic: the word itself.
+        .replace(/^LINE([AF]) (\d+)$/, (_, l: string, n: string) => `.short 0x${l === 'A' ? 'a' : 'f'}000 + ${n}`),
+  },
+  {
     spec: 'isas/x86-386.isa',
     pkg: 'binutils',
     as: ['as', '--32'],
@@ -227,7 +250,10 @@ function gnuBytes(t: Target, program: string): Uint8Array {
     [t.objcopy, '-O', 'binary', '-j', '.text', elf, bin],
   ]) {
     const r = run(cmd);
-    if (!r.ok) throw new Error(`${cmd[0]} failed:\n${r.err.slice(0, 3000)}`);
+    if (!r.ok) {
+      const errors = r.err.split('\n').filter((l) => /error/i.test(l));
+      throw new Error(`${cmd[0]} failed:\n${(errors.length ? errors.join('\n') : r.err).slice(0, 3000)}`);
+    }
   }
   return new Uint8Array(readFileSync(bin));
 }
