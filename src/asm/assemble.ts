@@ -420,7 +420,7 @@ function layoutPass(t: AsmTables, lines: Line[], file: string, prev: Map<string,
     if (!st) continue;
     const stSpan = tokSpan(file, st.first, st.last);
     if (st.k === 'ins') {
-      const chosen = chooseMatch(file, st.matches, value, loc, t.pcWidth);
+      const chosen = chooseMatch(file, st.matches, value, loc, t.pcWidth, stSpan);
       if (chosen.diags.length) {
         diagnostics.push(...chosen.diags);
         // Keep the layout: the instruction still occupies its words.
@@ -552,6 +552,7 @@ function chooseMatch(
   value: (e: AsmExpr, from: Tok, to: Tok) => Value,
   loc: number,
   pcWidth: number,
+  stSpan: Span,
 ): { match: Match; values: Map<string, bigint>; diags: AsmDiagnostic[] } {
   let firstBad: { match: Match; values: Map<string, bigint>; diags: AsmDiagnostic[] } | undefined;
   for (const m of matches) {
@@ -609,8 +610,10 @@ function chooseMatch(
     const x = diags.length === 0 ? (m.a.instr.encoding.exclude ?? []).find((e) => values.get(e.operand) === BigInt(e.value)) : undefined;
     if (x) {
       const b = m.binds.get(x.operand);
-      const at = b ? (b.k === 'reg' ? tokSpan(file, b.tok) : tokSpan(file, b.from, b.to)) : undefined;
-      if (at) diags.push(asmError(ASM.outOfRange, [b!.k === 'reg' ? `register ${b!.tok.text}` : showValue(BigInt(x.value)), `operand ${x.operand} of ${m.a.keyText}: this encoding excludes ${x.operand} = ${showValue(BigInt(x.value))}`], at));
+      // An operand the syntax does not name is reported at the statement.
+      const at = b ? (b.k === 'reg' ? tokSpan(file, b.tok) : tokSpan(file, b.from, b.to)) : stSpan;
+      const what = b?.k === 'reg' ? `register ${b.tok.text}` : showValue(BigInt(x.value));
+      diags.push(asmError(ASM.outOfRange, [what, `operand ${x.operand} of ${m.a.keyText}: this encoding excludes ${x.operand} = ${showValue(BigInt(x.value))}`], at));
     }
     if (diags.length === 0) return { match: m, values, diags };
     firstBad ??= { match: m, values, diags };

@@ -166,6 +166,12 @@ instruction LDS(rd : reg g, d : imm 8) {
     expect(d.kind === 'instr' && d.instr.mnemonic).toBe('LDS');
     const f = formatSpec(text, 'sib.isa');
     expect(f.ok && f.text).toContain('encoding 0x8b:8 0b10:2 rd rb d when rb != 4;');
+    // Alone, the base-register form refuses the excluded register, saying why.
+    const alone = load(text.slice(0, text.indexOf('instruction LDS')));
+    const bad = assemble(alone, 'ld g1, [g4+5]', 'p.s');
+    expect(!bad.ok && bad.diagnostics.map((x) => [x.code, x.message])).toEqual([
+      ['ISA6003', 'register g4 does not fit operand rb of ld: this encoding excludes rb = 4'],
+    ]);
     // Without the condition the two overlap.
     const r = parseIsaText(text.replace(' when rb != 4', ''), 'sib.isa', memHost({}));
     expect(r.diagnostics.map((x) => x.code)).toEqual(['ISA4006']);
