@@ -237,6 +237,11 @@ export function describeSyntax(t: AsmTables, a: AsmInstr): string {
 }
 
 function describeOperand(t: AsmTables, o: OperandInfo): string {
+  if (o.relative) {
+    const base = o.relative.base + (o.relative.addend > 0 ? `+${o.relative.addend}` : o.relative.addend < 0 ? `${o.relative.addend}` : '');
+    const step = (o.implied & (o.implied + 1n)) === 0n && o.implied > 0n ? `, a multiple of ${o.implied + 1n}` : '';
+    return `a target ${o.min}..${o.max} from ${base}${step}`;
+  }
   switch (o.op.kind) {
     case 'reg': {
       const f = o.file;
