@@ -11,9 +11,9 @@
         .org 0x8000
 start:  cps #0x1F
         mrs r0, cpsr
-        mov r1, #0, 0x1F
+        mov r1, #0x1F, 0
         and r0, r0, r1
-        mov r2, #12, 0x90
+        mov r2, #0x90, 24
         str r0, [r2, #0]
         wfi
         .entry start

@@ -11,9 +11,9 @@
         .kernel
         .org 0x8000
 start:  mrs r0, cpsr
-        mov r1, #0, 0x1F        ; M[4:0]
+        mov r1, #0x1F, 0        ; M[4:0]
         and r0, r0, r1
-        mov r2, #12, 0x90       ; 0x90 rotated right by 24 = 0x9000
+        mov r2, #0x90, 24       ; 0x90 rotated right by 24 = 0x9000
         str r0, [r2, #0]
         wfi
         .entry start

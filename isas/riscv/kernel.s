@@ -14,17 +14,17 @@
         .org 0x1000
 start:  lui t0, 1
         addi t0, t0, 0x100
-        csrrw.m zero, 0x05, t0        # mtvec = handler
+        csrrw zero, mtvec, t0         # mtvec = handler
         lui t1, 1
         addi t1, t1, 0x200
-        csrrw.m zero, 0x41, t1        # mepc = user
+        csrrw zero, mepc, t1          # mepc = user
         lui t2, 2
         addi t2, t2, -2048            # 0x1800: the MPP field
-        csrrc.m zero, 0x00, t2        # MPP = U
+        csrrc zero, mstatus, t2       # MPP = U
         mret                          # to U-mode at `user`
 
         .org 0x1100
-handler: csrrs.m t3, 0x42, zero       # t3 = mcause
+handler: csrrs t3, mcause, zero       # t3 = mcause
         lui t4, 1
         sw t3, 0x300(t4)
         wfi

@@ -237,6 +237,11 @@ export function describeSyntax(t: AsmTables, a: AsmInstr): string {
 }
 
 function describeOperand(t: AsmTables, o: OperandInfo): string {
+  if (o.relative) {
+    const base = o.relative.base + (o.relative.addend > 0 ? `+${o.relative.addend}` : o.relative.addend < 0 ? `${o.relative.addend}` : '');
+    const step = (o.implied & (o.implied + 1n)) === 0n && o.implied > 0n ? `, a multiple of ${o.implied + 1n}` : '';
+    return `a target ${o.min}..${o.max} from ${base}${step}`;
+  }
   switch (o.op.kind) {
     case 'reg': {
       const f = o.file;
@@ -365,7 +370,7 @@ function layoutPass(t: AsmTables, lines: Line[], file: string, prev: Map<string,
   const symbols = new Map<string, bigint>();
   const diagnostics: AsmDiagnostic[] = [];
   const emissions: Emission[] = [];
-  const lookup = (name: string) => symbols.get(name) ?? prev.get(name);
+  const lookup = (name: string) => symbols.get(name) ?? prev.get(name) ?? t.names.get(name);
   let loc = 0;
   let section: Section = 'kernel';
   let region = 0;
@@ -420,7 +425,7 @@ function layoutPass(t: AsmTables, lines: Line[], file: string, prev: Map<string,
     if (!st) continue;
     const stSpan = tokSpan(file, st.first, st.last);
     if (st.k === 'ins') {
-      const chosen = chooseMatch(file, st.matches, value);
+      const chosen = chooseMatch(file, st.matches, value, loc, t.pcWidth, stSpan);
       if (chosen.diags.length) {
         diagnostics.push(...chosen.diags);
         // Keep the layout: the instruction still occupies its words.
@@ -550,6 +555,9 @@ function chooseMatch(
   file: string,
   matches: Match[],
   value: (e: AsmExpr, from: Tok, to: Tok) => Value,
+  loc: number,
+  pcWidth: number,
+  stSpan: Span,
 ): { match: Match; values: Map<string, bigint>; diags: AsmDiagnostic[] } {
   let firstBad: { match: Match; values: Map<string, bigint>; diags: AsmDiagnostic[] } | undefined;
   for (const m of matches) {
@@ -571,18 +579,46 @@ function chooseMatch(
         continue;
       }
       const o = m.a.operands.get(name)!;
-      if (v.value < o.min || v.value > o.max) {
+      // A PC-relative operand is written as its target; the encoding holds the distance from the
+      // base the machine adds it to (this instruction's address or the next one's).
+      const base = o.relative ? BigInt(loc + (o.relative.base === 'next_pc' ? m.a.words : 0) + o.relative.addend) : 0n;
+      let x = v.value - base;
+      // The machine adds the offset to the pc modulo 2^pcWidth: a branch back past 0 is a negative
+      // distance, and target 0xfffffffe from 0 is -2.
+      if (o.relative) {
+        const m = 1n << BigInt(pcWidth);
+        x = ((x % m) + m) % m;
+        if (o.op.kind === 'simm' && x >= m / 2n) x -= m;
+      }
+      const what = o.relative ? `target ${showValue(v.value)} (${showValue(x)} from ${hex(base)})` : showValue(v.value);
+      if (x < o.min || x > o.max) {
         const kind = o.op.kind === 'simm' ? 'signed ' : o.op.kind === 'addr' ? 'address ' : '';
         diags.push(
           asmError(
             ASM.outOfRange,
-            [showValue(v.value), `operand ${name} (${kind}${o.bits} bits: ${o.op.kind === 'simm' ? o.min : hex(o.min)}..${hex(o.max)})`],
+            [what, `operand ${name} (${kind}${o.bits} bits: ${o.op.kind === 'simm' ? o.min : hex(o.min)}..${hex(o.max)})`],
             tokSpan(file, b.from, b.to),
           ),
         );
         continue;
       }
-      values.set(name, v.value);
+      if ((x & o.implied) !== 0n) {
+        const pos = [...Array(o.bits).keys()].filter((bit) => ((o.implied >> BigInt(bit)) & 1n) === 1n);
+        const held = pos.length === 1 ? `bit ${pos[0]} is not encoded and must be 0` : `bits ${pos.join(', ')} are not encoded and must be 0`;
+        const multiple = (o.implied & (o.implied + 1n)) === 0n ? `a multiple of ${o.implied + 1n}: ` : '';
+        diags.push(asmError(ASM.outOfRange, [what, `operand ${name} (${multiple}${held})`], tokSpan(file, b.from, b.to)));
+        continue;
+      }
+      values.set(name, x);
+    }
+    // Values the manual gives another meaning in this form (a decode condition) do not fit it.
+    const x = diags.length === 0 ? (m.a.instr.encoding.exclude ?? []).find((e) => values.get(e.operand) === BigInt(e.value)) : undefined;
+    if (x) {
+      const b = m.binds.get(x.operand);
+      // An operand the syntax does not name is reported at the statement.
+      const at = b ? (b.k === 'reg' ? tokSpan(file, b.tok) : tokSpan(file, b.from, b.to)) : stSpan;
+      const what = b?.k === 'reg' ? `register ${b.tok.text}` : showValue(BigInt(x.value));
+      diags.push(asmError(ASM.outOfRange, [what, `operand ${x.operand} of ${m.a.keyText}: this encoding excludes ${x.operand} = ${showValue(BigInt(x.value))}`], at));
     }
     if (diags.length === 0) return { match: m, values, diags };
     firstBad ??= { match: m, values, diags };

@@ -1,9 +1,10 @@
 // The disassembler generated from a spec: mask/match picks the instruction (the shortest encoding
 // that matches, then declaration order, as the machine's decoder does), the syntax prints it.
 
+import { excluded } from '../ir/encoding.js';
 import type { Isa } from '../ir/types.js';
 import type { Program } from './assemble.js';
-import { combineInstrWords, decodeFields, getTables, registerName, type AsmInstr, type AsmTables } from './tables.js';
+import { combineInstrWords, decodeFields, getTables, registerName, type AsmInstr, type AsmTables, type OperandInfo } from './tables.js';
 
 export interface DisasmLine {
   address: number;
@@ -46,7 +47,7 @@ export function disassemble(isa: Isa, words: readonly bigint[], address = 0, sym
       length: d.a.words,
       instruction: d.a.instr.mnemonic,
       operands,
-      text: formatInstr(d.a, d.values, byAddr),
+      text: formatInstr(d.a, d.values, byAddr, at, tr.ok ? tr.tables.pcWidth : undefined),
       words: words.slice(i, i + d.a.words),
     });
     i += d.a.words;
@@ -67,15 +68,23 @@ export function decodeAt(t: AsmTables, words: readonly bigint[], i: number): { a
     if (i + a.words > words.length) continue;
     if (best && a.words >= best.words) continue;
     const bits = combineInstrWords(words.slice(i, i + a.words), ww) >> BigInt(a.words * ww - a.instr.encoding.width);
-    if ((bits & a.mask) === a.match) best = a;
+    if ((bits & a.mask) === a.match && !excluded(a.instr.encoding, bits)) best = a;
   }
   if (!best) return undefined;
   const bits = combineInstrWords(words.slice(i, i + best.words), ww) >> BigInt(best.words * ww - best.instr.encoding.width);
   return { a: best, values: decodeFields(best, bits) };
 }
 
-/** Print an instruction with its syntax: registers by name, simm signed, imm/addr above 9 in hex. */
-export function formatInstr(a: AsmInstr, values: Map<string, bigint>, labels?: Map<number, string>): string {
+/** The address a PC-relative operand reaches from an instruction at `address`. */
+export function relativeTarget(a: AsmInstr, o: OperandInfo, value: bigint, address: number, pcWidth?: number): bigint {
+  const r = o.relative!;
+  const t = BigInt(address + (r.base === 'next_pc' ? a.words : 0) + r.addend) + value;
+  return pcWidth ? BigInt.asUintN(pcWidth, t) : t;
+}
+
+/** Print an instruction with its syntax: registers by name, simm signed, imm/addr above 9 in hex;
+ *  a PC-relative operand as its target address (or label), as GNU objdump does. */
+export function formatInstr(a: AsmInstr, values: Map<string, bigint>, labels?: Map<number, string>, address = 0, pcWidth?: number): string {
   let s = '';
   for (const p of a.parts) {
     if (p.k === 'text') {
@@ -85,7 +94,10 @@ export function formatInstr(a: AsmInstr, values: Map<string, bigint>, labels?: M
     const o = a.operands.get(p.name);
     const v = values.get(p.name) ?? 0n;
     if (!o) continue;
-    if (o.op.kind === 'reg' && o.file) s += registerName(o.file, Number(v));
+    if (o.relative) {
+      const t = relativeTarget(a, o, v, address, pcWidth);
+      s += labels?.get(Number(t)) ?? '0x' + t.toString(16);
+    } else if (o.op.kind === 'reg' && o.file) s += registerName(o.file, Number(v));
     else if (o.op.kind === 'simm') s += v.toString();
     else if (o.op.kind === 'addr' && labels?.has(Number(v))) s += labels.get(Number(v));
     else s += v > 9n ? '0x' + v.toString(16) : v.toString();

@@ -1,7 +1,8 @@
 // What the assembler and disassembler need from a spec, indexed once per Isa: the fetch memory, each
 // instruction's syntax as tokens, operand ranges and field layout, register names.
 
-import type { Instruction, Isa, Operand, RegisterFile, SyntaxPart } from '../ir/types.js';
+import { coveredBits, extractOperands, fieldRuns, insertOperands } from '../ir/encoding.js';
+import type { Instruction, Isa, Operand, RegisterFile, Relative, SyntaxPart } from '../ir/types.js';
 import { lexLine, type Tok } from './lex.js';
 
 export interface FetchMemory {
@@ -15,8 +16,12 @@ export interface OperandInfo {
   op: Operand;
   /** Bits the encoding gives the operand (sum of its fields); 0 if not encoded. */
   fieldBits: number;
-  /** Width of the values that fit: min(operand width, field bits). */
+  /** Width of the values that fit: the operand's width, or less when its top bits are in no field. */
   bits: number;
+  /** Bits below `bits` that no field holds: a value must have them zero (a branch offset's bit 0). */
+  implied: bigint;
+  /** PC-relative (from the syntax hole): the program writes the target address. */
+  relative?: Relative;
   /** Inclusive value range (reg: register indices). */
   min: bigint;
   max: bigint;
@@ -54,6 +59,10 @@ export interface AsmTables {
   /** Lower-cased register name -> registers it names (a name may be declared by several files). */
   regs: Map<string, RegName[]>;
   hashIsPunct: boolean;
+  /** Width of the pc: PC-relative targets are computed modulo 2^pcWidth, as the machine does. */
+  pcWidth: number;
+  /** The spec's `names`: values a program may write by name (a program's own symbols win). */
+  names: Map<string, bigint>;
 }
 
 export type TablesResult = { ok: true; tables: AsmTables } | { ok: false; message: string };
@@ -116,11 +125,17 @@ function buildTables(isa: Isa): TablesResult {
   for (const instr of isa.instructions) {
     const parts = instr.syntax.length ? instr.syntax : defaultSyntax(instr);
     const fieldBits = new Map<string, number>();
-    for (const it of instr.encoding.items) if (it.k === 'field') fieldBits.set(it.operand, (fieldBits.get(it.operand) ?? 0) + it.width);
+    for (const r of fieldRuns(instr.encoding)) fieldBits.set(r.operand, (fieldBits.get(r.operand) ?? 0) + r.width);
+    const covered = coveredBits(instr.encoding, new Map(instr.operands.map((o) => [o.name, o.width])));
+    const relative = new Map<string, Relative>();
+    for (const p of parts) if (p.k === 'operand' && p.relative) relative.set(p.name, p.relative);
     const operands = new Map<string, OperandInfo>();
     for (const op of instr.operands) {
       const fb = fieldBits.get(op.name) ?? 0;
-      const bits = fb > 0 ? Math.min(op.width, fb) : op.width;
+      const cov = covered.get(op.name) ?? 0n;
+      // Values reach up to the highest bit a field holds; below it, unheld bits are implied zero.
+      const bits = fb > 0 ? cov.toString(2).length : op.width;
+      const implied = fb > 0 ? mask(bits) & ~cov : 0n;
       const file = op.file !== undefined ? files.get(op.file) : undefined;
       let min = 0n;
       let max = mask(bits);
@@ -131,7 +146,11 @@ function buildTables(isa: Isa): TablesResult {
         const count = BigInt(file?.count ?? 0);
         max = (count - 1n < max ? count - 1n : max);
       }
-      operands.set(op.name, file ? { op, fieldBits: fb, bits, min, max, file } : { op, fieldBits: fb, bits, min, max });
+      const info: OperandInfo = { op, fieldBits: fb, bits, implied, min, max };
+      if (file) info.file = file;
+      const rel = relative.get(op.name);
+      if (rel) info.relative = rel;
+      operands.set(op.name, info);
     }
     const items: SyntaxItem[] = [];
     for (const p of parts) {
@@ -165,7 +184,16 @@ function buildTables(isa: Isa): TablesResult {
     list.push(a);
     byKey.set(a.key, list);
   }
-  return { ok: true, tables: { isa, mem, instrs, byKey, regs, hashIsPunct } };
+  const pcWidth = isa.registers.find((r) => r.name === isa.fetch?.pc)?.width ?? 64;
+  const names = new Map<string, bigint>();
+  for (const s of isa.symbols ?? []) {
+    try {
+      names.set(s.name, BigInt(s.value));
+    } catch {
+      return { ok: false, message: `name ${s.name} has a malformed value` };
+    }
+  }
+  return { ok: true, tables: { isa, mem, instrs, byKey, regs, hashIsPunct, pcWidth, names } };
 }
 
 /**
@@ -191,23 +219,7 @@ export function lookupRegister(t: AsmTables, name: string, file: string): number
  *  words, and split into words, the first word the most significant. */
 export function encodeInstr(t: AsmTables, a: AsmInstr, values: Map<string, bigint>): bigint[] {
   const enc = a.instr.encoding;
-  let bits = 0n;
-  const consumed = new Map<string, number>();
-  for (const it of enc.items) {
-    const w = BigInt(it.width);
-    if (it.k === 'fixed') {
-      bits = (bits << w) | (BigInt(it.value) & mask(it.width));
-      continue;
-    }
-    const info = a.operands.get(it.operand);
-    const fb = info?.fieldBits ?? it.width;
-    const v = (values.get(it.operand) ?? 0n) & mask(fb);
-    // The first field of a split operand holds its most significant bits.
-    const used = consumed.get(it.operand) ?? 0;
-    consumed.set(it.operand, used + it.width);
-    const part = (v >> BigInt(fb - used - it.width)) & mask(it.width);
-    bits = (bits << w) | part;
-  }
+  let bits = insertOperands(enc, values);
   const total = a.words * t.mem.wordWidth;
   bits <<= BigInt(total - enc.width);
   return splitInstrWords(bits, a.words, t.mem.wordWidth);
@@ -227,21 +239,13 @@ export function combineInstrWords(words: bigint[], wordWidth: number): bigint {
   return v;
 }
 
-/** Operand values from an instruction's bits (simm sign-extended from its field). */
+/** Operand values from an instruction's bits (simm sign-extended from its highest encoded bit). */
 export function decodeFields(a: AsmInstr, bits: bigint): Map<string, bigint> {
-  const raw = new Map<string, bigint>();
-  let pos = a.instr.encoding.width;
-  for (const it of a.instr.encoding.items) {
-    pos -= it.width;
-    if (it.k !== 'field') continue;
-    const v = (bits >> BigInt(pos)) & mask(it.width);
-    raw.set(it.operand, ((raw.get(it.operand) ?? 0n) << BigInt(it.width)) | v);
-  }
-  const out = new Map<string, bigint>();
+  const widths = new Map([...a.operands].map(([name, info]) => [name, info.bits]));
+  const out = extractOperands(a.instr.encoding, bits, widths);
   for (const [name, info] of a.operands) {
-    let v = (raw.get(name) ?? 0n) & mask(info.bits);
-    if (info.op.kind === 'simm' && info.bits > 0 && v >> BigInt(info.bits - 1)) v -= 1n << BigInt(info.bits);
-    out.set(name, v);
+    const v = out.get(name) ?? 0n;
+    if (info.op.kind === 'simm' && info.bits > 0 && v >> BigInt(info.bits - 1)) out.set(name, v - (1n << BigInt(info.bits)));
   }
   return out;
 }

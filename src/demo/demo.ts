@@ -21,6 +21,7 @@
 // a raw read then shows the monitor's storage, as it would on the real machine), then with the
 // whole storage the guest's (identity), so that no difference comes from where the guest sits.
 
+import { insertOperands } from '../ir/encoding.js';
 import type { Instruction, Isa, Stmt } from '../ir/types.js';
 import type { ConcreteState } from '../exec/state.js';
 import type { RunOutcome } from '../exec/machine.js';
@@ -92,22 +93,7 @@ function endInstruction(isa: Isa, analysis: IsaAnalysis): Instruction | undefine
 /** The words of an instruction with the given operand values (first-fetched word most significant). */
 export function encodeInstruction(isa: Isa, instr: Instruction, operands: Record<string, bigint>): bigint[] {
   const ww = fetchMemory(isa)?.wordWidth ?? 32;
-  // An operand split over several fields fills them high part first.
-  const fieldWidths = new Map<string, number>();
-  for (const it of instr.encoding.items) if (it.k === 'field') fieldWidths.set(it.operand, (fieldWidths.get(it.operand) ?? 0) + it.width);
-  const used = new Map<string, number>();
-  let bits = 0n;
-  for (const it of instr.encoding.items) {
-    bits <<= BigInt(it.width);
-    if (it.k === 'fixed') bits |= BigInt(it.value) & maskB(it.width);
-    else {
-      const total = fieldWidths.get(it.operand)!;
-      const done = used.get(it.operand) ?? 0;
-      const v = operands[it.operand] ?? 0n;
-      bits |= (v >> BigInt(total - done - it.width)) & maskB(it.width);
-      used.set(it.operand, done + it.width);
-    }
-  }
+  let bits = insertOperands(instr.encoding, new Map(Object.entries(operands)));
   const n = Math.max(1, Math.ceil(instr.encoding.width / ww));
   bits <<= BigInt(n * ww - instr.encoding.width);
   const out: bigint[] = [];

@@ -8,7 +8,7 @@
 
 import type { Evidence, InstructionClassification, IsaAnalysis, Verdict } from '../analysis/types.js';
 import { printExpr, printStmts } from '../analysis/print.js';
-import type { Encoding, Instruction, Isa, Operand, Stmt } from '../ir/types.js';
+import type { Encoding, EncodingBits, Instruction, Isa, Operand, Relative, Stmt } from '../ir/types.js';
 
 export type DocFormat = 'markdown' | 'html';
 
@@ -42,31 +42,65 @@ function docParagraphs(doc: string | undefined): Block[] {
 
 const anchor = (kind: string, name: string): string => `${kind}-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
-export function syntaxText(i: Instruction): string {
-  if (i.syntax.length === 0) return [i.mnemonic, i.operands.map((o) => `{${o.name}}`).join(', ')].filter(Boolean).join(' ');
-  return i.syntax.map((p) => (p.k === 'text' ? p.text : `{${p.name}}`)).join('');
+/** `:pc`, `:next_pc+2`: the suffix of a PC-relative syntax hole. */
+export function relativeText(r: Relative | undefined): string {
+  if (!r) return '';
+  return `:${r.base}${r.addend > 0 ? `+${r.addend}` : r.addend < 0 ? `${r.addend}` : ''}`;
 }
 
-/** The encoding as fields from the most significant bit: `[{bits: "31..24", value: "0x40"}, ...]`. */
+export function syntaxText(i: Instruction): string {
+  if (i.syntax.length === 0) return [i.mnemonic, i.operands.map((o) => `{${o.name}}`).join(', ')].filter(Boolean).join(' ');
+  return i.syntax.map((p) => (p.k === 'text' ? p.text : `{${p.name}${relativeText(p.relative)}}`)).join('');
+}
+
+/** The encoding as fields from the most significant bit, as written (a `little` group's items as the
+ *  manual draws them, numbered within the group): `[{bits: "31..24", value: "0x40"}, ...]`. */
 export function encodingLayout(e: Encoding): { bits: string; value: string; operand: boolean }[] {
-  let hi = e.width - 1;
-  return e.items.map((it) => {
+  const out: { bits: string; value: string; operand: boolean }[] = [];
+  const add = (it: EncodingBits, hi: number) => {
     const lo = hi - it.width + 1;
     const bits = it.width === 1 ? `${hi}` : `${hi}..${lo}`;
-    hi = lo - 1;
     if (it.k === 'fixed') {
       const v = BigInt(it.value);
       // Binary for narrow fields reads like a datasheet; hex for wide ones stays short.
       const value = it.width <= 4 ? `0b${v.toString(2).padStart(it.width, '0')}` : `0x${v.toString(16)}`;
-      return { bits, value, operand: false };
+      out.push({ bits, value, operand: false });
+    } else out.push({ bits, value: split.has(it.operand) ? sliceText(it) : it.operand, operand: true });
+    return lo - 1;
+  };
+  // An operand in one field is named; one split over several shows which bits each holds.
+  const split = splitOperands(e);
+  let hi = e.width - 1;
+  for (const it of e.items) {
+    if (it.k !== 'little') {
+      hi = add(it, hi);
+      continue;
     }
-    return { bits, value: it.operand, operand: true };
-  });
+    let g = it.width - 1;
+    for (const sub of it.items) g = add(sub, g);
+    hi -= it.width;
+  }
+  return out;
 }
 
-/** The encoding as the spec writes it: `0x40:8 0:8 a:16`. */
+/** Operands placed in more than one field. */
+function splitOperands(e: Encoding): Set<string> {
+  const names = e.items.flatMap((it) => (it.k === 'little' ? it.items : [it])).flatMap((it) => (it.k === 'field' ? [it.operand] : []));
+  return new Set(names.filter((n, i) => names.indexOf(n) !== i));
+}
+
+/** `off[10..5]`, `off[11]`, `off[4..0]`. */
+function sliceText(it: Extract<EncodingBits, { k: 'field' }>): string {
+  const lo = it.lo ?? 0;
+  return it.width === 1 ? `${it.operand}[${lo}]` : `${it.operand}[${lo + it.width - 1}..${lo}]`;
+}
+
+/** The encoding as the spec writes it: `0x40:8 0:8 a:16`, `0x05:8 little(imm:32)`. */
 export function encodingText(e: Encoding): string {
-  return e.items.map((it) => (it.k === 'fixed' ? `${printConstText(BigInt(it.value))}:${it.width}` : `${it.operand}:${it.width}`)).join(' ');
+  const split = splitOperands(e);
+  const bitsText = (it: EncodingBits) =>
+    it.k === 'fixed' ? `${printConstText(BigInt(it.value))}:${it.width}` : split.has(it.operand) || (it.lo ?? 0) > 0 ? sliceText(it) : `${it.operand}:${it.width}`;
+  return e.items.map((it) => (it.k === 'little' ? `little(${it.items.map(bitsText).join(' ')})` : bitsText(it))).join(' ');
 }
 
 function printConstText(v: bigint): string {

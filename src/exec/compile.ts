@@ -24,6 +24,7 @@
 // entry) and the loop goes on, anything else ends RUN with that status. A monitor that takes a trap
 // every few hundred instructions then pays a call, not a return from and re-entry into the loop.
 
+import { fieldRuns } from '../ir/encoding.js';
 import type { Expr, Isa, LValue, Stmt, Translation, Builtin, Instruction } from '../ir/types.js';
 import { MachineError, checkWidth, isInt, type Layout, type MemSlot } from './layout.js';
 
@@ -782,6 +783,8 @@ interface Enc {
   /** Per word: mask and match of the fixed bits (numbers if the word is <= 32 bits). */
   masks: bigint[];
   matches: bigint[];
+  /** Decode conditions: per excluded pattern, mask and match per word (src/ir/types.ts). */
+  excluded: { masks: bigint[]; matches: bigint[] }[];
   /** Operand extraction from word identifiers. */
   operands: (words: string[]) => string[];
 }
@@ -804,25 +807,38 @@ function encodingOf(isa: Isa, layout: Layout, index: number): Enc {
     masks[wordOf(k)] = (mask >> BigInt(k * ww)) & maskB(ww);
     matches[wordOf(k)] = (match >> BigInt(k * ww)) & maskB(ww);
   }
-  // Operand fields: bit ranges in the combined value, high part first.
-  const fields = new Map<string, { hi: number; lo: number }[]>();
-  let pos = width;
-  for (const it of instr.encoding.items ?? []) {
-    if (!isInt(it.width, 1, 4096)) throw new MachineError('encoding item: bad width');
-    pos -= it.width;
-    if (pos < 0) throw new MachineError('encoding items are wider than the encoding');
-    if (it.k === 'field') {
-      const lo = pos + Number(shift);
-      const list = fields.get(it.operand) ?? [];
-      list.push({ hi: lo + it.width - 1, lo });
-      fields.set(it.operand, list);
+  const excluded = (instr.encoding.exclude ?? []).map((x) => {
+    const xm = (parseHex(x.mask, 'excluded mask') & maskB(width)) << shift;
+    const xv = (parseHex(x.match, 'excluded match') & maskB(width)) << shift;
+    const e = { masks: new Array<bigint>(len).fill(0n), matches: new Array<bigint>(len).fill(0n) };
+    for (let k = 0; k < len; k++) {
+      e.masks[wordOf(k)] = (xm >> BigInt(k * ww)) & maskB(ww);
+      e.matches[wordOf(k)] = (xv >> BigInt(k * ww)) & maskB(ww);
     }
+    return e;
+  });
+  // Operand fields: bit ranges in the combined value, wherever the encoding puts them
+  // (src/ir/encoding.ts), with the operand bit each begins at.
+  const fields = new Map<string, { hi: number; lo: number; opLo: number }[]>();
+  for (const it of instr.encoding.items ?? []) if (!isInt(it.width, 1, 4096)) throw new MachineError('encoding item: bad width');
+  for (const r of fieldRuns(instr.encoding)) {
+    if (r.at < 0 || r.at + r.width > width) throw new MachineError('encoding items are wider than the encoding');
+    const lo = r.at + Number(shift);
+    const list = fields.get(r.operand) ?? [];
+    list.push({ hi: lo + r.width - 1, lo, opLo: r.lo });
+    fields.set(r.operand, list);
   }
   const opWidths = instr.operands.map((o) => checkWidth(o.width, 'operand'));
   const operands = (words: string[]) =>
     instr.operands.map((o, oi) => {
       const pieces: { code: string; width: number }[] = [];
-      for (const f of fields.get(o.name) ?? []) {
+      // From the operand's highest held bit down; bits no field holds are zero.
+      const runs = [...(fields.get(o.name) ?? [])].sort((a, b) => b.opLo - a.opLo);
+      let top = runs.length ? runs[0]!.opLo + runs[0]!.hi - runs[0]!.lo + 1 : 0;
+      const zero = (w: number) => ({ code: narrow(w) ? '0' : '0n', width: w });
+      for (const f of runs) {
+        const fTop = f.opLo + f.hi - f.lo + 1;
+        if (fTop < top) pieces.push(zero(top - fTop));
         let b = f.hi;
         while (b >= f.lo) {
           const k = Math.floor(b / ww);
@@ -830,7 +846,9 @@ function encodingOf(isa: Isa, layout: Layout, index: number): Enc {
           pieces.push({ code: sliceCode(words[wordOf(k)]!, ww, b - k * ww, segLo - k * ww), width: b - segLo + 1 });
           b = segLo - 1;
         }
+        top = f.opLo;
       }
+      if (runs.length && top > 0) pieces.push(zero(top));
       const ow = opWidths[oi]!;
       if (pieces.length === 0) return narrow(ow) ? '0' : '0n';
       // Pieces wider than 64 bits in total keep only their low bits (as the interpreter's mask does).
@@ -841,7 +859,7 @@ function encodingOf(isa: Isa, layout: Layout, index: number): Enc {
       }
       return fit(concatCode(pieces), total, ow);
     });
-  return { index, instr, len, masks, matches, operands };
+  return { index, instr, len, masks, matches, excluded, operands };
 }
 
 /** The decoding switch: key bits of the first word, candidates per key in the interpreter's order
@@ -1057,6 +1075,17 @@ class Gen {
           const mt = e.matches[j]! & mk;
           if (narrow(ww)) tests.push(ww === 32 ? `(${words[j]} & ${L(Number(mk) | 0)}) === ${L(Number(mt) | 0)}` : `(${words[j]} & ${L(Number(mk))}) === ${L(Number(mt))}`);
           else tests.push(`(${words[j]} & ${LB(mk)}) === ${LB(mt)}`);
+        }
+        for (const x of e.excluded) {
+          const parts: string[] = [];
+          for (let j = 0; j < e.len; j++) {
+            const mk = x.masks[j]!;
+            if (mk === 0n) continue;
+            const mt = x.matches[j]!;
+            if (narrow(ww)) parts.push(ww === 32 ? `(${words[j]} & ${L(Number(mk) | 0)}) === ${L(Number(mt) | 0)}` : `(${words[j]} & ${L(Number(mk))}) === ${L(Number(mt))}`);
+            else parts.push(`(${words[j]} & ${LB(mk)}) === ${LB(mt)}`);
+          }
+          if (parts.length) tests.push(`!(${parts.join(' && ')})`);
         }
         lines.push(`if (${tests.length ? tests.join(' && ') : 'true'}) {`, ...onMatch(e, words.slice(0, e.len)), '}');
       }

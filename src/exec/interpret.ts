@@ -8,6 +8,7 @@
 // - The pc rule (pc := next_pc if unwritten) also applies when the semantics halt.
 // - An address expression is taken modulo the region's size (memories) or 2^paramWidth (views).
 
+import { excluded, extractOperands } from '../ir/encoding.js';
 import type { Expr, Instruction, Isa, LValue, Stmt, Translation, Trap, Func } from '../ir/types.js';
 import type { ConcreteState, Outcome } from './state.js';
 
@@ -557,19 +558,11 @@ export interface Decoded {
   bits: bigint;
 }
 
-/** Operand values from an instruction word (encoding items run from the most significant bit; an
- *  operand split over several fields is concatenated in order). */
+/** Operand values from an instruction word (the fetch-order bits; an operand's fields may sit
+ *  anywhere, src/ir/encoding.ts). */
 export function decodeOperands(instr: Instruction, bits: bigint): Record<string, bigint> {
   const ops: Record<string, bigint> = {};
-  let pos = instr.encoding.width;
-  for (const it of instr.encoding.items) {
-    pos -= it.width;
-    if (it.k === 'field') {
-      const v = (bits >> BigInt(pos)) & mask(it.width);
-      ops[it.operand] = ((ops[it.operand] ?? 0n) << BigInt(it.width)) | v;
-    }
-  }
-  for (const o of instr.operands) ops[o.name] = (ops[o.name] ?? 0n) & mask(o.width);
+  for (const [k, v] of extractOperands(instr.encoding, bits, new Map(instr.operands.map((o) => [o.name, o.width])))) ops[k] = v;
   return ops;
 }
 
@@ -601,7 +594,7 @@ export function fetchDecode(
     }
     for (const i of byWords.get(n)!) {
       const b = bits >> BigInt(n * ww - i.encoding.width);
-      if ((b & BigInt(i.encoding.mask)) === BigInt(i.encoding.match)) {
+      if ((b & BigInt(i.encoding.mask)) === BigInt(i.encoding.match) && !excluded(i.encoding, b)) {
         return { decoded: { instr: i, operands: decodeOperands(i, b), bits: b } };
       }
     }

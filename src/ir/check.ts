@@ -11,10 +11,11 @@ import type * as A from '../syntax/ast.js';
 import { Diagnostics, diag, didYouMeanHint, type Diagnostic, type DiagnosticTemplate } from '../syntax/diagnostics.js';
 import { parseText } from '../syntax/parse.js';
 import type {
-  Assumption, BinOp, Claim, ClaimAt, Encoding, EncodingItem, Expr, Field, Func, Instruction, Isa, LValue, Memory, Mode,
-  Operand, Param, Register, RegisterFile, Span, Stmt, SyntaxPart, Translation, Trap, TrapKind, View,
+  AsmSymbol, Assumption, BinOp, Claim, ClaimAt, Encoding, EncodingBits, EncodingItem, Expr, Field, Func, Instruction, Isa, LValue, Memory, Mode,
+  Operand, Param, Register, RegisterFile, Relative, Span, Stmt, SyntaxPart, Translation, Trap, TrapKind, View,
 } from './types.js';
 import { MAX_WIDTH } from './types.js';
+import { fixedBits, operandPattern } from './encoding.js';
 
 /** Where the front end reads files; never throws (undefined = cannot read). */
 export interface FileHost {
@@ -49,9 +50,9 @@ class Abort extends Error {}
 // ---------------------------------------------------------------------------------------------
 // Merging `extends`
 
-type SingleKind = 'endian' | 'modes' | 'guest' | 'fetch' | 'reset' | 'trapEntry';
-const singleKinds: ReadonlySet<string> = new Set<SingleKind>(['endian', 'modes', 'guest', 'fetch', 'reset', 'trapEntry']);
-const singleWord: Record<SingleKind, string> = { endian: 'endian', modes: 'modes', guest: 'guest mode', fetch: 'fetch', reset: 'reset', trapEntry: 'trap entry' };
+type SingleKind = 'endian' | 'modes' | 'guest' | 'fetch' | 'reset' | 'trapEntry' | 'names';
+const singleKinds: ReadonlySet<string> = new Set<SingleKind>(['endian', 'modes', 'guest', 'fetch', 'reset', 'trapEntry', 'names']);
+const singleWord: Record<SingleKind, string> = { endian: 'endian', modes: 'modes', guest: 'guest mode', fetch: 'fetch', reset: 'reset', trapEntry: 'trap entry', names: 'names' };
 
 /** Namespaces: everything an expression can name shares one; traps, instructions, assumptions have their own. */
 function namespaceOf(k: string): string {
@@ -375,6 +376,8 @@ class Checker {
       assumptions,
       instructions,
     };
+    const namesDecl = of('names')[0];
+    if (namesDecl) isa.symbols = this.symbols(namesDecl);
     return isa;
   }
 
@@ -603,15 +606,27 @@ class Checker {
       const ch = text[i]!;
       if (ch === '{') {
         const close = text.indexOf('}', i);
-        const name = close < 0 ? '' : text.slice(i + 1, close);
+        const hole = close < 0 ? '' : text.slice(i + 1, close);
+        // `{off}`, or a PC-relative operand `{off:pc}`, `{rel:next_pc}`, `{off:pc+8}`.
+        const colon = hole.indexOf(':');
+        const name = colon < 0 ? hole : hole.slice(0, colon);
         if (close < 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-          this.error(Diagnostics.SyntaxMalformed, [close < 0 ? `'{' at offset ${i} is never closed` : `'{${name}}' is not an operand hole`], c.span);
+          this.error(Diagnostics.SyntaxMalformed, [close < 0 ? `'{' at offset ${i} is never closed` : `'{${hole}}' is not an operand hole`], c.span);
           return defaultSyntax(mn, [...operands.keys()]);
         }
-        if (!operands.has(name)) this.error(Diagnostics.SyntaxHoleUnknown, [name, mn], c.span, didYouMeanHint(name, operands.keys()));
+        const op = operands.get(name);
+        if (!op) this.error(Diagnostics.SyntaxHoleUnknown, [name, mn], c.span, didYouMeanHint(name, operands.keys()));
+        let relative: Relative | undefined;
+        if (colon >= 0) {
+          const base = hole.slice(colon + 1);
+          const m = /^(pc|next_pc)(?:([+-])([0-9]+))?$/.exec(base);
+          if (!m) this.error(Diagnostics.RelativeOperand, [name, base, 'the base is pc or next_pc, optionally + or - a number (pc+8)'], c.span);
+          else if (op && op.kind === 'reg') this.error(Diagnostics.RelativeOperand, [name, base, 'a register operand cannot be PC-relative'], c.span);
+          else relative = { base: m[1] as Relative['base'], addend: m[3] === undefined ? 0 : (m[2] === '-' ? -1 : 1) * Number(m[3]) };
+        }
         if (buf) parts.push({ k: 'text', text: buf });
         buf = '';
-        parts.push({ k: 'operand', name });
+        parts.push(relative ? { k: 'operand', name, relative } : { k: 'operand', name });
         i = close + 1;
       } else if (ch === '}') {
         this.error(Diagnostics.SyntaxMalformed, [`'}' at offset ${i} has no matching '{'`], c.span);
@@ -630,37 +645,111 @@ class Checker {
 
   private encoding(c: Extract<A.Clause, { k: 'encoding' }>, d: Extract<A.Decl, { k: 'instruction' }>, operands: Map<string, Operand>, fetchWordWidth: number): Encoding {
     const mn = d.name.text;
-    const items: EncodingItem[] = [];
-    const used = new Set<string>();
-    let total = 0;
-    let m = 0n;
-    let v = 0n;
-    for (const it of c.items) {
-      const w = this.width(it.width);
-      total += w;
-      m <<= BigInt(w);
-      v <<= BigInt(w);
+    // Operand bits already placed, to report a bit placed twice (a slice may cover any bits).
+    const placed = new Map<string, bigint>();
+    const bits = (it: A.EncBits): EncodingBits | undefined => {
       if (it.k === 'fixed') {
+        const w = this.width(it.width);
         if (it.value.value > mask(w)) this.error(Diagnostics.FixedTooWide, [it.value.text, w], it.span);
-        const val = it.value.value & mask(w);
-        m |= mask(w);
-        v |= val;
-        items.push({ k: 'fixed', width: w, value: hex(val) });
-      } else {
-        const name = it.operand.text;
-        const op = operands.get(name);
-        if (!op) this.error(Diagnostics.FieldNotOperand, [name, mn], it.operand.span, didYouMeanHint(name, operands.keys()));
-        else {
-          if (used.has(name)) this.error(Diagnostics.OperandEncodedTwice, [name, mn], it.operand.span);
-          if (w < op.width) this.error(Diagnostics.FieldTooNarrow, [name, w, op.width], it.span);
-        }
-        used.add(name);
-        items.push({ k: 'field', operand: name, width: w });
+        return { k: 'fixed', width: w, value: hex(it.value.value & mask(w)) };
       }
+      const name = it.operand.text;
+      const op = operands.get(name);
+      if (!op) {
+        this.error(Diagnostics.FieldNotOperand, [name, mn], it.operand.span, didYouMeanHint(name, operands.keys()));
+        return it.width ? { k: 'field', operand: name, width: this.width(it.width), lo: 0 } : undefined;
+      }
+      let width: number;
+      let lo = 0;
+      if (it.hi) {
+        // `off[10..5]`: operand bits hi..lo; `off[11]`: one bit.
+        const hi = Number(it.hi.value);
+        lo = it.lo ? Number(it.lo.value) : hi;
+        const text = it.lo ? `${name}[${it.hi.text}..${it.lo.text}]` : `${name}[${it.hi.text}]`;
+        if (hi < lo) {
+          this.error(Diagnostics.SliceReversed, [text, hi, lo], it.span);
+          return undefined;
+        }
+        if (hi >= op.width) {
+          this.error(Diagnostics.SliceOutsideOperand, [text, name, op.width - 1], it.span);
+          return undefined;
+        }
+        width = hi - lo + 1;
+      } else {
+        // `rd` is the whole operand; `rd:8` the whole operand in a field at least as wide.
+        width = it.width ? this.width(it.width) : op.width;
+        if (width < op.width) this.error(Diagnostics.FieldTooNarrow, [name, width, op.width], it.span);
+      }
+      const cover = (mask(Math.min(width, op.width - lo)) << BigInt(lo)) & mask(op.width);
+      const before = placed.get(name) ?? 0n;
+      const twice = before & cover;
+      if (twice !== 0n) {
+        let b = 0;
+        while (((twice >> BigInt(b)) & 1n) === 0n) b++;
+        this.error(Diagnostics.OperandEncodedTwice, [name, mn, b], it.operand.span);
+      }
+      placed.set(name, before | cover);
+      return { k: 'field', operand: name, width, lo };
+    };
+    const items: EncodingItem[] = [];
+    let total = 0;
+    for (const it of c.items) {
+      if (it.k !== 'little') {
+        const b = bits(it);
+        if (b) {
+          items.push(b);
+          total += b.width;
+        }
+        continue;
+      }
+      const sub = it.items.map(bits).filter((b): b is EncodingBits => b !== undefined);
+      const w = sub.reduce((n, b) => n + b.width, 0);
+      if (w % fetchWordWidth !== 0) this.error(Diagnostics.LittleGroupWidth, [w, fetchWordWidth], it.span);
+      items.push({ k: 'little', width: w, word: fetchWordWidth, items: sub });
+      total += w;
     }
-    for (const o of operands.keys()) if (!used.has(o)) this.error(Diagnostics.OperandNotEncoded, [o, mn], c.span);
+    for (const o of operands.keys()) if (!placed.has(o)) this.error(Diagnostics.OperandNotEncoded, [o, mn], c.span);
     if (total > MAX_WIDTH || total % fetchWordWidth !== 0) this.error(Diagnostics.EncodingWidth, [mn, total, fetchWordWidth], c.span);
-    return { width: total, items, mask: hex(m), match: hex(v) };
+    const enc: Encoding = { width: total, items, mask: '0x0', match: '0x0' };
+    const placeable = total <= MAX_WIDTH && !items.some((i) => i.k === 'little' && i.width % fetchWordWidth !== 0);
+    if (placeable) {
+      const f = fixedBits(enc);
+      enc.mask = hex(f.mask);
+      enc.match = hex(f.match);
+    }
+    // Decode conditions: `when rb != 4` excludes the patterns where rb is 4.
+    const exclude: NonNullable<Encoding['exclude']> = [];
+    for (const w of c.when) {
+      const op = operands.get(w.operand.text);
+      if (!op) {
+        this.error(Diagnostics.FieldNotOperand, [w.operand.text, mn], w.operand.span, didYouMeanHint(w.operand.text, operands.keys()));
+        continue;
+      }
+      if (w.value.value > mask(op.width)) {
+        this.error(Diagnostics.FixedTooWide, [w.value.text, op.width], w.value.span);
+        continue;
+      }
+      const p = placeable ? operandPattern(enc, op.name, w.value.value) : { mask: 0n, match: 0n };
+      exclude.push({ operand: op.name, value: hex(w.value.value), mask: hex(p.mask), match: hex(p.match) });
+    }
+    if (exclude.length) enc.exclude = exclude;
+    return enc;
+  }
+
+  /** The `names` a program may write for values (assembler symbols), each at most 64 bits. */
+  private symbols(d: Extract<A.Decl, { k: 'names' }>): AsmSymbol[] {
+    const seen = new Map<string, Span>();
+    const out: AsmSymbol[] = [];
+    for (const n of d.names) {
+      const prev = seen.get(n.name.text);
+      if (prev) this.error(Diagnostics.DuplicateDeclaration, ['name', n.name.text, fmtSpan(prev)], n.name.span);
+      seen.set(n.name.text, n.name.span);
+      if (n.value.value > mask(MAX_WIDTH)) this.error(Diagnostics.FixedTooWide, [n.value.text, MAX_WIDTH], n.value.span);
+      const s: AsmSymbol = { name: n.name.text, value: hex(n.value.value & mask(MAX_WIDTH)), span: n.span };
+      if (n.doc !== undefined) s.doc = n.doc;
+      out.push(s);
+    }
+    return out;
   }
 
   /** Two encodings overlap if some bit pattern matches both on their common (leading) bits. */
@@ -695,7 +784,16 @@ class Checker {
           const av = a.v >> BigInt(a.w - w);
           const cm = c.m >> BigInt(c.w - w);
           const cv = c.v >> BigInt(c.w - w);
-          if ((am & cm & (av ^ cv)) === 0n) {
+          // A decode condition of either that covers the whole overlap removes it.
+          const inside = (e: Instruction['encoding'], ew: number) =>
+            (e.exclude ?? []).some((x) => {
+              // Only bits within the common leading part decide (a longer encoding's tail is free).
+              if ((BigInt(x.mask) & mask(ew - w)) !== 0n) return false;
+              const xm = BigInt(x.mask) >> BigInt(ew - w);
+              const xv = BigInt(x.match) >> BigInt(ew - w);
+              return (xm & ~(am | cm)) === 0n && ((av | cv) & xm) === xv;
+            });
+          if ((am & cm & (av ^ cv)) === 0n && !inside(ins[b[x]!]!.encoding, a.w) && !inside(ins[b[y]!]!.encoding, c.w)) {
             const pattern = bitPattern(av | cv, am | cm, w);
             const later = decls[b[y]!]!;
             const enc2 = later.clauses.find((cl) => cl.k === 'encoding');

@@ -14,6 +14,7 @@ import type {
   AstStmt,
   Clause,
   Decl,
+  EncBits,
   FieldDecl,
   ModeDecl,
   NumberLit,
@@ -326,6 +327,9 @@ class Printer {
       case 'modes':
         this.block(d.span, `${r}modes`, () => d.modes.forEach((m) => this.mode(m)), forceBlank);
         return;
+      case 'names':
+        this.block(d.span, `${r}names`, () => d.names.forEach((n) => this.leaf(n.span, `${n.name.text} = ${num(n.value)};`)), forceBlank);
+        return;
       case 'guest':
         return this.leaf(d.span, `${r}guest mode ${d.mode.text};`, forceBlank);
       case 'translate':
@@ -390,7 +394,9 @@ class Printer {
       case 'encoding':
         return this.leaf(
           c.span,
-          `encoding ${c.items.map((i) => `${i.k === 'fixed' ? num(i.value) : i.operand.text}:${num(i.width)}`).join(' ')};`,
+          `encoding ${c.items.map((i) => (i.k === 'little' ? `little(${i.items.map(encBitsText).join(' ')})` : encBitsText(i))).join(' ')}${
+            c.when.length ? ` when ${c.when.map((w) => `${w.operand.text} != ${num(w.value)}`).join(' && ')}` : ''
+          };`,
         );
       case 'claims':
         return this.leaf(c.span, `claims ${c.claims.map((x) => `${x.negated ? 'not ' : ''}${x.claim}`).join(', ')};`);
@@ -489,4 +495,11 @@ export function printSpec(ast: SpecFile, tokens: IToken[], comments: IToken[]): 
   const p = new Printer(tokens, comments.map(tok).sort((a, b) => a.start - b.start));
   p.spec(ast);
   return p.text();
+}
+
+/** One encoding item as written: `0b0110011:7`, `rd`, `rd:5`, `off[10..5]`, `off[11]`. */
+function encBitsText(i: EncBits): string {
+  if (i.k === 'fixed') return `${num(i.value)}:${num(i.width)}`;
+  if (i.hi) return `${i.operand.text}[${num(i.hi)}${i.lo ? `..${num(i.lo)}` : ''}]`;
+  return i.width ? `${i.operand.text}:${num(i.width)}` : i.operand.text;
 }

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
 import { Diagnostics, diag, type Diagnostic } from '../syntax/diagnostics.js';
-import type { Expr, Isa, LValue, Stmt, Operand } from './types.js';
+import type { EncodingBits, Expr, Isa, LValue, Stmt, Operand } from './types.js';
+import { fixedBits, operandPattern } from './encoding.js';
 import { MAX_WIDTH } from './types.js';
 
 // ---- Export ----
@@ -13,10 +14,10 @@ import { MAX_WIDTH } from './types.js';
 /** One global key order: every IR object prints its keys in this order (unknown keys last, sorted). */
 const KEY_ORDER = [
   'format', 'version', 'k', 'name', 'mnemonic', 'source', 'extends', 'endian', 'registers', 'files', 'memories', 'views',
-  'translations', 'functions', 'modes', 'guestMode', 'traps', 'trapEntry', 'reset', 'fetch', 'assumptions', 'instructions',
-  'width', 'hi', 'lo', 'count', 'wordWidth', 'size', 'role', 'readonly', 'clock', 'init', 'names', 'fields', 'memory',
+  'translations', 'functions', 'modes', 'guestMode', 'traps', 'trapEntry', 'reset', 'fetch', 'assumptions', 'symbols', 'instructions',
+  'width', 'word', 'hi', 'lo', 'count', 'wordWidth', 'size', 'role', 'readonly', 'clock', 'init', 'names', 'fields', 'memory',
   'translation', 'param', 'params', 'resultWidth', 'kind', 'vector', 'timer', 'period', 'when', 'holds', 'operands',
-  'syntax', 'encoding', 'claims', 'semantics', 'items', 'mask', 'match', 'claim', 'negated', 'text', 'operand', 'target',
+  'syntax', 'encoding', 'claims', 'semantics', 'items', 'mask', 'match', 'exclude', 'claim', 'negated', 'text', 'operand', 'relative', 'base', 'addend', 'target',
   'value', 'reg', 'field', 'file', 'index', 'space', 'addr', 'words', 'op', 'a', 'b', 'parts', 'fn', 'args', 'cond',
   'then', 'else', 'trap', 'pc', 'doc', 'span', 'line', 'col', 'endLine', 'endCol',
 ];
@@ -354,6 +355,12 @@ export function validateIr(isa: Isa, file: string): Diagnostic[] {
       if (t.timer.when.width !== 1) err(`/traps/${i}/timer/when`, 'must be 1 bit');
     }
   });
+  const symbolNames = new Set<string>();
+  (isa.symbols ?? []).forEach((s, i) => {
+    if (symbolNames.has(s.name)) err(`/symbols/${i}/name`, `name '${s.name}' is declared twice`);
+    symbolNames.add(s.name);
+    if (BigInt(s.value) >> BigInt(MAX_WIDTH) !== 0n) err(`/symbols/${i}/value`, `does not fit in ${MAX_WIDTH} bits`);
+  });
   isa.assumptions.forEach((a, i) => {
     expr(a.holds, `/assumptions/${i}/holds`, env('state'));
     if (a.holds.width !== 1) err(`/assumptions/${i}/holds`, 'must be 1 bit');
@@ -379,28 +386,40 @@ export function validateIr(isa: Isa, file: string): Diagnostic[] {
     });
     const enc = ins.encoding;
     let total = 0;
-    let m = 0n;
-    let v = 0n;
-    const used = new Set<string>();
+    const placed = new Map<string, bigint>();
+    const bitsItem = (it: EncodingBits, at: string): void => {
+      if (it.k === 'fixed') {
+        if (BigInt(it.value) >> BigInt(it.width) !== 0n) err(`${at}/value`, `does not fit in ${it.width} bits`);
+        return;
+      }
+      const o = operands.get(it.operand);
+      const lo = it.lo ?? 0;
+      if (!o) return err(`${at}/operand`, `unknown operand '${it.operand}'`);
+      if (it.lo === undefined && it.width < o.width) err(`${at}/width`, `field narrower than operand '${o.name}'`);
+      if (lo > 0 && lo + it.width > o.width) err(`${at}/lo`, `bits ${lo + it.width - 1}..${lo} are outside operand '${o.name}'`);
+      const cover = (((1n << BigInt(Math.max(0, Math.min(it.width, o.width - lo)))) - 1n) << BigInt(lo)) & ((1n << BigInt(o.width)) - 1n);
+      if ((placed.get(it.operand) ?? 0n) & cover) err(`${at}/operand`, `a bit of operand '${it.operand}' is encoded twice`);
+      placed.set(it.operand, (placed.get(it.operand) ?? 0n) | cover);
+    };
     enc.items.forEach((it, j) => {
       total += it.width;
-      m <<= BigInt(it.width);
-      v <<= BigInt(it.width);
-      if (it.k === 'fixed') {
-        if (BigInt(it.value) >> BigInt(it.width) !== 0n) err(`${p}/encoding/items/${j}/value`, `does not fit in ${it.width} bits`);
-        m |= (1n << BigInt(it.width)) - 1n;
-        v |= BigInt(it.value) & ((1n << BigInt(it.width)) - 1n);
-      } else {
-        const o = operands.get(it.operand);
-        if (!o) err(`${p}/encoding/items/${j}/operand`, `unknown operand '${it.operand}'`);
-        else if (it.width < o.width) err(`${p}/encoding/items/${j}/width`, `field narrower than operand '${o.name}'`);
-        if (used.has(it.operand)) err(`${p}/encoding/items/${j}/operand`, `operand '${it.operand}' encoded twice`);
-        used.add(it.operand);
-      }
+      if (it.k !== 'little') return bitsItem(it, `${p}/encoding/items/${j}`);
+      const fww = fetchMem?.wordWidth ?? it.word;
+      if (it.word !== fww || it.width % it.word !== 0) err(`${p}/encoding/items/${j}/word`, `a little group is whole ${fww}-bit fetch words`);
+      if (it.items.reduce((n, b) => n + b.width, 0) !== it.width) err(`${p}/encoding/items/${j}/width`, `its items do not add up to ${it.width} bits`);
+      it.items.forEach((b, n) => bitsItem(b, `${p}/encoding/items/${j}/items/${n}`));
     });
-    for (const o of operands.keys()) if (!used.has(o)) err(`${p}/encoding/items`, `operand '${o}' is not encoded`);
+    for (const o of operands.keys()) if (!placed.has(o)) err(`${p}/encoding/items`, `operand '${o}' is not encoded`);
     if (total !== enc.width || total > MAX_WIDTH) err(`${p}/encoding/width`, `items have ${total} bits`);
     if (fetchMem && enc.width % fetchMem.wordWidth !== 0) err(`${p}/encoding/width`, `not a multiple of the fetch word width ${fetchMem.wordWidth}`);
+    const { mask: m, match: v } = total === enc.width && total <= MAX_WIDTH ? fixedBits(enc) : { mask: 0n, match: 0n };
+    (enc.exclude ?? []).forEach((x, j) => {
+      const o = operands.get(x.operand);
+      if (!o) return err(`${p}/encoding/exclude/${j}/operand`, `unknown operand '${x.operand}'`);
+      if (BigInt(x.value) >> BigInt(o.width) !== 0n) err(`${p}/encoding/exclude/${j}/value`, `does not fit operand '${o.name}'`);
+      const want = total === enc.width && total <= MAX_WIDTH ? operandPattern(enc, x.operand, BigInt(x.value)) : { mask: 0n, match: 0n };
+      if (BigInt(x.mask) !== want.mask || BigInt(x.match) !== want.match) err(`${p}/encoding/exclude/${j}`, `mask/match should be 0x${want.mask.toString(16)}/0x${want.match.toString(16)}`);
+    });
     if (BigInt(enc.mask) !== m) err(`${p}/encoding/mask`, `should be 0x${m.toString(16)}`);
     if (BigInt(enc.match) !== v) err(`${p}/encoding/match`, `should be 0x${v.toString(16)}`);
     stmts(ins.semantics, `${p}/semantics`, env('instruction', { operands }));

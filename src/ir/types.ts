@@ -20,7 +20,10 @@
 //   several words combine them in the region's byte order.
 // - Instruction encodings are written in fetch order: an instruction of several words is read
 //   with its first-fetched word as the most significant, whatever the data endian (so an x86
-//   opcode byte comes first).
+//   opcode byte comes first). A `little` group inside an encoding is the exception the real
+//   machines need: its bits, written most significant first as the manuals draw them, are stored
+//   least significant word first (a RISC-V instruction, an x86 imm32). mask and match are over
+//   the fetch-order bits; src/ir/encoding.ts places every item there.
 
 export type Role = 'mode' | 'control' | 'plain';
 
@@ -66,6 +69,9 @@ export interface Isa {
   fetch: { space: string; pc: string; span: Span };
   /** Invariants a monitor keeps while a guest runs; the analysis assumes them in guest states. */
   assumptions: Assumption[];
+  /** Values a program may write by name, as the machine's assembler knows them (RISC-V CSR
+   *  numbers: `csrrw a0, mstatus, a1`); absent: none. Names of the assembler only, not of semantics. */
+  symbols?: AsmSymbol[];
   instructions: Instruction[];
 }
 
@@ -176,6 +182,13 @@ export interface Trap {
   span: Span;
 }
 
+export interface AsmSymbol {
+  name: string;
+  value: Hex;
+  doc?: string;
+  span: Span;
+}
+
 export interface Assumption {
   name: string;
   /** 1-bit predicate over state. */
@@ -195,17 +208,32 @@ export interface Operand {
   file?: string;
 }
 
-export type EncodingItem =
+/** Fixed bits, or bits of an operand's value: the field's bits are the operand's bits
+ *  `lo + width - 1 .. lo` (`off[10..5]` has lo 5, width 6). A field wider than the operand holds
+ *  it zero- or (simm) sign-extended. Operand bits no field holds are zero (the implied low bit of
+ *  a RISC-V branch offset). */
+export type EncodingBits =
   | { k: 'fixed'; width: number; value: Hex }
-  | { k: 'field'; operand: string; width: number };
+  | { k: 'field'; operand: string; width: number; /** absent: 0 */ lo?: number };
+
+export type EncodingItem =
+  | EncodingBits
+  /** Bits stored least significant `word` first (`word` = the fetch word width), e.g. a
+   *  little-endian immediate after an opcode byte; its items run from its most significant bit. */
+  | { k: 'little'; width: number; word: number; items: EncodingBits[] };
 
 export interface Encoding {
-  /** Total bits; a multiple of the fetch space's word width. Items run from the most significant bit. */
+  /** Total bits; a multiple of the fetch space's word width. Items run from the most significant
+   *  bit of the fetch-order value (the first fetched word's top bit). */
   width: number;
   items: EncodingItem[];
   /** Derived: which bits are fixed, and their values (same width). */
   mask: Hex;
   match: Hex;
+  /** Decode conditions (`when rb != 4`): the encoding does not match where an operand has the
+   *  value, because the manual reserves it or gives it another meaning. mask/match (derived) are
+   *  the operand's bits with that value, over the fetch-order bits. Absent: none. */
+  exclude?: { operand: string; value: Hex; mask: Hex; match: Hex }[];
 }
 
 export type Claim =
@@ -225,8 +253,17 @@ export interface ClaimAt {
   span: Span;
 }
 
+/** A PC-relative operand: the program writes the target address, the encoding holds
+ *  `target - (base + addend)`, base being this instruction's address (`pc`) or the next one's
+ *  (`next_pc`), as the machine defines its branches ({off:pc} on RISC-V, {rel:next_pc} on x86,
+ *  {off:pc+8} on ARM). */
+export interface Relative {
+  base: 'pc' | 'next_pc';
+  addend: number;
+}
+
 /** Assembly syntax, split into literal text and operand holes, e.g. "LOAD {rd}, [{a}]". */
-export type SyntaxPart = { k: 'text'; text: string } | { k: 'operand'; name: string };
+export type SyntaxPart = { k: 'text'; text: string } | { k: 'operand'; name: string; relative?: Relative };
 
 export interface Instruction {
   mnemonic: string;

@@ -5,7 +5,7 @@
 // each place that must learn it, never a silently skipped read (which would make a wrong
 // "innocuous" verdict).
 
-import type { Expr, LValue, Stmt } from './types.js';
+import type { Encoding, EncodingBits, Expr, LValue, Stmt } from './types.js';
 
 /** The exhaustiveness check: reaching it is a compile error when a switch misses a kind. */
 export function assertNever(x: never, what = 'node'): never {
@@ -158,5 +158,50 @@ export function mapLValueExpr(t: LValue, f: (e: Expr) => Expr): LValue {
       return { ...t, addr: f(t.addr) };
     default:
       return assertNever(t, 'lvalue');
+  }
+}
+
+/**
+ * Call `f` on each fixed or operand item of an encoding with `at`, the position of the item's
+ * least significant bit in the fetch-order value (`enc.width` bits, the first fetched word most
+ * significant). Items of a `little` group are stored least significant word first, so an item
+ * there may fall into several runs of fetch-order bits: `f` is called once per run, with `lo` the
+ * item's bit (0 = its least significant) that the run begins with.
+ */
+export function forEachEncodingBits(
+  enc: Encoding,
+  f: (it: EncodingBits, run: { at: number; width: number; lo: number }) => void,
+): void {
+  let pos = enc.width;
+  for (const it of enc.items) {
+    switch (it.k) {
+      case 'fixed':
+      case 'field':
+        pos -= it.width;
+        f(it, { at: pos, width: it.width, lo: 0 });
+        break;
+      case 'little': {
+        // The group's value bit b (0 = least significant) sits in its word w = b / word, which is
+        // fetched w-th: fetch-order bit (groupTop - (w + 1) * word) + b % word.
+        const top = pos;
+        const word = it.word;
+        let inGroup = it.width;
+        for (const sub of it.items) {
+          inGroup -= sub.width;
+          let b = inGroup; // the group's bit holding the item's bit 0
+          const end = inGroup + sub.width;
+          while (b < end) {
+            const w = Math.floor(b / word);
+            const runEnd = Math.min(end, (w + 1) * word);
+            f(sub, { at: top - (w + 1) * word + (b % word), width: runEnd - b, lo: b - inGroup });
+            b = runEnd;
+          }
+        }
+        pos -= it.width;
+        break;
+      }
+      default:
+        assertNever(it, 'encoding item');
+    }
   }
 }

@@ -164,6 +164,8 @@ function declare(d: Decl, key: string, add: Add): void {
     case 'assume':
       base('assumption', d.name, `assume ${d.name.text}`);
       return;
+    case 'names':
+      return; // assembler names, not names of the spec's semantics
     case 'modes':
       for (const m of d.modes) {
         const s: IsaSymbol = { id: `mode:${m.name.text}`, name: m.name.text, kind: 'mode', span: m.name.span, declSpan: m.span, detail: `mode ${m.name.text}` };
@@ -311,7 +313,10 @@ function collectRefs(d: Decl, key: string, lookup: Lookup, byId: Map<string, Isa
       for (const o of d.operands) if (o.file) nameRef(o.file.text, o.file.span, ['file']);
       for (const c of d.clauses) {
         if (c.k === 'semantics') stmts(c.body);
-        else if (c.k === 'encoding') for (const it of c.items) if (it.k === 'field') push(localId(it.operand.text), it.operand.span);
+        else if (c.k === 'encoding') {
+          for (const it of c.items.flatMap((i) => (i.k === 'little' ? i.items : [i]))) if (it.k === 'field') push(localId(it.operand.text), it.operand.span);
+          for (const w of c.when) push(localId(w.operand.text), w.operand.span);
+        }
       }
       return;
     case 'remove': {

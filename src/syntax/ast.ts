@@ -59,6 +59,7 @@ export type Decl =
       span: Span;
     }
   | { k: 'modes'; modes: ModeDecl[]; replace: boolean; doc?: string; span: Span }
+  | { k: 'names'; names: NameValueDecl[]; replace: boolean; doc?: string; span: Span }
   | { k: 'guest'; mode: Name; replace: boolean; doc?: string; span: Span }
   | { k: 'translate'; name: Name; param: ParamDecl; resultWidth: NumberLit; body: AstStmt[]; result: AstExpr; replace: boolean; doc?: string; span: Span }
   | { k: 'view'; name: Name; memory: Name; translation: Name; replace: boolean; doc?: string; span: Span }
@@ -91,6 +92,14 @@ export interface FieldDecl {
   span: Span;
 }
 
+/** `mstatus = 0x300;` in a `names` block. */
+export interface NameValueDecl {
+  name: Name;
+  value: NumberLit;
+  doc?: string;
+  span: Span;
+}
+
 export interface ModeDecl {
   name: Name;
   when: AstExpr;
@@ -116,13 +125,16 @@ export interface OperandDecl {
 
 export type Clause =
   | { k: 'syntax'; text: string; span: Span }
-  | { k: 'encoding'; items: EncItem[]; span: Span }
+  | { k: 'encoding'; items: EncItem[]; when: { operand: Name; value: NumberLit; span: Span }[]; span: Span }
   | { k: 'claims'; claims: { claim: string; negated: boolean; span: Span }[]; span: Span }
   | { k: 'semantics'; body: AstStmt[]; span: Span };
 
-export type EncItem =
+export type EncBits =
   | { k: 'fixed'; value: NumberLit; width: NumberLit; span: Span }
-  | { k: 'field'; operand: Name; width: NumberLit; span: Span };
+  /** `rd` (no width, no slice: the whole operand), `rd:5`, `off[10..5]` or `off[11]` (hi only). */
+  | { k: 'field'; operand: Name; width?: NumberLit; hi?: NumberLit; lo?: NumberLit; span: Span };
+
+export type EncItem = EncBits | { k: 'little'; items: EncBits[]; span: Span };
 
 export type AstLValue = AstExpr; // checked to be a name, field, index or memory access
 

@@ -246,6 +246,19 @@ export class AstBuilder {
         if (role) d.role = role;
         return withDoc(d);
       }
+      case 'namesDecl':
+        return withDoc({
+          k: 'names',
+          names: this.nodes(sc, 'nameItem').map((m) => {
+            const mc = m.children;
+            const nd: A.NameValueDecl = { name: this.name(this.tok(mc, 'Identifier')), value: this.num(this.tok(mc, 'NumberLit')), span: this.nodeSpan(m) };
+            const ndoc = this.docOf(m);
+            if (ndoc !== undefined) nd.doc = ndoc;
+            return nd;
+          }),
+          replace,
+          span,
+        });
       case 'modesDecl':
         return withDoc({
           k: 'modes',
@@ -365,6 +378,20 @@ export class AstBuilder {
     return o;
   }
 
+  private encBits(n: CstNode): A.EncBits {
+    const ic = n.children;
+    const nums = this.toks(ic, 'NumberLit');
+    const id = this.optTok(ic, 'Identifier');
+    const span = this.nodeSpan(n);
+    if (!id) return { k: 'fixed', value: this.num(nums[0]!), width: this.num(nums[1]!), span };
+    const f: A.EncBits = { k: 'field', operand: this.name(id), span };
+    if (ic['LBracket'] !== undefined) {
+      f.hi = this.num(nums[0]!);
+      if (nums[1]) f.lo = this.num(nums[1]);
+    } else if (nums[0]) f.width = this.num(nums[0]);
+    return f;
+  }
+
   private clause(n: CstNode): A.Clause {
     const [key, sub] = Object.entries(n.children)[0] as [string, CstNode[]];
     const s = sub[0]!;
@@ -376,14 +403,16 @@ export class AstBuilder {
       case 'encodingClause':
         return {
           k: 'encoding',
-          items: this.nodes(c, 'encodingItem').map((it) => {
+          items: this.nodes(c, 'encodingItem').map((it): A.EncItem => {
             const ic = it.children;
-            const nums = this.toks(ic, 'NumberLit');
-            const id = this.optTok(ic, 'Identifier');
-            const isp = this.nodeSpan(it);
-            if (id) return { k: 'field', operand: this.name(id), width: this.num(nums[0]!), span: isp };
-            return { k: 'fixed', value: this.num(nums[0]!), width: this.num(nums[1]!), span: isp };
+            if (ic['KwLittle'] === undefined) return this.encBits(this.node(ic, 'encodingBits'));
+            return { k: 'little', items: this.nodes(ic, 'encodingBits').map((b) => this.encBits(b)), span: this.nodeSpan(it) };
           }),
+          when: this.nodes(c, 'encodingExclusion').map((x) => ({
+            operand: this.name(this.tok(x.children, 'Identifier')),
+            value: this.num(this.tok(x.children, 'NumberLit')),
+            span: this.nodeSpan(x),
+          })),
           span,
         };
       case 'claimsClause':

@@ -87,12 +87,16 @@ export const Diagnostics = {
   FieldTooNarrow: { code: 'ISA4002', message: "encoding field '{0}' has {1} bits but operand '{0}' has {2}" },
   FieldNotOperand: { code: 'ISA4003', message: "encoding field '{0}' names no operand of '{1}'" },
   OperandNotEncoded: { code: 'ISA4004', message: "operand '{0}' does not appear in the encoding of '{1}'" },
-  OperandEncodedTwice: { code: 'ISA4005', message: "operand '{0}' appears more than once in the encoding of '{1}'" },
+  OperandEncodedTwice: { code: 'ISA4005', message: "bit {2} of operand '{0}' appears more than once in the encoding of '{1}'" },
   EncodingOverlap: { code: 'ISA4006', message: "encodings of '{0}' and '{1}' overlap: {2} matches both" },
   FixedTooWide: { code: 'ISA4007', message: 'fixed bits {0} do not fit in {1} bits' },
   SyntaxHoleUnknown: { code: 'ISA4008', message: "syntax hole '{{0}}' names no operand of '{1}'" },
   SyntaxMalformed: { code: 'ISA4009', message: 'malformed syntax string: {0}' },
   OperandNotInSyntax: { code: 'ISA4010', message: "operand '{0}' does not appear in the syntax of '{1}', so a program cannot give it a value", severity: 'warning' },
+  SliceOutsideOperand: { code: 'ISA4011', message: "encoding slice '{0}' is outside operand '{1}', whose bits are {2}..0" },
+  SliceReversed: { code: 'ISA4012', message: "encoding slice '{0}' runs from bit {1} down to bit {2}: write the high bit first" },
+  LittleGroupWidth: { code: 'ISA4013', message: 'a little group of {0} bits must be a whole number of {1}-bit words (the fetch word width)' },
+  RelativeOperand: { code: 'ISA4014', message: "syntax hole '{{0}:{1}}': {2}" },
 
   // ---- ISA5xxx: files and JSON ----
   CannotReadFile: { code: 'ISA5001', message: "cannot read '{0}'" },

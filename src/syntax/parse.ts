@@ -19,7 +19,7 @@ export interface ParseResult {
 }
 
 /** Words that begin a declaration, for "did you mean" on a misspelt one. */
-const declarationWords = ['endian', 'memory', 'register', 'registers', 'modes', 'guest', 'translate', 'view', 'fetch', 'trap', 'reset', 'function', 'assume', 'instruction', 'replace', 'remove', 'readonly', 'extends'];
+const declarationWords = ['endian', 'memory', 'register', 'registers', 'modes', 'names', 'guest', 'translate', 'view', 'fetch', 'trap', 'reset', 'function', 'assume', 'instruction', 'replace', 'remove', 'readonly', 'extends'];
 
 /** At most this many syntax errors are reported per file (recovery can cascade). */
 const MAX_SYNTAX_ERRORS = 25;

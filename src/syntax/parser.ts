@@ -30,7 +30,7 @@ const messageProvider: IParserErrorMessageProvider = {
     return `${Diagnostics.NoViableAlternative.code}|${describeAlternatives(expectedPathsPerAlt, ruleName)}|${T.describeToken(actual[0]!)}`;
   },
   buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
-    const what = ruleName === 'encodingClause' ? 'encoding item (VALUE:WIDTH or OPERAND:WIDTH)' : describeAlternatives([expectedIterationPaths], '');
+    const what = ruleName === 'encodingClause' ? 'encoding item (VALUE:WIDTH, OPERAND, OPERAND:WIDTH, OPERAND[HI..LO] or little(...))' : describeAlternatives([expectedIterationPaths], '');
     return `${Diagnostics.ExpectedAtLeastOne.code}|${what}|${T.describeToken(actual[0]!)}`;
   },
 };
@@ -47,6 +47,7 @@ const ruleWords: Record<string, string> = {
   clause: "'syntax', 'encoding', 'claims' or 'semantics'",
   claimWord: 'a claim',
   encodingItem: 'an encoding item',
+  encodingBits: 'an encoding item',
 };
 
 function describeAlternatives(paths: TokenType[][][], ruleName: string): string {
@@ -126,6 +127,7 @@ export class IsaParser extends CstParser {
             { ALT: () => this.SUBRULE(this.functionDecl) },
             { ALT: () => this.SUBRULE(this.assumeDecl) },
             { ALT: () => this.SUBRULE(this.instructionDecl) },
+            { ALT: () => this.SUBRULE(this.namesDecl) },
           ]);
         },
       },
@@ -239,6 +241,21 @@ export class IsaParser extends CstParser {
     this.CONSUME(T.Identifier);
     this.CONSUME(K.when);
     this.SUBRULE(this.expression);
+    this.CONSUME(T.Semicolon);
+  });
+
+  /** Values programs may write by name (RISC-V CSR numbers): `names { mstatus = 0x300; }`. */
+  public namesDecl = this.RULE('namesDecl', () => {
+    this.CONSUME(K.names);
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.nameItem));
+    this.CONSUME(T.RBrace);
+  });
+
+  public nameItem = this.RULE('nameItem', () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Equals);
+    this.CONSUME(T.NumberLit);
     this.CONSUME(T.Semicolon);
   });
 
@@ -411,13 +428,77 @@ export class IsaParser extends CstParser {
   public encodingClause = this.RULE('encodingClause', () => {
     this.CONSUME(K.encoding);
     this.AT_LEAST_ONE(() => this.SUBRULE(this.encodingItem));
+    // A decode condition: the encoding does not match where the manual gives these operand values
+    // another meaning (`when rb != 4`: x86 rm = 100 means a SIB byte follows).
+    this.OPTION(() => {
+      this.CONSUME(K.when);
+      this.SUBRULE(this.encodingExclusion);
+      this.MANY(() => {
+        this.CONSUME(T.AndAnd);
+        this.SUBRULE2(this.encodingExclusion);
+      });
+    });
     this.CONSUME(T.Semicolon);
   });
 
+  public encodingExclusion = this.RULE('encodingExclusion', () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.NotEq);
+    this.CONSUME(T.NumberLit);
+  });
+
+  /** Fixed bits, operand bits, or a group stored least significant word first. */
   public encodingItem = this.RULE('encodingItem', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.NumberLit) }, { ALT: () => this.CONSUME(T.Identifier) }]);
-    this.CONSUME(T.Colon);
-    this.CONSUME2(T.NumberLit);
+    this.OR([
+      { ALT: () => this.SUBRULE(this.encodingBits) },
+      {
+        ALT: () => {
+          this.CONSUME(K.little);
+          this.CONSUME(T.LParen);
+          this.AT_LEAST_ONE(() => this.SUBRULE2(this.encodingBits));
+          this.CONSUME(T.RParen);
+        },
+      },
+    ]);
+  });
+
+  /** `0b0110011:7`, `rd` (the whole operand), `rd:5` (in a 5-bit field), `off[10..5]`, `off[11]`. */
+  public encodingBits = this.RULE('encodingBits', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.NumberLit);
+          this.CONSUME(T.Colon);
+          this.CONSUME2(T.NumberLit);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Identifier);
+          this.OPTION(() =>
+            this.OR2([
+              {
+                ALT: () => {
+                  this.CONSUME(T.LBracket);
+                  this.CONSUME3(T.NumberLit);
+                  this.OPTION2(() => {
+                    this.CONSUME(T.DotDot);
+                    this.CONSUME4(T.NumberLit);
+                  });
+                  this.CONSUME(T.RBracket);
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME2(T.Colon);
+                  this.CONSUME5(T.NumberLit);
+                },
+              },
+            ]),
+          );
+        },
+      },
+    ]);
   });
 
   public claimsClause = this.RULE('claimsClause', () => {

@@ -183,7 +183,7 @@ describe('assemble: one mnemonic, several operand forms', () => {
     expect(p.segments[0]!.words).toEqual([0x40n, 0x04n, 0x46n, 5n, 0x4bn, 0x20n, 0x4cn, 0x01n, 0xfdn]);
   });
 
-  it('encodes an operand split over two fields, high part first', () => {
+  it('encodes an operand split over two fields by bit slices', () => {
     expect(ok(byteFixture, 'JMPL 0x12:0xabc').segments[0]!.words).toEqual([0x21n, 0x12n, 0xa0n, 0xbcn]);
   });
 

@@ -18,9 +18,11 @@ export function syntaxParts(s: string): SyntaxPart[] {
   return parts;
 }
 
-/** "0x01:8 rd:4 0:4 a:16" -> encoding with derived mask and match. */
+/** "0x01:8 rd:4 0:4 a:16 b[11..8]" -> encoding with derived mask and match (no little groups). */
 export function encoding(s: string): Instruction['encoding'] {
   const items: EncodingItem[] = s.split(/\s+/).map((t) => {
+    const slice = /^(\w+)\[(\d+)\.\.(\d+)\]$/.exec(t);
+    if (slice) return { k: 'field', operand: slice[1]!, width: Number(slice[2]) - Number(slice[3]) + 1, lo: Number(slice[3]) };
     const [v, w] = t.split(':') as [string, string];
     return /^[0-9]/.test(v) ? { k: 'fixed', width: Number(w), value: '0x' + BigInt(v).toString(16) } : { k: 'field', operand: v, width: Number(w) };
   });
@@ -145,7 +147,7 @@ export const byteFixture: Isa = makeIsa({
     { name: 'MOV_rm', operands: 'd: reg g, a: addr 8', syntax: 'MOV {d}, [{a}]', encoding: '0x12:6 d:2 a:8' },
     { name: 'MOV_rx', operands: 'd: reg g, x: reg g, o: simm 8', syntax: 'MOV {d}, [{x}+{o}]', encoding: '0x13:6 d:2 0:6 x:2 o:8' },
     { name: 'JR', operands: 'o: simm 8', syntax: 'JR {o}', encoding: '0x20:8 o:8' },
-    { name: 'JMPL', operands: 'a: addr 8, b: imm 12', syntax: 'JMPL {a}:{b}', encoding: '0x21:8 a:8 b:4 0:4 b:8' },
+    { name: 'JMPL', operands: 'a: addr 8, b: imm 12', syntax: 'JMPL {a}:{b}', encoding: '0x21:8 a:8 b[11..8] 0:4 b[7..0]' },
     { name: 'NOP', encoding: '0x00:8' },
   ],
 });

@@ -141,6 +141,11 @@ const cases: Case[] = [
   { name: 'syntax hole unknown', code: 'ISA4008', text: spec({ instructions: `instruction X(a : imm 8) {\n  ${M}syntax "X {b}";\n  encoding a:8;\n}` }), message: "syntax hole '{b}'" },
   { name: 'syntax unclosed', code: 'ISA4009', text: spec({ instructions: `instruction X(a : imm 8) {\n  ${M}syntax "X {a";\n  encoding a:8;\n}` }) },
   { name: 'syntax stray brace', code: 'ISA4009', text: spec({ instructions: `instruction X(a : imm 8) {\n  ${M}syntax "X a}";\n  encoding a:8;\n}` }) },
+  { name: 'encoding slice outside the operand', code: 'ISA4011', text: spec({ instructions: `instruction X(a : imm 8) {\n  encoding ${M}a[8..1] 0:1;\n}` }), message: "'a[8..1]' is outside operand 'a', whose bits are 7..0" },
+  { name: 'encoding slice written low bit first', code: 'ISA4012', text: spec({ instructions: `instruction X(a : imm 8) {\n  encoding ${M}a[1..7] a;\n}` }), message: 'write the high bit first' },
+  { name: 'little group not whole words', code: 'ISA4013', text: spec({ instructions: `instruction X(a : imm 4) {\n  encoding 0:4 ${M}little(a:4);\n}` }), message: '4 bits must be a whole number of 8-bit words' },
+  { name: 'PC-relative hole with a bad base', code: 'ISA4014', text: spec({ instructions: `instruction X(a : simm 8) {\n  ${M}syntax "X {a:sp}";\n  encoding a;\n}` }), message: "'{a:sp}'" },
+  { name: 'PC-relative register', code: 'ISA4014', text: spec({ instructions: `instruction X(a : simm 8, q : reg r) {\n  ${M}syntax "X {a:pc}, {q:pc}";\n  encoding a q:8;\n}` }), message: 'a register operand cannot be PC-relative' },
   {
     name: 'operand missing from the syntax (a warning: the spec still loads)',
     code: 'ISA4010',

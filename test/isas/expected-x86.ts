@@ -20,6 +20,7 @@ const robinIrvine386 = [
   'MOV_SS_R', 'MOV_DS_R', 'MOV_ES_R', 'MOV_FS_R', 'MOV_GS_R', // MOV to a segment register
   'POP_SS', 'POP_DS', 'POP_ES', 'POP_FS', 'POP_GS', // POP of a segment register
   'CALLF', 'JMPF', 'RETF', 'INT', // far CALL, far JMP, far RET, INT n
+  'INT3', // INT 3 (CC), GNU's encoding of `int 3`: INT n with n = 3 (issue 11: the real encodings)
 ].sort();
 
 /** What the faithful 386 semantics derive: Robin and Irvine's list, plus IRET. */
