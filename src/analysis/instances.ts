@@ -12,6 +12,7 @@
 
 import type { Expr, Instruction, Isa, Stmt } from '../ir/types.js';
 import { assertNever, mapChildExpr, walkExpr } from '../ir/walk.js';
+import { coveredBits, fieldRuns, fixedBits } from '../ir/encoding.js';
 import { printExpr } from './print.js';
 import { Logic, SymExec, type B, type BV, type Z3 } from './symbolic.js';
 
@@ -146,17 +147,39 @@ export function operandAtoms(isa: Isa, instr: Instruction): Atom[] {
   return [...atoms.values()];
 }
 
-/** The instance domain: the values an operand can take from its encoding field (an immediate
- *  of a narrower field is zero- or sign-extended). */
+/** The instance domain: the operand values an encoding can hold. Bits no field holds are zero
+ *  (RISC-V's branch offsets have no bit 0), and the encodings the manual reserves (`when`
+ *  exclusions) are not instances. */
 export function operandDomain(z3: Z3, instr: Instruction, ops: Map<string, BV>): B[] {
   const out: B[] = [];
+  const enc = instr.encoding;
+  const widths = new Map(instr.operands.map((o) => [o.name, o.width] as const));
+  const covered = coveredBits(enc, widths);
   for (const o of instr.operands) {
-    const fw = instr.encoding.items.reduce((n, it) => n + (it.k === 'field' && it.operand === o.name ? it.width : 0), 0);
     const t = ops.get(o.name);
-    if (!t || fw === 0 || fw >= o.width) continue;
-    const low = t.extract(fw - 1, 0);
-    const ext = o.kind === 'simm' ? low.signExt(o.width - fw) : low.zeroExt(o.width - fw);
-    out.push(t.eq(ext));
+    const c = covered.get(o.name) ?? 0n;
+    const all = (1n << BigInt(o.width)) - 1n;
+    if (!t || (c & all) === all) continue;
+    out.push(t.and(z3.BitVec.val(all & ~c, o.width)).eq(z3.BitVec.val(0, o.width)));
+  }
+  const fixed = fixedBits(enc);
+  for (const x of enc.exclude ?? []) {
+    const mask = BigInt(x.mask), match = BigInt(x.match);
+    // The reserved pattern can only be met if the fixed bits it covers agree with it.
+    if (((fixed.match ^ match) & mask & fixed.mask) !== 0n) continue;
+    const parts: B[] = [];
+    for (const r of fieldRuns(enc)) {
+      const ones = (1n << BigInt(r.width)) - 1n;
+      const m = (mask >> BigInt(r.at)) & ones;
+      if (!m) continue;
+      const t = ops.get(r.operand);
+      const o = instr.operands.find((y) => y.name === r.operand);
+      if (!t || !o) continue;
+      const want = (match >> BigInt(r.at)) & m;
+      const mv = (m << BigInt(r.lo)) & ((1n << BigInt(o.width)) - 1n);
+      parts.push(t.and(z3.BitVec.val(mv, o.width)).eq(z3.BitVec.val((want << BigInt(r.lo)) & mv, o.width)));
+    }
+    if (parts.length) out.push(z3.Not(z3.And(...parts)));
   }
   return out;
 }
