@@ -166,6 +166,11 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
   // Traps in every guest-mode state (privileged, or never executable): nothing runs there.
   const guestAlwaysTraps = isPriv || trapsEverywhere;
 
+  // For a privileged instance the sensitivity questions below only label it (no theorem and no
+  // monitor verdict depends on them: it traps wherever a guest could run it), so the solver gets a
+  // short bound there; hitting it leaves the label unknown, never a verdict.
+  const fullBound = ctx.timeoutMs;
+  if (isPriv) ctx.timeoutMs = Math.min(fullBound, 1500);
   // Control sensitivity (halting included: it takes the processor from the monitor).
   let control: Verdict, controlUser: Verdict;
   if (!e.writesMode && !e.writesControl && !e.halts) {
@@ -238,6 +243,7 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
     location = locationUser.value === 'yes' ? locationUser : await locAsk(false);
   }
 
+  ctx.timeoutMs = fullBound;
   // Timing dependence: a clock read in a guest-mode state where it does not trap.
   let timingV: Verdict;
   if (d.clockReads.length === 0) timingV = syn('no', 'reads no clock');
