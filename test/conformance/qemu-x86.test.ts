@@ -16,7 +16,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadIsaFile } from '../../src/ir/index.js';
-import { cosimulate, mnemonicsCovered, TOOLS } from './lib/x86.js';
+import { cosimulate, mnemonicsCovered, NATIVE, probe, probeNative, TOOLS } from './lib/x86.js';
 import { loadSpec, root } from './lib/spec.js';
 import { needTools, scratchDir } from './lib/tools.js';
 
@@ -55,5 +55,40 @@ describe.skipIf(missing !== undefined)('x86-386.isa against qemu-i386 (CPL 3)', 
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics[0]));
     const r = cosimulate(loaded.isa, { seed: SEED, perInstruction: 30, perFaulting: 0, only: ['POPF', 'PUSH_CS', 'PUSHF'], dir: scratch.dir });
     expect([...new Set(r.mismatches.map((m) => m.split(' ')[0]))].sort()).toEqual(['POPF', 'PUSH_CS']);
+  });
+});
+
+/** Can the host run a 32-bit Linux program (an x86-64 kernel with IA-32 emulation)? */
+function hostRuns32(): string | undefined {
+  if (process.arch !== 'x64' && process.arch !== 'ia32') return `host is ${process.arch}`;
+  const s = scratchDir('x86-native-probe');
+  try {
+    const env = probe(s.dir);
+    probeNative(s.dir, env);
+    return undefined;
+  } catch (e) {
+    return `the host does not run 32-bit programs: ${(e as Error).message.split('\n')[0]}`;
+  } finally {
+    s.remove();
+  }
+}
+
+const nativeMissing = missing ?? hostRuns32();
+if (nativeMissing && !missing) console.warn(`x86-386.isa on the host CPU: skipped: ${nativeMissing}`);
+
+describe.skipIf(nativeMissing !== undefined)('x86-386.isa against the host CPU (CPL 3, 32-bit compatibility mode)', () => {
+  const scratch = scratchDir('cosim-x86-native');
+  afterAll(() => scratch.remove());
+
+  it('the integer subset, flags, stack and near transfers agree with real silicon', () => {
+    const t0 = Date.now();
+    const isa = loadSpec('x86-386');
+    const r = cosimulate(isa, { seed: SEED ^ 0x1234, perInstruction: 20, perFaulting: 2, only: NATIVE, native: true, dir: scratch.dir });
+    const secs = ((Date.now() - t0) / 1000).toFixed(1);
+    console.log(`x86-386.isa vs the host CPU: ${r.compared} instances of ${r.count.size} instructions co-simulated natively, ` +
+      `${r.mismatches.length} mismatches, ${secs} s; ` + [...r.outcomes].sort().map(([k, v]) => `${k} ${v}`).join(', '));
+    for (const m of r.mismatches.slice(0, 30)) console.log(m);
+    expect(r.mismatches.slice(0, 20), `${r.mismatches.length} mismatches`).toEqual([]);
+    expect([...r.count.keys()].sort()).toEqual([...NATIVE].sort());
   });
 });
