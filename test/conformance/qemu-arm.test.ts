@@ -31,5 +31,5 @@ describe.skipIf(missing !== undefined)('armv7.isa against qemu-arm (User mode)',
     expect(r.mismatches.slice(0, 20), `${r.mismatches.length} mismatches`).toEqual([]);
     const all = isa.instructions.map((i) => i.mnemonic);
     expect([...r.count.keys()].sort()).toEqual(all.filter((m) => !NOT_RUN[m]).sort());
-  });
+  }, 300_000);
 });

@@ -38,5 +38,5 @@ describe.skipIf(missing !== undefined)('m68000.isa against qemu-m68k -cpu m68000
     // reached"); only those may be missing, and only while QEMU fails on them.
     expect([...r.qemuBugs.keys()].filter((m) => !['MOVE_TO_SR', 'MOVE_TO_SR_I'].includes(m))).toEqual([]);
     expect([...new Set([...r.count.keys(), ...r.qemuBugs.keys()])].sort()).toEqual(isa.instructions.map((i) => i.mnemonic).sort());
-  });
+  }, 300_000);
 });

@@ -37,7 +37,7 @@ describe.skipIf(missing !== undefined)('riscv.isa against qemu-riscv32 (U-mode)'
     expect(r.uncovered, 'instructions of riscv.isa the co-simulation has no generator for').toEqual([]);
     expect(r.mismatches.slice(0, 20), `${r.mismatches.length} mismatches`).toEqual([]);
     expect([...r.count.keys()].sort()).toEqual(isa.instructions.map((i) => i.mnemonic).sort());
-  });
+  }, 300_000);
 
   it('catches a wrong semantics: SRAI written as a logical shift, SLTIU as signed, SB storing a word', () => {
     const text = readFileSync(join(root, 'isas/riscv.isa'), 'utf8');
@@ -54,5 +54,5 @@ describe.skipIf(missing !== undefined)('riscv.isa against qemu-riscv32 (U-mode)'
     const r = cosimulate(loaded.isa, { seed: SEED, perInstruction: 40, perTrapping: 0, misaligned: 0, only, dir: scratch.dir });
     const bad = new Set(r.mismatches.map((m) => m.split(' ')[0]));
     expect([...bad].sort()).toEqual(['SB', 'SLTIU', 'SRAI']);
-  });
+  }, 300_000);
 });

@@ -41,7 +41,7 @@ describe.skipIf(missing !== undefined)('x86-386.isa against qemu-i386 (CPL 3)', 
     expect(r.mismatches.slice(0, 20), `${r.mismatches.length} mismatches`).toEqual([]);
     expect([...r.count.keys()].sort()).toEqual(isa.instructions.map((i) => i.mnemonic).sort());
     void mnemonicsCovered;
-  });
+  }, 300_000);
 
   it('catches the famous ones written wrongly: POPF loading IF at CPL 3, PUSH CS hiding the RPL', () => {
     const text = readFileSync(join(root, 'isas/x86-386.isa'), 'utf8');
@@ -55,7 +55,7 @@ describe.skipIf(missing !== undefined)('x86-386.isa against qemu-i386 (CPL 3)', 
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics[0]));
     const r = cosimulate(loaded.isa, { seed: SEED, perInstruction: 30, perFaulting: 0, only: ['POPF', 'PUSH_CS', 'PUSHF'], dir: scratch.dir });
     expect([...new Set(r.mismatches.map((m) => m.split(' ')[0]))].sort()).toEqual(['POPF', 'PUSH_CS']);
-  });
+  }, 300_000);
 });
 
 /** Can the host run a 32-bit Linux program (an x86-64 kernel with IA-32 emulation)? */
@@ -90,5 +90,5 @@ describe.skipIf(nativeMissing !== undefined)('x86-386.isa against the host CPU (
     for (const m of r.mismatches.slice(0, 30)) console.log(m);
     expect(r.mismatches.slice(0, 20), `${r.mismatches.length} mismatches`).toEqual([]);
     expect([...r.count.keys()].sort()).toEqual([...NATIVE].sort());
-  });
+  }, 300_000);
 });
