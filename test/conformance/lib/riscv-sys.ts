@@ -55,13 +55,13 @@ export const CSRS: { reg: string; num: number; mask: bigint }[] = [
 ];
 const NC = CSRS.length;
 /** The supervisor views: sstatus (mstatus's S fields), sie and sip (the delegated bits). */
-const VIEW_MASK: Record<number, bigint> = { 0x100: 0x000c0122n, 0x104: 0x00000222n, 0x144: 0x00000222n };
+export const VIEW_MASK: Record<number, bigint> = { 0x100: 0x000c0122n, 0x104: 0x00000222n, 0x144: 0x00000222n };
 const OFF = { x: 0, init: 128, before: 128 + 4 * NC, after: 128 + 8 * NC, pad: 128 + 12 * NC };
 export const BLKSZ = OFF.pad + 4;
 /** The supervisor CSRs riscv.isa's .s forms reach (low byte of 0x100 + c): sstatus, sie, stvec,
  *  sscratch, sepc, scause, stval, sip, satp. */
-const S_CSRS = [0x00, 0x04, 0x05, 0x40, 0x41, 0x42, 0x43, 0x44, 0x80];
-const M_CSRS = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x40, 0x41, 0x42, 0x43, 0x44];
+export const S_CSRS = [0x00, 0x04, 0x05, 0x40, 0x41, 0x42, 0x43, 0x44, 0x80];
+export const M_CSRS = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x40, 0x41, 0x42, 0x43, 0x44];
 
 export const QEMU = 'qemu-system-riscv32';
 export const QEMU_ARGS = ['-machine', 'virt', '-cpu', 'rv32,m=false,a=false,c=false,f=false,d=false,h=false', '-bios', 'none',
@@ -82,7 +82,7 @@ const u32 = (v: bigint | number): bigint => BigInt.asUintN(32, BigInt(v));
 const MSTATUS_NEVER = (1n << 3n) | (1n << 17n) | (3n << 9n) | (3n << 13n) | (3n << 15n) | (1n << 31n);
 
 /** A value that may be written to the CSR `num` (see the header for the constraints). */
-function legal(num: number, v: bigint): bigint {
+export function legal(num: number, v: bigint): bigint {
   if (num === 0x300 || num === 0x100) return v & ~MSTATUS_NEVER;
   if (num === 0x305 || num === 0x105 || num === 0x341 || num === 0x141) return v & ~3n;
   if (num === 0x304 || num === 0x104) return v; // mie: MIE stays 0, so no interrupt is taken
