@@ -80,6 +80,8 @@ export interface Instance {
   win: number[];
   b: number;
   c: number;
+  /** Branch offsets' target addresses (see specText). */
+  targets: Record<string, number>;
 }
 
 const rotImm = (rng: Rng): { rot: number; k: number } => ({ rot: rng.int(16), k: rng.pick([0, 1, 0xff, 0x80, rng.int(256)]) });
@@ -95,6 +97,7 @@ export function generate(rng: Rng, mnemonic: string, slot: number, envCpsr: bigi
   const target = (): number => padAddr(slot, rng.pick([1, 2, 3, 100, 101, 102, 103]));
   const rel = (t: number): string => (t >= A ? `.+${t - A}` : `.-${A - t}`);
   let gnu = '';
+  const targets: Record<string, number> = {};
   const dp = mnemonic.slice(0, 3).toLowerCase();
   switch (mnemonic) {
     case 'MOV_I': { ops.rd = reg(); Object.assign(ops, rotImm(rng)); gnu = `mov ${R(ops.rd)}, #${ops.k}, ${2 * ops.rot!}`; break; }
@@ -121,6 +124,7 @@ export function generate(rng: Rng, mnemonic: string, slot: number, envCpsr: bigi
     case 'B': case 'BL': case 'BEQ': case 'BNE': {
       const t = target();
       ops.off = (t - A - 8) / 4;
+      targets.off = t;
       if (mnemonic === 'BL') used.push(14);
       gnu = `${mnemonic.toLowerCase()} ${rel(t)}`; break;
     }
@@ -151,7 +155,7 @@ export function generate(rng: Rng, mnemonic: string, slot: number, envCpsr: bigi
   const b = rng.pick(free);
   const c = rng.pick(free.filter((x) => x !== b));
   const cpsr = (envCpsr & ~0xf8000000n) | (u32(rng.big(32)) & 0xf8000000n);
-  return { mnemonic, ops, gnu, r, cpsr, win, b, c };
+  return { mnemonic, ops, gnu, r, cpsr, win, b, c, targets };
 }
 
 export const covered = (m: string): boolean => !NOT_RUN[m];
@@ -245,7 +249,7 @@ export class SpecSide {
   }
 
   text(inst: Instance): string {
-    return specText(this.isa, inst.mnemonic, inst.ops);
+    return specText(this.isa, inst.mnemonic, inst.ops, inst.targets);
   }
 
   run(inst: Instance, slot: number) {

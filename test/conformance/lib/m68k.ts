@@ -63,13 +63,15 @@ export interface Instance {
   alone: boolean;
   /** CCR bits the PRM leaves undefined for this instance. */
   undefinedCcr: number;
+  /** Branch displacements' target addresses (see specText). */
+  targets: Record<string, number>;
 }
 
 export function generate(rng: Rng, mnemonic: string, slot: number): Instance {
   const d: bigint[] = [], a: bigint[] = [];
   for (let i = 0; i < 8; i++) d.push(u32(rng.big(32)));
   for (let i = 0; i < 8; i++) a.push(u32(rng.big(32)));
-  const inst: Instance = { mnemonic, ops: {}, gnu: '', d, a, ccr: rng.int(32), win: Array.from({ length: WIN }, () => rng.int(256)), alone: false, undefinedCcr: 0 };
+  const inst: Instance = { mnemonic, ops: {}, gnu: '', d, a, ccr: rng.int(32), win: Array.from({ length: WIN }, () => rng.int(256)), alone: false, undefinedCcr: 0, targets: {} };
   const o = inst.ops;
   const W = winAddr(slot);
   const reg = () => rng.int(8);
@@ -118,6 +120,7 @@ export function generate(rng: Rng, mnemonic: string, slot: number): Instance {
     case 'BRA': case 'BSR': case 'BNE': case 'BEQ': case 'BGE': case 'BLT': case 'BGT': case 'BLE': {
       const id = target();
       o.disp = padAddr(slot, id) - (insAddr(slot) + 2);
+      inst.targets.disp = padAddr(slot, id);
       if (mnemonic === 'BSR') stack(0);
       inst.gnu = `${lower}.w ${padLabel(slot, id)}`; break;
     }
@@ -258,7 +261,7 @@ export class SpecSide {
   }
 
   text(inst: Instance): string {
-    return specText(this.isa, inst.mnemonic, inst.ops);
+    return specText(this.isa, inst.mnemonic, inst.ops, inst.targets);
   }
 
   run(inst: Instance, slot: number) {

@@ -66,6 +66,8 @@ export interface Instance {
   c: number;
   /** The generator expects a trap (or a syscall): run it alone, not in a batch. */
   alone: boolean;
+  /** Branch and jump offsets' target addresses, by operand (see specText). */
+  targets: Record<string, number>;
 }
 
 const ABI = ['zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7',
@@ -242,7 +244,8 @@ export function generate(rng: Rng, mnemonic: string, slot: number, variant: 'pla
   for (let i = 1; i < 32; i++) if (!used.includes(i)) free.push(i);
   const b = rng.pick(free);
   const c = rng.pick(free.filter((i) => i !== b));
-  return { mnemonic, ops, gnu, x, win, b, c, alone: runsAlone(mnemonic, variant) };
+  const targets: Record<string, number> = form === 'B' || form === 'JAL' ? { off: A + ops.off! } : {};
+  return { mnemonic, ops, gnu, x, win, b, c, alone: runsAlone(mnemonic, variant), targets };
 }
 
 // ---- the harness ELF ----
@@ -357,7 +360,7 @@ export class SpecSide {
   }
 
   text(inst: Instance): string {
-    return specText(this.isa, inst.mnemonic, inst.ops);
+    return specText(this.isa, inst.mnemonic, inst.ops, inst.targets);
   }
 
   /** Seed the U-mode state of `inst` in `slot` and execute its one instruction. */

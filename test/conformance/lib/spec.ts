@@ -32,9 +32,12 @@ export function regName(isa: Isa, file: string, index: number): string {
 /**
  * The instance in the spec's syntax: each operand hole filled from `ops` (a register operand's
  * value is its index; an immediate is written in decimal, negative for a signed one; a string is
- * written as it is, for an expression).
+ * written as it is, for an expression). `targets` gives, for a branch's offset operand, the address
+ * it reaches: written instead of the offset when the spec declares the operand an address (a
+ * PC-relative target written as the target, as GNU syntax does), so that the co-simulations keep
+ * working when a spec moves from byte offsets to real PC-relative encodings.
  */
-export function specText(isa: Isa, mnemonic: string, ops: Record<string, number | bigint | string>): string {
+export function specText(isa: Isa, mnemonic: string, ops: Record<string, number | bigint | string>, targets: Record<string, number> = {}): string {
   const ins = instruction(isa, mnemonic);
   let s = '';
   for (const p of ins.syntax) {
@@ -46,6 +49,7 @@ export function specText(isa: Isa, mnemonic: string, ops: Record<string, number 
     const v = ops[p.name];
     if (v === undefined) throw new Error(`${mnemonic}: no value for operand ${p.name}`);
     if (typeof v === 'string') s += v;
+    else if (o.kind === 'addr' && targets[p.name] !== undefined) s += String(targets[p.name]);
     else if (o.kind === 'reg') s += regName(isa, o.file!, Number(v));
     else s += BigInt(v).toString();
   }
