@@ -16,7 +16,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadIsaFile } from '../../src/ir/index.js';
-import { cosimulate, mnemonicsCovered, NATIVE, probe, probeNative, TOOLS } from './lib/x86.js';
+import { cosimulate, NATIVE, probe, probeNative, TOOLS } from './lib/x86.js';
 import { loadSpec, root } from './lib/spec.js';
 import { needTools, scratchDir } from './lib/tools.js';
 
@@ -40,7 +40,6 @@ describe.skipIf(missing !== undefined)('x86-386.isa against qemu-i386 (CPL 3)', 
     expect(r.uncovered, 'instructions of x86-386.isa the co-simulation has no generator for').toEqual([]);
     expect(r.mismatches.slice(0, 20), `${r.mismatches.length} mismatches`).toEqual([]);
     expect([...r.count.keys()].sort()).toEqual(isa.instructions.map((i) => i.mnemonic).sort());
-    void mnemonicsCovered;
   }, 300_000);
 
   it('catches the famous ones written wrongly: POPF loading IF at CPL 3, PUSH CS hiding the RPL', () => {

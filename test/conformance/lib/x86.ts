@@ -57,7 +57,7 @@ export const TOOLS = [
 
 const GPR = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
 const GPR16 = ['ax', 'cx', 'dx', 'bx', 'sp', 'bp', 'si', 'di'];
-/** Selector order in the block: the segment-register numbers of ModRM (SDM vol. 2, table 3-? "Sreg"). */
+/** Selector order in the block: the Sreg numbers of MOV r/m, Sreg (ES = 0, CS, SS, DS, FS, GS = 5). */
 export const SREGS = ['ES', 'CS', 'SS', 'DS', 'FS', 'GS'] as const;
 
 // ---- the environment QEMU gives a CPL-3 program ----
@@ -287,7 +287,7 @@ for (const m of ALU_RI) {
 for (const m of JCC) {
   GENS[m] = (g) => { const { inst: i } = g; const id = g.target(); i.ops.t = padAddr(g.slot, id); i.gnu = `${m.toLowerCase()} ${padLabel(g.slot, id)}`; };
 }
-for (const [k, s] of SREGS.entries()) {
+for (const s of SREGS) {
   const low = s.toLowerCase();
   GENS[`MOV_R_${s}`] = (g) => { const { inst: i } = g; i.ops.rd = g.reg(); i.gnu = `mov ${GPR[i.ops.rd]}, ${low}`; };
   GENS[`PUSH_${s}`] = (g) => { g.stack(0); g.inst.gnu = `push ${low}`; };
@@ -309,7 +309,6 @@ for (const [k, s] of SREGS.entries()) {
     i.alone = !segmentLoads(g.env, s, sel);
     i.gnu = `pop ${low}`;
   };
-  void k;
 }
 for (const [m, f] of Object.entries(FAULTS_AT_CPL3)) {
   GENS[m] = (g) => { g.inst.gnu = f(g); g.inst.alone = true; };
@@ -386,8 +385,6 @@ function far(g: GenCtx, op: 'jmp' | 'call'): void {
   i.alone = (i.ops.sel & ~3) !== (env.sregs[1]! & ~3);
   i.gnu = `${op} ${hex(i.ops.sel, 4)}:${padLabel(g.slot, id)}`;
 }
-
-export const mnemonicsCovered = (): string[] => Object.keys(GENS);
 
 export function generate(rng: Rng, env: Env, mnemonic: string, slot: number): Instance {
   const gen = GENS[mnemonic];
@@ -694,7 +691,6 @@ export function cosimulate(isa: Isa, o: CosimOptions): CosimResult {
     // runs in a new ELF.
     while (rest.length > 0) {
       const out = runElf(buildElf(rest, o.dir, `x86batch${bi}-${part++}`), rest.length, o.native);
-      if (process.env.ISAVIRT_COSIM_DEBUG && out.length < rest.length) console.log(`restart after ${rest[out.length - 1]!.inst.gnu}`);
       out.forEach((q, k) => check(side, rest[k]!, q));
       rest = rest.slice(out.length);
     }
