@@ -54,7 +54,8 @@ const u32 = (v: bigint | number): bigint => BigInt.asUintN(32, BigInt(v));
 export const CPSR_COMPARED = 0xf80f03ffn;
 
 /**
- * Instructions not run in User mode, with why: the architecture makes them UNPREDICTABLE there
+ * Instructions not run in User mode, with why (the sections are those armv7.isa cites): the
+ * architecture makes them UNPREDICTABLE there
  * (armv7.isa models the common behaviour Penneman et al. assume, which QEMU need not share), or the
  * spec stops the machine where a real one waits for an interrupt.
  */
@@ -65,7 +66,7 @@ export const NOT_RUN: Record<string, string> = {
   MOVS_PC_LR: 'UNPREDICTABLE in User mode (ARM B9.3.20)',
   LDM_RET: 'UNPREDICTABLE in User mode (ARM B9.3.5)',
   LDM_USER: 'UNPREDICTABLE in User mode (ARM B9.3.6)',
-  STM_USER: 'UNPREDICTABLE in User mode (ARM B9.3.18)',
+  STM_USER: 'UNPREDICTABLE in User mode (ARM B9.3.15)',
   SRS: 'UNPREDICTABLE in User mode (ARM B9.3.16)',
   RFE: 'UNPREDICTABLE in User mode (ARM B9.3.13)',
   WFI: 'armv7.isa stops the machine (no interrupts modelled); a real WFI waits and returns',
@@ -165,8 +166,8 @@ export const covered = (m: string): boolean => !NOT_RUN[m];
 function snippet(inst: Instance, slot: number, next: number | undefined): string {
   const { b, c } = inst;
   const blk = blkAddr(slot);
-  // The whole list r0-r14: LDM/STM transfer consecutive words, and without writeback the base may be
-  // in the list (ARM A8.8.58, A8.8.199).
+  // The whole list r0-r14: LDM and STM transfer consecutive words (not one slot per register number),
+  // and without writeback the base register may be in the list (ARM DDI 0406C, LDM and STM).
   const all = 'r0-r12, sp, lr';
   const mov = (rd: number, v: number) => [`        movw ${R(rd)}, #${v & 0xffff}`, `        movt ${R(rd)}, #${v >>> 16}`];
   const L: string[] = [`        .org ${slot * SNIP}`, `s${slot}:`, ...mov(b, blk), `        ldr ${R(c)}, [${R(b)}, #60]`,

@@ -20,7 +20,8 @@
 // Whatever the instance does (fall through, branch, jump), it lands on one pad, whose `jal` leaves
 // the pad's address + 4 in c: the pc after the instance is c - 4. b and c are not compared with
 // QEMU (they are the harness's), but isavirt must leave them unchanged. With -cpu rv32,c=false QEMU
-// implements RV32I without the C extension, as riscv.isa does (IALIGN = 32, U 2.2/2.5).
+// implements RV32I without the C extension, as riscv.isa does (IALIGN = 32: a jump or taken branch
+// to a target that is not 4-byte aligned raises the instruction-address-misaligned exception, U 2.5).
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
