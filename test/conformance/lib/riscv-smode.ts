@@ -19,7 +19,8 @@
 // mtval and stval after an illegal-instruction exception are not compared (P 3.1.17, 4.1.9: zero or
 // the instruction bits; riscv.isa writes zero, QEMU the bits). Not generated: satp with MODE = 1
 // (riscv.isa's Sv32 would translate the harness's own fetches), WFI with TW = 0 (it waits for an
-// interrupt; riscv.isa stops), SRET to U (the landing pad would run in U-mode).
+// interrupt; riscv.isa stops). SRET to U returns to a U-mode pad, whose landing ECALLs to M; the CSRs
+// are then read in M, with the same exceptions as after sland's ECALL.
 
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,6 +60,8 @@ const insAddr = (slot: number) => TEXT + slot * SNIP + 4 * PRO;
 const padAddr = (slot: number, k: number) => insAddr(slot) + 4 + 4 * k;
 const stpAddr = (slot: number) => insAddr(slot) + 4 * (1 + PADS);
 const mtpAddr = (slot: number) => stpAddr(slot) + 4;
+/** The U-mode landing pad: where an SRET to U returns (sepc). */
+const upAddr = (slot: number) => mtpAddr(slot) + 4;
 
 export interface Instance {
   mnemonic: string;
@@ -117,8 +120,16 @@ export function generate(rng: Rng, mnemonic: string, slot: number): Instance {
   } else {
     if (mnemonic === 'WFI') ms |= 1n << 21n; // TW = 1: illegal at S (TW = 0 would wait)
     if (mnemonic === 'SRET') {
-      ms |= 1n << 8n; // SPP = S: the return stays in S
-      init[idx('sepc')] = BigInt(padAddr(slot, 1 + rng.int(PADS - 1)));
+      if (rng.int(2)) {
+        // SPP = S: the return stays in S, at a forward pad.
+        ms |= 1n << 8n;
+        init[idx('sepc')] = BigInt(padAddr(slot, 1 + rng.int(PADS - 1)));
+      } else {
+        // SPP = U: the return enters U at the U pad, whose landing ECALLs to M (not delegated).
+        ms &= ~(1n << 8n);
+        init[idx('sepc')] = BigInt(upAddr(slot));
+        init[idx('medeleg')] = init[idx('medeleg')]! & ~(1n << 8n);
+      }
     }
     gnu = mnemonic.toLowerCase();
   }
@@ -143,7 +154,11 @@ function snippet(inst: Instance, slot: number, next: number | undefined): string
   L.push(`        lw ${R(b)}, ${4 * b}(${R(b)})`, `mr${slot}:   mret`);
   L.push(`ins${slot}:`, `        ${inst.gnu}`);
   for (let k = 0; k < PADS; k++) L.push(`        jal ${R(c)}, sland${slot}`);
-  L.push(`stp${slot}:   jal ${R(c)}, sland${slot}`, `mtp${slot}:   jal ${R(c)}, mland${slot}`);
+  L.push(`stp${slot}:   jal ${R(c)}, sland${slot}`, `mtp${slot}:   jal ${R(c)}, mland${slot}`, `up${slot}:    jal ${R(c)}, uland${slot}`);
+  // uland (U-mode): the x registers, the mark 2, ECALL to M (the CSRs are read in M).
+  L.push(`uland${slot}:`, ...la(b, blk));
+  for (let j = 1; j < 32; j++) if (j !== b) L.push(`        sw ${R(j)}, ${OFF.xs + 4 * j}(${R(b)})`);
+  L.push(`        li ${R(c)}, 2`, `        sw ${R(c)}, ${OFF.flag}(${R(b)})`, '        ecall');
   // sland (S-mode): x registers, the S-level CSRs, the mark, ECALL to M.
   L.push(`sland${slot}:`, ...la(b, blk));
   for (let j = 1; j < 32; j++) if (j !== b) L.push(`        sw ${R(j)}, ${OFF.xs + 4 * j}(${R(b)})`);
@@ -186,7 +201,7 @@ export function buildElf(items: Placed[], dir: string, name: string): string {
   return elf;
 }
 
-interface QemuState { x: bigint[]; before: bigint[]; after: bigint[]; safter: bigint[]; viaS: boolean }
+interface QemuState { x: bigint[]; before: bigint[]; after: bigint[]; safter: bigint[]; viaS: boolean; viaU: boolean }
 
 export function runElf(elf: string, count: number): { states: QemuState[]; stopped?: string } {
   const out = `${elf}.uart`;
@@ -197,9 +212,9 @@ export function runElf(elf: string, count: number): { states: QemuState[]; stopp
   const states: QemuState[] = [];
   for (let i = 0; i + BLKSZ <= buf.length && states.length < count; i += BLKSZ) {
     const w = (off: number, k: number) => BigInt(buf.readUInt32LE(i + off + 4 * k));
-    const viaS = w(OFF.flag, 0) === 1n;
-    states.push({ x: [...Array(32).keys()].map((k) => w(viaS ? OFF.xs : OFF.x, k)), before: CSRS.map((_, k) => w(OFF.before, k)), after: CSRS.map((_, k) => w(OFF.after, k)),
-      safter: SCSR.map((_, k) => w(OFF.safter, k)), viaS });
+    const viaS = w(OFF.flag, 0) === 1n, viaU = w(OFF.flag, 0) === 2n;
+    states.push({ x: [...Array(32).keys()].map((k) => w(viaS || viaU ? OFF.xs : OFF.x, k)), before: CSRS.map((_, k) => w(OFF.before, k)), after: CSRS.map((_, k) => w(OFF.after, k)),
+      safter: SCSR.map((_, k) => w(OFF.safter, k)), viaS, viaU });
   }
   const why = timedOut ? 'QEMU did not finish in time' : `exit ${r.status}: an unexpected trap in M-mode, mcause as the code`;
   return states.length < count ? { states, stopped: `QEMU stopped after ${states.length} of ${count} (${why})` } : { states };
@@ -248,8 +263,8 @@ export function compare(isa: Isa, inst: Instance, q: QemuState, s: ReturnType<Sp
   const d: string[] = [];
   if (!s.entered) return ['isavirt: the MRET into S-mode did not enter S at the instance'];
   if (s.kind !== 'stepped') return [`isavirt: ${s.kind}`];
-  const inM = s.priv === 3n;
-  if (inM === q.viaS) d.push(`privilege after: QEMU ${q.viaS ? 'S' : 'M'}, isavirt ${s.priv}`);
+  const qPriv = q.viaU ? 0n : q.viaS ? 1n : 3n;
+  if (s.priv !== qPriv) d.push(`privilege after: QEMU ${qPriv}, isavirt ${s.priv}`);
   const illegal = s.trap === 'illegal_instruction' || s.trap === 'undefined_instruction';
   const num = /^CSRR/.test(inst.mnemonic) ? (inst.mnemonic.endsWith('_S') ? 0x100 : 0x300) + inst.ops.c! : undefined;
   const rdMask = num === undefined ? 0xffffffffn : CSRS.find((k) => k.num === num)?.mask ?? VIEW_MASK[num]!;
@@ -269,6 +284,13 @@ export function compare(isa: Isa, inst: Instance, q: QemuState, s: ReturnType<Sp
     });
     CSRS.forEach((k, i) => {
       if (['mepc', 'mcause', 'mtval', 'mtvec'].includes(k.reg) || (k.num < 0x300 && k.reg !== 'satp')) return;
+      const mask = k.reg === 'mstatus' ? k.mask & ~0x1888n : k.mask;
+      if ((q.after[i]! & mask) !== (s.csrs[i]! & mask)) d.push(`${k.reg}: QEMU ${hex(q.after[i]!)}, isavirt ${hex(s.csrs[i]!)}`);
+    });
+  } else if (q.viaU) {
+    // Every CSR as mland read it, but those uland's ECALL rewrote (mepc, mcause, mtval, MPP, MPIE, MIE).
+    CSRS.forEach((k, i) => {
+      if (['mepc', 'mcause', 'mtval', 'mtvec'].includes(k.reg)) return;
       const mask = k.reg === 'mstatus' ? k.mask & ~0x1888n : k.mask;
       if ((q.after[i]! & mask) !== (s.csrs[i]! & mask)) d.push(`${k.reg}: QEMU ${hex(q.after[i]!)}, isavirt ${hex(s.csrs[i]!)}`);
     });
@@ -298,7 +320,7 @@ export function cosimulate(isa: Isa, o: { seed: number; perInstruction: number; 
       const d = compare(isa, p.inst, q, s);
       res.compared++;
       res.count.set(p.inst.mnemonic, (res.count.get(p.inst.mnemonic) ?? 0) + 1);
-      const how = s.trap ? `trap:${s.trap}->${s.priv === 3n ? 'M' : 'S'}` : 'completed';
+      const how = s.trap ? `trap:${s.trap}->${s.priv === 3n ? 'M' : 'S'}` : s.priv === 0n ? 'returned to U' : 'completed';
       res.outcomes.set(how, (res.outcomes.get(how) ?? 0) + 1);
       if (d.length) res.mismatches.push(`${p.inst.mnemonic} "${p.inst.gnu}" (isavirt: "${side.text(p.inst)}") before: ${CSRS.map((c, j) => `${c.reg}=${hex(q.before[j]!)}`).join(' ')}: ${d.join('; ')}`);
     });
