@@ -1,7 +1,8 @@
 // Co-simulation of riscv.isa in S-mode against qemu-system-riscv32 -machine virt -bios none: the
 // instructions whose outcome at S depends on privilege (CSR accesses with TVM, SRET with TSR,
-// SFENCE.VMA with TVM, WFI with TW, MRET, ECALL, EBREAK), with traps to M or, delegated, to S. See
-// lib/riscv-smode.ts for the harness and for what is compared.
+// SFENCE.VMA with TVM, WFI with TW, MRET, ECALL, EBREAK), with traps to M or, delegated, to S; and
+// the same instructions in U-mode under system QEMU, where they trap (illegal, or ECALL and EBREAK) to
+// M or, delegated, to S. See lib/riscv-smode.ts for the harness and for what is compared.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,16 +16,16 @@ const missing = needTools('qemu co-simulation (riscv.isa, S-mode)', TOOLS);
 const SEED = Number(process.env.ISAVIRT_COSIM_SEED ?? 0x5eed0005);
 const PER_INSTRUCTION = Number(process.env.ISAVIRT_COSIM_N ?? 30);
 
-describe.skipIf(missing !== undefined)('riscv.isa against qemu-system-riscv32 (S-mode)', () => {
+describe.skipIf(missing !== undefined)('riscv.isa against qemu-system-riscv32 (S-mode and U-mode traps)', () => {
   const scratch = scratchDir('cosim-riscv-smode');
   afterAll(() => scratch.remove());
 
   it('the privilege-dependent instructions agree with QEMU in S-mode, traps and delegation included', () => {
     const t0 = Date.now();
     const isa = loadSpec('riscv');
-    const r = cosimulate(isa, { seed: SEED, perInstruction: PER_INSTRUCTION, dir: scratch.dir });
+    const r = cosimulate(isa, { seed: SEED, perInstruction: PER_INSTRUCTION, perInstructionU: 10, dir: scratch.dir });
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
-    console.log(`riscv.isa vs qemu-system-riscv32 (S-mode): ${r.compared} instances of ${r.count.size} instructions co-simulated ` +
+    console.log(`riscv.isa vs qemu-system-riscv32 (S-mode, U-mode traps): ${r.compared} instances of ${r.count.size} instructions co-simulated ` +
       `(seed 0x${SEED.toString(16)}), ${r.mismatches.length} mismatches, ${secs} s; ` + [...r.outcomes].sort().map(([k, v]) => `${k} ${v}`).join(', '));
     for (const m of [...r.stopped, ...r.mismatches.slice(0, 30)]) console.log(m);
     expect(r.stopped).toEqual([]);

@@ -1,8 +1,11 @@
-// RISC-V supervisor-mode co-simulation on qemu-system-riscv32 -machine virt -bios none (-cpu rv32
-// with pmp off: riscv.isa has no PMP): the instructions whose outcome at S depends on privilege —
+// RISC-V supervisor-mode (and user-mode trap) co-simulation on qemu-system-riscv32 -machine virt
+// -bios none (-cpu rv32 with pmp off: riscv.isa has no PMP): the instructions whose outcome at S
+// depends on privilege —
 // every CSR instruction (.s: allowed, with satp under TVM; .m: illegal), SRET (TSR), SFENCE.VMA
 // (TVM), WFI with TW = 1, MRET (illegal at S), ECALL and EBREAK — with the trap going to M, or to S
-// where medeleg delegates it.
+// where medeleg delegates it; and the same instructions entered in U-mode (MPP = U), where they trap
+// to M or, delegated, to S. A U-mode instance's landing (`uland`) leaves through EBREAK (ECALL for an
+// EBREAK instance), whose medeleg bit is kept clear.
 //
 // The snippet (instance i, at TEXT + i*SNIP) starts in M-mode: it writes the CSRs (INIT, with
 // mtvec = the snippet's M trap pad and stvec = its S trap pad), sets mepc = ins and MPP = S, reads
@@ -71,12 +74,15 @@ export interface Instance {
   init: bigint[];
   b: number;
   c: number;
+  /** The mode the instance runs in: S, or U (where every instruction here but ECALL and EBREAK
+   *  is illegal, and the traps go to M or, delegated, to S). */
+  mode: 'S' | 'U';
 }
 
 const SMODE = ['SRET', 'SFENCE_VMA', 'WFI', 'MRET', 'ECALL', 'EBREAK'];
 export const covers = (m: string): boolean => /^CSRR[WSC]I?_[SM]$/.test(m) || SMODE.includes(m);
 
-export function generate(rng: Rng, mnemonic: string, slot: number): Instance {
+export function generate(rng: Rng, mnemonic: string, slot: number, mode: 'S' | 'U' = 'S'): Instance {
   const x: bigint[] = [0n];
   for (let i = 1; i < 32; i++) x.push(u32(rng.big(32)));
   const init = CSRS.map((k) => (k.num === 0x304 ? 0n : legal(k.num, u32(rng.big(32)))));
@@ -134,10 +140,12 @@ export function generate(rng: Rng, mnemonic: string, slot: number): Instance {
     gnu = mnemonic.toLowerCase();
   }
   init[idx('mstatus')] = ms;
+  // In U, uland leaves through EBREAK (ECALL for an EBREAK instance): that cause must reach M.
+  if (mode === 'U') init[idx('medeleg')] = init[idx('medeleg')]! & ~(1n << (mnemonic === 'EBREAK' ? 8n : 3n));
   const free = [...Array(31).keys()].map((k) => k + 1).filter((k) => !used.includes(k));
   const b = rng.pick(free);
   const c = rng.pick(free.filter((k) => k !== b));
-  return { mnemonic, ops, gnu, x, init, b, c };
+  return { mnemonic, ops, gnu, x, init, b, c, mode };
 }
 
 function snippet(inst: Instance, slot: number, next: number | undefined): string {
@@ -148,17 +156,17 @@ function snippet(inst: Instance, slot: number, next: number | undefined): string
   CSRS.forEach((k, i) => { if (k.reg !== 'MISA') L.push(`        lw ${R(c)}, ${OFF.init + 4 * i}(${R(b)})`, `        csrw ${hex(k.num, 3)}, ${R(c)}`); });
   // mepc = ins, MPP = S (6 instructions)
   L.push(...la(c, `ins${slot}`), `        csrw mepc, ${R(c)}`, `        lui ${R(c)}, 2`, `        addi ${R(c)}, ${R(c)}, -2048`, `        csrc mstatus, ${R(c)}`,
-    `        lui ${R(c)}, 1`, `        addi ${R(c)}, ${R(c)}, -2048`, `        csrs mstatus, ${R(c)}`);
+    ...(inst.mode === 'S' ? [`        lui ${R(c)}, 1`, `        addi ${R(c)}, ${R(c)}, -2048`] : [`        li ${R(c)}, 0`, `        li ${R(c)}, 0`]), `        csrs mstatus, ${R(c)}`);
   CSRS.forEach((k, i) => L.push(`        csrr ${R(c)}, ${hex(k.num, 3)}`, `        sw ${R(c)}, ${OFF.before + 4 * i}(${R(b)})`));
   for (let j = 1; j < 32; j++) if (j !== b) L.push(`        lw ${R(j)}, ${4 * j}(${R(b)})`);
   L.push(`        lw ${R(b)}, ${4 * b}(${R(b)})`, `mr${slot}:   mret`);
   L.push(`ins${slot}:`, `        ${inst.gnu}`);
-  for (let k = 0; k < PADS; k++) L.push(`        jal ${R(c)}, sland${slot}`);
+  for (let k = 0; k < PADS; k++) L.push(`        jal ${R(c)}, ${inst.mode === 'S' ? 'sland' : 'uland'}${slot}`);
   L.push(`stp${slot}:   jal ${R(c)}, sland${slot}`, `mtp${slot}:   jal ${R(c)}, mland${slot}`, `up${slot}:    jal ${R(c)}, uland${slot}`);
   // uland (U-mode): the x registers, the mark 2, ECALL to M (the CSRs are read in M).
   L.push(`uland${slot}:`, ...la(b, blk));
   for (let j = 1; j < 32; j++) if (j !== b) L.push(`        sw ${R(j)}, ${OFF.xs + 4 * j}(${R(b)})`);
-  L.push(`        li ${R(c)}, 2`, `        sw ${R(c)}, ${OFF.flag}(${R(b)})`, '        ecall');
+  L.push(`        li ${R(c)}, 2`, `        sw ${R(c)}, ${OFF.flag}(${R(b)})`, inst.mode === 'U' && inst.mnemonic !== 'EBREAK' ? '        ebreak' : '        ecall');
   // sland (S-mode): x registers, the S-level CSRs, the mark, ECALL to M.
   L.push(`sland${slot}:`, ...la(b, blk));
   for (let j = 1; j < 32; j++) if (j !== b) L.push(`        sw ${R(j)}, ${OFF.xs + 4 * j}(${R(b)})`);
@@ -241,7 +249,7 @@ export class SpecSide {
     for (let j = 0; j < 32; j++) m.writeFile('x', j, inst.x[j]!);
     m.pc = BigInt(insAddr(slot) - 4);
     const entry = m.step();
-    const entered = entry.kind === 'stepped' && !entry.trap && m.readReg('priv') === 1n && m.pc === BigInt(insAddr(slot));
+    const entered = entry.kind === 'stepped' && !entry.trap && m.readReg('priv') === (inst.mode === 'S' ? 1n : 0n) && m.pc === BigInt(insAddr(slot));
     const st = m.step();
     return { entered, kind: st.kind, trap: st.kind === 'stepped' ? st.trap : undefined, x: [...Array(32).keys()].map((j) => m.readFile('x', j)), pc: m.pc,
       priv: m.readReg('priv'), csrs: CSRS.map((k) => m.readReg(k.reg)) };
@@ -261,7 +269,7 @@ function sView(isa: Isa, csrs: bigint[], num: number): bigint {
 
 export function compare(isa: Isa, inst: Instance, q: QemuState, s: ReturnType<SpecSide['run']>): string[] {
   const d: string[] = [];
-  if (!s.entered) return ['isavirt: the MRET into S-mode did not enter S at the instance'];
+  if (!s.entered) return [`isavirt: the MRET into ${inst.mode}-mode did not enter ${inst.mode} at the instance`];
   if (s.kind !== 'stepped') return [`isavirt: ${s.kind}`];
   const qPriv = q.viaU ? 0n : q.viaS ? 1n : 3n;
   if (s.priv !== qPriv) d.push(`privilege after: QEMU ${qPriv}, isavirt ${s.priv}`);
@@ -303,11 +311,14 @@ export function compare(isa: Isa, inst: Instance, q: QemuState, s: ReturnType<Sp
   return d;
 }
 
-export function cosimulate(isa: Isa, o: { seed: number; perInstruction: number; dir: string; only?: string[] }) {
+export function cosimulate(isa: Isa, o: { seed: number; perInstruction: number; dir: string; only?: string[]; perInstructionU?: number }) {
   const rng = new Rng(o.seed);
   const mnemonics = isa.instructions.map((i) => i.mnemonic).filter((m) => covers(m) && (!o.only || o.only.includes(m)));
   const placed: Placed[] = [];
-  for (const m of mnemonics) for (let k = 0; k < o.perInstruction; k++) placed.push({ inst: generate(rng, m, placed.length % BATCH), slot: placed.length % BATCH });
+  for (const m of mnemonics) {
+    for (let k = 0; k < o.perInstruction; k++) placed.push({ inst: generate(rng, m, placed.length % BATCH, 'S'), slot: placed.length % BATCH });
+    for (let k = 0; k < (o.perInstructionU ?? 0); k++) placed.push({ inst: generate(rng, m, placed.length % BATCH, 'U'), slot: placed.length % BATCH });
+  }
   const res = { compared: 0, count: new Map<string, number>(), mismatches: [] as string[], stopped: [] as string[], outcomes: new Map<string, number>() };
   for (let i = 0, bi = 0; i < placed.length; i += BATCH, bi++) {
     const group = placed.slice(i, i + BATCH);
@@ -320,9 +331,9 @@ export function cosimulate(isa: Isa, o: { seed: number; perInstruction: number; 
       const d = compare(isa, p.inst, q, s);
       res.compared++;
       res.count.set(p.inst.mnemonic, (res.count.get(p.inst.mnemonic) ?? 0) + 1);
-      const how = s.trap ? `trap:${s.trap}->${s.priv === 3n ? 'M' : 'S'}` : s.priv === 0n ? 'returned to U' : 'completed';
+      const how = `${p.inst.mode}: ` + (s.trap ? `trap:${s.trap}->${s.priv === 3n ? 'M' : 'S'}` : s.priv === 0n ? 'in U' : 'completed');
       res.outcomes.set(how, (res.outcomes.get(how) ?? 0) + 1);
-      if (d.length) res.mismatches.push(`${p.inst.mnemonic} "${p.inst.gnu}" (isavirt: "${side.text(p.inst)}") before: ${CSRS.map((c, j) => `${c.reg}=${hex(q.before[j]!)}`).join(' ')}: ${d.join('; ')}`);
+      if (d.length) res.mismatches.push(`${p.inst.mnemonic} (${p.inst.mode}) "${p.inst.gnu}" (isavirt: "${side.text(p.inst)}") before: ${CSRS.map((c, j) => `${c.reg}=${hex(q.before[j]!)}`).join(' ')}: ${d.join('; ')}`);
     });
   }
   return res;
