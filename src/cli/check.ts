@@ -10,7 +10,7 @@ import { renderMarkdown } from '../report/markdown.js';
 import { renderSarif } from '../report/sarif.js';
 import { renderSummary, renderText } from '../report/text.js';
 import { defineCommand } from './command.js';
-import { EXIT, UsageError, paint, type CliIO } from './io.js';
+import { EXIT, STDIN_ARG, UsageError, paint, type CliIO } from './io.js';
 import { loadSpec } from './spec.js';
 
 export const CHECK_FORMATS = ['text', 'json', 'markdown', 'sarif'] as const;
@@ -50,6 +50,11 @@ export function expandSpecs(args: string[]): { files: string[]; bad: { path: str
   const bad: { path: string; message: string }[] = [];
   let folders = 0;
   for (const arg of args) {
+    // Standard input: loadSpec reads it.
+    if (arg === STDIN_ARG) {
+      files.push(arg);
+      continue;
+    }
     let st;
     try {
       st = statSync(arg);
@@ -145,7 +150,7 @@ export default defineCommand<CheckArgs>({
   builder: (y) =>
     y
       .positional('spec', { type: 'string', array: true, describe: '.isa / .isa.json files, or folders of them' })
-      .option('format', { alias: 'f', choices: CHECK_FORMATS, default: 'text' as CheckFormat, describe: 'report format' })
+      .option('format', { alias: 'f', type: 'string', requiresArg: true, choices: CHECK_FORMATS, default: 'text' as CheckFormat, describe: 'report format' })
       .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to this file instead of stdout' })
       .option('explain', { type: 'string', requiresArg: true, describe: 'explain the verdict of one instruction' }),
   examples: [

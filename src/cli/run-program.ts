@@ -20,16 +20,24 @@ interface Args {
 }
 
 /** `--monitor-control IDTR=0x7f0007ff` (repeatable): values the monitor keeps in the real machine. */
-function parseMonitorControl(isa: Isa, names: readonly string[], items: readonly string[]): Record<string, bigint> {
+function parseMonitorControl(isa: Isa, elements: readonly { name: string; width: number }[], items: readonly string[]): Record<string, bigint> {
   const out: Record<string, bigint> = {};
+  const names = elements.map((e) => e.name);
   for (const item of items) {
     const m = /^\s*([A-Za-z_][\w.[\]]*)\s*=\s*(0x[0-9a-fA-F_]+|0b[01_]+|[0-9_]+)\s*$/.exec(item);
     if (!m) throw new UsageError(`--monitor-control ${item}: write NAME=VALUE, e.g. ${names[0] ?? 'R'}=0x100`);
-    if (!names.includes(m[1]!)) throw new UsageError(`--monitor-control ${item}: ${m[1]} is not a control element of ${isa.name} (${names.slice(0, 12).join(', ')}${names.length > 12 ? ', ...' : ''})`);
-    out[m[1]!] = BigInt(m[2]!.replace(/_/g, ''));
+    const element = elements.find((e) => e.name === m[1]);
+    if (!element) throw new UsageError(`--monitor-control ${item}: ${m[1]} is not a control element of ${isa.name} (${names.slice(0, 12).join(', ')}${names.length > 12 ? ', ...' : ''})`);
+    const value = BigInt(m[2]!.replace(/_/g, ''));
+    // A value wider than the element would be cut silently by the machine: the user meant something else.
+    if (value >> BigInt(element.width) !== 0n) throw new UsageError(`--monitor-control ${item}: ${element.name} has ${element.width} bits, and ${m[2]} needs ${value.toString(2).length}`);
+    out[element.name] = value;
   }
   return out;
 }
+
+/** The largest step budget: a run this long already takes minutes, and the budget is what bounds a run. */
+export const MAX_STEPS = 1_000_000_000;
 
 const TRACE_LIMIT = 10_000;
 const hex = (v: bigint | number) => '0x' + BigInt(v).toString(16);
@@ -57,8 +65,8 @@ export default defineCommand<Args>({
       .option('compare', { type: 'boolean', default: false, describe: 'run on the bare machine too and diff the guest states (exit 1 if they differ)' })
       .option('monitor-control', { type: 'string', array: true, describe: 'NAME=VALUE: a value the monitor keeps in a real control element (repeatable)' })
       .option('guest-control', { type: 'boolean', default: false, describe: "pass the guest's control values through to the real machine (by default the monitor keeps its own IDT, GDT... registers)" })
-      .option('max-steps', { type: 'number', default: 1_000_000, describe: 'step budget of each run' })
-      .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' }),
+      .option('max-steps', { type: 'number', requiresArg: true, default: 1_000_000, describe: `step budget of each run (at most ${MAX_STEPS})` })
+      .option('format', { requiresArg: true, choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' }),
   examples: [
     ['isavirt run isas/pg.isa kernel.s --monitor trap', 'run under the trap-and-emulate monitor'],
     ['isavirt run isas/m68000.isa isas/m68000/movesr.s --compare', 'bare machine against the monitor'],
@@ -66,6 +74,7 @@ export default defineCommand<Args>({
   ],
   async run(args, io: CliIO) {
     if (!Number.isInteger(args.maxSteps) || args.maxSteps < 1) throw new UsageError('--max-steps must be a positive whole number');
+    if (args.maxSteps > MAX_STEPS) throw new UsageError(`--max-steps ${args.maxSteps} is more than the limit of ${MAX_STEPS} steps (a run that long takes many minutes; a guest that needs more is probably looping)`);
     const isa = await loadSpecOrExit(args.spec, io);
     const asm = assembleOrExit(isa, args.program, io);
     const { runGuest, VmmError } = await import('../vmm/index.js');
@@ -73,8 +82,7 @@ export default defineCommand<Args>({
     const monitor: Monitor = args.monitor ?? (args.compare ? 'trap' : 'none');
     const p = paint(io.colorOut);
     const { elementsOfRole } = await import('../vmm/elements.js');
-    const controlNames = elementsOfRole(isa, 'control').map((e) => e.name);
-    const monitorControl = parseMonitorControl(isa, controlNames, args.monitorControl ?? []);
+    const monitorControl = parseMonitorControl(isa, elementsOfRole(isa, 'control'), args.monitorControl ?? []);
     const opts = {
       maxSteps: args.maxSteps, trace: args.trace ? TRACE_LIMIT : 0, monitorControl, ownControl: !args.guestControl,
       ...(await patchLists(isa, monitor)),

@@ -3,13 +3,14 @@
 // "bad spec" looks the same everywhere.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadIsaFile, renderDiagnostic, type Diagnostic } from '../ir/index.js';
+import { loadIsaFile, loadIsaSource, renderDiagnostic, type Diagnostic } from '../ir/index.js';
 import type { Isa } from '../ir/types.js';
 import { assemble, type Program } from '../asm/index.js';
-import { CliExit, EXIT, UsageError, type CliIO } from './io.js';
+import { CliExit, EXIT, STDIN_ARG, UsageError, type CliIO } from './io.js';
 
 /** Throws UsageError (exit 2) unless `path` names a readable regular file. */
 export function requireFile(path: string): void {
+  if (path === STDIN_ARG) throw new UsageError(`'-' (standard input) can name only a spec, for 'isavirt parse -' and 'isavirt check -'`);
   let isFile = false;
   try {
     isFile = statSync(path).isFile();
@@ -66,11 +67,31 @@ export function printDiagnostics(diagnostics: readonly Diagnostic[], io: CliIO, 
 
 export type Loaded = { ok: true; isa: Isa } | { ok: false };
 
-/** Load and check one spec, printing its diagnostics; never throws for a bad spec. */
+/**
+ * The spec text on standard input. A terminal is refused rather than waited on: `isavirt parse -`
+ * typed by itself would otherwise sit silently until end-of-file.
+ */
+export function readStdinSpec(): string {
+  if (process.stdin.isTTY) throw new UsageError(`'-' reads a spec from standard input, but standard input is a terminal: pipe a spec in ('isavirt parse - < spec.isa')`);
+  try {
+    return readFileSync(0, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read standard input (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/** Load and check one spec (`STDIN_ARG`: standard input), printing its diagnostics; never throws for a bad spec. */
 export async function loadSpec(path: string, io: CliIO): Promise<Loaded> {
-  requireFile(path);
-  const result = await loadIsaFile(path);
-  printDiagnostics(result.diagnostics, io);
+  let result;
+  if (path === STDIN_ARG) {
+    const text = readStdinSpec();
+    result = loadIsaSource(text, path);
+    printDiagnostics(result.diagnostics, io, { file: path, text });
+  } else {
+    requireFile(path);
+    result = await loadIsaFile(path);
+    printDiagnostics(result.diagnostics, io);
+  }
   return result.ok ? { ok: true, isa: result.isa } : { ok: false };
 }
 

@@ -15,17 +15,14 @@ import type {
   Operand, Param, Register, RegisterFile, Span, Stmt, SyntaxPart, Translation, Trap, TrapKind, View,
 } from './types.js';
 import { MAX_WIDTH } from './types.js';
+import { MAX_DECLARATIONS, MAX_FILE_REGISTERS, MAX_INLINED_NODES, MAX_IR_NODES, MAX_LOOP_ITERATIONS, MAX_MEMORY_LOG2, MAX_STATE_BITS } from './limits.js';
 
 /** Where the front end reads files; never throws (undefined = cannot read). */
 export interface FileHost {
   readFile(path: string): string | undefined;
 }
 
-/** A spec may not expand (for loops unrolled) to more IR nodes than this. */
-export const MAX_IR_NODES = 200_000;
-/** Memory sizes are capped so addresses stay exact in JSON numbers. */
-export const MAX_MEMORY_LOG2 = 52;
-export const MAX_LOOP_ITERATIONS = 64;
+export { MAX_IR_NODES, MAX_MEMORY_LOG2, MAX_LOOP_ITERATIONS } from './limits.js';
 
 export const CLAIMS: readonly Claim[] = [
   'privileged', 'sensitive', 'control-sensitive', 'mode-sensitive', 'location-sensitive', 'user-sensitive', 'innocuous', 'timing-dependent',
@@ -246,7 +243,37 @@ class Checker {
     this.diagnostics.push(diag(t, args, span, hint === undefined ? undefined : { hint }));
   }
 
+  /** IR nodes of the body being checked with every call inlined, and its heaviest callee. */
+  private inlined = 0;
+  private heaviest: { name: string; size: number } | undefined;
+  /** Each function's inlined size and the call chain that makes it large (for the message). */
+  private readonly inlinedSize = new Map<string, { size: number; chain: string[] }>();
+  /** One report of an oversized expansion: every caller of that function is oversized too. */
+  private expansionReported = false;
+
+  /**
+   * Check one body (`run`) and bound its size once calls are inlined: the machine and the solver
+   * inline every call, and functions calling functions multiply (2^40 nodes from 196 lines).
+   */
+  private measured<T>(what: string, name: string, span: Span, run: () => T): { value: T; size: number; chain: string[] } {
+    const saved = { inlined: this.inlined, heaviest: this.heaviest };
+    this.inlined = 0;
+    this.heaviest = undefined;
+    const value = run();
+    const size = this.inlined;
+    const heaviest = this.heaviest as { name: string; size: number } | undefined;
+    const chain = heaviest ? [heaviest.name, ...(this.inlinedSize.get(heaviest.name)?.chain ?? [])] : [];
+    this.inlined = saved.inlined;
+    this.heaviest = saved.heaviest;
+    if (size > MAX_INLINED_NODES && !this.expansionReported) {
+      this.expansionReported = true;
+      this.error(Diagnostics.InlinedTooLarge, [what, size >= 1e15 ? 'about ' + size.toExponential(1) : size, MAX_INLINED_NODES, callChain([name, ...chain])], span);
+    }
+    return { value, size, chain };
+  }
+
   private count(n = 1): void {
+    this.inlined += n;
     this.nodes += n;
     if (this.nodes > MAX_IR_NODES) {
       this.error(Diagnostics.SpecTooLarge, [MAX_IR_NODES], this.rootSpan);
@@ -281,9 +308,19 @@ class Checker {
         this.globals.set(d.name.text, { kind: d.k, span: d.name.span });
       }
     }
+    if (ds.length > MAX_DECLARATIONS) {
+      this.error(Diagnostics.TooManyDeclarations, [ds.length, MAX_DECLARATIONS], this.rootSpan);
+      return undefined;
+    }
     const endian = of('endian')[0]?.order ?? 'little';
     const registers = of('register').map((d) => this.register(d));
     const files = of('registers').map((d) => this.registerFile(d));
+    // Before any later stage allocates the machine's state: registers and files are held whole.
+    const stateBits = registers.reduce((n, r) => n + r.width, 0) + files.reduce((n, f) => n + f.count * f.width, 0);
+    if (stateBits > MAX_STATE_BITS) {
+      this.error(Diagnostics.StateTooLarge, [stateBits, MAX_STATE_BITS], this.rootSpan);
+      return undefined;
+    }
     const memories = of('memory').map((d) => this.memory(d));
     for (const d of of('trap')) this.traps.set(d.name.text, this.trapHeader(d));
 
@@ -342,9 +379,9 @@ class Checker {
       return a;
     });
     const te = of('trapEntry')[0];
-    const trapEntry = te ? this.block(te.body, this.ctx('trapEntry', 'trap entry')) : [];
+    const trapEntry = te ? this.measured('the trap entry', 'trap entry', te.span, () => this.block(te.body, this.ctx('trapEntry', 'trap entry'))).value : [];
     const rs = of('reset')[0];
-    const reset = rs ? this.block(rs.body, this.ctx('reset', 'reset')) : [];
+    const reset = rs ? this.measured('the reset block', 'reset', rs.span, () => this.block(rs.body, this.ctx('reset', 'reset'))).value : [];
 
     const instrDecls = of('instruction');
     if (instrDecls.length === 0) this.error(Diagnostics.NoInstructions, [], this.merged.name.span);
@@ -415,8 +452,9 @@ class Checker {
 
   private registerFile(d: Extract<A.Decl, { k: 'registers' }>): RegisterFile {
     const width = this.width(d.width);
-    if (!isPow2(d.count.value) || d.count.value > 1n << 16n) this.error(Diagnostics.NotPowerOfTwo, ['a register file size (at most 65536)', d.count.text], d.count.span);
-    const count = isPow2(d.count.value) && d.count.value <= 1n << 16n ? Number(d.count.value) : 1;
+    const max = BigInt(MAX_FILE_REGISTERS);
+    if (!isPow2(d.count.value) || d.count.value > max) this.error(Diagnostics.NotPowerOfTwo, [`a register file size (at most ${MAX_FILE_REGISTERS})`, d.count.text], d.count.span);
+    const count = isPow2(d.count.value) && d.count.value <= max ? Number(d.count.value) : 1;
     if (d.names.length > 0 && d.names.length !== count) this.error(Diagnostics.NamesCount, [d.name.text, d.count.text, d.names.length], d.span);
     const seen = new Map<string, Span>();
     for (const n of d.names) {
@@ -473,8 +511,12 @@ class Checker {
     }
     const resultWidth = this.width(d.resultWidth);
     const ctx = this.ctx('function', d.name.text, { params, fnIndex: index });
-    const body = this.block(d.body, ctx, false);
-    const result = this.expect(d.result, resultWidth, ctx, `the result of '${d.name.text}'`);
+    const m = this.measured(`function '${d.name.text}'`, d.name.text, d.name.span, () => {
+      const body = this.block(d.body, ctx, false);
+      return { body, result: this.expect(d.result, resultWidth, ctx, `the result of '${d.name.text}'`) };
+    });
+    this.inlinedSize.set(d.name.text, { size: m.size, chain: m.chain });
+    const { body, result } = m.value;
     const f: Func = { name: d.name.text, params: [...params.values()], resultWidth, body, result, span: d.span };
     if (d.doc !== undefined) f.doc = d.doc;
     return f;
@@ -485,8 +527,10 @@ class Checker {
     this.noShadow(d.param.name, undefined);
     const resultWidth = this.width(d.resultWidth);
     const ctx = this.ctx('translation', d.name.text, { params: new Map([[param.name, param]]) });
-    const body = this.block(d.body, ctx, false);
-    const result = this.expect(d.result, resultWidth, ctx, `the result of '${d.name.text}'`);
+    const { body, result } = this.measured(`translation '${d.name.text}'`, d.name.text, d.name.span, () => {
+      const body = this.block(d.body, ctx, false);
+      return { body, result: this.expect(d.result, resultWidth, ctx, `the result of '${d.name.text}'`) };
+    }).value;
     const t: Translation = { name: d.name.text, param, resultWidth, body, result, span: d.span };
     if (d.doc !== undefined) t.doc = d.doc;
     this.trans.set(t.name, t);
@@ -588,7 +632,7 @@ class Checker {
       }
     }
     const sem = byKind.get('semantics') as Extract<A.Clause, { k: 'semantics' }> | undefined;
-    const semantics = sem ? this.block(sem.body, this.ctx('instruction', mn, { operands })) : [];
+    const semantics = sem ? this.measured(`the semantics of '${mn}'`, mn, sem.span, () => this.block(sem.body, this.ctx('instruction', mn, { operands }))).value : [];
     const ins: Instruction = { mnemonic: mn, operands: [...operands.values()], syntax, encoding, claims, semantics, span: d.span };
     if (d.doc !== undefined) ins.doc = d.doc;
     return ins;
@@ -1316,9 +1360,20 @@ class Checker {
       return this.bad();
     }
     if (!argc(f.fn.params.length)) return this.bad();
+    const callee = this.inlinedSize.get(n);
+    if (callee) {
+      // Saturate: the sum of 2^40-sized callees must stay a finite, comparable number.
+      this.inlined = Math.min(this.inlined + callee.size, Number.MAX_SAFE_INTEGER);
+      if (!this.heaviest || callee.size > this.heaviest.size) this.heaviest = { name: n, size: callee.size };
+    }
     const args = e.args.map((a, i) => this.expect(a, f.fn.params[i]!.width, ctx, `parameter '${f.fn.params[i]!.name}' of '${n}'`));
     return { k: 'call', width: f.fn.resultWidth, fn: n, args };
   }
+}
+
+/** `f40 -> f39 -> ... -> f1`: a long chain keeps its two ends. */
+function callChain(names: string[]): string {
+  return names.length <= 8 ? names.join(' -> ') : [...names.slice(0, 4), `... (${names.length - 7} more)`, ...names.slice(-3)].join(' -> ');
 }
 
 function inside(s: Span | undefined, outer: Span): boolean {

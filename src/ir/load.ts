@@ -7,6 +7,7 @@ import { parseText } from '../syntax/parse.js';
 import { checkSpec, type FileHost } from './check.js';
 import { parseIsaJson } from './json.js';
 import type { Isa } from './types.js';
+import { MAX_SPEC_CHARS } from './limits.js';
 
 export type { FileHost } from './check.js';
 
@@ -47,17 +48,28 @@ export function parseIsaText(text: string, file: string, host: FileHost = fsHost
   }
 }
 
+/**
+ * A spec's text, already read: JSON when `file` ends in `.json` or, for a name without an
+ * extension (standard input), when the text starts with `{`; `.isa` text otherwise.
+ */
+export function loadIsaSource(text: string, file: string, host: FileHost = fsHost): LoadResult {
+  if (text.length > MAX_SPEC_CHARS) return { ok: false, diagnostics: [diag(Diagnostics.SpecFileTooLarge, [text.length, MAX_SPEC_CHARS], undefined, { file })] };
+  const json = file.endsWith('.json') || (!/\.[A-Za-z]+$/.test(file) && /^\s*\{/.test(text));
+  return json ? loadJson(text, file) : parseIsaText(text, file, host);
+}
+
 /** Load a spec file: `.isa.json` (or any `.json`) as IR, anything else as `.isa` text. */
 export function loadIsaFile(path: string, host: FileHost = fsHost): LoadResult {
   const text = host.readFile(path);
   if (text === undefined) return { ok: false, diagnostics: [diag(Diagnostics.CannotReadFile, [path], undefined, { file: path })] };
-  if (path.endsWith('.json')) {
-    try {
-      const r = parseIsaJson(text, path);
-      return result(r.isa, r.diagnostics);
-    } catch (err) {
-      return internalError(path, err);
-    }
+  return loadIsaSource(text, path, host);
+}
+
+function loadJson(text: string, path: string): LoadResult {
+  try {
+    const r = parseIsaJson(text, path);
+    return result(r.isa, r.diagnostics);
+  } catch (err) {
+    return internalError(path, err);
   }
-  return parseIsaText(text, path, host);
 }

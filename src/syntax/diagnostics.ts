@@ -60,6 +60,7 @@ export const Diagnostics = {
   ViewInTranslation: { code: 'ISA2030', message: "translation '{0}' reads view '{1}'; a translation may read only physical memory" },
   NotAValue: { code: 'ISA2031', message: "'{0}' is {1} and has no value by itself" },
   RemoveWrongKind: { code: 'ISA2032', message: "'{0}' is {1}, not {2}" },
+  TooManyDeclarations: { code: 'ISA2033', message: 'the spec has {0} declarations, more than the limit of {1} (grammar/LANGUAGE.md, "Limits")' },
 
   // ---- ISA3xxx: types and widths ----
   WidthOutOfRange: { code: 'ISA3001', message: 'width {0} is out of range: widths are 1..64' },
@@ -81,6 +82,8 @@ export const Diagnostics = {
   WordsCount: { code: 'ISA3017', message: 'a multi-word access reads {0} words of {1} bits: the result must be 1..64 bits' },
   BadVector: { code: 'ISA3018', message: 'trap vector {0} does not fit in 8 bits' },
   BadPeriod: { code: 'ISA3019', message: 'timer period must be at least 1 (got {0})' },
+  InlinedTooLarge: { code: 'ISA3020', message: '{0} expands to {1} IR nodes once its function calls are inlined, more than the limit of {2}: {3}' },
+  StateTooLarge: { code: 'ISA3021', message: 'registers and register files hold {0} bits, more than the limit of {1} (grammar/LANGUAGE.md, "Limits")' },
 
   // ---- ISA4xxx: encodings ----
   EncodingWidth: { code: 'ISA4001', message: "encoding of '{0}' is {1} bits: it must be a multiple of {2} (the fetch word width) and at most 64" },
@@ -100,6 +103,10 @@ export const Diagnostics = {
   InvalidJson: { code: 'ISA5003', message: 'invalid JSON: {0}' },
   IrInvalid: { code: 'ISA5004', message: '{0}: {1}' },
   ExtendsJson: { code: 'ISA5005', message: "cannot extend '{0}': only .isa files can be extended" },
+  SpecFileTooLarge: { code: 'ISA5006', message: 'the file has {0} characters, more than the limit of {1} for a spec' },
+  ExtendsOutside: { code: 'ISA5007', message: "cannot extend '{0}': it is outside the folder of the spec being checked ({1}); pass --allow-extends-outside to permit it" },
+  ExtendsNotSpec: { code: 'ISA5008', message: "cannot extend '{0}': it is not a spec (it does not begin with 'isa NAME;')" },
+  IrMismatch: { code: 'ISA5009', message: '{0} is {1} in the JSON, but the spec it describes gives {2}' },
 
   // ---- ISA6xxx: guest programs (the assembler, src/asm; owned by the asm engineer) ----
   AsmUnknownMnemonic: { code: 'ISA6001', message: "unknown instruction '{0}'" },

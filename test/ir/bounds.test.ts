@@ -1,0 +1,50 @@
+// The front end's size bounds (src/ir/limits.ts, grammar/LANGUAGE.md "Limits"): each hostile input
+// ends in one clear diagnostic, quickly, and never allocates in proportion to what it asks for.
+import { describe, expect, test } from 'vitest';
+import { loadIsaFile, parseIsaText } from '../../src/ir/index.js';
+import { MAX_DECLARATIONS, MAX_INLINED_NODES, MAX_SPEC_CHARS, MAX_STATE_BITS } from '../../src/ir/limits.js';
+import { memHost } from './helpers.js';
+import { bigFiles, exponentialCalls, manyRegisters } from './hostile.js';
+
+const load = (text: string) => parseIsaText(text, 'h.isa', memHost({}));
+const codes = (text: string) => load(text).diagnostics.map((d) => d.code);
+
+describe('inlined size of semantics', () => {
+  test('forty functions each calling the previous twice: ISA3020 naming the call chain', () => {
+    const r = load(exponentialCalls(40));
+    expect(r.ok).toBe(false);
+    const d = r.diagnostics.find((x) => x.code === 'ISA3020')!;
+    expect(d).toBeDefined();
+    expect(r.diagnostics.filter((x) => x.code === 'ISA3020')).toHaveLength(1);
+    // The first function past the bound is reported, at its name, with the chain down to f0.
+    expect(d.message).toMatch(/^function 'f\d+' expands to \d+ IR nodes once its function calls are inlined, more than the limit of 1000000: f\d+ -> f\d+ -> .* -> f1 -> f0$/);
+    expect(d.span?.line).toBeGreaterThan(7);
+  });
+
+  test('a small fan-out stays within the bound', () => {
+    expect(load(exponentialCalls(10)).ok).toBe(true);
+    expect(MAX_INLINED_NODES).toBeGreaterThan(2 ** 10 * 4);
+  });
+});
+
+describe('declaration and state bounds', () => {
+  test(`more than ${MAX_DECLARATIONS} declarations: ISA2033`, () => {
+    expect(codes(manyRegisters(MAX_DECLARATIONS + 1, 1))).toEqual(['ISA2033']);
+  });
+
+  test(`more than ${MAX_STATE_BITS} bits of registers: ISA3021 before anything is allocated`, () => {
+    expect(codes(bigFiles(2, 65536, 64))).toEqual(['ISA3021']);
+  });
+
+  test('a register file larger than 65536 registers', () => {
+    expect(codes(bigFiles(1, 1 << 17, 8))).toContain('ISA3006');
+  });
+
+  test(`a spec file longer than ${MAX_SPEC_CHARS} characters: ISA5006 before lexing`, () => {
+    const text = 'isa h;\n' + '// padding\n'.repeat(MAX_SPEC_CHARS / 10);
+    const r = loadIsaFile('big.isa', memHost({ 'big.isa': text }));
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['ISA5006']);
+    const j = loadIsaFile('big.isa.json', memHost({ 'big.isa.json': ' '.repeat(MAX_SPEC_CHARS + 1) }));
+    expect(j.diagnostics.map((d) => d.code)).toEqual(['ISA5006']);
+  });
+});
