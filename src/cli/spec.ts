@@ -3,10 +3,18 @@
 // "bad spec" looks the same everywhere.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadIsaFile, loadIsaSource, renderDiagnostic, type Diagnostic } from '../ir/index.js';
+import { fsHost, loadIsaFile, loadIsaSource, renderDiagnostic, type CheckOptions, type Diagnostic } from '../ir/index.js';
 import type { Isa } from '../ir/types.js';
 import { assemble, type Program } from '../asm/index.js';
 import { CliExit, EXIT, STDIN_ARG, UsageError, type CliIO } from './io.js';
+
+/** Front-end options every command's spec loading shares, set once from the global flags. */
+const frontEnd: CheckOptions = {};
+
+/** `--allow-extends-outside`: let `extends` leave the spec's folder tree (see CheckOptions). */
+export function setFrontEndOptions(opts: CheckOptions): void {
+  frontEnd.allowExtendsOutside = opts.allowExtendsOutside === true;
+}
 
 /** Throws UsageError (exit 2) unless `path` names a readable regular file. */
 export function requireFile(path: string): void {
@@ -85,11 +93,11 @@ export async function loadSpec(path: string, io: CliIO): Promise<Loaded> {
   let result;
   if (path === STDIN_ARG) {
     const text = readStdinSpec();
-    result = loadIsaSource(text, path);
+    result = loadIsaSource(text, path, fsHost, frontEnd);
     printDiagnostics(result.diagnostics, io, { file: path, text });
   } else {
     requireFile(path);
-    result = await loadIsaFile(path);
+    result = await loadIsaFile(path, fsHost, frontEnd);
     printDiagnostics(result.diagnostics, io);
   }
   return result.ok ? { ok: true, isa: result.isa } : { ok: false };

@@ -6,7 +6,7 @@
 // 3. Check the rules of LANGUAGE.md and encodings (widths, operands, overlaps).
 // Every problem is a diagnostic; nothing here throws on user input.
 
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import type * as A from '../syntax/ast.js';
 import { Diagnostics, diag, didYouMeanHint, type Diagnostic, type DiagnosticTemplate } from '../syntax/diagnostics.js';
 import { parseText } from '../syntax/parse.js';
@@ -20,6 +20,28 @@ import { MAX_DECLARATIONS, MAX_FILE_REGISTERS, MAX_INLINED_NODES, MAX_IR_NODES, 
 /** Where the front end reads files; never throws (undefined = cannot read). */
 export interface FileHost {
   readFile(path: string): string | undefined;
+}
+
+export interface CheckOptions {
+  /**
+   * Let `extends` name files outside the folder tree of the spec being checked (the CLI's
+   * --allow-extends-outside). Off by default: a spec from a student or a download must not make
+   * isavirt read `../../etc/passwd`.
+   */
+  allowExtendsOutside?: boolean;
+}
+
+/**
+ * The file an `extends "rel"` in `fromFile` names, or `outside` (the folder it must stay in) when it
+ * leaves the folder tree of `rootFile`, the spec being checked. One rule for the CLI and the LSP.
+ */
+export function resolveExtends(fromFile: string, rel: string, rootFile: string, opts: CheckOptions = {}): { path: string } | { outside: string } {
+  const path = join(dirname(fromFile), rel);
+  if (opts.allowExtendsOutside) return { path };
+  const root = resolve(dirname(rootFile));
+  const r = relative(root, resolve(path));
+  if (r === '' || r.startsWith('..') || isAbsolute(r)) return { outside: dirname(rootFile) };
+  return { path };
 }
 
 export { MAX_IR_NODES, MAX_MEMORY_LOG2, MAX_LOOP_ITERATIONS } from './limits.js';
@@ -92,9 +114,11 @@ class Merger {
   readonly diagnostics: Diagnostic[] = [];
   readonly extendsFiles: string[] = [];
   private readonly done = new Set<string>();
-  constructor(private readonly host: FileHost) {}
+  private rootFile = '';
+  constructor(private readonly host: FileHost, private readonly opts: CheckOptions = {}) {}
 
   merge(root: A.SpecFile): MergeResult {
+    this.rootFile = root.file;
     const decls: A.Decl[] = [];
     this.mergeInto(root, decls, [root.file]);
     const r: MergeResult = { decls, name: root.name, extendsFiles: this.extendsFiles };
@@ -106,7 +130,12 @@ class Merger {
     this.done.add(spec.file);
     const bases: A.SpecFile[] = [];
     for (const ext of spec.extends) {
-      const path = join(dirname(spec.file), ext.path);
+      const where = resolveExtends(spec.file, ext.path, this.rootFile, this.opts);
+      if ('outside' in where) {
+        this.diagnostics.push(diag(Diagnostics.ExtendsOutside, [ext.path, where.outside], ext.span));
+        continue;
+      }
+      const path = where.path;
       if (stack.includes(path)) {
         this.diagnostics.push(diag(Diagnostics.ExtendsCycle, [[...stack.slice(stack.indexOf(path)), path].join(' -> ')], ext.span));
         continue;
@@ -122,6 +151,12 @@ class Merger {
         continue;
       }
       const parsed = parseText(text, path);
+      // A file that is not a spec at all (`extends "/etc/passwd"`) is named, never quoted: its
+      // diagnostics would show its first line.
+      if (!parsed.ast && parsed.tokens[0]?.image !== 'isa') {
+        this.diagnostics.push(diag(Diagnostics.ExtendsNotSpec, [ext.path], ext.span));
+        continue;
+      }
       this.diagnostics.push(...parsed.diagnostics);
       if (!parsed.ast) continue;
       this.extendsFiles.push(path);
@@ -1432,8 +1467,8 @@ export function describeExpr(e: A.AstExpr): string {
 }
 
 /** Merge `extends` and check one parsed spec; `source` is the file name recorded in the IR. */
-export function checkSpec(ast: A.SpecFile, host: FileHost, source = ast.file): CheckResult {
-  const merger = new Merger(host);
+export function checkSpec(ast: A.SpecFile, host: FileHost, source = ast.file, opts: CheckOptions = {}): CheckResult {
+  const merger = new Merger(host, opts);
   const merged = merger.merge(ast);
   if (merger.diagnostics.some((d) => d.severity === 'error')) return { diagnostics: merger.diagnostics };
   const checker = new Checker(merged, source, ast.name.span);

@@ -6,7 +6,8 @@ import type { SpecFile } from './ast.js';
 import { AstBuilder, TooDeepError, MAX_NESTING } from './build.js';
 import { Diagnostics, diag, didYouMeanHint, formatMessage, type Diagnostic, type DiagnosticTemplate } from './diagnostics.js';
 import { parser } from './parser.js';
-import { IsaLexer, keywordSet, NumberLit, CharLit, UnterminatedComment, UnterminatedString, parseNumber, parseCharLit } from './tokens.js';
+import { MAX_SPEC_CHARS } from '../ir/limits.js';
+import { IsaLexer, Junk, keywordSet, NumberLit, CharLit, UnterminatedComment, UnterminatedString, parseNumber, parseCharLit } from './tokens.js';
 
 export interface ParseResult {
   /** Present when there was no lexical or syntax error. */
@@ -68,6 +69,8 @@ function syntaxDiagnostic(file: string, e: IRecognitionException, lastToken: ITo
 /** Lex and parse one spec file's text. Never throws. */
 export function parseText(source: string, file: string): ParseResult {
   const diagnostics: Diagnostic[] = [];
+  // Before lexing: the lexer's tokens (and an editor's diagnostics) grow with the text.
+  if (source.length > MAX_SPEC_CHARS) return { comments: [], tokens: [], diagnostics: [diag(Diagnostics.SpecFileTooLarge, [source.length, MAX_SPEC_CHARS], { file, line: 1, col: 1, endLine: 1, endCol: 2 })] };
   // A byte-order mark is not part of the text (editors do not count it in columns either).
   const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
   const lexed = IsaLexer.tokenize(text);
@@ -79,11 +82,18 @@ export function parseText(source: string, file: string): ParseResult {
   for (const t of lexed.groups['errors'] ?? []) {
     if (t.tokenType === UnterminatedComment) diagnostics.push(diag(Diagnostics.UnterminatedComment, [], tokenSpan(file, t)));
     else if (t.tokenType === UnterminatedString) diagnostics.push(diag(Diagnostics.UnterminatedString, [], tokenSpan(file, t)));
+    else if (t.tokenType === Junk) diagnostics.push(diag(Diagnostics.UnexpectedCharacter, [JSON.stringify(t.image.length > 20 ? t.image.slice(0, 20) + '...' : t.image)], tokenSpan(file, t)));
     else diagnostics.push(diag(Diagnostics.InvalidCharLiteral, [t.image], tokenSpan(file, t)));
   }
   for (const t of lexed.tokens) {
     if (t.tokenType === NumberLit && parseNumber(t.image) === undefined) diagnostics.push(diag(Diagnostics.InvalidNumber, [t.image], tokenSpan(file, t)));
     else if (t.tokenType === CharLit && parseCharLit(t.image) === undefined) diagnostics.push(diag(Diagnostics.InvalidCharLiteral, [t.image], tokenSpan(file, t)));
+  }
+  // Junk input gives a lexical error every few characters: keep the first few, then say so.
+  if (diagnostics.length > MAX_SYNTAX_ERRORS) {
+    const stop = diagnostics[MAX_SYNTAX_ERRORS]!;
+    diagnostics.length = MAX_SYNTAX_ERRORS;
+    diagnostics.push(diag(Diagnostics.TooManyErrors, [MAX_SYNTAX_ERRORS], stop.span));
   }
   const comments = lexed.groups['comments'] ?? [];
 

@@ -102,6 +102,13 @@ export const RBrace = punct('RBrace', '}');
 export const LBracket = punct('LBracket', '[');
 export const RBracket = punct('RBracket', ']');
 
+/**
+ * A run of characters no token can start with. Without it the lexer's own recovery tries every
+ * pattern at every offset of the run, which took 18 s on 5 MB of junk; as a token it is one match,
+ * reported as an unexpected character by the parse step.
+ */
+export const Junk = createToken({ name: 'Junk', pattern: /[^ \t\r\n\fA-Za-z0-9_"'/<>=!|&+^~\-*%?:;,.(){}[\]]+/, group: 'errors', line_breaks: true });
+
 export const allTokens: TokenType[] = [
   WhiteSpace,
   DocComment,
@@ -121,6 +128,7 @@ export const allTokens: TokenType[] = [
   Less, Greater, Equals, Bang, Pipe, Amp, Caret, Tilde, Plus, Minus, Star, Slash, Percent, Question,
   Colon, Semicolon, Comma, Dot, LParen, RParen, LBrace, RBrace, LBracket, RBracket,
   BinaryOperator,
+  Junk,
 ];
 
 export const IsaLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });
