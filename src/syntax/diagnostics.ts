@@ -126,6 +126,8 @@ export const Diagnostics = {
   AsmUnsettled: { code: 'ISA6015', message: 'label addresses did not settle after {0} passes' },
   AsmBadSpec: { code: 'ISA6016', message: 'cannot assemble for {0}: {1}' },
   AsmDirectiveArgs: { code: 'ISA6017', message: 'bad arguments to {0}: {1}' },
+  AsmEquCycle: { code: 'ISA6018', message: '.equ constants defined in terms of each other: {0}' },
+  AsmBadExpression: { code: 'ISA6019', message: 'cannot compute {0}' },
   AsmInternal: { code: 'ISA6099', message: 'internal assembler error: {0}' },
 } as const satisfies Record<string, DiagnosticTemplate>;
 
