@@ -30,3 +30,6 @@ export const MAX_LOOP_ITERATIONS = 64;
  * forty functions each calling the previous twice expand to 2^40 nodes from 196 lines.
  */
 export const MAX_INLINED_NODES = 1_000_000;
+
+/** Nesting of a `.isa.json` file, checked before the schema's recursive validators run. */
+export const MAX_JSON_DEPTH = 200;

@@ -33,7 +33,7 @@ function result(isa: Isa | undefined, diagnostics: Diagnostic[]): LoadResult {
 
 function internalError(file: string, err: unknown): LoadResult {
   // A bug in the front end must still not surface as a stack trace to the user.
-  return { ok: false, diagnostics: [diag(Diagnostics.IrInvalid, [file, `internal error: ${(err as Error)?.message ?? String(err)}`], undefined, { file })] };
+  return { ok: false, diagnostics: [diag(Diagnostics.InternalFrontEnd, [(err as Error)?.message ?? String(err)], undefined, { file })] };
 }
 
 /** Parse and check `.isa` text; `file` names it in diagnostics and is the base for `extends`. */

@@ -33,7 +33,7 @@ import { checkSpec, resolveExtends, type CheckOptions } from '../ir/check.js';
 import { fsHost, type FileHost } from '../ir/load.js';
 import type { Isa, Span } from '../ir/types.js';
 import type { SpecFile } from '../syntax/ast.js';
-import type { Diagnostic } from '../syntax/diagnostics.js';
+import { Diagnostics, diag, type Diagnostic } from '../syntax/diagnostics.js';
 import { parseText } from '../syntax/parse.js';
 import { buildSymbolIndex, definitionsOf, referencesOf, symbolAt, type IsaSymbol, type SymbolIndex } from './symbols.js';
 
@@ -319,7 +319,7 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
         if (checked.isa && !s.frontEnd.some((d) => d.severity === 'error')) s.isa = checked.isa;
       } catch (e) {
         // A checker bug must not take the server down; say so where the author looks.
-        s.frontEnd = [...parsed.diagnostics, { code: 'ISA5004', severity: 'error', message: `internal error in the checker: ${e instanceof Error ? e.message : String(e)}` }];
+        s.frontEnd = [...parsed.diagnostics, diag(Diagnostics.InternalFrontEnd, [e instanceof Error ? e.message : String(e)], undefined, { file: s.file })];
       }
     }
     publish(s);

@@ -99,14 +99,17 @@ export const Diagnostics = {
 
   // ---- ISA5xxx: files and JSON ----
   CannotReadFile: { code: 'ISA5001', message: "cannot read '{0}'" },
-  JsonSchema: { code: 'ISA5002', message: '{0}: {1}' },
+  JsonSchema: { code: 'ISA5002', message: '{0}' },
   InvalidJson: { code: 'ISA5003', message: 'invalid JSON: {0}' },
-  IrInvalid: { code: 'ISA5004', message: '{0}: {1}' },
+  // ISA5004 (retired): every finding in a `.isa.json` file, under one code. The JSON form now goes
+  // through the text form's checker, so each finding has that rule's own code.
   ExtendsJson: { code: 'ISA5005', message: "cannot extend '{0}': only .isa files can be extended" },
   SpecFileTooLarge: { code: 'ISA5006', message: 'the file has {0} characters, more than the limit of {1} for a spec' },
   ExtendsOutside: { code: 'ISA5007', message: "cannot extend '{0}': it is outside the folder of the spec being checked ({1}); pass --allow-extends-outside to permit it" },
   ExtendsNotSpec: { code: 'ISA5008', message: "cannot extend '{0}': it is not a spec (it does not begin with 'isa NAME;')" },
   IrMismatch: { code: 'ISA5009', message: '{0} is {1} in the JSON, but the spec it describes gives {2}' },
+  JsonTooDeep: { code: 'ISA5010', message: 'nested more than {0} levels deep' },
+  InternalFrontEnd: { code: 'ISA5011', message: 'internal error in the front end: {0}' },
 
   // ---- ISA6xxx: guest programs (the assembler, src/asm; owned by the asm engineer) ----
   AsmUnknownMnemonic: { code: 'ISA6001', message: "unknown instruction '{0}'" },
@@ -142,6 +145,8 @@ export interface Diagnostic {
   file?: string;
   /** "did you mean ..." and similar advice. */
   hint?: string;
+  /** In a `.isa.json` file: the JSON pointer (RFC 6901) of the value the diagnostic is about. */
+  pointer?: string;
 }
 
 /** Fill a template's {0}, {1}... placeholders. `{{0}}` renders as a literal `{` + arg + `}`. */
@@ -156,7 +161,7 @@ export function diag(
   t: DiagnosticTemplate,
   args: readonly (string | number)[],
   span?: Span,
-  extra?: { hint?: string; file?: string; severity?: 'error' | 'warning' },
+  extra?: { hint?: string; file?: string; severity?: 'error' | 'warning'; pointer?: string },
 ): Diagnostic {
   // Arguments come from user text (a 5000-digit number, a huge name): keep messages readable.
   const shortArgs = args.map((a) => (typeof a === 'string' && a.length > 80 ? a.slice(0, 77) + '...' : a));
@@ -164,6 +169,7 @@ export function diag(
   if (span) d.span = span;
   if (extra?.file !== undefined) d.file = extra.file;
   if (extra?.hint !== undefined) d.hint = extra.hint;
+  if (extra?.pointer !== undefined) d.pointer = extra.pointer;
   return d;
 }
 
@@ -229,7 +235,7 @@ export function renderDiagnostic(d: Diagnostic, sourceText: string | undefined, 
   const c = (code: string, s: string): string => (opts.color ? code + s + RESET : s);
   const where = d.span ? `${d.span.file}:${d.span.line}:${d.span.col}` : (d.file ?? 'isavirt');
   const sev = c(d.severity === 'error' ? RED + BOLD : YELLOW + BOLD, d.severity);
-  const lines = [`${c(BOLD, where)}: ${sev} ${d.code}: ${d.message}`];
+  const lines = [`${c(BOLD, where)}: ${sev} ${d.code}: ${d.pointer !== undefined ? d.pointer + ': ' : ''}${d.message}`];
   if (d.span && sourceText !== undefined) {
     const srcLines = sourceText.split(/\r?\n/);
     const raw = srcLines[d.span.line - 1];
