@@ -1357,7 +1357,17 @@ class Checker {
     if (n === 'zext' || n === 'sext') {
       if (!argc(2)) return this.bad();
       const wArg = e.args[1]!;
-      const w = wArg.k === 'num' ? this.width(wArg.lit) : 1;
+      if (wArg.k !== 'num') {
+        this.error(Diagnostics.NotConstant, [`the width of '${n}'`], wArg.span);
+        return this.bad();
+      }
+      // A width out of range is reported once: no follow-up about narrowing to the stand-in width.
+      if (wArg.lit.value < 1n || wArg.lit.value > BigInt(MAX_WIDTH)) {
+        this.error(Diagnostics.WidthOutOfRange, [wArg.lit.text], wArg.lit.span);
+        this.infer(e.args[0]!, undefined, ctx, true);
+        return this.bad();
+      }
+      const w = Number(wArg.lit.value);
       const inner = e.args[0]!;
       if (this.isUnsized(inner, ctx)) {
         // `zext(5, 8)`: the literal takes the target width.

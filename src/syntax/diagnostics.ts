@@ -26,6 +26,7 @@ export const Diagnostics = {
   MissingIsaHeader: { code: 'ISA1015', message: "a spec must begin with 'isa NAME;' but found {0}" },
   TooDeep: { code: 'ISA1016', message: 'expression nested or chained too deeply (the limit is {0})' },
   TooManyErrors: { code: 'ISA1017', message: 'too many syntax errors; stopped after {0}' },
+  BlocksTooDeep: { code: 'ISA1018', message: 'blocks nested too deeply: if, for and other blocks may nest at most {0} levels' },
 
   // ---- ISA2xxx: names and declarations ----
   DuplicateDeclaration: { code: 'ISA2001', message: "duplicate {0} '{1}' (first declared at {2})" },

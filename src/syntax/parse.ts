@@ -5,7 +5,8 @@ import type { Span } from '../ir/types.js';
 import type { SpecFile } from './ast.js';
 import { AstBuilder, TooDeepError, MAX_NESTING } from './build.js';
 import { Diagnostics, diag, didYouMeanHint, formatMessage, type Diagnostic, type DiagnosticTemplate } from './diagnostics.js';
-import { parser } from './parser.js';
+import { parser, syntaxMessage } from './parser.js';
+import * as T from './tokens.js';
 import { MAX_SPEC_CHARS } from '../ir/limits.js';
 import { IsaLexer, Junk, keywordSet, NumberLit, CharLit, UnterminatedComment, UnterminatedString, parseNumber, parseCharLit } from './tokens.js';
 
@@ -33,12 +34,11 @@ function tokenSpan(file: string, t: IToken): Span {
   return { file, line, col, endLine, endCol };
 }
 
-const byCode: Record<string, DiagnosticTemplate> = Object.fromEntries(Object.values(Diagnostics).map((t) => [t.code, t]));
-
-/** The parser's messages are `CODE|arg|arg` (see parser.ts); turn one into a diagnostic. */
+/** A parser error (its message is a key to the structured message, see parser.ts) as a diagnostic. */
 function syntaxDiagnostic(file: string, e: IRecognitionException, lastToken: IToken | undefined): Diagnostic {
-  const [code, ...args] = e.message.split('|');
-  const t = byCode[code!] ?? Diagnostics.UnexpectedToken;
+  const m = syntaxMessage(e.message);
+  const t: DiagnosticTemplate = m?.template ?? Diagnostics.UnexpectedToken;
+  const args = m?.args ?? ['valid syntax', T.describeToken(e.token)];
   let tok = e.token;
   const previous = (e as IRecognitionException & { previousToken?: IToken }).previousToken;
   // At end of file the token has no position: point just past the last real token.
@@ -99,7 +99,7 @@ export function parseText(source: string, file: string): ParseResult {
 
   const deep = tooDeep(lexed.tokens);
   if (deep) {
-    diagnostics.push(diag(Diagnostics.TooDeep, [MAX_NESTING], tokenSpan(file, deep)));
+    diagnostics.push(diag(deep.what === 'blocks' ? Diagnostics.BlocksTooDeep : Diagnostics.TooDeep, [MAX_NESTING], tokenSpan(file, deep.token)));
     return { comments, tokens: lexed.tokens, diagnostics };
   }
   let cst;
@@ -150,20 +150,27 @@ export function parseText(source: string, file: string): ParseResult {
 }
 
 /**
- * The first token that opens a bracket or prefix operator more than MAX_NESTING levels deep.
- * Checked before parsing so that hostile input cannot exhaust the parser's (or a later stage's) stack.
+ * The first token that opens a bracket, block, prefix operator or `?:` more than MAX_NESTING levels
+ * deep, and which of them it is. Checked before parsing so that hostile input cannot exhaust the
+ * parser's (or a later stage's) stack, and reported where the limit is crossed.
  */
-function tooDeep(tokens: IToken[]): IToken | undefined {
+function tooDeep(tokens: IToken[]): { token: IToken; what: 'blocks' | 'expression' } | undefined {
   let depth = 0;
   let prefix = 0;
+  /** `?` since the start of the statement: a chain `a ? b : c ? d : ...` nests one level per `?`. */
+  let conds = 0;
   for (const t of tokens) {
     const s = t.image;
     if (s === '(' || s === '[' || s === '{') {
-      if (++depth > MAX_NESTING) return t;
+      // A `{` is a block (if/for/declaration body): say "blocks", not "expression", when they nest.
+      if (++depth > MAX_NESTING) return { token: t, what: s === '{' ? 'blocks' : 'expression' };
     } else if (s === ')' || s === ']' || s === '}') depth = Math.max(0, depth - 1);
     if (s === '-' || s === '~' || s === '!') {
-      if (++prefix > MAX_NESTING) return t;
+      if (++prefix > MAX_NESTING) return { token: t, what: 'expression' };
     } else prefix = 0;
+    if (s === '?') {
+      if (++conds > MAX_NESTING) return { token: t, what: 'expression' };
+    } else if (s === ';' || s === '{' || s === '}') conds = 0;
   }
   return undefined;
 }

@@ -48,3 +48,26 @@ describe('declaration and state bounds', () => {
     expect(j.diagnostics.map((d) => d.code)).toEqual(['ISA5006']);
   });
 });
+
+describe('messages in the right place, without false follow-ups', () => {
+  const base = (body: string) =>
+    `isa t;\nmemory E : 8 [256];\nregister PC : 8;\nregister M : 1 mode;\nmodes { sup when M == 1; }\nfetch E at PC;\ninstruction X() {\n  encoding 0x01:8;\n  semantics {\n    ${body}\n  }\n}\n`;
+
+  test('zext(x, 4096): one error for the width, no "cannot make" follow-up', () => {
+    const r = load(base('PC = zext(PC, 4096);'));
+    expect(r.diagnostics.map((d) => `${d.code} ${d.span?.line}:${d.span?.col}`)).toEqual(['ISA3001 10:19']);
+  });
+
+  test('a 5000-term ?: chain far down a file is reported on its own line, not at the first token', () => {
+    const r = load('\n'.repeat(120) + base('PC = ' + 'M == 1 ? 1 : '.repeat(5000) + '0;'));
+    expect(r.diagnostics).toHaveLength(1);
+    expect(r.diagnostics[0]!.code).toBe('ISA1016');
+    expect(r.diagnostics[0]!.span!.line).toBe(130);
+  });
+
+  test('nested if statements are blocks nested too deeply, not an expression', () => {
+    const r = load(base('if M == 1 { '.repeat(200) + 'halt; ' + '}'.repeat(200)));
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['ISA1018']);
+    expect(r.diagnostics[0]!.message).not.toContain('expression');
+  });
+});

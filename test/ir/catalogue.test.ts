@@ -39,6 +39,9 @@ const cases: Case[] = [
   { name: 'brackets nested too deeply', code: 'ISA1016', text: spec({ instructions: sem('PC = ' + '('.repeat(98) + `${M}(PC` + ')'.repeat(99) + ';') /* 2 braces + 99 parens */ }) },
   { name: 'prefix operators nested too deeply', code: 'ISA1016', text: spec({ instructions: sem('PC = ' + '~'.repeat(100) + `${M}~PC;`) }) },
   { name: 'operator chain too long', code: 'ISA1016', text: spec({ instructions: sem('PC = PC' + ' + PC'.repeat(1000) + ` ${M}+ PC;`) }) },
+  { name: 'a ?: chain too long, at the ? that crosses the limit', code: 'ISA1016', text: spec({ instructions: sem('PC = ' + 'M == 1 ? 1 : '.repeat(100) + `M == 1 ${M}? 1 : ` + 'M == 1 ? 1 : '.repeat(4899) + '0;') }) },
+  { name: 'a | where a token belongs is an argument, not a separator', code: 'ISA1010', text: spec({ extra: `memory F : 8 ${M}| [4];` }), message: "expected '[' but found '|'" },
+  { name: 'blocks nested too deeply (if in if)', code: 'ISA1018', text: spec({ instructions: sem('if M == 1 { '.repeat(98) + `if M == 1 ${M}{ halt; ` + '}'.repeat(99)) }), message: 'blocks nested too deeply' },
   { name: 'too many syntax errors', code: 'ISA1017', text: spec({ extra: 'register ;\n'.repeat(25) + `register ${M};` }) },
 
   // ---- ISA2xxx ----
