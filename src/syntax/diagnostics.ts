@@ -49,7 +49,7 @@ export const Diagnostics = {
   Shadowing: { code: 'ISA2018', message: "'{0}' shadows {1}" },
   WrongKindOfName: { code: 'ISA2019', message: "'{0}' is {1}, not {2}" },
   ModePredicateReadsNonMode: { code: 'ISA2020', message: "mode predicate reads '{0}', which is not mode state" },
-  FunctionReadsState: { code: 'ISA2021', message: "function '{0}' reads '{1}': a function may read only its parameters" },
+  FunctionReadsState: { code: 'ISA2021', message: "function '{0}' reads '{1}': a function may read only its parameters (grammar/LANGUAGE.md, \"Functions\"); pass it as an argument" },
   UnknownClaim: { code: 'ISA2022', message: "unknown claim '{0}'" },
   ConflictingClaims: { code: 'ISA2023', message: "claim '{0}' is made twice or both asserted and negated" },
   DuplicateClause: { code: 'ISA2024', message: "instruction '{0}' has more than one {1} clause" },
