@@ -19,7 +19,7 @@ export function setFrontEndOptions(opts: CheckOptions): void {
 /** Throws UsageError (exit 2) unless `path` names a readable regular file. */
 export function requireFile(path: string): void {
   if (path === STDIN_ARG) throw new UsageError(`'-' (standard input) can name only a spec, for 'isavirt parse -' and 'isavirt check -'`);
-  let isFile = false;
+  let isFile: boolean;
   try {
     isFile = statSync(path).isFile();
   } catch {
@@ -35,7 +35,7 @@ export function requireFile(path: string): void {
 export function expandFolders(paths: readonly string[], ext: string): string[] {
   const files: string[] = [];
   for (const p of paths) {
-    let dir = false;
+    let dir: boolean;
     try {
       dir = statSync(p).isDirectory();
     } catch {

@@ -50,7 +50,6 @@ export const CLAIMS: readonly Claim[] = [
   'privileged', 'sensitive', 'control-sensitive', 'mode-sensitive', 'location-sensitive', 'user-sensitive', 'innocuous', 'timing-dependent',
 ];
 
-const TRAP_KINDS: readonly TrapKind[] = ['privilege', 'memory', 'arithmetic', 'software', 'illegal', 'interrupt'];
 const BUILTIN_FUNCS = ['slt', 'sle', 'sgt', 'sge', 'sdiv', 'srem', 'zext', 'sext'];
 
 export const hex = (v: bigint): string => '0x' + v.toString(16);

@@ -40,8 +40,8 @@ export class FramingGuard extends Transform {
         data = data.subarray(n);
         continue;
       }
+      // Every path below either stops (break) or goes on with the bytes after the header (`rest`).
       this.pending = this.pending.length === 0 ? data : Buffer.concat([this.pending, data]);
-      data = Buffer.alloc(0);
       const end = this.pending.indexOf(SEPARATOR);
       if (end < 0) {
         if (this.pending.length > MAX_HEADER_BYTES) {

@@ -2,7 +2,7 @@
 // so one run reports several syntax errors. Rule names are the grammar's own words because
 // grammar/isa.ebnf and the syntax diagrams are generated from getSerializedGastProductions().
 
-import type { CstNode, IParserErrorMessageProvider, TokenType, IToken } from 'chevrotain';
+import type { CstNode, IParserErrorMessageProvider, ISerializedGast, TokenType, IToken } from 'chevrotain';
 import { CstParser, EOF } from './chevrotain.js';
 import * as T from './tokens.js';
 import { Diagnostics, type DiagnosticTemplate } from './diagnostics.js';
@@ -660,7 +660,8 @@ export class IsaParser extends CstParser {
 export const parser = new IsaParser();
 
 /** The grammar as chevrotain's serialized productions (for grammar/isa.ebnf and diagrams). */
-export function getSerializedGrammar(): ReturnType<IsaParser['getSerializedGastProductions']> {
+/** The grammar as chevrotain serializes it (every top-level entry is a rule with a name). */
+export function getSerializedGrammar(): (ISerializedGast & { name: string })[] {
   const rules = parser.getSerializedGastProductions();
   // The parser reads any binary operator as one token category, which has no text of its own (its
   // pattern serializes as 'NOT_APPLICABLE'): the grammar names a rule listing the operators instead.
@@ -681,7 +682,7 @@ export function getSerializedGrammar(): ReturnType<IsaParser['getSerializedGastP
     orgText: '',
     definition: [{ type: 'Alternation', idx: 0, definition: operators.map((t) => ({ type: 'Alternative', definition: [{ type: 'Terminal', name: t.name, label: T.tokenLabel(t), idx: 0, pattern: t.PATTERN }] })) }],
   } as unknown as Serialized;
-  return [...(replace(rules) as typeof rules), binaryOperator];
+  return [...(replace(rules) as typeof rules), binaryOperator] as (ISerializedGast & { name: string })[];
 }
 
 export { EOF };

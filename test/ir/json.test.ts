@@ -45,11 +45,6 @@ describe('JSON form', () => {
   });
 
   const pg = (): Record<string, any> => JSON.parse(exportIsaJson(load('isas/pg.isa')));
-  const errorsOf = (j: unknown): string[] => {
-    const r = loadIsaFile('spec.isa.json', memHost({ 'spec.isa.json': JSON.stringify(j) }));
-    expect(r.ok).toBe(false);
-    return r.diagnostics.map((d) => renderDiagnostic(d, undefined, { color: false }));
-  };
 
   test('schema errors name the JSON pointer and its line:col', () => {
     const j = pg();

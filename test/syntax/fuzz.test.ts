@@ -79,8 +79,7 @@ describe('the front end never throws', () => {
         // Token mutations are applied to the original text only (offsets refer to it).
         if (text !== pg) return text;
         const [s, e] = toks[m.at]!;
-        if (m.op === 'delTok') return pg.slice(0, s) + pg.slice(e);
-        if (m.op === 'dupTok') return pg.slice(0, e) + ' ' + pg.slice(s, e) + pg.slice(e);
+        if (m.op !== 'swapTok') return m.op === 'delTok' ? pg.slice(0, s) + pg.slice(e) : pg.slice(0, e) + ' ' + pg.slice(s, e) + pg.slice(e);
         const [s2, e2] = toks[m.b]!;
         if (s2 <= s) return pg;
         return pg.slice(0, s) + pg.slice(s2, e2) + pg.slice(e, s2) + pg.slice(s, e) + pg.slice(e2);
