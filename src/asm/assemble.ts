@@ -9,6 +9,7 @@
 
 import type { Span } from '../ir/types.js';
 import type { Isa } from '../ir/types.js';
+import { assertNever } from '../ir/walk.js';
 import { ASM, asmError, didYouMean, type AsmDiagnostic } from './diagnostics.js';
 import { evalExpr, exprSymbols, parseExpr, usesHere, type AsmExpr, type EvalResult } from './expr.js';
 import { lexLine, tokSpan, type Tok } from './lex.js';
@@ -252,6 +253,8 @@ function describeOperand(t: AsmTables, o: OperandInfo): string {
       return `number 0..${hex(o.max)}`;
     case 'addr':
       return `address 0..${hex(o.max)}`;
+    default:
+      return assertNever(o.op.kind, 'operand kind');
   }
 }
 

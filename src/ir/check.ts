@@ -15,6 +15,7 @@ import type {
   Operand, Param, Register, RegisterFile, Span, Stmt, SyntaxPart, Translation, Trap, TrapKind, View,
 } from './types.js';
 import { MAX_WIDTH } from './types.js';
+import { assertNever } from './walk.js';
 import { MAX_DECLARATIONS, MAX_FILE_REGISTERS, MAX_INLINED_NODES, MAX_IR_NODES, MAX_LOOP_ITERATIONS, MAX_MEMORY_LOG2, MAX_STATE_BITS } from './limits.js';
 
 /** Where the front end reads files; never throws (undefined = cannot read). */
@@ -888,6 +889,8 @@ class Checker {
         }
         return;
       }
+      default:
+        assertNever(s, 'statement');
     }
   }
 
@@ -957,8 +960,15 @@ class Checker {
         }
         return bad('a bit or a slice (declare a field instead)');
       }
-      default:
+      case 'num':
+      case 'char':
+      case 'call':
+      case 'unary':
+      case 'binary':
+      case 'cond':
         return bad('an expression');
+      default:
+        return assertNever(e, 'expression');
     }
   }
 
@@ -1032,8 +1042,12 @@ class Checker {
           : ['<<', '>>', '>>>'].includes(e.op) && this.isUnsized(e.a, ctx);
       case 'cond':
         return this.isUnsized(e.then, ctx) && this.isUnsized(e.else, ctx);
-      default:
+      case 'member':
+      case 'index':
+      case 'call':
         return false;
+      default:
+        return assertNever(e, 'expression');
     }
   }
 
@@ -1057,8 +1071,14 @@ class Checker {
         const b = this.defaultWidth(e.else, ctx);
         return a === undefined ? b : b === undefined ? a : Math.max(a, b);
       }
-      default:
+      case 'num':
+      case 'char':
+      case 'member':
+      case 'index':
+      case 'call':
         return undefined;
+      default:
+        return assertNever(e, 'expression');
     }
   }
 
@@ -1084,8 +1104,14 @@ class Checker {
         if (e.op === '*') return a * b;
         return undefined;
       }
-      default:
+      case 'member':
+      case 'index':
+      case 'call':
+      case 'unary':
+      case 'cond':
         return undefined;
+      default:
+        return assertNever(e, 'expression');
     }
   }
 
@@ -1149,6 +1175,8 @@ class Checker {
       }
       case 'binary':
         return this.binary(e, want, ctx);
+      default:
+        return assertNever(e, 'expression');
     }
   }
 
@@ -1472,6 +1500,8 @@ export function describeExpr(e: A.AstExpr): string {
     }
     case 'cond':
       return 'a ? b : c';
+    default:
+      return assertNever(e, 'expression');
   }
 }
 

@@ -23,6 +23,7 @@ import type {
 import { IsaLexer } from '../syntax/tokens.js';
 import type { Diagnostic } from '../syntax/diagnostics.js';
 import type { Span } from './types.js';
+import { assertNever } from './walk.js';
 import { parseText } from '../syntax/parse.js';
 
 export type FormatResult = { ok: true; text: string } | { ok: false; diagnostics: Diagnostic[] };
@@ -77,8 +78,16 @@ function precOf(e: AstExpr): number {
       return binPrec[e.op]!;
     case 'unary':
       return UNARY;
-    default:
+    case 'num':
+    case 'char':
+    case 'name':
+    case 'member':
+    case 'index':
+    case 'call':
+    case 'paren':
       return POSTFIX;
+    default:
+      return assertNever(e, 'expression');
   }
 }
 
@@ -126,6 +135,8 @@ function printExprBare(e: AstExpr): string {
     case 'cond':
       // Right-associative: `a ? b : c ? d : e`.
       return `${printExpr(e.cond, COND + 1)} ? ${printExpr(e.then)} : ${printExpr(e.else, COND)}`;
+    default:
+      return assertNever(e, 'expression');
   }
 }
 
@@ -372,6 +383,8 @@ class Printer {
         return;
       case 'remove':
         return this.leaf(d.span, `remove ${d.what} ${d.name.text};`, forceBlank);
+      default:
+        return assertNever(d, 'declaration');
     }
   }
 
@@ -397,6 +410,8 @@ class Printer {
       case 'semantics':
         this.block(c.span, 'semantics', () => this.stmts(c.body));
         return;
+      default:
+        return assertNever(c, 'clause');
     }
   }
 
@@ -429,6 +444,8 @@ class Printer {
       case 'if':
         this.ifStmt(s, this.codeStart(s.span), 'if');
         return;
+      default:
+        return assertNever(s, 'statement');
     }
   }
 
@@ -479,8 +496,18 @@ function hasBlock(d: Decl): boolean {
     case 'function':
     case 'instruction':
       return true;
-    default:
+    case 'endian':
+    case 'memory':
+    case 'registers':
+    case 'guest':
+    case 'view':
+    case 'fetch':
+    case 'trap':
+    case 'assume':
+    case 'remove':
       return false;
+    default:
+      return assertNever(d, 'declaration');
   }
 }
 
