@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { exponentialCalls } from '../ir/hostile.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const main = path.join(root, 'dist/cli/main.js');
@@ -46,6 +47,20 @@ describe('standard input', () => {
   });
 });
 
+describe('hostile specs stop at the checker, for every command', () => {
+  it('2^40 inlined calls: check and run exit 2 with ISA3020 instead of never finishing', () => {
+    const spec = path.join(tmp, 'exp.isa');
+    writeFileSync(spec, exponentialCalls(40));
+    writeFileSync(path.join(tmp, 'p.s'), 'NOP\n');
+    for (const args of [['check', spec], ['run', spec, path.join(tmp, 'p.s')]]) {
+      const r = isavirt(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/error ISA3020: function 'f\d+' expands to/);
+      noStack(r.stderr);
+    }
+  });
+});
+
 describe('flags', () => {
   it('--format with no value exits 2', () => {
     for (const cmd of [['check', 'isas/pg.isa', '--format'], ['doc', 'isas/pg.isa', '--format'], ['check', 'isas/pg.isa', '-f']]) {
@@ -53,6 +68,12 @@ describe('flags', () => {
       expect(r.code, cmd.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/Not enough arguments following: (format|f)\b/);
     }
+  });
+
+  it('--monitor-control with a value wider than the element exits 2', () => {
+    const r = isavirt(['run', 'isas/x86-386.isa', 'isas/x86-386/redpill.s', '--compare', '--monitor-control', 'IDTR=0x' + 'f'.repeat(31)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/IDTR has 48 bits, and 0xf+ needs 124/);
   });
 
   it('run --max-steps beyond the cap exits 2 with the limit', () => {

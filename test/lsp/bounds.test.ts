@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FramingGuard, MAX_MESSAGE_BYTES } from '../../src/lsp/framing.js';
 import { MAX_DIAGNOSTICS_PER_DOCUMENT, capDiagnostics } from '../../src/lsp/server.js';
 import { LspClient, root } from './client.js';
+import { exponentialCalls } from '../ir/hostile.js';
 
 /** Everything the guard lets through, for the given input chunks. */
 async function through(chunks: Buffer[]): Promise<string> {
@@ -80,6 +81,14 @@ describe('isavirt lsp against hostile input', () => {
     expect(p.diagnostics.length).toBeGreaterThan(0);
     expect(p.diagnostics.length).toBeLessThanOrEqual(MAX_DIAGNOSTICS_PER_DOCUMENT);
     expect(JSON.stringify(p.diagnostics).length).toBeLessThan(100_000);
+  });
+
+  it('2^40 inlined calls: the document gets ISA3020 and the server keeps answering', async () => {
+    const uri = pathToFileURL(join(tmp, 'exp.isa')).href;
+    await client.open(uri, exponentialCalls(40), 1);
+    const p = await client.waitForDiagnostics(uri, (p) => p.version === 1);
+    expect(p.diagnostics.map((d) => d.code)).toContain('ISA3020');
+    expect(await client.request('textDocument/documentSymbol', { textDocument: { uri } })).not.toEqual([]);
   });
 
   it('params: null is InvalidParams, and the server keeps answering', async () => {
