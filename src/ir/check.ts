@@ -265,6 +265,8 @@ class Checker {
   private readonly globals = new Map<string, Global>();
   private readonly regs = new Map<string, Register>();
   private readonly files = new Map<string, RegisterFile>();
+  /** Register files with a register hard-wired to zero (`zero N`): the file's name -> N. */
+  private readonly zeroes = new Map<string, bigint>();
   private readonly mems = new Map<string, Memory>();
   private readonly views = new Map<string, View>();
   private readonly trans = new Map<string, Translation>();
@@ -496,6 +498,10 @@ class Checker {
       const prev = seen.get(n.text.toLowerCase());
       if (prev) this.error(Diagnostics.DuplicateDeclaration, ['register name', n.text, fmtSpan(prev)], n.span);
       seen.set(n.text.toLowerCase(), n.span);
+    }
+    if (d.zero) {
+      if (d.zero.value >= BigInt(count)) this.error(Diagnostics.ZeroOutOfRange, [d.zero.text, d.name.text, count], d.zero.span);
+      else this.zeroes.set(d.name.text, d.zero.value);
     }
     const f: RegisterFile = { name: d.name.text, count, width, role: d.role ?? 'plain', readonly: d.readonly, names: d.names.map((n) => n.text), span: d.span };
     if (d.doc !== undefined) f.doc = d.doc;
@@ -848,6 +854,13 @@ class Checker {
           return;
         }
         const value = this.expect(s.value, target.width, ctx, describeTarget(s.target));
+        const zero = target.k === 'file' ? this.zeroes.get(target.file) : undefined;
+        if (target.k === 'file' && zero !== undefined) {
+          // A write to a hard-wired register is ignored (the value is still computed: it may trap).
+          const count = this.files.get(target.file)!.count;
+          out.push({ k: 'if', cond: { k: 'unop', width: 1, op: 'not', a: isRegister(target.index, zero, count) }, then: [{ k: 'assign', target, value, span: s.span }], else: [], span: s.span });
+          return;
+        }
         out.push({ k: 'assign', target, value, span: s.span });
         return;
       }
@@ -1343,7 +1356,11 @@ class Checker {
         if (ctx.where === 'function') this.error(Diagnostics.FunctionReadsState, [ctx.owner, n], e.span);
         if (ctx.where === 'mode' && file.role !== 'mode') this.error(Diagnostics.ModePredicateReadsNonMode, [n], e.span);
         const index = this.index(e.index, addrWidth(file.count), ctx);
-        return { k: 'file', width: file.width, file: n, index };
+        const read: Expr = { k: 'file', width: file.width, file: n, index };
+        const zero = this.zeroes.get(n);
+        // A hard-wired register reads as zero: the IR says so with a choice on the index, so every
+        // later stage (machine, solver, reports) gets it without knowing about `zero`.
+        return zero === undefined ? read : { k: 'ite', width: file.width, cond: isRegister(index, zero, file.count), then: { k: 'const', width: file.width, value: '0x0' }, else: read };
       }
       const space = this.space(n);
       if (space) {
@@ -1441,6 +1458,15 @@ class Checker {
     const args = e.args.map((a, i) => this.expect(a, f.fn.params[i]!.width, ctx, `parameter '${f.fn.params[i]!.name}' of '${n}'`));
     return { k: 'call', width: f.fn.resultWidth, fn: n, args };
   }
+}
+
+/** 1 bit: whether `index` (wrapped to the file's `count` registers) names register `n`. */
+function isRegister(index: Expr, n: bigint, count: number): Expr {
+  const aw = addrWidth(count);
+  const low: Expr = index.width > aw ? { k: 'slice', width: aw, a: index, hi: aw - 1, lo: 0 } : index;
+  // A narrow index that cannot hold n never names register n.
+  if (n >> BigInt(low.width) !== 0n) return { k: 'const', width: 1, value: '0x0' };
+  return { k: 'binop', width: 1, op: 'eq', a: low, b: { k: 'const', width: low.width, value: hex(n) } };
 }
 
 /** `f40 -> f39 -> ... -> f1`: a long chain keeps its two ends. */

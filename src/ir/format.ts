@@ -330,7 +330,7 @@ class Printer {
         const names = d.names.length > 0 ? ` names ${d.names.map((n) => n.text).join(', ')}` : '';
         return this.leaf(
           d.span,
-          `${r}${d.readonly ? 'readonly ' : ''}registers ${d.name.text}[${num(d.count)}] : ${num(d.width)}${role(d.role)}${names};`,
+          `${r}${d.readonly ? 'readonly ' : ''}registers ${d.name.text}[${num(d.count)}] : ${num(d.width)}${role(d.role)}${d.zero ? ` zero ${num(d.zero)}` : ''}${names};`,
           forceBlank,
         );
       }

@@ -54,6 +54,8 @@ export type Decl =
       role?: RoleWord;
       readonly: boolean;
       names: Name[];
+      /** `zero N`: register N reads as zero and ignores writes. */
+      zero?: NumberLit;
       replace: boolean;
       doc?: string;
       span: Span;

@@ -242,6 +242,7 @@ export class AstBuilder {
           replace,
           span,
         };
+        if (nums[2]) d.zero = this.num(nums[2]);
         const role = this.role(sc);
         if (role) d.role = role;
         return withDoc(d);

@@ -83,6 +83,7 @@ export const Diagnostics = {
   WordsCount: { code: 'ISA3017', message: 'a multi-word access reads {0} words of {1} bits: the result must be 1..64 bits' },
   BadVector: { code: 'ISA3018', message: 'trap vector {0} does not fit in 8 bits' },
   BadPeriod: { code: 'ISA3019', message: 'timer period must be at least 1 (got {0})' },
+  ZeroOutOfRange: { code: 'ISA3022', message: "register {0} hard-wired to zero is not one of the {2} registers of '{1}'" },
   InlinedTooLarge: { code: 'ISA3020', message: '{0} expands to {1} IR nodes once its function calls are inlined, more than the limit of {2}: {3}' },
   StateTooLarge: { code: 'ISA3021', message: 'registers and register files hold {0} bits, more than the limit of {1} (grammar/LANGUAGE.md, "Limits")' },
 

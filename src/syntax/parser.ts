@@ -239,6 +239,11 @@ export class IsaParser extends CstParser {
     this.CONSUME(T.Colon);
     this.CONSUME2(T.NumberLit);
     this.OPTION2(() => this.SUBRULE(this.role));
+    // `zero 0`: register 0 of the file reads as zero and ignores writes (RISC-V x0, MIPS $zero).
+    this.OPTION4(() => {
+      this.CONSUME(T.ZeroWord);
+      this.CONSUME3(T.NumberLit);
+    });
     this.OPTION3(() => {
       this.CONSUME(K.names);
       this.CONSUME2(T.Identifier);

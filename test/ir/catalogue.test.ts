@@ -94,6 +94,7 @@ const cases: Case[] = [
   { name: 'remove of the wrong kind', code: 'ISA2032', text: spec({ extra: `remove memory ${M}PC;` }), message: "'PC' is a register, not a memory" },
 
   // ---- ISA3xxx ----
+  { name: 'hard-wired register outside its file', code: 'ISA3022', text: spec({ state: `memory E : 8 [256];\nregister PC : 8;\nregister M : 1 mode;\nregisters r[4] : 8 zero ${M}4;` }) },
   { name: 'width too large', code: 'ISA3001', text: spec({ extra: `register Q : ${M}65;` }) },
   { name: 'width zero', code: 'ISA3001', text: spec({ extra: `memory F : ${M}0 [4];` }) },
   { name: 'concat too wide', code: 'ISA3001', text: spec({ extra: 'register Q : 60;', instructions: sem(`let x = ${M}Q ++ PC;`) }) },
