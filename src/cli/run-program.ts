@@ -4,6 +4,7 @@ import type { Isa } from '../ir/types.js';
 import { defineCommand } from './command.js';
 import { EXIT, UsageError, paint, type CliIO } from './io.js';
 import { assembleOrExit, loadSpecOrExit } from './spec.js';
+import { DEFAULT_MEMORY_CAP, MachineError, layOut } from '../exec/layout.js';
 
 type Monitor = 'none' | 'trap' | 'hybrid' | 'patched';
 
@@ -17,6 +18,7 @@ interface Args {
   format: 'text' | 'json';
   monitorControl?: string[];
   guestControl?: boolean;
+  memoryCap?: number;
 }
 
 /** `--monitor-control IDTR=0x7f0007ff` (repeatable): values the monitor keeps in the real machine. */
@@ -35,6 +37,9 @@ function parseMonitorControl(isa: Isa, elements: readonly { name: string; width:
   }
   return out;
 }
+
+/** `--memory-cap` is in MiB; the largest is 16 GiB. */
+const MAX_MEMORY_CAP_MIB = 16 * 1024;
 
 /** The largest step budget: a run this long already takes minutes, and the budget is what bounds a run. */
 export const MAX_STEPS = 1_000_000_000;
@@ -66,6 +71,7 @@ export default defineCommand<Args>({
       .option('monitor-control', { type: 'string', array: true, describe: 'NAME=VALUE: a value the monitor keeps in a real control element (repeatable)' })
       .option('guest-control', { type: 'boolean', default: false, describe: "pass the guest's control values through to the real machine (by default the monitor keeps its own IDT, GDT... registers)" })
       .option('max-steps', { type: 'number', requiresArg: true, default: 1_000_000, describe: `step budget of each run (at most ${MAX_STEPS})` })
+      .option('memory-cap', { type: 'number', requiresArg: true, describe: `MiB the machine may allocate for the spec's memories (default ${DEFAULT_MEMORY_CAP / 2 ** 20}, at most ${MAX_MEMORY_CAP_MIB})` })
       .option('format', { requiresArg: true, choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' }),
   examples: [
     ['isavirt run isas/pg.isa kernel.s --monitor trap', 'run under the trap-and-emulate monitor'],
@@ -75,7 +81,20 @@ export default defineCommand<Args>({
   async run(args, io: CliIO) {
     if (!Number.isInteger(args.maxSteps) || args.maxSteps < 1) throw new UsageError('--max-steps must be a positive whole number');
     if (args.maxSteps > MAX_STEPS) throw new UsageError(`--max-steps ${args.maxSteps} is more than the limit of ${MAX_STEPS} steps (a run that long takes many minutes; a guest that needs more is probably looping)`);
+    if (args.memoryCap !== undefined && (!Number.isInteger(args.memoryCap) || args.memoryCap < 1 || args.memoryCap > MAX_MEMORY_CAP_MIB)) {
+      throw new UsageError(`--memory-cap must be a whole number of MiB from 1 to ${MAX_MEMORY_CAP_MIB}`);
+    }
+    const memoryCap = (args.memoryCap ?? DEFAULT_MEMORY_CAP / 2 ** 20) * 2 ** 20;
     const isa = await loadSpecOrExit(args.spec, io);
+    // The spec's memories, not the program, decide what the machine allocates: say so, and how to raise it.
+    try {
+      layOut(isa, memoryCap);
+    } catch (e) {
+      if (!(e instanceof MachineError)) throw e;
+      io.err(`${paint(io.colorErr).error('error:')} ${args.spec}: ${e.message.replace(/ \(raise it with the memory cap option[^)]*\)$/, '')}`);
+      io.err(`hint: --memory-cap N allows N MiB (at most ${MAX_MEMORY_CAP_MIB})`);
+      return EXIT.badInput;
+    }
     const asm = assembleOrExit(isa, args.program, io);
     const { runGuest, VmmError } = await import('../vmm/index.js');
     const { diffGuestStates, describeDiff } = await import('../demo/index.js');
@@ -84,7 +103,7 @@ export default defineCommand<Args>({
     const { elementsOfRole } = await import('../vmm/elements.js');
     const monitorControl = parseMonitorControl(isa, elementsOfRole(isa, 'control'), args.monitorControl ?? []);
     const opts = {
-      maxSteps: args.maxSteps, trace: args.trace ? TRACE_LIMIT : 0, monitorControl, ownControl: !args.guestControl,
+      maxSteps: args.maxSteps, trace: args.trace ? TRACE_LIMIT : 0, monitorControl, ownControl: !args.guestControl, memoryCap,
       ...(await patchLists(isa, monitor)),
     };
     const image = { program: asm.program };

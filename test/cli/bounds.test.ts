@@ -76,6 +76,18 @@ describe('flags', () => {
     expect(r.stderr).toMatch(/IDTR has 48 bits, and 0xf+ needs 124/);
   });
 
+  it("a spec whose memories exceed the machine's cap names the spec and the option run --help lists", () => {
+    const spec = path.join(tmp, 'bigmem.isa');
+    writeFileSync(spec, 'isa b;\nmemory E : 8 [1073741824];\nregister PC : 30;\nregister M : 1 mode;\nmodes { sup when M == 1; }\nfetch E at PC;\ninstruction NOP() { encoding 0:8; }\n');
+    writeFileSync(path.join(tmp, 'nop.s'), 'NOP\n');
+    const r = isavirt(['run', spec, path.join(tmp, 'nop.s')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${spec}: the memories of b need`);
+    expect(r.stderr).toContain('--memory-cap');
+    expect(isavirt(['run', '--help']).stdout).toContain('--memory-cap');
+    expect(isavirt(['run', spec, path.join(tmp, 'nop.s'), '--memory-cap', '0']).code).toBe(2);
+  });
+
   it('run --max-steps beyond the cap exits 2 with the limit', () => {
     const r = isavirt(['run', 'isas/pg.isa', 'nothing.s', '--max-steps', '1e15']);
     expect(r.code).toBe(2);
