@@ -232,13 +232,13 @@ function readLines(t: AsmTables, src: string, file: string, diags: AsmDiagnostic
 }
 
 /** `LOAD {rd}, [{a}]  (rd: register r0..r15, a: address 0..0xffff)`. */
-export function describeSyntax(t: AsmTables, a: AsmInstr): string {
+export function describeSyntax(_t: AsmTables, a: AsmInstr): string {
   const text = a.parts.map((p) => (p.k === 'text' ? p.text : `{${p.name}}`)).join('');
-  const ops = [...a.operands.values()].map((o) => `${o.op.name}: ${describeOperand(t, o)}`);
+  const ops = [...a.operands.values()].map((o) => `${o.op.name}: ${describeOperand(o)}`);
   return ops.length ? `'${text}' (${ops.join(', ')})` : `'${text}'`;
 }
 
-function describeOperand(t: AsmTables, o: OperandInfo): string {
+function describeOperand(o: OperandInfo): string {
   switch (o.op.kind) {
     case 'reg': {
       const f = o.file;

@@ -12,6 +12,7 @@ import { renderSummary, renderText } from '../report/text.js';
 import { defineCommand } from './command.js';
 import { EXIT, STDIN_ARG, UsageError, paint, type CliIO } from './io.js';
 import { loadSpec } from './spec.js';
+import { editDistance as levenshtein } from '../syntax/diagnostics.js';
 
 export const CHECK_FORMATS = ['text', 'json', 'markdown', 'sarif'] as const;
 export type CheckFormat = (typeof CHECK_FORMATS)[number];
@@ -81,17 +82,8 @@ export function expandSpecs(args: string[]): { files: string[]; bad: { path: str
 
 /** Edit distance (insert, delete, substitute), case-insensitive: for did-you-mean. */
 export function editDistance(a: string, b: string): number {
-  const s = a.toLowerCase();
-  const t = b.toLowerCase();
-  let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= s.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= t.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (s[i - 1] === t[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[t.length]!;
+  // The one implementation, in the diagnostics catalogue.
+  return levenshtein(a.toLowerCase(), b.toLowerCase());
 }
 
 /** The known names closest to `name`, all at the best distance found (none if nothing is close). */
