@@ -388,7 +388,7 @@ class Checker {
         if (prev) this.error(Diagnostics.DuplicateDeclaration, ['mode', m.name.text, fmtSpan(prev)], m.name.span);
         seen.set(m.name.text, m.name.span);
         const ctx = this.ctx('mode', m.name.text);
-        const when = this.bool(m.when, ctx, 'a mode predicate');
+        const when = this.measured(`mode '${m.name.text}'`, m.name.text, m.name.span, () => this.bool(m.when, ctx, 'a mode predicate')).value;
         const mode: Mode = { name: m.name.text, when, span: m.span };
         if (m.doc !== undefined) mode.doc = m.doc;
         modes.push(mode);
@@ -411,7 +411,8 @@ class Checker {
       fetchWordWidth = r.wordWidth;
     }
     const assumptions = of('assume').map((d) => {
-      const a: Assumption = { name: d.name.text, holds: this.bool(d.holds, this.ctx('assume', d.name.text), 'an assumption'), span: d.span };
+      const holds = this.measured(`assumption '${d.name.text}'`, d.name.text, d.name.span, () => this.bool(d.holds, this.ctx('assume', d.name.text), 'an assumption')).value;
+      const a: Assumption = { name: d.name.text, holds, span: d.span };
       if (d.doc !== undefined) a.doc = d.doc;
       return a;
     });
@@ -534,7 +535,7 @@ class Checker {
     if (d.timer) {
       if (t.kind !== 'interrupt') this.error(Diagnostics.TimerNotInterrupt, [t.name, t.kind], d.kind.span);
       if (d.timer.period.value < 1n || d.timer.period.value > BigInt(Number.MAX_SAFE_INTEGER)) this.error(Diagnostics.BadPeriod, [d.timer.period.text], d.timer.period.span);
-      const when = this.bool(d.timer.when, this.ctx('timer', t.name), 'a timer condition');
+      const when = this.measured(`the timer of '${t.name}'`, t.name, d.timer.period.span, () => this.bool(d.timer!.when, this.ctx('timer', t.name), 'a timer condition')).value;
       // Rebuild so `timer` sits before doc/span in the JSON form.
       const out: Trap = { name: t.name, kind: t.kind, vector: t.vector, timer: { period: Number(d.timer.period.value), when }, span: t.span };
       if (t.doc !== undefined) out.doc = t.doc;

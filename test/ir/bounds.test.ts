@@ -71,3 +71,11 @@ describe('messages in the right place, without false follow-ups', () => {
     expect(r.diagnostics[0]!.message).not.toContain('expression');
   });
 });
+
+describe('every body is bounded, not only instruction semantics', () => {
+  test('a mode predicate calling the 2^40 function: ISA3020 once', () => {
+    const text = exponentialCalls(40).replace('modes { sup when S == 0; }', 'modes { sup when f40(zext(S, 8)) == 0; }');
+    const r = load(text);
+    expect(r.diagnostics.filter((d) => d.code === 'ISA3020')).toHaveLength(1);
+  });
+});
