@@ -113,6 +113,8 @@ function fmtSpan(s: Span): string {
 class Merger {
   readonly diagnostics: Diagnostic[] = [];
   readonly extendsFiles: string[] = [];
+  /** The base specs' ASTs, each after its own bases (outermost first): the LSP indexes them. */
+  readonly bases: A.SpecFile[] = [];
   private readonly done = new Set<string>();
   private rootFile = '';
   constructor(private readonly host: FileHost, private readonly opts: CheckOptions = {}) {}
@@ -162,7 +164,10 @@ class Merger {
       this.extendsFiles.push(path);
       bases.push(parsed.ast);
     }
-    for (const b of bases) this.mergeInto(b, decls, [...stack, b.file]);
+    for (const b of bases) {
+      this.mergeInto(b, decls, [...stack, b.file]);
+      this.bases.push(b);
+    }
     for (const d of spec.decls) this.apply(d, decls);
   }
 
@@ -257,6 +262,8 @@ interface Global {
 export interface CheckResult {
   isa?: Isa;
   diagnostics: Diagnostic[];
+  /** The ASTs of the specs it extends, each after its own bases: read once, for whoever needs them. */
+  bases: A.SpecFile[];
 }
 
 class Checker {
@@ -1536,9 +1543,9 @@ export function describeExpr(e: A.AstExpr): string {
 export function checkSpec(ast: A.SpecFile, host: FileHost, source = ast.file, opts: CheckOptions = {}): CheckResult {
   const merger = new Merger(host, opts);
   const merged = merger.merge(ast);
-  if (merger.diagnostics.some((d) => d.severity === 'error')) return { diagnostics: merger.diagnostics };
+  if (merger.diagnostics.some((d) => d.severity === 'error')) return { diagnostics: merger.diagnostics, bases: merger.bases };
   const checker = new Checker(merged, source, ast.name.span);
   const isa = checker.run();
   const diagnostics = [...merger.diagnostics, ...checker.diagnostics];
-  return isa ? { isa, diagnostics } : { diagnostics };
+  return isa ? { isa, diagnostics, bases: merger.bases } : { diagnostics, bases: merger.bases };
 }

@@ -29,10 +29,9 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { IsaAnalysis, InstructionClassification } from '../analysis/types.js';
 import { formatSpec } from '../ir/format.js';
-import { checkSpec, resolveExtends, type CheckOptions } from '../ir/check.js';
+import { checkSpec, type CheckOptions } from '../ir/check.js';
 import { fsHost, type FileHost } from '../ir/load.js';
 import type { Isa, Span } from '../ir/types.js';
-import type { SpecFile } from '../syntax/ast.js';
 import { Diagnostics, diag, type Diagnostic } from '../syntax/diagnostics.js';
 import { parseText } from '../syntax/parse.js';
 import { buildSymbolIndex, definitionsOf, referencesOf, symbolAt, type IsaSymbol, type SymbolIndex } from './symbols.js';
@@ -243,31 +242,6 @@ export function documentSymbols(index: SymbolIndex, file: string): DocumentSymbo
   return out;
 }
 
-/** ASTs of the files a spec extends, outermost first (for definitions in base specs). */
-function baseAsts(ast: SpecFile, host: FileHost, cache: Map<string, { text: string; ast?: SpecFile }>, opts: CheckOptions, root = ast.file, seen = new Set<string>()): SpecFile[] {
-  const out: SpecFile[] = [];
-  for (const e of ast.extends) {
-    // The checker's rule, so the index never reads what the checker refuses to.
-    const where = resolveExtends(ast.file, e.path, root, opts);
-    if ('outside' in where) continue;
-    const path = where.path;
-    if (seen.has(path)) continue;
-    seen.add(path);
-    const text = host.readFile(path);
-    if (text === undefined) continue;
-    // A base spec rarely changes while its extension is edited: parse it once per text.
-    let hit = cache.get(path);
-    if (!hit || hit.text !== text) {
-      const parsedAst = parseText(text, path).ast;
-      hit = parsedAst ? { text, ast: parsedAst } : { text };
-      cache.set(path, hit);
-    }
-    if (!hit.ast) continue;
-    out.push(...baseAsts(hit.ast, host, cache, opts, root, seen), hit.ast);
-  }
-  return out;
-}
-
 /** Start a server on a connection (stdio for `isavirt lsp`). Returns the connection, listening. */
 export function startLanguageServer(connection: Connection = createConnection(ProposedFeatures.all), opts: LspOptions = {}): Connection {
   const debounceMs = opts.debounceMs ?? 25;
@@ -275,7 +249,6 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
   const analysisOn = opts.analysis ?? true;
   const documents = new TextDocuments(TextDocument);
   const states = new Map<string, DocState>();
-  const baseCache = new Map<string, { text: string; ast?: SpecFile }>();
   const checkOptions: CheckOptions = { allowExtendsOutside: opts.allowExtendsOutside === true };
 
   // `extends` reads open documents before the disk, so an unsaved base spec counts.
@@ -311,13 +284,15 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     s.isa = undefined;
     s.frontEnd = parsed.diagnostics;
     if (parsed.ast) {
-      s.index = buildSymbolIndex(parsed.ast, baseAsts(parsed.ast, host, baseCache, checkOptions));
       // The checker on the AST we already have: parsing is the expensive half of the front end.
+      // It resolves `extends` (one rule, the CLI's) and hands back the base specs for the index.
       try {
         const checked = checkSpec(parsed.ast, host, s.file, checkOptions);
+        s.index = buildSymbolIndex(parsed.ast, checked.bases);
         s.frontEnd = [...parsed.diagnostics, ...checked.diagnostics];
         if (checked.isa && !s.frontEnd.some((d) => d.severity === 'error')) s.isa = checked.isa;
       } catch (e) {
+        s.index = buildSymbolIndex(parsed.ast, []);
         // A checker bug must not take the server down; say so where the author looks.
         s.frontEnd = [...parsed.diagnostics, diag(Diagnostics.InternalFrontEnd, [e instanceof Error ? e.message : String(e)], undefined, { file: s.file })];
       }
