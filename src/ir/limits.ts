@@ -3,8 +3,7 @@
 // gets one clear diagnostic instead of exhausting memory or time. Change a value here and in
 // LANGUAGE.md together.
 
-/** Characters in one spec file (text or JSON); checked before lexing. The 80386 spec has 61 000. */
-export const MAX_SPEC_CHARS = 8 * 1024 * 1024;
+export { MAX_SPEC_CHARS } from '../syntax/limits.js';
 
 /** Declarations in a spec after `extends` are merged (registers, memories, traps, instructions...). */
 export const MAX_DECLARATIONS = 20_000;

@@ -4,7 +4,7 @@
 // kept on the nodes they document. Plain comments are not in the AST: the formatter re-reads them
 // from the token stream (comment tokens sit in a chevrotain token group) by position.
 
-import type { Span } from '../ir/types.js';
+import type { Span } from './span.js';
 
 export interface Name {
   text: string;

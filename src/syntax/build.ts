@@ -3,7 +3,7 @@
 // mode, trap or instruction attach to it; consecutive lines join with "\n".
 
 import type { CstNode, IToken, CstElement } from 'chevrotain';
-import type { Span } from '../ir/types.js';
+import type { Span } from './span.js';
 import type * as A from './ast.js';
 import { parseCharLit, parseNumber, parseStringLit, DocComment } from './tokens.js';
 

@@ -3,7 +3,7 @@
 // and widths, ISA4xxx encodings, ISA5xxx files and JSON. Messages use {0}, {1}... placeholders.
 // Codes never change meaning once published: add new ones, do not renumber.
 
-import type { Span } from '../ir/types.js';
+import type { Span } from './span.js';
 
 export interface DiagnosticTemplate {
   code: string;

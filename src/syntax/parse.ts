@@ -1,13 +1,13 @@
 // Text -> AST: lexing, parsing with recovery, and building, with every problem as a diagnostic.
 
 import type { IToken, IRecognitionException } from 'chevrotain';
-import type { Span } from '../ir/types.js';
+import type { Span } from './span.js';
 import type { SpecFile } from './ast.js';
 import { AstBuilder, TooDeepError, MAX_NESTING } from './build.js';
 import { Diagnostics, diag, didYouMeanHint, formatMessage, type Diagnostic, type DiagnosticTemplate } from './diagnostics.js';
 import { parser, syntaxMessage } from './parser.js';
 import * as T from './tokens.js';
-import { MAX_SPEC_CHARS } from '../ir/limits.js';
+import { MAX_SPEC_CHARS } from './limits.js';
 import { IsaLexer, Junk, keywordSet, NumberLit, CharLit, UnterminatedComment, UnterminatedString, parseNumber, parseCharLit } from './tokens.js';
 
 export interface ParseResult {
