@@ -21,6 +21,8 @@ import { MAX_DECLARATIONS, MAX_FILE_REGISTERS, MAX_INLINED_NODES, MAX_IR_NODES, 
 /** Where the front end reads files; never throws (undefined = cannot read). */
 export interface FileHost {
   readFile(path: string): string | undefined;
+  /** The path with symbolic links resolved (undefined: cannot tell); lets `extends` confinement see through links. */
+  realPath?(path: string): string | undefined;
 }
 
 export interface CheckOptions {
@@ -36,12 +38,19 @@ export interface CheckOptions {
  * The file an `extends "rel"` in `fromFile` names, or `outside` (the folder it must stay in) when it
  * leaves the folder tree of `rootFile`, the spec being checked. One rule for the CLI and the LSP.
  */
-export function resolveExtends(fromFile: string, rel: string, rootFile: string, opts: CheckOptions = {}): { path: string } | { outside: string } {
+export function resolveExtends(fromFile: string, rel: string, rootFile: string, opts: CheckOptions = {}, host?: FileHost): { path: string } | { outside: string } {
   const path = join(dirname(fromFile), rel);
   if (opts.allowExtendsOutside) return { path };
+  const inside = (root: string, p: string): boolean => {
+    const r = relative(root, p);
+    return r !== '' && !r.startsWith('..') && !isAbsolute(r);
+  };
   const root = resolve(dirname(rootFile));
-  const r = relative(root, resolve(path));
-  if (r === '' || r.startsWith('..') || isAbsolute(r)) return { outside: dirname(rootFile) };
+  if (!inside(root, resolve(path))) return { outside: dirname(rootFile) };
+  // A symbolic link inside the tree may point out of it: compare where both really are.
+  const realRoot = host?.realPath?.(root);
+  const realPath = host?.realPath?.(path);
+  if (realRoot !== undefined && realPath !== undefined && !inside(realRoot, realPath)) return { outside: dirname(rootFile) };
   return { path };
 }
 
@@ -132,7 +141,7 @@ class Merger {
     this.done.add(spec.file);
     const bases: A.SpecFile[] = [];
     for (const ext of spec.extends) {
-      const where = resolveExtends(spec.file, ext.path, this.rootFile, this.opts);
+      const where = resolveExtends(spec.file, ext.path, this.rootFile, this.opts, this.host);
       if ('outside' in where) {
         this.diagnostics.push(diag(Diagnostics.ExtendsOutside, [ext.path, where.outside], ext.span));
         continue;

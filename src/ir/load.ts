@@ -1,6 +1,6 @@
 // Loading a spec: `.isa` text (parse + check) or `.isa.json` (schema + IR checks). Never throws.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import type { Diagnostic } from '../syntax/diagnostics.js';
 import { Diagnostics, diag } from '../syntax/diagnostics.js';
 import { parseText } from '../syntax/parse.js';
@@ -20,6 +20,13 @@ export const fsHost: FileHost = {
   readFile(path: string): string | undefined {
     try {
       return readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+  realPath(path: string): string | undefined {
+    try {
+      return realpathSync(path);
     } catch {
       return undefined;
     }

@@ -257,6 +257,7 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
       for (const d of documents.all()) if (uriToFile(d.uri) === path) return d.getText();
       return fsHost.readFile(path);
     },
+    realPath: (path) => fsHost.realPath?.(path),
   };
 
   const stateOf = (uri: string): DocState => {

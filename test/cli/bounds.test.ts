@@ -1,7 +1,7 @@
 // Bad input at the command line, each from the issue that found it: exit 2 with one message,
 // never a silent exit 0, never a stack trace.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,6 +104,15 @@ describe('extends is confined to the spec folder tree', () => {
 
   it('a path out of the tree is ISA5007 and the file is not read', () => {
     writeFileSync(spec, 'isa a;\nextends "../../passwd";\n');
+    const r = isavirt(['parse', spec]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('ISA5007');
+    expect(r.stderr).not.toContain('SECRET');
+  });
+
+  it('a symbolic link inside the tree that points out of it is outside too', () => {
+    symlinkSync(path.join(tmp, 'passwd'), path.join(dir, 'sub', 'link.isa'));
+    writeFileSync(spec, 'isa a;\nextends "link.isa";\n');
     const r = isavirt(['parse', spec]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('ISA5007');
