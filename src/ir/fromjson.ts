@@ -19,8 +19,23 @@ export interface JsonAst {
 }
 
 const AST_BINOP: Partial<Record<BinOp, A.AstBinOp>> = {
-  add: '+', sub: '-', mul: '*', udiv: '/', urem: '%', and: '&', or: '|', xor: '^', shl: '<<', lshr: '>>', ashr: '>>>',
-  eq: '==', ne: '!=', ult: '<', ule: '<=', ugt: '>', uge: '>=',
+  add: '+',
+  sub: '-',
+  mul: '*',
+  udiv: '/',
+  urem: '%',
+  and: '&',
+  or: '|',
+  xor: '^',
+  shl: '<<',
+  lshr: '>>',
+  ashr: '>>>',
+  eq: '==',
+  ne: '!=',
+  ult: '<',
+  ule: '<=',
+  ugt: '>',
+  uge: '>=',
 };
 
 /** Turn schema-valid IR into the AST of the spec it describes. */
@@ -50,7 +65,15 @@ export function irToAst(isa: Isa, positions: JsonPositions, file: string): JsonA
     switch (e.k) {
       case 'const':
         // A sized constant: `zext(value, width)` is how the text form gives a literal its width.
-        return { k: 'call', callee: name('zext', p), args: [{ k: 'num', lit: num(e.value, `${p}/value`), span: at(`${p}/value`) }, { k: 'num', lit: num(e.width, `${p}/width`), span: at(`${p}/width`) }], span };
+        return {
+          k: 'call',
+          callee: name('zext', p),
+          args: [
+            { k: 'num', lit: num(e.value, `${p}/value`), span: at(`${p}/value`) },
+            { k: 'num', lit: num(e.width, `${p}/width`), span: at(`${p}/width`) },
+          ],
+          span,
+        };
       case 'reg':
         return nameExpr(e.reg, `${p}/reg`);
       case 'field':
@@ -77,13 +100,17 @@ export function irToAst(isa: Isa, positions: JsonPositions, file: string): JsonA
         // A balanced tree of `++` (the checker flattens it): a 5000-part concat stays shallow.
         const parts = e.parts.map((x, i) => expr(x, `${p}/parts/${i}`));
         if (parts.length === 0) return { k: 'num', lit: num(0, p), span };
-        const tree = (lo: number, hi: number): A.AstExpr => (hi - lo === 1 ? parts[lo]! : { k: 'binary', op: '++', a: tree(lo, (lo + hi) >> 1), b: tree((lo + hi) >> 1, hi), span });
+        const tree = (lo: number, hi: number): A.AstExpr =>
+          hi - lo === 1 ? parts[lo]! : { k: 'binary', op: '++', a: tree(lo, (lo + hi) >> 1), b: tree((lo + hi) >> 1, hi), span };
         return tree(0, parts.length);
       }
       case 'slice':
         return {
-          k: 'index', base: expr(e.a, `${p}/a`), index: { k: 'num', lit: num(e.hi, `${p}/hi`), span: at(`${p}/hi`) },
-          lo: { k: 'num', lit: num(e.lo, `${p}/lo`), span: at(`${p}/lo`) }, span,
+          k: 'index',
+          base: expr(e.a, `${p}/a`),
+          index: { k: 'num', lit: num(e.hi, `${p}/hi`), span: at(`${p}/hi`) },
+          lo: { k: 'num', lit: num(e.lo, `${p}/lo`), span: at(`${p}/lo`) },
+          span,
         };
       case 'zext':
       case 'sext':
@@ -126,7 +153,13 @@ export function irToAst(isa: Isa, positions: JsonPositions, file: string): JsonA
       case 'assign':
         return { k: 'assign', target: lvalue(s.target, `${p}/target`), value: expr(s.value, `${p}/value`), span };
       case 'if':
-        return { k: 'if', cond: expr(s.cond, `${p}/cond`), then: stmts(s.then, `${p}/then`), ...(s.else.length > 0 ? { else: stmts(s.else, `${p}/else`) } : {}), span };
+        return {
+          k: 'if',
+          cond: expr(s.cond, `${p}/cond`),
+          then: stmts(s.then, `${p}/then`),
+          ...(s.else.length > 0 ? { else: stmts(s.else, `${p}/else`) } : {}),
+          span,
+        };
       case 'trap':
         return { k: 'trap', trap: name(s.trap, `${p}/trap`), span };
       case 'halt':
@@ -149,42 +182,142 @@ export function irToAst(isa: Isa, positions: JsonPositions, file: string): JsonA
       return doc({ name: name(f.name, `${q}/name`), hi: num(f.hi, `${q}/hi`), lo: num(f.lo, `${q}/lo`), ...(fr ? { role: fr } : {}), span: at(q) }, f.doc);
     });
     const rr = role(r.role);
-    decls.push(doc({ k: 'register', name: name(r.name, `${p}/name`), width: num(r.width, `${p}/width`), ...(rr ? { role: rr } : {}), readonly: r.readonly, clock: r.clock, init: num(r.init, `${p}/init`), fields, replace: false, span: at(p) }, r.doc));
+    decls.push(
+      doc(
+        {
+          k: 'register',
+          name: name(r.name, `${p}/name`),
+          width: num(r.width, `${p}/width`),
+          ...(rr ? { role: rr } : {}),
+          readonly: r.readonly,
+          clock: r.clock,
+          init: num(r.init, `${p}/init`),
+          fields,
+          replace: false,
+          span: at(p),
+        },
+        r.doc,
+      ),
+    );
   });
   isa.files.forEach((f, i) => {
     const p = `/files/${i}`;
     const fr = role(f.role);
-    decls.push(doc({ k: 'registers', name: name(f.name, `${p}/name`), count: num(f.count, `${p}/count`), width: num(f.width, `${p}/width`), ...(fr ? { role: fr } : {}), readonly: f.readonly, names: f.names.map((n, j) => name(n, `${p}/names/${j}`)), replace: false, span: at(p) }, f.doc));
+    decls.push(
+      doc(
+        {
+          k: 'registers',
+          name: name(f.name, `${p}/name`),
+          count: num(f.count, `${p}/count`),
+          width: num(f.width, `${p}/width`),
+          ...(fr ? { role: fr } : {}),
+          readonly: f.readonly,
+          names: f.names.map((n, j) => name(n, `${p}/names/${j}`)),
+          replace: false,
+          span: at(p),
+        },
+        f.doc,
+      ),
+    );
   });
   isa.memories.forEach((m, i) => {
     const p = `/memories/${i}`;
     const mr = role(m.role);
-    decls.push(doc({ k: 'memory', name: name(m.name, `${p}/name`), wordWidth: num(m.wordWidth, `${p}/wordWidth`), size: num(m.size, `${p}/size`), ...(mr ? { role: mr } : {}), replace: false, span: at(p) }, m.doc));
+    decls.push(
+      doc(
+        {
+          k: 'memory',
+          name: name(m.name, `${p}/name`),
+          wordWidth: num(m.wordWidth, `${p}/wordWidth`),
+          size: num(m.size, `${p}/size`),
+          ...(mr ? { role: mr } : {}),
+          replace: false,
+          span: at(p),
+        },
+        m.doc,
+      ),
+    );
   });
   isa.views.forEach((v, i) => {
     const p = `/views/${i}`;
-    decls.push(doc({ k: 'view', name: name(v.name, `${p}/name`), memory: name(v.memory, `${p}/memory`), translation: name(v.translation, `${p}/translation`), replace: false, span: at(p) }, v.doc));
+    decls.push(
+      doc(
+        {
+          k: 'view',
+          name: name(v.name, `${p}/name`),
+          memory: name(v.memory, `${p}/memory`),
+          translation: name(v.translation, `${p}/translation`),
+          replace: false,
+          span: at(p),
+        },
+        v.doc,
+      ),
+    );
   });
   isa.translations.forEach((t, i) => {
     const p = `/translations/${i}`;
-    decls.push(doc({
-      k: 'translate', name: name(t.name, `${p}/name`), param: { name: name(t.param.name, `${p}/param/name`), width: num(t.param.width, `${p}/param/width`), span: at(`${p}/param`) },
-      resultWidth: num(t.resultWidth, `${p}/resultWidth`), body: stmts(t.body, `${p}/body`), result: expr(t.result, `${p}/result`), replace: false, span: at(p),
-    }, t.doc));
+    decls.push(
+      doc(
+        {
+          k: 'translate',
+          name: name(t.name, `${p}/name`),
+          param: { name: name(t.param.name, `${p}/param/name`), width: num(t.param.width, `${p}/param/width`), span: at(`${p}/param`) },
+          resultWidth: num(t.resultWidth, `${p}/resultWidth`),
+          body: stmts(t.body, `${p}/body`),
+          result: expr(t.result, `${p}/result`),
+          replace: false,
+          span: at(p),
+        },
+        t.doc,
+      ),
+    );
   });
   isa.functions.forEach((f, i) => {
     const p = `/functions/${i}`;
-    decls.push(doc({
-      k: 'function', name: name(f.name, `${p}/name`), params: f.params.map((x, j) => ({ name: name(x.name, `${p}/params/${j}/name`), width: num(x.width, `${p}/params/${j}/width`), span: at(`${p}/params/${j}`) })),
-      resultWidth: num(f.resultWidth, `${p}/resultWidth`), body: stmts(f.body, `${p}/body`), result: expr(f.result, `${p}/result`), replace: false, span: at(p),
-    }, f.doc));
+    decls.push(
+      doc(
+        {
+          k: 'function',
+          name: name(f.name, `${p}/name`),
+          params: f.params.map((x, j) => ({
+            name: name(x.name, `${p}/params/${j}/name`),
+            width: num(x.width, `${p}/params/${j}/width`),
+            span: at(`${p}/params/${j}`),
+          })),
+          resultWidth: num(f.resultWidth, `${p}/resultWidth`),
+          body: stmts(f.body, `${p}/body`),
+          result: expr(f.result, `${p}/result`),
+          replace: false,
+          span: at(p),
+        },
+        f.doc,
+      ),
+    );
   });
-  decls.push({ k: 'modes', modes: isa.modes.map((m, i) => doc({ name: name(m.name, `/modes/${i}/name`), when: expr(m.when, `/modes/${i}/when`), span: at(`/modes/${i}`) }, m.doc)), replace: false, span: at('/modes') });
+  decls.push({
+    k: 'modes',
+    modes: isa.modes.map((m, i) => doc({ name: name(m.name, `/modes/${i}/name`), when: expr(m.when, `/modes/${i}/when`), span: at(`/modes/${i}`) }, m.doc)),
+    replace: false,
+    span: at('/modes'),
+  });
   decls.push({ k: 'guest', mode: name(isa.guestMode, '/guestMode'), replace: false, span: at('/guestMode') });
   isa.traps.forEach((t, i) => {
     const p = `/traps/${i}`;
     const timer = t.timer ? { timer: { period: num(t.timer.period, `${p}/timer/period`), when: expr(t.timer.when, `${p}/timer/when`) } } : {};
-    decls.push(doc({ k: 'trap', name: name(t.name, `${p}/name`), kind: { text: t.kind, span: at(`${p}/kind`) }, vector: num(t.vector, `${p}/vector`), ...timer, replace: false, span: at(p) }, t.doc));
+    decls.push(
+      doc(
+        {
+          k: 'trap',
+          name: name(t.name, `${p}/name`),
+          kind: { text: t.kind, span: at(`${p}/kind`) },
+          vector: num(t.vector, `${p}/vector`),
+          ...timer,
+          replace: false,
+          span: at(p),
+        },
+        t.doc,
+      ),
+    );
   });
   decls.push({ k: 'trapEntry', body: stmts(isa.trapEntry, '/trapEntry'), replace: false, span: at('/trapEntry') });
   decls.push({ k: 'reset', body: stmts(isa.reset, '/reset'), replace: false, span: at('/reset') });
@@ -204,7 +337,8 @@ export function irToAst(isa: Isa, positions: JsonPositions, file: string): JsonA
     const clauses: A.Clause[] = [
       { k: 'syntax', text: syntaxText(ins.syntax), span: at(`${p}/syntax`) },
       {
-        k: 'encoding', span: at(`${p}/encoding`),
+        k: 'encoding',
+        span: at(`${p}/encoding`),
         items: ins.encoding.items.map((it, j): A.EncItem => {
           const q = `${p}/encoding/items/${j}`;
           return it.k === 'fixed'

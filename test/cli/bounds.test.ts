@@ -52,7 +52,10 @@ describe('hostile specs stop at the checker, for every command', () => {
     const spec = path.join(tmp, 'exp.isa');
     writeFileSync(spec, exponentialCalls(40));
     writeFileSync(path.join(tmp, 'p.s'), 'NOP\n');
-    for (const args of [['check', spec], ['run', spec, path.join(tmp, 'p.s')]]) {
+    for (const args of [
+      ['check', spec],
+      ['run', spec, path.join(tmp, 'p.s')],
+    ]) {
       const r = isavirt(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/error ISA3020: function 'f\d+' expands to/);
@@ -63,7 +66,11 @@ describe('hostile specs stop at the checker, for every command', () => {
 
 describe('flags', () => {
   it('--format with no value exits 2', () => {
-    for (const cmd of [['check', 'isas/pg.isa', '--format'], ['doc', 'isas/pg.isa', '--format'], ['check', 'isas/pg.isa', '-f']]) {
+    for (const cmd of [
+      ['check', 'isas/pg.isa', '--format'],
+      ['doc', 'isas/pg.isa', '--format'],
+      ['check', 'isas/pg.isa', '-f'],
+    ]) {
       const r = isavirt(cmd);
       expect(r.code, cmd.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/Not enough arguments following: (format|f)\b/);
@@ -78,7 +85,10 @@ describe('flags', () => {
 
   it("a spec whose memories exceed the machine's cap names the spec and the option run --help lists", () => {
     const spec = path.join(tmp, 'bigmem.isa');
-    writeFileSync(spec, 'isa b;\nmemory E : 8 [1073741824];\nregister PC : 30;\nregister M : 1 mode;\nmodes { sup when M == 1; }\nfetch E at PC;\ninstruction NOP() { encoding 0:8; }\n');
+    writeFileSync(
+      spec,
+      'isa b;\nmemory E : 8 [1073741824];\nregister PC : 30;\nregister M : 1 mode;\nmodes { sup when M == 1; }\nfetch E at PC;\ninstruction NOP() { encoding 0:8; }\n',
+    );
     writeFileSync(path.join(tmp, 'nop.s'), 'NOP\n');
     const r = isavirt(['run', spec, path.join(tmp, 'nop.s')]);
     expect(r.code).toBe(2);

@@ -17,7 +17,9 @@ describe('inlined size of semantics', () => {
     expect(d).toBeDefined();
     expect(r.diagnostics.filter((x) => x.code === 'ISA3020')).toHaveLength(1);
     // The first function past the bound is reported, at its name, with the chain down to f0.
-    expect(d.message).toMatch(/^function 'f\d+' expands to \d+ IR nodes once its function calls are inlined, more than the limit of 1000000: f\d+ -> f\d+ -> .* -> f1 -> f0$/);
+    expect(d.message).toMatch(
+      /^function 'f\d+' expands to \d+ IR nodes once its function calls are inlined, more than the limit of 1000000: f\d+ -> f\d+ -> .* -> f1 -> f0$/,
+    );
     expect(d.span?.line).toBeGreaterThan(7);
   });
 
