@@ -3,10 +3,8 @@
 // gets one clear diagnostic instead of exhausting memory or time. Change a value here and in
 // LANGUAGE.md together.
 
-export { MAX_SPEC_CHARS } from '../syntax/limits.js';
+export { MAX_DECLARATIONS, MAX_SPEC_CHARS } from '../syntax/limits.js';
 
-/** Declarations in a spec after `extends` are merged (registers, memories, traps, instructions...). */
-export const MAX_DECLARATIONS = 20_000;
 
 /** Bits of register and register-file state together (memories are counted separately). */
 export const MAX_STATE_BITS = 1 << 22;

@@ -3,3 +3,6 @@
 
 /** Characters in one spec file (text or JSON); checked before lexing. The 80386 spec has 61 000. */
 export const MAX_SPEC_CHARS = 8 * 1024 * 1024;
+
+/** Declarations in a spec after `extends` are merged; one file's are counted before parsing too. */
+export const MAX_DECLARATIONS = 20_000;

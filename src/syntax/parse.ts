@@ -5,9 +5,9 @@ import type { Span } from './span.js';
 import type { SpecFile } from './ast.js';
 import { AstBuilder, TooDeepError, MAX_NESTING } from './build.js';
 import { Diagnostics, diag, didYouMeanHint, formatMessage, type Diagnostic, type DiagnosticTemplate } from './diagnostics.js';
-import { parser, syntaxMessage } from './parser.js';
+import { parser, StopParsing, syntaxMessage } from './parser.js';
 import * as T from './tokens.js';
-import { MAX_SPEC_CHARS } from './limits.js';
+import { MAX_DECLARATIONS, MAX_SPEC_CHARS } from './limits.js';
 import { IsaLexer, Junk, keywordSet, NumberLit, CharLit, UnterminatedComment, UnterminatedString, parseNumber, parseCharLit } from './tokens.js';
 
 export interface ParseResult {
@@ -102,14 +102,26 @@ export function parseText(source: string, file: string): ParseResult {
     diagnostics.push(diag(deep.what === 'blocks' ? Diagnostics.BlocksTooDeep : Diagnostics.TooDeep, [MAX_NESTING], tokenSpan(file, deep.token)));
     return { comments, tokens: lexed.tokens, diagnostics };
   }
+  // Every declaration ends with a `;` or `}` outside braces: too many of them is reported before
+  // the parser builds a tree for each (4 MB of registers took 3 s to parse only to be refused).
+  const over = declarationOverflow(lexed.tokens);
+  if (over) {
+    diagnostics.push(diag(Diagnostics.TooManyDeclarations, [`more than ${MAX_DECLARATIONS}`, MAX_DECLARATIONS], tokenSpan(file, over)));
+    return { comments, tokens: lexed.tokens, diagnostics };
+  }
   let cst;
+  let stopped = false;
   try {
     cst = parser.parseSpec(lexed.tokens);
   } catch (err) {
-    // Recursion limits of the JavaScript engine: report, never crash.
-    const at = lexed.tokens[0] ? tokenSpan(file, lexed.tokens[0]) : { file, line: 1, col: 1, endLine: 1, endCol: 2 };
-    diagnostics.push(err instanceof RangeError ? diag(Diagnostics.TooDeep, [MAX_NESTING], at) : diag(Diagnostics.TooManyErrors, [parser.errors.length], at));
-    return { comments, tokens: lexed.tokens, diagnostics };
+    // Enough errors: report those found so far (below), with the note that there are more.
+    if (err instanceof StopParsing) stopped = true;
+    else {
+      // Recursion limits of the JavaScript engine: report, never crash.
+      const at = lexed.tokens[0] ? tokenSpan(file, lexed.tokens[0]) : { file, line: 1, col: 1, endLine: 1, endCol: 2 };
+      diagnostics.push(err instanceof RangeError ? diag(Diagnostics.TooDeep, [MAX_NESTING], at) : diag(Diagnostics.TooManyErrors, [parser.errors.length], at));
+      return { comments, tokens: lexed.tokens, diagnostics };
+    }
   }
   const lastToken = lexed.tokens[lexed.tokens.length - 1];
   const syntaxErrors = parser.errors.slice(0, MAX_SYNTAX_ERRORS);
@@ -131,11 +143,12 @@ export function parseText(source: string, file: string): ParseResult {
       diagnostics.push(d);
     }
   }
-  if (more > 0) {
-    const last = parser.errors[MAX_SYNTAX_ERRORS]!.token;
+  if (more > 0 || (stopped && parser.errors.length > 0)) {
+    const last = (parser.errors[MAX_SYNTAX_ERRORS] ?? parser.errors[parser.errors.length - 1]!).token;
     diagnostics.push(diag(Diagnostics.TooManyErrors, [MAX_SYNTAX_ERRORS], Number.isFinite(last.startLine) ? tokenSpan(file, last) : tokenSpan(file, lastToken ?? last)));
   }
-  if (diagnostics.length > 0) return { comments, tokens: lexed.tokens, diagnostics: dedupe(diagnostics) };
+  if (!cst && diagnostics.length === 0) diagnostics.push(diag(Diagnostics.TooManyErrors, [MAX_SYNTAX_ERRORS], lexed.tokens[0] ? tokenSpan(file, lexed.tokens[0]) : { file, line: 1, col: 1, endLine: 1, endCol: 2 }));
+  if (diagnostics.length > 0 || !cst) return { comments, tokens: lexed.tokens, diagnostics: dedupe(diagnostics) };
   try {
     const ast = new AstBuilder(file, comments, lexed.tokens, text).spec(cst);
     return { ast, comments, tokens: lexed.tokens, diagnostics };
@@ -171,6 +184,21 @@ function tooDeep(tokens: IToken[]): { token: IToken; what: 'blocks' | 'expressio
     if (s === '?') {
       if (++conds > MAX_NESTING) return { token: t, what: 'expression' };
     } else if (s === ';' || s === '{' || s === '}') conds = 0;
+  }
+  return undefined;
+}
+
+/** The token that ends declaration MAX_DECLARATIONS + 1 of one file, if there is one. */
+function declarationOverflow(tokens: IToken[]): IToken | undefined {
+  let depth = 0;
+  let count = 0;
+  for (const t of tokens) {
+    const s = t.image;
+    if (s === '{') depth++;
+    else if (s === '}') {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0 && ++count > MAX_DECLARATIONS + 1) return t;
+    } else if (s === ';' && depth === 0 && ++count > MAX_DECLARATIONS + 1) return t;
   }
   return undefined;
 }
