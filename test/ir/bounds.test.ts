@@ -81,3 +81,17 @@ describe('every body is bounded, not only instruction semantics', () => {
     expect(r.diagnostics.filter((d) => d.code === 'ISA3020')).toHaveLength(1);
   });
 });
+
+describe('broken text stops early', () => {
+  test('100 000 broken declarations: the first errors and ISA1017, the parse stopped', () => {
+    const r = load('isa t;\n' + 'register 1 2 3\n'.repeat(100_000));
+    expect(r.diagnostics.length).toBeLessThanOrEqual(26);
+    expect(r.diagnostics.at(-1)!.code).toBe('ISA1017');
+  });
+
+  test('more declarations in one file than the limit: ISA2033 before parsing, at the one past it', () => {
+    const r = load('isa t;\n' + 'register A : 8;\n'.repeat(MAX_DECLARATIONS + 5));
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['ISA2033']);
+    expect(r.diagnostics[0]!.span!.line).toBe(MAX_DECLARATIONS + 2);
+  });
+});
