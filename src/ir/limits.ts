@@ -5,7 +5,6 @@
 
 export { MAX_DECLARATIONS, MAX_SPEC_CHARS } from '../syntax/limits.js';
 
-
 /** Bits of register and register-file state together (memories are counted separately). */
 export const MAX_STATE_BITS = 1 << 22;
 
