@@ -85,8 +85,8 @@ export function parseIsaJson(text: string, file: string): { isa?: Isa; diagnosti
   }
   // Bound nesting before the recursive validators run (a hostile file could nest 10^5 levels).
   const deepAt = tooDeep(data, MAX_JSON_DEPTH);
-  if (deepAt !== undefined) return { diagnostics: [diag(Diagnostics.JsonTooDeep, [MAX_JSON_DEPTH], undefined, { file, pointer: deepAt })] };
   const positions = jsonPositions(text, file);
+  if (deepAt !== undefined) return { diagnostics: [diag(Diagnostics.JsonTooDeep, [MAX_JSON_DEPTH], spanAt(positions, deepAt === '/' ? '' : deepAt, file), { pointer: deepAt })] };
   const validate = isaSchemaValidator();
   if (!validate(data)) {
     const seen = new Set<string>();
