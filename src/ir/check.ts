@@ -585,10 +585,13 @@ class Checker {
     this.noShadow(d.param.name, undefined);
     const resultWidth = this.width(d.resultWidth);
     const ctx = this.ctx('translation', d.name.text, { params: new Map([[param.name, param]]) });
-    const { body, result } = this.measured(`translation '${d.name.text}'`, d.name.text, d.name.span, () => {
+    const m = this.measured(`translation '${d.name.text}'`, d.name.text, d.name.span, () => {
       const body = this.block(d.body, ctx, false);
       return { body, result: this.expect(d.result, resultWidth, ctx, `the result of '${d.name.text}'`) };
-    }).value;
+    });
+    // Every access through a view runs its translation: it counts like a call (memAccess).
+    this.inlinedSize.set(`translation ${d.name.text}`, { size: m.size, chain: m.chain });
+    const { body, result } = m.value;
     const t: Translation = { name: d.name.text, param, resultWidth, body, result, span: d.span };
     if (d.doc !== undefined) t.doc = d.doc;
     this.trans.set(t.name, t);
@@ -1021,6 +1024,13 @@ class Checker {
     if (ctx.where === 'function') this.error(Diagnostics.FunctionReadsState, [ctx.owner, n], e.span);
     if (ctx.where === 'mode') this.error(Diagnostics.ModePredicateReadsNonMode, [n], e.span);
     if (ctx.where === 'translation' && space.view) this.error(Diagnostics.ViewInTranslation, [ctx.owner, n], e.span);
+    const view = this.views.get(n);
+    const translation = view ? this.inlinedSize.get(`translation ${view.translation}`) : undefined;
+    if (translation) {
+      // The machine and the solver run the translation at every access (each word's, at worst).
+      this.inlined = Math.min(this.inlined + translation.size * Math.min(64, Number(e.words?.value ?? 1n)), Number.MAX_SAFE_INTEGER);
+      if (!this.heaviest || translation.size > this.heaviest.size) this.heaviest = { name: `translation ${view!.translation}`, size: translation.size };
+    }
     let words = 1;
     if (e.words) {
       if (e.words.value < 1n || e.words.value * BigInt(space.wordWidth) > BigInt(MAX_WIDTH)) {

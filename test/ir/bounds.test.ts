@@ -95,3 +95,16 @@ describe('broken text stops early', () => {
     expect(r.diagnostics[0]!.span!.line).toBe(MAX_DECLARATIONS + 2);
   });
 });
+
+describe('an access through a view counts its translation', () => {
+  test('a large translation read many times by one instruction: ISA3020 on the semantics', () => {
+    const base = exponentialCalls(15)
+      .replace('fetch M at PC;', 'translate T(a : 8) : 8 { return f15(a); }\nview V = M via T;\nfetch M at PC;')
+      .replace('semantics { A = f15(A); }', 'semantics { A = V[A] + V[A + 1] + V[A + 2] + V[A + 3] + V[A + 4] + V[A + 5] + V[A + 6] + V[A + 7]; }');
+    const r = load(base);
+    const d = r.diagnostics.find((x) => x.code === 'ISA3020');
+    expect(d?.message).toMatch(/^the semantics of 'NOP' expands to \d+ IR nodes .*: NOP -> translation T -> f15 -> /);
+    // Read once, the same translation is fine.
+    expect(load(base.replace(/semantics \{ A = .*; \}/, 'semantics { A = V[A]; }')).ok).toBe(true);
+  });
+});
