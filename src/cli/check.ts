@@ -11,7 +11,7 @@ import { renderSarif } from '../report/sarif.js';
 import { renderSummary, renderText } from '../report/text.js';
 import { defineCommand } from './command.js';
 import { EXIT, STDIN_ARG, UsageError, paint, type CliIO } from './io.js';
-import { loadSpec } from './spec.js';
+import { loadSpecResult } from './spec.js';
 import { editDistance as levenshtein } from '../syntax/diagnostics.js';
 
 export const CHECK_FORMATS = ['text', 'json', 'markdown', 'sarif'] as const;
@@ -165,7 +165,9 @@ export default defineCommand<CheckArgs>({
     for (const file of files) {
       let loaded;
       try {
-        loaded = await loadSpec(file, io);
+        // loadSpecResult, not loadIsaFile: it reads `-` from standard input and applies the
+        // command line's front-end options (--allow-extends-outside).
+        loaded = await loadSpecResult(file, io);
       } catch (e) {
         if (!(e instanceof UsageError)) throw e;
         io.err(`${p.error('error:')} ${e.message}`);

@@ -3,7 +3,7 @@
 // "bad spec" looks the same everywhere.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsHost, loadIsaFile, loadIsaSource, renderDiagnostic, type CheckOptions, type Diagnostic } from '../ir/index.js';
+import { fsHost, loadIsaFile, loadIsaSource, renderDiagnostic, type CheckOptions, type Diagnostic, type LoadResult } from '../ir/index.js';
 import type { Isa } from '../ir/types.js';
 import { assemble, type Program } from '../asm/index.js';
 import { CliExit, EXIT, STDIN_ARG, UsageError, type CliIO } from './io.js';
@@ -88,18 +88,27 @@ export function readStdinSpec(): string {
   }
 }
 
-/** Load and check one spec (`STDIN_ARG`: standard input), printing its diagnostics; never throws for a bad spec. */
-export async function loadSpec(path: string, io: CliIO): Promise<Loaded> {
-  let result;
+/**
+ * The one way a command loads a spec: `path` (STDIN_ARG: standard input) with the front-end options
+ * of the command line (--allow-extends-outside), its diagnostics printed. Throws UsageError for a
+ * path that is not a file; never throws for a bad spec.
+ */
+export async function loadSpecResult(path: string, io: CliIO): Promise<LoadResult> {
   if (path === STDIN_ARG) {
     const text = readStdinSpec();
-    result = loadIsaSource(text, path, fsHost, frontEnd);
+    const result = loadIsaSource(text, path, fsHost, frontEnd);
     printDiagnostics(result.diagnostics, io, { file: path, text });
-  } else {
-    requireFile(path);
-    result = await loadIsaFile(path, fsHost, frontEnd);
-    printDiagnostics(result.diagnostics, io);
+    return result;
   }
+  requireFile(path);
+  const result = await loadIsaFile(path, fsHost, frontEnd);
+  printDiagnostics(result.diagnostics, io);
+  return result;
+}
+
+/** Load and check one spec (see loadSpecResult); never throws for a bad spec. */
+export async function loadSpec(path: string, io: CliIO): Promise<Loaded> {
+  const result = await loadSpecResult(path, io);
   return result.ok ? { ok: true, isa: result.isa } : { ok: false };
 }
 

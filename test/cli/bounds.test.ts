@@ -135,6 +135,10 @@ describe('extends is confined to the spec folder tree', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('ISA5008');
     expect(r.stderr).not.toContain('SECRET');
+    // check loads specs the same way, with the same option.
+    const c = isavirt(['check', spec, '--allow-extends-outside']);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toContain('ISA5008');
     writeFileSync(path.join(dir, 'top.isa'), 'isa top;\nextends "notspec.txt";\n');
     const t = isavirt(['parse', path.join(dir, 'top.isa')]);
     expect(t.stderr).toContain('ISA5008');
