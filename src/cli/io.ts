@@ -54,6 +54,8 @@ export function markStdinArgs(args: readonly string[]): string[] {
 
 /** Write a command's output file; a path that cannot be written is the user's error (exit 2). */
 export function writeOutputFile(file: string, text: string): void {
+  // `-o -` reaches here as STDIN_ARG (markStdinArgs): a file named '<stdin>' is never what was meant.
+  if (file === STDIN_ARG) throw new UsageError(`'-' is not a file to write: leave out --output to print to standard output`);
   try {
     writeFileSync(file, text);
   } catch (e) {

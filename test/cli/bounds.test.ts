@@ -145,3 +145,11 @@ describe('extends is confined to the spec folder tree', () => {
     expect(t.stderr).not.toContain('SECRET');
   });
 });
+
+describe("'-' as an output file", () => {
+  it('export -o - is refused instead of writing a file named <stdin>', () => {
+    const r = isavirt(['export', '--json', 'isas/pg.isa', '-o', '-']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('leave out --output');
+  });
+});
