@@ -9,8 +9,9 @@
 
 import type { Span } from '../ir/types.js';
 import type { Isa } from '../ir/types.js';
+import { assertNever } from '../ir/walk.js';
 import { ASM, asmError, didYouMean, type AsmDiagnostic } from './diagnostics.js';
-import { evalExpr, parseExpr, type AsmExpr } from './expr.js';
+import { evalExpr, exprSymbols, parseExpr, usesHere, type AsmExpr, type EvalResult } from './expr.js';
 import { lexLine, tokSpan, type Tok } from './lex.js';
 import { encodeInstr, getTables, lookupRegister, mask, mnemonicText, type AsmInstr, type AsmTables, type OperandInfo } from './tables.js';
 
@@ -95,10 +96,11 @@ function assembleUnchecked(isa: Isa, sourceText: string, file: string): Assemble
   const diags: AsmDiagnostic[] = [];
   const lines = readLines(t, sourceText, file, diags);
 
+  const equs = equDefinitions(t, lines, file);
   let prev = new Map<string, bigint>();
   let pass: PassResult | undefined;
   for (let n = 0; n < MAX_PASSES; n++) {
-    pass = layoutPass(t, lines, file, prev);
+    pass = layoutPass(t, lines, file, prev, equs);
     if (sameSymbols(pass.symbols, prev)) break;
     prev = pass.symbols;
     if (n === MAX_PASSES - 1) {
@@ -256,6 +258,8 @@ function describeOperand(t: AsmTables, o: OperandInfo): string {
       return `number 0..${hex(o.max)}`;
     case 'addr':
       return `address 0..${hex(o.max)}`;
+    default:
+      return assertNever(o.op.kind, 'operand kind');
   }
 }
 
@@ -364,13 +368,114 @@ interface PassResult {
 
 type Value = { ok: true; value: bigint } | { ok: false; diag: AsmDiagnostic };
 
-function layoutPass(t: AsmTables, lines: Line[], file: string, prev: Map<string, bigint>): PassResult {
+/** A `.equ` constant: its expression, parsed once, and whether it reads `.` (its own address). */
+interface EquDef {
+  nameTok: Tok;
+  expr: AsmExpr;
+  from: Tok;
+  to: Tok;
+  positional: boolean;
+}
+
+/** Every well-formed `.equ` by name (the first, if repeated: the repeat is reported as a duplicate). */
+function equDefinitions(t: AsmTables, lines: Line[], file: string): Map<string, EquDef> {
+  const out = new Map<string, EquDef>();
+  for (const line of lines) {
+    const st = line.stmt;
+    if (st?.k !== 'dir' || st.name !== '.equ') continue;
+    const name = st.args[0];
+    if (!name || name.k !== 'ident' || st.args[1]?.text !== ',' || st.args.length < 3 || out.has(name.text)) continue;
+    // Its diagnostics are reported by the layout pass that reaches the line.
+    const e = splitArgs(t, { ...st, args: st.args.slice(2) }, file, [], 1, 1)?.[0];
+    if (e) out.set(name.text, { nameTok: name, expr: e.expr, from: e.from, to: e.to, positional: usesHere(e.expr) });
+  }
+  return out;
+}
+
+/**
+ * The value of `.equ` constants in dependency order, whatever their order in the file: each is
+ * evaluated once, after the constants it names, with an explicit stack (a chain of 20 000 is fine)
+ * and a cycle found as a cycle. Labels and constants that read `.` are not ordered here: they take
+ * the value the layout pass has given them so far, or the previous pass's.
+ */
+class EquResolver {
+  /** Constants whose value could not be computed in this pass (undefined symbol, cycle). */
+  private readonly failed = new Set<string>();
+  /** Each constant on a cycle, with the cycle as written `A -> B -> A`. */
+  readonly cycles = new Map<string, string>();
+
+  constructor(
+    private readonly equs: Map<string, EquDef>,
+    private readonly symbols: Map<string, bigint>,
+    private readonly prev: Map<string, bigint>,
+  ) {}
+
+  private ordered(name: string): boolean {
+    const d = this.equs.get(name);
+    return d !== undefined && !d.positional;
+  }
+
+  /** The value of symbol `name` as known now: computing it first if it is an unordered constant. */
+  lookup(name: string): bigint | undefined {
+    const known = this.symbols.get(name);
+    if (known !== undefined) return known;
+    if (this.ordered(name)) return this.resolve(name);
+    return this.prev.get(name);
+  }
+
+  private lookupKnown(name: string): bigint | undefined {
+    return this.symbols.get(name) ?? (this.ordered(name) ? undefined : this.prev.get(name));
+  }
+
+  /** Evaluate constant `name` and every constant it depends on; undefined if it cannot be. */
+  resolve(name: string): bigint | undefined {
+    if (this.symbols.has(name)) return this.symbols.get(name);
+    if (this.failed.has(name)) return undefined;
+    const stack = [name];
+    const onStack = new Set(stack);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const def = this.equs.get(top)!;
+      let pending: string | undefined;
+      for (const tok of exprSymbols(def.expr)) {
+        const n = tok.text;
+        if (this.symbols.has(n) || this.failed.has(n) || !this.ordered(n)) continue;
+        if (onStack.has(n)) {
+          const cycle = [...stack.slice(stack.indexOf(n)), n];
+          const text = cycle.join(' -> ');
+          for (const c of cycle) {
+            if (!this.cycles.has(c)) this.cycles.set(c, text);
+            this.failed.add(c);
+          }
+          continue;
+        }
+        pending = n;
+        break;
+      }
+      if (pending !== undefined && !this.failed.has(top)) {
+        stack.push(pending);
+        onStack.add(pending);
+        continue;
+      }
+      stack.pop();
+      onStack.delete(top);
+      if (this.failed.has(top)) continue;
+      const r = evalExpr(def.expr, { lookup: (n) => this.lookupKnown(n) });
+      if (r.ok) this.symbols.set(top, r.value);
+      else this.failed.add(top);
+    }
+    return this.symbols.get(name);
+  }
+}
+
+function layoutPass(t: AsmTables, lines: Line[], file: string, prev: Map<string, bigint>, equs: Map<string, EquDef>): PassResult {
   const memSize = t.mem.size;
   const ww = t.mem.wordWidth;
   const symbols = new Map<string, bigint>();
   const diagnostics: AsmDiagnostic[] = [];
   const emissions: Emission[] = [];
-  const lookup = (name: string) => symbols.get(name) ?? prev.get(name) ?? t.names.get(name);
+  const resolver = new EquResolver(equs, symbols, prev);
+  const lookup = (name: string) => resolver.lookup(name) ?? t.names.get(name);
   let loc = 0;
   let section: Section = 'kernel';
   let region = 0;
@@ -378,13 +483,23 @@ function layoutPass(t: AsmTables, lines: Line[], file: string, prev: Map<string,
   let total = 0;
   let entry: number | undefined;
   let entrySeen: Tok | undefined;
+  /** Cycles of `.equ` constants already reported (each once, at its first constant). */
+  const reportedCycles = new Set<string>();
 
-  const value = (e: AsmExpr, from: Tok, to: Tok): Value => {
-    const r = evalExpr(e, lookup);
-    if (r.ok) return r;
+  const failure = (r: Extract<EvalResult, { ok: false }>): Value => {
     const tok = r.undefined;
-    const dym = didYouMean(tok.text, [...symbols.keys(), ...prev.keys()]);
+    if (r.why === 'divide') return { ok: false, diag: asmError(ASM.badExpression, [`'${tok.text}' by zero`], tokSpan(file, tok)) };
+    if (r.why === 'shift') return { ok: false, diag: asmError(ASM.badExpression, [`a shift by a negative amount or by more than 256 bits`], tokSpan(file, tok)) };
+    if (r.why === 'here') return { ok: false, diag: asmError(ASM.badExpression, [`'.' (the current address) where there is none`], tokSpan(file, tok)) };
+    const cycle = resolver.cycles.get(tok.text);
+    if (cycle !== undefined) return { ok: false, diag: asmError(ASM.equCycle, [cycle], tokSpan(file, tok)) };
+    const dym = didYouMean(tok.text, [...symbols.keys(), ...prev.keys(), ...equs.keys()]);
     return { ok: false, diag: asmError(ASM.undefinedSymbol, [tok.text], tokSpan(file, tok), dym ? `did you mean '${dym}'?` : undefined) };
+  };
+  // `.` is the address of the statement being laid out.
+  const value = (e: AsmExpr, _from: Tok, _to: Tok): Value => {
+    const r = evalExpr(e, { lookup, here: BigInt(loc) });
+    return r.ok ? r : failure(r);
   };
   const emit = (words: bigint[], line: Line, span: Span, isInstr: boolean): void => {
     if (loc + words.length > memSize) {
@@ -452,9 +567,20 @@ function layoutPass(t: AsmTables, lines: Line[], file: string, prev: Map<string,
         const rest = { ...st, args: st.args.slice(2) };
         const e = splitArgs(t, rest, file, diagnostics, 1, 1)?.[0];
         if (!e) break;
+        const def = equs.get(name.text);
+        if (def?.nameTok !== name) break; // a repeated name: reported as a duplicate
+        if (symbols.has(name.text)) break; // computed already, when something used it
+        if (!def.positional && resolver.resolve(name.text) !== undefined) break;
+        const cycle = resolver.cycles.get(name.text);
+        if (cycle !== undefined) {
+          // One report per cycle, at the first of its constants in the file.
+          if (!reportedCycles.has(cycle)) diagnostics.push(asmError(ASM.equCycle, [cycle], tokSpan(file, name)));
+          reportedCycles.add(cycle);
+          break;
+        }
         const v = value(e.expr, e.from, e.to);
         if (!v.ok) diagnostics.push(v.diag);
-        else if (!symbols.has(name.text)) symbols.set(name.text, v.value);
+        else symbols.set(name.text, v.value);
         break;
       }
       case '.word': {

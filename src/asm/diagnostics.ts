@@ -29,6 +29,8 @@ export const ASM = {
   unsettled: Diagnostics.AsmUnsettled,
   badSpec: Diagnostics.AsmBadSpec,
   directiveArgs: Diagnostics.AsmDirectiveArgs,
+  equCycle: Diagnostics.AsmEquCycle,
+  badExpression: Diagnostics.AsmBadExpression,
   internal: Diagnostics.AsmInternal,
 } as const satisfies Record<string, DiagnosticTemplate>;
 

@@ -10,9 +10,9 @@ import { renderMarkdown } from '../report/markdown.js';
 import { renderSarif } from '../report/sarif.js';
 import { renderSummary, renderText } from '../report/text.js';
 import { defineCommand } from './command.js';
-import { EXIT, UsageError, paint, type CliIO } from './io.js';
-import { loadIsaFile } from '../ir/index.js';
-import { printDiagnostics, requireFile } from './spec.js';
+import { EXIT, STDIN_ARG, UsageError, paint, type CliIO } from './io.js';
+import { loadSpecResult } from './spec.js';
+import { editDistance as levenshtein } from '../syntax/diagnostics.js';
 
 export const CHECK_FORMATS = ['text', 'json', 'markdown', 'sarif'] as const;
 export type CheckFormat = (typeof CHECK_FORMATS)[number];
@@ -51,6 +51,11 @@ export function expandSpecs(args: string[]): { files: string[]; bad: { path: str
   const bad: { path: string; message: string }[] = [];
   let folders = 0;
   for (const arg of args) {
+    // Standard input: loadSpec reads it.
+    if (arg === STDIN_ARG) {
+      files.push(arg);
+      continue;
+    }
     let st;
     try {
       st = statSync(arg);
@@ -77,17 +82,8 @@ export function expandSpecs(args: string[]): { files: string[]; bad: { path: str
 
 /** Edit distance (insert, delete, substitute), case-insensitive: for did-you-mean. */
 export function editDistance(a: string, b: string): number {
-  const s = a.toLowerCase();
-  const t = b.toLowerCase();
-  let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= s.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= t.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (s[i - 1] === t[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[t.length]!;
+  // The one implementation, in the diagnostics catalogue.
+  return levenshtein(a.toLowerCase(), b.toLowerCase());
 }
 
 /** The known names closest to `name`, all at the best distance found (none if nothing is close). */
@@ -147,7 +143,7 @@ export default defineCommand<CheckArgs>({
   builder: (y) =>
     y
       .positional('spec', { type: 'string', array: true, describe: '.isa / .isa.json files, or folders of them' })
-      .option('format', { alias: 'f', choices: CHECK_FORMATS, default: 'text' as CheckFormat, describe: 'report format' })
+      .option('format', { alias: 'f', type: 'string', requiresArg: true, choices: CHECK_FORMATS, default: 'text' as CheckFormat, describe: 'report format' })
       .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to this file instead of stdout' })
       .option('explain', { type: 'string', requiresArg: true, describe: 'explain the verdict of one instruction' }),
   examples: [
@@ -171,9 +167,9 @@ export default defineCommand<CheckArgs>({
     for (const file of files) {
       let loaded;
       try {
-        requireFile(file);
-        loaded = await loadIsaFile(file);
-        printDiagnostics(loaded.diagnostics, io);
+        // loadSpecResult, not loadIsaFile: it reads `-` from standard input and applies the
+        // command line's front-end options (--allow-extends-outside).
+        loaded = await loadSpecResult(file, io);
       } catch (e) {
         if (!(e instanceof UsageError)) throw e;
         io.err(`${p.error('error:')} ${e.message}`);

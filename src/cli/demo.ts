@@ -11,7 +11,7 @@ export default defineCommand<{ spec: string; instruction?: string; format: 'text
     y
       .positional('spec', { type: 'string', describe: 'the .isa spec' })
       .option('instruction', { type: 'string', describe: 'only this instruction (mnemonic)' })
-      .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' }),
+      .option('format', { requiresArg: true, choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' }),
   examples: [
     ['isavirt demo isas/x86-386.isa --instruction POPF', 'POPF on the bare machine and under the monitor'],
     ['isavirt demo isas/pg.isa', 'Theorem 1 holds: nothing diverges'],

@@ -32,7 +32,7 @@ export default defineCommand<GradeArgs>({
     y
       .positional('submission', { type: 'string', describe: 'a submission (file or folder), or a folder with one sub-folder or file per student' })
       .option('assignment', { alias: 'a', type: 'string', demandOption: true, requiresArg: true, describe: 'the assignment file (JSON, grammar/assignment.schema.json)' })
-      .option('format', { alias: 'f', choices: FORMATS, default: 'text' as Format, describe: 'output format' })
+      .option('format', { alias: 'f', requiresArg: true, choices: FORMATS, default: 'text' as Format, describe: 'output format' })
       .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write to this file (a batch in a JSON format: this folder, one file per submission and index.json)' })
       .option('workers', { type: 'number', requiresArg: true, describe: 'grading workers at once (default: one per core)' })
       .option('cache', { type: 'boolean', default: true, describe: 'keep the reference analysis beside the assignment (--no-cache: analyse every time)' })

@@ -40,8 +40,22 @@ export class CliExit extends Error {
 /** A mistake in how the command was called (bad flag combination, missing file): exit 2. */
 export class UsageError extends Error {}
 
+/**
+ * What `-` on the command line becomes before yargs sees it (yargs drops a bare `-` from
+ * positionals, so `isavirt parse -` used to check nothing and exit 0). Commands that read a spec
+ * take it as standard input; every other place refuses it.
+ */
+export const STDIN_ARG = '<stdin>';
+
+/** `-` becomes STDIN_ARG; everything else is left alone. */
+export function markStdinArgs(args: readonly string[]): string[] {
+  return args.map((a) => (a === '-' ? STDIN_ARG : a));
+}
+
 /** Write a command's output file; a path that cannot be written is the user's error (exit 2). */
 export function writeOutputFile(file: string, text: string): void {
+  // `-o -` reaches here as STDIN_ARG (markStdinArgs): a file named '<stdin>' is never what was meant.
+  if (file === STDIN_ARG) throw new UsageError(`'-' is not a file to write: leave out --output to print to standard output`);
   try {
     writeFileSync(file, text);
   } catch (e) {

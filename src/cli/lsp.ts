@@ -2,7 +2,7 @@
 import { defineCommand } from './command.js';
 import { EXIT } from './io.js';
 
-export default defineCommand<{ stdio?: boolean; analysis: boolean }>({
+export default defineCommand<{ stdio?: boolean; analysis: boolean; allowExtendsOutside?: boolean }>({
   command: 'lsp',
   describe: 'run the language server over stdio (for editors; see editors/vscode)',
   builder: (y) =>
@@ -14,9 +14,15 @@ export default defineCommand<{ stdio?: boolean; analysis: boolean }>({
     // Loaded here: `isavirt --help` should not pay for the protocol libraries.
     const { createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter } = await import('vscode-languageserver/node');
     const { startLanguageServer } = await import('../lsp/server.js');
-    const connection = createConnection(ProposedFeatures.all, new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
-    startLanguageServer(connection, { analysis: args.analysis });
-    // The protocol library ends the process on 'exit' or when stdin closes; until then, serve.
-    return new Promise<number>((resolve) => connection.onExit(() => resolve(EXIT.ok)));
+    const { FramingGuard } = await import('../lsp/framing.js');
+    const guard = new FramingGuard({ onDropped: (why) => process.stderr.write(`isavirt lsp: dropped ${why}\n`) });
+    const reader = new StreamMessageReader(process.stdin.pipe(guard));
+    const connection = createConnection(ProposedFeatures.all, reader, new StreamMessageWriter(process.stdout));
+    startLanguageServer(connection, { analysis: args.analysis, allowExtendsOutside: args.allowExtendsOutside === true });
+    // Serve until the client says 'exit' or closes stdin (an editor quitting): both end normally.
+    return new Promise<number>((resolve) => {
+      connection.onExit(() => resolve(EXIT.ok));
+      reader.onClose(() => resolve(EXIT.ok));
+    });
   },
 });

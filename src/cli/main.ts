@@ -2,6 +2,7 @@
 // The `isavirt` command. Subcommands live one per file in this folder and are listed in commands.ts.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { markStdinArgs } from './io.js';
 import { runCli } from './run.js';
 
 // `isavirt check isas/ | head` closes our stdout early: that is the reader's choice, not an error.
@@ -22,5 +23,5 @@ try {
   if (process.env.ISAVIRT_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   process.exit(3);
 }
-const args = hideBin(process.argv);
+const args = markStdinArgs(hideBin(process.argv));
 await runCli(yargs(args), commands, args);

@@ -10,6 +10,7 @@ import { EXIT, UsageError, paint, type CliIO } from './io.js';
 import { assembleOrExit, loadSpecOrExit } from './spec.js';
 import { assertNever } from '../ir/walk.js';
 import type { Placement } from '../vmm/index.js';
+import { DEFAULT_MEMORY_CAP, MachineError, layOut } from '../exec/layout.js';
 
 type Monitor = 'none' | 'trap' | 'hybrid' | 'patched';
 
@@ -23,19 +24,31 @@ interface Args {
   format: 'text' | 'json';
   monitorControl?: string[];
   guestControl?: boolean;
+  memoryCap?: number;
 }
 
 /** `--monitor-control IDTR=0x7f0007ff` (repeatable): values the monitor keeps in the real machine. */
-function parseMonitorControl(isa: Isa, names: readonly string[], items: readonly string[]): Record<string, bigint> {
+function parseMonitorControl(isa: Isa, elements: readonly { name: string; width: number }[], items: readonly string[]): Record<string, bigint> {
   const out: Record<string, bigint> = {};
+  const names = elements.map((e) => e.name);
   for (const item of items) {
     const m = /^\s*([A-Za-z_][\w.[\]]*)\s*=\s*(0x[0-9a-fA-F_]+|0b[01_]+|[0-9_]+)\s*$/.exec(item);
     if (!m) throw new UsageError(`--monitor-control ${item}: write NAME=VALUE, e.g. ${names[0] ?? 'R'}=0x100`);
-    if (!names.includes(m[1]!)) throw new UsageError(`--monitor-control ${item}: ${m[1]} is not a control element of ${isa.name} (${names.slice(0, 12).join(', ')}${names.length > 12 ? ', ...' : ''})`);
-    out[m[1]!] = BigInt(m[2]!.replace(/_/g, ''));
+    const element = elements.find((e) => e.name === m[1]);
+    if (!element) throw new UsageError(`--monitor-control ${item}: ${m[1]} is not a control element of ${isa.name} (${names.slice(0, 12).join(', ')}${names.length > 12 ? ', ...' : ''})`);
+    const value = BigInt(m[2]!.replace(/_/g, ''));
+    // A value wider than the element would be cut silently by the machine: the user meant something else.
+    if (value >> BigInt(element.width) !== 0n) throw new UsageError(`--monitor-control ${item}: ${element.name} has ${element.width} bits, and ${m[2]} needs ${value.toString(2).length}`);
+    out[element.name] = value;
   }
   return out;
 }
+
+/** `--memory-cap` is in MiB; the largest is 16 GiB. */
+const MAX_MEMORY_CAP_MIB = 16 * 1024;
+
+/** The largest step budget: a run this long already takes minutes, and the budget is what bounds a run. */
+export const MAX_STEPS = 1_000_000_000;
 
 const TRACE_LIMIT = 10_000;
 const hex = (v: bigint | number) => '0x' + BigInt(v).toString(16);
@@ -63,8 +76,9 @@ export default defineCommand<Args>({
       .option('compare', { type: 'boolean', default: false, describe: 'run on the bare machine too and diff the guest states (exit 1 if they differ)' })
       .option('monitor-control', { type: 'string', array: true, describe: 'NAME=VALUE: a value the monitor keeps in a real control element (repeatable)' })
       .option('guest-control', { type: 'boolean', default: false, describe: "pass the guest's control values through to the real machine (by default the monitor keeps its own IDT, GDT... registers)" })
-      .option('max-steps', { type: 'number', default: 1_000_000, describe: 'step budget of each run' })
-      .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' }),
+      .option('max-steps', { type: 'number', requiresArg: true, default: 1_000_000, describe: `step budget of each run (at most ${MAX_STEPS})` })
+      .option('memory-cap', { type: 'number', requiresArg: true, describe: `MiB the machine may allocate for the spec's memories (default ${DEFAULT_MEMORY_CAP / 2 ** 20}, at most ${MAX_MEMORY_CAP_MIB})` })
+      .option('format', { requiresArg: true, choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' }),
   examples: [
     ['isavirt run isas/m68010.isa isas/m68010/kernel.s --monitor trap --trace', 'under the trap-and-emulate monitor, every trap and what the monitor did'],
     ['isavirt run isas/riscv.isa isas/riscv/kernel.s --monitor trap --format json', 'the final state and the monitor\'s counts as JSON'],
@@ -73,17 +87,30 @@ export default defineCommand<Args>({
   ],
   async run(args, io: CliIO) {
     if (!Number.isInteger(args.maxSteps) || args.maxSteps < 1) throw new UsageError('--max-steps must be a positive whole number');
+    if (args.maxSteps > MAX_STEPS) throw new UsageError(`--max-steps ${args.maxSteps} is more than the limit of ${MAX_STEPS} steps (a run that long takes many minutes; a guest that needs more is probably looping)`);
+    if (args.memoryCap !== undefined && (!Number.isInteger(args.memoryCap) || args.memoryCap < 1 || args.memoryCap > MAX_MEMORY_CAP_MIB)) {
+      throw new UsageError(`--memory-cap must be a whole number of MiB from 1 to ${MAX_MEMORY_CAP_MIB}`);
+    }
+    const memoryCap = (args.memoryCap ?? DEFAULT_MEMORY_CAP / 2 ** 20) * 2 ** 20;
     const isa = await loadSpecOrExit(args.spec, io);
+    // The spec's memories, not the program, decide what the machine allocates: say so, and how to raise it.
+    try {
+      layOut(isa, memoryCap);
+    } catch (e) {
+      if (!(e instanceof MachineError)) throw e;
+      io.err(`${paint(io.colorErr).error('error:')} ${args.spec}: ${e.message.replace(/ \(raise it with the memory cap option[^)]*\)$/, '')}`);
+      io.err(`hint: --memory-cap N allows N MiB (at most ${MAX_MEMORY_CAP_MIB})`);
+      return EXIT.badInput;
+    }
     const asm = assembleOrExit(isa, args.program, io);
     const { GuestSession, VmmError } = await import('../vmm/index.js');
     const { diffGuestStates, describeDiff, finalState, finalStateText, traceLines, eventLines } = await import('../demo/index.js');
     const monitor: Monitor = args.monitor ?? (args.compare ? 'trap' : 'none');
     const p = paint(io.colorOut);
     const { elementsOfRole } = await import('../vmm/elements.js');
-    const controlNames = elementsOfRole(isa, 'control').map((e) => e.name);
-    const monitorControl = parseMonitorControl(isa, controlNames, args.monitorControl ?? []);
+    const monitorControl = parseMonitorControl(isa, elementsOfRole(isa, 'control'), args.monitorControl ?? []);
     const opts = {
-      maxSteps: args.maxSteps, trace: args.trace ? TRACE_LIMIT : 0, monitorControl, ownControl: !args.guestControl,
+      maxSteps: args.maxSteps, trace: args.trace ? TRACE_LIMIT : 0, monitorControl, ownControl: !args.guestControl, memoryCap,
       ...(await patchLists(isa, monitor)),
     };
     const image = { program: asm.program };

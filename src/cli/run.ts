@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import type { CliCommand } from './command.js';
 import { CliExit, EXIT, UsageError, paint, processIO, type CliIO } from './io.js';
+import { setFrontEndOptions } from './spec.js';
 
 /** package.json sits two levels up from both src/cli/ and dist/cli/. */
 export function packageVersion(): string {
@@ -23,6 +24,8 @@ export function buildParser(y: Argv, commands: readonly CliCommand[], io: CliIO,
     .alias('h', 'help')
     .alias('v', 'version')
     .strict()
+    .option('allow-extends-outside', { type: 'boolean', default: false, global: true, describe: "let a spec's 'extends' name files outside its own folder tree" })
+    .middleware((argv) => setFrontEndOptions({ allowExtendsOutside: argv['allowExtendsOutside'] === true }))
     .demandCommand(1, 'name a command (isavirt --help lists them)')
     .recommendCommands()
     .wrap(Math.min(100, y.terminalWidth()))

@@ -3,14 +3,23 @@
 // "bad spec" looks the same everywhere.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadIsaFile, renderDiagnostic, type Diagnostic } from '../ir/index.js';
+import { fsHost, loadIsaFile, loadIsaSource, renderDiagnostic, type CheckOptions, type Diagnostic, type LoadResult } from '../ir/index.js';
 import type { Isa } from '../ir/types.js';
 import { assemble, type Program } from '../asm/index.js';
-import { CliExit, EXIT, UsageError, type CliIO } from './io.js';
+import { CliExit, EXIT, STDIN_ARG, UsageError, type CliIO } from './io.js';
+
+/** Front-end options every command's spec loading shares, set once from the global flags. */
+const frontEnd: CheckOptions = {};
+
+/** `--allow-extends-outside`: let `extends` leave the spec's folder tree (see CheckOptions). */
+export function setFrontEndOptions(opts: CheckOptions): void {
+  frontEnd.allowExtendsOutside = opts.allowExtendsOutside === true;
+}
 
 /** Throws UsageError (exit 2) unless `path` names a readable regular file. */
 export function requireFile(path: string): void {
-  let isFile = false;
+  if (path === STDIN_ARG) throw new UsageError(`'-' (standard input) can name only a spec, for 'isavirt parse -' and 'isavirt check -'`);
+  let isFile: boolean;
   try {
     isFile = statSync(path).isFile();
   } catch {
@@ -26,7 +35,7 @@ export function requireFile(path: string): void {
 export function expandFolders(paths: readonly string[], ext: string): string[] {
   const files: string[] = [];
   for (const p of paths) {
-    let dir = false;
+    let dir: boolean;
     try {
       dir = statSync(p).isDirectory();
     } catch {
@@ -66,11 +75,40 @@ export function printDiagnostics(diagnostics: readonly Diagnostic[], io: CliIO, 
 
 export type Loaded = { ok: true; isa: Isa } | { ok: false };
 
-/** Load and check one spec, printing its diagnostics; never throws for a bad spec. */
-export async function loadSpec(path: string, io: CliIO): Promise<Loaded> {
+/**
+ * The spec text on standard input. A terminal is refused rather than waited on: `isavirt parse -`
+ * typed by itself would otherwise sit silently until end-of-file.
+ */
+export function readStdinSpec(): string {
+  if (process.stdin.isTTY) throw new UsageError(`'-' reads a spec from standard input, but standard input is a terminal: pipe a spec in ('isavirt parse - < spec.isa')`);
+  try {
+    return readFileSync(0, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read standard input (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/**
+ * The one way a command loads a spec: `path` (STDIN_ARG: standard input) with the front-end options
+ * of the command line (--allow-extends-outside), its diagnostics printed. Throws UsageError for a
+ * path that is not a file; never throws for a bad spec.
+ */
+export async function loadSpecResult(path: string, io: CliIO): Promise<LoadResult> {
+  if (path === STDIN_ARG) {
+    const text = readStdinSpec();
+    const result = loadIsaSource(text, path, fsHost, frontEnd);
+    printDiagnostics(result.diagnostics, io, { file: path, text });
+    return result;
+  }
   requireFile(path);
-  const result = await loadIsaFile(path);
+  const result = await loadIsaFile(path, fsHost, frontEnd);
   printDiagnostics(result.diagnostics, io);
+  return result;
+}
+
+/** Load and check one spec (see loadSpecResult); never throws for a bad spec. */
+export async function loadSpec(path: string, io: CliIO): Promise<Loaded> {
+  const result = await loadSpecResult(path, io);
   return result.ok ? { ok: true, isa: result.isa } : { ok: false };
 }
 

@@ -6,7 +6,7 @@
 // 3. Check the rules of LANGUAGE.md and encodings (widths, operands, overlaps).
 // Every problem is a diagnostic; nothing here throws on user input.
 
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import type * as A from '../syntax/ast.js';
 import { Diagnostics, diag, didYouMeanHint, type Diagnostic, type DiagnosticTemplate } from '../syntax/diagnostics.js';
 import { parseText } from '../syntax/parse.js';
@@ -16,23 +16,51 @@ import type {
 } from './types.js';
 import { MAX_WIDTH } from './types.js';
 import { fixedBits, operandPattern } from './encoding.js';
+import { assertNever } from './walk.js';
+import { MAX_DECLARATIONS, MAX_FILE_REGISTERS, MAX_INLINED_NODES, MAX_IR_NODES, MAX_LOOP_ITERATIONS, MAX_MEMORY_LOG2, MAX_STATE_BITS } from './limits.js';
 
 /** Where the front end reads files; never throws (undefined = cannot read). */
 export interface FileHost {
   readFile(path: string): string | undefined;
+  /** The path with symbolic links resolved (undefined: cannot tell); lets `extends` confinement see through links. */
+  realPath?(path: string): string | undefined;
 }
 
-/** A spec may not expand (for loops unrolled) to more IR nodes than this. */
-export const MAX_IR_NODES = 200_000;
-/** Memory sizes are capped so addresses stay exact in JSON numbers. */
-export const MAX_MEMORY_LOG2 = 52;
-export const MAX_LOOP_ITERATIONS = 64;
+export interface CheckOptions {
+  /**
+   * Let `extends` name files outside the folder tree of the spec being checked (the CLI's
+   * --allow-extends-outside). Off by default: a spec from a student or a download must not make
+   * isavirt read `../../etc/passwd`.
+   */
+  allowExtendsOutside?: boolean;
+}
+
+/**
+ * The file an `extends "rel"` in `fromFile` names, or `outside` (the folder it must stay in) when it
+ * leaves the folder tree of `rootFile`, the spec being checked. One rule for the CLI and the LSP.
+ */
+export function resolveExtends(fromFile: string, rel: string, rootFile: string, opts: CheckOptions = {}, host?: FileHost): { path: string } | { outside: string } {
+  const path = join(dirname(fromFile), rel);
+  if (opts.allowExtendsOutside) return { path };
+  const inside = (root: string, p: string): boolean => {
+    const r = relative(root, p);
+    return r !== '' && !r.startsWith('..') && !isAbsolute(r);
+  };
+  const root = resolve(dirname(rootFile));
+  if (!inside(root, resolve(path))) return { outside: dirname(rootFile) };
+  // A symbolic link inside the tree may point out of it: compare where both really are.
+  const realRoot = host?.realPath?.(root);
+  const realPath = host?.realPath?.(path);
+  if (realRoot !== undefined && realPath !== undefined && !inside(realRoot, realPath)) return { outside: dirname(rootFile) };
+  return { path };
+}
+
+export { MAX_IR_NODES, MAX_MEMORY_LOG2, MAX_LOOP_ITERATIONS } from './limits.js';
 
 export const CLAIMS: readonly Claim[] = [
   'privileged', 'sensitive', 'control-sensitive', 'mode-sensitive', 'location-sensitive', 'user-sensitive', 'innocuous', 'timing-dependent',
 ];
 
-const TRAP_KINDS: readonly TrapKind[] = ['privilege', 'memory', 'arithmetic', 'software', 'illegal', 'interrupt'];
 const BUILTIN_FUNCS = ['slt', 'sle', 'sgt', 'sge', 'sdiv', 'srem', 'zext', 'sext'];
 
 export const hex = (v: bigint): string => '0x' + v.toString(16);
@@ -95,10 +123,14 @@ function fmtSpan(s: Span): string {
 class Merger {
   readonly diagnostics: Diagnostic[] = [];
   readonly extendsFiles: string[] = [];
+  /** The base specs' ASTs, each after its own bases (outermost first): the LSP indexes them. */
+  readonly bases: A.SpecFile[] = [];
   private readonly done = new Set<string>();
-  constructor(private readonly host: FileHost) {}
+  private rootFile = '';
+  constructor(private readonly host: FileHost, private readonly opts: CheckOptions = {}) {}
 
   merge(root: A.SpecFile): MergeResult {
+    this.rootFile = root.file;
     const decls: A.Decl[] = [];
     this.mergeInto(root, decls, [root.file]);
     const r: MergeResult = { decls, name: root.name, extendsFiles: this.extendsFiles };
@@ -110,7 +142,12 @@ class Merger {
     this.done.add(spec.file);
     const bases: A.SpecFile[] = [];
     for (const ext of spec.extends) {
-      const path = join(dirname(spec.file), ext.path);
+      const where = resolveExtends(spec.file, ext.path, this.rootFile, this.opts, this.host);
+      if ('outside' in where) {
+        this.diagnostics.push(diag(Diagnostics.ExtendsOutside, [ext.path, where.outside], ext.span));
+        continue;
+      }
+      const path = where.path;
       if (stack.includes(path)) {
         this.diagnostics.push(diag(Diagnostics.ExtendsCycle, [[...stack.slice(stack.indexOf(path)), path].join(' -> ')], ext.span));
         continue;
@@ -126,12 +163,21 @@ class Merger {
         continue;
       }
       const parsed = parseText(text, path);
+      // A file that is not a spec at all (`extends "/etc/passwd"`) is named, never quoted: its
+      // diagnostics would show its first line.
+      if (!parsed.ast && parsed.tokens[0]?.image !== 'isa') {
+        this.diagnostics.push(diag(Diagnostics.ExtendsNotSpec, [ext.path], ext.span));
+        continue;
+      }
       this.diagnostics.push(...parsed.diagnostics);
       if (!parsed.ast) continue;
       this.extendsFiles.push(path);
       bases.push(parsed.ast);
     }
-    for (const b of bases) this.mergeInto(b, decls, [...stack, b.file]);
+    for (const b of bases) {
+      this.mergeInto(b, decls, [...stack, b.file]);
+      this.bases.push(b);
+    }
     for (const d of spec.decls) this.apply(d, decls);
   }
 
@@ -226,6 +272,8 @@ interface Global {
 export interface CheckResult {
   isa?: Isa;
   diagnostics: Diagnostic[];
+  /** The ASTs of the specs it extends, each after its own bases: read once, for whoever needs them. */
+  bases: A.SpecFile[];
 }
 
 class Checker {
@@ -234,6 +282,8 @@ class Checker {
   private readonly globals = new Map<string, Global>();
   private readonly regs = new Map<string, Register>();
   private readonly files = new Map<string, RegisterFile>();
+  /** Register files with a register hard-wired to zero (`zero N`): the file's name -> N. */
+  private readonly zeroes = new Map<string, bigint>();
   private readonly mems = new Map<string, Memory>();
   private readonly views = new Map<string, View>();
   private readonly trans = new Map<string, Translation>();
@@ -247,7 +297,37 @@ class Checker {
     this.diagnostics.push(diag(t, args, span, hint === undefined ? undefined : { hint }));
   }
 
+  /** IR nodes of the body being checked with every call inlined, and its heaviest callee. */
+  private inlined = 0;
+  private heaviest: { name: string; size: number } | undefined;
+  /** Each function's inlined size and the call chain that makes it large (for the message). */
+  private readonly inlinedSize = new Map<string, { size: number; chain: string[] }>();
+  /** One report of an oversized expansion: every caller of that function is oversized too. */
+  private expansionReported = false;
+
+  /**
+   * Check one body (`run`) and bound its size once calls are inlined: the machine and the solver
+   * inline every call, and functions calling functions multiply (2^40 nodes from 196 lines).
+   */
+  private measured<T>(what: string, name: string, span: Span, run: () => T): { value: T; size: number; chain: string[] } {
+    const saved = { inlined: this.inlined, heaviest: this.heaviest };
+    this.inlined = 0;
+    this.heaviest = undefined;
+    const value = run();
+    const size = this.inlined;
+    const heaviest = this.heaviest as { name: string; size: number } | undefined;
+    const chain = heaviest ? [heaviest.name, ...(this.inlinedSize.get(heaviest.name)?.chain ?? [])] : [];
+    this.inlined = saved.inlined;
+    this.heaviest = saved.heaviest;
+    if (size > MAX_INLINED_NODES && !this.expansionReported) {
+      this.expansionReported = true;
+      this.error(Diagnostics.InlinedTooLarge, [what, size >= 1e15 ? 'about ' + size.toExponential(1) : size, MAX_INLINED_NODES, callChain([name, ...chain])], span);
+    }
+    return { value, size, chain };
+  }
+
   private count(n = 1): void {
+    this.inlined += n;
     this.nodes += n;
     if (this.nodes > MAX_IR_NODES) {
       this.error(Diagnostics.SpecTooLarge, [MAX_IR_NODES], this.rootSpan);
@@ -282,9 +362,19 @@ class Checker {
         this.globals.set(d.name.text, { kind: d.k, span: d.name.span });
       }
     }
+    if (ds.length > MAX_DECLARATIONS) {
+      this.error(Diagnostics.TooManyDeclarations, [ds.length, MAX_DECLARATIONS], this.rootSpan);
+      return undefined;
+    }
     const endian = of('endian')[0]?.order ?? 'little';
     const registers = of('register').map((d) => this.register(d));
     const files = of('registers').map((d) => this.registerFile(d));
+    // Before any later stage allocates the machine's state: registers and files are held whole.
+    const stateBits = registers.reduce((n, r) => n + r.width, 0) + files.reduce((n, f) => n + f.count * f.width, 0);
+    if (stateBits > MAX_STATE_BITS) {
+      this.error(Diagnostics.StateTooLarge, [stateBits, MAX_STATE_BITS], this.rootSpan);
+      return undefined;
+    }
     const memories = of('memory').map((d) => this.memory(d));
     for (const d of of('trap')) this.traps.set(d.name.text, this.trapHeader(d));
 
@@ -315,7 +405,7 @@ class Checker {
         if (prev) this.error(Diagnostics.DuplicateDeclaration, ['mode', m.name.text, fmtSpan(prev)], m.name.span);
         seen.set(m.name.text, m.name.span);
         const ctx = this.ctx('mode', m.name.text);
-        const when = this.bool(m.when, ctx, 'a mode predicate');
+        const when = this.measured(`mode '${m.name.text}'`, m.name.text, m.name.span, () => this.bool(m.when, ctx, 'a mode predicate')).value;
         const mode: Mode = { name: m.name.text, when, span: m.span };
         if (m.doc !== undefined) mode.doc = m.doc;
         modes.push(mode);
@@ -338,14 +428,15 @@ class Checker {
       fetchWordWidth = r.wordWidth;
     }
     const assumptions = of('assume').map((d) => {
-      const a: Assumption = { name: d.name.text, holds: this.bool(d.holds, this.ctx('assume', d.name.text), 'an assumption'), span: d.span };
+      const holds = this.measured(`assumption '${d.name.text}'`, d.name.text, d.name.span, () => this.bool(d.holds, this.ctx('assume', d.name.text), 'an assumption')).value;
+      const a: Assumption = { name: d.name.text, holds, span: d.span };
       if (d.doc !== undefined) a.doc = d.doc;
       return a;
     });
     const te = of('trapEntry')[0];
-    const trapEntry = te ? this.block(te.body, this.ctx('trapEntry', 'trap entry')) : [];
+    const trapEntry = te ? this.measured('the trap entry', 'trap entry', te.span, () => this.block(te.body, this.ctx('trapEntry', 'trap entry'))).value : [];
     const rs = of('reset')[0];
-    const reset = rs ? this.block(rs.body, this.ctx('reset', 'reset')) : [];
+    const reset = rs ? this.measured('the reset block', 'reset', rs.span, () => this.block(rs.body, this.ctx('reset', 'reset'))).value : [];
 
     const instrDecls = of('instruction');
     if (instrDecls.length === 0) this.error(Diagnostics.NoInstructions, [], this.merged.name.span);
@@ -418,14 +509,19 @@ class Checker {
 
   private registerFile(d: Extract<A.Decl, { k: 'registers' }>): RegisterFile {
     const width = this.width(d.width);
-    if (!isPow2(d.count.value) || d.count.value > 1n << 16n) this.error(Diagnostics.NotPowerOfTwo, ['a register file size (at most 65536)', d.count.text], d.count.span);
-    const count = isPow2(d.count.value) && d.count.value <= 1n << 16n ? Number(d.count.value) : 1;
+    const max = BigInt(MAX_FILE_REGISTERS);
+    if (!isPow2(d.count.value) || d.count.value > max) this.error(Diagnostics.NotPowerOfTwo, [`a register file size (at most ${MAX_FILE_REGISTERS})`, d.count.text], d.count.span);
+    const count = isPow2(d.count.value) && d.count.value <= max ? Number(d.count.value) : 1;
     if (d.names.length > 0 && d.names.length !== count) this.error(Diagnostics.NamesCount, [d.name.text, d.count.text, d.names.length], d.span);
     const seen = new Map<string, Span>();
     for (const n of d.names) {
       const prev = seen.get(n.text.toLowerCase());
       if (prev) this.error(Diagnostics.DuplicateDeclaration, ['register name', n.text, fmtSpan(prev)], n.span);
       seen.set(n.text.toLowerCase(), n.span);
+    }
+    if (d.zero) {
+      if (d.zero.value >= BigInt(count)) this.error(Diagnostics.ZeroOutOfRange, [d.zero.text, d.name.text, count], d.zero.span);
+      else this.zeroes.set(d.name.text, d.zero.value);
     }
     const f: RegisterFile = { name: d.name.text, count, width, role: d.role ?? 'plain', readonly: d.readonly, names: d.names.map((n) => n.text), span: d.span };
     if (d.doc !== undefined) f.doc = d.doc;
@@ -458,7 +554,7 @@ class Checker {
     if (d.timer) {
       if (t.kind !== 'interrupt') this.error(Diagnostics.TimerNotInterrupt, [t.name, t.kind], d.kind.span);
       if (d.timer.period.value < 1n || d.timer.period.value > BigInt(Number.MAX_SAFE_INTEGER)) this.error(Diagnostics.BadPeriod, [d.timer.period.text], d.timer.period.span);
-      const when = this.bool(d.timer.when, this.ctx('timer', t.name), 'a timer condition');
+      const when = this.measured(`the timer of '${t.name}'`, t.name, d.timer.period.span, () => this.bool(d.timer!.when, this.ctx('timer', t.name), 'a timer condition')).value;
       // Rebuild so `timer` sits before doc/span in the JSON form.
       const out: Trap = { name: t.name, kind: t.kind, vector: t.vector, timer: { period: Number(d.timer.period.value), when }, span: t.span };
       if (t.doc !== undefined) out.doc = t.doc;
@@ -476,8 +572,12 @@ class Checker {
     }
     const resultWidth = this.width(d.resultWidth);
     const ctx = this.ctx('function', d.name.text, { params, fnIndex: index });
-    const body = this.block(d.body, ctx, false);
-    const result = this.expect(d.result, resultWidth, ctx, `the result of '${d.name.text}'`);
+    const m = this.measured(`function '${d.name.text}'`, d.name.text, d.name.span, () => {
+      const body = this.block(d.body, ctx, false);
+      return { body, result: this.expect(d.result, resultWidth, ctx, `the result of '${d.name.text}'`) };
+    });
+    this.inlinedSize.set(d.name.text, { size: m.size, chain: m.chain });
+    const { body, result } = m.value;
     const f: Func = { name: d.name.text, params: [...params.values()], resultWidth, body, result, span: d.span };
     if (d.doc !== undefined) f.doc = d.doc;
     return f;
@@ -488,8 +588,13 @@ class Checker {
     this.noShadow(d.param.name, undefined);
     const resultWidth = this.width(d.resultWidth);
     const ctx = this.ctx('translation', d.name.text, { params: new Map([[param.name, param]]) });
-    const body = this.block(d.body, ctx, false);
-    const result = this.expect(d.result, resultWidth, ctx, `the result of '${d.name.text}'`);
+    const m = this.measured(`translation '${d.name.text}'`, d.name.text, d.name.span, () => {
+      const body = this.block(d.body, ctx, false);
+      return { body, result: this.expect(d.result, resultWidth, ctx, `the result of '${d.name.text}'`) };
+    });
+    // Every access through a view runs its translation: it counts like a call (memAccess).
+    this.inlinedSize.set(`translation ${d.name.text}`, { size: m.size, chain: m.chain });
+    const { body, result } = m.value;
     const t: Translation = { name: d.name.text, param, resultWidth, body, result, span: d.span };
     if (d.doc !== undefined) t.doc = d.doc;
     this.trans.set(t.name, t);
@@ -591,7 +696,7 @@ class Checker {
       }
     }
     const sem = byKind.get('semantics') as Extract<A.Clause, { k: 'semantics' }> | undefined;
-    const semantics = sem ? this.block(sem.body, this.ctx('instruction', mn, { operands })) : [];
+    const semantics = sem ? this.measured(`the semantics of '${mn}'`, mn, sem.span, () => this.block(sem.body, this.ctx('instruction', mn, { operands }))).value : [];
     const ins: Instruction = { mnemonic: mn, operands: [...operands.values()], syntax, encoding, claims, semantics, span: d.span };
     if (d.doc !== undefined) ins.doc = d.doc;
     return ins;
@@ -867,6 +972,13 @@ class Checker {
           return;
         }
         const value = this.expect(s.value, target.width, ctx, describeTarget(s.target));
+        const zero = target.k === 'file' ? this.zeroes.get(target.file) : undefined;
+        if (target.k === 'file' && zero !== undefined) {
+          // A write to a hard-wired register is ignored (the value is still computed: it may trap).
+          const count = this.files.get(target.file)!.count;
+          out.push({ k: 'if', cond: { k: 'unop', width: 1, op: 'not', a: isRegister(target.index, zero, count) }, then: [{ k: 'assign', target, value, span: s.span }], else: [], span: s.span });
+          return;
+        }
         out.push({ k: 'assign', target, value, span: s.span });
         return;
       }
@@ -908,6 +1020,8 @@ class Checker {
         }
         return;
       }
+      default:
+        assertNever(s, 'statement');
     }
   }
 
@@ -977,8 +1091,15 @@ class Checker {
         }
         return bad('a bit or a slice (declare a field instead)');
       }
-      default:
+      case 'num':
+      case 'char':
+      case 'call':
+      case 'unary':
+      case 'binary':
+      case 'cond':
         return bad('an expression');
+      default:
+        return assertNever(e, 'expression');
     }
   }
 
@@ -1001,6 +1122,13 @@ class Checker {
     if (ctx.where === 'function') this.error(Diagnostics.FunctionReadsState, [ctx.owner, n], e.span);
     if (ctx.where === 'mode') this.error(Diagnostics.ModePredicateReadsNonMode, [n], e.span);
     if (ctx.where === 'translation' && space.view) this.error(Diagnostics.ViewInTranslation, [ctx.owner, n], e.span);
+    const view = this.views.get(n);
+    const translation = view ? this.inlinedSize.get(`translation ${view.translation}`) : undefined;
+    if (translation) {
+      // The machine and the solver run the translation at every access (each word's, at worst).
+      this.inlined = Math.min(this.inlined + translation.size * Math.min(64, Number(e.words?.value ?? 1n)), Number.MAX_SAFE_INTEGER);
+      if (!this.heaviest || translation.size > this.heaviest.size) this.heaviest = { name: `translation ${view!.translation}`, size: translation.size };
+    }
     let words = 1;
     if (e.words) {
       if (e.words.value < 1n || e.words.value * BigInt(space.wordWidth) > BigInt(MAX_WIDTH)) {
@@ -1052,8 +1180,12 @@ class Checker {
           : ['<<', '>>', '>>>'].includes(e.op) && this.isUnsized(e.a, ctx);
       case 'cond':
         return this.isUnsized(e.then, ctx) && this.isUnsized(e.else, ctx);
-      default:
+      case 'member':
+      case 'index':
+      case 'call':
         return false;
+      default:
+        return assertNever(e, 'expression');
     }
   }
 
@@ -1077,8 +1209,14 @@ class Checker {
         const b = this.defaultWidth(e.else, ctx);
         return a === undefined ? b : b === undefined ? a : Math.max(a, b);
       }
-      default:
+      case 'num':
+      case 'char':
+      case 'member':
+      case 'index':
+      case 'call':
         return undefined;
+      default:
+        return assertNever(e, 'expression');
     }
   }
 
@@ -1104,8 +1242,14 @@ class Checker {
         if (e.op === '*') return a * b;
         return undefined;
       }
-      default:
+      case 'member':
+      case 'index':
+      case 'call':
+      case 'unary':
+      case 'cond':
         return undefined;
+      default:
+        return assertNever(e, 'expression');
     }
   }
 
@@ -1169,6 +1313,8 @@ class Checker {
       }
       case 'binary':
         return this.binary(e, want, ctx);
+      default:
+        return assertNever(e, 'expression');
     }
   }
 
@@ -1335,7 +1481,11 @@ class Checker {
         if (ctx.where === 'function') this.error(Diagnostics.FunctionReadsState, [ctx.owner, n], e.span);
         if (ctx.where === 'mode' && file.role !== 'mode') this.error(Diagnostics.ModePredicateReadsNonMode, [n], e.span);
         const index = this.index(e.index, addrWidth(file.count), ctx);
-        return { k: 'file', width: file.width, file: n, index };
+        const read: Expr = { k: 'file', width: file.width, file: n, index };
+        const zero = this.zeroes.get(n);
+        // A hard-wired register reads as zero: the IR says so with a choice on the index, so every
+        // later stage (machine, solver, reports) gets it without knowing about `zero`.
+        return zero === undefined ? read : { k: 'ite', width: file.width, cond: isRegister(index, zero, file.count), then: { k: 'const', width: file.width, value: '0x0' }, else: read };
       }
       const space = this.space(n);
       if (space) {
@@ -1376,7 +1526,17 @@ class Checker {
     if (n === 'zext' || n === 'sext') {
       if (!argc(2)) return this.bad();
       const wArg = e.args[1]!;
-      const w = wArg.k === 'num' ? this.width(wArg.lit) : 1;
+      if (wArg.k !== 'num') {
+        this.error(Diagnostics.NotConstant, [`the width of '${n}'`], wArg.span);
+        return this.bad();
+      }
+      // A width out of range is reported once: no follow-up about narrowing to the stand-in width.
+      if (wArg.lit.value < 1n || wArg.lit.value > BigInt(MAX_WIDTH)) {
+        this.error(Diagnostics.WidthOutOfRange, [wArg.lit.text], wArg.lit.span);
+        this.infer(e.args[0]!, undefined, ctx, true);
+        return this.bad();
+      }
+      const w = Number(wArg.lit.value);
       const inner = e.args[0]!;
       if (this.isUnsized(inner, ctx)) {
         // `zext(5, 8)`: the literal takes the target width.
@@ -1414,9 +1574,29 @@ class Checker {
       return this.bad();
     }
     if (!argc(f.fn.params.length)) return this.bad();
+    const callee = this.inlinedSize.get(n);
+    if (callee) {
+      // Saturate: the sum of 2^40-sized callees must stay a finite, comparable number.
+      this.inlined = Math.min(this.inlined + callee.size, Number.MAX_SAFE_INTEGER);
+      if (!this.heaviest || callee.size > this.heaviest.size) this.heaviest = { name: n, size: callee.size };
+    }
     const args = e.args.map((a, i) => this.expect(a, f.fn.params[i]!.width, ctx, `parameter '${f.fn.params[i]!.name}' of '${n}'`));
     return { k: 'call', width: f.fn.resultWidth, fn: n, args };
   }
+}
+
+/** 1 bit: whether `index` (wrapped to the file's `count` registers) names register `n`. */
+function isRegister(index: Expr, n: bigint, count: number): Expr {
+  const aw = addrWidth(count);
+  const low: Expr = index.width > aw ? { k: 'slice', width: aw, a: index, hi: aw - 1, lo: 0 } : index;
+  // A narrow index that cannot hold n never names register n.
+  if (n >> BigInt(low.width) !== 0n) return { k: 'const', width: 1, value: '0x0' };
+  return { k: 'binop', width: 1, op: 'eq', a: low, b: { k: 'const', width: low.width, value: hex(n) } };
+}
+
+/** `f40 -> f39 -> ... -> f1`: a long chain keeps its two ends. */
+function callChain(names: string[]): string {
+  return names.length <= 8 ? names.join(' -> ') : [...names.slice(0, 4), `... (${names.length - 7} more)`, ...names.slice(-3)].join(' -> ');
 }
 
 function inside(s: Span | undefined, outer: Span): boolean {
@@ -1471,16 +1651,18 @@ export function describeExpr(e: A.AstExpr): string {
     }
     case 'cond':
       return 'a ? b : c';
+    default:
+      return assertNever(e, 'expression');
   }
 }
 
 /** Merge `extends` and check one parsed spec; `source` is the file name recorded in the IR. */
-export function checkSpec(ast: A.SpecFile, host: FileHost, source = ast.file): CheckResult {
-  const merger = new Merger(host);
+export function checkSpec(ast: A.SpecFile, host: FileHost, source = ast.file, opts: CheckOptions = {}): CheckResult {
+  const merger = new Merger(host, opts);
   const merged = merger.merge(ast);
-  if (merger.diagnostics.some((d) => d.severity === 'error')) return { diagnostics: merger.diagnostics };
+  if (merger.diagnostics.some((d) => d.severity === 'error')) return { diagnostics: merger.diagnostics, bases: merger.bases };
   const checker = new Checker(merged, source, ast.name.span);
   const isa = checker.run();
   const diagnostics = [...merger.diagnostics, ...checker.diagnostics];
-  return isa ? { isa, diagnostics } : { diagnostics };
+  return isa ? { isa, diagnostics, bases: merger.bases } : { diagnostics, bases: merger.bases };
 }

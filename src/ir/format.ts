@@ -24,6 +24,7 @@ import type {
 import { IsaLexer } from '../syntax/tokens.js';
 import type { Diagnostic } from '../syntax/diagnostics.js';
 import type { Span } from './types.js';
+import { assertNever } from './walk.js';
 import { parseText } from '../syntax/parse.js';
 
 export type FormatResult = { ok: true; text: string } | { ok: false; diagnostics: Diagnostic[] };
@@ -78,8 +79,16 @@ function precOf(e: AstExpr): number {
       return binPrec[e.op]!;
     case 'unary':
       return UNARY;
-    default:
+    case 'num':
+    case 'char':
+    case 'name':
+    case 'member':
+    case 'index':
+    case 'call':
+    case 'paren':
       return POSTFIX;
+    default:
+      return assertNever(e, 'expression');
   }
 }
 
@@ -127,6 +136,8 @@ function printExprBare(e: AstExpr): string {
     case 'cond':
       // Right-associative: `a ? b : c ? d : e`.
       return `${printExpr(e.cond, COND + 1)} ? ${printExpr(e.then)} : ${printExpr(e.else, COND)}`;
+    default:
+      return assertNever(e, 'expression');
   }
 }
 
@@ -320,7 +331,7 @@ class Printer {
         const names = d.names.length > 0 ? ` names ${d.names.map((n) => n.text).join(', ')}` : '';
         return this.leaf(
           d.span,
-          `${r}${d.readonly ? 'readonly ' : ''}registers ${d.name.text}[${num(d.count)}] : ${num(d.width)}${role(d.role)}${names};`,
+          `${r}${d.readonly ? 'readonly ' : ''}registers ${d.name.text}[${num(d.count)}] : ${num(d.width)}${role(d.role)}${d.zero ? ` zero ${num(d.zero)}` : ''}${names};`,
           forceBlank,
         );
       }
@@ -376,6 +387,8 @@ class Printer {
         return;
       case 'remove':
         return this.leaf(d.span, `remove ${d.what} ${d.name.text};`, forceBlank);
+      default:
+        return assertNever(d, 'declaration');
     }
   }
 
@@ -403,6 +416,8 @@ class Printer {
       case 'semantics':
         this.block(c.span, 'semantics', () => this.stmts(c.body));
         return;
+      default:
+        return assertNever(c, 'clause');
     }
   }
 
@@ -435,6 +450,8 @@ class Printer {
       case 'if':
         this.ifStmt(s, this.codeStart(s.span), 'if');
         return;
+      default:
+        return assertNever(s, 'statement');
     }
   }
 
@@ -484,9 +501,20 @@ function hasBlock(d: Decl): boolean {
     case 'reset':
     case 'function':
     case 'instruction':
+    case 'names':
       return true;
-    default:
+    case 'endian':
+    case 'memory':
+    case 'registers':
+    case 'guest':
+    case 'view':
+    case 'fetch':
+    case 'trap':
+    case 'assume':
+    case 'remove':
       return false;
+    default:
+      return assertNever(d, 'declaration');
   }
 }
 

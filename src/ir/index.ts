@@ -3,9 +3,9 @@
 
 export type * from './types.js';
 export { MAX_WIDTH } from './types.js';
-export { loadIsaFile, parseIsaText, fsHost, type LoadResult, type FileHost } from './load.js';
-export { exportIsaJson, parseIsaJson, validateIr, isaSchemaValidator } from './json.js';
-export { checkSpec, CLAIMS, MAX_IR_NODES, addrWidth } from './check.js';
+export { loadIsaFile, loadIsaSource, parseIsaText, fsHost, type LoadResult, type FileHost, type CheckOptions } from './load.js';
+export { exportIsaJson, parseIsaJson, isaSchemaValidator } from './json.js';
+export { checkSpec, resolveExtends, CLAIMS, MAX_IR_NODES, addrWidth } from './check.js';
 export { parseText, type ParseResult } from '../syntax/parse.js';
 export {
   Diagnostics,

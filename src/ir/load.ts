@@ -1,14 +1,15 @@
 // Loading a spec: `.isa` text (parse + check) or `.isa.json` (schema + IR checks). Never throws.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import type { Diagnostic } from '../syntax/diagnostics.js';
 import { Diagnostics, diag } from '../syntax/diagnostics.js';
 import { parseText } from '../syntax/parse.js';
-import { checkSpec, type FileHost } from './check.js';
+import { checkSpec, type CheckOptions, type FileHost } from './check.js';
 import { parseIsaJson } from './json.js';
 import type { Isa } from './types.js';
+import { MAX_SPEC_CHARS } from './limits.js';
 
-export type { FileHost } from './check.js';
+export type { CheckOptions, FileHost } from './check.js';
 
 export type LoadResult =
   | { ok: true; isa: Isa; diagnostics: Diagnostic[] }
@@ -23,6 +24,13 @@ export const fsHost: FileHost = {
       return undefined;
     }
   },
+  realPath(path: string): string | undefined {
+    try {
+      return realpathSync(path);
+    } catch {
+      return undefined;
+    }
+  },
 };
 
 function result(isa: Isa | undefined, diagnostics: Diagnostic[]): LoadResult {
@@ -32,32 +40,43 @@ function result(isa: Isa | undefined, diagnostics: Diagnostic[]): LoadResult {
 
 function internalError(file: string, err: unknown): LoadResult {
   // A bug in the front end must still not surface as a stack trace to the user.
-  return { ok: false, diagnostics: [diag(Diagnostics.IrInvalid, [file, `internal error: ${(err as Error)?.message ?? String(err)}`], undefined, { file })] };
+  return { ok: false, diagnostics: [diag(Diagnostics.InternalFrontEnd, [(err as Error)?.message ?? String(err)], undefined, { file })] };
 }
 
 /** Parse and check `.isa` text; `file` names it in diagnostics and is the base for `extends`. */
-export function parseIsaText(text: string, file: string, host: FileHost = fsHost): LoadResult {
+export function parseIsaText(text: string, file: string, host: FileHost = fsHost, opts: CheckOptions = {}): LoadResult {
   try {
     const parsed = parseText(text, file);
     if (!parsed.ast) return { ok: false, diagnostics: parsed.diagnostics };
-    const checked = checkSpec(parsed.ast, host, file);
+    const checked = checkSpec(parsed.ast, host, file, opts);
     return result(checked.isa, [...parsed.diagnostics, ...checked.diagnostics]);
   } catch (err) {
     return internalError(file, err);
   }
 }
 
+/**
+ * A spec's text, already read: JSON when `file` ends in `.json` or, for a name without an
+ * extension (standard input), when the text starts with `{`; `.isa` text otherwise.
+ */
+export function loadIsaSource(text: string, file: string, host: FileHost = fsHost, opts: CheckOptions = {}): LoadResult {
+  if (text.length > MAX_SPEC_CHARS) return { ok: false, diagnostics: [diag(Diagnostics.SpecFileTooLarge, [text.length, MAX_SPEC_CHARS], undefined, { file })] };
+  const json = file.endsWith('.json') || (!/\.[A-Za-z]+$/.test(file) && /^\s*\{/.test(text));
+  return json ? loadJson(text, file) : parseIsaText(text, file, host, opts);
+}
+
 /** Load a spec file: `.isa.json` (or any `.json`) as IR, anything else as `.isa` text. */
-export function loadIsaFile(path: string, host: FileHost = fsHost): LoadResult {
+export function loadIsaFile(path: string, host: FileHost = fsHost, opts: CheckOptions = {}): LoadResult {
   const text = host.readFile(path);
   if (text === undefined) return { ok: false, diagnostics: [diag(Diagnostics.CannotReadFile, [path], undefined, { file: path })] };
-  if (path.endsWith('.json')) {
-    try {
-      const r = parseIsaJson(text, path);
-      return result(r.isa, r.diagnostics);
-    } catch (err) {
-      return internalError(path, err);
-    }
+  return loadIsaSource(text, path, host, opts);
+}
+
+function loadJson(text: string, path: string): LoadResult {
+  try {
+    const r = parseIsaJson(text, path);
+    return result(r.isa, r.diagnostics);
+  } catch (err) {
+    return internalError(path, err);
   }
-  return parseIsaText(text, path, host);
 }

@@ -25,16 +25,12 @@
 //   least significant word first (a RISC-V instruction, an x86 imm32). mask and match are over
 //   the fetch-order bits; src/ir/encoding.ts places every item there.
 
+import type { Span } from '../syntax/span.js';
+
 export type Role = 'mode' | 'control' | 'plain';
 
-/** A place in a source file; lines and columns are 1-based, end is exclusive. */
-export interface Span {
-  file: string;
-  line: number;
-  col: number;
-  endLine: number;
-  endCol: number;
-}
+/** A place in a source file (defined in syntax/, which depends on nothing above it). */
+export type { Span };
 
 /** Hex string of a non-negative value, e.g. "0x1f". */
 export type Hex = string;

@@ -7,12 +7,13 @@
 // back for an old version is dropped (the version check), so an author never sees a stale verdict
 // at a moved line.
 
-import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   createConnection,
   DiagnosticSeverity,
+  ErrorCodes,
   MarkupKind,
+  ResponseError,
   ProposedFeatures,
   SymbolKind as LspSymbolKind,
   TextDocuments,
@@ -28,11 +29,10 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { IsaAnalysis, InstructionClassification } from '../analysis/types.js';
 import { formatSpec } from '../ir/format.js';
-import { checkSpec } from '../ir/check.js';
+import { checkSpec, type CheckOptions } from '../ir/check.js';
 import { fsHost, type FileHost } from '../ir/load.js';
 import type { Isa, Span } from '../ir/types.js';
-import type { SpecFile } from '../syntax/ast.js';
-import type { Diagnostic } from '../syntax/diagnostics.js';
+import { Diagnostics, diag, type Diagnostic } from '../syntax/diagnostics.js';
 import { parseText } from '../syntax/parse.js';
 import { buildSymbolIndex, definitionsOf, referencesOf, symbolAt, type IsaSymbol, type SymbolIndex } from './symbols.js';
 
@@ -45,6 +45,37 @@ export interface LspOptions {
   analysis?: boolean;
   /** Per-query solver bound (default 2000 ms). */
   solverTimeoutMs?: number;
+  /** Let `extends` leave the document's folder tree (as the CLI's --allow-extends-outside). */
+  allowExtendsOutside?: boolean;
+}
+
+/** At most this many diagnostics are published per document; the last one says how many were left out. */
+export const MAX_DIAGNOSTICS_PER_DOCUMENT = 200;
+
+/** The first MAX_DIAGNOSTICS_PER_DOCUMENT diagnostics and, past that, one note of how many more there are. */
+export function capDiagnostics(ds: LspDiagnostic[]): LspDiagnostic[] {
+  if (ds.length <= MAX_DIAGNOSTICS_PER_DOCUMENT) return ds;
+  const kept = ds.slice(0, MAX_DIAGNOSTICS_PER_DOCUMENT - 1);
+  const last = kept[kept.length - 1];
+  kept.push({
+    range: last?.range ?? FILE_START,
+    severity: DiagnosticSeverity.Information,
+    source: 'isavirt',
+    message: `${ds.length - kept.length} more diagnostics in this file are not shown (at most ${MAX_DIAGNOSTICS_PER_DOCUMENT} are); fix these first`,
+  });
+  return kept;
+}
+
+/**
+ * A request handler that first checks its params name a document: a client that sends
+ * `params: null` (or no textDocument) gets InvalidParams, not an internal error from `p.textDocument`.
+ */
+function onDocument<P extends { textDocument: { uri: string } }, R>(handler: (p: P) => R): (p: P) => R | ResponseError<void> {
+  return (p: P) => {
+    const uri = (p as { textDocument?: { uri?: unknown } } | null | undefined)?.textDocument?.uri;
+    if (typeof uri !== 'string') return new ResponseError<void>(ErrorCodes.InvalidParams, 'params must name a document: { textDocument: { uri } }');
+    return handler(p);
+  };
 }
 
 /** Code of the warning on an author's claim the derivation contradicts (the SARIF rule's id). */
@@ -211,28 +242,6 @@ export function documentSymbols(index: SymbolIndex, file: string): DocumentSymbo
   return out;
 }
 
-/** ASTs of the files a spec extends, outermost first (for definitions in base specs). */
-function baseAsts(ast: SpecFile, host: FileHost, cache: Map<string, { text: string; ast?: SpecFile }>, seen = new Set<string>()): SpecFile[] {
-  const out: SpecFile[] = [];
-  for (const e of ast.extends) {
-    const path = join(dirname(ast.file), e.path);
-    if (seen.has(path)) continue;
-    seen.add(path);
-    const text = host.readFile(path);
-    if (text === undefined) continue;
-    // A base spec rarely changes while its extension is edited: parse it once per text.
-    let hit = cache.get(path);
-    if (!hit || hit.text !== text) {
-      const parsedAst = parseText(text, path).ast;
-      hit = parsedAst ? { text, ast: parsedAst } : { text };
-      cache.set(path, hit);
-    }
-    if (!hit.ast) continue;
-    out.push(...baseAsts(hit.ast, host, cache, seen), hit.ast);
-  }
-  return out;
-}
-
 /** Start a server on a connection (stdio for `isavirt lsp`). Returns the connection, listening. */
 export function startLanguageServer(connection: Connection = createConnection(ProposedFeatures.all), opts: LspOptions = {}): Connection {
   const debounceMs = opts.debounceMs ?? 25;
@@ -240,7 +249,7 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
   const analysisOn = opts.analysis ?? true;
   const documents = new TextDocuments(TextDocument);
   const states = new Map<string, DocState>();
-  const baseCache = new Map<string, { text: string; ast?: SpecFile }>();
+  const checkOptions: CheckOptions = { allowExtendsOutside: opts.allowExtendsOutside === true };
 
   // `extends` reads open documents before the disk, so an unsaved base spec counts.
   const host: FileHost = {
@@ -248,6 +257,7 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
       for (const d of documents.all()) if (uriToFile(d.uri) === path) return d.getText();
       return fsHost.readFile(path);
     },
+    realPath: (path) => fsHost.realPath?.(path),
   };
 
   const stateOf = (uri: string): DocState => {
@@ -262,7 +272,7 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
   const publish = (s: DocState): void => {
     const diagnostics = s.frontEnd.map((d) => toLspDiagnostic(d, s.file));
     if (s.analysis && s.analysis.version === s.version) diagnostics.push(...analysisDiagnostics(s.analysis.result, s.file));
-    void connection.sendDiagnostics({ uri: s.uri, version: s.version, diagnostics });
+    void connection.sendDiagnostics({ uri: s.uri, version: s.version, diagnostics: capDiagnostics(diagnostics) });
   };
 
   const check = (s: DocState): void => {
@@ -275,15 +285,17 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     s.isa = undefined;
     s.frontEnd = parsed.diagnostics;
     if (parsed.ast) {
-      s.index = buildSymbolIndex(parsed.ast, baseAsts(parsed.ast, host, baseCache));
       // The checker on the AST we already have: parsing is the expensive half of the front end.
+      // It resolves `extends` (one rule, the CLI's) and hands back the base specs for the index.
       try {
-        const checked = checkSpec(parsed.ast, host, s.file);
+        const checked = checkSpec(parsed.ast, host, s.file, checkOptions);
+        s.index = buildSymbolIndex(parsed.ast, checked.bases);
         s.frontEnd = [...parsed.diagnostics, ...checked.diagnostics];
         if (checked.isa && !s.frontEnd.some((d) => d.severity === 'error')) s.isa = checked.isa;
       } catch (e) {
+        s.index = buildSymbolIndex(parsed.ast, []);
         // A checker bug must not take the server down; say so where the author looks.
-        s.frontEnd = [...parsed.diagnostics, { code: 'ISA5004', severity: 'error', message: `internal error in the checker: ${e instanceof Error ? e.message : String(e)}` }];
+        s.frontEnd = [...parsed.diagnostics, diag(Diagnostics.InternalFrontEnd, [e instanceof Error ? e.message : String(e)], undefined, { file: s.file })];
       }
     }
     publish(s);
@@ -389,7 +401,7 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     return s;
   };
 
-  connection.onHover((p): Hover | null => {
+  connection.onHover(onDocument((p): Hover | null => {
     const s = current(p.textDocument.uri);
     if (!s?.index) return null;
     const at = symbolAt(s.index, s.file, p.position.line + 1, p.position.character + 1);
@@ -397,30 +409,30 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     const analysis = s.analysis ? { result: s.analysis.result, stale: s.analysis.version !== s.version } : undefined;
     const pending = analysisOn && s.isa !== undefined;
     return { contents: { kind: MarkupKind.Markdown, value: hoverMarkdown(at.symbol, analysis, pending) }, range: spanToRange(at.span) };
-  });
+  }));
 
-  connection.onDefinition((p): Location[] => {
+  connection.onDefinition(onDocument((p): Location[] => {
     const s = current(p.textDocument.uri);
     if (!s?.index) return [];
     const at = symbolAt(s.index, s.file, p.position.line + 1, p.position.character + 1);
     if (!at) return [];
     return definitionsOf(s.index, at.symbol.id).map((d) => ({ uri: d.span.file === s.file ? s.uri : fileToUri(d.span.file), range: spanToRange(d.span) }));
-  });
+  }));
 
-  connection.onReferences((p): Location[] => {
+  connection.onReferences(onDocument((p): Location[] => {
     const s = current(p.textDocument.uri);
     if (!s?.index) return [];
     const at = symbolAt(s.index, s.file, p.position.line + 1, p.position.character + 1);
     if (!at) return [];
     return referencesOf(s.index, at.symbol.id, p.context.includeDeclaration).map((span) => ({ uri: span.file === s.file ? s.uri : fileToUri(span.file), range: spanToRange(span) }));
-  });
+  }));
 
-  connection.onDocumentSymbol((p): DocumentSymbol[] => {
+  connection.onDocumentSymbol(onDocument((p): DocumentSymbol[] => {
     const s = current(p.textDocument.uri);
     return s?.index ? documentSymbols(s.index, s.file) : [];
-  });
+  }));
 
-  connection.onDocumentFormatting((p): TextEdit[] | null => {
+  connection.onDocumentFormatting(onDocument((p): TextEdit[] | null => {
     const doc = documents.get(p.textDocument.uri);
     if (!doc) return null;
     const text = doc.getText();
@@ -428,7 +440,7 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     // A file that does not parse is left alone: its diagnostics already say why.
     if (!r.ok || r.text === text) return [];
     return [{ range: { start: { line: 0, character: 0 }, end: doc.positionAt(text.length) }, newText: r.text }];
-  });
+  }));
 
   documents.listen(connection);
   connection.listen();

@@ -6,6 +6,7 @@
 
 import type { AstExpr, AstStmt, Decl, SpecFile } from '../syntax/ast.js';
 import type { Span } from '../ir/types.js';
+import { assertNever } from '../ir/walk.js';
 
 export type SymbolKind =
   | 'register'
@@ -184,8 +185,14 @@ function declare(d: Decl, key: string, add: Add): void {
     case 'reset':
       declareLets(d.body, key, d.k === 'reset' ? 'reset' : 'trap entry', add);
       return;
-    default:
+    case 'endian':
+    case 'guest':
+    case 'fetch':
+    case 'remove':
+      // Nothing declared here is a symbol.
       return;
+    default:
+      return assertNever(d, 'declaration');
   }
 }
 
@@ -248,8 +255,11 @@ function collectRefs(d: Decl, key: string, lookup: Lookup, byId: Map<string, Isa
         expr(e.then);
         expr(e.else);
         return;
-      default:
+      case 'num':
+      case 'char':
         return;
+      default:
+        return assertNever(e, 'expression');
     }
   };
   const stmts = (body: AstStmt[]): void => {
@@ -275,6 +285,8 @@ function collectRefs(d: Decl, key: string, lookup: Lookup, byId: Map<string, Isa
           break;
         case 'halt':
           break;
+        default:
+          assertNever(s, 'statement');
       }
     }
   };
@@ -327,8 +339,15 @@ function collectRefs(d: Decl, key: string, lookup: Lookup, byId: Map<string, Isa
       nameRef(d.name.text, d.name.span, [kind[d.what]!]);
       return;
     }
-    default:
+    case 'endian':
+    case 'register':
+    case 'registers':
+    case 'memory':
+    case 'names':
+      // No expression or name reference in these declarations (names are the assembler's).
       return;
+    default:
+      return assertNever(d, 'declaration');
   }
 }
 

@@ -4,7 +4,7 @@
 // kept on the nodes they document. Plain comments are not in the AST: the formatter re-reads them
 // from the token stream (comment tokens sit in a chevrotain token group) by position.
 
-import type { Span } from '../ir/types.js';
+import type { Span } from './span.js';
 
 export interface Name {
   text: string;
@@ -54,6 +54,8 @@ export type Decl =
       role?: RoleWord;
       readonly: boolean;
       names: Name[];
+      /** `zero N`: register N reads as zero and ignores writes. */
+      zero?: NumberLit;
       replace: boolean;
       doc?: string;
       span: Span;

@@ -3,7 +3,7 @@
 // mode, trap or instruction attach to it; consecutive lines join with "\n".
 
 import type { CstNode, IToken, CstElement } from 'chevrotain';
-import type { Span } from '../ir/types.js';
+import type { Span } from './span.js';
 import type * as A from './ast.js';
 import { parseCharLit, parseNumber, parseStringLit, DocComment } from './tokens.js';
 
@@ -242,6 +242,7 @@ export class AstBuilder {
           replace,
           span,
         };
+        if (nums[2]) d.zero = this.num(nums[2]);
         const role = this.role(sc);
         if (role) d.role = role;
         return withDoc(d);

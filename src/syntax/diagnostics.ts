@@ -3,7 +3,7 @@
 // and widths, ISA4xxx encodings, ISA5xxx files and JSON. Messages use {0}, {1}... placeholders.
 // Codes never change meaning once published: add new ones, do not renumber.
 
-import type { Span } from '../ir/types.js';
+import type { Span } from './span.js';
 
 export interface DiagnosticTemplate {
   code: string;
@@ -26,6 +26,7 @@ export const Diagnostics = {
   MissingIsaHeader: { code: 'ISA1015', message: "a spec must begin with 'isa NAME;' but found {0}" },
   TooDeep: { code: 'ISA1016', message: 'expression nested or chained too deeply (the limit is {0})' },
   TooManyErrors: { code: 'ISA1017', message: 'too many syntax errors; stopped after {0}' },
+  BlocksTooDeep: { code: 'ISA1018', message: 'blocks nested too deeply: if, for and other blocks may nest at most {0} levels' },
 
   // ---- ISA2xxx: names and declarations ----
   DuplicateDeclaration: { code: 'ISA2001', message: "duplicate {0} '{1}' (first declared at {2})" },
@@ -48,7 +49,7 @@ export const Diagnostics = {
   Shadowing: { code: 'ISA2018', message: "'{0}' shadows {1}" },
   WrongKindOfName: { code: 'ISA2019', message: "'{0}' is {1}, not {2}" },
   ModePredicateReadsNonMode: { code: 'ISA2020', message: "mode predicate reads '{0}', which is not mode state" },
-  FunctionReadsState: { code: 'ISA2021', message: "function '{0}' reads '{1}': a function may read only its parameters" },
+  FunctionReadsState: { code: 'ISA2021', message: "function '{0}' reads '{1}': a function may read only its parameters (grammar/LANGUAGE.md, \"Functions\"); pass it as an argument" },
   UnknownClaim: { code: 'ISA2022', message: "unknown claim '{0}'" },
   ConflictingClaims: { code: 'ISA2023', message: "claim '{0}' is made twice or both asserted and negated" },
   DuplicateClause: { code: 'ISA2024', message: "instruction '{0}' has more than one {1} clause" },
@@ -60,6 +61,7 @@ export const Diagnostics = {
   ViewInTranslation: { code: 'ISA2030', message: "translation '{0}' reads view '{1}'; a translation may read only physical memory" },
   NotAValue: { code: 'ISA2031', message: "'{0}' is {1} and has no value by itself" },
   RemoveWrongKind: { code: 'ISA2032', message: "'{0}' is {1}, not {2}" },
+  TooManyDeclarations: { code: 'ISA2033', message: 'the spec has {0} declarations, more than the limit of {1} (grammar/LANGUAGE.md, "Limits")' },
 
   // ---- ISA3xxx: types and widths ----
   WidthOutOfRange: { code: 'ISA3001', message: 'width {0} is out of range: widths are 1..64' },
@@ -81,6 +83,9 @@ export const Diagnostics = {
   WordsCount: { code: 'ISA3017', message: 'a multi-word access reads {0} words of {1} bits: the result must be 1..64 bits' },
   BadVector: { code: 'ISA3018', message: 'trap vector {0} does not fit in 8 bits' },
   BadPeriod: { code: 'ISA3019', message: 'timer period must be at least 1 (got {0})' },
+  ZeroOutOfRange: { code: 'ISA3022', message: "register {0} hard-wired to zero is not one of the {2} registers of '{1}'" },
+  InlinedTooLarge: { code: 'ISA3020', message: '{0} expands to {1} IR nodes once its function calls are inlined, more than the limit of {2}: {3}' },
+  StateTooLarge: { code: 'ISA3021', message: 'registers and register files hold {0} bits, more than the limit of {1} (grammar/LANGUAGE.md, "Limits")' },
 
   // ---- ISA4xxx: encodings ----
   EncodingWidth: { code: 'ISA4001', message: "encoding of '{0}' is {1} bits: it must be a multiple of {2} (the fetch word width) and at most 64" },
@@ -100,10 +105,17 @@ export const Diagnostics = {
 
   // ---- ISA5xxx: files and JSON ----
   CannotReadFile: { code: 'ISA5001', message: "cannot read '{0}'" },
-  JsonSchema: { code: 'ISA5002', message: '{0}: {1}' },
+  JsonSchema: { code: 'ISA5002', message: '{0}' },
   InvalidJson: { code: 'ISA5003', message: 'invalid JSON: {0}' },
-  IrInvalid: { code: 'ISA5004', message: '{0}: {1}' },
+  // ISA5004 (retired): every finding in a `.isa.json` file, under one code. The JSON form now goes
+  // through the text form's checker, so each finding has that rule's own code.
   ExtendsJson: { code: 'ISA5005', message: "cannot extend '{0}': only .isa files can be extended" },
+  SpecFileTooLarge: { code: 'ISA5006', message: 'the file has {0} characters, more than the limit of {1} for a spec' },
+  ExtendsOutside: { code: 'ISA5007', message: "cannot extend '{0}': it is outside the folder of the spec being checked ({1}); pass --allow-extends-outside to permit it" },
+  ExtendsNotSpec: { code: 'ISA5008', message: "cannot extend '{0}': it is not a spec (it does not begin with 'isa NAME;')" },
+  IrMismatch: { code: 'ISA5009', message: '{0} is {1} in the JSON, but the spec it describes gives {2}' },
+  JsonTooDeep: { code: 'ISA5010', message: 'nested more than {0} levels deep' },
+  InternalFrontEnd: { code: 'ISA5011', message: 'internal error in the front end: {0}' },
 
   // ---- ISA6xxx: guest programs (the assembler, src/asm; owned by the asm engineer) ----
   AsmUnknownMnemonic: { code: 'ISA6001', message: "unknown instruction '{0}'" },
@@ -123,6 +135,8 @@ export const Diagnostics = {
   AsmUnsettled: { code: 'ISA6015', message: 'label addresses did not settle after {0} passes' },
   AsmBadSpec: { code: 'ISA6016', message: 'cannot assemble for {0}: {1}' },
   AsmDirectiveArgs: { code: 'ISA6017', message: 'bad arguments to {0}: {1}' },
+  AsmEquCycle: { code: 'ISA6018', message: '.equ constants defined in terms of each other: {0}' },
+  AsmBadExpression: { code: 'ISA6019', message: 'cannot compute {0}' },
   AsmInternal: { code: 'ISA6099', message: 'internal assembler error: {0}' },
 } as const satisfies Record<string, DiagnosticTemplate>;
 
@@ -137,6 +151,8 @@ export interface Diagnostic {
   file?: string;
   /** "did you mean ..." and similar advice. */
   hint?: string;
+  /** In a `.isa.json` file: the JSON pointer (RFC 6901) of the value the diagnostic is about. */
+  pointer?: string;
 }
 
 /** Fill a template's {0}, {1}... placeholders. `{{0}}` renders as a literal `{` + arg + `}`. */
@@ -151,7 +167,7 @@ export function diag(
   t: DiagnosticTemplate,
   args: readonly (string | number)[],
   span?: Span,
-  extra?: { hint?: string; file?: string; severity?: 'error' | 'warning' },
+  extra?: { hint?: string; file?: string; severity?: 'error' | 'warning'; pointer?: string },
 ): Diagnostic {
   // Arguments come from user text (a 5000-digit number, a huge name): keep messages readable.
   const shortArgs = args.map((a) => (typeof a === 'string' && a.length > 80 ? a.slice(0, 77) + '...' : a));
@@ -159,6 +175,7 @@ export function diag(
   if (span) d.span = span;
   if (extra?.file !== undefined) d.file = extra.file;
   if (extra?.hint !== undefined) d.hint = extra.hint;
+  if (extra?.pointer !== undefined) d.pointer = extra.pointer;
   return d;
 }
 
@@ -224,7 +241,7 @@ export function renderDiagnostic(d: Diagnostic, sourceText: string | undefined, 
   const c = (code: string, s: string): string => (opts.color ? code + s + RESET : s);
   const where = d.span ? `${d.span.file}:${d.span.line}:${d.span.col}` : (d.file ?? 'isavirt');
   const sev = c(d.severity === 'error' ? RED + BOLD : YELLOW + BOLD, d.severity);
-  const lines = [`${c(BOLD, where)}: ${sev} ${d.code}: ${d.message}`];
+  const lines = [`${c(BOLD, where)}: ${sev} ${d.code}: ${d.pointer !== undefined ? d.pointer + ': ' : ''}${d.message}`];
   if (d.span && sourceText !== undefined) {
     const srcLines = sourceText.split(/\r?\n/);
     const raw = srcLines[d.span.line - 1];

@@ -1,12 +1,14 @@
 // Text -> AST: lexing, parsing with recovery, and building, with every problem as a diagnostic.
 
 import type { IToken, IRecognitionException } from 'chevrotain';
-import type { Span } from '../ir/types.js';
+import type { Span } from './span.js';
 import type { SpecFile } from './ast.js';
 import { AstBuilder, TooDeepError, MAX_NESTING } from './build.js';
 import { Diagnostics, diag, didYouMeanHint, formatMessage, type Diagnostic, type DiagnosticTemplate } from './diagnostics.js';
-import { parser } from './parser.js';
-import { IsaLexer, keywordSet, NumberLit, CharLit, UnterminatedComment, UnterminatedString, parseNumber, parseCharLit } from './tokens.js';
+import { parser, StopParsing, syntaxMessage } from './parser.js';
+import * as T from './tokens.js';
+import { MAX_DECLARATIONS, MAX_SPEC_CHARS } from './limits.js';
+import { IsaLexer, Junk, keywordSet, NumberLit, CharLit, UnterminatedComment, UnterminatedString, parseNumber, parseCharLit } from './tokens.js';
 
 export interface ParseResult {
   /** Present when there was no lexical or syntax error. */
@@ -32,12 +34,11 @@ function tokenSpan(file: string, t: IToken): Span {
   return { file, line, col, endLine, endCol };
 }
 
-const byCode: Record<string, DiagnosticTemplate> = Object.fromEntries(Object.values(Diagnostics).map((t) => [t.code, t]));
-
-/** The parser's messages are `CODE|arg|arg` (see parser.ts); turn one into a diagnostic. */
+/** A parser error (its message is a key to the structured message, see parser.ts) as a diagnostic. */
 function syntaxDiagnostic(file: string, e: IRecognitionException, lastToken: IToken | undefined): Diagnostic {
-  const [code, ...args] = e.message.split('|');
-  const t = byCode[code!] ?? Diagnostics.UnexpectedToken;
+  const m = syntaxMessage(e.message);
+  const t: DiagnosticTemplate = m?.template ?? Diagnostics.UnexpectedToken;
+  const args = m?.args ?? ['valid syntax', T.describeToken(e.token)];
   let tok = e.token;
   const previous = (e as IRecognitionException & { previousToken?: IToken }).previousToken;
   // At end of file the token has no position: point just past the last real token.
@@ -68,6 +69,8 @@ function syntaxDiagnostic(file: string, e: IRecognitionException, lastToken: ITo
 /** Lex and parse one spec file's text. Never throws. */
 export function parseText(source: string, file: string): ParseResult {
   const diagnostics: Diagnostic[] = [];
+  // Before lexing: the lexer's tokens (and an editor's diagnostics) grow with the text.
+  if (source.length > MAX_SPEC_CHARS) return { comments: [], tokens: [], diagnostics: [diag(Diagnostics.SpecFileTooLarge, [source.length, MAX_SPEC_CHARS], { file, line: 1, col: 1, endLine: 1, endCol: 2 })] };
   // A byte-order mark is not part of the text (editors do not count it in columns either).
   const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
   const lexed = IsaLexer.tokenize(text);
@@ -79,27 +82,46 @@ export function parseText(source: string, file: string): ParseResult {
   for (const t of lexed.groups['errors'] ?? []) {
     if (t.tokenType === UnterminatedComment) diagnostics.push(diag(Diagnostics.UnterminatedComment, [], tokenSpan(file, t)));
     else if (t.tokenType === UnterminatedString) diagnostics.push(diag(Diagnostics.UnterminatedString, [], tokenSpan(file, t)));
+    else if (t.tokenType === Junk) diagnostics.push(diag(Diagnostics.UnexpectedCharacter, [JSON.stringify(t.image.length > 20 ? t.image.slice(0, 20) + '...' : t.image)], tokenSpan(file, t)));
     else diagnostics.push(diag(Diagnostics.InvalidCharLiteral, [t.image], tokenSpan(file, t)));
   }
   for (const t of lexed.tokens) {
     if (t.tokenType === NumberLit && parseNumber(t.image) === undefined) diagnostics.push(diag(Diagnostics.InvalidNumber, [t.image], tokenSpan(file, t)));
     else if (t.tokenType === CharLit && parseCharLit(t.image) === undefined) diagnostics.push(diag(Diagnostics.InvalidCharLiteral, [t.image], tokenSpan(file, t)));
   }
+  // Junk input gives a lexical error every few characters: keep the first few, then say so.
+  if (diagnostics.length > MAX_SYNTAX_ERRORS) {
+    const stop = diagnostics[MAX_SYNTAX_ERRORS]!;
+    diagnostics.length = MAX_SYNTAX_ERRORS;
+    diagnostics.push(diag(Diagnostics.TooManyErrors, [MAX_SYNTAX_ERRORS], stop.span));
+  }
   const comments = lexed.groups['comments'] ?? [];
 
   const deep = tooDeep(lexed.tokens);
   if (deep) {
-    diagnostics.push(diag(Diagnostics.TooDeep, [MAX_NESTING], tokenSpan(file, deep)));
+    diagnostics.push(diag(deep.what === 'blocks' ? Diagnostics.BlocksTooDeep : Diagnostics.TooDeep, [MAX_NESTING], tokenSpan(file, deep.token)));
+    return { comments, tokens: lexed.tokens, diagnostics };
+  }
+  // Every declaration ends with a `;` or `}` outside braces: too many of them is reported before
+  // the parser builds a tree for each (4 MB of registers took 3 s to parse only to be refused).
+  const over = declarationOverflow(lexed.tokens);
+  if (over) {
+    diagnostics.push(diag(Diagnostics.TooManyDeclarations, [`more than ${MAX_DECLARATIONS}`, MAX_DECLARATIONS], tokenSpan(file, over)));
     return { comments, tokens: lexed.tokens, diagnostics };
   }
   let cst;
+  let stopped = false;
   try {
     cst = parser.parseSpec(lexed.tokens);
   } catch (err) {
-    // Recursion limits of the JavaScript engine: report, never crash.
-    const at = lexed.tokens[0] ? tokenSpan(file, lexed.tokens[0]) : { file, line: 1, col: 1, endLine: 1, endCol: 2 };
-    diagnostics.push(err instanceof RangeError ? diag(Diagnostics.TooDeep, [MAX_NESTING], at) : diag(Diagnostics.TooManyErrors, [parser.errors.length], at));
-    return { comments, tokens: lexed.tokens, diagnostics };
+    // Enough errors: report those found so far (below), with the note that there are more.
+    if (err instanceof StopParsing) stopped = true;
+    else {
+      // Recursion limits of the JavaScript engine: report, never crash.
+      const at = lexed.tokens[0] ? tokenSpan(file, lexed.tokens[0]) : { file, line: 1, col: 1, endLine: 1, endCol: 2 };
+      diagnostics.push(err instanceof RangeError ? diag(Diagnostics.TooDeep, [MAX_NESTING], at) : diag(Diagnostics.TooManyErrors, [parser.errors.length], at));
+      return { comments, tokens: lexed.tokens, diagnostics };
+    }
   }
   const lastToken = lexed.tokens[lexed.tokens.length - 1];
   const syntaxErrors = parser.errors.slice(0, MAX_SYNTAX_ERRORS);
@@ -121,11 +143,12 @@ export function parseText(source: string, file: string): ParseResult {
       diagnostics.push(d);
     }
   }
-  if (more > 0) {
-    const last = parser.errors[MAX_SYNTAX_ERRORS]!.token;
+  if (more > 0 || (stopped && parser.errors.length > 0)) {
+    const last = (parser.errors[MAX_SYNTAX_ERRORS] ?? parser.errors[parser.errors.length - 1]!).token;
     diagnostics.push(diag(Diagnostics.TooManyErrors, [MAX_SYNTAX_ERRORS], Number.isFinite(last.startLine) ? tokenSpan(file, last) : tokenSpan(file, lastToken ?? last)));
   }
-  if (diagnostics.length > 0) return { comments, tokens: lexed.tokens, diagnostics: dedupe(diagnostics) };
+  if (!cst && diagnostics.length === 0) diagnostics.push(diag(Diagnostics.TooManyErrors, [MAX_SYNTAX_ERRORS], lexed.tokens[0] ? tokenSpan(file, lexed.tokens[0]) : { file, line: 1, col: 1, endLine: 1, endCol: 2 }));
+  if (diagnostics.length > 0 || !cst) return { comments, tokens: lexed.tokens, diagnostics: dedupe(diagnostics) };
   try {
     const ast = new AstBuilder(file, comments, lexed.tokens, text).spec(cst);
     return { ast, comments, tokens: lexed.tokens, diagnostics };
@@ -140,20 +163,42 @@ export function parseText(source: string, file: string): ParseResult {
 }
 
 /**
- * The first token that opens a bracket or prefix operator more than MAX_NESTING levels deep.
- * Checked before parsing so that hostile input cannot exhaust the parser's (or a later stage's) stack.
+ * The first token that opens a bracket, block, prefix operator or `?:` more than MAX_NESTING levels
+ * deep, and which of them it is. Checked before parsing so that hostile input cannot exhaust the
+ * parser's (or a later stage's) stack, and reported where the limit is crossed.
  */
-function tooDeep(tokens: IToken[]): IToken | undefined {
+function tooDeep(tokens: IToken[]): { token: IToken; what: 'blocks' | 'expression' } | undefined {
   let depth = 0;
   let prefix = 0;
+  /** `?` since the start of the statement: a chain `a ? b : c ? d : ...` nests one level per `?`. */
+  let conds = 0;
   for (const t of tokens) {
     const s = t.image;
     if (s === '(' || s === '[' || s === '{') {
-      if (++depth > MAX_NESTING) return t;
+      // A `{` is a block (if/for/declaration body): say "blocks", not "expression", when they nest.
+      if (++depth > MAX_NESTING) return { token: t, what: s === '{' ? 'blocks' : 'expression' };
     } else if (s === ')' || s === ']' || s === '}') depth = Math.max(0, depth - 1);
     if (s === '-' || s === '~' || s === '!') {
-      if (++prefix > MAX_NESTING) return t;
+      if (++prefix > MAX_NESTING) return { token: t, what: 'expression' };
     } else prefix = 0;
+    if (s === '?') {
+      if (++conds > MAX_NESTING) return { token: t, what: 'expression' };
+    } else if (s === ';' || s === '{' || s === '}') conds = 0;
+  }
+  return undefined;
+}
+
+/** The token that ends declaration MAX_DECLARATIONS + 1 of one file, if there is one. */
+function declarationOverflow(tokens: IToken[]): IToken | undefined {
+  let depth = 0;
+  let count = 0;
+  for (const t of tokens) {
+    const s = t.image;
+    if (s === '{') depth++;
+    else if (s === '}') {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0 && ++count > MAX_DECLARATIONS + 1) return t;
+    } else if (s === ';' && depth === 0 && ++count > MAX_DECLARATIONS + 1) return t;
   }
   return undefined;
 }

@@ -2,36 +2,65 @@
 // so one run reports several syntax errors. Rule names are the grammar's own words because
 // grammar/isa.ebnf and the syntax diagrams are generated from getSerializedGastProductions().
 
-import type { CstNode, IParserErrorMessageProvider, TokenType, IToken } from 'chevrotain';
+import type { CstNode, IParserErrorMessageProvider, ISerializedGast, TokenType, IToken } from 'chevrotain';
 import { CstParser, EOF } from './chevrotain.js';
 import * as T from './tokens.js';
-import { Diagnostics } from './diagnostics.js';
+import { Diagnostics, type DiagnosticTemplate } from './diagnostics.js';
 
 const K = T.Keyword;
 
 /** In-repetition recovery attempts per parse (each one reports at most one error). */
 const MAX_RECOVERIES = 50;
 
-/** Messages carry their catalogue code as a `CODE|` prefix; parse.ts splits it off. */
+/** A syntax error as data: the catalogue entry and its arguments. */
+export interface SyntaxMessage {
+  template: DiagnosticTemplate;
+  args: string[];
+}
+
+/**
+ * chevrotain wants a string per error; the string is a key into this table, so the structured
+ * message never goes through text (a `|` or any other character in a token is just an argument).
+ * Cleared at the start of each parse.
+ */
+const messages = new Map<string, SyntaxMessage>();
+
+/** Errors after which a parse stops: a few are reported (parse.ts), and recovering from each of
+ *  300 000 took three minutes on 7 MB of broken declarations. */
+export const MAX_PARSE_ERRORS = 30;
+
+/** Thrown from the message provider to stop a parse that has found enough errors. */
+export class StopParsing extends Error {}
+
+function message(template: DiagnosticTemplate, ...args: string[]): string {
+  if (messages.size >= MAX_PARSE_ERRORS) throw new StopParsing('too many syntax errors');
+  const key = `syntax-message-${messages.size}`;
+  messages.set(key, { template, args });
+  return key;
+}
+
+/** The structured message behind a parser error's `message`. */
+export function syntaxMessage(key: string): SyntaxMessage | undefined {
+  return messages.get(key);
+}
+
 const messageProvider: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual }) {
     // With recovery on, input left after the last declaration is reported as "expected EOF".
-    if (expected === EOF) return `${Diagnostics.ExpectedDeclaration.code}|${T.describeToken(actual)}`;
-    if (expected === T.Identifier && T.keywordSet.has(actual.image)) {
-      return `${Diagnostics.KeywordAsName.code}|${actual.image}`;
-    }
-    return `${Diagnostics.UnexpectedToken.code}|${T.tokenLabel(expected)}|${T.describeToken(actual)}`;
+    if (expected === EOF) return message(Diagnostics.ExpectedDeclaration, T.describeToken(actual));
+    if (expected === T.Identifier && T.keywordSet.has(actual.image)) return message(Diagnostics.KeywordAsName, actual.image);
+    return message(Diagnostics.UnexpectedToken, T.tokenLabel(expected), T.describeToken(actual));
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
-    return `${Diagnostics.ExpectedDeclaration.code}|${T.describeToken(firstRedundant)}`;
+    return message(Diagnostics.ExpectedDeclaration, T.describeToken(firstRedundant));
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
-    if (expressionRules.has(ruleName) && T.keywordSet.has(actual[0]!.image)) return `${Diagnostics.KeywordAsName.code}|${actual[0]!.image}`;
-    return `${Diagnostics.NoViableAlternative.code}|${describeAlternatives(expectedPathsPerAlt, ruleName)}|${T.describeToken(actual[0]!)}`;
+    if (expressionRules.has(ruleName) && T.keywordSet.has(actual[0]!.image)) return message(Diagnostics.KeywordAsName, actual[0]!.image);
+    return message(Diagnostics.NoViableAlternative, describeAlternatives(expectedPathsPerAlt, ruleName), T.describeToken(actual[0]!));
   },
   buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
     const what = ruleName === 'encodingClause' ? 'encoding item (VALUE:WIDTH, OPERAND, OPERAND:WIDTH, OPERAND[HI..LO] or little(...))' : describeAlternatives([expectedIterationPaths], '');
-    return `${Diagnostics.ExpectedAtLeastOne.code}|${what}|${T.describeToken(actual[0]!)}`;
+    return message(Diagnostics.ExpectedAtLeastOne, what, T.describeToken(actual[0]!));
   },
 };
 
@@ -80,6 +109,7 @@ export class IsaParser extends CstParser {
 
   /** Parse a token stream as a spec (the entry point: resets state and the recovery budget). */
   parseSpec(tokens: IToken[]): CstNode {
+    messages.clear();
     this.input = tokens;
     this.recoveryBudget = MAX_RECOVERIES;
     return this.spec();
@@ -219,6 +249,11 @@ export class IsaParser extends CstParser {
     this.CONSUME(T.Colon);
     this.CONSUME2(T.NumberLit);
     this.OPTION2(() => this.SUBRULE(this.role));
+    // `zero 0`: register 0 of the file reads as zero and ignores writes (RISC-V x0, MIPS $zero).
+    this.OPTION4(() => {
+      this.CONSUME(T.ZeroWord);
+      this.CONSUME3(T.NumberLit);
+    });
     this.OPTION3(() => {
       this.CONSUME(K.names);
       this.CONSUME2(T.Identifier);
@@ -719,8 +754,29 @@ export class IsaParser extends CstParser {
 export const parser = new IsaParser();
 
 /** The grammar as chevrotain's serialized productions (for grammar/isa.ebnf and diagrams). */
-export function getSerializedGrammar(): ReturnType<IsaParser['getSerializedGastProductions']> {
-  return parser.getSerializedGastProductions();
+/** The grammar as chevrotain serializes it (every top-level entry is a rule with a name). */
+export function getSerializedGrammar(): (ISerializedGast & { name: string })[] {
+  const rules = parser.getSerializedGastProductions();
+  // The parser reads any binary operator as one token category, which has no text of its own (its
+  // pattern serializes as 'NOT_APPLICABLE'): the grammar names a rule listing the operators instead.
+  const operators = T.allTokens.filter((t) => t.CATEGORIES?.includes(T.BinaryOperator) && t !== T.BinaryOperator);
+  type Serialized = (typeof rules)[number];
+  const replace = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(replace);
+    if (node && typeof node === 'object') {
+      const o = node as Record<string, unknown>;
+      if (o['type'] === 'Terminal' && o['name'] === T.BinaryOperator.name) return { type: 'NonTerminal', name: 'binaryOperator', idx: 0 };
+      return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, replace(v)]));
+    }
+    return node;
+  };
+  const binaryOperator = {
+    type: 'Rule',
+    name: 'binaryOperator',
+    orgText: '',
+    definition: [{ type: 'Alternation', idx: 0, definition: operators.map((t) => ({ type: 'Alternative', definition: [{ type: 'Terminal', name: t.name, label: T.tokenLabel(t), idx: 0, pattern: t.PATTERN }] })) }],
+  } as unknown as Serialized;
+  return [...(replace(rules) as typeof rules), binaryOperator] as (ISerializedGast & { name: string })[];
 }
 
 export { EOF };

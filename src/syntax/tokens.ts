@@ -52,11 +52,30 @@ function capitalise(w: string): string {
   return w[0]!.toUpperCase() + w.slice(1);
 }
 
+/**
+ * Contextual keywords: words that are keywords only where the grammar expects them and names
+ * everywhere else (a MIPS spec names a register `at`; `fetch E at PC` still reads). Each is a
+ * keyword that is also an Identifier (a token category), which is safe because no place in the
+ * grammar accepts both the word and a name. LANGUAGE.md lists them.
+ */
+export const contextualWords: readonly KeywordWord[] = [
+  'at', 'via', 'kind', 'vector', 'every', 'when', 'names', 'little', 'big', 'clock', 'in',
+  'privilege', 'arithmetic', 'software', 'illegal', 'interrupt',
+];
+const contextual: ReadonlySet<string> = new Set(contextualWords);
+
 /** Keyword token types by word. */
 export const Keyword: Record<KeywordWord, TokenType> = Object.fromEntries(
-  keywordWords.map((w) => [w, createToken({ name: 'Kw' + capitalise(w), pattern: new RegExp(w), longer_alt: Identifier, label: `'${w}'` })]),
+  keywordWords.map((w) => [
+    w,
+    createToken({ name: 'Kw' + capitalise(w), pattern: new RegExp(w), longer_alt: Identifier, label: `'${w}'`, ...(contextual.has(w) ? { categories: [Identifier] } : {}) }),
+  ]),
 ) as Record<KeywordWord, TokenType>;
-export const keywordSet: ReadonlySet<string> = new Set(keywordWords);
+/** The reserved words: keywords that can never be names. */
+export const keywordSet: ReadonlySet<string> = new Set(keywordWords.filter((w) => !contextual.has(w)));
+
+/** `registers x[32] : 32 zero 0`: a contextual word that is not a keyword anywhere else. */
+export const ZeroWord = createToken({ name: 'KwZero', pattern: /zero/, longer_alt: Identifier, label: "'zero'", categories: [Identifier] });
 
 /** Category of every binary operator: the parser reads `unary (op unary)*` and the AST builder
  *  applies precedence (a flat rule keeps the CST small; see LANGUAGE.md for the table). */
@@ -102,6 +121,18 @@ export const RBrace = punct('RBrace', '}');
 export const LBracket = punct('LBracket', '[');
 export const RBracket = punct('RBracket', ']');
 
+/**
+ * A run of characters no token can start with. Without it the lexer's own recovery tries every
+ * pattern at every offset of the run, which took 18 s on 5 MB of junk; as a token it is one match,
+ * reported as an unexpected character by the parse step.
+ */
+const NOT_JUNK = ' \t\r\n\fABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"\'/<>=!|&+^~-*%?:;,.(){}[]';
+/** The characters a Junk run can start with, listed: the lexer cannot derive them from a complement
+ *  set and would otherwise give up its first-character optimisation (lexing twice as slow). */
+const JUNK_START: number[] = [];
+for (let c = 0; c <= 0xffff; c++) if (!NOT_JUNK.includes(String.fromCharCode(c))) JUNK_START.push(c);
+export const Junk = createToken({ name: 'Junk', pattern: /[^ \t\r\n\fA-Za-z0-9_"'/<>=!|&+^~\-*%?:;,.(){}[\]]+/, start_chars_hint: JUNK_START, group: 'errors', line_breaks: true });
+
 export const allTokens: TokenType[] = [
   WhiteSpace,
   DocComment,
@@ -116,11 +147,13 @@ export const allTokens: TokenType[] = [
   ...hyphenatedClaims,
   // Longest first: `interrupt` must not be read as `in` + longer alternative.
   ...[...keywordWords].sort((a, b) => b.length - a.length).map((w) => Keyword[w]),
+  ZeroWord,
   Identifier,
   ShiftRightArith, ShiftLeft, ShiftRight, LessEq, GreaterEq, EqEq, NotEq, OrOr, AndAnd, PlusPlus, DotDot,
   Less, Greater, Equals, Bang, Pipe, Amp, Caret, Tilde, Plus, Minus, Star, Slash, Percent, Question,
   Colon, Semicolon, Comma, Dot, LParen, RParen, LBrace, RBrace, LBracket, RBracket,
   BinaryOperator,
+  Junk,
 ];
 
 export const IsaLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assemble, disassemble, disassembleProgram, formatAsmDiagnostic } from '../../src/asm/index.js';
+import { assemble, disassemble, disassembleProgram } from '../../src/asm/index.js';
 import { roundTrip } from './gen.js';
 import type { Isa } from '../../src/ir/types.js';
 import { byteFixture, pgFixture } from './fixture.js';

@@ -21,7 +21,6 @@ function isavirt(args: string[], env: Record<string, string | undefined> = { NO_
 }
 
 const noStack = (s: string) => expect(s).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
-// eslint-disable-next-line no-control-regex
 const noEscapes = (s: string) => expect(s).not.toMatch(/\x1b\[/);
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'isavirt-cli-'));

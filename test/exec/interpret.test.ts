@@ -188,8 +188,8 @@ describe('reference interpreter', () => {
     const isa = mini();
     let s = resetState(isa);
     s.regs.R = 0x20f0n; // base 0x20
-    s.mem.E!.set(0x20, 0x05).set(0x21, 0); // SVC at virtual 0
-    s.mem.E!.set(0x22, 0x04).set(0x23, 0x30); // JMP 0x30 at virtual 2
+    s.mem.E!.set(0x20, 0x05n).set(0x21, 0n); // SVC at virtual 0
+    s.mem.E!.set(0x22, 0x04n).set(0x23, 0x30n); // JMP 0x30 at virtual 2
     for (const [a, v] of s.mem.E!) s.mem.E!.set(a, BigInt(v));
     s.regs.P = 2n;
     const j = stepInstruction(isa, s);

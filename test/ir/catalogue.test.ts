@@ -39,6 +39,9 @@ const cases: Case[] = [
   { name: 'brackets nested too deeply', code: 'ISA1016', text: spec({ instructions: sem('PC = ' + '('.repeat(98) + `${M}(PC` + ')'.repeat(99) + ';') /* 2 braces + 99 parens */ }) },
   { name: 'prefix operators nested too deeply', code: 'ISA1016', text: spec({ instructions: sem('PC = ' + '~'.repeat(100) + `${M}~PC;`) }) },
   { name: 'operator chain too long', code: 'ISA1016', text: spec({ instructions: sem('PC = PC' + ' + PC'.repeat(1000) + ` ${M}+ PC;`) }) },
+  { name: 'a ?: chain too long, at the ? that crosses the limit', code: 'ISA1016', text: spec({ instructions: sem('PC = ' + 'M == 1 ? 1 : '.repeat(100) + `M == 1 ${M}? 1 : ` + 'M == 1 ? 1 : '.repeat(4899) + '0;') }) },
+  { name: 'a | where a token belongs is an argument, not a separator', code: 'ISA1010', text: spec({ extra: `memory F : 8 ${M}| [4];` }), message: "expected '[' but found '|'" },
+  { name: 'blocks nested too deeply (if in if)', code: 'ISA1018', text: spec({ instructions: sem('if M == 1 { '.repeat(98) + `if M == 1 ${M}{ halt; ` + '}'.repeat(99)) }), message: 'blocks nested too deeply' },
   { name: 'too many syntax errors', code: 'ISA1017', text: spec({ extra: 'register ;\n'.repeat(25) + `register ${M};` }) },
 
   // ---- ISA2xxx ----
@@ -91,6 +94,7 @@ const cases: Case[] = [
   { name: 'remove of the wrong kind', code: 'ISA2032', text: spec({ extra: `remove memory ${M}PC;` }), message: "'PC' is a register, not a memory" },
 
   // ---- ISA3xxx ----
+  { name: 'hard-wired register outside its file', code: 'ISA3022', text: spec({ state: `memory E : 8 [256];\nregister PC : 8;\nregister M : 1 mode;\nregisters r[4] : 8 zero ${M}4;` }) },
   { name: 'width too large', code: 'ISA3001', text: spec({ extra: `register Q : ${M}65;` }) },
   { name: 'width zero', code: 'ISA3001', text: spec({ extra: `memory F : ${M}0 [4];` }) },
   { name: 'concat too wide', code: 'ISA3001', text: spec({ extra: 'register Q : 60;', instructions: sem(`let x = ${M}Q ++ PC;`) }) },
@@ -201,7 +205,7 @@ describe('diagnostic catalogue: one case per code, at an exact place', () => {
     const r = loadIsaFile('spec.isa.json', memHost({ 'spec.isa.json': JSON.stringify(j) }));
     expect(r.ok).toBe(false);
     const lines = r.diagnostics.map((d) => renderDiagnostic(d, undefined, { color: false }));
-    expect(lines).toContain('spec.isa.json: error ISA5002: /instructions/3/encoding/width: must be integer');
+    expect(lines.some((l) => /^spec\.isa\.json:1:\d+: error ISA5002: \/instructions\/3\/encoding\/width: must be integer$/.test(l)), lines.join('\n')).toBe(true);
     covered.add('ISA5002');
   });
 
@@ -213,16 +217,51 @@ describe('diagnostic catalogue: one case per code, at an exact place', () => {
     covered.add('ISA5003');
   });
 
-  test('ISA5004 IR that passes the schema but names an unknown register', () => {
+  test('ISA2002 in the JSON form: the checker of the text form, at the pointer', () => {
     const j = pgJson() as { instructions: { semantics: { k: string; target: { reg: string } }[] }[] };
     const jmp = j.instructions.findIndex((i) => (i as unknown as { mnemonic: string }).mnemonic === 'JMP');
     j.instructions[jmp]!.semantics[0]!.target.reg = 'Q';
     const r = loadIsaFile('spec.isa.json', memHost({ 'spec.isa.json': JSON.stringify(j) }));
     expect(r.ok).toBe(false);
-    expect(r.diagnostics.map((d) => renderDiagnostic(d, undefined, { color: false }))).toContain(
-      `spec.isa.json: error ISA5004: /instructions/${jmp}/semantics/0/target/reg: unknown register 'Q'`,
+    expect(r.diagnostics.map((d) => renderDiagnostic(d, undefined, { color: false }))).toContainEqual(
+      expect.stringMatching(new RegExp(`^spec\\.isa\\.json:1:\\d+: error ISA2002: /instructions/${jmp}/semantics/0/target/reg: unknown name 'Q'$`)),
     );
-    covered.add('ISA5004');
+  });
+
+  test('ISA5009 a stated width the checker does not derive', () => {
+    const j = pgJson() as { registers: { width: number; fields: unknown[] }[] };
+    const r0 = j.registers.findIndex((x) => x.fields.length > 0);
+    (j.registers[r0]!.fields[0] as { hi: number; lo: number }).lo += 0;
+    const ins = (j as unknown as { instructions: { operands: { kind: string; width: number }[] }[] }).instructions.find((i) => i.operands.some((o) => o.kind === 'reg'))!;
+    ins.operands.find((o) => o.kind === 'reg')!.width += 1;
+    const r = loadIsaFile('spec.isa.json', memHost({ 'spec.isa.json': JSON.stringify(j) }));
+    expect(r.diagnostics.map((d) => d.code)).toContain('ISA5009');
+    covered.add('ISA5009');
+  });
+
+  test('ISA5010 JSON nested too deeply, before the schema runs', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 300; i++) deep = [deep];
+    const r = loadIsaFile('spec.isa.json', memHost({ 'spec.isa.json': JSON.stringify({ format: 'isavirt-ir', x: deep }) }));
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['ISA5010']);
+    covered.add('ISA5010');
+  });
+
+  test('ISA5011 an internal error of the front end is a diagnostic, not an exception', () => {
+    const host = { readFile: (p: string) => { if (p.endsWith('base.isa')) throw new Error('boom'); return undefined; } };
+    const r = loadIsaFile('t.isa', { readFile: (p) => (p === 't.isa' ? 'isa t;\nextends "base.isa";\n' : host.readFile(p)) });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['ISA5011']);
+    covered.add('ISA5011');
+  });
+
+  test('ISA5006, ISA5007, ISA5008, ISA2033, ISA3020, ISA3021: bounds and extends (test/ir/bounds.test.ts, test/cli/bounds.test.ts)', () => {
+    const big = loadIsaFile('big.isa', memHost({ 'big.isa': ' '.repeat(8 * 1024 * 1024 + 1) }));
+    expect(big.diagnostics.map((d) => d.code)).toEqual(['ISA5006']);
+    const out = loadIsaFile('a/t.isa', memHost({ 'a/t.isa': 'isa t;\nextends "../b.isa";\n', 'b.isa': 'isa b;\n' }));
+    expect(out.diagnostics.map((d) => d.code)).toEqual(['ISA5007']);
+    const notSpec = loadIsaFile('t.isa', memHost({ 't.isa': 'isa t;\nextends "x.txt";\n', 'x.txt': 'root:x:0:0\n' }));
+    expect(notSpec.diagnostics.map((d) => d.code)).toEqual(['ISA5008']);
+    for (const c of ['ISA5006', 'ISA5007', 'ISA5008', 'ISA2033', 'ISA3020', 'ISA3021']) covered.add(c);
   });
 
   test('every catalogue code has a case', () => {

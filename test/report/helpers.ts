@@ -1,11 +1,9 @@
 // Shared by the report tests: an ajv instance (strict mode) with the formats our schemas use, and
 // a way to get real analyses of the ISA library once the front end and the analysis exist.
 import { existsSync } from 'node:fs';
-import AjvModule from 'ajv';
+import { Ajv } from 'ajv';
 import type { IsaAnalysis } from '../../src/analysis/types.js';
 
-// ajv is CommonJS; under ESM the class may sit on `.default`.
-const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as typeof AjvModule;
 
 export function makeAjv(options: { strictRequired?: boolean } = {}) {
   const ajv = new Ajv({ strict: true, allErrors: true, ...options });

@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { exportIsaJson, loadIsaFile, parseIsaText, type LoadResult } from '../../src/ir/index.js';
 import { IsaLexer, keywordWords } from '../../src/syntax/tokens.js';
+import { MAX_DECLARATIONS, MAX_INLINED_NODES, MAX_STATE_BITS } from '../../src/ir/limits.js';
+import { bigFiles, exponentialCalls, manyRegisters } from '../ir/hostile.js';
 
 const pg = readFileSync('isas/pg.isa', 'utf8');
 const noFiles = { readFile: () => undefined };
@@ -79,8 +81,7 @@ describe('the front end never throws', () => {
         // Token mutations are applied to the original text only (offsets refer to it).
         if (text !== pg) return text;
         const [s, e] = toks[m.at]!;
-        if (m.op === 'delTok') return pg.slice(0, s) + pg.slice(e);
-        if (m.op === 'dupTok') return pg.slice(0, e) + ' ' + pg.slice(s, e) + pg.slice(e);
+        if (m.op !== 'swapTok') return m.op === 'delTok' ? pg.slice(0, s) + pg.slice(e) : pg.slice(0, e) + ' ' + pg.slice(s, e) + pg.slice(e);
         const [s2, e2] = toks[m.b]!;
         if (s2 <= s) return pg;
         return pg.slice(0, s) + pg.slice(s2, e2) + pg.slice(e, s2) + pg.slice(s, e) + pg.slice(e2);
@@ -154,5 +155,43 @@ describe('the front end never throws', () => {
       'isa t;\nregister A : 8;\n'.repeat(2000),
     ];
     for (const c of cases) wellFormed(parseIsaText(c, 'h.isa', noFiles));
+  });
+
+  // Generators of the inputs that found the unbounded corners of issue 14 (test/ir/hostile.ts):
+  // each run must end, quickly, in IR or in the bound's own diagnostic.
+  test('exponential calls: any depth and fan-out ends in IR or ISA3020', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 4 }), (n, fanout) => {
+        const r = parseIsaText(exponentialCalls(n, fanout), 'e.isa', noFiles);
+        wellFormed(r);
+        const size = fanout === 1 ? n : (fanout ** (n + 1) - 1) / (fanout - 1);
+        // Far from the bound the answer is certain; near it the count of other nodes decides.
+        if (size * 4 < MAX_INLINED_NODES) expect(r.ok).toBe(true);
+        if (size > MAX_INLINED_NODES) expect(r.diagnostics.map((d) => d.code)).toContain('ISA3020');
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  test('huge declarations: many registers, wide files, huge memories end in IR or a bound', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 64 }),
+        fc.integer({ min: 0, max: 64 }),
+        (files, log2count, width, memLog2) => {
+          const text = bigFiles(files, 2 ** log2count, width).replace('memory M : 8 [256];', `memory M : 8 [${2n ** BigInt(memLog2)}];`);
+          const r = parseIsaText(text, 'h.isa', noFiles);
+          wellFormed(r);
+          const codes = r.diagnostics.map((d) => d.code);
+          if (files * 2 ** log2count * width > MAX_STATE_BITS) expect(codes.some((c) => c === 'ISA3021' || c === 'ISA3006')).toBe(true);
+          // The state bound stops checking before memories are looked at.
+          if (memLog2 > 52 && !codes.includes('ISA3021')) expect(codes).toContain('ISA3015');
+        },
+      ),
+      { numRuns: 80 },
+    );
+    wellFormed(parseIsaText(manyRegisters(MAX_DECLARATIONS + 10, 1), 'h.isa', noFiles));
   });
 });
