@@ -7,6 +7,9 @@ export interface ExpectedVerdicts {
   theorem3: 'holds' | 'fails';
   t1Offenders: string[];
   t3Offenders: string[];
+  /** The exact verdicts' offenders (trapAndEmulate, hybridMonitor), where stated. */
+  trapAndEmulate?: string[];
+  hybridMonitor?: string[];
   /** What the cited literature states, where it differs from the faithful derivation. */
   literature?: { theorem1?: 'holds' | 'fails'; theorem3?: 'holds' | 'fails'; t1Offenders?: string[]; t3Offenders?: string[]; note: string };
 }
