@@ -552,7 +552,9 @@ function modeText(ctx: ClassifyContext, n1: string, n2: string, o1: Outcome, o2:
   // instruction wrote an element is seen by running it again with that element's old value
   // changed: a write it did not make leaves the changed value (a write of the old value does not).
   for (const d of diffs) {
-    const kept1 = keepsOld(isa, ctx, s1, ops, d.name), kept2 = keepsOld(isa, ctx, s2, ops, d.name);
+    // Kept: the final value is the old one, and stays the old one whatever the old one is.
+    const kept1 = d.a === valueIn(isa, s1, d.name) && keepsOld(isa, ctx, s1, ops, d.name);
+    const kept2 = d.b === valueIn(isa, s2, d.name) && keepsOld(isa, ctx, s2, ops, d.name);
     if (kept1 && !kept2) return `in mode ${n1} the write to ${d.name} is silently dropped (it stays ${d.a}; in mode ${n2} it becomes ${d.b}); no trap${opsText(ops)}`;
     if (kept2 && !kept1) return `in mode ${n2} the write to ${d.name} is silently dropped (it stays ${d.b}; in mode ${n1} it becomes ${d.a}); no trap${opsText(ops)}`;
   }
@@ -564,15 +566,19 @@ function keepsOld(isa: Isa, ctx: ClassifyContext, s: ConcreteState, ops: Record<
   const instr = currentInstr.get(ctx);
   const old = valueIn(isa, s, name);
   if (!instr || old === undefined) return false;
-  // Two different changes, so that a written value that happens to equal one of them is not
-  // mistaken for the old value kept.
-  return [0xffffffffffffffffn, 0x5a5a5a5a5a5a5a5an].every((flip) => {
+  // Changed values (those that change it at all: a 1-bit field has one), so that a written value
+  // that happens to equal one of them is not mistaken for the old value kept.
+  let tried = 0;
+  for (const flip of [0xffffffffffffffffn, 0x5a5a5a5a5a5a5a5an, 0xa5a5a5a5a5a5a5a5n]) {
     const t = structuredCloneState(s);
     if (!setValueIn(isa, t, name, BigInt(old) ^ flip)) return false;
     const changed = valueIn(isa, t, name);
+    if (changed === old) continue;
+    tried++;
     const o = outcomeOf(isa, instr, t, ops);
-    return o.kind !== 'trap' && changed !== old && valueIn(isa, o.state, name) === changed;
-  });
+    if (o.kind === 'trap' || valueIn(isa, o.state, name) !== changed) return false;
+  }
+  return tried > 0;
 }
 
 /** The instruction being classified (witness wording replays it). */
