@@ -462,7 +462,9 @@ export class IsaParser extends CstParser {
 
   public encodingClause = this.RULE('encodingClause', () => {
     this.CONSUME(K.encoding);
-    this.AT_LEAST_ONE(() => this.SUBRULE(this.encodingItem));
+    // `when` is contextual: it starts the decode condition where `OPERAND !=` follows it.
+    const condition = () => this.LA(1).tokenType === K.when && this.LA(3).tokenType === T.NotEq;
+    this.AT_LEAST_ONE({ GATE: () => !condition(), DEF: () => this.SUBRULE(this.encodingItem) });
     // A decode condition: the encoding does not match where the manual gives these operand values
     // another meaning (`when rb != 4`: x86 rm = 100 means a SIB byte follows).
     this.OPTION(() => {
@@ -484,9 +486,11 @@ export class IsaParser extends CstParser {
 
   /** Fixed bits, operand bits, or a group stored least significant word first. */
   public encodingItem = this.RULE('encodingItem', () => {
+    // `little` is a contextual keyword (an operand may be named little): the group is the
+    // alternative where it is followed by `(`, tried first.
     this.OR([
-      { ALT: () => this.SUBRULE(this.encodingBits) },
       {
+        GATE: () => this.LA(1).tokenType === K.little && this.LA(2).tokenType === T.LParen,
         ALT: () => {
           this.CONSUME(K.little);
           this.CONSUME(T.LParen);
@@ -494,6 +498,7 @@ export class IsaParser extends CstParser {
           this.CONSUME(T.RParen);
         },
       },
+      { ALT: () => this.SUBRULE(this.encodingBits) },
     ]);
   });
 
