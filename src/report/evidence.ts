@@ -400,8 +400,9 @@ export function reasonRich(c: InstructionClassification, model: StateModel, gues
   if (!phrase && !c.reason.includes('…')) phrase = [text(c.reason.startsWith(`${c.mnemonic}:`) ? c.reason.slice(c.mnemonic.length + 1).trim() : c.reason)];
   const tail = c.sensitive === 'yes' ? privilegePhrase(c.privileged) : [];
   const out: Rich = phrase ? [...phrase, ...(tail.length ? [text('; '), ...tail] : [])] : [text(c.sensitive === 'unknown' ? 'sensitivity undecided' : 'sensitive'), text('; '), ...privilegePhrase(c.privileged)];
-  const off = offendingInstances(c);
-  if (off.length > 0) out.push(text(' (where '), ...listOf(off.map((x) => [name(x.condition)]), 'or'), text(')'));
+  // A split instruction: which instances are which says more than the whole's verdict.
+  const split = splitRich(c);
+  if (split) out.push(text(' — '), ...split);
   return out;
 }
 
@@ -437,6 +438,8 @@ export interface VerdictLine {
   note?: string;
 }
 
+const offenderWord = (t: TheoremVerdict) => (t.offenders.length === 1 ? 'offender' : 'offenders');
+
 export function verdictLines(a: IsaAnalysis): VerdictLine[] {
   const count = (t: TheoremVerdict, what: string) => {
     const n = t.offenders.length;
@@ -447,13 +450,13 @@ export function verdictLines(a: IsaAnalysis): VerdictLine[] {
     return parts.join(', ');
   };
   const out: VerdictLine[] = [
-    { label: 'T1', title: 'Theorem 1 (trap-and-emulate)', word: theoremWord(a.theorem1), value: a.theorem1.value, detail: count(a.theorem1, 'sensitive, not privileged') },
-    { label: 'T2', title: 'Theorem 2 (recursive)', word: theoremWord(a.theorem2), value: a.theorem2.value, detail: count(a.theorem2, a.theorem2.offenders.length === 1 ? 'offender' : 'offenders') },
-    { label: 'T3', title: 'Theorem 3 (hybrid monitor)', word: theoremWord(a.theorem3), value: a.theorem3.value, detail: count(a.theorem3, 'user-sensitive, not privileged') },
+    { label: 'T1', title: 'Theorem 1 (sensitive ⊆ privileged)', word: theoremWord(a.theorem1), value: a.theorem1.value, detail: count(a.theorem1, offenderWord(a.theorem1)) },
+    { label: 'T2', title: 'Theorem 2 (recursive: Theorem 1, no clock)', word: theoremWord(a.theorem2), value: a.theorem2.value, detail: count(a.theorem2, offenderWord(a.theorem2)) },
+    { label: 'T3', title: 'Theorem 3 (user-sensitive ⊆ privileged)', word: theoremWord(a.theorem3), value: a.theorem3.value, detail: count(a.theorem3, offenderWord(a.theorem3)) },
   ];
   const exact: [string, string, (TheoremVerdict & { note?: string }) | undefined][] = [
-    ['TE', 'a trap-and-emulate monitor exists', a.trapAndEmulate],
-    ['HM', 'a hybrid monitor exists', a.hybridMonitor],
+    ['M', 'a trap-and-emulate monitor exists', a.trapAndEmulate],
+    ['H', 'a hybrid monitor exists', a.hybridMonitor],
   ];
   for (const [label, title, t] of exact) {
     if (!t) continue;

@@ -59,9 +59,17 @@ function instructionEvidence(a: IsaAnalysis, ic: InstructionClassification, mode
   out.push(`${richMarkdown(reasonRich(ic, model, a.guestMode))} — ${instructionVerdict(a, ic)}, ${code(spanLocation(ic.span, base))}`, '');
   const split = splitRich(ic);
   if (split) out.push(`Instances: ${richMarkdown(split)}.`, '');
+  const seen = new Set<string>();
   for (const [n, v] of verdictList(ic, a.guestMode).entries()) {
     const ev = v.evidence;
     if (compact && n > 0 && v.value === 'no') continue;
+    // User sensitivity often rests on the witness just shown: point to it instead of repeating it.
+    const id = ev.k === 'witness' ? JSON.stringify(ev.witness) : '';
+    if (id && seen.has(id)) {
+      out.push(`- **${mdEscape(v.name)}: ${mdEscape(v.value)}** (${EVIDENCE_KIND[ev.k]}): the witness above`);
+      continue;
+    }
+    if (id) seen.add(id);
     const words = compact && ev.k === 'witness' ? '' : `: ${mdEscape(ev.text)}`;
     out.push(`- **${mdEscape(v.name)}: ${mdEscape(v.value)}** (${EVIDENCE_KIND[ev.k]})${words}${ev.k === 'unknown' ? ` — ${mdEscape(ev.reason)}` : ''}`);
     if (ev.k === 'witness') {

@@ -121,6 +121,15 @@ function classificationTable(a: IsaAnalysis, width: number, c: Colors): string[]
   const verdictW = Math.max(10, width - fixed);
 
   const out: string[] = [];
+  if (fixed + 10 > width) {
+    // Too narrow for columns: each instruction as a short paragraph, marks by name.
+    for (const [idx, ic] of a.instructions.entries()) {
+      out.push(...hang(`${ic.mnemonic} (${where[idx]}): ${instructionVerdict(a, ic)}`, width, 2, ''));
+      const m = marks(ic);
+      out.push(...hang(MARK_COLUMNS.map((col, i) => `${col.head} ${m[i]}`).join(', '), width, 2));
+    }
+    return out;
+  }
   const head = [
     'instruction'.padEnd(nameW),
     ...MARK_COLUMNS.map((m) => m.head.padEnd(MARK)),
@@ -224,7 +233,7 @@ function offenderSection(a: IsaAnalysis, model: StateModel, width: number, c: Co
     let head = `  ${c.red(ic.mnemonic.padEnd(nameW))}  ${labels.join(' ').padEnd(labelW)}  `;
     if (ic.mnemonic.length > nameW || indent > width - 20) {
       // A long name or a narrow terminal: the reason goes on its own lines.
-      out.push(`  ${c.red(ic.mnemonic)}  ${labels.join(' ')}`);
+      out.push(...hang(`${c.red(ic.mnemonic)} ${labels.join(' ')}`, width, 4, '  '));
       out.push(...hang(reason, width, 6));
       continue;
     }
@@ -235,16 +244,25 @@ function offenderSection(a: IsaAnalysis, model: StateModel, width: number, c: Co
 }
 
 /** The evidence of one instruction: every verdict and how it is known, witnesses reduced to what differs. */
-export function evidenceText(a: IsaAnalysis, ic: InstructionClassification, model: StateModel, width: number, c: Colors, base?: string): string[] {
+export function evidenceText(a: IsaAnalysis, ic: InstructionClassification, model: StateModel, width: number, c: Colors, base?: string, extra: string[] = []): string[] {
   const paint = painter(c);
   const out: string[] = [];
   out.push(...hang(`${c.bold(ic.mnemonic)} (${spanLocation(ic.span, base)}): ${richText(reasonRich(ic, model, a.guestMode), paint)}`, width, 4, '  '));
+  out.push(...extra);
   const split = splitRich(ic);
   if (split) out.push(...hang(`instances: ${richText(split, paint)}`, width, 6, '    '));
+  const shown = new Set<string>();
   for (const v of verdictList(ic, a.guestMode)) {
     const ev = v.evidence;
     out.push(...hang(`${v.name}: ${v.value} — ${EVIDENCE_KIND[ev.k]}: ${ev.text}${ev.k === 'unknown' ? ` (${ev.reason})` : ''}`, width, 6, '    '));
     if (ev.k === 'witness') {
+      // User sensitivity often rests on the very witness shown just above: say so, once.
+      const id = JSON.stringify(ev.witness);
+      if (shown.has(id)) {
+        out.push('      (the witness above)');
+        continue;
+      }
+      shown.add(id);
       for (const l of witnessLines(witnessView(ev.witness, model))) out.push(...hang(richText(l, paint), width, 8, '      '));
     }
   }
@@ -252,10 +270,16 @@ export function evidenceText(a: IsaAnalysis, ic: InstructionClassification, mode
 }
 
 function conclusion(a: IsaAnalysis): string {
+  // The exact verdict when the analysis decided it: Theorem 1 is only sufficient.
   const exact = a.trapAndEmulate;
-  if (exact && exact.value !== a.theorem1.value) {
-    if (exact.value === 'holds') return `${a.isa} can host a trap-and-emulate monitor, although Theorem 1 fails${exact.note ? `: ${exact.note}` : '.'}`;
-    if (exact.value === 'fails') return `${a.isa} cannot host a trap-and-emulate monitor: ${exact.offenders.map((o) => o.mnemonic).join(', ')} break it.`;
+  if (exact && exact.value !== 'unknown') {
+    if (exact.value === 'holds') {
+      return a.theorem1.value === 'holds'
+        ? `${a.isa} can host a trap-and-emulate monitor: every sensitive instruction is privileged (Theorem 1 holds).`
+        : `${a.isa} can host a trap-and-emulate monitor, although Theorem 1 fails${exact.note ? `: ${exact.note}` : '.'}`;
+    }
+    const who = exact.offenders.map((o) => o.mnemonic);
+    return `${a.isa} cannot host a trap-and-emulate monitor: ${who.length <= 3 ? who.join(', ') : `${who.length} instructions`} ${who.length === 1 ? 'breaks' : 'break'} it.`;
   }
   const t1 = a.theorem1;
   if (t1.value === 'holds') {
@@ -288,12 +312,12 @@ export function renderText(a: IsaAnalysis, opts: TextReportOptions = {}): string
   const out: string[] = [];
 
   const assumed = a.assumptions.length ? `; the monitor keeps ${a.assumptions.map((x) => x.text).join(', ')}` : '';
-  out.push(...hang(`${c.bold(a.isa)} (${displayPath(a.source, base)}): ${a.stats.instructions} instructions; guest mode ${a.guestMode}, most privileged ${a.mostPrivilegedMode}${assumed}`, width, 2, ''));
+  out.push(...hang(`${c.bold(`ISA ${a.isa}`)} (${displayPath(a.source, base)}): ${a.stats.instructions} instructions; guest mode ${a.guestMode}, most privileged ${a.mostPrivilegedMode}${assumed}`, width, 2, ''));
 
   if (a.errors.length > 0) {
     out.push('');
-    out.push(c.bold(c.red(`!! ANALYSIS ERRORS (${a.errors.length}): these are bugs in isavirt or the spec;`)));
-    out.push(c.bold(c.red('!! verdicts below that rest on them are not to be trusted.')));
+    const head = `ANALYSIS ERRORS (${a.errors.length}): these are bugs in isavirt or the spec; verdicts below that rest on them are not to be trusted.`;
+    out.push(...wrapText(head, width - 3).map((l) => c.bold(c.red('!! ' + l))));
     // Every line keeps the marker so the block stands out even when a message wraps.
     for (const e of a.errors) out.push(...wrapText(e, width - 5).map((l) => c.red('!!   ' + l)));
   }
@@ -323,7 +347,7 @@ export function renderText(a: IsaAnalysis, opts: TextReportOptions = {}): string
     const shown = a.instructions.filter((ic) => ic.sensitive !== 'no' || ic.privileged.value !== 'no' || ic.timingDependent.value !== 'no');
     if (shown.length) {
       out.push('');
-      out.push(c.bold('Evidence') + c.dim(' (sensitive, privileged, timing-dependent and undecided instructions)'));
+      out.push(...hang(c.bold('Evidence') + c.dim(' (sensitive, privileged, timing-dependent and undecided instructions)'), width, 2, ''));
       for (const ic of shown) out.push(...evidenceText(a, ic, model, width, c, base));
     }
   }
@@ -343,14 +367,13 @@ export function renderExplainText(a: IsaAnalysis, ic: InstructionClassification,
   const c = createColors(opts.color ?? false);
   const model = new StateModel(opts.isa);
   const e = ic.effects;
-  const out = evidenceText(a, ic, model, width, c, opts.base);
   const touches: string[] = [];
   if (e.modeReads.length || e.modeWrites.length) touches.push(`mode state: reads ${e.modeReads.join(', ') || 'none'}; writes ${e.modeWrites.join(', ') || 'none'}`);
   if (e.controlReads.length || e.controlWrites.length) touches.push(`control state: reads ${e.controlReads.join(', ') || 'none'}; writes ${e.controlWrites.join(', ') || 'none'}`);
   if (e.clockReads.length) touches.push(`clocks read: ${e.clockReads.join(', ')}`);
   if (e.halts) touches.push('may halt the machine');
   for (const t of e.traps) touches.push(`trap ${t.trap} (${t.kind}) when ${t.condition}`);
-  if (touches.length) out.splice(1, 0, ...touches.flatMap((t) => hang(t, width, 6, '    ')));
+  const out = evidenceText(a, ic, model, width, c, opts.base, touches.flatMap((t) => hang(t, width, 6, '    ')));
   const broken = offenders(a).find((o) => o.ic.mnemonic === ic.mnemonic)?.labels ?? [];
   out.push(`    breaks: ${broken.length ? broken.join(', ') : 'nothing'}`);
   return out.join('\n') + '\n';
