@@ -33,9 +33,9 @@ export default defineCommand<GradeArgs>({
       .option('workers', { type: 'number', requiresArg: true, describe: 'grading workers at once (default: one per core)' })
       .option('cache', { type: 'boolean', default: true, describe: 'keep the reference analysis beside the assignment (--no-cache: analyse every time)' }),
   examples: [
-    ['isavirt grade -a isas/course/x86/assignment.json isas/course/x86/submissions/good', 'grade one submission, feedback on the terminal'],
-    ['isavirt grade -a A.json /autograder/submission -f gradescope -o /autograder/results/results.json', 'Gradescope autograder'],
-    ['isavirt grade -a A.json submissions/ -f csv -o grades.csv', 'a whole class, one CSV row per student'],
+    ['isavirt grade -a isas/course/x86/assignment.json isas/course/x86/submissions/alice', 'grade one submission, feedback on the terminal'],
+    ['isavirt grade -a isas/course/x86/assignment.json isas/course/x86/submissions/bob -f gradescope -o results/results.json', "Gradescope's results.json (in the autograder: /autograder/submission, /autograder/results)"],
+    ['isavirt grade -a isas/course/toy/assignment.json isas/course/toy/submissions -f csv -o grades.csv', 'a whole class, one CSV row per student'],
   ],
   async run(args, io) {
     const p = paint(io.colorErr);

@@ -60,7 +60,7 @@ export default defineCommand<Args>({
       .option('max-steps', { type: 'number', default: 1_000_000, describe: 'step budget of each run' })
       .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' }),
   examples: [
-    ['isavirt run isas/pg.isa kernel.s --monitor trap', 'run under the trap-and-emulate monitor'],
+    ['isavirt run isas/riscv.isa isas/riscv/kernel.s --monitor trap', 'run under the trap-and-emulate monitor'],
     ['isavirt run isas/m68000.isa isas/m68000/movesr.s --compare', 'bare machine against the monitor'],
     ['isavirt run isas/x86-386.isa isas/x86-386/redpill.s --compare --monitor-control IDTR=0x7f0007ff', 'the red pill, the monitor\'s IDT at 0x7f00'],
   ],
