@@ -353,9 +353,10 @@ function controlPhrase(w: Witness, model: StateModel): Rich | undefined {
   return out;
 }
 
-function privilegePhrase(p: PrivilegeVerdict): Rich {
+function privilegePhrase(p: PrivilegeVerdict, guest: string | undefined): Rich {
   if (p.value === 'conditional') return [text('traps only in some states')];
   if (p.value === 'unknown') return [text('privilege undecided')];
+  if (p.value === 'yes') return guest ? [text('privileged: it traps in every '), name(guest), text(' state')] : [text('privileged')];
   return [text('no trap')];
 }
 
@@ -398,8 +399,8 @@ export function reasonRich(c: InstructionClassification, model: StateModel, gues
   let phrase = candidates.find((x) => x !== undefined);
   // The analysis' own sentence when the witnesses give none, unless it was cut short.
   if (!phrase && !c.reason.includes('…')) phrase = [text(c.reason.startsWith(`${c.mnemonic}:`) ? c.reason.slice(c.mnemonic.length + 1).trim() : c.reason)];
-  const tail = c.sensitive === 'yes' ? privilegePhrase(c.privileged) : [];
-  const out: Rich = phrase ? [...phrase, ...(tail.length ? [text('; '), ...tail] : [])] : [text(c.sensitive === 'unknown' ? 'sensitivity undecided' : 'sensitive'), text('; '), ...privilegePhrase(c.privileged)];
+  const tail = c.sensitive === 'yes' ? privilegePhrase(c.privileged, guest) : [];
+  const out: Rich = phrase ? [...phrase, ...(tail.length ? [text('; '), ...tail] : [])] : [text(c.sensitive === 'unknown' ? 'sensitivity undecided' : 'sensitive'), text('; '), ...privilegePhrase(c.privileged, guest)];
   // A split instruction: which instances are which says more than the whole's verdict.
   const split = splitRich(c);
   if (split) out.push(text(' — '), ...split);
