@@ -11,6 +11,7 @@ import { instructionEffects } from '../analysis/effects.js';
 import { printExpr, printStmts } from '../analysis/print.js';
 import type { Encoding, Instruction, Isa, Operand, Stmt } from '../ir/types.js';
 import {
+  MONITOR_COLUMNS,
   StateModel,
   reasonRich,
   richHtml,
@@ -410,7 +411,8 @@ export function buildDoc(isa: Isa, analysis?: IsaAnalysis): Block[] {
       };
       B.push({ k: 'table', head: ['verdict', 'value', 'evidence'], rows: verdictRows(c, analysis!.guestMode, witnessNo) });
       for (const [n, w] of ws.entries()) {
-        const t = witnessTable(witnessView(w.evidence.witness, model));
+        const monitor = w.names.every((x) => x.startsWith('breaks'));
+        const t = witnessTable(witnessView(w.evidence.witness, model, monitor ? MONITOR_COLUMNS : undefined));
         B.push({ k: 'p', parts: [{ strong: `Witness ${n + 1}` }, ` (${w.names.join(', ')}): ${t.note}.`] });
         if (t.rows.length) B.push({ k: 'table', className: 'witness', head: t.head, rows: t.rows.map((r) => r.cells.map((cell) => ({ rich: cell }))) });
       }

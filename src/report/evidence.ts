@@ -410,7 +410,7 @@ export function reasonRich(c: InstructionClassification, model: StateModel, gues
 /** Why the instruction breaks the exact monitor, from its witness pair (virtual, real). */
 export function monitorReasonRich(o: TheoremVerdict['offenders'][number], c: InstructionClassification | undefined, model: StateModel, guest?: string): Rich {
   if (o.witness) {
-    const v = witnessView(o.witness, model, ['virtual', 'real']);
+    const v = witnessView(o.witness, model, MONITOR_COLUMNS);
     const r = v.results.find((x) => x.keys[0]);
     const realEnds = v.endings[1] ?? '';
     if (r) return [text('on the real machine it does not trap and '), name(r.element), text(' becomes '), key(r.cells[1] ?? '?'), text(' instead of '), key(r.cells[0] ?? '?')];
@@ -476,8 +476,10 @@ export const EVIDENCE_KIND: Record<Evidence['k'], string> = {
   unknown: 'undecided',
 };
 
+export const MONITOR_COLUMNS = ['virtual', 'real'];
+
 /** The verdicts of one instruction, each with how it is known, in order. */
-export function verdictList(c: InstructionClassification, guestMode: string): { name: string; value: string; evidence: Evidence }[] {
+export function verdictList(c: InstructionClassification, guestMode: string): { name: string; value: string; evidence: Evidence; columns?: string[] }[] {
   return [
     { name: 'privileged', value: c.privileged.value + (c.privileged.condition ? ` (traps when ${c.privileged.condition})` : ''), evidence: c.privileged.evidence },
     { name: 'control-sensitive', value: c.controlSensitive.value, evidence: c.controlSensitive.evidence },
@@ -485,8 +487,9 @@ export function verdictList(c: InstructionClassification, guestMode: string): { 
     { name: 'location-sensitive', value: c.locationSensitive.value, evidence: c.locationSensitive.evidence },
     { name: `user-sensitive (mode ${guestMode})`, value: c.userSensitive.value, evidence: c.userSensitive.evidence },
     { name: 'timing-dependent', value: c.timingDependent.value, evidence: c.timingDependent.evidence },
-    ...(c.breaksMonitor ? [{ name: 'breaks the trap-and-emulate monitor', value: c.breaksMonitor.value, evidence: c.breaksMonitor.evidence }] : []),
-    ...(c.breaksHybrid ? [{ name: 'breaks the hybrid monitor', value: c.breaksHybrid.value, evidence: c.breaksHybrid.evidence }] : []),
+    // A monitor witness is a pair: the virtual state, and the real state that corresponds to it.
+    ...(c.breaksMonitor ? [{ name: 'breaks the trap-and-emulate monitor', value: c.breaksMonitor.value, evidence: c.breaksMonitor.evidence, columns: MONITOR_COLUMNS }] : []),
+    ...(c.breaksHybrid ? [{ name: 'breaks the hybrid monitor', value: c.breaksHybrid.value, evidence: c.breaksHybrid.evidence, columns: MONITOR_COLUMNS }] : []),
   ];
 }
 

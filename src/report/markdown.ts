@@ -73,7 +73,7 @@ function instructionEvidence(a: IsaAnalysis, ic: InstructionClassification, mode
     const words = compact && ev.k === 'witness' ? '' : `: ${mdEscape(ev.text)}`;
     out.push(`- **${mdEscape(v.name)}: ${mdEscape(v.value)}** (${EVIDENCE_KIND[ev.k]})${words}${ev.k === 'unknown' ? ` — ${mdEscape(ev.reason)}` : ''}`);
     if (ev.k === 'witness') {
-      const t = witnessTable(witnessView(ev.witness, model));
+      const t = witnessTable(witnessView(ev.witness, model, v.columns));
       out.push('');
       if (t.rows.length > 0) out.push(...table(t.head.map(mdEscape), t.rows.map((r) => r.cells.map((c) => richMarkdown(c, true)))).map((l) => '  ' + l), '');
       out.push(`  _${mdEscape(t.note)}._`, '');

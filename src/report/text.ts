@@ -21,7 +21,6 @@ import {
   type VerdictLine,
 } from './evidence.js';
 import {
-  THEOREM_TITLES,
   displayPath,
   instructionVerdict,
   offenderMnemonics,
@@ -71,18 +70,6 @@ export function wrapText(text: string, width: number): string[] {
 function indented(text: string, indent: number, width: number, first?: string): string[] {
   const pad = ' '.repeat(indent);
   return wrapText(text, width - indent).map((l, i) => (i === 0 && first !== undefined ? first : pad) + l);
-}
-
-/** "POPF: in user mode ..." printed next to POPF reads better without the repeated mnemonic. */
-export function reasonWithoutMnemonic(mnemonic: string, reason: string): string {
-  const prefix = `${mnemonic}:`;
-  return reason.startsWith(prefix) ? reason.slice(prefix.length).trim() : reason;
-}
-
-function theoremWord(t: TheoremVerdict, c: Colors): string {
-  if (t.value === 'holds') return c.green('holds');
-  if (t.value === 'fails') return c.bold(c.red('FAILS'));
-  return c.yellow('UNKNOWN');
 }
 
 function markColor(mark: string, c: Colors): (s: string) => string {
@@ -263,7 +250,7 @@ export function evidenceText(a: IsaAnalysis, ic: InstructionClassification, mode
         continue;
       }
       shown.add(id);
-      for (const l of witnessLines(witnessView(ev.witness, model))) out.push(...hang(richText(l, paint), width, 8, '      '));
+      for (const l of witnessLines(witnessView(ev.witness, model, v.columns))) out.push(...hang(richText(l, paint), width, 8, '      '));
     }
   }
   return out;
