@@ -53,7 +53,13 @@ function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-function evidenceInWords(e: Evidence, model: StateModel, paint: Paint): string[] {
+function evidenceInWords(e: Evidence, model: StateModel, paint: Paint, shown?: Set<string>): string[] {
+  if (e.k === 'witness' && shown) {
+    // The same witness often backs two verdicts (location and user sensitivity): show it once.
+    const id = JSON.stringify(e.witness);
+    if (shown.has(id)) return [`How we know: ${e.text}. The concrete example is the one shown above.`];
+    shown.add(id);
+  }
   switch (e.k) {
     case 'syntactic':
       return [`How we know, for every state: ${e.text}. This follows from reading the semantics; no search was needed.`];
@@ -85,11 +91,13 @@ export function explainForLearner(isa: Isa, analysis: IsaAnalysis, instruction: 
     for (const line of wrapAnsi(text, Math.max(10, width - indent.length), { hard: true, trim: true }).split('\n')) out.push(indent + line);
   };
   const blank = (): void => void out.push('');
+  const shown = new Set<string>();
   const m = c.mnemonic;
 
   out.push(`${m} in ${isa.name} (${c.span.file}:${c.span.line})`);
   out.push('='.repeat(Math.min(width, out[0]!.length)));
-  para(c.reason.includes('…') ? richText(reasonRich(c, model, guest), paint) : c.reason);
+  // The same one-line reason as check's offender list, built from the witnesses.
+  para(`${m}: ${richText(reasonRich(c, model, guest), paint)}.`);
   const split = splitRich(c);
   if (split) {
     blank();
@@ -119,7 +127,7 @@ export function explainForLearner(isa: Isa, analysis: IsaAnalysis, instruction: 
     out.push(`${n}. ${title}`);
     para(`Definition: ${definition}`, '   ');
     para(`Answer: ${answer(v.value)}${extra}`, '   ');
-    for (const l of evidenceInWords(v.evidence, model, paint)) para(l, l.startsWith('  ') ? '     ' : '   ');
+    for (const l of evidenceInWords(v.evidence, model, paint, shown)) para(l, l.startsWith('  ') ? '     ' : '   ');
   };
   step(
     2,
@@ -137,7 +145,7 @@ export function explainForLearner(isa: Isa, analysis: IsaAnalysis, instruction: 
   const sens = c.sensitive === 'yes' ? 'sensitive' : c.sensitive === 'no' ? 'innocuous (not sensitive)' : 'of unknown sensitivity';
   para(`An instruction is sensitive when it is control-sensitive or behaviour-sensitive (mode or location); otherwise it is innocuous. ${m} is ${sens}.`, '   ');
   para(`User-sensitive means control-sensitive in a state of the guest mode (${guest}), or location-sensitive with both states in it; the mode alone does not count, because under a hybrid monitor the guest's user code runs in the real ${guest} mode. Answer: ${answer(c.userSensitive.value)}`, '   ');
-  for (const l of evidenceInWords(c.userSensitive.evidence, model, paint)) para(l, l.startsWith('  ') ? '     ' : '   ');
+  for (const l of evidenceInWords(c.userSensitive.evidence, model, paint, shown)) para(l, l.startsWith('  ') ? '     ' : '   ');
   para(`Timing-dependent (it reads a clock, which matters for recursive virtualization): ${answer(c.timingDependent.value)}`, '   ');
 
   blank();
