@@ -1,0 +1,110 @@
+// The evidence model every format renders: values in their natural width, registers split into the
+// fields that differ, operands by name, the one-line reason built from the witness, and the three
+// renderers (text, Markdown, HTML) escaping what comes from a spec.
+import { describe, expect, it } from 'vitest';
+import type { Witness } from '../../src/analysis/types.js';
+import {
+  StateModel,
+  formatNumber,
+  plain,
+  reasonRich,
+  richHtml,
+  richMarkdown,
+  richText,
+  witnessLines,
+  witnessTable,
+  witnessView,
+} from '../../src/report/evidence.js';
+import { exact, exactIsa } from './fixtures/exact.js';
+import { mini86 } from './fixtures/mini86.js';
+
+const model = new StateModel(exactIsa);
+
+describe('numbers', () => {
+  it('print in the natural width and base of their element', () => {
+    expect(formatNumber(1n, 1)).toBe('1');
+    expect(formatNumber(3n, 2)).toBe('3');
+    expect(formatNumber(0x10n, 16)).toBe('0x0010');
+    expect(formatNumber(0xdeadbeefn, 32)).toBe('0xdeadbeef');
+    expect(formatNumber(5n, 36)).toBe('0x000000005');
+    expect(formatNumber(0x10n, undefined)).toBe('0x10');
+  });
+});
+
+describe('witness view', () => {
+  const getmode = exact.instructions[1]!;
+  const w = (getmode.modeSensitive.evidence as { witness: Witness }).witness;
+
+  it('keeps only what differs, splits a register into the fields that differ, counts the rest', () => {
+    const v = witnessView(w, model);
+    expect(v.columns).toEqual(['mode supervisor', 'mode user']);
+    // PSW 0x80000001 vs 0x00000001: only the mode bit M differs.
+    expect(v.inputs).toEqual([{ element: 'PSW.M', cells: ['1', '0'], keys: [false, false] }]);
+    expect(v.results).toEqual([{ element: 'r[2]', cells: ['0x00000001', '0x00000000'], keys: [true, true] }]);
+    // BASE and r[3] are equal and not results; r[2] is a result.
+    expect(v.othersEqual).toBe(2);
+    expect(v.operands).toEqual([{ name: 'rd', value: '2', register: 'sp' }]);
+  });
+
+  it('without a spec, shows every differing element as the analysis gave it', () => {
+    const v = witnessView(w, new StateModel());
+    expect(v.inputs).toEqual([{ element: 'PSW', cells: ['0x80000001', '0x1'], keys: [false, false] }]);
+    expect(v.operands).toEqual([{ name: 'rd', value: '2' }]);
+  });
+
+  it('labels a monitor pair virtual and real', () => {
+    const lines = witnessLines(witnessView(w, model, ['virtual', 'real'])).map(plain);
+    expect(lines).toContain('result r[2] 0x00000001 (virtual) vs 0x00000000 (real)');
+    expect(lines).toContain('ends: no trap (virtual), no trap (real)');
+  });
+
+  it('a one-state witness: before and after, the new value the key', () => {
+    const popf = mini86.instructions[1]!;
+    const cw = (popf.controlSensitive.evidence as { witness: Witness }).witness;
+    const t = witnessTable(witnessView(cw, new StateModel()));
+    expect(t.head).toEqual(['element', 'before', 'after']);
+    expect(t.rows[0]!.cells.map(plain)).toEqual(['FLAGS.IF', '0x1', '0x0']);
+    expect(t.rows[0]!.cells[2]![0]!.t).toBe('key');
+    expect(t.note).toContain('in a kernel-mode state; no trap');
+  });
+});
+
+describe('reason in words', () => {
+  it('tells a mode witness from the guest side and says whether it traps', () => {
+    expect(plain(reasonRich(exact.instructions[1]!, model, 'user'))).toBe('in user it leaves r[2] unchanged (in supervisor it sets it to 0x00000001); no trap');
+  });
+
+  it('names the control state a location witness depends on, and a split', () => {
+    expect(plain(reasonRich(exact.instructions[2]!, model, 'user'))).toBe(
+      'in supervisor r[1] depends on BASE, which the monitor owns; traps only in some states — privileged where n != 0; innocuous where n == 0',
+    );
+  });
+
+  it('never passes on an analysis sentence that was cut short', () => {
+    const c = structuredClone(mini86.instructions[5]!);
+    c.reason = 'VERW: traps only when a && b && (c…';
+    expect(plain(reasonRich(c, new StateModel(), 'user'))).not.toContain('…');
+  });
+});
+
+describe('renderers', () => {
+  const hostile = [
+    { t: 'text' as const, s: 'a <b> & *c* | ' },
+    { t: 'name' as const, s: 'x|y`z' },
+    { t: 'key' as const, s: '<script>' },
+  ];
+
+  it('text colours only what the paint says', () => {
+    expect(richText(hostile)).toBe('a <b> & *c* | x|y`z<script>');
+    expect(richText(hostile, { name: (s) => `[${s}]`, value: (s) => s, key: (s) => `{${s}}` })).toBe('a <b> & *c* | [x|y`z]{<script>}');
+  });
+
+  it('Markdown escapes markup and, in a table, pipes even inside code; the key is bold', () => {
+    expect(richMarkdown(hostile)).toBe('a \\<b\\> & \\*c\\* \\| `` x|y`z ``**`<script>`**');
+    expect(richMarkdown(hostile, true)).toContain('`` x\\|y`z ``');
+  });
+
+  it('HTML escapes everything; the key is <strong class="key">', () => {
+    expect(richHtml(hostile)).toBe('a &lt;b&gt; &amp; *c* | <code>x|y`z</code><strong class="key"><code>&lt;script&gt;</code></strong>');
+  });
+});
