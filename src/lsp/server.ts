@@ -27,7 +27,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { IsaAnalysis, InstructionClassification } from '../analysis/types.js';
-import { StateModel, reasonRich, richMarkdown, splitRich, verdictList } from '../report/evidence.js';
+import { StateModel, plain, reasonRich, richMarkdown, splitRich, verdictList } from '../report/evidence.js';
 import { formatSpec } from '../ir/format.js';
 import { checkSpec } from '../ir/check.js';
 import { fsHost, type FileHost } from '../ir/load.js';
@@ -111,7 +111,13 @@ export function toLspDiagnostic(d: Diagnostic, file: string): LspDiagnostic {
 }
 
 /** Warnings and notes from the analysis: contradicted claims, and the theorems each instruction breaks. */
-export function analysisDiagnostics(a: IsaAnalysis, file: string): LspDiagnostic[] {
+export function analysisDiagnostics(a: IsaAnalysis, file: string, isa?: Isa): LspDiagnostic[] {
+  const model = new StateModel(isa);
+  // The reason in words from the witness (as check and the hover give it), never a cut-short sentence.
+  const reasonOf = (o: IsaAnalysis['theorem1']['offenders'][number]) => {
+    const c = a.instructions.find((i) => i.mnemonic === o.mnemonic);
+    return c ? `${o.mnemonic}: ${plain(reasonRich(c, model, a.guestMode))}` : o.reason;
+  };
   const out: LspDiagnostic[] = [];
   for (const c of a.instructions) {
     for (const f of c.claimFindings) {
@@ -128,7 +134,7 @@ export function analysisDiagnostics(a: IsaAnalysis, file: string): LspDiagnostic
       if (o.span.file !== file) continue;
       const r = spanToRange(o.span);
       // Only the header line: the whole instruction would underline a screenful.
-      out.push({ range: { start: r.start, end: { line: r.start.line, character: r.start.character + 'instruction'.length } }, severity: DiagnosticSeverity.Information, code, source: 'isavirt', message: `breaks ${title}: ${o.reason}` });
+      out.push({ range: { start: r.start, end: { line: r.start.line, character: r.start.character + 'instruction'.length } }, severity: DiagnosticSeverity.Information, code, source: 'isavirt', message: `breaks ${title}: ${reasonOf(o)}` });
     }
   }
   return out;
@@ -260,7 +266,7 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
 
   const publish = (s: DocState): void => {
     const diagnostics = s.frontEnd.map((d) => toLspDiagnostic(d, s.file));
-    if (s.analysis && s.analysis.version === s.version) diagnostics.push(...analysisDiagnostics(s.analysis.result, s.file));
+    if (s.analysis && s.analysis.version === s.version) diagnostics.push(...analysisDiagnostics(s.analysis.result, s.file, s.isa));
     void connection.sendDiagnostics({ uri: s.uri, version: s.version, diagnostics });
   };
 
