@@ -181,6 +181,27 @@ function ending(o: Witness['outcomes'][number] | undefined): string {
   return 'no trap';
 }
 
+/** Registers and fields first (in the witness' order), then memory words by address: a student
+ *  reads "gpr[4], then the stack bytes upwards". */
+function sortElements(els: string[]): string[] {
+  const address = (el: string) => {
+    const m = /^(\w+)\[(0x[0-9a-f]+|\d+)\]$/i.exec(el);
+    return m ? { space: m[1]!, at: BigInt(m[2]!) } : undefined;
+  };
+  const regs = els.filter((e) => !address(e) || /^\w+\[\d+\]$/.test(e));
+  const mem = els.filter((e) => !regs.includes(e));
+  mem.sort((a, b) => {
+    const x = address(a)!;
+    const y = address(b)!;
+    return x.space !== y.space ? (x.space < y.space ? -1 : 1) : x.at < y.at ? -1 : x.at > y.at ? 1 : 0;
+  });
+  return [...regs, ...mem];
+}
+
+/** At most this many rows of inputs and of results; the rest are counted ("and 18 more"). A
+ *  witness that rewrites a whole stack frame is still read from its first few words. */
+export const MAX_ROWS = 6;
+
 /** The witness as rows a student can follow. `columns` names the two runs when the caller knows
  *  better (the monitor pair: "virtual", "real"). */
 export function witnessView(w: Witness, model: StateModel, columns?: string[]): WitnessView {
@@ -219,7 +240,7 @@ export function witnessView(w: Witness, model: StateModel, columns?: string[]): 
         inputs.push({ element: el, cells: [fmt(el, va), fmt(el, vb)], keys: [false, false] });
       }
     }
-    const results: WitnessRow[] = resultEls.map((el) => {
+    const results: WitnessRow[] = sortElements(resultEls).map((el) => {
       const cells = w.outcomes.slice(0, 2).map((o) => fmt(el, o.values[el]));
       const differ = cells[0] !== cells[1];
       return { element: el, cells, keys: cells.map(() => differ) };
@@ -231,7 +252,7 @@ export function witnessView(w: Witness, model: StateModel, columns?: string[]): 
   // One state: what the run changes, before and after.
   const s = w.states[0] ?? { mode: '', values: {} };
   const o = w.outcomes[0];
-  const results: WitnessRow[] = resultEls.map((el) => {
+  const results: WitnessRow[] = sortElements(resultEls).map((el) => {
     const before = model.fieldFrom(el, s.values);
     const after = o?.values[el];
     return { element: el, cells: [before === undefined ? undefined : formatNumber(before, model.width(el)), fmt(el, after)], keys: [false, true] };
@@ -258,17 +279,20 @@ export function witnessLines(v: WitnessView): Rich[] {
   const two = v.columns.length === 2 && v.inputs.length + v.results.length > 0 && v.modes.length >= 2;
   if (two) {
     const [c0, c1] = v.columns as [string, string];
-    for (const r of v.inputs) out.push([text('given '), name(r.element), text(' '), value(r.cells[0] ?? '?'), text(` (${c0}) vs `), value(r.cells[1] ?? '?'), text(` (${c1})`)]);
-    for (const r of v.results) {
+    for (const r of v.inputs.slice(0, MAX_ROWS)) out.push([text('given '), name(r.element), text(' '), value(r.cells[0] ?? '?'), text(` (${c0}) vs `), value(r.cells[1] ?? '?'), text(` (${c1})`)]);
+    if (v.inputs.length > MAX_ROWS) out.push([text(`and ${v.inputs.length - MAX_ROWS} more elements differ going in`)]);
+    for (const r of v.results.slice(0, MAX_ROWS)) {
       const mk = (i: number) => (r.keys[i] ? key(r.cells[i] ?? '?') : value(r.cells[i] ?? '?'));
       out.push([text('result '), name(r.element), text(' '), mk(0), text(` (${c0}) vs `), mk(1), text(` (${c1})`)]);
     }
+    if (v.results.length > MAX_ROWS) out.push([text(`and ${v.results.length - MAX_ROWS} more results differ`)]);
     out.push([text(`ends: ${v.endings[0] ?? '?'} (${c0}), ${v.endings[1] ?? '?'} (${c1})`)]);
   } else {
     if (v.modes[0]) out.push([text('in a '), name(v.modes[0]), text(`-mode state it ${v.endings[0] === 'no trap' ? 'does not trap' : v.endings[0] === 'halts' ? 'halts the machine' : v.endings[0] || 'runs'}`)]);
-    for (const r of v.results) {
+    for (const r of v.results.slice(0, MAX_ROWS)) {
       out.push([text('changes '), name(r.element), text(' '), value(r.cells[0] ?? '?'), text(' → '), key(r.cells[1] ?? '?')]);
     }
+    if (v.results.length > MAX_ROWS) out.push([text(`and ${v.results.length - MAX_ROWS} more elements change`)]);
   }
   if (v.othersEqual > 0) out.push([text(two ? `all other state equal (${v.othersEqual} more elements)` : `all other state as given (${v.othersEqual} more elements)`)]);
   if (!v.replayed) out.push([key('NOT confirmed by replay on the reference interpreter (a bug; please report it)')]);
@@ -279,11 +303,13 @@ export function witnessLines(v: WitnessView): Rich[] {
 export function witnessTable(v: WitnessView): { head: string[]; rows: { cells: Rich[] }[]; note: string } {
   const head = ['element', ...v.columns];
   const rows: { cells: Rich[] }[] = [];
-  for (const r of v.inputs) rows.push({ cells: [[name(r.element)], ...r.cells.map((c) => [value(c ?? '')])] });
+  for (const r of v.inputs.slice(0, MAX_ROWS)) rows.push({ cells: [[name(r.element)], ...r.cells.map((c) => [value(c ?? '')])] });
   const two = v.modes.length >= 2;
-  for (const r of v.results) {
+  if (v.inputs.length > MAX_ROWS) rows.push({ cells: [[text(`${v.inputs.length - MAX_ROWS} more differ`)], ...v.columns.map(() => [])] });
+  for (const r of v.results.slice(0, MAX_ROWS)) {
     rows.push({ cells: [[name(r.element), text(two ? ' (result)' : '')], ...r.cells.map((c, i) => (c === undefined ? [] : [r.keys[i] ? key(c) : value(c)]))] });
   }
+  if (v.results.length > MAX_ROWS) rows.push({ cells: [[text(`${v.results.length - MAX_ROWS} more results`)], ...v.columns.map(() => [])] });
   if (two) rows.push({ cells: [[text('ends')], ...v.endings.slice(0, 2).map((e) => [text(e)])] });
   const note = [
     v.operands.length ? `instance: ${plain(operandsRich(v))}` : '',
