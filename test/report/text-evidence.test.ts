@@ -69,6 +69,31 @@ describe('witness view', () => {
   });
 });
 
+describe('long witnesses', () => {
+  it('show six results, registers first and memory by address, and count the rest', () => {
+    const values = (v: number) => Object.fromEntries([...Array(10).keys()].map((i) => [`S[0x${(0x20 - i).toString(16)}]`, `0x${v}`]));
+    const w: Witness = {
+      operands: {},
+      states: [
+        { mode: 'supervisor', values: { PSW: '0x80000000' } },
+        { mode: 'user', values: { PSW: '0x0' } },
+      ],
+      outcomes: [
+        { kind: 'done', values: { ...values(1), 'r[1]': '0x1' } },
+        { kind: 'done', values: { ...values(2), 'r[1]': '0x2' } },
+      ],
+      differs: [],
+      replayed: true,
+    };
+    const lines = witnessLines(witnessView(w, model)).map(plain);
+    const results = lines.filter((l) => l.startsWith('result '));
+    expect(results).toHaveLength(6);
+    expect(results[0]).toMatch(/^result r\[1\] /);
+    expect(results.slice(1).map((l) => l.split(' ')[1])).toEqual(['S[0x17]', 'S[0x18]', 'S[0x19]', 'S[0x1a]', 'S[0x1b]']);
+    expect(lines).toContain('and 5 more results differ');
+  });
+});
+
 describe('reason in words', () => {
   it('tells a mode witness from the guest side and says whether it traps', () => {
     expect(plain(reasonRich(exact.instructions[1]!, model, 'user'))).toBe('in user it leaves r[2] unchanged (in supervisor it sets it to 0x00000001); no trap');
