@@ -249,7 +249,8 @@ export function witnessView(w: Witness, model: StateModel, columns?: string[]): 
     return { operands, columns: cols, modes, inputs, results, endings, othersEqual: equal, replayed: w.replayed };
   }
 
-  // One state: what the run changes, before and after.
+  // One state: what the run changes, before and after; and, when the analysis says which
+  // elements matter (`relevant`: what the instance reads), those values going in.
   const s = w.states[0] ?? { mode: '', values: {} };
   const o = w.outcomes[0];
   const results: WitnessRow[] = sortElements(resultEls).map((el) => {
@@ -257,8 +258,14 @@ export function witnessView(w: Witness, model: StateModel, columns?: string[]): 
     const after = o?.values[el];
     return { element: el, cells: [before === undefined ? undefined : formatNumber(before, model.width(el)), fmt(el, after)], keys: [false, true] };
   });
-  const fixed = Object.keys(s.values).filter((el) => !resultEls.includes(el)).length;
-  return { operands, columns: columns ?? ['before', 'after'], modes, inputs: [], results, endings, othersEqual: fixed, replayed: w.replayed };
+  const relevant = (w as Witness & { relevant?: string[] }).relevant ?? [];
+  const inputs: WitnessRow[] = sortElements(relevant.filter((el) => !resultEls.includes(el) && model.fieldFrom(el, s.values) !== undefined)).map((el) => ({
+    element: el,
+    cells: [formatNumber(model.fieldFrom(el, s.values)!, model.width(el))],
+    keys: [false],
+  }));
+  const fixed = Object.keys(s.values).filter((el) => !resultEls.includes(el) && !relevant.includes(el)).length;
+  return { operands, columns: columns ?? ['before', 'after'], modes, inputs, results, endings, othersEqual: fixed, replayed: w.replayed };
 }
 
 // ---- witness in lines (text, explain, hover) and as tables (Markdown, HTML) ----
@@ -288,6 +295,10 @@ export function witnessLines(v: WitnessView): Rich[] {
     if (v.results.length > MAX_ROWS) out.push([text(`and ${v.results.length - MAX_ROWS} more results differ`)]);
     out.push([text(`ends: ${v.endings[0] ?? '?'} (${c0}), ${v.endings[1] ?? '?'} (${c1})`)]);
   } else {
+    if (v.inputs.length) {
+      const shown = v.inputs.slice(0, MAX_ROWS).map((r) => [name(r.element), text(' = '), value(r.cells[0] ?? '?')]);
+      out.push([text('given '), ...listOf(shown), text(v.inputs.length > MAX_ROWS ? ` and ${v.inputs.length - MAX_ROWS} more` : '')]);
+    }
     if (v.modes[0]) out.push([text('in a '), name(v.modes[0]), text(`-mode state it ${v.endings[0] === 'no trap' ? 'does not trap' : v.endings[0] === 'halts' ? 'halts the machine' : v.endings[0] || 'runs'}`)]);
     for (const r of v.results.slice(0, MAX_ROWS)) {
       out.push([text('changes '), name(r.element), text(' '), value(r.cells[0] ?? '?'), text(' → '), key(r.cells[1] ?? '?')]);
@@ -303,8 +314,9 @@ export function witnessLines(v: WitnessView): Rich[] {
 export function witnessTable(v: WitnessView): { head: string[]; rows: { cells: Rich[] }[]; note: string } {
   const head = ['element', ...v.columns];
   const rows: { cells: Rich[] }[] = [];
-  for (const r of v.inputs.slice(0, MAX_ROWS)) rows.push({ cells: [[name(r.element)], ...r.cells.map((c) => [value(c ?? '')])] });
   const two = v.modes.length >= 2;
+  // A one-state witness's inputs have a value before and none after (they do not change).
+  for (const r of v.inputs.slice(0, MAX_ROWS)) rows.push({ cells: [[name(r.element)], ...v.columns.map((_, i) => (r.cells[i] === undefined ? [] : [value(r.cells[i]!)]))] });
   if (v.inputs.length > MAX_ROWS) rows.push({ cells: [[text(`${v.inputs.length - MAX_ROWS} more differ`)], ...v.columns.map(() => [])] });
   for (const r of v.results.slice(0, MAX_ROWS)) {
     rows.push({ cells: [[name(r.element), text(two ? ' (result)' : '')], ...r.cells.map((c, i) => (c === undefined ? [] : [r.keys[i] ? key(c) : value(c)]))] });
@@ -313,7 +325,7 @@ export function witnessTable(v: WitnessView): { head: string[]; rows: { cells: R
   if (two) rows.push({ cells: [[text('ends')], ...v.endings.slice(0, 2).map((e) => [text(e)])] });
   const note = [
     v.operands.length ? `instance: ${plain(operandsRich(v))}` : '',
-    two ? `all other state equal${v.othersEqual ? ` (${v.othersEqual} more elements)` : ''}` : `in a ${v.modes[0] ?? '?'}-mode state; ${v.endings[0] ?? ''}`,
+    two ? `all other state equal${v.othersEqual ? ` (${v.othersEqual} more elements)` : ''}` : `in a ${v.modes[0] ?? '?'}-mode state; ${v.endings[0] ?? ''}${v.othersEqual ? `; ${v.othersEqual} more elements as given` : ''}`,
     v.replayed ? 'replayed on the reference interpreter' : 'NOT confirmed by replay',
   ].filter(Boolean).join('; ');
   return { head, rows, note };

@@ -94,6 +94,30 @@ describe('long witnesses', () => {
   });
 });
 
+describe('relevant elements', () => {
+  it('a one-state witness shows the values the instance reads, when the analysis names them', () => {
+    const w: Witness & { relevant: string[] } = {
+      operands: { rd: '0x1', n: '0x0' },
+      states: [{ mode: 'user', values: { PSW: '0x00000002', BASE: '0x1234', 'r[1]': '0x0', 'r[3]': '0x7' } }],
+      outcomes: [{ kind: 'done', values: { 'r[1]': '0x1234' } }],
+      differs: [],
+      replayed: true,
+      relevant: ['BASE', 'PSW.CC', 'r[1]'],
+    };
+    const lines = witnessLines(witnessView(w, model)).map(plain);
+    expect(lines).toContain('given BASE = 0x1234 and PSW.CC = 2');
+    expect(lines).toContain('changes r[1] 0x00000000 → 0x00001234');
+    // PSW and r[3] are neither read nor changed.
+    expect(lines).toContain('all other state as given (2 more elements)');
+    const t = witnessTable(witnessView(w, model));
+    expect(t.rows.map((r) => r.cells.map(plain))).toEqual([
+      ['BASE', '0x1234', ''],
+      ['PSW.CC', '2', ''],
+      ['r[1]', '0x00000000', '0x00001234'],
+    ]);
+  });
+});
+
 describe('reason in words', () => {
   it('tells a mode witness from the guest side and says whether it traps', () => {
     expect(plain(reasonRich(exact.instructions[1]!, model, 'user'))).toBe('in user it leaves r[2] unchanged (in supervisor it sets it to 0x00000001); no trap');
