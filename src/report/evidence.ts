@@ -126,6 +126,12 @@ export class StateModel {
   }
 }
 
+/** A witness value is a number (hex or decimal); the analysis may also report how a run ended
+ *  under a pseudo-element ("outcome": "completes"), which the endings already say. */
+export function isNumber(s: string | undefined): s is string {
+  return s !== undefined && /^(0x[0-9a-f]+|\d+)$/i.test(s.trim());
+}
+
 export function parseHex(s: string): bigint {
   try {
     return BigInt(s);
@@ -205,7 +211,7 @@ export const MAX_ROWS = 6;
 /** The witness as rows a student can follow. `columns` names the two runs when the caller knows
  *  better (the monitor pair: "virtual", "real"). */
 export function witnessView(w: Witness, model: StateModel, columns?: string[]): WitnessView {
-  const fmt = (el: string, hex: string | undefined) => (hex === undefined ? undefined : formatElementValue(model, el, hex));
+  const fmt = (el: string, hex: string | undefined) => (hex === undefined ? undefined : isNumber(hex) ? formatElementValue(model, el, hex) : hex);
   const instrOperands = model.isa?.instructions.flatMap((i) => i.operands) ?? [];
   const operands = Object.entries(w.operands).map(([n, hex]) => {
     const decl = instrOperands.find((o) => o.name === n);
@@ -214,7 +220,8 @@ export function witnessView(w: Witness, model: StateModel, columns?: string[]): 
     return { name: n, value: decl && decl.kind !== 'reg' ? formatNumber(v, decl.width) : v.toString(10), ...(reg ? { register: reg } : {}) };
   });
   const modes = w.states.map((s) => s.mode);
-  const resultEls = [...new Set(w.outcomes.flatMap((o) => Object.keys(o.values)))];
+  // Only state elements: a non-numeric "result" is how the run ended, shown as its ending.
+  const resultEls = [...new Set(w.outcomes.flatMap((o) => Object.entries(o.values).filter(([, v]) => isNumber(v)).map(([k]) => k)))];
   const endings = w.outcomes.map(ending);
 
   if (w.states.length >= 2) {
@@ -347,8 +354,14 @@ function witnessOf(v: Verdict | PrivilegeVerdict): Witness | undefined {
 function modePhrase(w: Witness, model: StateModel, guest: string | undefined): Rich | undefined {
   const v = witnessView(w, model);
   const r = v.results.find((x) => x.keys[0]) ?? v.results[0];
-  if (!r || v.modes.length < 2) return undefined;
+  if (v.modes.length < 2) return undefined;
   const [ma, mb] = v.modes as [string, string];
+  if (!r) {
+    // The runs differ only in how they end: one traps, the other completes.
+    if (v.endings[0] === v.endings[1]) return undefined;
+    const word = (e: string | undefined) => (e === 'no trap' ? 'completes' : e === 'halts' ? 'halts the machine' : (e ?? '?'));
+    return [text('in '), name(ma), text(` it ${word(v.endings[0])}, in `), name(mb), text(` it ${word(v.endings[1])}`)];
+  }
   const before = w.states.map((s) => model.fieldFrom(r.element, s.values));
   const unchanged = (i: number) => before[i] !== undefined && r.cells[i] !== undefined && formatNumber(before[i]!, model.width(r.element)) === r.cells[i];
   // Tell it from the side of the guest mode when that is one of the two, else of the less
@@ -426,6 +439,12 @@ export function reasonRich(c: InstructionClassification, model: StateModel, gues
   const lw = witnessOf(c.locationSensitive);
   const cw = witnessOf(c.controlSensitive);
   const inGuest = (w: Witness | undefined) => w !== undefined && (guest === undefined || w.states.some((s) => s.mode === guest));
+  // A privileged instruction differs between modes at least by trapping; what makes it sensitive
+  // is better told by what it changes or reads.
+  if (c.privileged.value === 'yes') {
+    if (c.controlSensitive.value === 'yes' && cw) candidates.push(controlPhrase(cw, model));
+    if (c.locationSensitive.value === 'yes' && lw) candidates.push(locationPhrase(lw, model));
+  }
   if (c.modeSensitive.value === 'yes' && mw && inGuest(mw)) candidates.push(modePhrase(mw, model, guest));
   if (c.controlSensitive.value === 'yes' && cw && inGuest(cw)) candidates.push(controlPhrase(cw, model));
   if (c.locationSensitive.value === 'yes' && lw) candidates.push(locationPhrase(lw, model));

@@ -118,6 +118,31 @@ describe('relevant elements', () => {
   });
 });
 
+describe('runs that differ in how they end', () => {
+  it('show the ending, not a pseudo-element, and say it in the reason', () => {
+    const w: Witness = {
+      operands: { rd: '0x0' },
+      states: [
+        { mode: 'user', values: { PSW: '0x0', BASE: '0x0' } },
+        { mode: 'supervisor', values: { PSW: '0x80000000', BASE: '0x0' } },
+      ],
+      outcomes: [
+        { kind: 'trap', trap: 'priv', values: { outcome: 'trap priv (privilege)' } },
+        { kind: 'done', values: { outcome: 'completes' } },
+      ],
+      differs: ['outcome: trap priv (privilege) vs completes'],
+      replayed: true,
+    };
+    const v = witnessView(w, model);
+    expect(v.results).toEqual([]);
+    expect(v.endings).toEqual(['traps priv', 'no trap']);
+    const c = structuredClone(exact.instructions[1]!);
+    c.modeSensitive = { value: 'yes', evidence: { k: 'witness', text: 'traps in user only', witness: w } };
+    c.privileged = { value: 'yes', evidence: { k: 'proof', text: 'traps in every user state', query: 'unsat', ms: 1 } };
+    expect(plain(reasonRich(c, model, 'user'))).toBe('in user it traps priv, in supervisor it completes; privileged: it traps in every user state');
+  });
+});
+
 describe('reason in words', () => {
   it('tells a mode witness from the guest side and says whether it traps', () => {
     expect(plain(reasonRich(exact.instructions[1]!, model, 'user'))).toBe('in user it leaves r[2] unchanged (in supervisor it sets it to 0x00000001); no trap');
