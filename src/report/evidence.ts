@@ -177,6 +177,8 @@ export interface WitnessView {
   endings: string[];
   /** Elements the witness fixes that are equal in every state and not among the results. */
   othersEqual: number;
+  /** Elements that differ (or are fixed in one state only) but the instruction does not read. */
+  othersUnread?: number;
   replayed: boolean;
 }
 
@@ -228,12 +230,21 @@ export function witnessView(w: Witness, model: StateModel, columns?: string[]): 
     const [a, b] = w.states as [Witness['states'][0], Witness['states'][0]];
     const inputs: WitnessRow[] = [];
     const keys = new Set([...Object.keys(a.values), ...Object.keys(b.values)]);
+    // What the instruction reads (the analysis' `relevant`, when it gives it): a difference
+    // elsewhere (storage outside what the guest sees, fixed in one state only) does not matter.
+    const rel = (w as Witness & { relevant?: string[] }).relevant;
+    const matters = (el: string) => !rel || rel.includes(el) || rel.includes(el.replace(/[[.].*$/, ''));
     let equal = 0;
+    let unread = 0;
     for (const el of keys) {
       const va = a.values[el];
       const vb = b.values[el];
       if (va !== undefined && vb !== undefined && parseHex(va) === parseHex(vb)) {
         if (!resultEls.includes(el)) equal++;
+        continue;
+      }
+      if (va === undefined || vb === undefined || !matters(el)) {
+        if (!resultEls.includes(el)) unread++;
         continue;
       }
       const fields = va !== undefined && vb !== undefined ? model.differingFields(el, parseHex(va), parseHex(vb)) : undefined;
@@ -253,7 +264,7 @@ export function witnessView(w: Witness, model: StateModel, columns?: string[]): 
       return { element: el, cells, keys: cells.map(() => differ) };
     });
     const cols = columns ?? (modes[0] !== modes[1] ? [`mode ${modes[0]}`, `mode ${modes[1]}`] : ['state A', 'state B']);
-    return { operands, columns: cols, modes, inputs, results, endings, othersEqual: equal, replayed: w.replayed };
+    return { operands, columns: cols, modes, inputs, results, endings, othersEqual: equal, othersUnread: unread, replayed: w.replayed };
   }
 
   // One state: what the run changes, before and after; and, when the analysis says which
@@ -312,9 +323,14 @@ export function witnessLines(v: WitnessView): Rich[] {
     }
     if (v.results.length > MAX_ROWS) out.push([text(`and ${v.results.length - MAX_ROWS} more elements change`)]);
   }
-  if (v.othersEqual > 0) out.push([text(two ? `all other state equal (${v.othersEqual} more elements)` : `all other state as given (${v.othersEqual} more elements)`)]);
+  if (v.othersEqual > 0) out.push([text(two ? `all other state equal (${v.othersEqual} more elements)${unreadWords(v)}` : `all other state as given (${v.othersEqual} more elements)`)]);
+  else if (two && v.othersUnread) out.push([text(`nothing else the instruction reads differs${unreadWords(v)}`)]);
   if (!v.replayed) out.push([key('NOT confirmed by replay on the reference interpreter (a bug; please report it)')]);
   return out;
+}
+
+function unreadWords(v: WitnessView): string {
+  return v.othersUnread ? `, apart from ${v.othersUnread} element${v.othersUnread === 1 ? '' : 's'} it does not read` : '';
 }
 
 /** A witness as one table: element | run 1 | run 2 (inputs, then results). */
@@ -332,7 +348,7 @@ export function witnessTable(v: WitnessView): { head: string[]; rows: { cells: R
   if (two) rows.push({ cells: [[text('ends')], ...v.endings.slice(0, 2).map((e) => [text(e)])] });
   const note = [
     v.operands.length ? `instance: ${plain(operandsRich(v))}` : '',
-    two ? `all other state equal${v.othersEqual ? ` (${v.othersEqual} more elements)` : ''}` : `in a ${v.modes[0] ?? '?'}-mode state; ${v.endings[0] ?? ''}${v.othersEqual ? `; ${v.othersEqual} more elements as given` : ''}`,
+    two ? `all other state equal${v.othersEqual ? ` (${v.othersEqual} more elements)` : ''}${unreadWords(v)}` : `in a ${v.modes[0] ?? '?'}-mode state; ${v.endings[0] ?? ''}${v.othersEqual ? `; ${v.othersEqual} more elements as given` : ''}`,
     v.replayed ? 'replayed on the reference interpreter' : 'NOT confirmed by replay',
   ].filter(Boolean).join('; ');
   return { head, rows, note };
@@ -384,7 +400,8 @@ function modePhrase(w: Witness, model: StateModel, guest: string | undefined): R
 function locationPhrase(w: Witness, model: StateModel): Rich | undefined {
   const v = witnessView(w, model);
   const results = v.results.filter((x) => x.keys[0]).map((x) => x.element);
-  const causes = v.inputs.map((x) => x.element);
+  // The monitor owns control state: name those causes (every cause when the spec is not at hand).
+  const causes = v.inputs.map((x) => x.element).filter((el) => model.role(el) === undefined || model.role(el) === 'control');
   if (results.length === 0) return undefined;
   const out: Rich = [text('in '), name(v.modes[0] ?? '?'), text(' '), ...names(results, 2), text(results.length > 1 ? ' depend on ' : ' depends on ')];
   if (causes.length === 0) out.push(text('state the monitor owns'));

@@ -118,6 +118,32 @@ describe('relevant elements', () => {
   });
 });
 
+describe('location witnesses', () => {
+  it('show only differences the instruction reads, and name only control state as the cause', () => {
+    const w: Witness & { relevant: string[] } = {
+      operands: { rd: '0x1', n: '0x1' },
+      states: [
+        { mode: 'user', values: { PSW: '0x1', BASE: '0x1000', 'r[1]': '0x0', 'E[0x10]': '0x5' } },
+        { mode: 'user', values: { PSW: '0x2', BASE: '0x2000', 'r[1]': '0x0', 'E[0x20]': '0x0' } },
+      ],
+      outcomes: [
+        { kind: 'done', values: { 'r[1]': '0x1000' } },
+        { kind: 'done', values: { 'r[1]': '0x2000' } },
+      ],
+      differs: [],
+      replayed: true,
+      relevant: ['PSW', 'BASE', 'r[1]'],
+    };
+    const v = witnessView(w, model);
+    expect(v.inputs.map((r) => r.element)).toEqual(['PSW.CC', 'BASE']);
+    expect(witnessLines(v).map(plain)).toContain('nothing else the instruction reads differs, apart from 2 elements it does not read');
+    const c = structuredClone(exact.instructions[2]!);
+    c.locationSensitive = { value: 'yes', evidence: { k: 'witness', text: 'reads BASE', witness: w } };
+    // PSW.CC is plain state: BASE alone is what the monitor owns.
+    expect(plain(reasonRich(c, model, 'user'))).toMatch(/^in user r\[1\] depends on BASE, which the monitor owns;/);
+  });
+});
+
 describe('runs that differ in how they end', () => {
   it('show the ending, not a pseudo-element, and say it in the reason', () => {
     const w: Witness = {
