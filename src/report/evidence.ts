@@ -422,7 +422,8 @@ function controlPhrase(w: Witness, model: StateModel): Rich | undefined {
 }
 
 function privilegePhrase(p: PrivilegeVerdict, guest: string | undefined): Rich {
-  if (p.value === 'conditional') return [text('traps only in some states')];
+  // Conditional: only under a condition (on the state, or on the operands: then the split says which).
+  if (p.value === 'conditional') return [text('does not always trap')];
   if (p.value === 'unknown') return [text('privilege undecided')];
   if (p.value === 'yes') return guest ? [text('privileged: it traps in every '), name(guest), text(' state')] : [text('privileged')];
   return [text('no trap')];

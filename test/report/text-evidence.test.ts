@@ -176,7 +176,7 @@ describe('reason in words', () => {
 
   it('names the control state a location witness depends on, and a split', () => {
     expect(plain(reasonRich(exact.instructions[2]!, model, 'user'))).toBe(
-      'in supervisor r[1] depends on BASE, which the monitor owns; traps only in some states — privileged where n != 0; innocuous where n == 0',
+      'in supervisor r[1] depends on BASE, which the monitor owns; does not always trap — privileged where n != 0; innocuous where n == 0',
     );
   });
 
