@@ -150,7 +150,7 @@ export function explainForLearner(isa: Isa, analysis: IsaAnalysis, instruction: 
 
   blank();
   out.push('7. What a monitor sees');
-  for (const l of monitorView(analysis, c)) para(l, '   ');
+  for (const l of monitorView(analysis, c, richText(reasonRich(c, model, guest), paint))) para(l, '   ');
   if (c.breaksMonitor) {
     const b = c.breaksMonitor;
     para(
@@ -188,7 +188,7 @@ export function explainForLearner(isa: Isa, analysis: IsaAnalysis, instruction: 
 }
 
 /** What happens when a guest, running in the guest mode under a trap-and-emulate monitor, executes it. */
-function monitorView(a: IsaAnalysis, c: InstructionClassification): string[] {
+function monitorView(a: IsaAnalysis, c: InstructionClassification, reason: string): string[] {
   const m = c.mnemonic;
   const guest = a.guestMode;
   const priv = c.privileged.value;
@@ -209,7 +209,7 @@ function monitorView(a: IsaAnalysis, c: InstructionClassification): string[] {
   }
   if (priv === 'conditional') out.push(`In mode ${guest}, ${m} traps only when ${c.privileged.condition}; otherwise it runs directly and the monitor never sees it.`);
   else out.push(`In mode ${guest}, ${m} does not trap for privilege, so it runs directly on the real machine and the monitor never sees it.`);
-  out.push(`But it is sensitive: ${c.reason}. A guest that runs it can observe or change what the monitor owns, so the virtual machine is not faithful: this breaks Theorem 1 (every sensitive instruction must be privileged).`);
+  out.push(`But it is sensitive: ${reason}. A guest that runs it can observe or change what the monitor owns, so the virtual machine is not faithful: this breaks Theorem 1 (every sensitive instruction must be privileged).`);
   if (c.userSensitive.value === 'no') out.push(`It is not user-sensitive, though: in mode ${guest} it behaves correctly. A hybrid monitor, which interprets the guest's supervisor code instead of running it, can still work (Theorem 3).`);
   else if (c.userSensitive.value === 'yes') out.push(`It is user-sensitive too, so even a hybrid monitor (Theorem 3) cannot host this machine without patching the guest.`);
   return out;

@@ -59,13 +59,19 @@ describe('explain on every x86-386 instruction', () => {
       expect(v.breaks.includes('Theorem 1'), c.mnemonic).toBe(offends);
       // The monitor's view matches: an offender is described as unseen by the monitor.
       const flat = text.replace(/\s+/g, ' ');
+      expect(text, c.mnemonic).not.toContain('…');
       if (offends) expect(flat, c.mnemonic).toMatch(/breaks Theorem 1/);
       if (c.privileged.value === 'yes') expect(flat, c.mnemonic).toMatch(/always traps/);
       // Every witness the analysis found is shown: each element whose result it is about, with
       // the rest of the state summarised instead of listed.
       for (const ev of [c.controlSensitive.evidence, c.modeSensitive.evidence, c.locationSensitive.evidence]) {
         if (ev.k !== 'witness') continue;
-        for (const o of ev.witness.outcomes) for (const el of Object.keys(o.values)) expect(flat, `${c.mnemonic} ${el}`).toContain(el);
+        // At most six results are listed; the rest are counted.
+        for (const o of ev.witness.outcomes) {
+          const els = Object.keys(o.values).filter((el) => /^(0x[0-9a-f]+|\d+)$/i.test(o.values[el]!));
+          if (els.length <= 6) for (const el of els) expect(flat, `${c.mnemonic} ${el}`).toContain(el);
+          else expect(flat, c.mnemonic).toMatch(/more (results differ|elements change)/);
+        }
         if (ev.witness.states.length === 2) expect(flat, c.mnemonic).toMatch(/All other state equal/);
       }
     }
