@@ -366,7 +366,7 @@ function witnessOf(v: Verdict | PrivilegeVerdict): Witness | undefined {
   return v.evidence.k === 'witness' ? v.evidence.witness : undefined;
 }
 
-/** Mode-sensitive: "in ring3 it leaves EFLAGS.IF unchanged (in ring2 it sets it to 0)". */
+/** Mode-sensitive: "in ring3 EFLAGS.IF stays 1 (in ring2 it becomes 0)". */
 function modePhrase(w: Witness, model: StateModel, guest: string | undefined): Rich | undefined {
   const v = witnessView(w, model);
   const r = v.results.find((x) => x.keys[0]) ?? v.results[0];
@@ -387,11 +387,13 @@ function modePhrase(w: Witness, model: StateModel, guest: string | undefined): R
   const [i, j] = bLess ? [1, 0] : [0, 1];
   const mi = i === 0 ? ma : mb;
   const mj = j === 0 ? ma : mb;
+  // "Stays" states what the witness shows (before = after) without guessing why (a dropped write,
+  // or a value that happened to be there already).
   if (unchanged(i) && !unchanged(j)) {
-    return [text('in '), name(mi), text(' it leaves '), name(r.element), text(' unchanged (in '), name(mj), text(' it sets it to '), key(r.cells[j] ?? '?'), text(')')];
+    return [text('in '), name(mi), text(' '), name(r.element), text(' stays '), key(r.cells[i] ?? '?'), text(' (in '), name(mj), text(' it becomes '), key(r.cells[j] ?? '?'), text(')')];
   }
   if (unchanged(j) && !unchanged(i)) {
-    return [text('in '), name(mi), text(' it sets '), name(r.element), text(' to '), key(r.cells[i] ?? '?'), text(' (in '), name(mj), text(' it leaves it unchanged)')];
+    return [text('in '), name(mi), text(' '), name(r.element), text(' becomes '), key(r.cells[i] ?? '?'), text(' (in '), name(mj), text(' it stays '), key(r.cells[j] ?? '?'), text(')')];
   }
   return [name(r.element), text(' is '), key(r.cells[i] ?? '?'), text(' in '), name(mi), text(' but '), key(r.cells[j] ?? '?'), text(' in '), name(mj)];
 }

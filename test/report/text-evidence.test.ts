@@ -171,7 +171,7 @@ describe('runs that differ in how they end', () => {
 
 describe('reason in words', () => {
   it('tells a mode witness from the guest side and says whether it traps', () => {
-    expect(plain(reasonRich(exact.instructions[1]!, model, 'user'))).toBe('in user it leaves r[2] unchanged (in supervisor it sets it to 0x00000001); no trap');
+    expect(plain(reasonRich(exact.instructions[1]!, model, 'user'))).toBe('in user r[2] stays 0x00000000 (in supervisor it becomes 0x00000001); no trap');
   });
 
   it('names the control state a location witness depends on, and a split', () => {

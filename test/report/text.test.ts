@@ -33,7 +33,7 @@ describe('renderText: top-down', () => {
     const L = lines(t);
     for (const m of ['POPF', 'SGDT', 'RDTSC']) expect(L.filter((l) => new RegExp(`^  ${m}\\b`).test(l)), m).toHaveLength(1);
     const flat = t.replace(/\s+/g, ' ');
-    expect(flat).toContain(' POPF T1 T2 T3 in user it leaves FLAGS.IF unchanged (in kernel it sets it to 0x0); no trap ');
+    expect(flat).toContain(' POPF T1 T2 T3 in user FLAGS.IF stays 0x1 (in kernel it becomes 0x0); no trap ');
     expect(flat).toContain(' SGDT T1 T2 T3 in user r[0] depends on GDTR, which the monitor owns; no trap ');
     expect(flat).toContain(' RDTSC T2 reads the clock TSC, so a guest can time the monitor ');
     expect(t).toContain('Undecided (verdict unknown, never guessed): VERW');
@@ -112,7 +112,7 @@ describe('renderText: the exact monitor verdicts and instance splits', () => {
 
   it('shows a split instruction with its split, and marks what breaks the monitor', () => {
     expect(t.replace(/\s+/g, ' ')).toContain('— privileged where n != 0; innocuous where n == 0');
-    expect(t).toMatch(/^ {2}GETMODE +T1 T2 M +in user it leaves r\[2\] unchanged/m);
+    expect(t).toMatch(/^ {2}GETMODE +T1 T2 M +in user r\[2\] stays 0x00000000/m);
     expect(t).toMatch(/^ {2}CSRR +T1 T2 T3 +/m);
     expect(t).toContain('cannot host a trap-and-emulate monitor: GETMODE break');
   });
