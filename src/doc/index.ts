@@ -125,7 +125,12 @@ export function encodingLayout(e: Encoding): { bits: string; value: string; oper
 
 /** The encoding as a bit-field table: each field's name (operand, or fixed value) over its range. */
 export function bitFields(e: Encoding): BitField[] {
-  return encodingLayout(e).map((f, i) => ({ name: f.value, bits: f.bits, width: e.items[i]!.width, operand: f.operand }));
+  // The width from the layout's own range ("31..24", "7"), so a layout that flattens groups of
+  // items (little-endian byte groups) still gives each field its span.
+  return encodingLayout(e).map((f) => {
+    const [hi, lo] = f.bits.split('..').map(Number) as [number, number | undefined];
+    return { name: f.value, bits: f.bits, width: lo === undefined ? 1 : Math.abs(hi - lo) + 1, operand: f.operand };
+  });
 }
 
 /** The encoding as the spec writes it: `0x40:8 0:8 a:16`. */
