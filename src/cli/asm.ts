@@ -13,8 +13,8 @@ export default defineCommand<{ spec: string; program: string; listing?: boolean 
       .positional('program', { type: 'string', describe: 'the assembly program (.s)' })
       .option('listing', { type: 'boolean', default: false, describe: 'print the source with each line\'s address and words' }),
   examples: [
-    ['isavirt asm isas/pg.isa prog.s', 'address, word and instruction for every word'],
-    ['isavirt asm isas/pg.isa prog.s --listing', 'the source beside its addresses and words'],
+    ['isavirt asm isas/riscv.isa isas/riscv/kernel.s', 'address, word and instruction for every word'],
+    ['isavirt asm isas/riscv.isa isas/riscv/kernel.s --listing', 'the source beside its addresses and words'],
   ],
   async run(args, io) {
     const isa = await loadSpecOrExit(args.spec, io);

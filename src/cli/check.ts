@@ -8,9 +8,10 @@ import type { Isa } from '../ir/types.js';
 import { failedSpec, renderJson, type FailedSpec } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderSarif } from '../report/sarif.js';
-import { renderSummary, renderText } from '../report/text.js';
+import { renderExplainText, renderSummary, renderText } from '../report/text.js';
 import { defineCommand } from './command.js';
 import { EXIT, STDIN_ARG, UsageError, paint, type CliIO } from './io.js';
+import { outputWidth, startProgress } from './progress.js';
 import { loadSpecResult } from './spec.js';
 import { editDistance as levenshtein } from '../syntax/diagnostics.js';
 
@@ -22,15 +23,16 @@ interface CheckArgs {
   format: CheckFormat;
   output?: string;
   explain?: string;
+  verbose?: boolean;
+  summary?: boolean;
 }
 
 /** What the analysis stage offers (src/analysis/index.ts). */
 interface AnalysisModule {
-  analyzeIsa(isa: Isa): Promise<IsaAnalysis>;
+  analyzeIsa(isa: Isa, options?: { onInstruction?: (done: number, total: number, mnemonic: string) => void }): Promise<IsaAnalysis>;
   /** Several specs on every core; the same results as analyzeIsa on each, in order. */
-  analyzeIsas(isas: Isa[]): Promise<IsaAnalysis[]>;
+  analyzeIsas(isas: Isa[], options?: { onInstruction?: (isa: number, done: number, total: number, mnemonic: string) => void }): Promise<IsaAnalysis[]>;
   startWorkers(): void;
-  explainInstruction(analysis: IsaAnalysis, mnemonic: string): string;
 }
 
 async function loadAnalysis(): Promise<AnalysisModule> {
@@ -99,30 +101,43 @@ export function didYouMean(name: string, known: readonly string[]): string[] {
     .slice(0, 3);
 }
 
-function render(analyses: IsaAnalysis[], format: CheckFormat, color: boolean, summary: boolean, failed: string[], failedSpecs: FailedSpec[]): string {
+interface RenderOptions {
+  color: boolean;
+  /** Several specs: end with one line per ISA. */
+  summary: boolean;
+  failed: string[];
+  verbose: boolean;
+  /** Markdown folded for a pull-request comment. */
+  mdSummary: boolean;
+  width: number;
+  /** Specs that failed to load (JSON and SARIF carry them). */
+  failedSpecs: FailedSpec[];
+}
+
+function render(analyses: IsaAnalysis[], isas: Isa[], format: CheckFormat, o: RenderOptions): string {
   switch (format) {
     // A spec that failed to load is in the report with its diagnostics, never an empty all-clear.
     case 'json':
-      return renderJson(analyses, undefined, failedSpecs);
+      return renderJson(analyses, undefined, o.failedSpecs);
     case 'markdown':
-      return renderMarkdown(analyses);
+      return renderMarkdown(analyses, { summary: o.mdSummary, isas });
     case 'sarif':
-      return renderSarif(analyses, { failed: failedSpecs });
+      return renderSarif(analyses, { failed: o.failedSpecs });
     case 'text': {
-      const parts = analyses.map((a) => renderText(a, { color }));
-      if (summary) parts.push(renderSummary(analyses, { color, failed }));
+      const parts = analyses.map((a, i) => renderText(a, { color: o.color, verbose: o.verbose, isa: isas[i], width: o.width }));
+      if (o.summary) parts.push(renderSummary(analyses, { color: o.color, failed: o.failed }));
       return parts.join('\n');
     }
   }
 }
 
 /** Explanations of `mnemonic` in every analysis that has it; a did-you-mean error if none does. */
-function explain(analyses: IsaAnalysis[], mnemonic: string, mod: AnalysisModule, io: CliIO): string | undefined {
+function explain(analyses: IsaAnalysis[], isas: Isa[], mnemonic: string, io: CliIO, color: boolean, width: number): string | undefined {
   const texts: string[] = [];
-  for (const a of analyses) {
+  for (const [n, a] of analyses.entries()) {
     const ic = a.instructions.find((i) => i.mnemonic === mnemonic) ?? a.instructions.find((i) => i.mnemonic.toLowerCase() === mnemonic.toLowerCase());
     if (!ic) continue;
-    const text = mod.explainInstruction(a, ic.mnemonic);
+    const text = renderExplainText(a, ic, { isa: isas[n], color, width });
     texts.push(analyses.length > 1 ? `${a.isa}: ${text}` : text);
   }
   if (texts.length > 0) return texts.map((t) => (t.endsWith('\n') ? t : t + '\n')).join('\n');
@@ -145,15 +160,20 @@ export default defineCommand<CheckArgs>({
       .positional('spec', { type: 'string', array: true, describe: '.isa / .isa.json files, or folders of them' })
       .option('format', { alias: 'f', type: 'string', requiresArg: true, choices: CHECK_FORMATS, default: 'text' as CheckFormat, describe: 'report format' })
       .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to this file instead of stdout' })
-      .option('explain', { type: 'string', requiresArg: true, describe: 'explain the verdict of one instruction' }),
+      .option('explain', { type: 'string', requiresArg: true, describe: 'the verdicts of one instruction with their evidence' })
+      .option('verbose', { type: 'boolean', default: false, describe: 'text: add the classification table and the evidence of every verdict' })
+      .option('summary', { type: 'boolean', default: false, describe: 'markdown: fold the table and the evidence into <details> (fits a pull-request comment)' }),
   examples: [
-    ['isavirt check isas/pg.isa', 'classify every instruction and decide Theorems 1-3'],
-    ['isavirt check isas/', 'check the whole library; ends with one line per ISA'],
+    ['isavirt check isas/pg.isa', 'the verdicts of Theorems 1-3, then each offender with its reason'],
+    ['isavirt check isas/x86-386.isa --verbose', 'also the classification table and every witness'],
+    ['isavirt check isas/pg.isa isas/x86-vt.isa', 'several specs; ends with one line per ISA'],
+    ['isavirt check isas/x86-386.isa --format markdown --summary -o report.md', 'Markdown for a pull-request comment'],
     ['isavirt check isas/pg.isa --format sarif -o pg.sarif', 'SARIF 2.1.0 for code scanning'],
-    ['isavirt check isas/pg.isa --explain LPSW', 'why LPSW is (or is not) privileged and sensitive'],
+    ['isavirt check isas/x86-386.isa --explain POPF', 'why POPF is (or is not) privileged and sensitive'],
   ],
   async run(args, io) {
     const p = paint(io.colorErr);
+    if (args.summary && args.format !== 'markdown') throw new UsageError('--summary goes with --format markdown');
     const { files, bad, folders } = expandSpecs(args.spec);
     for (const b of bad) io.err(`${p.error('error:')} ${b.message}`);
     const failed = bad.map((b) => b.path);
@@ -185,17 +205,35 @@ export default defineCommand<CheckArgs>({
       isas.push(loaded.isa);
     }
     // Several specs: in worker threads, one Z3 each; one spec: here, without the workers' start-up.
-    const analyses: IsaAnalysis[] = files.length > 1 ? await analysis.analyzeIsas(isas) : await Promise.all(isas.map((isa) => analysis.analyzeIsa(isa)));
+    // A bar on a terminal (instructions of all specs together), nothing in a pipe.
+    const progress = await startProgress(isas.length === 1 ? `analysing ${isas[0]!.name}` : `analysing ${isas.length} specs`, io);
+    const totals = isas.map((i) => i.instructions.length);
+    const done = isas.map(() => 0);
+    const all = totals.reduce((x, y) => x + y, 0);
+    const tick = (n: number, mnemonic: string) => {
+      done[n] = (done[n] ?? 0) + 1;
+      progress.update(done.reduce((x, y) => x + y, 0), all, isas.length > 1 ? `${isas[n]!.name} ${mnemonic}` : mnemonic);
+    };
+    let analyses: IsaAnalysis[];
+    try {
+      analyses =
+        files.length > 1
+          ? await analysis.analyzeIsas(isas, { onInstruction: (n, _d, _t, m) => tick(n, m) })
+          : await Promise.all(isas.map((isa) => analysis.analyzeIsa(isa, { onInstruction: (_d, _t, m) => tick(0, m) })));
+    } finally {
+      progress.stop();
+    }
+    const toFile = args.output !== undefined;
+    const width = toFile ? 80 : outputWidth();
 
     let out: string;
     if (args.explain !== undefined) {
-      const text = explain(analyses, args.explain, analysis, io);
+      const text = explain(analyses, isas, args.explain, io, !toFile && io.colorOut, width);
       if (text === undefined) return EXIT.badInput;
       out = text;
     } else {
-      const toFile = args.output !== undefined;
       const summary = folders > 0 || args.spec.length > 1 || files.length > 1;
-      out = render(analyses, args.format, !toFile && io.colorOut, summary, failed, failedSpecs);
+      out = render(analyses, isas, args.format, { color: !toFile && io.colorOut, summary, failed, verbose: args.verbose === true, mdSummary: args.summary === true, width, failedSpecs });
     }
 
     if (args.output !== undefined) {

@@ -2,6 +2,7 @@
 // its witness on the bare machine and under the trap-and-emulate monitor, side by side.
 import { defineCommand } from './command.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
+import { startProgress } from './progress.js';
 import { loadSpecOrExit } from './spec.js';
 
 export default defineCommand<{ spec: string; instruction?: string; format: 'text' | 'json' }>({
@@ -21,7 +22,8 @@ export default defineCommand<{ spec: string; instruction?: string; format: 'text
     if (args.instruction !== undefined && args.instruction.trim() === '') throw new UsageError('--instruction needs a mnemonic');
     const { analyzeIsa } = await import('../analysis/index.js');
     const { demoIsa, renderDemoText, demoJson } = await import('../demo/index.js');
-    const analysis = await analyzeIsa(isa);
+    const progress = await startProgress(`analysing ${isa.name}`, io);
+    const analysis = await analyzeIsa(isa, { onInstruction: (d, t, m) => progress.update(d, t, m) }).finally(() => progress.stop());
     const r = demoIsa(isa, analysis, { instruction: args.instruction });
     if (r.notFound) {
       // A real instruction that breaks nothing is an answer; a name the spec lacks is bad input.

@@ -1,6 +1,7 @@
 // `isavirt doc <spec> [--format markdown|html] [--output file]`: the reference document of an ISA.
 import { defineCommand } from './command.js';
 import { EXIT, writeOutputFile } from './io.js';
+import { startProgress } from './progress.js';
 import { loadSpecOrExit } from './spec.js';
 
 export const DOC_FORMATS = ['markdown', 'html'] as const;
@@ -22,7 +23,15 @@ export default defineCommand<{ spec: string; format: (typeof DOC_FORMATS)[number
     const isa = await loadSpecOrExit(args.spec, io);
     const { renderIsaDoc } = await import('../doc/index.js');
     // The solver is loaded only when wanted: it is the slow part.
-    const analysis = args.analysis ? await (await import('../analysis/index.js')).analyzeIsa(isa) : undefined;
+    let analysis;
+    if (args.analysis) {
+      const progress = await startProgress(`analysing ${isa.name}`, io);
+      try {
+        analysis = await (await import('../analysis/index.js')).analyzeIsa(isa, { onInstruction: (d, t, m) => progress.update(d, t, m) });
+      } finally {
+        progress.stop();
+      }
+    }
     const text = renderIsaDoc(isa, analysis, { format: args.format });
     if (args.output !== undefined) {
       writeOutputFile(args.output, text);

@@ -1,6 +1,7 @@
 // `isavirt explain <spec> <MNEMONIC>`: why one instruction is classified as it is, in plain words.
 import { defineCommand } from './command.js';
 import { EXIT, paint } from './io.js';
+import { outputWidth } from './progress.js';
 import { loadSpecOrExit } from './spec.js';
 
 export default defineCommand<{ spec: string; mnemonic: string; detail?: boolean }>({
@@ -17,7 +18,7 @@ export default defineCommand<{ spec: string; mnemonic: string; detail?: boolean 
   ],
   async run(args, io) {
     const isa = await loadSpecOrExit(args.spec, io);
-    const { analyzeIsa, explainInstruction } = await import('../analysis/index.js');
+    const { analyzeIsa } = await import('../analysis/index.js');
     const { explainForLearner, findInstruction } = await import('../explain/index.js');
     // Only the one instruction is analysed: the theorems then speak of it alone, which is all we say.
     const wanted = isa.instructions.find((i) => i.mnemonic === args.mnemonic) ?? isa.instructions.find((i) => i.mnemonic.toLowerCase() === String(args.mnemonic).toLowerCase());
@@ -29,8 +30,12 @@ export default defineCommand<{ spec: string; mnemonic: string; detail?: boolean 
       if (!found.suggestion) io.err(`its instructions: ${isa.instructions.map((i) => i.mnemonic).join(', ')}`);
       return EXIT.badInput;
     }
-    io.write(explainForLearner(isa, analysis, found.instruction, found.classification));
-    if (args.detail) io.write('\nEvidence in detail\n' + explainInstruction(analysis, found.classification.mnemonic) + '\n');
+    const width = outputWidth();
+    io.write(explainForLearner(isa, analysis, found.instruction, found.classification, { color: io.colorOut, width }));
+    if (args.detail) {
+      const { renderExplainText } = await import('../report/text.js');
+      io.write('\nEvidence in detail\n' + renderExplainText(analysis, found.classification, { isa, color: io.colorOut, width }));
+    }
     return EXIT.ok;
   },
 });

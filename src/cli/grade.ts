@@ -40,9 +40,9 @@ export default defineCommand<GradeArgs>({
       .option('allow-root', { type: 'string', array: true, requiresArg: true, describe: 'a folder that symbolic links in a batch may lead into (repeatable)' }),
   examples: [
     ['isavirt grade -a isas/course/x86/assignment.json isas/course/x86/submissions/alice', 'grade one submission, feedback on the terminal'],
-    ['isavirt grade -a A.json /autograder/submission -f gradescope -o /autograder/results/results.json', 'Gradescope autograder'],
-    ['isavirt grade -a A.json submissions/ -f csv -o grades.csv', 'a whole class, one CSV row per student'],
-    ['isavirt grade -a A.json . -f classroom', 'GitHub Classroom: runner results for the autograding reporter (see isas/course/classroom/)'],
+    ['isavirt grade -a isas/course/x86/assignment.json isas/course/x86/submissions/bob -f gradescope -o results/results.json', "Gradescope's results.json (in the autograder: /autograder/submission, /autograder/results)"],
+    ['isavirt grade -a isas/course/toy/assignment.json isas/course/toy/submissions -f csv -o grades.csv', 'a whole class, one CSV row per student'],
+    ['isavirt grade -a isas/course/x86/assignment.json isas/course/x86/submissions/alice -f classroom', 'GitHub Classroom: runner results for the autograding reporter (see isas/course/classroom/)'],
   ],
   async run(args, io) {
     const p = paint(io.colorErr);

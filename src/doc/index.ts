@@ -7,20 +7,43 @@
 // goes through exactly one escaping function per format.
 
 import type { Evidence, InstructionClassification, IsaAnalysis, Verdict } from '../analysis/types.js';
+import { instructionEffects } from '../analysis/effects.js';
 import { printExpr, printStmts } from '../analysis/print.js';
 import type { Encoding, EncodingBits, Instruction, Isa, Operand, Relative, Stmt } from '../ir/types.js';
+import {
+  MONITOR_COLUMNS,
+  StateModel,
+  reasonRich,
+  richHtml,
+  richMarkdown,
+  splitRich,
+  verdictLines,
+  witnessTable,
+  witnessView,
+  type Rich,
+} from '../report/evidence.js';
 
 export type DocFormat = 'markdown' | 'html';
 
 // ---- the block model ----
 
-/** Inline text: plain, code, or bold; strings are raw spec text, escaped by the renderer. */
-export type Inline = string | { code: string } | { strong: string };
+/** Inline text: plain, code, bold, a link to an anchor of the document, or evidence (rendered
+ *  by src/report/evidence.ts, the one renderer of witnesses); strings are raw spec text, escaped
+ *  by the renderer. */
+export type Inline = string | { code: string } | { strong: string } | { link: string; to: string } | { rich: Rich };
 export type Cell = Inline | Inline[];
+/** One field of an encoding: its name (an operand, or the fixed value) over its bit range. */
+export interface BitField {
+  name: string;
+  bits: string;
+  width: number;
+  operand: boolean;
+}
 export type Block =
   | { k: 'h'; level: 1 | 2 | 3; text: string; id?: string }
   | { k: 'p'; parts: Inline[] }
-  | { k: 'table'; head: string[]; rows: Cell[][]; id?: string; rowIds?: string[] }
+  | { k: 'table'; head: string[]; rows: Cell[][]; id?: string; rowIds?: string[]; className?: string }
+  | { k: 'bitfield'; fields: BitField[]; width: number }
   | { k: 'pre'; text: string }
   | { k: 'list'; items: Inline[][] };
 
@@ -30,14 +53,32 @@ export interface DocOptions {
 
 const bits = (n: number): string => `${n} bit${n === 1 ? '' : 's'}`;
 
-/** A doc comment as paragraphs: a blank line separates them, single line breaks join. */
-function docParagraphs(doc: string | undefined): Block[] {
+/** A doc comment's paragraphs, reflowed: a blank line separates paragraphs; a single line break
+ *  inside one is where the author's editor wrapped, not a break the reader should see. A line
+ *  that starts a list item ("- ", "* ", "1. ") keeps its break. */
+export function reflow(doc: string | undefined): string[] {
   if (!doc) return [];
-  return doc
-    .split(/\n\s*\n/)
-    .map((para) => para.replace(/\s*\n\s*/g, ' ').trim())
-    .filter(Boolean)
-    .map((para) => ({ k: 'p', parts: [para] }));
+  const out: string[] = [];
+  for (const para of doc.split(/\n\s*\n/)) {
+    let cur = '';
+    for (const raw of para.split('\n')) {
+      const line = raw.trim();
+      if (!line) continue;
+      if (/^([-*]|\d+[.)])\s/.test(line) && cur) {
+        out.push(cur);
+        cur = line;
+      } else cur = cur ? `${cur} ${line}` : line;
+    }
+    if (cur) out.push(cur);
+  }
+  return out;
+}
+
+/** A short doc (a table cell): its paragraphs, reflowed, on one line. */
+const oneLine = (doc: string | undefined): string => reflow(doc).join(' ');
+
+function docParagraphs(doc: string | undefined): Block[] {
+  return reflow(doc).map((para) => ({ k: 'p', parts: [para] }));
 }
 
 const anchor = (kind: string, name: string): string => `${kind}-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
@@ -46,6 +87,24 @@ const anchor = (kind: string, name: string): string => `${kind}-${name.replace(/
 export function relativeText(r: Relative | undefined): string {
   if (!r) return '';
   return `:${r.base}${r.addend > 0 ? `+${r.addend}` : r.addend < 0 ? `${r.addend}` : ''}`;
+}
+
+/** Where a state element named in effects ("EFLAGS.IF", "gpr", "SSV[...]") is described. */
+function stateAnchor(isa: Isa, element: string): string | undefined {
+  const base = element.replace(/\[.*$/, '');
+  const dot = base.indexOf('.');
+  if (dot > 0) {
+    const r = isa.registers.find((x) => x.name === base.slice(0, dot));
+    if (r?.fields.some((f) => f.name === base.slice(dot + 1))) return anchor('state', base);
+    if (r) return anchor('state', r.name);
+  }
+  const known = [...isa.registers, ...isa.files, ...isa.memories, ...isa.views].some((x) => x.name === base);
+  return known ? anchor('state', base) : undefined;
+}
+
+/** Links, comma-separated, to the given targets; a name without an anchor stays code. */
+function links(items: { text: string; to: string | undefined }[]): Inline[] {
+  return items.flatMap((x, i) => [...(i ? [', '] : []), x.to ? { link: x.text, to: x.to } : { code: x.text }]);
 }
 
 export function syntaxText(i: Instruction): string {
@@ -95,6 +154,16 @@ function sliceText(it: Extract<EncodingBits, { k: 'field' }>): string {
   return it.width === 1 ? `${it.operand}[${lo}]` : `${it.operand}[${lo + it.width - 1}..${lo}]`;
 }
 
+/** The encoding as a bit-field table: each field's name (operand, or fixed value) over its range. */
+export function bitFields(e: Encoding): BitField[] {
+  // The width from the layout's own range ("31..24", "7"), so a layout that flattens groups of
+  // items (little-endian byte groups) still gives each field its span.
+  return encodingLayout(e).map((f) => {
+    const [hi, lo] = f.bits.split('..').map(Number) as [number, number | undefined];
+    return { name: f.value, bits: f.bits, width: lo === undefined ? 1 : Math.abs(hi - lo) + 1, operand: f.operand };
+  });
+}
+
 /** The encoding as the spec writes it: `0x40:8 0:8 a:16`, `0x05:8 little(imm:32)`. */
 export function encodingText(e: Encoding): string {
   const split = splitOperands(e);
@@ -111,7 +180,8 @@ function printConstText(v: bigint): string {
 export function summaryOf(doc: string | undefined): string {
   if (!doc) return '';
   const para = doc.split(/\n\s*\n/)[0]!.replace(/\s*\n\s*/g, ' ').trim();
-  const m = /^.*?[.!?](?=\s|$)/.exec(para);
+  // A sentence ends at . ! or ? before a capital (or the end): "SDM vol. 2" does not end one.
+  const m = /^.*?[.!?](?=\s+[A-Z"(]|$)/.exec(para);
   return m ? m[0] : para;
 }
 
@@ -130,26 +200,17 @@ const EVIDENCE_WORDS: Record<Evidence['k'], string> = {
   unknown: 'undecided',
 };
 
-function evidenceInline(e: Evidence): Inline[] {
+/** A verdict's evidence in a table cell: how it is known, in words; a witness says where its
+ *  table is (the tables follow the verdict table, one per witness). */
+function evidenceCell(e: Evidence, witnessNo: number | undefined): Inline[] {
   const out: Inline[] = [`${EVIDENCE_WORDS[e.k]}: ${e.text}`];
   if (e.k === 'unknown') out.push(` (${e.reason})`);
-  if (e.k === 'witness') {
-    const w = e.witness;
-    const ops = Object.entries(w.operands).map(([k, v]) => `${k} = ${v}`).join(', ');
-    if (ops) out.push('; operands ', { code: ops });
-    w.states.forEach((s, i) => {
-      const vals = Object.entries(s.values).map(([k, v]) => `${k} = ${v}`).join(', ');
-      const o = w.outcomes[i];
-      const res = o ? (o.kind === 'trap' ? `trap ${o.trap}` : o.kind) + (Object.keys(o.values).length ? `: ${Object.entries(o.values).map(([k, v]) => `${k} = ${v}`).join(', ')}` : '') : '';
-      out.push(`; ${w.states.length > 1 ? `state ${i === 0 ? 'A' : 'B'}` : 'state'} (mode ${s.mode}) `, { code: vals || '(all zero)' }, res ? ` → ${res}` : '');
-    });
-    if (w.differs.length) out.push(`; differs: ${w.differs.join('; ')}`);
-  }
+  if (witnessNo !== undefined) out.push(` (witness ${witnessNo} below)`);
   return out;
 }
 
-function verdictRows(c: InstructionClassification, guestMode: string): Cell[][] {
-  const row = (name: string, v: Verdict | InstructionClassification['privileged'], extra = ''): Cell[] => [name, { strong: v.value + extra }, evidenceInline(v.evidence)];
+function verdictRows(c: InstructionClassification, guestMode: string, witnessNo: (e: Evidence) => number | undefined): Cell[][] {
+  const row = (name: string, v: Verdict | InstructionClassification['privileged'], extra = ''): Cell[] => [name, { strong: v.value + extra }, evidenceCell(v.evidence, witnessNo(v.evidence))];
   return [
     row('privileged', c.privileged, c.privileged.condition ? ` (when ${c.privileged.condition})` : ''),
     row('control-sensitive', c.controlSensitive),
@@ -157,7 +218,32 @@ function verdictRows(c: InstructionClassification, guestMode: string): Cell[][] 
     row('location-sensitive', c.locationSensitive),
     row(`user-sensitive (mode ${guestMode})`, c.userSensitive),
     row('timing-dependent', c.timingDependent),
+    ...(c.breaksMonitor ? [row('breaks the trap-and-emulate monitor', c.breaksMonitor)] : []),
+    ...(c.breaksHybrid ? [row('breaks the hybrid monitor', c.breaksHybrid)] : []),
   ];
+}
+
+/** The witnesses of an instruction's verdicts, each once, numbered in order of first use. */
+function witnessesOf(c: InstructionClassification): { evidence: Extract<Evidence, { k: 'witness' }>; names: string[] }[] {
+  const out: { evidence: Extract<Evidence, { k: 'witness' }>; names: string[]; id: string }[] = [];
+  const verdicts: [string, Evidence][] = [
+    ['privileged', c.privileged.evidence],
+    ['control-sensitive', c.controlSensitive.evidence],
+    ['mode-sensitive', c.modeSensitive.evidence],
+    ['location-sensitive', c.locationSensitive.evidence],
+    ['user-sensitive', c.userSensitive.evidence],
+    ['timing-dependent', c.timingDependent.evidence],
+    ...(c.breaksMonitor ? [['breaks the monitor', c.breaksMonitor.evidence] as [string, Evidence]] : []),
+    ...(c.breaksHybrid ? [['breaks the hybrid monitor', c.breaksHybrid.evidence] as [string, Evidence]] : []),
+  ];
+  for (const [name, e] of verdicts) {
+    if (e.k !== 'witness') continue;
+    const id = JSON.stringify(e.witness);
+    const seen = out.find((x) => x.id === id);
+    if (seen) seen.names.push(name);
+    else out.push({ evidence: e, names: [name], id });
+  }
+  return out;
 }
 
 /** One word for a table cell: what the instruction is. */
@@ -173,10 +259,44 @@ export function classificationWord(c: InstructionClassification | undefined): st
   return parts.join(', ');
 }
 
+/** Which instructions read or write each state element, and which may raise each trap: the
+ *  cross-references of the document. From the semantics alone (no solver). */
+function usage(isa: Isa): { state: Map<string, Set<string>>; traps: Map<string, Set<string>>; effects: Map<string, { reads: string[]; writes: string[]; traps: string[] }> } {
+  const state = new Map<string, Set<string>>();
+  const traps = new Map<string, Set<string>>();
+  const effects = new Map<string, { reads: string[]; writes: string[]; traps: string[] }>();
+  const add = (m: Map<string, Set<string>>, k: string, v: string) => {
+    if (!m.has(k)) m.set(k, new Set());
+    m.get(k)!.add(v);
+  };
+  for (const i of isa.instructions) {
+    let e;
+    try {
+      e = instructionEffects(isa, i).effects;
+    } catch {
+      // A spec the effects pass cannot read still gets its document, without cross-references.
+      continue;
+    }
+    const trapNames = [...new Set(e.traps.map((t) => t.trap))];
+    effects.set(i.mnemonic, { reads: e.reads, writes: e.writes, traps: trapNames });
+    for (const el of [...e.reads, ...e.writes]) {
+      const at = stateAnchor(isa, el);
+      if (at) add(state, at, i.mnemonic);
+    }
+    for (const t of trapNames) add(traps, t, i.mnemonic);
+  }
+  return { state, traps, effects };
+}
+
 /** The document's blocks. `analysis` may be absent (then classifications are left out). */
 export function buildDoc(isa: Isa, analysis?: IsaAnalysis): Block[] {
   const B: Block[] = [];
   const byMnemonic = new Map((analysis?.instructions ?? []).map((c) => [c.mnemonic, c]));
+  const model = new StateModel(isa);
+  const used = usage(isa);
+  const instrLinks = (names: Iterable<string>): Inline[] => links([...names].map((m) => ({ text: m, to: anchor('instr', m) })));
+  const trapAnchor = (t: string) => (isa.traps.some((x) => x.name === t) ? anchor('trap', t) : undefined);
+
   B.push({ k: 'h', level: 1, text: `${isa.name} — instruction set reference` });
   B.push(...docParagraphs(isa.doc));
   B.push({
@@ -190,16 +310,20 @@ export function buildDoc(isa: Isa, analysis?: IsaAnalysis): Block[] {
   // Verdicts first: the question the reader came with.
   B.push({ k: 'h', level: 2, text: 'Verdicts', id: 'verdicts' });
   if (analysis) {
-    const rows: Cell[][] = [
-      ['Theorem 1 (trap-and-emulate monitor)', analysis.theorem1],
-      ['Theorem 2 (recursive virtualization)', analysis.theorem2],
-      ['Theorem 3 (hybrid monitor)', analysis.theorem3],
-    ].map(([title, t]) => {
-      const tv = t as IsaAnalysis['theorem1'];
-      const offenders = tv.offenders.map((o) => o.mnemonic).join(', ');
-      return [title as string, { strong: tv.value }, offenders ? `offenders: ${offenders}` : tv.undecided.length ? `undecided: ${tv.undecided.join(', ')}` : tv.statement];
+    const theoremOf: Record<string, IsaAnalysis['theorem1'] | undefined> = {
+      T1: analysis.theorem1, T2: analysis.theorem2, T3: analysis.theorem3, M: analysis.trapAndEmulate, H: analysis.hybridMonitor,
+    };
+    const rows: Cell[][] = verdictLines(analysis).map((v) => {
+      const t = theoremOf[v.label]!;
+      const why: Inline[] = t.offenders.length
+        ? ['offenders: ', ...instrLinks(t.offenders.map((o) => o.mnemonic))]
+        : t.undecided.length
+          ? ['undecided: ', ...instrLinks(t.undecided)]
+          : [t.statement];
+      if (v.note) why.push(` — ${v.note}`);
+      return [v.title, { strong: v.word }, why];
     });
-    B.push({ k: 'table', head: ['theorem', 'verdict', 'why'], rows });
+    B.push({ k: 'table', head: ['question', 'verdict', 'why'], rows });
   } else {
     B.push({ k: 'p', parts: ['Not analysed.'] });
   }
@@ -210,26 +334,35 @@ export function buildDoc(isa: Isa, analysis?: IsaAnalysis): Block[] {
     parts: ['Roles: ', { strong: 'mode' }, ' state decides the processor mode; ', { strong: 'control' }, ' state defines the virtual machine\'s resources and is owned by the monitor; ', { strong: 'plain' }, ' state is the guest\'s own.'],
   });
   const stateRows: Cell[][] = [];
+  const stateIds: string[] = [];
+  const usedBy = (id: string): Cell => {
+    const xs = used.state.get(id);
+    return xs && xs.size ? instrLinks(xs) : '';
+  };
+  const push = (id: string, row: Cell[]) => {
+    stateIds.push(id);
+    stateRows.push([...row, usedBy(id)]);
+  };
   for (const r of isa.registers) {
-    stateRows.push([{ code: r.name }, `register${r.readonly ? ' (read-only)' : ''}${r.clock ? ', clock' : ''}`, bits(r.width), { strong: r.role }, r.doc ?? '']);
-    for (const f of r.fields) stateRows.push([{ code: `${r.name}.${f.name}` }, `field ${f.hi === f.lo ? f.hi : `${f.hi}..${f.lo}`}`, bits(f.hi - f.lo + 1), { strong: f.role }, f.doc ?? '']);
+    push(anchor('state', r.name), [{ code: r.name }, `register${r.readonly ? ' (read-only)' : ''}${r.clock ? ', clock' : ''}`, bits(r.width), { strong: r.role }, oneLine(r.doc)]);
+    for (const f of r.fields) push(anchor('state', `${r.name}.${f.name}`), [{ code: `${r.name}.${f.name}` }, `field ${f.hi === f.lo ? f.hi : `${f.hi}..${f.lo}`}`, bits(f.hi - f.lo + 1), { strong: f.role }, oneLine(f.doc)]);
   }
-  for (const f of isa.files) stateRows.push([{ code: `${f.name}[${f.count}]` }, `register file${f.readonly ? ' (read-only)' : ''}${f.names.length ? `: ${f.names.join(', ')}` : ''}`, `${bits(f.width)} each`, { strong: f.role }, f.doc ?? '']);
-  for (const m of isa.memories) stateRows.push([{ code: `${m.name}[${m.size}]` }, 'memory', `${m.wordWidth}-bit words`, { strong: m.role }, m.doc ?? '']);
-  for (const v of isa.views) stateRows.push([{ code: v.name }, [`view of `, { code: v.memory }, ' via ', { code: v.translation }], '', { strong: 'plain' }, v.doc ?? '']);
-  B.push({ k: 'table', head: ['name', 'kind', 'width', 'role', 'description'], rows: stateRows });
+  for (const f of isa.files) push(anchor('state', f.name), [{ code: `${f.name}[${f.count}]` }, `register file${f.readonly ? ' (read-only)' : ''}${f.names.length ? `: ${f.names.join(', ')}` : ''}`, `${bits(f.width)} each`, { strong: f.role }, oneLine(f.doc)]);
+  for (const m of isa.memories) push(anchor('state', m.name), [{ code: `${m.name}[${m.size}]` }, 'memory', `${m.wordWidth}-bit words`, { strong: m.role }, oneLine(m.doc)]);
+  for (const v of isa.views) push(anchor('state', v.name), [{ code: v.name }, [`view of `, { link: v.memory, to: anchor('state', v.memory) }, ' via ', { code: v.translation }], '', { strong: 'plain' }, oneLine(v.doc)]);
+  B.push({ k: 'table', id: 'state-table', head: ['name', 'kind', 'width', 'role', 'description', 'used by'], rows: stateRows, rowIds: stateIds });
 
   if (isa.translations.length) {
     B.push({ k: 'h', level: 3, text: 'Translations' });
     for (const t of isa.translations) {
-      B.push({ k: 'p', parts: [{ code: `translate ${t.name}(${t.param.name} : ${t.param.width}) : ${t.resultWidth}` }, t.doc ? ` — ${t.doc}` : ''] });
+      B.push({ k: 'p', parts: [{ code: `translate ${t.name}(${t.param.name} : ${t.param.width}) : ${t.resultWidth}` }, t.doc ? ` — ${oneLine(t.doc)}` : ''] });
       B.push({ k: 'pre', text: `${stmtsText(t.body)}\nreturn ${printExpr(t.result)};` });
     }
   }
   if (isa.functions.length) {
     B.push({ k: 'h', level: 3, text: 'Functions' });
     for (const f of isa.functions) {
-      B.push({ k: 'p', parts: [{ code: `function ${f.name}(${f.params.map((p) => `${p.name} : ${p.width}`).join(', ')}) : ${f.resultWidth}` }, f.doc ? ` — ${f.doc}` : ''] });
+      B.push({ k: 'p', parts: [{ code: `function ${f.name}(${f.params.map((p) => `${p.name} : ${p.width}`).join(', ')}) : ${f.resultWidth}` }, f.doc ? ` — ${oneLine(f.doc)}` : ''] });
       B.push({ k: 'pre', text: `${f.body.length ? printStmts(f.body) + '\n' : ''}return ${printExpr(f.result)};` });
     }
   }
@@ -241,24 +374,31 @@ export function buildDoc(isa: Isa, analysis?: IsaAnalysis): Block[] {
     rows: isa.modes.map((m, i) => [
       [{ code: m.name }, i === 0 ? ' (most privileged)' : '', m.name === isa.guestMode ? ' (guest mode)' : ''],
       { code: printExpr(m.when) },
-      m.doc ?? '',
+      oneLine(m.doc),
     ]),
+    rowIds: isa.modes.map((m) => anchor('mode', m.name)),
   });
   if (isa.assumptions.length) {
     B.push({ k: 'p', parts: ['A monitor keeps these invariants while a guest runs:'] });
-    B.push({ k: 'list', items: isa.assumptions.map((a) => [{ code: a.name }, ': ', { code: printExpr(a.holds) }, a.doc ? ` — ${a.doc}` : '']) });
+    B.push({ k: 'list', items: isa.assumptions.map((a) => [{ code: a.name }, ': ', { code: printExpr(a.holds) }, a.doc ? ` — ${oneLine(a.doc)}` : '']) });
   }
 
   B.push({ k: 'h', level: 2, text: 'Traps', id: 'traps' });
   B.push({
     k: 'table',
-    head: ['trap', 'kind', 'vector', 'description'],
-    rows: isa.traps.map((t) => [
-      { code: t.name },
-      t.kind + (t.timer ? ` (every ${t.timer.period} instructions when ${printExpr(t.timer.when)})` : ''),
-      String(t.vector),
-      t.doc ?? '',
-    ]),
+    id: 'trap-table',
+    head: ['trap', 'kind', 'vector', 'description', 'raised by'],
+    rowIds: isa.traps.map((t) => anchor('trap', t.name)),
+    rows: isa.traps.map((t) => {
+      const by = used.traps.get(t.name);
+      return [
+        { code: t.name },
+        t.kind + (t.timer ? ` (every ${t.timer.period} instructions when ${printExpr(t.timer.when)})` : ''),
+        String(t.vector),
+        oneLine(t.doc),
+        by && by.size ? instrLinks(by) : '',
+      ];
+    }),
   });
   B.push({ k: 'p', parts: ['Trap entry:'] });
   B.push({ k: 'pre', text: isa.trapEntry.length ? printStmts(isa.trapEntry) : '(none: taking a trap stops the machine)' });
@@ -274,7 +414,7 @@ export function buildDoc(isa: Isa, analysis?: IsaAnalysis): Block[] {
     head: ['mnemonic', 'syntax', 'encoding', 'classification', 'summary'],
     rowIds: isa.instructions.map((i) => anchor('row', i.mnemonic)),
     rows: isa.instructions.map((i) => [
-      { strong: i.mnemonic },
+      { link: i.mnemonic, to: anchor('instr', i.mnemonic) },
       { code: syntaxText(i) },
       { code: encodingText(i.encoding) },
       classificationWord(byMnemonic.get(i.mnemonic)),
@@ -286,14 +426,35 @@ export function buildDoc(isa: Isa, analysis?: IsaAnalysis): Block[] {
     B.push({ k: 'h', level: 3, text: i.mnemonic, id: anchor('instr', i.mnemonic) });
     B.push(...docParagraphs(i.doc));
     B.push({ k: 'p', parts: ['Syntax ', { code: syntaxText(i) }, i.operands.length ? '; operands ' : '', ...i.operands.flatMap((o, n) => [n ? ', ' : '', { code: operandText(o) }])] });
-    const layout = encodingLayout(i.encoding);
-    B.push({ k: 'table', head: layout.map((f) => `bits ${f.bits}`), rows: [layout.map((f) => (f.operand ? { strong: f.value } : { code: f.value }))] });
+    B.push({ k: 'bitfield', fields: bitFields(i.encoding), width: i.encoding.width });
     B.push({ k: 'pre', text: stmtsText(i.semantics) });
+    const fx = used.effects.get(i.mnemonic);
+    if (fx) {
+      const uniq = (xs: string[]) => [...new Set(xs.map((x) => x.replace(/\[.*$/, '')))];
+      const parts: Inline[] = [];
+      if (fx.reads.length) parts.push('Reads ', ...links(uniq(fx.reads).map((x) => ({ text: x, to: stateAnchor(isa, x) }))), '. ');
+      if (fx.writes.length) parts.push('Writes ', ...links(uniq(fx.writes).map((x) => ({ text: x, to: stateAnchor(isa, x) }))), '. ');
+      if (fx.traps.length) parts.push('May raise ', ...links(fx.traps.map((t) => ({ text: t, to: trapAnchor(t) }))), '.');
+      if (parts.length) B.push({ k: 'p', parts });
+    }
     if (i.claims.length) B.push({ k: 'p', parts: ['The author claims: ', i.claims.map((c) => (c.negated ? 'not ' : '') + c.claim).join(', '), '.'] });
     const c = byMnemonic.get(i.mnemonic);
     if (c) {
-      B.push({ k: 'p', parts: [{ strong: 'Derived:' }, ' ', c.reason] });
-      B.push({ k: 'table', head: ['verdict', 'value', 'evidence'], rows: verdictRows(c, analysis!.guestMode) });
+      B.push({ k: 'p', parts: [{ strong: 'Derived:' }, ' ', { rich: reasonRich(c, model, analysis!.guestMode) }] });
+      const split = splitRich(c);
+      if (split) B.push({ k: 'p', parts: [{ strong: 'Instances:' }, ' ', { rich: split }] });
+      const ws = witnessesOf(c);
+      const witnessNo = (e: Evidence) => {
+        const n = ws.findIndex((w) => w.evidence === e || JSON.stringify(w.evidence.witness) === (e.k === 'witness' ? JSON.stringify(e.witness) : ''));
+        return n < 0 ? undefined : n + 1;
+      };
+      B.push({ k: 'table', head: ['verdict', 'value', 'evidence'], rows: verdictRows(c, analysis!.guestMode, witnessNo) });
+      for (const [n, w] of ws.entries()) {
+        const monitor = w.names.every((x) => x.startsWith('breaks'));
+        const t = witnessTable(witnessView(w.evidence.witness, model, monitor ? MONITOR_COLUMNS : undefined));
+        B.push({ k: 'p', parts: [{ strong: `Witness ${n + 1}` }, ` (${w.names.join(', ')}): ${t.note}.`] });
+        if (t.rows.length) B.push({ k: 'table', className: 'witness', head: t.head, rows: t.rows.map((r) => r.cells.map((cell) => ({ rich: cell }))) });
+      }
       for (const f of c.claimFindings) B.push({ k: 'p', parts: [{ strong: 'Claim contradicted:' }, ' ', f.message] });
     }
   }
@@ -312,6 +473,8 @@ function mdInline(x: Inline, inTable: boolean): string {
     const t = (inTable ? x.code.replace(/\|/g, '\\|') : x.code).replace(/\r?\n/g, ' ');
     return x.code.includes('`') ? `\`\` ${t} \`\`` : `\`${t}\``;
   }
+  if ('link' in x) return `[${mdText(x.link)}](#${x.to})`;
+  if ('rich' in x) return richMarkdown(x.rich, inTable);
   return `**${mdText(x.strong)}**`;
 }
 
@@ -333,6 +496,12 @@ export function renderMarkdownDoc(blocks: Block[]): string {
         out.push(`| ${b.head.map(mdText).join(' | ')} |`, `|${b.head.map(() => '---').join('|')}|`);
         for (const r of b.rows) out.push(`| ${r.map((c) => mdCell(c, true)).join(' | ')} |`);
         out.push('');
+        break;
+      case 'bitfield':
+        // GFM has no column spans: the field names head the columns, their bit ranges below.
+        out.push(`| ${b.fields.map((f) => (f.operand ? `**${mdText(f.name)}**` : mdInline({ code: f.name }, true))).join(' | ')} |`);
+        out.push(`|${b.fields.map(() => '---').join('|')}|`);
+        out.push(`| ${b.fields.map((f) => f.bits).join(' | ')} |`, '');
         break;
       case 'pre': {
         // A fence longer than any backtick run inside, so spec text cannot close it.
@@ -359,6 +528,8 @@ export function htmlEscape(s: string): string {
 function htmlInline(x: Inline): string {
   if (typeof x === 'string') return htmlEscape(x).replace(/\n/g, '<br>');
   if ('code' in x) return `<code>${htmlEscape(x.code)}</code>`;
+  if ('link' in x) return `<a href="#${htmlEscape(x.to)}">${htmlEscape(x.link)}</a>`;
+  if ('rich' in x) return richHtml(x.rich);
   return `<strong>${htmlEscape(x.strong)}</strong>`;
 }
 
@@ -371,9 +542,15 @@ body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;max-width:72rem
 h1{font-size:1.8rem;border-bottom:2px solid #ccc}h2{margin-top:2.5rem;border-bottom:1px solid #ddd}h3{margin-top:2rem}
 table{border-collapse:collapse;margin:.75rem 0;width:auto}th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3}code,pre{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;font-size:.9em}
-code{background:#f5f5f5;padding:0 .2em;border-radius:3px}pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:.6rem;overflow-x:auto}
+code{background:#f5f5f5;padding:0 .2em;border-radius:3px}pre code{padding:0;background:none}pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:.6rem;overflow-x:auto}
 nav a{margin-right:1rem}
-@media (prefers-color-scheme:dark){body{background:#1e1e1e;color:#ddd}th{background:#2a2a2a}code,pre{background:#2a2a2a}th,td{border-color:#444}}
+a{color:#0b57d0}a:target,tr:target{background:#fff3bf}
+table.bitfield{table-layout:fixed;text-align:center}table.bitfield td{text-align:center;padding:.2rem 0}
+table.bitfield caption{caption-side:top;text-align:left;font-size:.85em;color:#666}
+table.bitfield tr.names td.operand{background:#e8f0fe}table.bitfield tr.names td.fixed{background:#f3f3f3}
+table.bitfield tr.bits td{font:12px ui-monospace,Menlo,Consolas,monospace;color:#555}
+strong.key code{background:#ffe08a;color:#000;font-weight:700}
+@media (prefers-color-scheme:dark){body{background:#1e1e1e;color:#ddd}th{background:#2a2a2a}code,pre{background:#2a2a2a}th,td{border-color:#444}a{color:#8ab4f8}table.bitfield tr.names td.operand{background:#1f3a5f}table.bitfield tr.names td.fixed{background:#2a2a2a}a:target,tr:target{background:#5c4b00}}
 `;
 
 export function renderHtmlDoc(blocks: Block[], title: string): string {
@@ -394,7 +571,20 @@ export function renderHtmlDoc(blocks: Block[], title: string): string {
         break;
       case 'table': {
         const rows = b.rows.map((r, i) => `<tr${b.rowIds?.[i] ? ` id="${htmlEscape(b.rowIds[i]!)}"` : ''}>${r.map((c) => `<td>${htmlCell(c)}</td>`).join('')}</tr>`);
-        body.push(`<table${b.id ? ` id="${htmlEscape(b.id)}"` : ''}><thead><tr>${b.head.map((h) => `<th>${htmlEscape(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`);
+        const attrs = `${b.id ? ` id="${htmlEscape(b.id)}"` : ''}${b.className ? ` class="${htmlEscape(b.className)}"` : ''}`;
+        body.push(`<table${attrs}><thead><tr>${b.head.map((h) => `<th>${htmlEscape(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`);
+        break;
+      }
+      case 'bitfield': {
+        // One column per bit, so each field's cell is as wide as its bits: the datasheet picture.
+        const cells = (f: (x: BitField) => string, cls: (x: BitField) => string) =>
+          b.fields.map((x) => `<td colspan="${x.width}" class="${cls(x)}">${f(x)}</td>`).join('');
+        const pct = Math.min(100, Math.max(12, b.width * 3));
+        body.push(
+          `<table class="bitfield" style="width:${pct}%"><caption>encoding, ${b.width} bits</caption><colgroup>${'<col>'.repeat(b.width)}</colgroup><tbody>` +
+            `<tr class="names">${cells((x) => (x.operand ? `<strong>${htmlEscape(x.name)}</strong>` : `<code>${htmlEscape(x.name)}</code>`), (x) => (x.operand ? 'operand' : 'fixed'))}</tr>` +
+            `<tr class="bits">${cells((x) => htmlEscape(x.bits), () => 'range')}</tr></tbody></table>`,
+        );
         break;
       }
       case 'pre':

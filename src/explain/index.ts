@@ -7,7 +7,9 @@
 import type { Evidence, InstructionClassification, IsaAnalysis, PrivilegeVerdict, Verdict, Witness } from '../analysis/types.js';
 import type { Instruction, Isa, TrapKind } from '../ir/types.js';
 import { didYouMean } from '../syntax/diagnostics.js';
-import { wrapText } from '../report/text.js';
+import { NO_PAINT, StateModel, reasonRich, richText, splitRich, witnessLines, witnessView, type Paint } from '../report/evidence.js';
+import wrapAnsi from 'wrap-ansi';
+import { createColors } from 'picocolors';
 
 export type FindResult =
   | { ok: true; instruction: Instruction; classification: InstructionClassification }
@@ -38,35 +40,33 @@ function list(xs: string[]): string {
   return `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
 }
 
-function values(v: Record<string, string>): string {
-  const e = Object.entries(v);
-  return e.length ? e.map(([k, x]) => `${k} = ${x}`).join(', ') : 'every element zero';
-}
 
-/** A witness in sentences. */
-export function witnessInWords(w: Witness): string[] {
-  const out: string[] = [];
-  const ops = Object.keys(w.operands).length ? ` with operands ${values(w.operands)}` : '';
-  w.states.forEach((s, i) => {
-    const label = w.states.length > 1 ? `State ${i === 0 ? 'A' : 'B'}` : 'The state';
-    const o = w.outcomes[i];
-    const end = !o ? '' : o.kind === 'trap' ? `, it traps (${o.trap})` : o.kind === 'halt' ? ', it halts the machine' : ', it completes without a trap';
-    const after = o && Object.keys(o.values).length ? `; afterwards ${values(o.values)}` : '';
-    out.push(`${label} (mode ${s.mode}): ${values(s.values)}. Run${ops}${end}${after}.`);
-  });
-  if (w.differs.length) out.push(`What differs: ${w.differs.join('; ')}.`);
+/** A witness as lines a student can follow: the instance, what differs, the rest summarised
+ *  (the one evidence model of src/report/evidence.ts, rendered as text). */
+export function witnessInWords(w: Witness, model: StateModel = new StateModel(), paint: Paint = NO_PAINT): string[] {
+  const out = witnessLines(witnessView(w, model)).map((l) => capitalise(richText(l, paint)) + '.');
   out.push(w.replayed ? 'This witness was replayed on the reference interpreter, which saw exactly this.' : 'Warning: the reference interpreter did NOT confirm this witness (a bug; please report it).');
   return out;
 }
 
-function evidenceInWords(e: Evidence): string[] {
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function evidenceInWords(e: Evidence, model: StateModel, paint: Paint, shown?: Set<string>): string[] {
+  if (e.k === 'witness' && shown) {
+    // The same witness often backs two verdicts (location and user sensitivity): show it once.
+    const id = JSON.stringify(e.witness);
+    if (shown.has(id)) return [`How we know: ${e.text}. The concrete example is the one shown above.`];
+    shown.add(id);
+  }
   switch (e.k) {
     case 'syntactic':
       return [`How we know, for every state: ${e.text}. This follows from reading the semantics; no search was needed.`];
     case 'proof':
       return [`How we know, for every state: ${e.text}. The solver checked every bit pattern of the state and operands and found no counterexample.`];
     case 'witness':
-      return [`How we know: ${e.text}. A concrete example:`, ...witnessInWords(e.witness).map((l) => `  ${l}`)];
+      return [`How we know: ${e.text}. A concrete example:`, ...witnessInWords(e.witness, model, paint).map((l) => `  ${l}`)];
     case 'unknown':
       return [`Undecided: ${e.text} (${e.reason}). isavirt never guesses, so this verdict stays unknown.`];
   }
@@ -77,21 +77,32 @@ function answer(v: string): string {
 }
 
 /** The plain-words explanation of one instruction's classification. */
-export function explainForLearner(isa: Isa, analysis: IsaAnalysis, instruction: Instruction, c: InstructionClassification, opts: { width?: number } = {}): string {
-  const width = opts.width ?? 88;
+export function explainForLearner(isa: Isa, analysis: IsaAnalysis, instruction: Instruction, c: InstructionClassification, opts: { width?: number; color?: boolean } = {}): string {
+  const width = opts.width ?? 80;
+  const model = new StateModel(isa);
+  const colors = createColors(opts.color ?? false);
+  const paint: Paint = { name: (x) => x, value: (x) => x, key: (x) => colors.bold(colors.yellow(x)) };
   const guest = analysis.guestMode;
   const top = analysis.mostPrivilegedMode;
   const e = c.effects;
   const out: string[] = [];
   const para = (text: string, indent = ''): void => {
-    for (const line of wrapText(text, width - indent.length)) out.push(indent + line);
+    // wrap-ansi: a highlighted value may sit in the text; columns are counted without its codes.
+    for (const line of wrapAnsi(text, Math.max(10, width - indent.length), { hard: true, trim: true }).split('\n')) out.push(indent + line);
   };
   const blank = (): void => void out.push('');
+  const shown = new Set<string>();
   const m = c.mnemonic;
 
   out.push(`${m} in ${isa.name} (${c.span.file}:${c.span.line})`);
   out.push('='.repeat(Math.min(width, out[0]!.length)));
-  para(c.reason);
+  // The same one-line reason as check's offender list, built from the witnesses.
+  para(`${m}: ${richText(reasonRich(c, model, guest), paint)}.`);
+  const split = splitRich(c);
+  if (split) {
+    blank();
+    para(`Its instances (the instruction with fixed operand values) are not all alike: ${richText(split, paint)}. Popek and Goldberg's definitions are about instances, so each class is judged on its own.`);
+  }
   if (instruction.doc) {
     blank();
     para(`The spec says: ${instruction.doc.replace(/\s*\n\s*/g, ' ')}`);
@@ -116,7 +127,7 @@ export function explainForLearner(isa: Isa, analysis: IsaAnalysis, instruction: 
     out.push(`${n}. ${title}`);
     para(`Definition: ${definition}`, '   ');
     para(`Answer: ${answer(v.value)}${extra}`, '   ');
-    for (const l of evidenceInWords(v.evidence)) para(l, l.startsWith('  ') ? '     ' : '   ');
+    for (const l of evidenceInWords(v.evidence, model, paint, shown)) para(l, l.startsWith('  ') ? '     ' : '   ');
   };
   step(
     2,
@@ -134,12 +145,24 @@ export function explainForLearner(isa: Isa, analysis: IsaAnalysis, instruction: 
   const sens = c.sensitive === 'yes' ? 'sensitive' : c.sensitive === 'no' ? 'innocuous (not sensitive)' : 'of unknown sensitivity';
   para(`An instruction is sensitive when it is control-sensitive or behaviour-sensitive (mode or location); otherwise it is innocuous. ${m} is ${sens}.`, '   ');
   para(`User-sensitive means control-sensitive in a state of the guest mode (${guest}), or location-sensitive with both states in it; the mode alone does not count, because under a hybrid monitor the guest's user code runs in the real ${guest} mode. Answer: ${answer(c.userSensitive.value)}`, '   ');
-  for (const l of evidenceInWords(c.userSensitive.evidence)) para(l, l.startsWith('  ') ? '     ' : '   ');
+  for (const l of evidenceInWords(c.userSensitive.evidence, model, paint, shown)) para(l, l.startsWith('  ') ? '     ' : '   ');
   para(`Timing-dependent (it reads a clock, which matters for recursive virtualization): ${answer(c.timingDependent.value)}`, '   ');
 
   blank();
   out.push('7. What a monitor sees');
-  for (const l of monitorView(analysis, c)) para(l, '   ');
+  for (const l of monitorView(analysis, c, richText(reasonRich(c, model, guest), paint))) para(l, '   ');
+  if (c.breaksMonitor) {
+    const b = c.breaksMonitor;
+    para(
+      b.value === 'yes'
+        ? `Decided exactly (not just by Theorem 1): ${m} breaks the trap-and-emulate monitor. ${b.evidence.text}.`
+        : b.value === 'no'
+          ? `Decided exactly (not just by Theorem 1): ${m} does not break the trap-and-emulate monitor: ${b.evidence.text}.`
+          : `Whether ${m} breaks the trap-and-emulate monitor is undecided: ${b.evidence.text}.`,
+      '   ',
+    );
+    if (b.evidence.k === 'witness') for (const l of witnessLines(witnessView(b.evidence.witness, model, ['virtual', 'real']))) para(capitalise(richText(l, paint)) + '.', '     ');
+  }
 
   blank();
   out.push('Verdicts');
@@ -165,7 +188,7 @@ export function explainForLearner(isa: Isa, analysis: IsaAnalysis, instruction: 
 }
 
 /** What happens when a guest, running in the guest mode under a trap-and-emulate monitor, executes it. */
-function monitorView(a: IsaAnalysis, c: InstructionClassification): string[] {
+function monitorView(a: IsaAnalysis, c: InstructionClassification, reason: string): string[] {
   const m = c.mnemonic;
   const guest = a.guestMode;
   const priv = c.privileged.value;
@@ -186,7 +209,7 @@ function monitorView(a: IsaAnalysis, c: InstructionClassification): string[] {
   }
   if (priv === 'conditional') out.push(`In mode ${guest}, ${m} traps only when ${c.privileged.condition}; otherwise it runs directly and the monitor never sees it.`);
   else out.push(`In mode ${guest}, ${m} does not trap for privilege, so it runs directly on the real machine and the monitor never sees it.`);
-  out.push(`But it is sensitive: ${c.reason}. A guest that runs it can observe or change what the monitor owns, so the virtual machine is not faithful: this breaks Theorem 1 (every sensitive instruction must be privileged).`);
+  out.push(`But it is sensitive: ${reason}. A guest that runs it can observe or change what the monitor owns, so the virtual machine is not faithful: this breaks Theorem 1 (every sensitive instruction must be privileged).`);
   if (c.userSensitive.value === 'no') out.push(`It is not user-sensitive, though: in mode ${guest} it behaves correctly. A hybrid monitor, which interprets the guest's supervisor code instead of running it, can still work (Theorem 3).`);
   else if (c.userSensitive.value === 'yes') out.push(`It is user-sensitive too, so even a hybrid monitor (Theorem 3) cannot host this machine without patching the guest.`);
   return out;

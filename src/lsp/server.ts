@@ -28,6 +28,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { IsaAnalysis, InstructionClassification } from '../analysis/types.js';
+import { StateModel, plain, reasonRich, richMarkdown, splitRich, verdictList } from '../report/evidence.js';
 import { formatSpec } from '../ir/format.js';
 import { checkSpec, type CheckOptions } from '../ir/check.js';
 import { fsHost, type FileHost } from '../ir/load.js';
@@ -89,8 +90,11 @@ interface DocState {
   /** Last index built from a text that parsed (kept while the text does not parse). */
   index?: SymbolIndex;
   isa?: Isa;
-  /** Latest finished analysis and the version it is of. */
-  analysis?: { version: number; result: IsaAnalysis };
+  /** Latest analysis and the version it is of: while it runs, the instructions decided so far
+   *  (`complete` false), published as they come. */
+  analysis?: { version: number; result: IsaAnalysis; complete?: boolean };
+  /** The last complete analysis, for hovers on instructions a running one has not reached. */
+  lastComplete?: { version: number; result: IsaAnalysis; complete?: boolean };
   /** The version the front-end diagnostics and index are of (-1: not checked yet). */
   checked: number;
   checkTimer?: NodeJS.Timeout | undefined;
@@ -138,7 +142,13 @@ export function toLspDiagnostic(d: Diagnostic, file: string): LspDiagnostic {
 }
 
 /** Warnings and notes from the analysis: contradicted claims, and the theorems each instruction breaks. */
-export function analysisDiagnostics(a: IsaAnalysis, file: string): LspDiagnostic[] {
+export function analysisDiagnostics(a: IsaAnalysis, file: string, isa?: Isa): LspDiagnostic[] {
+  const model = new StateModel(isa);
+  // The reason in words from the witness (as check and the hover give it), never a cut-short sentence.
+  const reasonOf = (o: IsaAnalysis['theorem1']['offenders'][number]) => {
+    const c = a.instructions.find((i) => i.mnemonic === o.mnemonic);
+    return c ? `${o.mnemonic}: ${plain(reasonRich(c, model, a.guestMode))}` : o.reason;
+  };
   const out: LspDiagnostic[] = [];
   for (const c of a.instructions) {
     for (const f of c.claimFindings) {
@@ -155,7 +165,7 @@ export function analysisDiagnostics(a: IsaAnalysis, file: string): LspDiagnostic
       if (o.span.file !== file) continue;
       const r = spanToRange(o.span);
       // Only the header line: the whole instruction would underline a screenful.
-      out.push({ range: { start: r.start, end: { line: r.start.line, character: r.start.character + 'instruction'.length } }, severity: DiagnosticSeverity.Information, code, source: 'isavirt', message: `breaks ${title}: ${o.reason}` });
+      out.push({ range: { start: r.start, end: { line: r.start.line, character: r.start.character + 'instruction'.length } }, severity: DiagnosticSeverity.Information, code, source: 'isavirt', message: `breaks ${title}: ${reasonOf(o)}` });
     }
   }
   return out;
@@ -171,24 +181,19 @@ function verdictRow(name: string, value: string, text: string): string {
   return `| ${name} | ${value} | ${text.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`;
 }
 
-/** Hover text for an instruction's classification (Markdown). */
-export function classificationMarkdown(c: InstructionClassification, guestMode: string): string {
-  const L = [
-    `**${c.reason}**`,
-    '',
-    '| verdict | value | evidence |',
-    '|---|---|---|',
-    verdictRow('privileged', c.privileged.value + (c.privileged.condition ? ` (when ${c.privileged.condition})` : ''), c.privileged.evidence.text),
-    verdictRow('control-sensitive', c.controlSensitive.value, c.controlSensitive.evidence.text),
-    verdictRow('mode-sensitive', c.modeSensitive.value, c.modeSensitive.evidence.text),
-    verdictRow('location-sensitive', c.locationSensitive.value, c.locationSensitive.evidence.text),
-    verdictRow(`user-sensitive (mode ${guestMode})`, c.userSensitive.value, c.userSensitive.evidence.text),
-    verdictRow('timing-dependent', c.timingDependent.value, c.timingDependent.evidence.text),
-  ];
+/** Hover text for an instruction's classification (Markdown): the reason in words and each
+ *  verdict with how it is known, through the one evidence renderer (src/report/evidence.ts). */
+export function classificationMarkdown(c: InstructionClassification, guestMode: string, isa?: Isa): string {
+  const model = new StateModel(isa);
+  const L = [`**${c.mnemonic}**: ${richMarkdown(reasonRich(c, model, guestMode))}`];
+  const split = splitRich(c);
+  if (split) L.push('', `instances: ${richMarkdown(split)}`);
+  L.push('', '| verdict | value | evidence |', '|---|---|---|');
+  for (const v of verdictList(c, guestMode)) L.push(verdictRow(v.name, v.value, v.evidence.text));
   return L.join('\n');
 }
 
-export function hoverMarkdown(sym: IsaSymbol, analysis: { result: IsaAnalysis; stale: boolean } | undefined, pending: boolean): string {
+export function hoverMarkdown(sym: IsaSymbol, analysis: { result: IsaAnalysis; stale: boolean; isa?: Isa } | undefined, pending: boolean): string {
   const parts = ['```isa\n' + sym.detail + '\n```'];
   if (sym.role !== undefined) {
     const width = sym.kind === 'memory' ? `${sym.width}-bit words` : sym.kind === 'view' ? 'words of its memory' : `${sym.width} bits`;
@@ -198,7 +203,7 @@ export function hoverMarkdown(sym: IsaSymbol, analysis: { result: IsaAnalysis; s
   if (sym.kind === 'instruction') {
     const c = analysis?.result.instructions.find((i) => i.mnemonic === sym.name);
     if (c) {
-      parts.push(classificationMarkdown(c, analysis!.result.guestMode));
+      parts.push(classificationMarkdown(c, analysis!.result.guestMode, analysis!.isa));
       if (analysis!.stale) parts.push('_(from the analysis of an earlier version; a new one is running)_');
     } else {
       parts.push(pending ? '_classification: the analysis is running…_' : '_classification: not analysed (the spec has errors)_');
@@ -271,7 +276,7 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
 
   const publish = (s: DocState): void => {
     const diagnostics = s.frontEnd.map((d) => toLspDiagnostic(d, s.file));
-    if (s.analysis && s.analysis.version === s.version) diagnostics.push(...analysisDiagnostics(s.analysis.result, s.file));
+    if (s.analysis && s.analysis.version === s.version) diagnostics.push(...analysisDiagnostics(s.analysis.result, s.file, s.isa));
     void connection.sendDiagnostics({ uri: s.uri, version: s.version, diagnostics: capDiagnostics(diagnostics) });
   };
 
@@ -323,22 +328,39 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     const isa = s.isa;
     if (!isa || !documents.get(s.uri)) return runNext();
     running = { state: s, version };
+    // The editor sees progress ($/progress, when it asked for work-done progress) and each
+    // instruction's findings as soon as it is decided: the analysis runs one instruction per
+    // solving context (src/analysis CHUNK), so classifying them one at a time gives the same
+    // verdicts and witnesses as analyzeIsa, published as they come.
+    const progress = await connection.window.createWorkDoneProgress().catch(() => undefined);
     try {
-      const { analyzeIsa } = await import('../analysis/index.js');
-      const result = await analyzeIsa(isa, {
-        ...(opts.solverTimeoutMs !== undefined ? { timeoutMs: opts.solverTimeoutMs } : {}),
-        onInstruction: () => {
-          // A newer edit (or a closed document) makes this run worthless: stop between instructions.
-          if (s.version !== version || !documents.get(s.uri)) throw new Cancelled();
-        },
-      });
-      if (s.version === version && documents.get(s.uri)) {
-        s.analysis = { version, result };
+      const { analysedInstructions, assembleAnalysis, classifyRange } = await import('../analysis/index.js');
+      const options = opts.solverTimeoutMs !== undefined ? { timeoutMs: opts.solverTimeoutMs } : {};
+      const total = analysedInstructions(isa).length;
+      const t0 = performance.now();
+      const chunks: Awaited<ReturnType<typeof classifyRange>>[] = [];
+      progress?.begin(`isavirt: analysing ${isa.name}`, 0, `0/${total} instructions`, true);
+      for (let i = 0; i < total; i++) {
+        // A newer edit (or a closed document) makes this run worthless: stop between instructions.
+        if (s.version !== version || !documents.get(s.uri)) throw new Cancelled();
+        if (progress?.token.isCancellationRequested) throw new Cancelled();
+        const chunk = await classifyRange(isa, i, i + 1, options);
+        chunks.push(chunk);
+        if (s.version !== version || !documents.get(s.uri)) throw new Cancelled();
+        const mnemonic = chunk.instructions[0]?.mnemonic ?? '';
+        if (s.analysis?.complete) s.lastComplete = s.analysis;
+        s.analysis = { version, result: assembleAnalysis(isa, chunks, performance.now() - t0), complete: i + 1 === total };
+        progress?.report(Math.round(((i + 1) * 100) / total), `${i + 1}/${total} instructions (${mnemonic})`);
+        publish(s);
+      }
+      if (total === 0 && s.version === version) {
+        s.analysis = { version, result: assembleAnalysis(isa, [], performance.now() - t0), complete: true };
         publish(s);
       }
     } catch (e) {
       if (!(e instanceof Cancelled)) connection.console.error(`analysis of ${s.file} failed: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
+      progress?.done();
       running = undefined;
     }
     return runNext();
@@ -406,7 +428,9 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     if (!s?.index) return null;
     const at = symbolAt(s.index, s.file, p.position.line + 1, p.position.character + 1);
     if (!at) return null;
-    const analysis = s.analysis ? { result: s.analysis.result, stale: s.analysis.version !== s.version } : undefined;
+    // An instruction the running analysis has not reached yet: the last complete one, marked stale.
+    const decided = s.analysis && s.analysis.result.instructions.some((i) => i.mnemonic === at.symbol.name) ? s.analysis : (s.lastComplete ?? s.analysis);
+    const analysis = decided ? { result: decided.result, stale: decided.version !== s.version, isa: s.isa } : undefined;
     const pending = analysisOn && s.isa !== undefined;
     return { contents: { kind: MarkupKind.Markdown, value: hoverMarkdown(at.symbol, analysis, pending) }, range: spanToRange(at.span) };
   }));

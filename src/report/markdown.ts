@@ -1,19 +1,31 @@
-// The Markdown handout: per ISA the classification table, the theorem verdicts with offenders and
-// reasons, and the evidence for every sensitive (or undecided) instruction, witness states as
-// small tables, so a class can read why each verdict holds.
+// The Markdown report, in the order the text report reads: the verdicts, each offender once with
+// its reason in words, then the classification table and the evidence (witnesses as small tables
+// of what differs, the deciding values in bold). The summary mode folds the table and the evidence
+// into <details> so the whole fits a pull-request comment.
 
-import type {
-  Evidence,
-  InstructionClassification,
-  IsaAnalysis,
-  Witness,
-} from '../analysis/types.js';
-import { THEOREM_TITLES, displayPath, instructionVerdict, spanLocation, theorems, triMark } from './common.js';
-import { reasonWithoutMnemonic } from './text.js';
+import type { InstructionClassification, IsaAnalysis } from '../analysis/types.js';
+import type { Isa } from '../ir/types.js';
+import { displayPath, instructionVerdict, spanLocation, triMark } from './common.js';
+import {
+  EVIDENCE_KIND,
+  StateModel,
+  reasonRich,
+  richMarkdown,
+  splitRich,
+  verdictLines,
+  verdictList,
+  witnessTable,
+  witnessView,
+} from './evidence.js';
+import { offenderLegend, offenders } from './text.js';
 
 export interface MarkdownOptions {
   /** Paths are shown relative to this folder (default: the working directory). */
   base?: string;
+  /** Fold the classification table and the evidence into <details> (a pull-request comment). */
+  summary?: boolean;
+  /** The specs, by ISA name, so values print in their natural width (optional). */
+  isas?: Isa[];
 }
 
 /** Text safe inside a table cell or a line: pipes, backslashes and markup characters escaped. */
@@ -28,129 +40,106 @@ function code(s: string, inTable = false): string {
 }
 
 function table(head: string[], rows: string[][]): string[] {
-  return [
-    `| ${head.join(' | ')} |`,
-    `|${head.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
-  ];
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
 }
 
-const EVIDENCE_KIND: Record<Evidence['k'], string> = {
-  syntactic: 'syntactic argument',
-  proof: 'proof (solver, all states)',
-  witness: 'witness',
-  unknown: 'unknown',
-};
+/** A folded block: GitHub renders Markdown inside <details> only after a blank line. */
+function details(summary: string, body: string[]): string[] {
+  return ['<details>', `<summary>${summary}</summary>`, '', ...body, '', '</details>', ''];
+}
 
-function witnessTable(w: Witness): string[] {
+function htmlText(s: string): string {
+  return s.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!);
+}
+
+/** One instruction's verdicts and evidence. `compact` (the summary) keeps the verdicts that make it
+ *  an offender — privilege and every `yes` — and lets the witness tables speak for themselves. */
+function instructionEvidence(a: IsaAnalysis, ic: InstructionClassification, model: StateModel, base?: string, compact = false): string[] {
   const out: string[] = [];
-  const ops = Object.entries(w.operands);
-  if (ops.length > 0) out.push(`Operands: ${ops.map(([k, v]) => `${code(k)} = ${code(v)}`).join(', ')}`, '');
-  // One row per state element, one column per state (before) and per outcome (after).
-  const elements = new Set<string>();
-  for (const s of w.states) for (const k of Object.keys(s.values)) elements.add(k);
-  for (const o of w.outcomes) for (const k of Object.keys(o.values)) elements.add(k);
-  const head = ['element'];
-  w.states.forEach((s, i) => head.push(`state ${w.states.length > 1 ? i + 1 + ' ' : ''}(${mdEscape(s.mode)})`));
-  w.outcomes.forEach((o, i) => {
-    const label = w.outcomes.length > 1 ? `after ${i + 1}` : 'after';
-    head.push(o.kind === 'done' ? label : `${label} (${o.kind}${o.trap ? ' ' + mdEscape(o.trap) : ''})`);
-  });
-  const rows = [...elements].map((el) => {
-    const mark = w.differs.includes(el) ? ' **differs**' : '';
-    return [
-      code(el, true) + mark,
-      ...w.states.map((s) => (s.values[el] !== undefined ? code(s.values[el]!, true) : '')),
-      ...w.outcomes.map((o) => (o.values[el] !== undefined ? code(o.values[el]!, true) : '')),
-    ];
-  });
-  out.push(...table(head, rows));
+  out.push(`${richMarkdown(reasonRich(ic, model, a.guestMode))} — ${instructionVerdict(a, ic)}, ${code(spanLocation(ic.span, base))}`, '');
+  const split = splitRich(ic);
+  if (split) out.push(`Instances: ${richMarkdown(split)}.`, '');
+  const seen = new Set<string>();
+  for (const [n, v] of verdictList(ic, a.guestMode).entries()) {
+    const ev = v.evidence;
+    if (compact && n > 0 && v.value === 'no') continue;
+    // User sensitivity often rests on the witness just shown: point to it instead of repeating it.
+    const id = ev.k === 'witness' ? JSON.stringify(ev.witness) : '';
+    if (id && seen.has(id)) {
+      out.push(`- **${mdEscape(v.name)}: ${mdEscape(v.value)}** (${EVIDENCE_KIND[ev.k]}): the witness above`);
+      continue;
+    }
+    if (id) seen.add(id);
+    const words = compact && ev.k === 'witness' ? '' : `: ${mdEscape(ev.text)}`;
+    out.push(`- **${mdEscape(v.name)}: ${mdEscape(v.value)}** (${EVIDENCE_KIND[ev.k]})${words}${ev.k === 'unknown' ? ` — ${mdEscape(ev.reason)}` : ''}`);
+    if (ev.k === 'witness') {
+      const t = witnessTable(witnessView(ev.witness, model, v.columns));
+      out.push('');
+      if (t.rows.length > 0) out.push(...table(t.head.map(mdEscape), t.rows.map((r) => r.cells.map((c) => richMarkdown(c, true)))).map((l) => '  ' + l), '');
+      out.push(`  _${mdEscape(t.note)}._`, '');
+    }
+  }
+  for (const f of ic.claimFindings) out.push(`- **Claim contradicted** at ${code(spanLocation(f.claim.span, base))}: ${mdEscape(f.message)}`);
   out.push('');
-  out.push(w.replayed ? '_Replayed on the reference interpreter._' : '**Not confirmed by replay.**');
   return out;
 }
 
-function evidenceBlock(name: string, value: string, ev: Evidence): string[] {
-  const out = [`- **${name}: ${value}** (${EVIDENCE_KIND[ev.k]}): ${mdEscape(ev.text)}`];
-  if (ev.k === 'unknown') out.push(`  Reason: ${mdEscape(ev.reason)}`);
-  if (ev.k === 'witness') {
-    out.push('');
-    out.push(...witnessTable(ev.witness).map((l) => (l ? '  ' + l : '')));
-    out.push('');
+function conclusion(a: IsaAnalysis): string {
+  const exact = a.trapAndEmulate;
+  const name = mdEscape(a.isa);
+  if (exact && exact.value === 'holds' && a.theorem1.value !== 'holds') {
+    return `**${name} can host a trap-and-emulate monitor**, although Theorem 1 fails${exact.note ? `: ${mdEscape(exact.note)}` : '.'}`;
   }
-  return out;
-}
-
-/** Which mode, control and clock elements the semantics touch: what the verdicts are about. */
-function effectsLine(ic: InstructionClassification): string {
-  const e = ic.effects;
-  const parts: string[] = [];
-  const list = (xs: string[] | undefined) => (xs ?? []).map((x) => code(x)).join(', ');
-  if (e.modeReads?.length) parts.push(`reads mode ${list(e.modeReads)}`);
-  if (e.modeWrites?.length) parts.push(`writes mode ${list(e.modeWrites)}`);
-  if (e.controlReads?.length) parts.push(`reads control ${list(e.controlReads)}`);
-  if (e.controlWrites?.length) parts.push(`writes control ${list(e.controlWrites)}`);
-  if (e.clockReads?.length) parts.push(`reads clock ${list(e.clockReads)}`);
-  if (e.halts) parts.push('may halt the machine');
-  for (const t of e.traps) parts.push(`traps ${code(t.trap)} (${t.kind}) when ${code(t.condition)}`);
-  return parts.join('; ');
-}
-
-function instructionEvidence(a: IsaAnalysis, ic: InstructionClassification, base?: string): string[] {
-  const out = [`### ${mdEscape(ic.mnemonic)}`, ''];
-  out.push(`${mdEscape(reasonWithoutMnemonic(ic.mnemonic, ic.reason))} — ${instructionVerdict(a, ic)}, ` +
-    `${code(spanLocation(ic.span, base))}`);
-  out.push('');
-  const touches = effectsLine(ic);
-  if (touches) out.push(`Touches: ${touches}.`, '');
-  const p = ic.privileged;
-  const pValue = p.value === 'conditional' ? `conditional (traps when ${code(p.condition ?? '?')})` : p.value;
-  out.push(...evidenceBlock('privileged', pValue, p.evidence));
-  out.push(...evidenceBlock('control-sensitive', ic.controlSensitive.value, ic.controlSensitive.evidence));
-  out.push(...evidenceBlock('mode-sensitive', ic.modeSensitive.value, ic.modeSensitive.evidence));
-  out.push(...evidenceBlock('location-sensitive', ic.locationSensitive.value, ic.locationSensitive.evidence));
-  out.push(...evidenceBlock('user-sensitive', ic.userSensitive.value, ic.userSensitive.evidence));
-  if (ic.timingDependent.value !== 'no') {
-    out.push(...evidenceBlock('timing-dependent', ic.timingDependent.value, ic.timingDependent.evidence));
+  const v = exact?.value ?? a.theorem1.value;
+  if (v === 'holds') return `**${name} can host a trap-and-emulate monitor**: every sensitive instruction is privileged.`;
+  if (v === 'fails') {
+    const who = (exact ?? a.theorem1).offenders.length;
+    return `**${name} cannot host a trap-and-emulate monitor**: ${who} instruction${who === 1 ? '' : 's'} ${exact ? 'break it' : 'are sensitive but not privileged'}.`;
   }
-  for (const f of ic.claimFindings) {
-    out.push(`- **Claim contradicted** at ${code(spanLocation(f.claim.span, base))}: ${mdEscape(f.message)}`);
-  }
-  out.push('');
-  return out;
+  return `**Undecided**: the verdicts of ${a.theorem1.undecided.map(mdEscape).join(', ')} are unknown.`;
 }
 
 function renderOne(a: IsaAnalysis, opts: MarkdownOptions): string[] {
   const base = opts.base;
+  const model = new StateModel(opts.isas?.find((i) => i.name === a.isa));
   const out: string[] = [`# ${mdEscape(a.isa)}: virtualization analysis`, ''];
-  out.push(`- Spec: ${code(displayPath(a.source, base))}`);
-  out.push(`- Guest mode: ${code(a.guestMode)}; most privileged mode: ${code(a.mostPrivilegedMode)}`);
-  if (a.assumptions.length === 0) out.push('- Assumptions: none');
-  else {
-    out.push('- Assumptions the monitor keeps while a guest runs:');
-    for (const as of a.assumptions) out.push(`  - ${code(as.name)}: ${code(as.text)} (${code(spanLocation(as.span, base))})`);
-  }
-  out.push(`- ${a.stats.instructions} instructions, ${a.stats.solverQueries} solver queries`);
-  out.push('');
+  const assumed = a.assumptions.length ? `; the monitor keeps ${a.assumptions.map((x) => code(x.text)).join(', ')}` : '';
+  out.push(`${code(displayPath(a.source, base))}: ${a.stats.instructions} instructions; guest mode ${code(a.guestMode)}, most privileged ${code(a.mostPrivilegedMode)}${assumed}.`, '');
   if (a.errors.length > 0) {
     out.push('> **Analysis errors.** These are bugs in isavirt or the spec; verdicts that rest on them are not to be trusted.');
     for (const e of a.errors) out.push(`> - ${mdEscape(e)}`);
     out.push('');
   }
 
-  const t1 = a.theorem1;
-  out.push(
-    t1.value === 'holds'
-      ? `**${mdEscape(a.isa)} can host a trap-and-emulate monitor**: every sensitive instruction is privileged.`
-      : t1.value === 'fails'
-        ? `**${mdEscape(a.isa)} cannot host a trap-and-emulate monitor**: ${t1.offenders.map((o) => mdEscape(o.mnemonic)).join(', ')} ` +
-          `${t1.offenders.length === 1 ? 'is' : 'are'} sensitive but not privileged.`
-        : `**Undecided**: the verdicts of ${t1.undecided.map(mdEscape).join(', ')} are unknown.`,
-  );
-  out.push('');
+  out.push('## Verdicts', '');
+  for (const v of verdictLines(a)) {
+    out.push(`- ${mdEscape(v.title)}: **${v.word}**${v.detail ? ` (${mdEscape(v.detail)})` : ''}`);
+    if (v.note) out.push(`  ${mdEscape(v.note)}`);
+  }
+  out.push('', conclusion(a), '');
 
-  out.push('## Classification', '');
-  out.push(
+  const offs = offenders(a);
+  if (offs.length) {
+    out.push(`## Offenders (${offs.length})`, '');
+    out.push(
+      ...table(
+        ['instruction', 'breaks', 'why'],
+        offs.map(({ ic, labels }) => [`**${mdEscape(ic.mnemonic)}**`, labels.join(' '), richMarkdown(reasonRich(ic, model, a.guestMode), true)]),
+      ),
+    );
+    out.push('', `_${mdEscape(offenderLegend(a))}._`, '');
+  }
+  const undecided = [...new Set([a.theorem1, a.theorem2, a.theorem3, a.trapAndEmulate].flatMap((t) => t?.undecided ?? []))];
+  if (undecided.length) out.push(`Undecided (verdict unknown, never guessed): ${undecided.map(mdEscape).join(', ')}`, '');
+
+  const findings = a.instructions.flatMap((ic) => ic.claimFindings.map((f) => ({ ic, f })));
+  if (findings.length) {
+    out.push(`## Claim findings (${findings.length})`, '');
+    for (const { ic, f } of findings) out.push(`- ${code(spanLocation(f.claim.span, base))} **${mdEscape(ic.mnemonic)}**: ${mdEscape(f.message)}`);
+    out.push('');
+  }
+
+  const classification = [
     ...table(
       ['instruction', 'privileged', 'control', 'mode', 'location', 'user', 'verdict', 'line'],
       a.instructions.map((ic) => [
@@ -164,38 +153,34 @@ function renderOne(a: IsaAnalysis, opts: MarkdownOptions): string[] {
         `${ic.span.line}:${ic.span.col}`,
       ]),
     ),
-  );
-  out.push('');
-  out.push('_control, mode, location, user: control-, mode-, location-, user-sensitive; cond: privileged only under a condition; ?: unknown._');
-  out.push('');
-
-  out.push('## Theorems', '');
-  for (const [label, t] of theorems(a)) {
-    const word = t.value === 'holds' ? 'holds' : t.value === 'fails' ? '**fails**' : '**unknown**';
-    out.push(`### ${THEOREM_TITLES[label]}: ${word}`, '');
-    out.push(/[.!?]$/.test(t.statement) ? mdEscape(t.statement) : `${mdEscape(t.statement)}.`, '');
-    if (t.offenders.length > 0) {
-      out.push('Offenders:', '');
-      for (const o of t.offenders) {
-        out.push(`- **${mdEscape(o.mnemonic)}** (${code(spanLocation(o.span, base))}): ${mdEscape(reasonWithoutMnemonic(o.mnemonic, o.reason))}`);
-      }
-      out.push('');
-    }
-    if (t.undecided.length > 0) out.push(`Undecided (verdict unknown): ${t.undecided.map(mdEscape).join(', ')}`, '');
-  }
-
+    '',
+    '_control, mode, location, user: control-, mode-, location-, user-sensitive; cond: privileged only under a condition; ?: unknown._',
+  ];
   const shown = a.instructions.filter(
     (ic) => ic.sensitive !== 'no' || ic.privileged.value !== 'no' || ic.timingDependent.value !== 'no' || ic.claimFindings.length > 0,
   );
-  if (shown.length > 0) {
-    out.push('## Evidence', '');
-    out.push('For every sensitive, privileged, timing-dependent or undecided instruction: each verdict and how it is known.', '');
-    for (const ic of shown) out.push(...instructionEvidence(a, ic, base));
+  if (opts.summary) {
+    out.push(...details(`Classification of all ${a.instructions.length} instructions`, classification));
+    // The offenders' evidence only: it is what a reviewer opens; the rest is in the full report.
+    if (offs.length) {
+      out.push('## Evidence', '');
+      for (const { ic } of offs) {
+        out.push(...details(`<b>${htmlText(ic.mnemonic)}</b>: ${htmlText(instructionVerdict(a, ic))}`, instructionEvidence(a, ic, model, base, true)));
+      }
+      out.push('_The evidence of every other verdict: the full report (`--format markdown` without `--summary`)._', '');
+    }
+  } else {
+    out.push('## Classification', '', ...classification, '');
+    if (shown.length) {
+      out.push('## Evidence', '');
+      out.push('For every sensitive, privileged, timing-dependent or undecided instruction: each verdict and how it is known.', '');
+      for (const ic of shown) out.push(`### ${mdEscape(ic.mnemonic)}`, '', ...instructionEvidence(a, ic, model, base));
+    }
   }
   return out;
 }
 
-/** A Markdown handout for one or more analysed ISAs. */
+/** A Markdown report for one or more analysed ISAs. */
 export function renderMarkdown(analyses: IsaAnalysis[], opts: MarkdownOptions = {}): string {
   const parts = analyses.map((a) => renderOne(a, opts).join('\n').trimEnd());
   return parts.join('\n\n---\n\n') + '\n';

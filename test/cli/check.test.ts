@@ -28,7 +28,7 @@ describe('isavirt check', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('ISA pg (isas/pg.isa)');
-    expect(r.stdout).toMatch(/Theorem 1 \(trap-and-emulate monitor\): holds/);
+    expect(r.stdout).toMatch(/Theorem 1 \(sensitive ⊆ privileged\): holds/);
     expect(r.stdout.split('\n').filter((l) => l.length > 80)).toEqual([]);
     expect(r.stdout).not.toContain('Summary');
   });
@@ -36,12 +36,16 @@ describe('isavirt check', () => {
   it('a POPF-like machine is not virtualizable: exit 1, POPF is the offender', () => {
     const r = isavirt('check', TOY);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/Theorem 1 \(trap-and-emulate monitor\): FAILS/);
-    expect(r.stdout).toMatch(/POPF \(test\/report\/fixtures\/toypopf\.isa:\d+:\d+\)/);
-    expect(r.stdout).toMatch(/^POPF +no +yes/m);
-    expect(r.stdout).toMatch(/^CLI +yes +yes/m);
+    expect(r.stdout).toMatch(/Theorem 1 \(sensitive ⊆ privileged\): FAILS/);
+    expect(r.stdout).toMatch(/^ {2}POPF +T1 /m);
     // POPF claims innocuous; the derivation contradicts it.
     expect(r.stdout).toContain('POPF claims innocuous');
+    // The table and the evidence only when asked.
+    expect(r.stdout).not.toMatch(/^CLI +yes +yes/m);
+    const v = isavirt('check', TOY, '--verbose');
+    expect(v.stdout).toMatch(/^POPF +no +yes/m);
+    expect(v.stdout).toMatch(/^CLI +yes +yes/m);
+    expect(v.stdout).toMatch(/POPF \(test\/report\/fixtures\/toypopf\.isa:\d+:\d+\)/);
   });
 
   it('a bad spec prints diagnostics and exits 2, without a stack trace', () => {
@@ -121,10 +125,63 @@ describe('isavirt check', () => {
     expect(bad.stderr).toContain('no instruction POPX in toypopf; did you mean POPF?');
   });
 
+  it('--summary without --format markdown is a usage error', () => {
+    const r = isavirt('check', 'isas/pg.isa', '--summary');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--summary goes with --format markdown');
+  });
+
+  it('prints no progress in a pipe: stderr stays empty', () => {
+    const r = isavirt('check', TOY);
+    expect(r.stderr).toBe('');
+  });
+
   it('rejects an unknown format with exit 2', () => {
     const r = isavirt('check', 'isas/pg.isa', '--format', 'pdf');
     expect(r.code).toBe(2);
     noStackTrace(r.stderr);
+  });
+});
+
+describe('isavirt check on the 386', () => {
+  const text = isavirt('check', 'isas/x86-386.isa');
+  const summary = isavirt('check', 'isas/x86-386.isa', '--format', 'markdown', '--summary');
+
+  it('fits two screens: at most 80 lines of at most 80 columns, nothing cut short', () => {
+    expect(text.code).toBe(1);
+    const lines = text.stdout.trimEnd().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(80);
+    expect(lines.filter((l) => l.length > 80)).toEqual([]);
+    expect(text.stdout).not.toContain('…');
+  });
+
+  it('states the theorems first, then lists each offender exactly once with a reason in words', () => {
+    const lines = text.stdout.split('\n');
+    expect(lines[2]).toMatch(/^ {2}Theorem 1 \(sensitive ⊆ privileged\): FAILS — \d+ offenders/);
+    expect(lines[3]).toMatch(/^ {2}Theorem 2 /);
+    expect(lines[4]).toMatch(/^ {2}Theorem 3 /);
+    for (const m of ['POPF', 'PUSHF', 'SGDT', 'SMSW', 'MOV_SS_R', 'IRET']) {
+      expect(lines.filter((l) => new RegExp(`^ {2}${m} `).test(l)), m).toHaveLength(1);
+    }
+    const flat = text.stdout.replace(/\s+/g, ' ');
+    expect(flat).toMatch(/POPF T1 T2 T3 in ring3 EFLAGS\.IF stays 1 \(in ring\d it becomes 0\); no trap/);
+    expect(flat).toContain('SMSW T1 T2 T3 in ring3 gpr[0] depends on CR0, which the monitor owns; no trap');
+  });
+
+  it('the Markdown summary fits a pull-request comment, details folded', () => {
+    expect(summary.code).toBe(1);
+    expect(summary.stdout.length).toBeLessThan(60_000);
+    expect(summary.stdout).toContain('<details>');
+    expect(summary.stdout).toContain('<summary><b>POPF</b>: breaks T1, T2, T3</summary>');
+    expect(summary.stdout.match(/<details>/g)!.length).toBe(summary.stdout.match(/<\/details>/g)!.length);
+    expect(summary.stdout).not.toContain('…');
+  });
+
+  it('--explain shows a witness a student can follow: operands by name, what differs, the rest summarised', () => {
+    const r = isavirt('check', 'isas/x86-386.isa', '--explain', 'SMSW');
+    expect(r.stdout).toContain('instance: rd = 0 (eax)');
+    expect(r.stdout).toMatch(/given CR0 0x[0-9a-f]{8} \(state A\) vs 0x[0-9a-f]{8} \(state B\)/);
+    expect(r.stdout).toMatch(/all other state equal \(\d+ more elements\)/);
   });
 });
 

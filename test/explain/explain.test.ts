@@ -59,11 +59,20 @@ describe('explain on every x86-386 instruction', () => {
       expect(v.breaks!.includes('Theorem 1'), c.mnemonic).toBe(offends);
       // The monitor's view matches: an offender is described as unseen by the monitor.
       const flat = text.replace(/\s+/g, ' ');
+      expect(text, c.mnemonic).not.toContain('…');
       if (offends) expect(flat, c.mnemonic).toMatch(/breaks Theorem 1/);
       if (c.privileged.value === 'yes') expect(flat, c.mnemonic).toMatch(/always traps/);
-      // Every witness the analysis found is shown.
+      // Every witness the analysis found is shown: each element whose result it is about, with
+      // the rest of the state summarised instead of listed.
       for (const ev of [c.controlSensitive.evidence, c.modeSensitive.evidence, c.locationSensitive.evidence]) {
-        if (ev.k === 'witness') for (const d of ev.witness.differs) expect(text.replace(/\s+/g, ' ')).toContain(d);
+        if (ev.k !== 'witness') continue;
+        // At most six results are listed; the rest are counted.
+        for (const o of ev.witness.outcomes) {
+          const els = Object.keys(o.values).filter((el) => /^(0x[0-9a-f]+|\d+)$/i.test(o.values[el]!));
+          if (els.length <= 6) for (const el of els) expect(flat, `${c.mnemonic} ${el}`).toContain(el);
+          else expect(flat, c.mnemonic).toMatch(/more (results differ|elements change)/);
+        }
+        if (ev.witness.states.length === 2) expect(flat, c.mnemonic).toMatch(/All other state equal/);
       }
     }
   });
@@ -75,7 +84,21 @@ describe('explain on every x86-386 instruction', () => {
     expect(found.instruction.mnemonic).toBe('POPF');
     const text = explainForLearner(isa, analysis, found.instruction, found.classification);
     expect(verdictsOf(text).sensitive).toBe('yes');
-    expect(text.replace(/\s+/g, ' ')).toContain('the monitor never sees it');
+    const flat = text.replace(/\s+/g, ' ');
+    expect(flat).toContain('the monitor never sees it');
+    // The mode witness: the mode elements that differ going in, EFLAGS.IF coming out, by field.
+    expect(flat).toMatch(/Given CS\.RPL 3 \(mode ring3\) vs \d \(mode ring\d\)/);
+    expect(flat).toMatch(/Result EFLAGS\.IF [01] \(mode ring3\) vs [01] \(mode ring\d\)/);
+  });
+
+  it('highlights the deciding values only when colour is on', () => {
+    const found = findInstruction(isa, analysis, 'SMSW');
+    if (!found.ok) throw new Error('SMSW missing');
+    const plainText = explainForLearner(isa, analysis, found.instruction, found.classification);
+    expect(plainText).not.toMatch(/\u001b\[/);
+    const coloured = explainForLearner(isa, analysis, found.instruction, found.classification, { color: true });
+    expect(coloured).toMatch(/Result gpr\[0\] \u001b\[1m\u001b\[33m0x[0-9a-f]{8}/);
+    expect(coloured.replace(/\u001b\[[0-9;]*m/g, '')).toBe(plainText);
   });
 });
 

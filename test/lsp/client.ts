@@ -16,6 +16,10 @@ export class LspClient {
   readonly child: ChildProcess;
   readonly conn: MessageConnection;
   readonly published: PublishDiagnosticsParams[] = [];
+  /** Every $/progress notification, and where it fell among the diagnostics publications. */
+  readonly progress: { token: unknown; value: any; afterPublications: number }[] = [];
+  /** Tokens the server asked to create (window/workDoneProgress/create). */
+  readonly progressTokens: unknown[] = [];
   private waiters: (() => void)[] = [];
   stderr = '';
 
@@ -27,11 +31,19 @@ export class LspClient {
       this.published.push(p);
       for (const w of this.waiters.splice(0)) w();
     });
+    this.conn.onRequest('window/workDoneProgress/create', (p: { token: unknown }) => {
+      this.progressTokens.push(p.token);
+      return null;
+    });
+    this.conn.onNotification('$/progress', (p: { token: unknown; value: any }) => {
+      this.progress.push({ ...p, afterPublications: this.published.length });
+    });
     this.conn.listen();
   }
 
-  async initialize(): Promise<any> {
-    const r = await this.conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
+  /** `capabilities`: what the editor says it supports (e.g. { window: { workDoneProgress: true } }). */
+  async initialize(capabilities: object = {}): Promise<any> {
+    const r = await this.conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities });
     await this.conn.sendNotification('initialized', {});
     return r;
   }

@@ -92,7 +92,8 @@ describe('isavirt lsp over stdio', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(value).toContain('instruction GETR(rd : reg r)');
-    expect(value).toContain('GETR: location-sensitive');
+    // The reason in words from the witness, as every report gives it.
+    expect(value).toMatch(/\*\*GETR\*\*: in `supervisor` `r\[\d+\]` depends on `R\.base` and `R\.bound`, which the monitor owns; privileged/);
     expect(value).toMatch(/\| privileged \| yes \|/);
     expect(value).toMatch(/\| location-sensitive \| yes \|/);
     expect(value).toMatch(/\| control-sensitive \| no \|/);
@@ -190,5 +191,45 @@ describe('solver diagnostics', () => {
     const first = client.published.find((q) => q.uri === claimUri)!;
     expect(first.version).toBe(1);
     expect(first.diagnostics).toEqual([]);
+  }, 180_000);
+});
+
+describe('progress and findings per instruction', () => {
+  let client: LspClient;
+  beforeAll(async () => {
+    client = new LspClient();
+    await client.initialize({ window: { workDoneProgress: true } });
+  });
+  afterAll(async () => {
+    await client.close();
+  });
+
+  it('reports $/progress and publishes each instruction\'s findings as it is decided', async () => {
+    const toyPath = join(root, 'test/report/fixtures/toypopf.isa');
+    const toyText = readFileSync(toyPath, 'utf8');
+    const toyUri = pathToFileURL(toyPath).href;
+    const instructions = [...toyText.matchAll(/^instruction (\w+)/gm)].map((m) => m[1]!);
+    await client.open(toyUri, toyText, 1);
+    // The analysis is done when the last progress notification says so.
+    const deadline = Date.now() + 150_000;
+    while (!client.progress.some((p) => p.value.kind === 'end') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const kinds = client.progress.map((p) => p.value.kind);
+    expect(kinds[0]).toBe('begin');
+    expect(kinds.at(-1)).toBe('end');
+    expect(client.progressTokens).toHaveLength(1);
+    const reports = client.progress.filter((p) => p.value.kind === 'report');
+    expect(reports).toHaveLength(instructions.length);
+    expect(reports.map((r) => r.value.percentage)).toEqual([...reports.map((r) => r.value.percentage)].sort((a, b) => a - b));
+    expect(reports.at(-1)!.value.message).toContain(`${instructions.length}/${instructions.length} instructions`);
+    // One publication per decided instruction, each right before its progress report: the
+    // editor sees POPF's finding when POPF is decided, not when everything is.
+    const mine = client.published.filter((p) => p.uri === toyUri && p.version === 1);
+    expect(mine.length).toBeGreaterThanOrEqual(1 + instructions.length);
+    const popfAt = instructions.indexOf('POPF');
+    const firstT1 = client.published.findIndex((p) => p.uri === toyUri && p.diagnostics.some((d) => d.code === 'ISA-T1'));
+    expect(firstT1).toBeGreaterThan(0);
+    expect(firstT1).toBeLessThanOrEqual(reports[popfAt]!.afterPublications);
+    const last = mine.at(-1)!;
+    expect(last.diagnostics.filter((d) => d.code === 'ISA-T1').map((d) => d.message)).toEqual([expect.stringContaining('POPF')]);
   }, 180_000);
 });
