@@ -321,9 +321,18 @@ function visibleDiffer(ctx: ClassifyContext, f1: SymState, f2: SymState, exclude
   return L.or(...out);
 }
 
+/** Does the instance write storage a guest view shows (raw, or through any view)? */
+function writesStorage(isa: Isa, cube: Cube): boolean {
+  const backed = viewBacked(isa);
+  return cube.effects.effects.writes.some((w) => backed.has(w) || isa.views.some((v) => v.name === w && backed.has(v.memory)));
+}
+
 /** A fresh virtual address per view (where a difference in storage is sought). */
-function probeAddresses(ctx: ClassifyContext, prefix: string): Map<string, BV> {
+function probeAddresses(ctx: ClassifyContext, prefix: string, cube?: Cube): Map<string, BV> {
   const m = new Map<string, BV>();
+  // An instruction that writes no storage leaves the storage as it was in both states, where it
+  // corresponds by construction: no difference to seek there.
+  if (cube && !writesStorage(ctx.isa, cube)) return m;
   for (const v of guestViews(ctx.isa)) {
     const t = ctx.isa.translations.find((x) => x.name === v.translation)!;
     m.set(v.name, ctx.z3.BitVec.const(`${prefix}.at.${v.name}`, t.param.width));
@@ -513,7 +522,7 @@ async function compareOutcomes(
 export function modePair(ctx: ClassifyContext, cube: Cube, shared = false): Question {
   const isa = ctx.isa, L = ctx.L;
   const prefix = shared ? 'ms' : 'm';
-  const at = probeAddresses(ctx, prefix);
+  const at = probeAddresses(ctx, prefix, cube);
   const P = pairSetup(ctx, cube, prefix, ['mode'], 'both', shared, at);
   const built = recordReads(() => {
     const pairs: B[] = [];
@@ -667,7 +676,7 @@ function pairSetup(ctx: ClassifyContext, cube: Cube, prefix: string, varied: ('m
   if (sharedStorage) return { A, B: B_, cs: [], reads: [A.reads, B_.reads], words: { a: [], b: [] } };
   const built = recordReads(() => {
     const points = instantiationPoints(ctx.z3, isa, ctx.offsets, [{ s: A.s, r: A.r }, { s: B_.s, r: B_.r }], new Map([...at].map(([v, a]) => [v, [a]])));
-    return correspondence(ctx.z3, isa, mode, A.s, B_.s, points);
+    return correspondence(ctx.z3, isa, mode, A.s, B_.s, points, writesStorage(isa, cube));
   });
   return { A, B: B_, cs: built.value.cs, reads: [A.reads, B_.reads, built.reads], words: { a: built.value.wordsA, b: built.value.wordsB } };
 }
@@ -703,7 +712,7 @@ async function concretePair(ctx: ClassifyContext, model: Model<'main'>, P: PairS
 export function locationPair(ctx: ClassifyContext, cube: Cube, user: boolean, shared = false): Question {
   const isa = ctx.isa, L = ctx.L;
   const prefix = `l${user ? 'u' : ''}${shared ? 's' : ''}`;
-  const at = probeAddresses(ctx, prefix);
+  const at = probeAddresses(ctx, prefix, cube);
   const P = pairSetup(ctx, cube, prefix, ['control'], 'both', shared, at);
   const built = recordReads(() => {
     const where = user ? [P.A.modes[guestIx(isa)]!, P.A.assume] : [L.or(...P.A.modes)];
@@ -763,7 +772,7 @@ export function timing(ctx: ClassifyContext, cube: Cube): Question {
 export function monitorBreak(ctx: ClassifyContext, cube: Cube, hybrid: boolean, shared = false): Question {
   const isa = ctx.isa, L = ctx.L;
   const prefix = `${hybrid ? 'h' : 'b'}${shared ? 's' : ''}`;
-  const at = probeAddresses(ctx, prefix);
+  const at = probeAddresses(ctx, prefix, cube);
   // A is the real state, B the virtual one.
   const P = pairSetup(ctx, cube, prefix, hybrid ? ['control'] : ['mode', 'control'], 'inclusion', shared, at, true);
   const built = recordReads(() => {

@@ -181,6 +181,9 @@ export function correspondence(
   a: SymState,
   b: SymState,
   points: Map<string, BV[]>,
+  /** Constrain the sharing too (needed when the instruction writes storage: a write through one
+   *  address is seen through another in one state only if the sharing differs). */
+  sharing = true,
 ): { cs: B[]; wordsA: { mem: string; addr: BV }[]; wordsB: { mem: string; addr: BV }[] } {
   const L = new Logic(z3);
   const cs: B[] = [];
@@ -204,7 +207,7 @@ export function correspondence(
     }
   }
   // The same sharing: two addresses name one word in a exactly when they do in b.
-  for (const l of byMem.values()) {
+  for (const l of sharing ? byMem.values() : []) {
     for (let j = 1; j < l.length; j++) {
       for (let i = 0; i < j; i++) {
         const x = l[i]!, y = l[j]!;
