@@ -25,6 +25,7 @@
 // every few hundred instructions then pays a call, not a return from and re-entry into the loop.
 
 import type { Expr, Isa, LValue, Stmt, Translation, Builtin, Instruction } from '../ir/types.js';
+import { assertNever, walkExpr, walkStmts } from '../ir/walk.js';
 import { MachineError, checkWidth, isInt, type Layout, type MemSlot } from './layout.js';
 
 export const ST_DONE = 0;
@@ -76,7 +77,52 @@ export interface CompiledFns {
   /** Fetch, decode and run the instruction at pc (pc register set to it first) -> status 0, 1,
    *  2 (no encoding matches), 3 (x.t, x.ret) or 5 (fetch trap, x.t); x.ins = its index. */
   EX: (pc: number | bigint) => number;
+  /** Drop every compiled block (state was replaced from outside the generated code). */
+  FLUSH: () => void;
+  /** Word `a` of memory `mi` was written from outside the generated code: invalidate the blocks
+   *  that depend on it (at the next block entry). */
+  WCHK: (mi: number, a: number) => void;
+  /** What block functions are made from (the block builder's side of the factory). */
+  C: BlockContext;
 }
+
+/** The run-time objects a block function's prelude binds (see Gen.blockSource). */
+export interface BlockContext {
+  u: Uint32Array;
+  w: BigUint64Array;
+  w32: Uint32Array;
+  x: Exchange;
+  V: Int32Array;
+  M: TypedMemory[];
+  WT: (Uint8Array | null)[];
+  F: ((...args: (number | bigint)[]) => number | bigint)[];
+  /** DEC that marks every word it reads in the watch bitmaps; null without block support. */
+  DECW: ((pc: number) => number) | null;
+}
+
+/** A compiled block: `f(lim)` runs it (see Gen.blockDispatch); `n` instructions long. */
+export interface Block {
+  f: (lim: number) => number;
+  n: number;
+}
+
+/** One decoded instruction of a block. */
+interface BlockInsn {
+  index: number;
+  ops: (number | bigint)[];
+  len: number;
+  pc: number;
+}
+
+// Block compilation parameters. A pc becomes a block after HOT_AFTER visits (code run a few times
+// only, as in witness replay, is not worth a `new Function`); a block has at most MAX_BLOCK_LEN
+// instructions; past MAX_BLOCKS blocks the cache starts again.
+const HOT_AFTER = 16;
+const HOT_SLOTS = 4096;
+const MAX_BLOCK_LEN = 64;
+const MAX_BLOCKS = 8192;
+/** More words of translation state than this and the guard would cost more than it saves. */
+const MAX_GUARD = 64;
 
 export type Factory = (
   u: Uint32Array,
@@ -86,6 +132,8 @@ export type Factory = (
   tc: Int32Array,
   /** The trap handler RUN calls in place: (status 2, 3 or 4) -> 0 to go on, else RUN's status. */
   H: (status: number) => number,
+  /** The block builder RUN calls for a hot pc: a block, or undefined (no block starts there). */
+  BLD: (pc: number) => Block | undefined,
 ) => CompiledFns;
 
 export interface Program {
@@ -93,6 +141,8 @@ export interface Program {
   factory: Factory;
   /** Trap indices of the timers, in the order of the `tc` countdown array. */
   timers: number[];
+  /** The generator, kept to compile blocks; null when the spec runs without blocks. */
+  gen: Gen | null;
 }
 
 // ---- literal formatting: the only way numbers reach generated source ----
@@ -247,6 +297,13 @@ interface Env {
   builtins: Partial<Record<Builtin, string>>;
 }
 
+interface BodyOptions {
+  /** The pc register's value as a literal (an instruction compiled into a block). */
+  pcConst?: string;
+  /** Record every memory word read in the watch bitmaps (the decoder blocks are built with). */
+  logReads?: boolean;
+}
+
 interface Exits {
   /** Statements leaving the body with trap `t` (the undo has already been emitted). */
   trap(t: number): string;
@@ -275,6 +332,7 @@ class Body {
     readonly needUndo: Set<Stmt> = new Set(),
     /** Identifier holding next_pc (instructions): the pc rule applies at commit. */
     readonly npc: string | null = null,
+    readonly opts: BodyOptions = {},
   ) {}
 
   /** Hold every register the statements write in a local, loaded at entry. */
@@ -282,7 +340,9 @@ class Body {
     for (const name of writtenRegs(stmts)) {
       const r = this.g.reg(name);
       const id = this.g.fresh('s');
-      this.decls.push(`let ${id} = ${r.wide ? 'w' : 'u'}[${L(r.slot)}];`);
+      // Inside a block the pc register is not stored between instructions: its value is a literal.
+      const init = name === this.g.isa.fetch.pc && this.opts.pcConst !== undefined ? this.opts.pcConst : `${r.wide ? 'w' : 'u'}[${L(r.slot)}]`;
+      this.decls.push(`let ${id} = ${init};`);
       this.regLocal.set(name, id);
       if (name === this.g.isa.fetch.pc && this.npc) {
         this.pcFlag = this.g.fresh('q');
@@ -291,7 +351,9 @@ class Body {
     }
   }
 
-  commit(): string {
+  /** Store the register locals; `withPc` false (an instruction inside a block that falls through to
+   *  the next one) leaves the pc register alone, the block knows it. */
+  commit(withPc = true): string {
     const parts: string[] = [];
     const pcName = this.g.isa.fetch.pc;
     for (const [name, id] of this.regLocal) {
@@ -299,7 +361,7 @@ class Body {
       const r = this.g.reg(name);
       parts.push(`${r.wide ? 'w' : 'u'}[${L(r.slot)}] = ${id};`);
     }
-    if (this.npc) {
+    if (this.npc && withPc) {
       const pc = this.g.layout.pc;
       const arr = `${pc.wide ? 'w' : 'u'}[${L(pc.slot)}]`;
       const local = this.regLocal.get(pcName);
@@ -447,6 +509,10 @@ class Body {
           const word = shift >= total ? (narrow(ww) ? '0' : '0n') : part;
           if (this.needUndo.has(s)) this.saveOld(arr, idx, !narrow(ww));
           this.out.push(`${arr}[${idx}] = ${word};`);
+          // A store into a page that compiled blocks were decoded from (or that the fetch
+          // translation read) invalidates them: the run loop flushes before the next block.
+          const wt = this.g.watch.get(acc.slot.index);
+          if (wt !== undefined) this.out.push(`if (WT${L(acc.slot.index)}[${idx} >>> ${L(wt)}] !== 0) V[0] = 1;`);
         });
         return;
       }
@@ -526,6 +592,7 @@ class Body {
   private readReg(name: string): string {
     const local = this.regLocal.get(name);
     if (local) return local;
+    if (name === this.g.isa.fetch.pc && this.opts.pcConst !== undefined) return this.opts.pcConst;
     const r = this.g.reg(name);
     return `${r.wide ? 'w' : 'u'}[${L(r.slot)}]`;
   }
@@ -535,9 +602,14 @@ class Body {
     const acc = this.memAccess(e.space, this.ex(e.addr), e.addr.width, words);
     const ww = acc.slot.wordWidth;
     const arr = `m${L(acc.slot.index)}`;
-    const vals = acc.idxs.map((idx) => ({ code: `${arr}[${idx}]`, width: ww }));
+    const vals = acc.idxs.map((idx) => ({ code: `${arr}[${this.logged(acc.slot.index, idx)}]`, width: ww }));
     if (this.g.isa.endian === 'little') vals.reverse();
     return fit(concatCode(vals), ww * words, e.width);
+  }
+
+  /** A memory index, recorded in the watch bitmap when this body logs its reads (DECW). */
+  logged(mem: number, idx: string): string {
+    return this.opts.logReads && this.g.watch.has(mem) ? `WL${L(mem)}(${idx})` : idx;
   }
 
   // ---- expressions ----
@@ -886,9 +958,202 @@ function buildDecoder(isa: Isa, layout: Layout): Decoder {
   return { lo: best.lo, bits: best.bits, groups: [...byKey.values()], all, maxLen };
 }
 
+// ---- blocks: what they depend on ----
+
+/** One 32-bit word of state the fetch translation reads (bits `mask` of it). */
+interface GuardWord {
+  arr: 'u' | 'w32';
+  slot: number;
+  mask: number;
+}
+
+interface BlockSupport {
+  /** The state words a block's guard compares (what the fetch translation reads). */
+  guard: GuardWord[];
+  /** Memory index -> page shift: the memories whose writes may change fetched code or the fetch
+   *  translation, watched at this page granularity. */
+  watch: Map<number, number>;
+  /** Per instruction: a block ends after it (it writes the pc or what the fetch translation reads). */
+  ends: boolean[];
+  /** Per instruction: it writes what the fetch translation reads (no self-loop then). */
+  writesDeps: boolean[];
+  /** Per instruction: it may store into a watched memory. */
+  stores: boolean[];
+}
+
+/**
+ * Whether and how `isa` runs in blocks. A block is valid while (1) the registers the fetch
+ * translation reads hold the values they had when it was decoded (its guard, checked at entry;
+ * instructions that write them end a block), and (2) no word the decode read — the instruction
+ * words and whatever the fetch translation read in memory — has been written (the watch bitmaps;
+ * every store checks them). Together these make each instruction's fetch and decode what they
+ * were when the block was built. Null (no blocks) for a pc wider than 32 bits, a fetch
+ * translation that reads the pc register itself, or one reading more state than a cheap guard
+ * covers.
+ */
+function blockSupport(isa: Isa, layout: Layout): BlockSupport | null {
+  if (layout.pc.wide) return null;
+  if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) return null; // w32 assumes a little-endian host
+  const regs = new Map<string, bigint>();
+  const files = new Set<string>();
+  const mems = new Set<number>([layout.fetchMem.index]);
+  const seenT = new Set<string>();
+  const seenF = new Set<string>();
+  const visitSpace = (space: string): void => {
+    const direct = layout.mems.get(space);
+    if (direct) {
+      mems.add(direct.index);
+      return;
+    }
+    const view = layout.views.get(space);
+    if (!view) throw new MachineError('unknown memory or view in the IR');
+    mems.add(layout.mems.get(view.memory)!.index);
+    if (seenT.has(view.translation)) return;
+    seenT.add(view.translation);
+    const tr = layout.translations.get(view.translation)!;
+    walkStmts(tr.body, () => {}, onExpr);
+    walkExpr(tr.result, onExpr);
+  };
+  const onExpr = (e: Expr): void => {
+    switch (e.k) {
+      case 'reg': {
+        const r = layout.regs.get(e.reg);
+        if (!r) throw new MachineError('unknown register in the IR');
+        regs.set(e.reg, (regs.get(e.reg) ?? 0n) | maskB(r.width));
+        return;
+      }
+      case 'field':
+        if (!isInt(e.hi, 0, 63) || !isInt(e.lo, 0, e.hi)) throw new MachineError('field: bad bit range');
+        regs.set(e.reg, (regs.get(e.reg) ?? 0n) | (maskB(e.hi - e.lo + 1) << BigInt(e.lo)));
+        return;
+      case 'file':
+        files.add(e.file);
+        return;
+      case 'mem':
+        visitSpace(e.space);
+        return;
+      case 'call': {
+        if (seenF.has(e.fn)) return;
+        seenF.add(e.fn);
+        const f = (isa.functions ?? []).find((x) => x.name === e.fn);
+        if (!f) throw new MachineError('unknown function in the IR');
+        walkStmts(f.body, () => {}, onExpr);
+        walkExpr(f.result, onExpr);
+        return;
+      }
+      case 'const': case 'operand': case 'local': case 'param': case 'builtin': case 'unop': case 'binop':
+      case 'concat': case 'slice': case 'zext': case 'sext': case 'ite':
+        return;
+      default:
+        assertNever(e, 'expression');
+    }
+  };
+  visitSpace(isa.fetch.space);
+  if (regs.has(isa.fetch.pc)) return null;
+  const guard: GuardWord[] = [];
+  const addWords = (arr: 'u' | 'w', slot: number, mask: bigint): void => {
+    if (arr === 'u') guard.push({ arr: 'u', slot, mask: Number(mask & 0xffffffffn) });
+    else {
+      guard.push({ arr: 'w32', slot: 2 * slot, mask: Number(mask & 0xffffffffn) });
+      guard.push({ arr: 'w32', slot: 2 * slot + 1, mask: Number((mask >> 32n) & 0xffffffffn) });
+    }
+  };
+  for (const [name, mask] of regs) {
+    const r = layout.regs.get(name)!;
+    addWords(r.wide ? 'w' : 'u', r.slot, mask & maskB(r.width));
+  }
+  for (const name of files) {
+    const f = layout.files.get(name);
+    if (!f) throw new MachineError('unknown register file in the IR');
+    for (let i = 0; i < f.count && guard.length <= MAX_GUARD; i++) addWords(f.wide ? 'w' : 'u', f.base + i, maskB(f.width));
+  }
+  const used = guard.filter((g) => g.mask !== 0);
+  if (used.length > MAX_GUARD) return null;
+  const watch = new Map<number, number>();
+  for (const mi of mems) watch.set(mi, Math.max(4, Math.log2(layout.memList[mi]!.size) - 16));
+  const ends: boolean[] = [];
+  const writesDeps: boolean[] = [];
+  const stores: boolean[] = [];
+  for (const ins of isa.instructions) {
+    let deps = false, pc = false, st = false;
+    walkStmts(ins.semantics, (s) => {
+      if (s.k !== 'assign') return;
+      const t = s.target;
+      switch (t.k) {
+        case 'reg':
+        case 'field':
+          if (t.reg === isa.fetch.pc) pc = true;
+          if (regs.has(t.reg)) deps = true;
+          return;
+        case 'file':
+          if (files.has(t.file)) deps = true;
+          return;
+        case 'mem': {
+          const m = layout.mems.get(t.space) ?? layout.mems.get(layout.views.get(t.space)?.memory ?? '');
+          if (m && watch.has(m.index)) st = true;
+          return;
+        }
+        default:
+          assertNever(t, 'lvalue');
+      }
+    }, () => {});
+    ends.push(pc || deps);
+    writesDeps.push(deps);
+    stores.push(st);
+  }
+  return { guard: used, watch, ends, writesDeps, stores };
+}
+
+/** The functions of a compiled program bound to one machine's state, blocks built on demand. */
+export function instantiate(
+  p: Program,
+  u: Uint32Array,
+  w: BigUint64Array,
+  M: TypedMemory[],
+  x: Exchange,
+  tc: Int32Array,
+  H: (status: number) => number,
+): CompiledFns {
+  const gen = p.gen;
+  const support = gen?.blocks;
+  if (!gen || !support) return p.factory(u, w, M, x, tc, H, () => undefined);
+  const pcMod = 2 ** gen.layout.pc.width;
+  let fns: CompiledFns | undefined;
+  const build = (pc: number): Block | undefined => {
+    const C = fns!.C;
+    const insns: BlockInsn[] = [];
+    let at = pc;
+    for (let k = 0; k < MAX_BLOCK_LEN; k++) {
+      // The block stops before an instruction whose fetch traps or that decodes to nothing: the
+      // one-instruction path raises that in the state it then has.
+      if (C.DECW!(at) !== 0) break;
+      insns.push({ index: x.ins, ops: x.ops.slice(), len: x.len, pc: at });
+      if (support.ends[x.ins]) break;
+      at = (at + x.len) % pcMod;
+    }
+    if (insns.length === 0) return undefined;
+    const values = support.guard.map((g) => (g.arr === 'u' ? C.u : C.w32)[g.slot]! & g.mask);
+    const source = gen.blockSource(insns, values);
+    blockSources.push(source);
+    if (blockSources.length > 16) blockSources.shift();
+    let f: (lim: number) => number;
+    try {
+      f = (new Function('C', source) as (c: BlockContext) => (lim: number) => number)(C);
+    } catch (e) {
+      throw new MachineError(`internal: a generated block does not parse (${(e as Error).message})`);
+    }
+    return { f, n: insns.length };
+  };
+  fns = p.factory(u, w, M, x, tc, H, build);
+  return fns;
+}
+
+/** The sources of the last blocks compiled (by any machine), for review and the injection test. */
+export const blockSources: string[] = [];
+
 // ---- the generator for a whole spec ----
 
-class Gen {
+export class Gen {
   private n = 0;
   readonly funcIndex = new Map<string, number>();
   /** Trap index of the first memory-kind trap (windows raise it). */
@@ -908,7 +1173,14 @@ class Gen {
       if (this.memTrap < 0) throw new MachineError('memory windows need a trap of kind memory in the spec');
       this.windows.set(m.index, { base: win.base, size: win.size });
     }
+    this.blocks = blockSupport(isa, layout);
+    for (const [mi, shift] of this.blocks?.watch ?? []) this.watch.set(mi, shift);
   }
+
+  /** What block compilation needs of this spec; null when it does not apply (see blockSupport). */
+  readonly blocks: BlockSupport | null;
+  /** Memory index -> page shift of its watch bitmap (pages blocks depend on). */
+  readonly watch = new Map<number, number>();
 
   fresh(prefix: string): string {
     return `${prefix}${this.n++}`;
@@ -947,10 +1219,10 @@ class Gen {
     return k === 'software' || k === 'interrupt';
   }
 
-  private body(stmts: Stmt[], env: Env, exits: Exits, npc: string | null): Body {
+  private body(stmts: Stmt[], env: Env, exits: Exits, npc: string | null, opts: BodyOptions = {}): Body {
     const flow = new TrapFlow(this);
     flow.mark(stmts, false);
-    const b = new Body(this, env, exits, flow.needUndo, npc);
+    const b = new Body(this, env, exits, flow.needUndo, npc, opts);
     b.localise(stmts);
     b.stmts(stmts);
     return b;
@@ -1020,7 +1292,7 @@ class Gen {
     const { slot, idxs } = b.memAccess(space, pc, pcw, 1, i);
     const idx = idxs[0]!;
     const id = this.fresh('w');
-    b.out.push(`const ${id} = m${L(slot.index)}[${idx}];`);
+    b.out.push(`const ${id} = m${L(slot.index)}[${b.logged(slot.index, idx)}];`);
     return id;
   }
 
@@ -1082,8 +1354,10 @@ class Gen {
     return wrapTo(pc, this.layout.pc.width, len, this.layout.pc.width);
   }
 
-  private decFn(dec: Decoder): string[] {
-    const b = new Body(this, emptyEnv(), { trap: (t) => `x.t = ${L(t)}; return 3;`, halt: () => 'return 1;' });
+  /** DEC, or (logReads) DECW: the same decoder marking every word it reads (the fetched words and
+   *  the words the fetch translation reads) in the watch bitmaps, for the block builder. */
+  private decFn(dec: Decoder, logReads = false): string[] {
+    const b = new Body(this, emptyEnv(), { trap: (t) => `x.t = ${L(t)}; return 3;`, halt: () => 'return 1;' }, new Set(), null, { logReads });
     this.decodeSwitch(
       b,
       this.fresh('sw'),
@@ -1092,7 +1366,7 @@ class Gen {
       (e, words) => [`x.ins = ${L(e.index)}; x.len = ${L(e.len)}; x.ops = [${e.operands(words).join(', ')}]; return 0;`],
       ['return 2;'],
     );
-    return ['function DEC(pc) {', b.text(), 'return 2;', '}'];
+    return [`function ${logReads ? 'DECW' : 'DEC'}(pc) {`, b.text(), 'return 2;', '}'];
   }
 
   /** EX: one instruction at pc through the compiled semantics, without building a decode result. */
@@ -1170,8 +1444,9 @@ class Gen {
       'function RUN(budget) {',
       'let n = 0, st = 0;',
       'main: while (n < budget) {',
-      'n++;',
       `const pc = ${pcArr};`,
+      ...(this.blocks ? this.blockDispatch(timers) : []),
+      'n++;',
       text,
       ...timerCode,
       '}',
@@ -1179,6 +1454,87 @@ class Gen {
       'return st;',
       '}',
     ];
+  }
+
+  /** The block path of RUN: the compiled block for pc (built once pc has been reached HOT_AFTER
+   *  times), run when the budget and every timer leave room for all of it; otherwise, or when its
+   *  guard fails, one instruction by the code below. A block returns 8 * attempted + status (0 it
+   *  ended normally, 1 halt, 3 trap with x.t/x.ret/x.pc set, 7 its guard failed and nothing ran). */
+  private blockDispatch(timers: number[]): string[] {
+    const lim = timers.map((_, i) => `if (tc[${L(i)}] <= lim) lim = tc[${L(i)}] - 1;`);
+    const dec = timers.map((_, i) => `tc[${L(i)}] -= done;`);
+    return [
+      'if (V[0] !== 0) FLUSH();',
+      'let bl = BC.get(pc);',
+      'if (bl === undefined) {',
+      `const h = (pc ^ (pc >>> 12)) & ${L(HOT_SLOTS - 1)};`,
+      `if (++HOT[h] >= ${L(HOT_AFTER)}) { HOT[h] = 0; if (BC.size >= ${L(MAX_BLOCKS)}) FLUSH(); bl = BLD(pc); if (bl !== undefined) BC.set(pc, bl); }`,
+      '}',
+      'if (bl !== undefined) {',
+      'let lim = budget - n;',
+      ...lim,
+      'if (bl.n <= lim) {',
+      'const r = bl.f(lim);',
+      'if (r === 7) BC.delete(pc);',
+      'else {',
+      'const bs = r % 8, cnt = (r - bs) / 8;',
+      'n += cnt;',
+      ...(timers.length ? ['const done = bs === 0 ? cnt : cnt - 1;', ...dec] : []),
+      'if (bs === 0) continue main;',
+      'if (bs === 1) { st = 1; break main; }',
+      'x.n = n; if ((st = H(3)) === 0) continue main; break main;',
+      '}',
+      '}',
+      '}',
+    ];
+  }
+
+  /** The source of one block: `insns` decoded at consecutive pcs, each instruction's semantics
+   *  inlined with its operands, pc and next_pc as literals, committed as it completes (so a trap
+   *  in the middle leaves the state of the instructions before it). `guard` holds the values the
+   *  fetch translation's registers had when the block was decoded. */
+  blockSource(insns: BlockInsn[], guard: number[]): string {
+    const bs = this.blocks!;
+    const pcr = this.layout.pc;
+    const pcArr = `u[${L(pcr.slot)}]`;
+    const pcMod = 2 ** pcr.width;
+    const n = insns.length;
+    const out: string[] = [HELPERS];
+    out.push('const u = C.u, w = C.w, w32 = C.w32, x = C.x, V = C.V;');
+    for (const m of this.layout.memList) out.push(`const m${L(m.index)} = C.M[${L(m.index)}];`);
+    for (const mi of this.watch.keys()) out.push(`const WT${L(mi)} = C.WT[${L(mi)}];`);
+    (this.isa.functions ?? []).forEach((_, i) => out.push(`const f${L(i)} = C.F[${L(i)}];`));
+    const checks = bs.guard.map((g, i) => `(${g.arr}[${L(g.slot)}] & ${L(g.mask | 0)}) !== ${L((guard[i]! & g.mask) | 0)}`);
+    out.push('return function B(lim) {');
+    if (checks.length) out.push(`if (${checks.join(' || ')}) return 7;`);
+    out.push('let c = 0;', 'for (;;) {');
+    let writesDeps = false;
+    insns.forEach((ins, k) => {
+      const instr = this.isa.instructions[ins.index]!;
+      const final = k === n - 1;
+      const pcL = L(ins.pc);
+      const npcL = L((ins.pc + ins.len) % pcMod);
+      const operands = new Map<string, string>();
+      instr.operands.forEach((o, j) => operands.set(o.name, constCode(BigInt(ins.ops[j] ?? 0), checkWidth(o.width, 'operand'))));
+      const done = `(c + ${L(k + 1)}) * 8`;
+      const body = this.body(instr.semantics, { ...emptyEnv(), operands, builtins: { next_pc: npcL } }, {
+        trap: (t) => `${pcArr} = ${pcL}; x.t = ${L(t)}; x.ret = ${this.softTrap(t) ? npcL : pcL}; x.pc = ${pcL}; return ${done} + 3;`,
+        halt: () => `x.pc = ${pcL}; return ${done} + 1;`,
+      }, npcL, { pcConst: pcL });
+      out.push('{', body.text(), body.commit(final), '}');
+      if (!final && bs.stores[ins.index]) out.push(`if (V[0] !== 0) { ${pcArr} = ${npcL}; return ${done}; }`);
+      writesDeps ||= bs.writesDeps[ins.index]!;
+    });
+    out.push(`c += ${L(n)};`);
+    // A block whose last instruction jumps back to its start goes round again without returning to
+    // the dispatcher, while the budget and the timers allow (its guard cannot have changed: no
+    // instruction of it writes what the fetch translation reads) and no watched page was written.
+    const last = this.isa.instructions[insns[n - 1]!.index]!;
+    if (!writesDeps && writtenRegs(last.semantics).has(this.isa.fetch.pc)) {
+      out.push(`if (${pcArr} === ${L(insns[0]!.pc)} && V[0] === 0 && c + ${L(n)} <= lim) continue;`);
+    }
+    out.push('return c * 8;', '}', '};');
+    return out.join('\n');
   }
 
   generate(): Program {
@@ -1195,20 +1551,45 @@ class Gen {
     parts.push(...this.blockFn('RS', [], isa.reset ?? [], {}));
     parts.push(...this.timerFns(timers));
     parts.push(...this.decFn(dec));
+    parts.push(...this.blockRuntime());
+    if (this.blocks) parts.push(...this.decFn(dec, true));
     // Inline every instruction into the loop unless that makes the loop too large to optimise.
     const inlined = this.runFn(dec, timers, true);
     const size = inlined.reduce((s, l) => s + l.length, 0);
     parts.push(...(size <= 40000 ? inlined : this.runFn(dec, timers, false)));
     parts.push(...this.exFn(dec));
-    parts.push('return { I, TE, RS, DEC, RUN, EX };');
+    const fnList = (isa.functions ?? []).map((_, i) => `f${L(i)}`).join(', ');
+    parts.push(
+      'const w32 = new Uint32Array(w.buffer, w.byteOffset, w.length * 2);',
+      `const C = { u, w, w32, x, V, M, WT, F: [${fnList}], DECW: ${this.blocks ? 'DECW' : 'null'} };`,
+      'return { I, TE, RS, DEC, RUN, EX, FLUSH, WCHK, C };',
+    );
     const source = parts.join('\n');
     let factory: Factory;
     try {
-      factory = new Function('u', 'w', 'M', 'x', 'tc', 'H', source) as Factory;
+      factory = new Function('u', 'w', 'M', 'x', 'tc', 'H', 'BLD', source) as Factory;
     } catch (e) {
       throw new MachineError(`internal: generated code does not parse (${(e as Error).message})`);
     }
-    return { source, factory, timers };
+    return { source, factory, timers, gen: this.blocks ? this : null };
+  }
+
+  /** The block cache, the hotness counters, the watch bitmaps and their checks. */
+  private blockRuntime(): string[] {
+    const out = ['const V = new Int32Array(1);'];
+    for (const [mi, shift] of this.watch) {
+      const pages = Math.max(1, this.layout.memList[mi]!.size >>> shift);
+      out.push(`const WT${L(mi)} = new Uint8Array(${L(pages)});`, `function WL${L(mi)}(a) { WT${L(mi)}[a >>> ${L(shift)}] = 1; return a; }`);
+    }
+    const wt = this.layout.memList.map((m) => (this.watch.has(m.index) ? `WT${L(m.index)}` : 'null'));
+    const ws = this.layout.memList.map((m) => L(this.watch.get(m.index) ?? 0));
+    out.push(
+      `const WT = [${wt.join(', ')}], WS = [${ws.join(', ')}];`,
+      `const BC = new Map(), HOT = new Uint8Array(${L(HOT_SLOTS)});`,
+      'function FLUSH() { BC.clear(); for (const t of WT) if (t !== null) t.fill(0); HOT.fill(0); V[0] = 0; }',
+      'function WCHK(mi, a) { const t = WT[mi]; if (t !== null && t !== undefined && t[a >>> WS[mi]] !== 0) V[0] = 1; }',
+    );
+    return out;
   }
 }
 

@@ -27,6 +27,7 @@ import type { Instruction, Isa, Trap } from '../ir/types.js';
 import type { ConcreteState } from './state.js';
 import {
   compileProgram,
+  instantiate,
   ST_FETCH_TRAP,
   ST_HALT,
   ST_ILLEGAL,
@@ -183,7 +184,7 @@ export class Machine {
   /** Install memory windows (an empty list removes them). Compiled once per configuration. */
   setWindows(windows: MemoryWindow[]): void {
     this.program = compileProgram(this.isa, this.layout, windows);
-    this.fns = this.program.factory(this.u, this.w, this.mems, this.x, this.tc, this.handleTrap);
+    this.fns = instantiate(this.program, this.u, this.w, this.mems, this.x, this.tc, this.handleTrap);
     this.wins = windows.map((w) => ({ ...w }));
   }
 
@@ -199,6 +200,8 @@ export class Machine {
   // ---- state ----
 
   private clear(): void {
+    // The whole state is replaced: no compiled block survives it.
+    this.fns.FLUSH();
     this.u.fill(0);
     this.w.fill(0n);
     // A 36- or 64-bit memory is a BigUint64Array, which only takes bigint.
@@ -273,6 +276,8 @@ export class Machine {
     const arr = this.mems[m.index]!;
     if (arr instanceof BigUint64Array) arr[i] = v;
     else arr[i] = Number(v);
+    // Code or translation state compiled blocks depend on may have changed.
+    this.fns.WCHK(m.index, i);
   }
 
   /** Write `words` at consecutive physical addresses of `memory` from `address` (wrapping). */
@@ -317,6 +322,7 @@ export class Machine {
 
   /** Replace the whole state (absent elements become zero); clears `halted` and the timers. */
   restore(s: ConcreteState): void {
+    this.fns.FLUSH();
     this.u.fill(0);
     this.w.fill(0n);
     // A 36- or 64-bit memory is a BigUint64Array, which only takes bigint.
