@@ -1134,6 +1134,7 @@ export function instantiate(
     if (insns.length === 0) return undefined;
     const values = support.guard.map((g) => (g.arr === 'u' ? C.u : C.w32)[g.slot]! & g.mask);
     const source = gen.blockSource(insns, values);
+    blockStats.built++;
     blockSources.push(source);
     if (blockSources.length > 16) blockSources.shift();
     let f: (lim: number) => number;
@@ -1150,6 +1151,8 @@ export function instantiate(
 
 /** The sources of the last blocks compiled (by any machine), for review and the injection test. */
 export const blockSources: string[] = [];
+/** Blocks compiled so far in this process (the tests check that their programs reach blocks). */
+export const blockStats = { built: 0 };
 
 // ---- the generator for a whole spec ----
 
