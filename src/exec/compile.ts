@@ -95,6 +95,10 @@ export interface BlockContext {
   V: Int32Array;
   M: TypedMemory[];
   WT: (Uint8Array | null)[];
+  /** A watched page was written: (memory index, page). */
+  INV: (mi: number, page: number) => void;
+  /** Register the pages DECW read since the last call as pages the block at `pc` depends on. */
+  REG: (pc: number) => void;
   F: ((...args: (number | bigint)[]) => number | bigint)[];
   /** DEC that marks every word it reads in the watch bitmaps; null without block support. */
   DECW: ((pc: number) => number) | null;
@@ -121,6 +125,10 @@ const HOT_AFTER = 16;
 const HOT_SLOTS = 4096;
 const MAX_BLOCK_LEN = 64;
 const MAX_BLOCKS = 8192;
+/** Written pages remembered between two looks of the run loop; beyond, every block is dropped. */
+const MAX_PENDING = 64;
+/** Block functions kept per program (by what they were compiled from), to skip recompiling. */
+const MAX_CACHED = 4096;
 /** More words of translation state than this and the guard would cost more than it saves. */
 const MAX_GUARD = 64;
 
@@ -512,7 +520,10 @@ class Body {
           // A store into a page that compiled blocks were decoded from (or that the fetch
           // translation read) invalidates them: the run loop flushes before the next block.
           const wt = this.g.watch.get(acc.slot.index);
-          if (wt !== undefined) this.out.push(`if (WT${L(acc.slot.index)}[${idx} >>> ${L(wt)}] !== 0) V[0] = 1;`);
+          if (wt !== undefined) {
+            const pg = this.hoist(`${idx} >>> ${L(wt)}`);
+            this.out.push(`if (WT${L(acc.slot.index)}[${pg}] !== 0) INV(${L(acc.slot.index)}, ${pg});`);
+          }
         });
         return;
       }
@@ -1070,7 +1081,8 @@ function blockSupport(isa: Isa, layout: Layout): BlockSupport | null {
   const used = guard.filter((g) => g.mask !== 0);
   if (used.length > MAX_GUARD) return null;
   const watch = new Map<number, number>();
-  for (const mi of mems) watch.set(mi, Math.max(4, Math.log2(layout.memList[mi]!.size) - 16));
+  // Word granularity up to 64 Ki words; larger memories in pages that keep the bitmap at 64 KiB.
+  for (const mi of mems) watch.set(mi, Math.max(0, Math.log2(layout.memList[mi]!.size) - 16));
   const ends: boolean[] = [];
   const writesDeps: boolean[] = [];
   const stores: boolean[] = [];
@@ -1132,18 +1144,26 @@ export function instantiate(
       at = (at + x.len) % pcMod;
     }
     if (insns.length === 0) return undefined;
+    C.REG(pc);
     const values = support.guard.map((g) => (g.arr === 'u' ? C.u : C.w32)[g.slot]! & g.mask);
-    const source = gen.blockSource(insns, values);
-    blockStats.built++;
-    blockSources.push(source);
-    if (blockSources.length > 16) blockSources.shift();
-    let f: (lim: number) => number;
-    try {
-      f = (new Function('C', source) as (c: BlockContext) => (lim: number) => number)(C);
-    } catch (e) {
-      throw new MachineError(`internal: a generated block does not parse (${(e as Error).message})`);
+    // The same instructions at the same pc under the same guard make the same block: after an
+    // invalidation (or in another machine of this spec) the compiled function is reused.
+    const key = `${pc}|${values.join(',')}|${insns.map((i) => `${i.index}:${i.len}:${i.ops.join(',')}`).join(';')}`;
+    let make = gen.blockCache.get(key);
+    if (!make) {
+      const source = gen.blockSource(insns, values);
+      blockStats.built++;
+      blockSources.push(source);
+      if (blockSources.length > 16) blockSources.shift();
+      try {
+        make = new Function('C', source) as (c: BlockContext) => (lim: number) => number;
+      } catch (e) {
+        throw new MachineError(`internal: a generated block does not parse (${(e as Error).message})`);
+      }
+      if (gen.blockCache.size >= MAX_CACHED) gen.blockCache.clear();
+      gen.blockCache.set(key, make);
     }
-    return { f, n: insns.length };
+    return { f: make(C), n: insns.length };
   };
   fns = p.factory(u, w, M, x, tc, H, build);
   return fns;
@@ -1184,6 +1204,8 @@ export class Gen {
   readonly blocks: BlockSupport | null;
   /** Memory index -> page shift of its watch bitmap (pages blocks depend on). */
   readonly watch = new Map<number, number>();
+  /** Compiled block functions by what they were compiled from (see instantiate). */
+  readonly blockCache = new Map<string, (c: BlockContext) => (lim: number) => number>();
 
   fresh(prefix: string): string {
     return `${prefix}${this.n++}`;
@@ -1467,7 +1489,7 @@ export class Gen {
     const lim = timers.map((_, i) => `if (tc[${L(i)}] <= lim) lim = tc[${L(i)}] - 1;`);
     const dec = timers.map((_, i) => `tc[${L(i)}] -= done;`);
     return [
-      'if (V[0] !== 0) FLUSH();',
+      'if (V[0] !== 0) PROCESS();',
       'let bl = BC.get(pc);',
       'if (bl === undefined) {',
       `const h = (pc ^ (pc >>> 12)) & ${L(HOT_SLOTS - 1)};`,
@@ -1506,6 +1528,7 @@ export class Gen {
     out.push('const u = C.u, w = C.w, w32 = C.w32, x = C.x, V = C.V;');
     for (const m of this.layout.memList) out.push(`const m${L(m.index)} = C.M[${L(m.index)}];`);
     for (const mi of this.watch.keys()) out.push(`const WT${L(mi)} = C.WT[${L(mi)}];`);
+    out.push('const INV = C.INV;');
     (this.isa.functions ?? []).forEach((_, i) => out.push(`const f${L(i)} = C.F[${L(i)}];`));
     const checks = bs.guard.map((g, i) => `(${g.arr}[${L(g.slot)}] & ${L(g.mask | 0)}) !== ${L((guard[i]! & g.mask) | 0)}`);
     out.push('return function B(lim) {');
@@ -1564,7 +1587,7 @@ export class Gen {
     const fnList = (isa.functions ?? []).map((_, i) => `f${L(i)}`).join(', ');
     parts.push(
       'const w32 = new Uint32Array(w.buffer, w.byteOffset, w.length * 2);',
-      `const C = { u, w, w32, x, V, M, WT, F: [${fnList}], DECW: ${this.blocks ? 'DECW' : 'null'} };`,
+      `const C = { u, w, w32, x, V, M, WT, INV, REG, F: [${fnList}], DECW: ${this.blocks ? 'DECW' : 'null'} };`,
       'return { I, TE, RS, DEC, RUN, EX, FLUSH, WCHK, C };',
     );
     const source = parts.join('\n');
@@ -1579,18 +1602,34 @@ export class Gen {
 
   /** The block cache, the hotness counters, the watch bitmaps and their checks. */
   private blockRuntime(): string[] {
-    const out = ['const V = new Int32Array(1);'];
+    // V[0]: a watched page was written (PROCESS before the next block); V[1]: too many to list.
+    const out = ['const V = new Int32Array(2);'];
     for (const [mi, shift] of this.watch) {
       const pages = Math.max(1, this.layout.memList[mi]!.size >>> shift);
-      out.push(`const WT${L(mi)} = new Uint8Array(${L(pages)});`, `function WL${L(mi)}(a) { WT${L(mi)}[a >>> ${L(shift)}] = 1; return a; }`);
+      out.push(`const WT${L(mi)} = new Uint8Array(${L(pages)});`, `function WL${L(mi)}(a) { const p = a >>> ${L(shift)}; WT${L(mi)}[p] = 1; LOG.push(${L(mi)}, p); return a; }`);
     }
     const wt = this.layout.memList.map((m) => (this.watch.has(m.index) ? `WT${L(m.index)}` : 'null'));
+    const pb = this.layout.memList.map((m) => (this.watch.has(m.index) ? 'new Map()' : 'null'));
     const ws = this.layout.memList.map((m) => L(this.watch.get(m.index) ?? 0));
     out.push(
       `const WT = [${wt.join(', ')}], WS = [${ws.join(', ')}];`,
       `const BC = new Map(), HOT = new Uint8Array(${L(HOT_SLOTS)});`,
-      'function FLUSH() { BC.clear(); for (const t of WT) if (t !== null) t.fill(0); HOT.fill(0); V[0] = 0; }',
-      'function WCHK(mi, a) { const t = WT[mi]; if (t !== null && t !== undefined && t[a >>> WS[mi]] !== 0) V[0] = 1; }',
+      // PB[memory]: page -> pcs of the blocks decoded from it; LOG: the pages DECW read since the
+      // last REG; PEND: pages written since the run loop last looked (too many: drop everything).
+      `const PB = [${pb.join(', ')}], LOG = [], PEND = [];`,
+      'function FLUSH() { BC.clear(); for (const t of WT) if (t !== null) t.fill(0); for (const m of PB) if (m !== null) m.clear(); HOT.fill(0); LOG.length = 0; PEND.length = 0; V[0] = 0; }',
+      `function INV(mi, p) { if (PEND.length < ${L(2 * MAX_PENDING)}) PEND.push(mi, p); else V[1] = 1; V[0] = 1; }`,
+      'function PROCESS() {',
+      'if (V[1] !== 0) { FLUSH(); V[1] = 0; return; }',
+      'for (let i = 0; i < PEND.length; i += 2) {',
+      'const mi = PEND[i], p = PEND[i + 1], l = PB[mi].get(p);',
+      'if (l !== undefined) { for (const pc of l) BC.delete(pc); PB[mi].delete(p); }',
+      'WT[mi][p] = 0;',
+      '}',
+      'PEND.length = 0; V[0] = 0;',
+      '}',
+      'function REG(pc) { for (let i = 0; i < LOG.length; i += 2) { const m = PB[LOG[i]], l = m.get(LOG[i + 1]); if (l === undefined) m.set(LOG[i + 1], [pc]); else if (l[l.length - 1] !== pc) l.push(pc); } LOG.length = 0; }',
+      'function WCHK(mi, a) { const t = WT[mi]; if (t !== null && t !== undefined && t[a >>> WS[mi]] !== 0) INV(mi, a >>> WS[mi]); }',
     );
     return out;
   }
