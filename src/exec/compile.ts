@@ -26,6 +26,7 @@
 
 import type { Expr, Isa, LValue, Stmt, Translation, Builtin, Instruction } from '../ir/types.js';
 import { assertNever, walkExpr, walkStmts } from '../ir/walk.js';
+import { evalExpr } from './interpret.js';
 import { MachineError, checkWidth, isInt, type Layout, type MemSlot } from './layout.js';
 
 export const ST_DONE = 0;
@@ -154,6 +155,9 @@ export interface Program {
 }
 
 // ---- literal formatting: the only way numbers reach generated source ----
+
+/** Code that is a literal as L or LB print it. */
+const LITERAL = /^(?:[0-9]+|0x[0-9a-f]+n)$/;
 
 function L(n: number): string {
   if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw new MachineError('internal: non-integer literal');
@@ -310,6 +314,8 @@ interface BodyOptions {
   pcConst?: string;
   /** Record every memory word read in the watch bitmaps (the decoder blocks are built with). */
   logReads?: boolean;
+  /** Registers whose value a block's guard fixes: name -> literal. */
+  staticRegs?: Map<string, string>;
 }
 
 interface Exits {
@@ -330,6 +336,8 @@ class Body {
   readonly regLocal = new Map<string, string>();
   pcFlag: string | null = null;
   readonly undo: string[] = [];
+  /** Let identifiers holding a 33..52-bit value as a number (see midSum), not a bigint. */
+  readonly mid = new Set<string>();
   private depth = 0;
 
   constructor(
@@ -423,9 +431,14 @@ class Body {
   stmt(s: Stmt): void {
     switch (s.k) {
       case 'let': {
-        const v = this.ex(s.value);
         const id = this.g.fresh('t');
-        this.out.push(`const ${id} = ${v};`);
+        const mid = this.midSum(s.value);
+        if (mid !== null) {
+          // A carry or borrow computed one bit wider than 32: a double holds it exactly, and its
+          // slices (the usual use: sum[31..0], sum[32]) need no bigint at all.
+          this.out.push(`const ${id} = ${mid};`);
+          this.mid.add(id);
+        } else this.out.push(`const ${id} = ${this.ex(s.value)};`);
         this.env.scopes[this.env.scopes.length - 1]!.set(s.name, id);
         return;
       }
@@ -604,6 +617,9 @@ class Body {
     const local = this.regLocal.get(name);
     if (local) return local;
     if (name === this.g.isa.fetch.pc && this.opts.pcConst !== undefined) return this.opts.pcConst;
+    // A register the block's guard pins (written by no instruction before this one in the block).
+    const fixed = this.opts.staticRegs?.get(name);
+    if (fixed !== undefined) return fixed;
     const r = this.g.reg(name);
     return `${r.wide ? 'w' : 'u'}[${L(r.slot)}]`;
   }
@@ -616,6 +632,39 @@ class Body {
     const vals = acc.idxs.map((idx) => ({ code: `${arr}[${this.logged(acc.slot.index, idx)}]`, width: ww }));
     if (this.g.isa.endian === 'little') vals.reverse();
     return fit(concatCode(vals), ww * words, e.width);
+  }
+
+  private foldCall(e: Extract<Expr, { k: 'call' }>, raw: string[]): string | null {
+    try {
+      const args: Expr[] = e.args.map((a, i) => ({ k: 'const', width: a.width, value: '0x' + BigInt(raw[i]!.replace(/n$/, '')).toString(16) }));
+      const v = evalExpr(this.g.isa, { regs: {}, files: {}, mem: {} }, { ...e, args });
+      return constCode(v, e.width);
+    } catch {
+      return null;
+    }
+  }
+
+  private localId(name: string): string {
+    for (let i = this.env.scopes.length - 1; i >= 0; i--) {
+      const id = this.env.scopes[i]!.get(name);
+      if (id) return id;
+    }
+    throw new MachineError('a let name is used outside its scope');
+  }
+
+  /** For a 33..52-bit add or sub of zero-extended values of at most 32 bits: the number code of
+   *  its exact value (a double, in [0, 2^w)); else null. */
+  private midSum(e: Expr): string | null {
+    if (e.k !== 'binop' || (e.op !== 'add' && e.op !== 'sub') || !(e.width > 32 && e.width <= 52)) return null;
+    const ok = (x: Expr): boolean =>
+      (x.k === 'zext' && x.a.width <= 32) || (x.k === 'const' && (parseHex(x.value, 'constant') & maskB(checkWidth(x.width, 'constant'))) < 2n ** 32n);
+    if (!ok(e.a) || !ok(e.b)) return null;
+    const part = (x: Expr): string =>
+      x.k === 'zext' ? this.ex(x.a) : L(Number(parseHex((x as Extract<Expr, { k: 'const' }>).value, 'constant') & maskB(x.width)));
+    const a = part(e.a), b = part(e.b);
+    if (e.op === 'add') return `(${a} + ${b})`;
+    const d = this.hoist(`(${a} - ${b})`);
+    return `(${d} < 0 ? ${d} + ${L(2 ** e.width)} : ${d})`;
   }
 
   /** A memory index, recorded in the watch bitmap when this body logs its reads (DECW). */
@@ -649,11 +698,8 @@ class Body {
         return id;
       }
       case 'local': {
-        for (let i = this.env.scopes.length - 1; i >= 0; i--) {
-          const id = this.env.scopes[i]!.get(e.name);
-          if (id) return id;
-        }
-        throw new MachineError('a let name is used outside its scope');
+        const id = this.localId(e.name);
+        return this.mid.has(id) ? `BigInt(${id})` : id;
       }
       case 'param': {
         const id = this.env.params.get(e.name);
@@ -676,8 +722,16 @@ class Body {
       case 'concat':
         return fit(concatCode(e.parts.map((p) => ({ code: this.ex(p), width: checkWidth(p.width, 'expression') }))), e.parts.reduce((s, p) => s + p.width, 0), w);
       case 'slice': {
-        const a = this.ex(e.a);
         if (!isInt(e.hi, 0, 63) || !isInt(e.lo, 0, e.hi)) throw new MachineError('slice: bad bit range');
+        if (e.a.k === 'local' && e.hi - e.lo < 32 && e.hi < e.a.width) {
+          const id = this.localId(e.a.name);
+          if (this.mid.has(id)) {
+            const wr = e.hi - e.lo + 1;
+            const shifted = e.lo === 0 ? id : `Math.floor(${id} / ${L(2 ** e.lo)})`;
+            return fit(wr === 32 ? `(${shifted} >>> 0)` : `(${shifted} % ${L(2 ** wr)})`, wr, w);
+          }
+        }
+        const a = this.ex(e.a);
         return fit(sliceCode(a, e.a.width, e.hi, e.lo), e.hi - e.lo + 1, w);
       }
       case 'zext':
@@ -702,7 +756,14 @@ class Body {
       case 'call': {
         const { index, fn } = this.g.func(e.fn);
         if (!Array.isArray(e.args) || e.args.length !== fn.params.length) throw new MachineError('a call has the wrong number of arguments');
-        const args = e.args.map((a, i) => fit(this.ex(a), a.width, fn.params[i]!.width));
+        const raw = e.args.map((a) => this.ex(a));
+        // In a block, a call whose arguments are all literals (operands, guarded registers) is
+        // evaluated now: functions are pure, and the interpreter is the semantics' reference.
+        if (this.opts.staticRegs && raw.every((r) => LITERAL.test(r))) {
+          const folded = this.foldCall(e, raw);
+          if (folded !== null) return folded;
+        }
+        const args = e.args.map((a, i) => fit(raw[i]!, a.width, fn.params[i]!.width));
         return fit(`f${L(index)}(${args.join(', ')})`, fn.resultWidth, w);
       }
       default:
@@ -981,6 +1042,9 @@ interface GuardWord {
 interface BlockSupport {
   /** The state words a block's guard compares (what the fetch translation reads). */
   guard: GuardWord[];
+  /** Registers the guard covers whole: their value is a constant inside a block (guard indices,
+   *  low word first). */
+  whole: { name: string; width: number; words: number[] }[];
   /** Memory index -> page shift: the memories whose writes may change fetched code or the fetch
    *  translation, watched at this page granularity. */
   watch: Map<number, number>;
@@ -1062,24 +1126,27 @@ function blockSupport(isa: Isa, layout: Layout): BlockSupport | null {
   visitSpace(isa.fetch.space);
   if (regs.has(isa.fetch.pc)) return null;
   const guard: GuardWord[] = [];
-  const addWords = (arr: 'u' | 'w', slot: number, mask: bigint): void => {
+  const whole: BlockSupport['whole'] = [];
+  const addWords = (arr: 'u' | 'w', slot: number, mask: bigint): number[] => {
+    const at = guard.length;
     if (arr === 'u') guard.push({ arr: 'u', slot, mask: Number(mask & 0xffffffffn) });
     else {
       guard.push({ arr: 'w32', slot: 2 * slot, mask: Number(mask & 0xffffffffn) });
       guard.push({ arr: 'w32', slot: 2 * slot + 1, mask: Number((mask >> 32n) & 0xffffffffn) });
     }
+    return guard.slice(at).map((_, i) => at + i);
   };
   for (const [name, mask] of regs) {
     const r = layout.regs.get(name)!;
-    addWords(r.wide ? 'w' : 'u', r.slot, mask & maskB(r.width));
+    const words = addWords(r.wide ? 'w' : 'u', r.slot, mask & maskB(r.width));
+    if ((mask & maskB(r.width)) === maskB(r.width)) whole.push({ name, width: r.width, words });
   }
   for (const name of files) {
     const f = layout.files.get(name);
     if (!f) throw new MachineError('unknown register file in the IR');
     for (let i = 0; i < f.count && guard.length <= MAX_GUARD; i++) addWords(f.wide ? 'w' : 'u', f.base + i, maskB(f.width));
   }
-  const used = guard.filter((g) => g.mask !== 0);
-  if (used.length > MAX_GUARD) return null;
+  if (guard.length > MAX_GUARD) return null;
   const watch = new Map<number, number>();
   // Word granularity up to 64 Ki words; larger memories in pages that keep the bitmap at 64 KiB.
   for (const mi of mems) watch.set(mi, Math.max(0, Math.log2(layout.memList[mi]!.size) - 16));
@@ -1113,7 +1180,7 @@ function blockSupport(isa: Isa, layout: Layout): BlockSupport | null {
     writesDeps.push(deps);
     stores.push(st);
   }
-  return { guard: used, watch, ends, writesDeps, stores };
+  return { guard, whole, watch, ends, writesDeps, stores };
 }
 
 /** The functions of a compiled program bound to one machine's state, blocks built on demand. */
@@ -1530,7 +1597,12 @@ export class Gen {
     for (const mi of this.watch.keys()) out.push(`const WT${L(mi)} = C.WT[${L(mi)}];`);
     out.push('const INV = C.INV;');
     (this.isa.functions ?? []).forEach((_, i) => out.push(`const f${L(i)} = C.F[${L(i)}];`));
-    const checks = bs.guard.map((g, i) => `(${g.arr}[${L(g.slot)}] & ${L(g.mask | 0)}) !== ${L((guard[i]! & g.mask) | 0)}`);
+    const checks = bs.guard.flatMap((g, i) => (g.mask === 0 ? [] : [`(${g.arr}[${L(g.slot)}] & ${L(g.mask | 0)}) !== ${L((guard[i]! & g.mask) | 0)}`]));
+    const staticRegs = new Map<string, string>();
+    for (const r of bs.whole) {
+      const v = r.words.reduceRight((acc, gi) => (acc << 32n) | BigInt(guard[gi]! >>> 0), 0n);
+      staticRegs.set(r.name, constCode(v, r.width));
+    }
     out.push('return function B(lim) {');
     if (checks.length) out.push(`if (${checks.join(' || ')}) return 7;`);
     out.push('let c = 0;', 'for (;;) {');
@@ -1546,7 +1618,7 @@ export class Gen {
       const body = this.body(instr.semantics, { ...emptyEnv(), operands, builtins: { next_pc: npcL } }, {
         trap: (t) => `${pcArr} = ${pcL}; x.t = ${L(t)}; x.ret = ${this.softTrap(t) ? npcL : pcL}; x.pc = ${pcL}; return ${done} + 3;`,
         halt: () => `x.pc = ${pcL}; return ${done} + 1;`,
-      }, npcL, { pcConst: pcL });
+      }, npcL, { pcConst: pcL, staticRegs });
       out.push('{', body.text(), body.commit(final), '}');
       if (!final && bs.stores[ins.index]) out.push(`if (V[0] !== 0) { ${pcArr} = ${npcL}; return ${done}; }`);
       writesDeps ||= bs.writesDeps[ins.index]!;
