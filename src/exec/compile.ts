@@ -463,7 +463,8 @@ class Body {
         this.out.push(`{ ${this.commit()} ${this.exits.halt()} }`);
         return;
       default:
-        throw new MachineError('unknown statement kind in the IR');
+        // (A malformed IR object reaches here at run time; compileProgram reports it as such.)
+        assertNever(s, 'statement');
     }
   }
 
@@ -541,7 +542,7 @@ class Body {
         return;
       }
       default:
-        throw new MachineError('unknown assignment target in the IR');
+        assertNever(t, 'assignment target');
     }
   }
 
@@ -767,7 +768,7 @@ class Body {
         return fit(`f${L(index)}(${args.join(', ')})`, fn.resultWidth, w);
       }
       default:
-        throw new MachineError('unknown expression kind in the IR');
+        return assertNever(e, 'expression');
     }
   }
 
@@ -837,7 +838,7 @@ class Body {
       case 'sgt': return bool(`${sa} > ${sb}`);
       case 'sge': return bool(`${sa} >= ${sb}`);
       default:
-        throw new MachineError('unknown binary operator in the IR');
+        return assertNever(e.op, 'binary operator');
     }
   }
 }
@@ -885,15 +886,25 @@ class TrapFlow {
           t = a || b || this.expr(s.cond);
           break;
         }
+        default:
+          assertNever(s, 'statement');
       }
     }
     return t;
   }
 
   private lvalue(t: LValue): boolean {
-    if (t.k === 'file') return this.expr(t.index);
-    if (t.k === 'mem') return this.space(t.space) || this.expr(t.addr);
-    return false;
+    switch (t.k) {
+      case 'reg':
+      case 'field':
+        return false;
+      case 'file':
+        return this.expr(t.index);
+      case 'mem':
+        return this.space(t.space) || this.expr(t.addr);
+      default:
+        return assertNever(t, 'assignment target');
+    }
   }
 
   private space(name: string): boolean {
@@ -912,7 +923,9 @@ class TrapFlow {
       case 'concat': return e.parts.some((p) => this.expr(p));
       case 'ite': return this.expr(e.cond) || this.expr(e.then) || this.expr(e.else);
       case 'call': return e.args.some((a) => this.expr(a));
-      default: return false;
+      // Leaves read state or names; functions cannot trap (they only compute).
+      case 'const': case 'reg': case 'field': case 'operand': case 'local': case 'param': case 'builtin': return false;
+      default: return assertNever(e, 'expression');
     }
   }
 }
@@ -1709,19 +1722,7 @@ export class Gen {
 
 function callsIn(exprs: Expr[]): string[] {
   const out: string[] = [];
-  const walk = (e: Expr): void => {
-    switch (e.k) {
-      case 'call': out.push(e.fn); e.args.forEach(walk); break;
-      case 'unop': case 'slice': case 'zext': case 'sext': walk(e.a); break;
-      case 'binop': walk(e.a); walk(e.b); break;
-      case 'concat': e.parts.forEach(walk); break;
-      case 'ite': walk(e.cond); walk(e.then); walk(e.else); break;
-      case 'file': walk(e.index); break;
-      case 'mem': walk(e.addr); break;
-      default: break;
-    }
-  };
-  exprs.forEach(walk);
+  for (const e of exprs) walkExpr(e, (x) => { if (x.k === 'call') out.push(x.fn); });
   return out;
 }
 
