@@ -121,11 +121,11 @@ interface BlockInsn {
 
 // Block compilation parameters. A pc becomes a block after HOT_AFTER visits (code run a few times
 // only, as in witness replay, is not worth a `new Function`); a block has at most MAX_BLOCK_LEN
-// instructions; past MAX_BLOCKS blocks the cache starts again.
+// instructions. The run loop finds blocks in a direct-mapped table of SLOT_BITS bits (a Map
+// lookup per instruction halved the speed of code that has no block yet).
 const HOT_AFTER = 16;
-const HOT_SLOTS = 4096;
+const SLOT_BITS = 12;
 const MAX_BLOCK_LEN = 64;
-const MAX_BLOCKS = 8192;
 /** Written pages remembered between two looks of the run loop; beyond, every block is dropped. */
 const MAX_PENDING = 64;
 /** Block functions kept per program (by what they were compiled from), to skip recompiling. */
@@ -141,8 +141,9 @@ export type Factory = (
   tc: Int32Array,
   /** The trap handler RUN calls in place: (status 2, 3 or 4) -> 0 to go on, else RUN's status. */
   H: (status: number) => number,
-  /** The block builder RUN calls for a hot pc: a block, or undefined (no block starts there). */
-  BLD: (pc: number) => Block | undefined,
+  /** The block builder RUN calls for a hot pc: a block, or undefined (no block starts there);
+   *  null: this machine runs without blocks. */
+  BLD: ((pc: number) => Block | undefined) | null,
 ) => CompiledFns;
 
 export interface Program {
@@ -1004,6 +1005,8 @@ function encodingOf(isa: Isa, layout: Layout, index: number): Enc {
 /** The decoding switch: key bits of the first word, candidates per key in the interpreter's order
  *  (shortest encoding first, then spec order). */
 interface Decoder {
+  /** The switch key: bits lo.. (`bits` of them) of fetched word `word` (every encoding has it). */
+  word: number;
   lo: number;
   bits: number;
   /** Groups of keys sharing one candidate list. */
@@ -1017,30 +1020,46 @@ function buildDecoder(isa: Isa, layout: Layout): Decoder {
   all.sort((a, b) => a.len - b.len || a.index - b.index);
   const maxLen = Math.max(1, ...all.map((e) => e.len));
   const ww = layout.fetchWordWidth;
-  let common = maskB(Math.min(ww, 32));
-  for (const e of all) common &= e.masks[0]!;
-  // The longest run of bits every instruction fixes in its first word, at most 10 bits.
-  let best = { lo: 0, bits: 0 };
-  for (let lo = 0; lo < Math.min(ww, 32); ) {
-    if (((common >> BigInt(lo)) & 1n) === 0n) { lo++; continue; }
-    let hi = lo;
-    while (hi + 1 < Math.min(ww, 32) && ((common >> BigInt(hi + 1)) & 1n) === 1n) hi++;
-    const bits = hi - lo + 1;
-    if (bits >= best.bits) best = { lo: Math.max(lo, hi - 9), bits: Math.min(bits, 10) };
-    lo = hi + 1;
+  const minLen = Math.max(1, Math.min(...all.map((e) => e.len)));
+  // The switch key: a window of at most 10 bits that every instruction fixes, in one of the words
+  // all of them have (not only the first: a RISC-V opcode is in the last byte fetched), chosen for
+  // the shortest chains of tests after the switch (the least sum of squared group sizes), then
+  // the fewest bits.
+  let best = { word: 0, lo: 0, bits: 0 };
+  let bestScore = all.length * all.length;
+  for (let j = 0; j < minLen && all.length > 0; j++) {
+    let common = maskB(Math.min(ww, 32));
+    for (const e of all) common &= e.masks[j]!;
+    for (let lo = 0; lo < Math.min(ww, 32); lo++) {
+      for (let bits = 1; bits <= 10 && lo + bits <= Math.min(ww, 32); bits++) {
+        if (((common >> BigInt(lo)) & maskB(bits)) !== maskB(bits)) break;
+        const count = new Map<bigint, number>();
+        for (const e of all) {
+          const k = (e.matches[j]! >> BigInt(lo)) & maskB(bits);
+          count.set(k, (count.get(k) ?? 0) + 1);
+        }
+        let score = 0;
+        for (const c of count.values()) score += c * c;
+        // A later word must do much better: its words are fetched before the switch, and the
+        // score only counts chains, not how often each instruction runs.
+        if (j === 0 ? score < bestScore : score * 2 < bestScore) {
+          bestScore = score;
+          best = { word: j, lo, bits };
+        }
+      }
+    }
   }
-  if (all.length === 0) best = { lo: 0, bits: 0 };
   const byKey = new Map<string, { keys: number[]; cands: Enc[] }>();
   const keyCount = 1 << best.bits;
   for (let key = 0; key < keyCount; key++) {
-    const cands = all.filter((e) => Number((e.matches[0]! >> BigInt(best.lo)) & maskB(best.bits)) === key || best.bits === 0);
+    const cands = all.filter((e) => Number((e.matches[best.word]! >> BigInt(best.lo)) & maskB(best.bits)) === key || best.bits === 0);
     if (cands.length === 0) continue;
     const sig = cands.map((c) => c.index).join(',');
     const g = byKey.get(sig) ?? { keys: [], cands };
     g.keys.push(key);
     byKey.set(sig, g);
   }
-  return { lo: best.lo, bits: best.bits, groups: [...byKey.values()], all, maxLen };
+  return { word: best.word, lo: best.lo, bits: best.bits, groups: [...byKey.values()], all, maxLen };
 }
 
 // ---- blocks: what they depend on ----
@@ -1205,10 +1224,11 @@ export function instantiate(
   x: Exchange,
   tc: Int32Array,
   H: (status: number) => number,
+  blocks = true,
 ): CompiledFns {
   const gen = p.gen;
   const support = gen?.blocks;
-  if (!gen || !support) return p.factory(u, w, M, x, tc, H, () => undefined);
+  if (!gen || !support || !blocks) return p.factory(u, w, M, x, tc, H, null);
   const pcMod = 2 ** gen.layout.pc.width;
   let fns: CompiledFns | undefined;
   const build = (pc: number): Block | undefined => {
@@ -1411,7 +1431,8 @@ export class Gen {
     onIllegal: string[],
   ): void {
     const ww = this.layout.fetchWordWidth;
-    const words = [this.fetch(b, pc, 0)];
+    const words: string[] = [];
+    for (let j = 0; j <= (dec.bits > 0 ? dec.word : 0); j++) words.push(this.fetch(b, pc, j));
     const fetchUpTo = (n: number) => {
       const saved = b.out;
       const lines: string[] = [];
@@ -1428,8 +1449,8 @@ export class Gen {
         lines.push(...fetchUpTo(e.len));
         const tests: string[] = [];
         for (let j = 0; j < e.len; j++) {
-          // The switch key already tested its bits of the first word.
-          const mk = j === 0 && keyed ? e.masks[0]! & ~(maskB(dec.bits) << BigInt(dec.lo)) : e.masks[j]!;
+          // The switch key already tested its bits of its word.
+          const mk = j === dec.word && keyed ? e.masks[j]! & ~(maskB(dec.bits) << BigInt(dec.lo)) : e.masks[j]!;
           if (mk === 0n) continue;
           const mt = e.matches[j]! & mk;
           if (narrow(ww)) tests.push(ww === 32 ? `(${words[j]} & ${L(Number(mk) | 0)}) === ${L(Number(mt) | 0)}` : `(${words[j]} & ${L(Number(mk))}) === ${L(Number(mt))}`);
@@ -1446,8 +1467,8 @@ export class Gen {
       return;
     }
     const key = narrow(ww)
-      ? `((${words[0]} >>> ${L(dec.lo)}) & ${L(maskN(dec.bits))})`
-      : `Number((${words[0]} >> ${LB(BigInt(dec.lo))}) & ${LB(maskB(dec.bits))})`;
+      ? `((${words[dec.word]} >>> ${L(dec.lo)}) & ${L(maskN(dec.bits))})`
+      : `Number((${words[dec.word]} >> ${LB(BigInt(dec.lo))}) & ${LB(maskB(dec.bits))})`;
     b.out.push(`${label}: switch (${key}) {`);
     for (const g of dec.groups) {
       b.out.push(g.keys.map((k) => `case ${L(k)}:`).join(' ') + ' {', ...caseBody(g.cands), '}');
@@ -1569,18 +1590,19 @@ export class Gen {
     const lim = timers.map((_, i) => `if (tc[${L(i)}] <= lim) lim = tc[${L(i)}] - 1;`);
     const dec = timers.map((_, i) => `tc[${L(i)}] -= done;`);
     return [
+      'if (BLK) {',
       'if (V[0] !== 0) PROCESS();',
-      'let bl = BC.get(pc);',
+      `const h = Math.imul(pc, ${L(0x9e3779b1 | 0)}) >>> ${L(32 - SLOT_BITS)};`,
+      'let bl = BCK[h] === pc ? BCV[h] : undefined;',
       'if (bl === undefined) {',
-      `const h = (pc ^ (pc >>> 12)) & ${L(HOT_SLOTS - 1)};`,
-      `if (++HOT[h] >= ${L(HOT_AFTER)}) { HOT[h] = 0; if (BC.size >= ${L(MAX_BLOCKS)}) FLUSH(); bl = BLD(pc); if (bl !== undefined) BC.set(pc, bl); }`,
+      `if (++HOT[h] >= ${L(HOT_AFTER)}) { HOT[h] = 0; bl = BLD(pc); if (bl !== undefined) { BCK[h] = pc; BCV[h] = bl; } }`,
       '}',
       'if (bl !== undefined) {',
       'let lim = budget - n;',
       ...lim,
       'if (bl.n <= lim) {',
       'const r = bl.f(lim);',
-      'if (r === 7) BC.delete(pc);',
+      'if (r === 7) { BCK[h] = -1; BCV[h] = undefined; }',
       'else {',
       'const bs = r % 8, cnt = (r - bs) / 8;',
       'n += cnt;',
@@ -1588,6 +1610,7 @@ export class Gen {
       'if (bs === 0) continue main;',
       'if (bs === 1) { st = 1; break main; }',
       'x.n = n; if ((st = H(3)) === 0) continue main; break main;',
+      '}',
       '}',
       '}',
       '}',
@@ -1698,17 +1721,20 @@ export class Gen {
     const ws = this.layout.memList.map((m) => L(this.watch.get(m.index) ?? 0));
     out.push(
       `const WT = [${wt.join(', ')}], WS = [${ws.join(', ')}];`,
-      `const BC = new Map(), HOT = new Uint8Array(${L(HOT_SLOTS)});`,
+      // BCK/BCV: the block table (pc, block) by slot; HOT: visits of a slot without a block.
+      `const BCK = new Float64Array(${L(2 ** SLOT_BITS)}).fill(-1), BCV = new Array(${L(2 ** SLOT_BITS)}).fill(undefined), HOT = new Uint8Array(${L(2 ** SLOT_BITS)});`,
+      'const BLK = BLD !== null;',
+      `function UNSLOT(pc) { const h = Math.imul(pc, ${L(0x9e3779b1 | 0)}) >>> ${L(32 - SLOT_BITS)}; if (BCK[h] === pc) { BCK[h] = -1; BCV[h] = undefined; } }`,
       // PB[memory]: page -> pcs of the blocks decoded from it; LOG: the pages DECW read since the
       // last REG; PEND: pages written since the run loop last looked (too many: drop everything).
       `const PB = [${pb.join(', ')}], LOG = [], PEND = [];`,
-      'function FLUSH() { BC.clear(); for (const t of WT) if (t !== null) t.fill(0); for (const m of PB) if (m !== null) m.clear(); HOT.fill(0); LOG.length = 0; PEND.length = 0; V[0] = 0; }',
+      'function FLUSH() { BCK.fill(-1); BCV.fill(undefined); for (const t of WT) if (t !== null) t.fill(0); for (const m of PB) if (m !== null) m.clear(); HOT.fill(0); LOG.length = 0; PEND.length = 0; V[0] = 0; }',
       `function INV(mi, p) { if (PEND.length < ${L(2 * MAX_PENDING)}) PEND.push(mi, p); else V[1] = 1; V[0] = 1; }`,
       'function PROCESS() {',
       'if (V[1] !== 0) { FLUSH(); V[1] = 0; return; }',
       'for (let i = 0; i < PEND.length; i += 2) {',
       'const mi = PEND[i], p = PEND[i + 1], l = PB[mi].get(p);',
-      'if (l !== undefined) { for (const pc of l) BC.delete(pc); PB[mi].delete(p); }',
+      'if (l !== undefined) { for (const pc of l) UNSLOT(pc); PB[mi].delete(p); }',
       'WT[mi][p] = 0;',
       '}',
       'PEND.length = 0; V[0] = 0;',

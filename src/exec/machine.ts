@@ -76,6 +76,9 @@ export interface MachineOptions {
   maxSteps?: number;
   /** Skip the reset (all state zero or init, reset block not run). */
   noReset?: boolean;
+  /** Compile hot straight-line runs of instructions into blocks (default true); false runs every
+   *  instruction through the one-instruction loop (for comparison). */
+  blocks?: boolean;
 }
 
 export interface TraceEntry {
@@ -146,6 +149,7 @@ export class Machine {
   private program!: Program;
   private fns!: CompiledFns;
   private wins: MemoryWindow[] = [];
+  private readonly blocks: boolean;
   private lastTrap = -1;
   /** Index of the spec's illegal-instruction trap (-1: none). */
   private readonly illegalTrap: number;
@@ -174,6 +178,7 @@ export class Machine {
     this.traceLimit = Math.max(0, Math.floor(options.trace ?? 0));
     this.maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
     this.tc = new Int32Array((isa.traps ?? []).filter((t) => t.timer).length);
+    this.blocks = options.blocks ?? true;
     this.setWindows(options.windows ?? []);
     if (options.noReset) this.clear();
     else this.reset();
@@ -184,7 +189,7 @@ export class Machine {
   /** Install memory windows (an empty list removes them). Compiled once per configuration. */
   setWindows(windows: MemoryWindow[]): void {
     this.program = compileProgram(this.isa, this.layout, windows);
-    this.fns = instantiate(this.program, this.u, this.w, this.mems, this.x, this.tc, this.handleTrap);
+    this.fns = instantiate(this.program, this.u, this.w, this.mems, this.x, this.tc, this.handleTrap, this.blocks);
     this.wins = windows.map((w) => ({ ...w }));
   }
 

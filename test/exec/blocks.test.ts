@@ -30,13 +30,18 @@ function refSteps(isa: Isa, s: ConcreteState, n: number): { state: ConcreteState
 /** Run the machine and the reference from `init` in chunks, comparing the whole state after each. */
 function agreeInChunks(isa: Isa, init: ConcreteState, chunks: number[]): void {
   const m = createMachine(isa, { noReset: true });
+  const one = createMachine(isa, { noReset: true, blocks: false });
   m.restore(init);
+  one.restore(init);
   let ref = init;
   for (const n of chunks) {
     const out = m.run({ maxSteps: n });
     const r = refSteps(isa, ref, n);
     ref = r.state;
     expect(diffStates(ref, m.snapshot())).toEqual([]);
+    // The one-instruction loop (no blocks) agrees too, counters included.
+    expect(one.run({ maxSteps: n })).toEqual(out);
+    expect(one.counters).toEqual(m.counters);
     if (r.stopped || out.kind !== 'budget') {
       expect(out.kind === 'budget').toBe(false);
       expect(r.stopped).toBe(true);
