@@ -25,7 +25,7 @@
 // every few hundred instructions then pays a call, not a return from and re-entry into the loop.
 
 import type { Expr, Isa, LValue, Stmt, Translation, Builtin, Instruction } from '../ir/types.js';
-import { assertNever, walkExpr, walkStmts } from '../ir/walk.js';
+import { assertNever, forEachChildExpr as forEachChild, mapChildExpr, mapLValueExpr, walkExpr, walkStmts } from '../ir/walk.js';
 import { evalExpr } from './interpret.js';
 import { MachineError, checkWidth, isInt, type Layout, type MemSlot } from './layout.js';
 
@@ -317,6 +317,8 @@ interface BodyOptions {
   logReads?: boolean;
   /** Registers whose value a block's guard fixes: name -> literal. */
   staticRegs?: Map<string, string>;
+  /** The guarded bits of registers in a block (see Folder). */
+  guarded?: Map<string, { mask: bigint; value: bigint }>;
 }
 
 interface Exits {
@@ -607,8 +609,16 @@ class Body {
       for (const s of tr.body) {
         if (s.k === 'assign' || s.k === 'halt') throw new MachineError('a translation may not write state or halt');
       }
-      this.stmts(tr.body);
-      return this.hoist(fit(this.ex(tr.result), tr.result.width, tr.resultWidth));
+      let body = tr.body, result = tr.result;
+      if (this.opts.guarded) {
+        // A Sv32 walk in M-mode is `va[19..0]` once `paging` is known to be false.
+        const f = new Folder(this.g, this.env, this.opts, new Set(this.regLocal.keys()));
+        const t = { result };
+        body = f.stmts(tr.body, [], [], t);
+        result = t.result;
+      }
+      this.stmts(body);
+      return this.hoist(fit(this.ex(result), result.width, tr.resultWidth));
     } finally {
       this.depth--;
       this.env = saved;
@@ -861,6 +871,151 @@ function writtenRegs(stmts: Stmt[], acc = new Set<string>()): Set<string> {
   return acc;
 }
 
+/**
+ * Partial evaluation for block code: a block's operands, pc and next_pc are literals and its
+ * guard fixes some bits of the fetch translation's registers, so expressions over only those are
+ * evaluated here (by the reference interpreter), `if`s and `?:` on a known condition lose the
+ * other branch, `&&`/`||` with a known side short-circuit, and lets nothing uses any more are
+ * dropped when evaluating them cannot trap. Registers the instruction writes are never taken as
+ * known. The output is IR again; the code generator runs on it as on any other.
+ */
+class Folder {
+  private readonly flow: TrapFlow;
+  constructor(
+    private readonly g: Gen,
+    private readonly env: Env,
+    private readonly opts: BodyOptions,
+    private readonly written: Set<string>,
+  ) {
+    this.flow = new TrapFlow(g);
+  }
+
+  /** Simplified statements; `after` are expressions evaluated after them; `tail.result` (a
+   *  translation's result, in the statements' scope) is simplified with them. */
+  stmts(list: Stmt[], after: Expr[], scopes: Map<string, Expr | null>[] = [], tail?: { result: Expr }): Stmt[] {
+    const out: Stmt[] = [];
+    scopes.push(new Map());
+    for (const s of list) {
+      switch (s.k) {
+        case 'let': {
+          const v = this.expr(s.value, scopes);
+          scopes[scopes.length - 1]!.set(s.name, v.k === 'const' ? v : null);
+          // A known value is substituted where the name is used; the let itself goes.
+          if (v.k !== 'const') out.push({ ...s, value: v });
+          break;
+        }
+        case 'assign':
+          out.push({ ...s, target: mapLValueExpr(s.target, (e) => this.expr(e, scopes)), value: this.expr(s.value, scopes) });
+          break;
+        case 'if': {
+          const c = this.expr(s.cond, scopes);
+          const known = c.k === 'const' ? parseHex(c.value, 'constant') !== 0n : undefined;
+          out.push({
+            ...s,
+            cond: c,
+            then: known === false ? [] : this.stmts(s.then, [], scopes),
+            else: known === true ? [] : this.stmts(s.else, [], scopes),
+          });
+          break;
+        }
+        case 'trap':
+        case 'halt':
+          out.push(s);
+          break;
+        default:
+          assertNever(s, 'statement');
+      }
+    }
+    if (tail) tail.result = this.expr(tail.result, scopes);
+    scopes.pop();
+    // Drop lets no later statement (nor `after`) names, unless evaluating them may trap.
+    const used = new Set<string>();
+    const note = (e: Expr): void => walkExpr(e, (x) => { if (x.k === 'local') used.add(x.name); });
+    after.forEach(note);
+    if (tail) note(tail.result);
+    const kept: Stmt[] = [];
+    for (let i = out.length - 1; i >= 0; i--) {
+      const st = out[i]!;
+      if (st.k === 'let' && !used.has(st.name) && !this.flow.expr(st.value)) continue;
+      walkStmts([st], () => {}, (e) => { if (e.k === 'local') used.add(e.name); });
+      kept.push(st);
+    }
+    return kept.reverse();
+  }
+
+  expr(e: Expr, scopes: Map<string, Expr | null>[]): Expr {
+    const w = checkWidth(e.width, 'expression');
+    const known = (v: bigint): Expr => ({ k: 'const', width: w, value: '0x' + (v & maskB(w)).toString(16) });
+    const lit = (code: string | undefined): Expr => (code !== undefined && LITERAL.test(code) ? known(BigInt(code.replace(/n$/, ''))) : e);
+    switch (e.k) {
+      case 'const':
+        return e;
+      case 'local': {
+        for (let i = scopes.length - 1; i >= 0; i--) {
+          if (scopes[i]!.has(e.name)) return scopes[i]!.get(e.name) ?? e;
+        }
+        return e;
+      }
+      case 'operand':
+        return lit(this.env.operands.get(e.name));
+      case 'param':
+        return lit(this.env.params.get(e.name));
+      case 'builtin':
+        return lit(this.env.builtins[e.name]);
+      case 'reg': {
+        if (e.reg === this.g.isa.fetch.pc) return lit(this.opts.pcConst);
+        const r = this.opts.guarded?.get(e.reg);
+        if (!r || this.written.has(e.reg) || r.mask !== maskB(w)) return e;
+        return known(r.value);
+      }
+      case 'field': {
+        const r = this.opts.guarded?.get(e.reg);
+        if (!r || this.written.has(e.reg) || !isInt(e.hi, 0, 63) || !isInt(e.lo, 0, e.hi)) return e;
+        const fm = maskB(e.hi - e.lo + 1) << BigInt(e.lo);
+        return (r.mask & fm) === fm ? known((r.value & fm) >> BigInt(e.lo)) : e;
+      }
+      case 'mem':
+      case 'file':
+        return mapChildExpr(e, (c) => this.expr(c, scopes));
+      case 'ite': {
+        const c = this.expr(e.cond, scopes);
+        if (c.k === 'const') return this.expr(parseHex(c.value, 'constant') !== 0n ? e.then : e.else, scopes);
+        return { ...e, cond: c, then: this.expr(e.then, scopes), else: this.expr(e.else, scopes) };
+      }
+      case 'binop': {
+        const a = this.expr(e.a, scopes);
+        // 1-bit and/or with a known side: the other side need not be evaluated if it cannot trap
+        // (the interpreter evaluates both; only a trap could tell).
+        if ((e.op === 'and' || e.op === 'or') && w === 1) {
+          const absorbing = e.op === 'and' ? 0n : 1n;
+          if (a.k === 'const' && parseHex(a.value, 'constant') === absorbing && !this.flow.expr(e.b)) return known(absorbing);
+          const b = this.expr(e.b, scopes);
+          if (b.k === 'const' && parseHex(b.value, 'constant') === absorbing && !this.flow.expr(e.a)) return known(absorbing);
+          return this.evaluated({ ...e, a, b });
+        }
+        return this.evaluated({ ...e, a, b: this.expr(e.b, scopes) });
+      }
+      case 'unop': case 'slice': case 'zext': case 'sext': case 'concat': case 'call':
+        return this.evaluated(mapChildExpr(e, (c) => this.expr(c, scopes)));
+      default:
+        return assertNever(e, 'expression');
+    }
+  }
+
+  /** `e` evaluated when all its direct children are constants (they are already simplified). */
+  private evaluated(e: Expr): Expr {
+    let all = true;
+    forEachChild(e, (c) => { if (c.k !== 'const') all = false; });
+    if (!all) return e;
+    try {
+      const v = evalExpr(this.g.isa, { regs: {}, files: {}, mem: {} }, e);
+      return { k: 'const', width: e.width, value: '0x' + (v & maskB(e.width)).toString(16) };
+    } catch {
+      return e;
+    }
+  }
+}
+
 /** Which file/memory writes need their old value saved: those after which a trap may still come. */
 class TrapFlow {
   readonly needUndo = new Set<Stmt>();
@@ -1074,9 +1229,9 @@ interface GuardWord {
 interface BlockSupport {
   /** The state words a block's guard compares (what the fetch translation reads). */
   guard: GuardWord[];
-  /** Registers the guard covers whole: their value is a constant inside a block (guard indices,
+  /** The registers in the guard: their guarded bits are constants inside a block (guard indices,
    *  low word first). */
-  whole: { name: string; width: number; words: number[] }[];
+  regs: { name: string; width: number; words: number[]; mask: bigint }[];
   /** Memory index -> page shift: the memories whose writes may change fetched code or the fetch
    *  translation, watched at this page granularity. */
   watch: Map<number, number>;
@@ -1158,7 +1313,7 @@ function blockSupport(isa: Isa, layout: Layout): BlockSupport | null {
   visitSpace(isa.fetch.space);
   if (regs.has(isa.fetch.pc)) return null;
   const guard: GuardWord[] = [];
-  const whole: BlockSupport['whole'] = [];
+  const inGuard: BlockSupport['regs'] = [];
   const addWords = (arr: 'u' | 'w', slot: number, mask: bigint): number[] => {
     const at = guard.length;
     if (arr === 'u') guard.push({ arr: 'u', slot, mask: Number(mask & 0xffffffffn) });
@@ -1171,7 +1326,7 @@ function blockSupport(isa: Isa, layout: Layout): BlockSupport | null {
   for (const [name, mask] of regs) {
     const r = layout.regs.get(name)!;
     const words = addWords(r.wide ? 'w' : 'u', r.slot, mask & maskB(r.width));
-    if ((mask & maskB(r.width)) === maskB(r.width)) whole.push({ name, width: r.width, words });
+    inGuard.push({ name, width: r.width, words, mask: mask & maskB(r.width) });
   }
   for (const name of files) {
     const f = layout.files.get(name);
@@ -1212,7 +1367,7 @@ function blockSupport(isa: Isa, layout: Layout): BlockSupport | null {
     writesDeps.push(deps);
     stores.push(st);
   }
-  return { guard, whole, watch, ends, writesDeps, stores };
+  return { guard, regs: inGuard, watch, ends, writesDeps, stores };
 }
 
 /** The functions of a compiled program bound to one machine's state, blocks built on demand. */
@@ -1345,6 +1500,8 @@ export class Gen {
   }
 
   private body(stmts: Stmt[], env: Env, exits: Exits, npc: string | null, opts: BodyOptions = {}): Body {
+    // In a block: what the guard, the operands and the pc fix is evaluated now (see Folder).
+    if (opts.guarded) stmts = new Folder(this, env, opts, writtenRegs(stmts)).stmts(stmts, []);
     const flow = new TrapFlow(this);
     flow.mark(stmts, false);
     const b = new Body(this, env, exits, flow.needUndo, npc, opts);
@@ -1635,9 +1792,11 @@ export class Gen {
     (this.isa.functions ?? []).forEach((_, i) => out.push(`const f${L(i)} = C.F[${L(i)}];`));
     const checks = bs.guard.flatMap((g, i) => (g.mask === 0 ? [] : [`(${g.arr}[${L(g.slot)}] & ${L(g.mask | 0)}) !== ${L((guard[i]! & g.mask) | 0)}`]));
     const staticRegs = new Map<string, string>();
-    for (const r of bs.whole) {
-      const v = r.words.reduceRight((acc, gi) => (acc << 32n) | BigInt(guard[gi]! >>> 0), 0n);
-      staticRegs.set(r.name, constCode(v, r.width));
+    const guarded = new Map<string, { mask: bigint; value: bigint }>();
+    for (const r of bs.regs) {
+      const v = r.words.reduceRight((acc, gi) => (acc << 32n) | BigInt(guard[gi]! >>> 0), 0n) & r.mask;
+      guarded.set(r.name, { mask: r.mask, value: v });
+      if (r.mask === maskB(r.width)) staticRegs.set(r.name, constCode(v, r.width));
     }
     out.push('return function B(lim) {');
     if (checks.length) out.push(`if (${checks.join(' || ')}) return 7;`);
@@ -1654,7 +1813,7 @@ export class Gen {
       const body = this.body(instr.semantics, { ...emptyEnv(), operands, builtins: { next_pc: npcL } }, {
         trap: (t) => `${pcArr} = ${pcL}; x.t = ${L(t)}; x.ret = ${this.softTrap(t) ? npcL : pcL}; x.pc = ${pcL}; return ${done} + 3;`,
         halt: () => `x.pc = ${pcL}; return ${done} + 1;`,
-      }, npcL, { pcConst: pcL, staticRegs });
+      }, npcL, { pcConst: pcL, staticRegs, guarded });
       out.push('{', body.text(), body.commit(final), '}');
       if (!final && bs.stores[ins.index]) out.push(`if (V[0] !== 0) { ${pcArr} = ${npcL}; return ${done}; }`);
       writesDeps ||= bs.writesDeps[ins.index]!;

@@ -11,7 +11,9 @@ import { blockStats } from '../../src/exec/compile.js';
 import { diffStates, stepInstruction } from '../../src/exec/interpret.js';
 import type { ConcreteState } from '../../src/exec/state.js';
 import type { Isa } from '../../src/ir/types.js';
-import { bin, c, encode, halt, inlineIsa, instr, loadPg, mem, opnd, reg, register, Rng, setReg, sp, assign } from './helpers.js';
+import { loadIsaFile } from '../../src/ir/index.js';
+import { assemble, programImage } from '../../src/asm/index.js';
+import { bin, c, encode, halt, inlineIsa, instr, loadPg, mem, opnd, reg, register, Rng, root, setReg, sp, assign } from './helpers.js';
 
 const pg = loadPg();
 const E = (m: string, ops: Record<string, number> = {}) => BigInt(encode(pg, m, ops));
@@ -264,5 +266,67 @@ describe('timers with blocks', () => {
     const fast = log(0);
     expect(fast.length).toBeGreaterThan(100);
     expect(fast).toEqual(log(1_000_000));
+  });
+});
+
+describe('blocks on a paged RISC-V', () => {
+  it('remapping the data page and then the code page (Sv32, user mode) takes effect at once', () => {
+    const loaded = loadIsaFile(root + 'isas/riscv.isa');
+    if (!loaded.ok) throw new Error('riscv.isa does not load');
+    const rv = loaded.isa;
+    // The loop runs at VA 0x400000 (level-2 PTE at PA 0x11000 -> PA 0x20000) on data at VA 0x401000
+    // (PTE at PA 0x11004 -> PA 0x24000); VA 0..4 MiB is also a superpage onto PA 0 (root[0]), through
+    // which the program rewrites its own page table: the data PTE (-> PA 0x25000) when t0 = 100, the
+    // code PTE (-> PA 0x21000, a copy of the loop adding 5 instead of 3) when t0 = 50.
+    const loop = (step: number) => `
+start:  lui s0, 0x401
+        lui s1, 0x11
+        addi t0, zero, 160
+        addi t2, zero, 100
+        addi t3, zero, 50
+loop:   lw a1, 0(s0)
+        addi a1, a1, ${step}
+        sw a1, 4(s0)
+        add a2, a2, a1
+        bne t0, t2, 16
+        lw a3, 4(s1)
+        addi a3, a3, 0x400
+        sw a3, 4(s1)
+        bne t0, t3, 16
+        lw a4, 0(s1)
+        addi a4, a4, 0x400
+        sw a4, 0(s1)
+        addi t0, t0, -1
+        bne t0, zero, -52
+        ecall`;
+    const words = new Map<number, bigint>();
+    for (const [org, step] of [[0x20000, 3], [0x21000, 5]] as const) {
+      const a = assemble(rv, `        .org ${org}\n${loop(step)}`, 'paged.s');
+      if (!a.ok) throw new Error(a.diagnostics.map((d) => d.message).join('; '));
+      for (const [addr, w] of programImage(rv, a.program).words) words.set(addr, w);
+    }
+    const put32 = (pa: number, v: number) => [0, 1, 2, 3].forEach((i) => words.set(pa + i, BigInt((v >>> (8 * i)) & 0xff)));
+    const FLAGS = 0xdf; // D A G=0 U X W R V
+    put32(0x10000, FLAGS); // root[0]: superpage VA 0..4 MiB -> PA 0
+    put32(0x10004, (0x11 << 10) | 1); // root[1]: the level-2 table at PA 0x11000
+    put32(0x11000, (0x20 << 10) | FLAGS); // VA 0x400000 -> PA 0x20000 (code)
+    put32(0x11004, (0x24 << 10) | FLAGS); // VA 0x401000 -> PA 0x24000 (data)
+    const init: ConcreteState = {
+      regs: { pc: 0x400000n, priv: 0n, satp: (1n << 31n) | 0x10n },
+      files: {},
+      mem: { ram: words },
+    };
+    agreeInChunks(rv, init, [700, 333, 1200, 500]);
+    // Both remaps happened and were seen: the old data page holds the old code's last store (3),
+    // the new one the new code's (5).
+    const m = createMachine(rv, { noReset: true });
+    m.restore(init);
+    const out = m.run({ maxSteps: 2_500 });
+    expect(out.kind).toBe('budget');
+    const word = (pa: number) => [0, 1, 2, 3].reduce((v, i) => v | (Number(m.readMem('ram', pa + i)) << (8 * i)), 0) >>> 0;
+    expect(word(0x11000) >>> 10).toBe(0x21);
+    expect(word(0x11004) >>> 10).toBe(0x25);
+    expect(word(0x24004)).toBe(3);
+    expect(word(0x25004)).toBe(5);
   });
 });
