@@ -22,6 +22,11 @@
 //   `execute(decoded)` instead runs the compiled semantics against this machine's own state;
 //   `executeAt(pc)` does both without building the decode result.
 // - `snapshot()` / `restore(state)` convert to and from the interpreter's ConcreteState.
+//
+// Hot straight-line code runs as compiled blocks (compile.ts): they stay valid across writes to
+// registers (a guard) and to memory made through the machine (writeMem, loadImage, restore, the
+// compiled semantics); the typed arrays `u`, `w` and `mems` are exposed for reading, and a write
+// into `mems` directly would not invalidate the blocks decoded from it.
 
 import type { Instruction, Isa, Trap } from '../ir/types.js';
 import type { ConcreteState } from './state.js';
