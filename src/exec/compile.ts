@@ -24,7 +24,7 @@
 // entry) and the loop goes on, anything else ends RUN with that status. A monitor that takes a trap
 // every few hundred instructions then pays a call, not a return from and re-entry into the loop.
 
-import type { Expr, Isa, LValue, Stmt, Translation, Builtin, Instruction } from '../ir/types.js';
+import type { Expr, Func, Isa, LValue, Stmt, Translation, Builtin, Instruction } from '../ir/types.js';
 import { assertNever, forEachChildExpr as forEachChild, mapChildExpr, mapLValueExpr, walkExpr, walkStmts } from '../ir/walk.js';
 import { evalExpr } from './interpret.js';
 import { MachineError, checkWidth, isInt, type Layout, type MemSlot } from './layout.js';
@@ -156,6 +156,12 @@ export interface Program {
 }
 
 // ---- literal formatting: the only way numbers reach generated source ----
+
+/** A call argument worth substituting into the inlined body as an expression: reading it again
+ *  costs nothing and a slice of it can then be read directly. */
+function inlineArg(a: Expr): boolean {
+  return a.k === 'reg' || a.k === 'field' || a.k === 'const';
+}
 
 /** Code that is a literal as L or LB print it. */
 const LITERAL = /^(?:[0-9]+|0x[0-9a-f]+n)$/;
@@ -646,14 +652,58 @@ class Body {
     return fit(concatCode(vals), ww * words, e.width);
   }
 
+  /** A function's body inlined here: its lets in a scope of their own, parameters bound to the
+   *  argument codes `raw` or, where raw is '', to the argument expressions themselves. */
+  private inlineCall(fn: Func, args: Expr[], raw: string[]): string {
+    if (this.depth > 16) throw new MachineError('function calls nest more than 16 deep');
+    const params = new Map<string, string>();
+    const subst = new Map<string, Expr>();
+    fn.params.forEach((p, i) => {
+      const a = args[i]!;
+      const pw = checkWidth(p.width, 'parameter');
+      if (raw[i] === '') {
+        subst.set(p.name, a.width === pw ? a : a.width < pw ? { k: 'zext', a, width: pw } : { k: 'slice', a, hi: pw - 1, lo: 0, width: pw });
+      } else params.set(p.name, this.hoist(fit(raw[i]!, a.width, pw)));
+    });
+    const sub = (x: Expr): Expr => (x.k === 'param' && subst.has(x.name) ? subst.get(x.name)! : mapChildExpr(x, sub));
+    const saved = this.env;
+    this.env = { scopes: [new Map()], params, operands: saved.operands, builtins: saved.builtins };
+    this.depth++;
+    try {
+      for (const st of fn.body) {
+        if (st.k !== 'let') throw new MachineError('a function body may only hold let statements');
+        this.stmt({ ...st, value: sub(st.value) });
+      }
+      return this.hoist(this.ex(sub(fn.result)));
+    } finally {
+      this.depth--;
+      this.env = saved;
+    }
+  }
+
   private foldCall(e: Extract<Expr, { k: 'call' }>, raw: string[]): string | null {
     try {
-      const args: Expr[] = e.args.map((a, i) => ({ k: 'const', width: a.width, value: '0x' + BigInt(raw[i]!.replace(/n$/, '')).toString(16) }));
+      const args: Expr[] = e.args.map((a, i) => (a.k === 'const' ? a : { k: 'const', width: a.width, value: '0x' + BigInt(raw[i]!.replace(/n$/, '')).toString(16) }));
       const v = evalExpr(this.g.isa, { regs: {}, files: {}, mem: {} }, { ...e, args });
       return constCode(v, e.width);
     } catch {
       return null;
     }
+  }
+
+  /** Bits hi..lo (at most 32 of them) of a 33..64-bit register as it sits in `w`, read as two
+   *  32-bit halves (w32) without making a bigint; null when that does not apply (the register is
+   *  held in a local or is a literal here, the slice is wider than 32 bits, a big-endian host). */
+  private wideRegSlice(name: string, hi: number, lo: number): string | null {
+    const r = this.g.reg(name);
+    if (!r.wide || !this.g.w32 || hi - lo >= 32 || hi >= r.width) return null;
+    if (this.regLocal.has(name) || this.opts.staticRegs?.has(name)) return null;
+    const wr = hi - lo + 1;
+    const lw = `w32[${L(2 * r.slot)}]`, hw = `w32[${L(2 * r.slot + 1)}]`;
+    const mask = (x: string) => (wr === 32 ? `((${x}) >>> 0)` : `((${x}) & ${L(maskN(wr))})`);
+    if (lo >= 32) return mask(lo === 32 ? hw : `${hw} >>> ${L(lo - 32)}`);
+    if (hi < 32) return mask(lo === 0 ? lw : `${lw} >>> ${L(lo)}`);
+    return mask(`(${lw} >>> ${L(lo)}) | (${hw} << ${L(32 - lo)})`);
   }
 
   private localId(name: string): string {
@@ -696,7 +746,7 @@ class Body {
       case 'field': {
         const r = this.g.reg(e.reg);
         if (!isInt(e.hi, 0, 63) || !isInt(e.lo, 0, e.hi)) throw new MachineError('field: bad bit range');
-        return fit(sliceCode(this.readReg(e.reg), r.width, e.hi, e.lo), e.hi - e.lo + 1, w);
+        return fit(this.wideRegSlice(e.reg, e.hi, e.lo) ?? sliceCode(this.readReg(e.reg), r.width, e.hi, e.lo), e.hi - e.lo + 1, w);
       }
       case 'file': {
         const f = this.g.file(e.file);
@@ -735,6 +785,10 @@ class Body {
         return fit(concatCode(e.parts.map((p) => ({ code: this.ex(p), width: checkWidth(p.width, 'expression') }))), e.parts.reduce((s, p) => s + p.width, 0), w);
       case 'slice': {
         if (!isInt(e.hi, 0, 63) || !isInt(e.lo, 0, e.hi)) throw new MachineError('slice: bad bit range');
+        if (e.a.k === 'reg') {
+          const direct = this.wideRegSlice(e.a.reg, e.hi, e.lo);
+          if (direct !== null) return fit(direct, e.hi - e.lo + 1, w);
+        }
         if (e.a.k === 'local' && e.hi - e.lo < 32 && e.hi < e.a.width) {
           const id = this.localId(e.a.name);
           if (this.mid.has(id)) {
@@ -768,15 +822,17 @@ class Body {
       case 'call': {
         const { index, fn } = this.g.func(e.fn);
         if (!Array.isArray(e.args) || e.args.length !== fn.params.length) throw new MachineError('a call has the wrong number of arguments');
-        const raw = e.args.map((a) => this.ex(a));
+        // Register, field and constant arguments are substituted into the body as expressions (so
+        // a slice of a 64-bit register argument reads its 32-bit halves, no bigint); others are
+        // evaluated once, here.
+        const raw = e.args.map((a) => (inlineArg(a) ? '' : this.ex(a)));
         // In a block, a call whose arguments are all literals (operands, guarded registers) is
         // evaluated now: functions are pure, and the interpreter is the semantics' reference.
-        if (this.opts.staticRegs && raw.every((r) => LITERAL.test(r))) {
+        if (this.opts.staticRegs && e.args.every((a, i) => a.k === 'const' || LITERAL.test(raw[i]!))) {
           const folded = this.foldCall(e, raw);
           if (folded !== null) return folded;
         }
-        const args = e.args.map((a, i) => fit(raw[i]!, a.width, fn.params[i]!.width));
-        return fit(`f${L(index)}(${args.join(', ')})`, fn.resultWidth, w);
+        return fit(this.inlineCall(fn, e.args, raw), fn.resultWidth, w);
       }
       default:
         return assertNever(e, 'expression');
@@ -1459,6 +1515,8 @@ export class Gen {
   readonly blocks: BlockSupport | null;
   /** Memory index -> page shift of its watch bitmap (pages blocks depend on). */
   readonly watch = new Map<number, number>();
+  /** The factory has `w32`, the 64-bit registers as 32-bit halves (a little-endian host). */
+  readonly w32 = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
   /** Compiled block functions by what they were compiled from (see instantiate). */
   readonly blockCache = new Map<string, (c: BlockContext) => (lim: number) => number>();
 
@@ -1837,6 +1895,7 @@ export class Gen {
     const dec = buildDecoder(isa, this.layout);
     const parts: string[] = [HELPERS];
     parts.push(`const ${this.layout.memList.map((m) => `m${L(m.index)} = M[${L(m.index)}]`).join(', ') || 'M_ = 0'};`);
+    parts.push('const w32 = new Uint32Array(w.buffer, w.byteOffset, w.length * 2);');
     parts.push(`const SOFT = [${(isa.traps ?? []).map((_, i) => (this.softTrap(i) ? '1' : '0')).join(', ')}];`);
     parts.push(...this.functions());
     parts.push(...this.instructionFns());
@@ -1853,7 +1912,6 @@ export class Gen {
     parts.push(...this.exFn(dec));
     const fnList = (isa.functions ?? []).map((_, i) => `f${L(i)}`).join(', ');
     parts.push(
-      'const w32 = new Uint32Array(w.buffer, w.byteOffset, w.length * 2);',
       `const C = { u, w, w32, x, V, M, WT, INV, REG, F: [${fnList}], DECW: ${this.blocks ? 'DECW' : 'null'} };`,
       'return { I, TE, RS, DEC, RUN, EX, FLUSH, WCHK, C };',
     );
