@@ -348,6 +348,10 @@ class Body {
   /** Let identifiers holding a 33..52-bit value as a number (see midSum), not a bigint. */
   readonly mid = new Set<string>();
   private depth = 0;
+  /** Inside a translation's body (pure: no writes), where lets may be evaluated lazily. */
+  private inTranslation = false;
+  /** While set, hoist() returns the code itself (see lazyLet). */
+  private inline = false;
 
   constructor(
     readonly g: Gen,
@@ -406,6 +410,8 @@ class Body {
   /** Bind `code` to a fresh const unless it is already an identifier or a literal. */
   hoist(code: string): string {
     if (/^[a-z][0-9]*$|^[0-9]+n?$|^0x[0-9a-f]+n$/.test(code)) return code;
+    // Building an expression that must stay one expression (a lazy let): repeat it instead.
+    if (this.inline) return `(${code})`;
     const id = this.g.fresh('t');
     this.out.push(`const ${id} = ${code};`);
     return id;
@@ -441,6 +447,11 @@ class Body {
     switch (s.k) {
       case 'let': {
         const id = this.g.fresh('t');
+        const lazy = this.inTranslation ? this.lazyLet(id, s.value) : null;
+        if (lazy !== null) {
+          this.env.scopes[this.env.scopes.length - 1]!.set(s.name, lazy);
+          return;
+        }
         const mid = this.midSum(s.value);
         if (mid !== null) {
           // A carry or borrow computed one bit wider than 32: a double holds it exactly, and its
@@ -623,8 +634,14 @@ class Body {
         body = f.stmts(tr.body, [], [], t);
         result = t.result;
       }
-      this.stmts(body);
-      return this.hoist(fit(this.ex(result), result.width, tr.resultWidth));
+      const wasIn = this.inTranslation;
+      this.inTranslation = true;
+      try {
+        this.stmts(body);
+        return this.hoist(fit(this.ex(result), result.width, tr.resultWidth));
+      } finally {
+        this.inTranslation = wasIn;
+      }
     } finally {
       this.depth--;
       this.env = saved;
@@ -704,6 +721,25 @@ class Body {
     if (lo >= 32) return mask(lo === 32 ? hw : `${hw} >>> ${L(lo - 32)}`);
     if (hi < 32) return mask(lo === 0 ? lw : `${lw} >>> ${L(lo)}`);
     return mask(`(${lw} >>> ${L(lo)}) | (${hw} << ${L(32 - lo)})`);
+  }
+
+  /** In a translation a let that cannot trap is computed where it is first used, if at all: a
+   *  Sv32 walk's page-table reads are not needed when `paging` is false (the interpreter computes
+   *  them and throws them away; only a trap could tell, and these cannot trap). Returns the code
+   *  of a use, `(t ?? (t = value))`, or null when the value needs statements of its own. */
+  private lazyLet(id: string, value: Expr): string | null {
+    if (new TrapFlow(this.g).expr(value)) return null;
+    const saved = this.inline;
+    this.inline = true;
+    try {
+      const [stmts, code] = this.capture(() => this.ex(value));
+      if (stmts.length > 0) return null;
+      if (LITERAL.test(code)) return code;
+      this.out.push(`let ${id};`);
+      return `(${id} ?? (${id} = ${code}))`;
+    } finally {
+      this.inline = saved;
+    }
   }
 
   private localId(name: string): string {
@@ -841,6 +877,14 @@ class Body {
 
   private binop(e: Extract<Expr, { k: 'binop' }>): string {
     const a = this.ex(e.a);
+    if ((e.op === 'and' || e.op === 'or') && e.width === 1 && !new TrapFlow(this.g).expr(e.b)) {
+      // 0/1 values: && and || give the same number, and skip the right side when the left decides
+      // (it cannot trap, so skipping it shows nothing). Only if it needs no statements of its own.
+      const [stmts, b] = this.capture(() => this.ex(e.b));
+      if (stmts.length === 0) return e.op === 'and' ? `(${a} && ${b})` : `(${a} || ${b})`;
+      this.out.push(...stmts);
+      return e.op === 'and' ? `(${a} & ${b})` : `(${a} | ${b})`;
+    }
     const b = this.ex(e.b);
     const w = checkWidth(e.a.width, 'expression');
     const n = narrow(w);
@@ -1628,12 +1672,58 @@ export class Gen {
   private fetch(b: Body, pc: string, i: number): string {
     const pcw = this.layout.pc.width;
     const space = this.isa.fetch.space;
+    const view = this.layout.views.get(space);
+    if (view) {
+      // Through a translation: a call of FETCH (FETCHW when logging), not the translation inlined
+      // at every fetch site (an x86 decoder has hundreds, and a function that large is never
+      // optimised). FT: the trap it raised, or -1.
+      const tr = this.layout.translations.get(view.translation)!;
+      const p = b.hoist(wrapTo(pc, pcw, i, tr.param.width));
+      const id = this.fresh('w');
+      b.out.push(`const ${id} = ${b.opts.logReads ? 'FETCHW' : 'FETCH'}(${p});`);
+      const cases = this.fetchTraps().map((t) => `case ${L(t)}: ${b.trapCode(t)}`);
+      if (cases.length > 0) b.out.push(`if (FT >= 0) { switch (FT) { ${cases.join(' ')} } }`);
+      return id;
+    }
     // Word i of an n-word fetch is at pc + i (not wrapped to the pc's width), like E[pc, n].
     const { slot, idxs } = b.memAccess(space, pc, pcw, 1, i);
     const idx = idxs[0]!;
     const id = this.fresh('w');
     b.out.push(`const ${id} = m${L(slot.index)}[${b.logged(slot.index, idx)}];`);
     return id;
+  }
+
+  /** The traps a fetch through the fetch view may raise: its translation's (and those of views it
+   *  reads through), and the window trap. */
+  private fetchTraps(): number[] {
+    const out = new Set<number>();
+    const seen = new Set<string>();
+    const visit = (space: string): void => {
+      const v = this.layout.views.get(space);
+      if (!v || seen.has(v.translation)) return;
+      seen.add(v.translation);
+      const tr = this.layout.translations.get(v.translation)!;
+      walkStmts(tr.body, (st) => { if (st.k === 'trap') out.add(this.trap(st.trap)); }, (e) => { if (e.k === 'mem') visit(e.space); });
+      walkExpr(tr.result, (e) => { if (e.k === 'mem') visit(e.space); });
+    };
+    visit(this.isa.fetch.space);
+    if (this.windows.size > 0 && this.memTrap >= 0) out.add(this.memTrap);
+    return [...out].sort((a, b) => a - b);
+  }
+
+  /** FETCH(p) / FETCHW(p): the word at translation parameter p of the fetch view, FT = -1, or
+   *  FT = the trap the translation (or a window) raised. */
+  private fetchFns(): string[] {
+    const view = this.layout.views.get(this.isa.fetch.space);
+    if (!view) return [];
+    const out = ['let FT = -1;'];
+    for (const logReads of this.blocks ? [false, true] : [false]) {
+      const b = new Body(this, emptyEnv(), { trap: (t) => `FT = ${L(t)}; return 0;`, halt: () => { throw new MachineError('a translation may not halt'); } }, new Set(), null, { logReads });
+      const { slot, idxs } = b.memAccess(this.isa.fetch.space, 'p', this.layout.translations.get(view.translation)!.param.width, 1, 0);
+      const word = `m${L(slot.index)}[${b.logged(slot.index, idxs[0]!)}]`;
+      out.push(`function ${logReads ? 'FETCHW' : 'FETCH'}(p) {`, b.text(), `FT = -1; return ${word};`, '}');
+    }
+    return out;
   }
 
   /** The decoding switch. `onMatch` returns the statements for a decoded instruction. */
@@ -1902,6 +1992,7 @@ export class Gen {
     parts.push(...this.blockFn('TE', ['tv', 'rpc'], isa.trapEntry ?? [], { trap_vector: 'tv', return_pc: 'rpc' }));
     parts.push(...this.blockFn('RS', [], isa.reset ?? [], {}));
     parts.push(...this.timerFns(timers));
+    parts.push(...this.fetchFns());
     parts.push(...this.decFn(dec));
     parts.push(...this.blockRuntime());
     if (this.blocks) parts.push(...this.decFn(dec, true));
