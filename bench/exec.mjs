@@ -430,13 +430,17 @@ loop:   add.l %d2, %d1
     // The one-instruction loop (blocks off: what code runs at before it is hot), on a shorter run
     // of the same loop stopped by the budget.
     const one = createMachine(l.isa, { blocks: false });
-    one.reset();
-    for (const [a, w] of img.words) one.writeMem(img.memory, a, w);
-    one.pc = BigInt(asm.program.entry);
     const oneSteps = Math.min(total, 2_000_000);
-    const t1 = process.hrtime.bigint();
-    one.run({ maxSteps: oneSteps });
-    const oneMips = oneSteps / (Number(process.hrtime.bigint() - t1) / 1e9) / 1e6;
+    let oneBest = Infinity;
+    for (let i = 0; i < 3; i++) {
+      one.reset();
+      for (const [a, w] of img.words) one.writeMem(img.memory, a, w);
+      one.pc = BigInt(asm.program.entry);
+      const t1 = process.hrtime.bigint();
+      one.run({ maxSteps: oneSteps });
+      oneBest = Math.min(oneBest, Number(process.hrtime.bigint() - t1) / 1e9);
+    }
+    const oneMips = oneSteps / oneBest / 1e6;
     let line = `${s.spec.padEnd(9)} compiled machine ${mips.toFixed(1).padStart(7)} M instr/s (${steps} instructions, best of 3: ${(best * 1000).toFixed(0)} ms; without blocks ${oneMips.toFixed(1)})`;
     if (ensure(s)) {
       try {

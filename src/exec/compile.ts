@@ -1673,10 +1673,10 @@ export class Gen {
     const pcw = this.layout.pc.width;
     const space = this.isa.fetch.space;
     const view = this.layout.views.get(space);
-    if (view) {
+    if (view && !this.smallFetch()) {
       // Through a translation: a call of FETCH (FETCHW when logging), not the translation inlined
       // at every fetch site (an x86 decoder has hundreds, and a function that large is never
-      // optimised). FT: the trap it raised, or -1.
+      // optimised). FT: the trap it raised, or -1. A translation as small as a bus mask stays inline.
       const tr = this.layout.translations.get(view.translation)!;
       const p = b.hoist(wrapTo(pc, pcw, i, tr.param.width));
       const id = this.fresh('w');
@@ -1691,6 +1691,17 @@ export class Gen {
     const id = this.fresh('w');
     b.out.push(`const ${id} = m${L(slot.index)}[${b.logged(slot.index, idx)}];`);
     return id;
+  }
+
+  private small: boolean | undefined;
+  /** Whether the fetch translation inlined is short enough to repeat at every fetch site. */
+  private smallFetch(): boolean {
+    if (this.small === undefined) {
+      const b = new Body(this, emptyEnv(), { trap: () => 'return 0;', halt: () => 'return 0;' });
+      const { idxs } = b.memAccess(this.isa.fetch.space, 'p', this.layout.pc.width, 1, 0);
+      this.small = b.text().length + idxs[0]!.length <= 200;
+    }
+    return this.small;
   }
 
   /** The traps a fetch through the fetch view may raise: its translation's (and those of views it
