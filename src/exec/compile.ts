@@ -23,6 +23,21 @@
 // place (x.t, x.ret, x.pc and x.n set as above); 0 means the trap was dealt with (hook or trap
 // entry) and the loop goes on, anything else ends RUN with that status. A monitor that takes a trap
 // every few hundred instructions then pays a call, not a return from and re-entry into the loop.
+//
+// Blocks: a pc RUN reaches often (HOT_AFTER times) becomes a block, its straight run of
+// instructions up to one that writes the pc or the fetch translation's registers, decoded once
+// and compiled into one function with the operands, the pc and next_pc as literals (`instantiate`
+// builds them at run time, `Gen.blockSource` writes them; the same safety rule holds: only
+// generated names and printed numbers). Each instruction commits as it completes, so a trap in
+// the middle leaves the state of those before it (precise, as if each ran alone). A block stays
+// valid while (1) its guard holds: the bits of the registers the fetch translation reads have the
+// values they had when it was decoded, checked at entry, and (2) no word its decoding read (the
+// instruction words, the page-table words the translation read) has been written: every store
+// into a watched memory checks a bitmap, and a hit drops the blocks decoded from that page and ends
+// the running block after the storing instruction. RUN runs a block only when the budget and every
+// timer leave room for all of it, so budgets and timer interrupts fall on the exact instruction.
+// Inside a block the guard's values are constants, and `Folder` evaluates what they decide (an
+// M-mode Sv32 walk becomes `va[19..0]`).
 
 import type { Expr, Func, Isa, LValue, Stmt, Translation, Builtin, Instruction } from '../ir/types.js';
 import { assertNever, forEachChildExpr as forEachChild, mapChildExpr, mapLValueExpr, walkExpr, walkStmts } from '../ir/walk.js';
