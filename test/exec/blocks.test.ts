@@ -396,8 +396,20 @@ describe('translations with lets, short-circuits and nested traps', () => {
           const v = rng.int(3) === 0 ? 1 + rng.int(4) : rng.int(256);
           if (v !== 0) E.set(i, BigInt(v));
         }
+        // Half the runs: a loop (LDA a; STA b; LDA c; NOP; JMP P) where the translation maps its
+        // pcs (MODE 1, BASE 0, odd words at pc ^ 0x80), so blocks get built; the STA may hit it.
+        const looping = rng.int(2) === 0;
+        const P = rng.int(0x70);
+        if (looping) {
+          [1, rng.int(256), 2, rng.int(256), 1, rng.int(256), 4, 3, P].forEach((v, i) => {
+            E.set(P + i, BigInt(v));
+            E.set((P + i) ^ 0x80, BigInt(1 | rng.int(256)));
+          });
+        }
         const init: ConcreteState = {
-          regs: { P: BigInt(rng.int(256)), A: BigInt(rng.int(256)), BASE: BigInt(rng.int(4) === 0 ? 0 : rng.int(256)), LIM2: BigInt(rng.int(2) ? 255 : rng.int(256)), MODE: BigInt(rng.int(2)), K: 0n },
+          regs: looping
+            ? { P: BigInt(P), A: BigInt(rng.int(256)), BASE: 0n, LIM2: 255n, MODE: 1n, K: 0n }
+            : { P: BigInt(P), A: BigInt(rng.int(256)), BASE: BigInt(rng.int(4) === 0 ? 0 : rng.int(256)), LIM2: BigInt(rng.int(2) ? 255 : rng.int(256)), MODE: BigInt(rng.int(2)), K: 0n },
           files: {},
           mem: { E },
         };
