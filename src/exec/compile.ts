@@ -340,6 +340,9 @@ interface BodyOptions {
   staticRegs?: Map<string, string>;
   /** The guarded bits of registers in a block (see Folder). */
   guarded?: Map<string, { mask: bigint; value: bigint }>;
+  /** Registers a block keeps in locals across its instructions: name -> local (stored back into
+   *  `u`/`w` at every exit of the block). */
+  cache?: Map<string, string>;
 }
 
 interface Exits {
@@ -385,7 +388,9 @@ class Body {
       const r = this.g.reg(name);
       const id = this.g.fresh('s');
       // Inside a block the pc register is not stored between instructions: its value is a literal.
-      const init = name === this.g.isa.fetch.pc && this.opts.pcConst !== undefined ? this.opts.pcConst : `${r.wide ? 'w' : 'u'}[${L(r.slot)}]`;
+      const init = name === this.g.isa.fetch.pc && this.opts.pcConst !== undefined
+        ? this.opts.pcConst
+        : this.opts.cache?.get(name) ?? `${r.wide ? 'w' : 'u'}[${L(r.slot)}]`;
       this.decls.push(`let ${id} = ${init};`);
       this.regLocal.set(name, id);
       if (name === this.g.isa.fetch.pc && this.npc) {
@@ -403,7 +408,8 @@ class Body {
     for (const [name, id] of this.regLocal) {
       if (name === pcName && this.npc) continue;
       const r = this.g.reg(name);
-      parts.push(`${r.wide ? 'w' : 'u'}[${L(r.slot)}] = ${id};`);
+      const cached = this.opts.cache?.get(name);
+      parts.push(cached ? `${cached} = ${id};` : `${r.wide ? 'w' : 'u'}[${L(r.slot)}] = ${id};`);
     }
     if (this.npc && withPc) {
       const pc = this.g.layout.pc;
@@ -670,6 +676,8 @@ class Body {
     // A register the block's guard pins (written by no instruction before this one in the block).
     const fixed = this.opts.staticRegs?.get(name);
     if (fixed !== undefined) return fixed;
+    const cached = this.opts.cache?.get(name);
+    if (cached !== undefined) return cached;
     const r = this.g.reg(name);
     return `${r.wide ? 'w' : 'u'}[${L(r.slot)}]`;
   }
@@ -1972,9 +1980,26 @@ export class Gen {
       guarded.set(r.name, { mask: r.mask, value: v });
       if (r.mask === maskB(r.width)) staticRegs.set(r.name, constCode(v, r.width));
     }
+    // Registers some instruction of the block writes live in locals for the whole block (a flags
+    // register is then not loaded and stored by every instruction); each exit stores them back,
+    // and as every instruction commits into them, that is the state after the last completed one.
+    const cache = new Map<string, string>();
+    const load: string[] = [];
+    const store: string[] = [];
+    for (const ins of insns) {
+      for (const name of writtenRegs(this.isa.instructions[ins.index]!.semantics)) {
+        if (name === this.isa.fetch.pc || cache.has(name)) continue;
+        const r = this.reg(name);
+        const id = `b${L(cache.size)}`;
+        cache.set(name, id);
+        load.push(`let ${id} = ${r.wide ? 'w' : 'u'}[${L(r.slot)}];`);
+        store.push(`${r.wide ? 'w' : 'u'}[${L(r.slot)}] = ${id};`);
+      }
+    }
+    const flush = store.join(' ');
     out.push('return function B(lim) {');
     if (checks.length) out.push(`if (${checks.join(' || ')}) return 7;`);
-    out.push('let c = 0;', 'for (;;) {');
+    out.push(...load, 'let c = 0;', 'for (;;) {');
     let writesDeps = false;
     insns.forEach((ins, k) => {
       const instr = this.isa.instructions[ins.index]!;
@@ -1985,11 +2010,11 @@ export class Gen {
       instr.operands.forEach((o, j) => operands.set(o.name, constCode(BigInt(ins.ops[j] ?? 0), checkWidth(o.width, 'operand'))));
       const done = `(c + ${L(k + 1)}) * 8`;
       const body = this.body(instr.semantics, { ...emptyEnv(), operands, builtins: { next_pc: npcL } }, {
-        trap: (t) => `${pcArr} = ${pcL}; x.t = ${L(t)}; x.ret = ${this.softTrap(t) ? npcL : pcL}; x.pc = ${pcL}; return ${done} + 3;`,
-        halt: () => `x.pc = ${pcL}; return ${done} + 1;`,
-      }, npcL, { pcConst: pcL, staticRegs, guarded });
+        trap: (t) => `${flush} ${pcArr} = ${pcL}; x.t = ${L(t)}; x.ret = ${this.softTrap(t) ? npcL : pcL}; x.pc = ${pcL}; return ${done} + 3;`,
+        halt: () => `${flush} x.pc = ${pcL}; return ${done} + 1;`,
+      }, npcL, { pcConst: pcL, staticRegs, guarded, cache });
       out.push('{', body.text(), body.commit(final), '}');
-      if (!final && bs.stores[ins.index]) out.push(`if (V[0] !== 0) { ${pcArr} = ${npcL}; return ${done}; }`);
+      if (!final && bs.stores[ins.index]) out.push(`if (V[0] !== 0) { ${flush} ${pcArr} = ${npcL}; return ${done}; }`);
       writesDeps ||= bs.writesDeps[ins.index]!;
     });
     out.push(`c += ${L(n)};`);
@@ -2000,7 +2025,7 @@ export class Gen {
     if (!writesDeps && writtenRegs(last.semantics).has(this.isa.fetch.pc)) {
       out.push(`if (${pcArr} === ${L(insns[0]!.pc)} && V[0] === 0 && c + ${L(n)} <= lim) continue;`);
     }
-    out.push('return c * 8;', '}', '};');
+    out.push(`${flush} return c * 8;`, '}', '};');
     return out.join('\n');
   }
 
