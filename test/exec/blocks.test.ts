@@ -213,6 +213,46 @@ describe('compiled blocks agree with the reference interpreter', () => {
   });
 });
 
+describe('registers kept in locals across a block', () => {
+  it('a trap, a halt or a store into the code in the middle stores back what the instructions before it wrote', () => {
+    // INCA; INCX; LDV (traps once X reaches LIM); INCA; JMP 0, with A and X plain registers (a
+    // block keeps them in locals). The trap entry counts in K and skips the trapping instruction.
+    const isa = inlineIsa({
+      registers: [register('P', 8), register('A', 8), register('X', 8), register('LIM', 8, 40n), register('K', 8)],
+      views: [{ name: 'V', memory: 'E', translation: 'tr', span: sp }],
+      translations: [{
+        name: 'tr', param: { name: 'x', width: 8 }, resultWidth: 8, span: sp,
+        body: [{ k: 'if', cond: bin('uge', { k: 'param', name: 'x', width: 8 }, reg('LIM', 8)), then: [{ k: 'trap', trap: 'mt', span: sp }], else: [], span: sp }],
+        result: { k: 'param', name: 'x', width: 8 },
+      }],
+      traps: [{ name: 'mt', kind: 'memory', vector: 1, span: sp }],
+      trapEntry: [setReg('K', 8, bin('add', reg('K', 8), c(8, 1))), setReg('P', 8, bin('add', { k: 'builtin', name: 'return_pc', width: 8 }, c(8, 1)))],
+      instructions: [
+        instr('INCA', 8, 8, 1, [], [setReg('A', 8, bin('add', reg('A', 8), c(8, 1)))]),
+        instr('INCX', 8, 8, 2, [], [setReg('X', 8, bin('add', reg('X', 8), c(8, 1)))]),
+        instr('LDV', 8, 8, 3, [], [setReg('A', 8, bin('add', reg('A', 8), mem('V', reg('X', 8), 1, 8)))]),
+        instr('JMP', 16, 8, 4, [{ name: 'a', kind: 'addr', width: 8 }], [setReg('P', 8, opnd('a', 8))]),
+        // Halts when X is 50; stores 0 into E[6] (the JMP's target: a watched word, unchanged).
+        instr('HLTX', 8, 8, 5, [], [{ k: 'if', cond: bin('eq', reg('X', 8), c(8, 50)), then: [halt()], else: [], span: sp }]),
+        instr('STZ', 8, 8, 6, [], [assign({ k: 'mem', space: 'E', addr: c(8, 6), words: 1, width: 8 }, c(8, 0))]),
+      ],
+    });
+    // The same with a halt and a store into the block's own code in the middle of it.
+    const other = new Map<number, bigint>([[0, 1n], [1, 6n], [2, 2n], [3, 5n], [4, 1n], [5, 4n], [6, 0n]]);
+    agreeInChunks(isa, { regs: { P: 0n, A: 0n, X: 0n, LIM: 200n, K: 0n }, files: {}, mem: { E: other } }, [90, 1000]);
+    const halting = new Map<number, bigint>([[0, 1n], [1, 2n], [2, 5n], [3, 1n], [4, 4n], [5, 0n]]);
+    agreeInChunks(isa, { regs: { P: 0n, A: 0n, X: 0n, LIM: 200n, K: 0n }, files: {}, mem: { E: halting } }, [90, 1000]);
+    const E = new Map<number, bigint>([[0, 1n], [1, 2n], [2, 3n], [3, 1n], [4, 4n], [5, 0n]]);
+    for (let i = 6; i < 40; i++) E.set(i, BigInt(i));
+    const init: ConcreteState = { regs: { P: 0n, A: 0n, X: 0n, LIM: 40n, K: 0n }, files: {}, mem: { E } };
+    agreeInChunks(isa, init, [150, 77, 500]);
+    const m = createMachine(isa, { noReset: true });
+    m.restore(init);
+    m.run({ maxSteps: 727 });
+    expect(m.readReg('K')).toBeGreaterThan(0n);
+  });
+});
+
 describe('timers with blocks', () => {
   it('a timer fires after exactly `period` completed instructions, whatever the blocks', () => {
     // Every instruction counts itself in N; the timer's entry records N at each tick in T[K].
