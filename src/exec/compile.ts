@@ -143,6 +143,9 @@ const SLOT_BITS = 12;
 const MAX_BLOCK_LEN = 64;
 /** Written pages remembered between two looks of the run loop; beyond, every block is dropped. */
 const MAX_PENDING = 64;
+/** Page -> block entries kept before the tables start again (blocks evicted from the table and
+ *  rebuilt leave entries behind). */
+const MAX_PAGE_ENTRIES = 1 << 16;
 /** Block functions kept per program (by what they were compiled from), to skip recompiling. */
 const MAX_CACHED = 4096;
 /** More words of translation state than this and the guard would cost more than it saves. */
@@ -2086,8 +2089,10 @@ export class Gen {
       `function UNSLOT(pc) { const h = Math.imul(pc, ${L(0x9e3779b1 | 0)}) >>> ${L(32 - SLOT_BITS)}; if (BCK[h] === pc) { BCK[h] = -1; BCV[h] = undefined; } }`,
       // PB[memory]: page -> pcs of the blocks decoded from it; LOG: the pages DECW read since the
       // last REG; PEND: pages written since the run loop last looked (too many: drop everything).
+      // PBN: entries in PB (evicted and rebuilt blocks add to it; past a bound, start again).
       `const PB = [${pb.join(', ')}], LOG = [], PEND = [];`,
-      'function FLUSH() { BCK.fill(-1); BCV.fill(undefined); for (const t of WT) if (t !== null) t.fill(0); for (const m of PB) if (m !== null) m.clear(); HOT.fill(0); LOG.length = 0; PEND.length = 0; V[0] = 0; }',
+      'let PBN = 0;',
+      'function FLUSH() { PBN = 0; BCK.fill(-1); BCV.fill(undefined); for (const t of WT) if (t !== null) t.fill(0); for (const m of PB) if (m !== null) m.clear(); HOT.fill(0); LOG.length = 0; PEND.length = 0; V[0] = 0; }',
       `function INV(mi, p) { if (PEND.length < ${L(2 * MAX_PENDING)}) PEND.push(mi, p); else V[1] = 1; V[0] = 1; }`,
       'function PROCESS() {',
       'if (V[1] !== 0) { FLUSH(); V[1] = 0; return; }',
@@ -2098,7 +2103,8 @@ export class Gen {
       '}',
       'PEND.length = 0; V[0] = 0;',
       '}',
-      'function REG(pc) { for (let i = 0; i < LOG.length; i += 2) { const m = PB[LOG[i]], l = m.get(LOG[i + 1]); if (l === undefined) m.set(LOG[i + 1], [pc]); else if (l[l.length - 1] !== pc) l.push(pc); } LOG.length = 0; }',
+      `function REG(pc) { if (PBN > ${L(MAX_PAGE_ENTRIES)}) { const log = LOG.slice(); FLUSH(); LOG.push(...log); for (let i = 0; i < LOG.length; i += 2) WT[LOG[i]][LOG[i + 1]] = 1; }`,
+      'for (let i = 0; i < LOG.length; i += 2) { const m = PB[LOG[i]], l = m.get(LOG[i + 1]); if (l === undefined) { m.set(LOG[i + 1], [pc]); PBN++; } else if (l[l.length - 1] !== pc) { l.push(pc); PBN++; } } LOG.length = 0; }',
       'function WCHK(mi, a) { const t = WT[mi]; if (t !== null && t !== undefined && t[a >>> WS[mi]] !== 0) INV(mi, a >>> WS[mi]); }',
     );
     return out;
