@@ -181,6 +181,11 @@ function inlineArg(a: Expr): boolean {
   return a.k === 'reg' || a.k === 'field' || a.k === 'const';
 }
 
+/** Placeholders in a block's source for the loads and stores of its file-element locals (both
+ *  are only known once the block is written; see Gen.blockSource). */
+const LOADF = '/*load elements*/';
+const FLUSHF = '/*store elements*/';
+
 /** Code that is a literal as L or LB print it. */
 const LITERAL = /^(?:[0-9]+|0x[0-9a-f]+n)$/;
 
@@ -346,6 +351,9 @@ interface BodyOptions {
   /** Registers a block keeps in locals across its instructions: name -> local (stored back into
    *  `u`/`w` at every exit of the block). */
   cache?: Map<string, string>;
+  /** Register files whose elements a block keeps in locals (every access to them in the block
+   *  has a constant index): slot -> local, filled as elements are used. */
+  fileCache?: { files: Set<string>; slots: Map<number, string> };
 }
 
 interface Exits {
@@ -555,6 +563,17 @@ class Body {
       case 'file': {
         const f = this.g.file(t.file);
         const val = this.hoist(fit(v, value.width, f.width));
+        const cached = this.cachedElement(t.file, t.index);
+        if (cached !== null) {
+          if (this.needUndo.has(s)) {
+            const fl = this.g.fresh('f'), old = this.g.fresh('v');
+            this.decls.push(`let ${fl} = 0, ${old} = ${f.wide ? '0n' : '0'};`);
+            this.out.push(`${fl} = 1; ${old} = ${cached};`);
+            this.undo.push(`if (${fl}) ${cached} = ${old};`);
+          }
+          this.out.push(`${cached} = ${val};`);
+          return;
+        }
         const idx = this.hoist(this.fileIndex(t.file, t.index));
         const arr = f.wide ? 'w' : 'u';
         if (this.needUndo.has(s)) this.saveOld(arr, idx, f.wide);
@@ -588,6 +607,23 @@ class Body {
       default:
         assertNever(t, 'assignment target');
     }
+  }
+
+  /** In a block, the local that holds element `index` of file `name` when the block keeps that
+   *  file's elements in locals and the index is a known constant; else null. */
+  private cachedElement(name: string, index: Expr): string | null {
+    const fc = this.opts.fileCache;
+    if (!fc || !fc.files.has(name) || index.k !== 'const' && index.k !== 'operand') return null;
+    const code = index.k === 'const' ? constCode(parseHex(index.value, 'constant'), checkWidth(index.width, 'expression')) : this.env.operands.get(index.name);
+    if (code === undefined || !LITERAL.test(code)) return null;
+    const f = this.g.file(name);
+    const slot = f.base + Number(BigInt(code.replace(/n$/, '')) % BigInt(f.count));
+    let id = fc.slots.get(slot);
+    if (id === undefined) {
+      id = `e${L(fc.slots.size)}`;
+      fc.slots.set(slot, id);
+    }
+    return id;
   }
 
   private fileIndex(name: string, index: Expr): string {
@@ -812,6 +848,8 @@ class Body {
       }
       case 'file': {
         const f = this.g.file(e.file);
+        const cached = this.cachedElement(e.file, e.index);
+        if (cached !== null) return fit(cached, f.width, w);
         return fit(`${f.wide ? 'w' : 'u'}[${this.fileIndex(e.file, e.index)}]`, f.width, w);
       }
       case 'mem':
@@ -1959,6 +1997,43 @@ export class Gen {
     ];
   }
 
+  /** The narrow register files every access of the block's instructions (and of the
+   *  translations they reach) indexes by a constant, once operands and the guard are known. */
+  private constantlyIndexedFiles(insns: BlockInsn[]): Set<string> {
+    const used = new Set<string>(), dynamic = new Set<string>();
+    const seenT = new Set<string>();
+    const visitSpace = (space: string): void => {
+      const v = this.layout.views.get(space);
+      if (!v || seenT.has(v.translation)) return;
+      seenT.add(v.translation);
+      const tr = this.layout.translations.get(v.translation)!;
+      // A translation's indices depend on its parameter: any file it reads is not constant.
+      const inTr = (x: Expr): void => {
+        if (x.k === 'file') dynamic.add(x.file);
+        if (x.k === 'mem') visitSpace(x.space);
+      };
+      walkStmts(tr.body, () => {}, inTr);
+      walkExpr(tr.result, inTr);
+    };
+    const onExpr = (e: Expr): void => {
+      if (e.k === 'file') (e.index.k === 'const' ? used : dynamic).add(e.file);
+      if (e.k === 'mem') visitSpace(e.space);
+    };
+    for (const ins of insns) {
+      const instr = this.isa.instructions[ins.index]!;
+      const operands = new Map<string, string>();
+      instr.operands.forEach((o, j) => operands.set(o.name, constCode(BigInt(ins.ops[j] ?? 0), checkWidth(o.width, 'operand'))));
+      const env: Env = { ...emptyEnv(), operands, builtins: { next_pc: L(ins.pc) } };
+      const folded = new Folder(this, env, { pcConst: L(ins.pc) }, writtenRegs(instr.semantics)).stmts(instr.semantics, []);
+      walkStmts(folded, (st) => {
+        if (st.k !== 'assign') return;
+        if (st.target.k === 'file') (st.target.index.k === 'const' ? used : dynamic).add(st.target.file);
+        if (st.target.k === 'mem') visitSpace(st.target.space);
+      }, onExpr);
+    }
+    return new Set([...used].filter((f) => !dynamic.has(f) && !this.file(f).wide));
+  }
+
   /** The source of one block: `insns` decoded at consecutive pcs, each instruction's semantics
    *  inlined with its operands, pc and next_pc as literals, committed as it completes (so a trap
    *  in the middle leaves the state of the instructions before it). `guard` holds the values the
@@ -1999,10 +2074,14 @@ export class Gen {
         store.push(`${r.wide ? 'w' : 'u'}[${L(r.slot)}] = ${id};`);
       }
     }
-    const flush = store.join(' ');
+    // Register files too (the RISC-V and x86 general registers), when every access the block makes
+    // to one has a constant index once the operands are known: nothing else can alias them.
+    const fileCache = { files: this.constantlyIndexedFiles(insns), slots: new Map<number, string>() };
+    // The element locals are known only once the code is written: FLUSHF stands for storing them.
+    const flush = [...store, FLUSHF].join(' ');
     out.push('return function B(lim) {');
     if (checks.length) out.push(`if (${checks.join(' || ')}) return 7;`);
-    out.push(...load, 'let c = 0;', 'for (;;) {');
+    out.push(...load, LOADF, 'let c = 0;', 'for (;;) {');
     let writesDeps = false;
     insns.forEach((ins, k) => {
       const instr = this.isa.instructions[ins.index]!;
@@ -2015,7 +2094,7 @@ export class Gen {
       const body = this.body(instr.semantics, { ...emptyEnv(), operands, builtins: { next_pc: npcL } }, {
         trap: (t) => `${flush} ${pcArr} = ${pcL}; x.t = ${L(t)}; x.ret = ${this.softTrap(t) ? npcL : pcL}; x.pc = ${pcL}; return ${done} + 3;`,
         halt: () => `${flush} x.pc = ${pcL}; return ${done} + 1;`,
-      }, npcL, { pcConst: pcL, staticRegs, guarded, cache });
+      }, npcL, { pcConst: pcL, staticRegs, guarded, cache, fileCache });
       out.push('{', body.text(), body.commit(final), '}');
       if (!final && bs.stores[ins.index]) out.push(`if (V[0] !== 0) { ${flush} ${pcArr} = ${npcL}; return ${done}; }`);
       writesDeps ||= bs.writesDeps[ins.index]!;
@@ -2029,7 +2108,12 @@ export class Gen {
       out.push(`if (${pcArr} === ${L(insns[0]!.pc)} && V[0] === 0 && c + ${L(n)} <= lim) continue;`);
     }
     out.push(`${flush} return c * 8;`, '}', '};');
-    return out.join('\n');
+    const loadF: string[] = [], storeF: string[] = [];
+    for (const [slot, id] of fileCache.slots) {
+      loadF.push(`let ${id} = u[${L(slot)}];`);
+      storeF.push(`u[${L(slot)}] = ${id};`);
+    }
+    return out.join('\n').split(LOADF).join(loadF.join(' ')).split(FLUSHF).join(storeF.join(' '));
   }
 
   generate(): Program {
