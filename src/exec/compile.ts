@@ -23,9 +23,26 @@
 // place (x.t, x.ret, x.pc and x.n set as above); 0 means the trap was dealt with (hook or trap
 // entry) and the loop goes on, anything else ends RUN with that status. A monitor that takes a trap
 // every few hundred instructions then pays a call, not a return from and re-entry into the loop.
+//
+// Blocks: a pc RUN reaches often (HOT_AFTER times) becomes a block, its straight run of
+// instructions up to one that writes the pc or the fetch translation's registers, decoded once
+// and compiled into one function with the operands, the pc and next_pc as literals (`instantiate`
+// builds them at run time, `Gen.blockSource` writes them; the same safety rule holds: only
+// generated names and printed numbers). Each instruction commits as it completes, so a trap in
+// the middle leaves the state of those before it (precise, as if each ran alone). A block stays
+// valid while (1) its guard holds: the bits of the registers the fetch translation reads have the
+// values they had when it was decoded, checked at entry, and (2) no word its decoding read (the
+// instruction words, the page-table words the translation read) has been written: every store
+// into a watched memory checks a bitmap, and a hit drops the blocks decoded from that page and ends
+// the running block after the storing instruction. RUN runs a block only when the budget and every
+// timer leave room for all of it, so budgets and timer interrupts fall on the exact instruction.
+// Inside a block the guard's values are constants, and `Folder` evaluates what they decide (an
+// M-mode Sv32 walk becomes `va[19..0]`).
 
 import { fieldRuns } from '../ir/encoding.js';
-import type { Expr, Isa, LValue, Stmt, Translation, Builtin, Instruction } from '../ir/types.js';
+import type { Expr, Func, Isa, LValue, Stmt, Translation, Builtin, Instruction } from '../ir/types.js';
+import { assertNever, forEachChildExpr as forEachChild, mapChildExpr, mapLValueExpr, walkExpr, walkStmts } from '../ir/walk.js';
+import { evalExpr } from './interpret.js';
 import { MachineError, checkWidth, isInt, type Layout, type MemSlot } from './layout.js';
 
 export const ST_DONE = 0;
@@ -77,7 +94,63 @@ export interface CompiledFns {
   /** Fetch, decode and run the instruction at pc (pc register set to it first) -> status 0, 1,
    *  2 (no encoding matches), 3 (x.t, x.ret) or 5 (fetch trap, x.t); x.ins = its index. */
   EX: (pc: number | bigint) => number;
+  /** Drop every compiled block (state was replaced from outside the generated code). */
+  FLUSH: () => void;
+  /** Word `a` of memory `mi` was written from outside the generated code: invalidate the blocks
+   *  that depend on it (at the next block entry). */
+  WCHK: (mi: number, a: number) => void;
+  /** What block functions are made from (the block builder's side of the factory). */
+  C: BlockContext;
 }
+
+/** The run-time objects a block function's prelude binds (see Gen.blockSource). */
+export interface BlockContext {
+  u: Uint32Array;
+  w: BigUint64Array;
+  w32: Uint32Array;
+  x: Exchange;
+  V: Int32Array;
+  M: TypedMemory[];
+  WT: (Uint8Array | null)[];
+  /** A watched page was written: (memory index, page). */
+  INV: (mi: number, page: number) => void;
+  /** Register the pages DECW read since the last call as pages the block at `pc` depends on. */
+  REG: (pc: number) => void;
+  F: ((...args: (number | bigint)[]) => number | bigint)[];
+  /** DEC that marks every word it reads in the watch bitmaps; null without block support. */
+  DECW: ((pc: number) => number) | null;
+}
+
+/** A compiled block: `f(lim)` runs it (see Gen.blockDispatch); `n` instructions long. */
+export interface Block {
+  f: (lim: number) => number;
+  n: number;
+}
+
+/** One decoded instruction of a block. */
+interface BlockInsn {
+  index: number;
+  ops: (number | bigint)[];
+  len: number;
+  pc: number;
+}
+
+// Block compilation parameters. A pc becomes a block after HOT_AFTER visits (code run a few times
+// only, as in witness replay, is not worth a `new Function`); a block has at most MAX_BLOCK_LEN
+// instructions. The run loop finds blocks in a direct-mapped table of SLOT_BITS bits (a Map
+// lookup per instruction halved the speed of code that has no block yet).
+const HOT_AFTER = 16;
+const SLOT_BITS = 12;
+const MAX_BLOCK_LEN = 64;
+/** Written pages remembered between two looks of the run loop; beyond, every block is dropped. */
+const MAX_PENDING = 64;
+/** Page -> block entries kept before the tables start again (blocks evicted from the table and
+ *  rebuilt leave entries behind). */
+const MAX_PAGE_ENTRIES = 1 << 16;
+/** Block functions kept per program (by what they were compiled from), to skip recompiling. */
+const MAX_CACHED = 4096;
+/** More words of translation state than this and the guard would cost more than it saves. */
+const MAX_GUARD = 64;
 
 export type Factory = (
   u: Uint32Array,
@@ -87,6 +160,9 @@ export type Factory = (
   tc: Int32Array,
   /** The trap handler RUN calls in place: (status 2, 3 or 4) -> 0 to go on, else RUN's status. */
   H: (status: number) => number,
+  /** The block builder RUN calls for a hot pc: a block, or undefined (no block starts there);
+   *  null: this machine runs without blocks. */
+  BLD: ((pc: number) => Block | undefined) | null,
 ) => CompiledFns;
 
 export interface Program {
@@ -94,9 +170,25 @@ export interface Program {
   factory: Factory;
   /** Trap indices of the timers, in the order of the `tc` countdown array. */
   timers: number[];
+  /** The generator, kept to compile blocks; null when the spec runs without blocks. */
+  gen: Gen | null;
 }
 
 // ---- literal formatting: the only way numbers reach generated source ----
+
+/** A call argument worth substituting into the inlined body as an expression: reading it again
+ *  costs nothing and a slice of it can then be read directly. */
+function inlineArg(a: Expr): boolean {
+  return a.k === 'reg' || a.k === 'field' || a.k === 'const';
+}
+
+/** Placeholders in a block's source for the loads and stores of its file-element locals (both
+ *  are only known once the block is written; see Gen.blockSource). */
+const LOADF = '/*load elements*/';
+const FLUSHF = '/*store elements*/';
+
+/** Code that is a literal as L or LB print it. */
+const LITERAL = /^(?:[0-9]+|0x[0-9a-f]+n)$/;
 
 function L(n: number): string {
   if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw new MachineError('internal: non-integer literal');
@@ -248,6 +340,23 @@ interface Env {
   builtins: Partial<Record<Builtin, string>>;
 }
 
+interface BodyOptions {
+  /** The pc register's value as a literal (an instruction compiled into a block). */
+  pcConst?: string;
+  /** Record every memory word read in the watch bitmaps (the decoder blocks are built with). */
+  logReads?: boolean;
+  /** Registers whose value a block's guard fixes: name -> literal. */
+  staticRegs?: Map<string, string>;
+  /** The guarded bits of registers in a block (see Folder). */
+  guarded?: Map<string, { mask: bigint; value: bigint }>;
+  /** Registers a block keeps in locals across its instructions: name -> local (stored back into
+   *  `u`/`w` at every exit of the block). */
+  cache?: Map<string, string>;
+  /** Register files whose elements a block keeps in locals (every access to them in the block
+   *  has a constant index): slot -> local, filled as elements are used. */
+  fileCache?: { files: Set<string>; slots: Map<number, string> };
+}
+
 interface Exits {
   /** Statements leaving the body with trap `t` (the undo has already been emitted). */
   trap(t: number): string;
@@ -266,7 +375,13 @@ class Body {
   readonly regLocal = new Map<string, string>();
   pcFlag: string | null = null;
   readonly undo: string[] = [];
+  /** Let identifiers holding a 33..52-bit value as a number (see midSum), not a bigint. */
+  readonly mid = new Set<string>();
   private depth = 0;
+  /** Inside a translation's body (pure: no writes), where lets may be evaluated lazily. */
+  private inTranslation = false;
+  /** While set, hoist() returns the code itself (see lazyLet). */
+  private inline = false;
 
   constructor(
     readonly g: Gen,
@@ -276,6 +391,7 @@ class Body {
     readonly needUndo: Set<Stmt> = new Set(),
     /** Identifier holding next_pc (instructions): the pc rule applies at commit. */
     readonly npc: string | null = null,
+    readonly opts: BodyOptions = {},
   ) {}
 
   /** Hold every register the statements write in a local, loaded at entry. */
@@ -283,7 +399,11 @@ class Body {
     for (const name of writtenRegs(stmts)) {
       const r = this.g.reg(name);
       const id = this.g.fresh('s');
-      this.decls.push(`let ${id} = ${r.wide ? 'w' : 'u'}[${L(r.slot)}];`);
+      // Inside a block the pc register is not stored between instructions: its value is a literal.
+      const init = name === this.g.isa.fetch.pc && this.opts.pcConst !== undefined
+        ? this.opts.pcConst
+        : this.opts.cache?.get(name) ?? `${r.wide ? 'w' : 'u'}[${L(r.slot)}]`;
+      this.decls.push(`let ${id} = ${init};`);
       this.regLocal.set(name, id);
       if (name === this.g.isa.fetch.pc && this.npc) {
         this.pcFlag = this.g.fresh('q');
@@ -292,15 +412,18 @@ class Body {
     }
   }
 
-  commit(): string {
+  /** Store the register locals; `withPc` false (an instruction inside a block that falls through to
+   *  the next one) leaves the pc register alone, the block knows it. */
+  commit(withPc = true): string {
     const parts: string[] = [];
     const pcName = this.g.isa.fetch.pc;
     for (const [name, id] of this.regLocal) {
       if (name === pcName && this.npc) continue;
       const r = this.g.reg(name);
-      parts.push(`${r.wide ? 'w' : 'u'}[${L(r.slot)}] = ${id};`);
+      const cached = this.opts.cache?.get(name);
+      parts.push(cached ? `${cached} = ${id};` : `${r.wide ? 'w' : 'u'}[${L(r.slot)}] = ${id};`);
     }
-    if (this.npc) {
+    if (this.npc && withPc) {
       const pc = this.g.layout.pc;
       const arr = `${pc.wide ? 'w' : 'u'}[${L(pc.slot)}]`;
       const local = this.regLocal.get(pcName);
@@ -320,6 +443,8 @@ class Body {
   /** Bind `code` to a fresh const unless it is already an identifier or a literal. */
   hoist(code: string): string {
     if (/^[a-z][0-9]*$|^[0-9]+n?$|^0x[0-9a-f]+n$/.test(code)) return code;
+    // Building an expression that must stay one expression (a lazy let): repeat it instead.
+    if (this.inline) return `(${code})`;
     const id = this.g.fresh('t');
     this.out.push(`const ${id} = ${code};`);
     return id;
@@ -354,9 +479,19 @@ class Body {
   stmt(s: Stmt): void {
     switch (s.k) {
       case 'let': {
-        const v = this.ex(s.value);
         const id = this.g.fresh('t');
-        this.out.push(`const ${id} = ${v};`);
+        const lazy = this.inTranslation ? this.lazyLet(id, s.value) : null;
+        if (lazy !== null) {
+          this.env.scopes[this.env.scopes.length - 1]!.set(s.name, lazy);
+          return;
+        }
+        const mid = this.midSum(s.value);
+        if (mid !== null) {
+          // A carry or borrow computed one bit wider than 32: a double holds it exactly, and its
+          // slices (the usual use: sum[31..0], sum[32]) need no bigint at all.
+          this.out.push(`const ${id} = ${mid};`);
+          this.mid.add(id);
+        } else this.out.push(`const ${id} = ${this.ex(s.value)};`);
         this.env.scopes[this.env.scopes.length - 1]!.set(s.name, id);
         return;
       }
@@ -381,7 +516,8 @@ class Body {
         this.out.push(`{ ${this.commit()} ${this.exits.halt()} }`);
         return;
       default:
-        throw new MachineError('unknown statement kind in the IR');
+        // (A malformed IR object reaches here at run time; compileProgram reports it as such.)
+        assertNever(s, 'statement');
     }
   }
 
@@ -428,6 +564,17 @@ class Body {
       case 'file': {
         const f = this.g.file(t.file);
         const val = this.hoist(fit(v, value.width, f.width));
+        const cached = this.cachedElement(t.file, t.index);
+        if (cached !== null) {
+          if (this.needUndo.has(s)) {
+            const fl = this.g.fresh('f'), old = this.g.fresh('v');
+            this.decls.push(`let ${fl} = 0, ${old} = ${f.wide ? '0n' : '0'};`);
+            this.out.push(`${fl} = 1; ${old} = ${cached};`);
+            this.undo.push(`if (${fl}) ${cached} = ${old};`);
+          }
+          this.out.push(`${cached} = ${val};`);
+          return;
+        }
         const idx = this.hoist(this.fileIndex(t.file, t.index));
         const arr = f.wide ? 'w' : 'u';
         if (this.needUndo.has(s)) this.saveOld(arr, idx, f.wide);
@@ -448,12 +595,36 @@ class Body {
           const word = shift >= total ? (narrow(ww) ? '0' : '0n') : part;
           if (this.needUndo.has(s)) this.saveOld(arr, idx, !narrow(ww));
           this.out.push(`${arr}[${idx}] = ${word};`);
+          // A store into a page that compiled blocks were decoded from (or that the fetch
+          // translation read) invalidates them: the run loop flushes before the next block.
+          const wt = this.g.watch.get(acc.slot.index);
+          if (wt !== undefined) {
+            const pg = this.hoist(`${idx} >>> ${L(wt)}`);
+            this.out.push(`if (WT${L(acc.slot.index)}[${pg}] !== 0) INV(${L(acc.slot.index)}, ${pg});`);
+          }
         });
         return;
       }
       default:
-        throw new MachineError('unknown assignment target in the IR');
+        assertNever(t, 'assignment target');
     }
+  }
+
+  /** In a block, the local that holds element `index` of file `name` when the block keeps that
+   *  file's elements in locals and the index is a known constant; else null. */
+  private cachedElement(name: string, index: Expr): string | null {
+    const fc = this.opts.fileCache;
+    if (!fc || !fc.files.has(name) || index.k !== 'const' && index.k !== 'operand') return null;
+    const code = index.k === 'const' ? constCode(parseHex(index.value, 'constant'), checkWidth(index.width, 'expression')) : this.env.operands.get(index.name);
+    if (code === undefined || !LITERAL.test(code)) return null;
+    const f = this.g.file(name);
+    const slot = f.base + Number(BigInt(code.replace(/n$/, '')) % BigInt(f.count));
+    let id = fc.slots.get(slot);
+    if (id === undefined) {
+      id = `e${L(fc.slots.size)}`;
+      fc.slots.set(slot, id);
+    }
+    return id;
   }
 
   private fileIndex(name: string, index: Expr): string {
@@ -516,8 +687,22 @@ class Body {
       for (const s of tr.body) {
         if (s.k === 'assign' || s.k === 'halt') throw new MachineError('a translation may not write state or halt');
       }
-      this.stmts(tr.body);
-      return this.hoist(fit(this.ex(tr.result), tr.result.width, tr.resultWidth));
+      let body = tr.body, result = tr.result;
+      if (this.opts.guarded) {
+        // A Sv32 walk in M-mode is `va[19..0]` once `paging` is known to be false.
+        const f = new Folder(this.g, this.env, this.opts, new Set(this.regLocal.keys()));
+        const t = { result };
+        body = f.stmts(tr.body, [], [], t);
+        result = t.result;
+      }
+      const wasIn = this.inTranslation;
+      this.inTranslation = true;
+      try {
+        this.stmts(body);
+        return this.hoist(fit(this.ex(result), result.width, tr.resultWidth));
+      } finally {
+        this.inTranslation = wasIn;
+      }
     } finally {
       this.depth--;
       this.env = saved;
@@ -527,6 +712,12 @@ class Body {
   private readReg(name: string): string {
     const local = this.regLocal.get(name);
     if (local) return local;
+    if (name === this.g.isa.fetch.pc && this.opts.pcConst !== undefined) return this.opts.pcConst;
+    // A register the block's guard pins (written by no instruction before this one in the block).
+    const fixed = this.opts.staticRegs?.get(name);
+    if (fixed !== undefined) return fixed;
+    const cached = this.opts.cache?.get(name);
+    if (cached !== undefined) return cached;
     const r = this.g.reg(name);
     return `${r.wide ? 'w' : 'u'}[${L(r.slot)}]`;
   }
@@ -536,9 +727,110 @@ class Body {
     const acc = this.memAccess(e.space, this.ex(e.addr), e.addr.width, words);
     const ww = acc.slot.wordWidth;
     const arr = `m${L(acc.slot.index)}`;
-    const vals = acc.idxs.map((idx) => ({ code: `${arr}[${idx}]`, width: ww }));
+    const vals = acc.idxs.map((idx) => ({ code: `${arr}[${this.logged(acc.slot.index, idx)}]`, width: ww }));
     if (this.g.isa.endian === 'little') vals.reverse();
     return fit(concatCode(vals), ww * words, e.width);
+  }
+
+  /** A function's body inlined here: its lets in a scope of their own, parameters bound to the
+   *  argument codes `raw` or, where raw is '', to the argument expressions themselves. */
+  private inlineCall(fn: Func, args: Expr[], raw: string[]): string {
+    if (this.depth > 16) throw new MachineError('function calls nest more than 16 deep');
+    const params = new Map<string, string>();
+    const subst = new Map<string, Expr>();
+    fn.params.forEach((p, i) => {
+      const a = args[i]!;
+      const pw = checkWidth(p.width, 'parameter');
+      if (raw[i] === '') {
+        subst.set(p.name, a.width === pw ? a : a.width < pw ? { k: 'zext', a, width: pw } : { k: 'slice', a, hi: pw - 1, lo: 0, width: pw });
+      } else params.set(p.name, this.hoist(fit(raw[i]!, a.width, pw)));
+    });
+    const sub = (x: Expr): Expr => (x.k === 'param' && subst.has(x.name) ? subst.get(x.name)! : mapChildExpr(x, sub));
+    const saved = this.env;
+    this.env = { scopes: [new Map()], params, operands: saved.operands, builtins: saved.builtins };
+    this.depth++;
+    try {
+      for (const st of fn.body) {
+        if (st.k !== 'let') throw new MachineError('a function body may only hold let statements');
+        this.stmt({ ...st, value: sub(st.value) });
+      }
+      return this.hoist(this.ex(sub(fn.result)));
+    } finally {
+      this.depth--;
+      this.env = saved;
+    }
+  }
+
+  private foldCall(e: Extract<Expr, { k: 'call' }>, raw: string[]): string | null {
+    try {
+      const args: Expr[] = e.args.map((a, i) => (a.k === 'const' ? a : { k: 'const', width: a.width, value: '0x' + BigInt(raw[i]!.replace(/n$/, '')).toString(16) }));
+      const v = evalExpr(this.g.isa, { regs: {}, files: {}, mem: {} }, { ...e, args });
+      return constCode(v, e.width);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Bits hi..lo (at most 32 of them) of a 33..64-bit register as it sits in `w`, read as two
+   *  32-bit halves (w32) without making a bigint; null when that does not apply (the register is
+   *  held in a local or is a literal here, the slice is wider than 32 bits, a big-endian host). */
+  private wideRegSlice(name: string, hi: number, lo: number): string | null {
+    const r = this.g.reg(name);
+    if (!r.wide || !this.g.w32 || hi - lo >= 32 || hi >= r.width) return null;
+    if (this.regLocal.has(name) || this.opts.staticRegs?.has(name)) return null;
+    const wr = hi - lo + 1;
+    const lw = `w32[${L(2 * r.slot)}]`, hw = `w32[${L(2 * r.slot + 1)}]`;
+    const mask = (x: string) => (wr === 32 ? `((${x}) >>> 0)` : `((${x}) & ${L(maskN(wr))})`);
+    if (lo >= 32) return mask(lo === 32 ? hw : `${hw} >>> ${L(lo - 32)}`);
+    if (hi < 32) return mask(lo === 0 ? lw : `${lw} >>> ${L(lo)}`);
+    return mask(`(${lw} >>> ${L(lo)}) | (${hw} << ${L(32 - lo)})`);
+  }
+
+  /** In a translation a let that cannot trap is computed where it is first used, if at all: a
+   *  Sv32 walk's page-table reads are not needed when `paging` is false (the interpreter computes
+   *  them and throws them away; only a trap could tell, and these cannot trap). Returns the code
+   *  of a use, `(t ?? (t = value))`, or null when the value needs statements of its own. */
+  private lazyLet(id: string, value: Expr): string | null {
+    if (new TrapFlow(this.g).expr(value)) return null;
+    const saved = this.inline;
+    this.inline = true;
+    try {
+      const [stmts, code] = this.capture(() => this.ex(value));
+      if (stmts.length > 0) return null;
+      if (LITERAL.test(code)) return code;
+      this.out.push(`let ${id};`);
+      return `(${id} ?? (${id} = ${code}))`;
+    } finally {
+      this.inline = saved;
+    }
+  }
+
+  private localId(name: string): string {
+    for (let i = this.env.scopes.length - 1; i >= 0; i--) {
+      const id = this.env.scopes[i]!.get(name);
+      if (id) return id;
+    }
+    throw new MachineError('a let name is used outside its scope');
+  }
+
+  /** For a 33..52-bit add or sub of zero-extended values of at most 32 bits: the number code of
+   *  its exact value (a double, in [0, 2^w)); else null. */
+  private midSum(e: Expr): string | null {
+    if (e.k !== 'binop' || (e.op !== 'add' && e.op !== 'sub') || !(e.width > 32 && e.width <= 52)) return null;
+    const ok = (x: Expr): boolean =>
+      (x.k === 'zext' && x.a.width <= 32) || (x.k === 'const' && (parseHex(x.value, 'constant') & maskB(checkWidth(x.width, 'constant'))) < 2n ** 32n);
+    if (!ok(e.a) || !ok(e.b)) return null;
+    const part = (x: Expr): string =>
+      x.k === 'zext' ? this.ex(x.a) : L(Number(parseHex((x as Extract<Expr, { k: 'const' }>).value, 'constant') & maskB(x.width)));
+    const a = part(e.a), b = part(e.b);
+    if (e.op === 'add') return `(${a} + ${b})`;
+    const d = this.hoist(`(${a} - ${b})`);
+    return `(${d} < 0 ? ${d} + ${L(2 ** e.width)} : ${d})`;
+  }
+
+  /** A memory index, recorded in the watch bitmap when this body logs its reads (DECW). */
+  logged(mem: number, idx: string): string {
+    return this.opts.logReads && this.g.watch.has(mem) ? `WL${L(mem)}(${idx})` : idx;
   }
 
   // ---- expressions ----
@@ -553,10 +845,12 @@ class Body {
       case 'field': {
         const r = this.g.reg(e.reg);
         if (!isInt(e.hi, 0, 63) || !isInt(e.lo, 0, e.hi)) throw new MachineError('field: bad bit range');
-        return fit(sliceCode(this.readReg(e.reg), r.width, e.hi, e.lo), e.hi - e.lo + 1, w);
+        return fit(this.wideRegSlice(e.reg, e.hi, e.lo) ?? sliceCode(this.readReg(e.reg), r.width, e.hi, e.lo), e.hi - e.lo + 1, w);
       }
       case 'file': {
         const f = this.g.file(e.file);
+        const cached = this.cachedElement(e.file, e.index);
+        if (cached !== null) return fit(cached, f.width, w);
         return fit(`${f.wide ? 'w' : 'u'}[${this.fileIndex(e.file, e.index)}]`, f.width, w);
       }
       case 'mem':
@@ -567,11 +861,8 @@ class Body {
         return id;
       }
       case 'local': {
-        for (let i = this.env.scopes.length - 1; i >= 0; i--) {
-          const id = this.env.scopes[i]!.get(e.name);
-          if (id) return id;
-        }
-        throw new MachineError('a let name is used outside its scope');
+        const id = this.localId(e.name);
+        return this.mid.has(id) ? `BigInt(${id})` : id;
       }
       case 'param': {
         const id = this.env.params.get(e.name);
@@ -594,8 +885,20 @@ class Body {
       case 'concat':
         return fit(concatCode(e.parts.map((p) => ({ code: this.ex(p), width: checkWidth(p.width, 'expression') }))), e.parts.reduce((s, p) => s + p.width, 0), w);
       case 'slice': {
-        const a = this.ex(e.a);
         if (!isInt(e.hi, 0, 63) || !isInt(e.lo, 0, e.hi)) throw new MachineError('slice: bad bit range');
+        if (e.a.k === 'reg') {
+          const direct = this.wideRegSlice(e.a.reg, e.hi, e.lo);
+          if (direct !== null) return fit(direct, e.hi - e.lo + 1, w);
+        }
+        if (e.a.k === 'local' && e.hi - e.lo < 32 && e.hi < e.a.width) {
+          const id = this.localId(e.a.name);
+          if (this.mid.has(id)) {
+            const wr = e.hi - e.lo + 1;
+            const shifted = e.lo === 0 ? id : `Math.floor(${id} / ${L(2 ** e.lo)})`;
+            return fit(wr === 32 ? `(${shifted} >>> 0)` : `(${shifted} % ${L(2 ** wr)})`, wr, w);
+          }
+        }
+        const a = this.ex(e.a);
         return fit(sliceCode(a, e.a.width, e.hi, e.lo), e.hi - e.lo + 1, w);
       }
       case 'zext':
@@ -620,16 +923,33 @@ class Body {
       case 'call': {
         const { index, fn } = this.g.func(e.fn);
         if (!Array.isArray(e.args) || e.args.length !== fn.params.length) throw new MachineError('a call has the wrong number of arguments');
-        const args = e.args.map((a, i) => fit(this.ex(a), a.width, fn.params[i]!.width));
-        return fit(`f${L(index)}(${args.join(', ')})`, fn.resultWidth, w);
+        // Register, field and constant arguments are substituted into the body as expressions (so
+        // a slice of a 64-bit register argument reads its 32-bit halves, no bigint); others are
+        // evaluated once, here.
+        const raw = e.args.map((a) => (inlineArg(a) ? '' : this.ex(a)));
+        // In a block, a call whose arguments are all literals (operands, guarded registers) is
+        // evaluated now: functions are pure, and the interpreter is the semantics' reference.
+        if (this.opts.staticRegs && e.args.every((a, i) => a.k === 'const' || LITERAL.test(raw[i]!))) {
+          const folded = this.foldCall(e, raw);
+          if (folded !== null) return folded;
+        }
+        return fit(this.inlineCall(fn, e.args, raw), fn.resultWidth, w);
       }
       default:
-        throw new MachineError('unknown expression kind in the IR');
+        return assertNever(e, 'expression');
     }
   }
 
   private binop(e: Extract<Expr, { k: 'binop' }>): string {
     const a = this.ex(e.a);
+    if ((e.op === 'and' || e.op === 'or') && e.width === 1 && !new TrapFlow(this.g).expr(e.b)) {
+      // 0/1 values: && and || give the same number, and skip the right side when the left decides
+      // (it cannot trap, so skipping it shows nothing). Only if it needs no statements of its own.
+      const [stmts, b] = this.capture(() => this.ex(e.b));
+      if (stmts.length === 0) return e.op === 'and' ? `(${a} && ${b})` : `(${a} || ${b})`;
+      this.out.push(...stmts);
+      return e.op === 'and' ? `(${a} & ${b})` : `(${a} | ${b})`;
+    }
     const b = this.ex(e.b);
     const w = checkWidth(e.a.width, 'expression');
     const n = narrow(w);
@@ -694,7 +1014,7 @@ class Body {
       case 'sgt': return bool(`${sa} > ${sb}`);
       case 'sge': return bool(`${sa} >= ${sb}`);
       default:
-        throw new MachineError('unknown binary operator in the IR');
+        return assertNever(e.op, 'binary operator');
     }
   }
 }
@@ -714,6 +1034,151 @@ function writtenRegs(stmts: Stmt[], acc = new Set<string>()): Set<string> {
     }
   }
   return acc;
+}
+
+/**
+ * Partial evaluation for block code: a block's operands, pc and next_pc are literals and its
+ * guard fixes some bits of the fetch translation's registers, so expressions over only those are
+ * evaluated here (by the reference interpreter), `if`s and `?:` on a known condition lose the
+ * other branch, `&&`/`||` with a known side short-circuit, and lets nothing uses any more are
+ * dropped when evaluating them cannot trap. Registers the instruction writes are never taken as
+ * known. The output is IR again; the code generator runs on it as on any other.
+ */
+class Folder {
+  private readonly flow: TrapFlow;
+  constructor(
+    private readonly g: Gen,
+    private readonly env: Env,
+    private readonly opts: BodyOptions,
+    private readonly written: Set<string>,
+  ) {
+    this.flow = new TrapFlow(g);
+  }
+
+  /** Simplified statements; `after` are expressions evaluated after them; `tail.result` (a
+   *  translation's result, in the statements' scope) is simplified with them. */
+  stmts(list: Stmt[], after: Expr[], scopes: Map<string, Expr | null>[] = [], tail?: { result: Expr }): Stmt[] {
+    const out: Stmt[] = [];
+    scopes.push(new Map());
+    for (const s of list) {
+      switch (s.k) {
+        case 'let': {
+          const v = this.expr(s.value, scopes);
+          scopes[scopes.length - 1]!.set(s.name, v.k === 'const' ? v : null);
+          // A known value is substituted where the name is used; the let itself goes.
+          if (v.k !== 'const') out.push({ ...s, value: v });
+          break;
+        }
+        case 'assign':
+          out.push({ ...s, target: mapLValueExpr(s.target, (e) => this.expr(e, scopes)), value: this.expr(s.value, scopes) });
+          break;
+        case 'if': {
+          const c = this.expr(s.cond, scopes);
+          const known = c.k === 'const' ? parseHex(c.value, 'constant') !== 0n : undefined;
+          out.push({
+            ...s,
+            cond: c,
+            then: known === false ? [] : this.stmts(s.then, [], scopes),
+            else: known === true ? [] : this.stmts(s.else, [], scopes),
+          });
+          break;
+        }
+        case 'trap':
+        case 'halt':
+          out.push(s);
+          break;
+        default:
+          assertNever(s, 'statement');
+      }
+    }
+    if (tail) tail.result = this.expr(tail.result, scopes);
+    scopes.pop();
+    // Drop lets no later statement (nor `after`) names, unless evaluating them may trap.
+    const used = new Set<string>();
+    const note = (e: Expr): void => walkExpr(e, (x) => { if (x.k === 'local') used.add(x.name); });
+    after.forEach(note);
+    if (tail) note(tail.result);
+    const kept: Stmt[] = [];
+    for (let i = out.length - 1; i >= 0; i--) {
+      const st = out[i]!;
+      if (st.k === 'let' && !used.has(st.name) && !this.flow.expr(st.value)) continue;
+      walkStmts([st], () => {}, (e) => { if (e.k === 'local') used.add(e.name); });
+      kept.push(st);
+    }
+    return kept.reverse();
+  }
+
+  expr(e: Expr, scopes: Map<string, Expr | null>[]): Expr {
+    const w = checkWidth(e.width, 'expression');
+    const known = (v: bigint): Expr => ({ k: 'const', width: w, value: '0x' + (v & maskB(w)).toString(16) });
+    const lit = (code: string | undefined): Expr => (code !== undefined && LITERAL.test(code) ? known(BigInt(code.replace(/n$/, ''))) : e);
+    switch (e.k) {
+      case 'const':
+        return e;
+      case 'local': {
+        for (let i = scopes.length - 1; i >= 0; i--) {
+          if (scopes[i]!.has(e.name)) return scopes[i]!.get(e.name) ?? e;
+        }
+        return e;
+      }
+      case 'operand':
+        return lit(this.env.operands.get(e.name));
+      case 'param':
+        return lit(this.env.params.get(e.name));
+      case 'builtin':
+        return lit(this.env.builtins[e.name]);
+      case 'reg': {
+        if (e.reg === this.g.isa.fetch.pc) return lit(this.opts.pcConst);
+        const r = this.opts.guarded?.get(e.reg);
+        if (!r || this.written.has(e.reg) || r.mask !== maskB(w)) return e;
+        return known(r.value);
+      }
+      case 'field': {
+        const r = this.opts.guarded?.get(e.reg);
+        if (!r || this.written.has(e.reg) || !isInt(e.hi, 0, 63) || !isInt(e.lo, 0, e.hi)) return e;
+        const fm = maskB(e.hi - e.lo + 1) << BigInt(e.lo);
+        return (r.mask & fm) === fm ? known((r.value & fm) >> BigInt(e.lo)) : e;
+      }
+      case 'mem':
+      case 'file':
+        return mapChildExpr(e, (c) => this.expr(c, scopes));
+      case 'ite': {
+        const c = this.expr(e.cond, scopes);
+        if (c.k === 'const') return this.expr(parseHex(c.value, 'constant') !== 0n ? e.then : e.else, scopes);
+        return { ...e, cond: c, then: this.expr(e.then, scopes), else: this.expr(e.else, scopes) };
+      }
+      case 'binop': {
+        const a = this.expr(e.a, scopes);
+        // 1-bit and/or with a known side: the other side need not be evaluated if it cannot trap
+        // (the interpreter evaluates both; only a trap could tell).
+        if ((e.op === 'and' || e.op === 'or') && w === 1) {
+          const absorbing = e.op === 'and' ? 0n : 1n;
+          if (a.k === 'const' && parseHex(a.value, 'constant') === absorbing && !this.flow.expr(e.b)) return known(absorbing);
+          const b = this.expr(e.b, scopes);
+          if (b.k === 'const' && parseHex(b.value, 'constant') === absorbing && !this.flow.expr(e.a)) return known(absorbing);
+          return this.evaluated({ ...e, a, b });
+        }
+        return this.evaluated({ ...e, a, b: this.expr(e.b, scopes) });
+      }
+      case 'unop': case 'slice': case 'zext': case 'sext': case 'concat': case 'call':
+        return this.evaluated(mapChildExpr(e, (c) => this.expr(c, scopes)));
+      default:
+        return assertNever(e, 'expression');
+    }
+  }
+
+  /** `e` evaluated when all its direct children are constants (they are already simplified). */
+  private evaluated(e: Expr): Expr {
+    let all = true;
+    forEachChild(e, (c) => { if (c.k !== 'const') all = false; });
+    if (!all) return e;
+    try {
+      const v = evalExpr(this.g.isa, { regs: {}, files: {}, mem: {} }, e);
+      return { k: 'const', width: e.width, value: '0x' + (v & maskB(e.width)).toString(16) };
+    } catch {
+      return e;
+    }
+  }
 }
 
 /** Which file/memory writes need their old value saved: those after which a trap may still come. */
@@ -742,15 +1207,25 @@ class TrapFlow {
           t = a || b || this.expr(s.cond);
           break;
         }
+        default:
+          assertNever(s, 'statement');
       }
     }
     return t;
   }
 
   private lvalue(t: LValue): boolean {
-    if (t.k === 'file') return this.expr(t.index);
-    if (t.k === 'mem') return this.space(t.space) || this.expr(t.addr);
-    return false;
+    switch (t.k) {
+      case 'reg':
+      case 'field':
+        return false;
+      case 'file':
+        return this.expr(t.index);
+      case 'mem':
+        return this.space(t.space) || this.expr(t.addr);
+      default:
+        return assertNever(t, 'assignment target');
+    }
   }
 
   private space(name: string): boolean {
@@ -769,7 +1244,9 @@ class TrapFlow {
       case 'concat': return e.parts.some((p) => this.expr(p));
       case 'ite': return this.expr(e.cond) || this.expr(e.then) || this.expr(e.else);
       case 'call': return e.args.some((a) => this.expr(a));
-      default: return false;
+      // Leaves read state or names; functions cannot trap (they only compute).
+      case 'const': case 'reg': case 'field': case 'operand': case 'local': case 'param': case 'builtin': return false;
+      default: return assertNever(e, 'expression');
     }
   }
 }
@@ -865,6 +1342,8 @@ function encodingOf(isa: Isa, layout: Layout, index: number): Enc {
 /** The decoding switch: key bits of the first word, candidates per key in the interpreter's order
  *  (shortest encoding first, then spec order). */
 interface Decoder {
+  /** The switch key: bits lo.. (`bits` of them) of fetched word `word` (every encoding has it). */
+  word: number;
   lo: number;
   bits: number;
   /** Groups of keys sharing one candidate list. */
@@ -878,35 +1357,263 @@ function buildDecoder(isa: Isa, layout: Layout): Decoder {
   all.sort((a, b) => a.len - b.len || a.index - b.index);
   const maxLen = Math.max(1, ...all.map((e) => e.len));
   const ww = layout.fetchWordWidth;
-  let common = maskB(Math.min(ww, 32));
-  for (const e of all) common &= e.masks[0]!;
-  // The longest run of bits every instruction fixes in its first word, at most 10 bits.
-  let best = { lo: 0, bits: 0 };
-  for (let lo = 0; lo < Math.min(ww, 32); ) {
-    if (((common >> BigInt(lo)) & 1n) === 0n) { lo++; continue; }
-    let hi = lo;
-    while (hi + 1 < Math.min(ww, 32) && ((common >> BigInt(hi + 1)) & 1n) === 1n) hi++;
-    const bits = hi - lo + 1;
-    if (bits >= best.bits) best = { lo: Math.max(lo, hi - 9), bits: Math.min(bits, 10) };
-    lo = hi + 1;
+  const minLen = Math.max(1, Math.min(...all.map((e) => e.len)));
+  // The switch key: a window of at most 10 bits that every instruction fixes, in one of the words
+  // all of them have (not only the first: a RISC-V opcode is in the last byte fetched), chosen for
+  // the shortest chains of tests after the switch (the least sum of squared group sizes), then
+  // the fewest bits.
+  let best = { word: 0, lo: 0, bits: 0 };
+  let bestScore = all.length * all.length;
+  for (let j = 0; j < minLen && all.length > 0; j++) {
+    let common = maskB(Math.min(ww, 32));
+    for (const e of all) common &= e.masks[j]!;
+    for (let lo = 0; lo < Math.min(ww, 32); lo++) {
+      for (let bits = 1; bits <= 10 && lo + bits <= Math.min(ww, 32); bits++) {
+        if (((common >> BigInt(lo)) & maskB(bits)) !== maskB(bits)) break;
+        const count = new Map<bigint, number>();
+        for (const e of all) {
+          const k = (e.matches[j]! >> BigInt(lo)) & maskB(bits);
+          count.set(k, (count.get(k) ?? 0) + 1);
+        }
+        let score = 0;
+        for (const c of count.values()) score += c * c;
+        // A later word must do much better: its words are fetched before the switch, and the
+        // score only counts chains, not how often each instruction runs.
+        if (j === 0 ? score < bestScore : score * 2 < bestScore) {
+          bestScore = score;
+          best = { word: j, lo, bits };
+        }
+      }
+    }
   }
-  if (all.length === 0) best = { lo: 0, bits: 0 };
   const byKey = new Map<string, { keys: number[]; cands: Enc[] }>();
   const keyCount = 1 << best.bits;
   for (let key = 0; key < keyCount; key++) {
-    const cands = all.filter((e) => Number((e.matches[0]! >> BigInt(best.lo)) & maskB(best.bits)) === key || best.bits === 0);
+    const cands = all.filter((e) => Number((e.matches[best.word]! >> BigInt(best.lo)) & maskB(best.bits)) === key || best.bits === 0);
     if (cands.length === 0) continue;
     const sig = cands.map((c) => c.index).join(',');
     const g = byKey.get(sig) ?? { keys: [], cands };
     g.keys.push(key);
     byKey.set(sig, g);
   }
-  return { lo: best.lo, bits: best.bits, groups: [...byKey.values()], all, maxLen };
+  return { word: best.word, lo: best.lo, bits: best.bits, groups: [...byKey.values()], all, maxLen };
 }
+
+// ---- blocks: what they depend on ----
+
+/** One 32-bit word of state the fetch translation reads (bits `mask` of it). */
+interface GuardWord {
+  arr: 'u' | 'w32';
+  slot: number;
+  mask: number;
+}
+
+interface BlockSupport {
+  /** The state words a block's guard compares (what the fetch translation reads). */
+  guard: GuardWord[];
+  /** The registers in the guard: their guarded bits are constants inside a block (guard indices,
+   *  low word first). */
+  regs: { name: string; width: number; words: number[]; mask: bigint }[];
+  /** Memory index -> page shift: the memories whose writes may change fetched code or the fetch
+   *  translation, watched at this page granularity. */
+  watch: Map<number, number>;
+  /** Per instruction: a block ends after it (it writes the pc or what the fetch translation reads). */
+  ends: boolean[];
+  /** Per instruction: it writes what the fetch translation reads (no self-loop then). */
+  writesDeps: boolean[];
+  /** Per instruction: it may store into a watched memory. */
+  stores: boolean[];
+}
+
+/**
+ * Whether and how `isa` runs in blocks. A block is valid while (1) the registers the fetch
+ * translation reads hold the values they had when it was decoded (its guard, checked at entry;
+ * instructions that write them end a block), and (2) no word the decode read — the instruction
+ * words and whatever the fetch translation read in memory — has been written (the watch bitmaps;
+ * every store checks them). Together these make each instruction's fetch and decode what they
+ * were when the block was built. Null (no blocks) for a pc wider than 32 bits, a fetch
+ * translation that reads the pc register itself, or one reading more state than a cheap guard
+ * covers.
+ */
+function blockSupport(isa: Isa, layout: Layout): BlockSupport | null {
+  if (layout.pc.wide) return null;
+  if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) return null; // w32 assumes a little-endian host
+  const regs = new Map<string, bigint>();
+  const files = new Set<string>();
+  const mems = new Set<number>([layout.fetchMem.index]);
+  const seenT = new Set<string>();
+  const seenF = new Set<string>();
+  const visitSpace = (space: string): void => {
+    const direct = layout.mems.get(space);
+    if (direct) {
+      mems.add(direct.index);
+      return;
+    }
+    const view = layout.views.get(space);
+    if (!view) throw new MachineError('unknown memory or view in the IR');
+    mems.add(layout.mems.get(view.memory)!.index);
+    if (seenT.has(view.translation)) return;
+    seenT.add(view.translation);
+    const tr = layout.translations.get(view.translation)!;
+    walkStmts(tr.body, () => {}, onExpr);
+    walkExpr(tr.result, onExpr);
+  };
+  const onExpr = (e: Expr): void => {
+    switch (e.k) {
+      case 'reg': {
+        const r = layout.regs.get(e.reg);
+        if (!r) throw new MachineError('unknown register in the IR');
+        regs.set(e.reg, (regs.get(e.reg) ?? 0n) | maskB(r.width));
+        return;
+      }
+      case 'field':
+        if (!isInt(e.hi, 0, 63) || !isInt(e.lo, 0, e.hi)) throw new MachineError('field: bad bit range');
+        regs.set(e.reg, (regs.get(e.reg) ?? 0n) | (maskB(e.hi - e.lo + 1) << BigInt(e.lo)));
+        return;
+      case 'file':
+        files.add(e.file);
+        return;
+      case 'mem':
+        visitSpace(e.space);
+        return;
+      case 'call': {
+        if (seenF.has(e.fn)) return;
+        seenF.add(e.fn);
+        const f = (isa.functions ?? []).find((x) => x.name === e.fn);
+        if (!f) throw new MachineError('unknown function in the IR');
+        walkStmts(f.body, () => {}, onExpr);
+        walkExpr(f.result, onExpr);
+        return;
+      }
+      case 'const': case 'operand': case 'local': case 'param': case 'builtin': case 'unop': case 'binop':
+      case 'concat': case 'slice': case 'zext': case 'sext': case 'ite':
+        return;
+      default:
+        assertNever(e, 'expression');
+    }
+  };
+  visitSpace(isa.fetch.space);
+  if (regs.has(isa.fetch.pc)) return null;
+  const guard: GuardWord[] = [];
+  const inGuard: BlockSupport['regs'] = [];
+  const addWords = (arr: 'u' | 'w', slot: number, mask: bigint): number[] => {
+    const at = guard.length;
+    if (arr === 'u') guard.push({ arr: 'u', slot, mask: Number(mask & 0xffffffffn) });
+    else {
+      guard.push({ arr: 'w32', slot: 2 * slot, mask: Number(mask & 0xffffffffn) });
+      guard.push({ arr: 'w32', slot: 2 * slot + 1, mask: Number((mask >> 32n) & 0xffffffffn) });
+    }
+    return guard.slice(at).map((_, i) => at + i);
+  };
+  for (const [name, mask] of regs) {
+    const r = layout.regs.get(name)!;
+    const words = addWords(r.wide ? 'w' : 'u', r.slot, mask & maskB(r.width));
+    inGuard.push({ name, width: r.width, words, mask: mask & maskB(r.width) });
+  }
+  for (const name of files) {
+    const f = layout.files.get(name);
+    if (!f) throw new MachineError('unknown register file in the IR');
+    for (let i = 0; i < f.count && guard.length <= MAX_GUARD; i++) addWords(f.wide ? 'w' : 'u', f.base + i, maskB(f.width));
+  }
+  if (guard.length > MAX_GUARD) return null;
+  const watch = new Map<number, number>();
+  // Word granularity up to 64 Ki words; larger memories in pages that keep the bitmap at 64 KiB.
+  for (const mi of mems) watch.set(mi, Math.max(0, Math.log2(layout.memList[mi]!.size) - 16));
+  const ends: boolean[] = [];
+  const writesDeps: boolean[] = [];
+  const stores: boolean[] = [];
+  for (const ins of isa.instructions) {
+    let deps = false, pc = false, st = false;
+    walkStmts(ins.semantics, (s) => {
+      if (s.k !== 'assign') return;
+      const t = s.target;
+      switch (t.k) {
+        case 'reg':
+        case 'field':
+          if (t.reg === isa.fetch.pc) pc = true;
+          if (regs.has(t.reg)) deps = true;
+          return;
+        case 'file':
+          if (files.has(t.file)) deps = true;
+          return;
+        case 'mem': {
+          const m = layout.mems.get(t.space) ?? layout.mems.get(layout.views.get(t.space)?.memory ?? '');
+          if (m && watch.has(m.index)) st = true;
+          return;
+        }
+        default:
+          assertNever(t, 'lvalue');
+      }
+    }, () => {});
+    ends.push(pc || deps);
+    writesDeps.push(deps);
+    stores.push(st);
+  }
+  return { guard, regs: inGuard, watch, ends, writesDeps, stores };
+}
+
+/** The functions of a compiled program bound to one machine's state, blocks built on demand. */
+export function instantiate(
+  p: Program,
+  u: Uint32Array,
+  w: BigUint64Array,
+  M: TypedMemory[],
+  x: Exchange,
+  tc: Int32Array,
+  H: (status: number) => number,
+  blocks = true,
+): CompiledFns {
+  const gen = p.gen;
+  const support = gen?.blocks;
+  if (!gen || !support || !blocks) return p.factory(u, w, M, x, tc, H, null);
+  const pcMod = 2 ** gen.layout.pc.width;
+  let fns: CompiledFns | undefined;
+  const build = (pc: number): Block | undefined => {
+    const C = fns!.C;
+    const insns: BlockInsn[] = [];
+    let at = pc;
+    for (let k = 0; k < MAX_BLOCK_LEN; k++) {
+      // The block stops before an instruction whose fetch traps or that decodes to nothing: the
+      // one-instruction path raises that in the state it then has.
+      if (C.DECW!(at) !== 0) break;
+      insns.push({ index: x.ins, ops: x.ops.slice(), len: x.len, pc: at });
+      if (support.ends[x.ins]) break;
+      at = (at + x.len) % pcMod;
+    }
+    if (insns.length === 0) return undefined;
+    C.REG(pc);
+    const values = support.guard.map((g) => (g.arr === 'u' ? C.u : C.w32)[g.slot]! & g.mask);
+    // The same instructions at the same pc under the same guard make the same block: after an
+    // invalidation (or in another machine of this spec) the compiled function is reused.
+    const key = `${pc}|${values.join(',')}|${insns.map((i) => `${i.index}:${i.len}:${i.ops.join(',')}`).join(';')}`;
+    let make = gen.blockCache.get(key);
+    if (!make) {
+      const source = gen.blockSource(insns, values);
+      blockStats.built++;
+      blockSources.push(source);
+      if (blockSources.length > 16) blockSources.shift();
+      try {
+        make = new Function('C', source) as (c: BlockContext) => (lim: number) => number;
+      } catch (e) {
+        throw new MachineError(`internal: a generated block does not parse (${(e as Error).message})`);
+      }
+      if (gen.blockCache.size >= MAX_CACHED) gen.blockCache.clear();
+      gen.blockCache.set(key, make);
+    }
+    return { f: make(C), n: insns.length };
+  };
+  fns = p.factory(u, w, M, x, tc, H, build);
+  return fns;
+}
+
+/** The sources of the last blocks compiled (by any machine), for review and the injection test. */
+export const blockSources: string[] = [];
+/** Blocks compiled so far in this process (the tests check that their programs reach blocks). */
+export const blockStats = { built: 0 };
 
 // ---- the generator for a whole spec ----
 
-class Gen {
+export class Gen {
   private n = 0;
   readonly funcIndex = new Map<string, number>();
   /** Trap index of the first memory-kind trap (windows raise it). */
@@ -926,7 +1633,18 @@ class Gen {
       if (this.memTrap < 0) throw new MachineError('memory windows need a trap of kind memory in the spec');
       this.windows.set(m.index, { base: win.base, size: win.size });
     }
+    this.blocks = blockSupport(isa, layout);
+    for (const [mi, shift] of this.blocks?.watch ?? []) this.watch.set(mi, shift);
   }
+
+  /** What block compilation needs of this spec; null when it does not apply (see blockSupport). */
+  readonly blocks: BlockSupport | null;
+  /** Memory index -> page shift of its watch bitmap (pages blocks depend on). */
+  readonly watch = new Map<number, number>();
+  /** The factory has `w32`, the 64-bit registers as 32-bit halves (a little-endian host). */
+  readonly w32 = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+  /** Compiled block functions by what they were compiled from (see instantiate). */
+  readonly blockCache = new Map<string, (c: BlockContext) => (lim: number) => number>();
 
   fresh(prefix: string): string {
     return `${prefix}${this.n++}`;
@@ -965,10 +1683,12 @@ class Gen {
     return k === 'software' || k === 'interrupt';
   }
 
-  private body(stmts: Stmt[], env: Env, exits: Exits, npc: string | null): Body {
+  private body(stmts: Stmt[], env: Env, exits: Exits, npc: string | null, opts: BodyOptions = {}): Body {
+    // In a block: what the guard, the operands and the pc fix is evaluated now (see Folder).
+    if (opts.guarded) stmts = new Folder(this, env, opts, writtenRegs(stmts)).stmts(stmts, []);
     const flow = new TrapFlow(this);
     flow.mark(stmts, false);
-    const b = new Body(this, env, exits, flow.needUndo, npc);
+    const b = new Body(this, env, exits, flow.needUndo, npc, opts);
     b.localise(stmts);
     b.stmts(stmts);
     return b;
@@ -1034,12 +1754,69 @@ class Gen {
   private fetch(b: Body, pc: string, i: number): string {
     const pcw = this.layout.pc.width;
     const space = this.isa.fetch.space;
+    const view = this.layout.views.get(space);
+    if (view && !this.smallFetch()) {
+      // Through a translation: a call of FETCH (FETCHW when logging), not the translation inlined
+      // at every fetch site (an x86 decoder has hundreds, and a function that large is never
+      // optimised). FT: the trap it raised, or -1. A translation as small as a bus mask stays inline.
+      const tr = this.layout.translations.get(view.translation)!;
+      const p = b.hoist(wrapTo(pc, pcw, i, tr.param.width));
+      const id = this.fresh('w');
+      b.out.push(`const ${id} = ${b.opts.logReads ? 'FETCHW' : 'FETCH'}(${p});`);
+      const cases = this.fetchTraps().map((t) => `case ${L(t)}: ${b.trapCode(t)}`);
+      if (cases.length > 0) b.out.push(`if (FT >= 0) { switch (FT) { ${cases.join(' ')} } }`);
+      return id;
+    }
     // Word i of an n-word fetch is at pc + i (not wrapped to the pc's width), like E[pc, n].
     const { slot, idxs } = b.memAccess(space, pc, pcw, 1, i);
     const idx = idxs[0]!;
     const id = this.fresh('w');
-    b.out.push(`const ${id} = m${L(slot.index)}[${idx}];`);
+    b.out.push(`const ${id} = m${L(slot.index)}[${b.logged(slot.index, idx)}];`);
     return id;
+  }
+
+  private small: boolean | undefined;
+  /** Whether the fetch translation inlined is short enough to repeat at every fetch site. */
+  private smallFetch(): boolean {
+    if (this.small === undefined) {
+      const b = new Body(this, emptyEnv(), { trap: () => 'return 0;', halt: () => 'return 0;' });
+      const { idxs } = b.memAccess(this.isa.fetch.space, 'p', this.layout.pc.width, 1, 0);
+      this.small = b.text().length + idxs[0]!.length <= 200;
+    }
+    return this.small;
+  }
+
+  /** The traps a fetch through the fetch view may raise: its translation's (and those of views it
+   *  reads through), and the window trap. */
+  private fetchTraps(): number[] {
+    const out = new Set<number>();
+    const seen = new Set<string>();
+    const visit = (space: string): void => {
+      const v = this.layout.views.get(space);
+      if (!v || seen.has(v.translation)) return;
+      seen.add(v.translation);
+      const tr = this.layout.translations.get(v.translation)!;
+      walkStmts(tr.body, (st) => { if (st.k === 'trap') out.add(this.trap(st.trap)); }, (e) => { if (e.k === 'mem') visit(e.space); });
+      walkExpr(tr.result, (e) => { if (e.k === 'mem') visit(e.space); });
+    };
+    visit(this.isa.fetch.space);
+    if (this.windows.size > 0 && this.memTrap >= 0) out.add(this.memTrap);
+    return [...out].sort((a, b) => a - b);
+  }
+
+  /** FETCH(p) / FETCHW(p): the word at translation parameter p of the fetch view, FT = -1, or
+   *  FT = the trap the translation (or a window) raised. */
+  private fetchFns(): string[] {
+    const view = this.layout.views.get(this.isa.fetch.space);
+    if (!view) return [];
+    const out = ['let FT = -1;'];
+    for (const logReads of this.blocks ? [false, true] : [false]) {
+      const b = new Body(this, emptyEnv(), { trap: (t) => `FT = ${L(t)}; return 0;`, halt: () => { throw new MachineError('a translation may not halt'); } }, new Set(), null, { logReads });
+      const { slot, idxs } = b.memAccess(this.isa.fetch.space, 'p', this.layout.translations.get(view.translation)!.param.width, 1, 0);
+      const word = `m${L(slot.index)}[${b.logged(slot.index, idxs[0]!)}]`;
+      out.push(`function ${logReads ? 'FETCHW' : 'FETCH'}(p) {`, b.text(), `FT = -1; return ${word};`, '}');
+    }
+    return out;
   }
 
   /** The decoding switch. `onMatch` returns the statements for a decoded instruction. */
@@ -1052,7 +1829,8 @@ class Gen {
     onIllegal: string[],
   ): void {
     const ww = this.layout.fetchWordWidth;
-    const words = [this.fetch(b, pc, 0)];
+    const words: string[] = [];
+    for (let j = 0; j <= (dec.bits > 0 ? dec.word : 0); j++) words.push(this.fetch(b, pc, j));
     const fetchUpTo = (n: number) => {
       const saved = b.out;
       const lines: string[] = [];
@@ -1069,8 +1847,8 @@ class Gen {
         lines.push(...fetchUpTo(e.len));
         const tests: string[] = [];
         for (let j = 0; j < e.len; j++) {
-          // The switch key already tested its bits of the first word.
-          const mk = j === 0 && keyed ? e.masks[0]! & ~(maskB(dec.bits) << BigInt(dec.lo)) : e.masks[j]!;
+          // The switch key already tested its bits of its word.
+          const mk = j === dec.word && keyed ? e.masks[j]! & ~(maskB(dec.bits) << BigInt(dec.lo)) : e.masks[j]!;
           if (mk === 0n) continue;
           const mt = e.matches[j]! & mk;
           if (narrow(ww)) tests.push(ww === 32 ? `(${words[j]} & ${L(Number(mk) | 0)}) === ${L(Number(mt) | 0)}` : `(${words[j]} & ${L(Number(mk))}) === ${L(Number(mt))}`);
@@ -1098,8 +1876,8 @@ class Gen {
       return;
     }
     const key = narrow(ww)
-      ? `((${words[0]} >>> ${L(dec.lo)}) & ${L(maskN(dec.bits))})`
-      : `Number((${words[0]} >> ${LB(BigInt(dec.lo))}) & ${LB(maskB(dec.bits))})`;
+      ? `((${words[dec.word]} >>> ${L(dec.lo)}) & ${L(maskN(dec.bits))})`
+      : `Number((${words[dec.word]} >> ${LB(BigInt(dec.lo))}) & ${LB(maskB(dec.bits))})`;
     b.out.push(`${label}: switch (${key}) {`);
     for (const g of dec.groups) {
       b.out.push(g.keys.map((k) => `case ${L(k)}:`).join(' ') + ' {', ...caseBody(g.cands), '}');
@@ -1111,8 +1889,10 @@ class Gen {
     return wrapTo(pc, this.layout.pc.width, len, this.layout.pc.width);
   }
 
-  private decFn(dec: Decoder): string[] {
-    const b = new Body(this, emptyEnv(), { trap: (t) => `x.t = ${L(t)}; return 3;`, halt: () => 'return 1;' });
+  /** DEC, or (logReads) DECW: the same decoder marking every word it reads (the fetched words and
+   *  the words the fetch translation reads) in the watch bitmaps, for the block builder. */
+  private decFn(dec: Decoder, logReads = false): string[] {
+    const b = new Body(this, emptyEnv(), { trap: (t) => `x.t = ${L(t)}; return 3;`, halt: () => 'return 1;' }, new Set(), null, { logReads });
     this.decodeSwitch(
       b,
       this.fresh('sw'),
@@ -1121,7 +1901,7 @@ class Gen {
       (e, words) => [`x.ins = ${L(e.index)}; x.len = ${L(e.len)}; x.ops = [${e.operands(words).join(', ')}]; return 0;`],
       ['return 2;'],
     );
-    return ['function DEC(pc) {', b.text(), 'return 2;', '}'];
+    return [`function ${logReads ? 'DECW' : 'DEC'}(pc) {`, b.text(), 'return 2;', '}'];
   }
 
   /** EX: one instruction at pc through the compiled semantics, without building a decode result. */
@@ -1199,8 +1979,9 @@ class Gen {
       'function RUN(budget) {',
       'let n = 0, st = 0;',
       'main: while (n < budget) {',
-      'n++;',
       `const pc = ${pcArr};`,
+      ...(this.blocks ? this.blockDispatch(timers) : []),
+      'n++;',
       text,
       ...timerCode,
       '}',
@@ -1210,6 +1991,160 @@ class Gen {
     ];
   }
 
+  /** The block path of RUN: the compiled block for pc (built once pc has been reached HOT_AFTER
+   *  times), run when the budget and every timer leave room for all of it; otherwise, or when its
+   *  guard fails, one instruction by the code below. A block returns 8 * attempted + status (0 it
+   *  ended normally, 1 halt, 3 trap with x.t/x.ret/x.pc set, 7 its guard failed and nothing ran). */
+  private blockDispatch(timers: number[]): string[] {
+    const lim = timers.map((_, i) => `if (tc[${L(i)}] <= lim) lim = tc[${L(i)}] - 1;`);
+    const dec = timers.map((_, i) => `tc[${L(i)}] -= done;`);
+    return [
+      'if (BLK) {',
+      'if (V[0] !== 0) PROCESS();',
+      `const h = Math.imul(pc, ${L(0x9e3779b1 | 0)}) >>> ${L(32 - SLOT_BITS)};`,
+      'let bl = BCK[h] === pc ? BCV[h] : undefined;',
+      'if (bl === undefined) {',
+      `if (++HOT[h] >= ${L(HOT_AFTER)}) { HOT[h] = 0; bl = BLD(pc); if (bl !== undefined) { BCK[h] = pc; BCV[h] = bl; } }`,
+      '}',
+      'if (bl !== undefined) {',
+      'let lim = budget - n;',
+      ...lim,
+      'if (bl.n <= lim) {',
+      'const r = bl.f(lim);',
+      'if (r === 7) { BCK[h] = -1; BCV[h] = undefined; }',
+      'else {',
+      'const bs = r % 8, cnt = (r - bs) / 8;',
+      'n += cnt;',
+      ...(timers.length ? ['const done = bs === 0 ? cnt : cnt - 1;', ...dec] : []),
+      'if (bs === 0) continue main;',
+      'if (bs === 1) { st = 1; break main; }',
+      'x.n = n; if ((st = H(3)) === 0) continue main; break main;',
+      '}',
+      '}',
+      '}',
+      '}',
+    ];
+  }
+
+  /** The narrow register files every access of the block's instructions (and of the
+   *  translations they reach) indexes by a constant, once operands and the guard are known. */
+  private constantlyIndexedFiles(insns: BlockInsn[]): Set<string> {
+    const used = new Set<string>(), dynamic = new Set<string>();
+    const seenT = new Set<string>();
+    const visitSpace = (space: string): void => {
+      const v = this.layout.views.get(space);
+      if (!v || seenT.has(v.translation)) return;
+      seenT.add(v.translation);
+      const tr = this.layout.translations.get(v.translation)!;
+      // A translation's indices depend on its parameter: any file it reads is not constant.
+      const inTr = (x: Expr): void => {
+        if (x.k === 'file') dynamic.add(x.file);
+        if (x.k === 'mem') visitSpace(x.space);
+      };
+      walkStmts(tr.body, () => {}, inTr);
+      walkExpr(tr.result, inTr);
+    };
+    const onExpr = (e: Expr): void => {
+      if (e.k === 'file') (e.index.k === 'const' ? used : dynamic).add(e.file);
+      if (e.k === 'mem') visitSpace(e.space);
+    };
+    for (const ins of insns) {
+      const instr = this.isa.instructions[ins.index]!;
+      const operands = new Map<string, string>();
+      instr.operands.forEach((o, j) => operands.set(o.name, constCode(BigInt(ins.ops[j] ?? 0), checkWidth(o.width, 'operand'))));
+      const env: Env = { ...emptyEnv(), operands, builtins: { next_pc: L(ins.pc) } };
+      const folded = new Folder(this, env, { pcConst: L(ins.pc) }, writtenRegs(instr.semantics)).stmts(instr.semantics, []);
+      walkStmts(folded, (st) => {
+        if (st.k !== 'assign') return;
+        if (st.target.k === 'file') (st.target.index.k === 'const' ? used : dynamic).add(st.target.file);
+        if (st.target.k === 'mem') visitSpace(st.target.space);
+      }, onExpr);
+    }
+    return new Set([...used].filter((f) => !dynamic.has(f) && !this.file(f).wide));
+  }
+
+  /** The source of one block: `insns` decoded at consecutive pcs, each instruction's semantics
+   *  inlined with its operands, pc and next_pc as literals, committed as it completes (so a trap
+   *  in the middle leaves the state of the instructions before it). `guard` holds the values the
+   *  fetch translation's registers had when the block was decoded. */
+  blockSource(insns: BlockInsn[], guard: number[]): string {
+    const bs = this.blocks!;
+    const pcr = this.layout.pc;
+    const pcArr = `u[${L(pcr.slot)}]`;
+    const pcMod = 2 ** pcr.width;
+    const n = insns.length;
+    const out: string[] = [HELPERS];
+    out.push('const u = C.u, w = C.w, w32 = C.w32, x = C.x, V = C.V;');
+    for (const m of this.layout.memList) out.push(`const m${L(m.index)} = C.M[${L(m.index)}];`);
+    for (const mi of this.watch.keys()) out.push(`const WT${L(mi)} = C.WT[${L(mi)}];`);
+    out.push('const INV = C.INV;');
+    (this.isa.functions ?? []).forEach((_, i) => out.push(`const f${L(i)} = C.F[${L(i)}];`));
+    const checks = bs.guard.flatMap((g, i) => (g.mask === 0 ? [] : [`(${g.arr}[${L(g.slot)}] & ${L(g.mask | 0)}) !== ${L((guard[i]! & g.mask) | 0)}`]));
+    const staticRegs = new Map<string, string>();
+    const guarded = new Map<string, { mask: bigint; value: bigint }>();
+    for (const r of bs.regs) {
+      const v = r.words.reduceRight((acc, gi) => (acc << 32n) | BigInt(guard[gi]! >>> 0), 0n) & r.mask;
+      guarded.set(r.name, { mask: r.mask, value: v });
+      if (r.mask === maskB(r.width)) staticRegs.set(r.name, constCode(v, r.width));
+    }
+    // Registers some instruction of the block writes live in locals for the whole block (a flags
+    // register is then not loaded and stored by every instruction); each exit stores them back,
+    // and as every instruction commits into them, that is the state after the last completed one.
+    const cache = new Map<string, string>();
+    const load: string[] = [];
+    const store: string[] = [];
+    for (const ins of insns) {
+      for (const name of writtenRegs(this.isa.instructions[ins.index]!.semantics)) {
+        if (name === this.isa.fetch.pc || cache.has(name)) continue;
+        const r = this.reg(name);
+        const id = `b${L(cache.size)}`;
+        cache.set(name, id);
+        load.push(`let ${id} = ${r.wide ? 'w' : 'u'}[${L(r.slot)}];`);
+        store.push(`${r.wide ? 'w' : 'u'}[${L(r.slot)}] = ${id};`);
+      }
+    }
+    // Register files too (the RISC-V and x86 general registers), when every access the block makes
+    // to one has a constant index once the operands are known: nothing else can alias them.
+    const fileCache = { files: this.constantlyIndexedFiles(insns), slots: new Map<number, string>() };
+    // The element locals are known only once the code is written: FLUSHF stands for storing them.
+    const flush = [...store, FLUSHF].join(' ');
+    out.push('return function B(lim) {');
+    if (checks.length) out.push(`if (${checks.join(' || ')}) return 7;`);
+    out.push(...load, LOADF, 'let c = 0;', 'for (;;) {');
+    let writesDeps = false;
+    insns.forEach((ins, k) => {
+      const instr = this.isa.instructions[ins.index]!;
+      const final = k === n - 1;
+      const pcL = L(ins.pc);
+      const npcL = L((ins.pc + ins.len) % pcMod);
+      const operands = new Map<string, string>();
+      instr.operands.forEach((o, j) => operands.set(o.name, constCode(BigInt(ins.ops[j] ?? 0), checkWidth(o.width, 'operand'))));
+      const done = `(c + ${L(k + 1)}) * 8`;
+      const body = this.body(instr.semantics, { ...emptyEnv(), operands, builtins: { next_pc: npcL } }, {
+        trap: (t) => `${flush} ${pcArr} = ${pcL}; x.t = ${L(t)}; x.ret = ${this.softTrap(t) ? npcL : pcL}; x.pc = ${pcL}; return ${done} + 3;`,
+        halt: () => `${flush} x.pc = ${pcL}; return ${done} + 1;`,
+      }, npcL, { pcConst: pcL, staticRegs, guarded, cache, fileCache });
+      out.push('{', body.text(), body.commit(final), '}');
+      if (!final && bs.stores[ins.index]) out.push(`if (V[0] !== 0) { ${flush} ${pcArr} = ${npcL}; return ${done}; }`);
+      writesDeps ||= bs.writesDeps[ins.index]!;
+    });
+    out.push(`c += ${L(n)};`);
+    // A block whose last instruction jumps back to its start goes round again without returning to
+    // the dispatcher, while the budget and the timers allow (its guard cannot have changed: no
+    // instruction of it writes what the fetch translation reads) and no watched page was written.
+    const last = this.isa.instructions[insns[n - 1]!.index]!;
+    if (!writesDeps && writtenRegs(last.semantics).has(this.isa.fetch.pc)) {
+      out.push(`if (${pcArr} === ${L(insns[0]!.pc)} && V[0] === 0 && c + ${L(n)} <= lim) continue;`);
+    }
+    out.push(`${flush} return c * 8;`, '}', '};');
+    const loadF: string[] = [], storeF: string[] = [];
+    for (const [slot, id] of fileCache.slots) {
+      loadF.push(`let ${id} = u[${L(slot)}];`);
+      storeF.push(`u[${L(slot)}] = ${id};`);
+    }
+    return out.join('\n').split(LOADF).join(loadF.join(' ')).split(FLUSHF).join(storeF.join(' '));
+  }
+
   generate(): Program {
     const isa = this.isa;
     const timers: number[] = [];
@@ -1217,45 +2152,81 @@ class Gen {
     const dec = buildDecoder(isa, this.layout);
     const parts: string[] = [HELPERS];
     parts.push(`const ${this.layout.memList.map((m) => `m${L(m.index)} = M[${L(m.index)}]`).join(', ') || 'M_ = 0'};`);
+    parts.push('const w32 = new Uint32Array(w.buffer, w.byteOffset, w.length * 2);');
     parts.push(`const SOFT = [${(isa.traps ?? []).map((_, i) => (this.softTrap(i) ? '1' : '0')).join(', ')}];`);
     parts.push(...this.functions());
     parts.push(...this.instructionFns());
     parts.push(...this.blockFn('TE', ['tv', 'rpc'], isa.trapEntry ?? [], { trap_vector: 'tv', return_pc: 'rpc' }));
     parts.push(...this.blockFn('RS', [], isa.reset ?? [], {}));
     parts.push(...this.timerFns(timers));
+    parts.push(...this.fetchFns());
     parts.push(...this.decFn(dec));
+    parts.push(...this.blockRuntime());
+    if (this.blocks) parts.push(...this.decFn(dec, true));
     // Inline every instruction into the loop unless that makes the loop too large to optimise.
     const inlined = this.runFn(dec, timers, true);
     const size = inlined.reduce((s, l) => s + l.length, 0);
     parts.push(...(size <= 40000 ? inlined : this.runFn(dec, timers, false)));
     parts.push(...this.exFn(dec));
-    parts.push('return { I, TE, RS, DEC, RUN, EX };');
+    const fnList = (isa.functions ?? []).map((_, i) => `f${L(i)}`).join(', ');
+    parts.push(
+      `const C = { u, w, w32, x, V, M, WT, INV, REG, F: [${fnList}], DECW: ${this.blocks ? 'DECW' : 'null'} };`,
+      'return { I, TE, RS, DEC, RUN, EX, FLUSH, WCHK, C };',
+    );
     const source = parts.join('\n');
     let factory: Factory;
     try {
-      factory = new Function('u', 'w', 'M', 'x', 'tc', 'H', source) as Factory;
+      factory = new Function('u', 'w', 'M', 'x', 'tc', 'H', 'BLD', source) as Factory;
     } catch (e) {
       throw new MachineError(`internal: generated code does not parse (${(e as Error).message})`);
     }
-    return { source, factory, timers };
+    return { source, factory, timers, gen: this.blocks ? this : null };
+  }
+
+  /** The block cache, the hotness counters, the watch bitmaps and their checks. */
+  private blockRuntime(): string[] {
+    // V[0]: a watched page was written (PROCESS before the next block); V[1]: too many to list.
+    const out = ['const V = new Int32Array(2);'];
+    for (const [mi, shift] of this.watch) {
+      const pages = Math.max(1, this.layout.memList[mi]!.size >>> shift);
+      out.push(`const WT${L(mi)} = new Uint8Array(${L(pages)});`, `function WL${L(mi)}(a) { const p = a >>> ${L(shift)}; WT${L(mi)}[p] = 1; LOG.push(${L(mi)}, p); return a; }`);
+    }
+    const wt = this.layout.memList.map((m) => (this.watch.has(m.index) ? `WT${L(m.index)}` : 'null'));
+    const pb = this.layout.memList.map((m) => (this.watch.has(m.index) ? 'new Map()' : 'null'));
+    const ws = this.layout.memList.map((m) => L(this.watch.get(m.index) ?? 0));
+    out.push(
+      `const WT = [${wt.join(', ')}], WS = [${ws.join(', ')}];`,
+      // BCK/BCV: the block table (pc, block) by slot; HOT: visits of a slot without a block.
+      `const BCK = new Float64Array(${L(2 ** SLOT_BITS)}).fill(-1), BCV = new Array(${L(2 ** SLOT_BITS)}).fill(undefined), HOT = new Uint8Array(${L(2 ** SLOT_BITS)});`,
+      'const BLK = BLD !== null;',
+      `function UNSLOT(pc) { const h = Math.imul(pc, ${L(0x9e3779b1 | 0)}) >>> ${L(32 - SLOT_BITS)}; if (BCK[h] === pc) { BCK[h] = -1; BCV[h] = undefined; } }`,
+      // PB[memory]: page -> pcs of the blocks decoded from it; LOG: the pages DECW read since the
+      // last REG; PEND: pages written since the run loop last looked (too many: drop everything).
+      // PBN: entries in PB (evicted and rebuilt blocks add to it; past a bound, start again).
+      `const PB = [${pb.join(', ')}], LOG = [], PEND = [];`,
+      'let PBN = 0;',
+      'function FLUSH() { PBN = 0; BCK.fill(-1); BCV.fill(undefined); for (const t of WT) if (t !== null) t.fill(0); for (const m of PB) if (m !== null) m.clear(); HOT.fill(0); LOG.length = 0; PEND.length = 0; V[0] = 0; }',
+      `function INV(mi, p) { if (PEND.length < ${L(2 * MAX_PENDING)}) PEND.push(mi, p); else V[1] = 1; V[0] = 1; }`,
+      'function PROCESS() {',
+      'if (V[1] !== 0) { FLUSH(); V[1] = 0; return; }',
+      'for (let i = 0; i < PEND.length; i += 2) {',
+      'const mi = PEND[i], p = PEND[i + 1], l = PB[mi].get(p);',
+      'if (l !== undefined) { for (const pc of l) UNSLOT(pc); PB[mi].delete(p); }',
+      'WT[mi][p] = 0;',
+      '}',
+      'PEND.length = 0; V[0] = 0;',
+      '}',
+      `function REG(pc) { if (PBN > ${L(MAX_PAGE_ENTRIES)}) { const log = LOG.slice(); FLUSH(); LOG.push(...log); for (let i = 0; i < LOG.length; i += 2) WT[LOG[i]][LOG[i + 1]] = 1; }`,
+      'for (let i = 0; i < LOG.length; i += 2) { const m = PB[LOG[i]], l = m.get(LOG[i + 1]); if (l === undefined) { m.set(LOG[i + 1], [pc]); PBN++; } else if (l[l.length - 1] !== pc) { l.push(pc); PBN++; } } LOG.length = 0; }',
+      'function WCHK(mi, a) { const t = WT[mi]; if (t !== null && t !== undefined && t[a >>> WS[mi]] !== 0) INV(mi, a >>> WS[mi]); }',
+    );
+    return out;
   }
 }
 
 function callsIn(exprs: Expr[]): string[] {
   const out: string[] = [];
-  const walk = (e: Expr): void => {
-    switch (e.k) {
-      case 'call': out.push(e.fn); e.args.forEach(walk); break;
-      case 'unop': case 'slice': case 'zext': case 'sext': walk(e.a); break;
-      case 'binop': walk(e.a); walk(e.b); break;
-      case 'concat': e.parts.forEach(walk); break;
-      case 'ite': walk(e.cond); walk(e.then); walk(e.else); break;
-      case 'file': walk(e.index); break;
-      case 'mem': walk(e.addr); break;
-      default: break;
-    }
-  };
-  exprs.forEach(walk);
+  for (const e of exprs) walkExpr(e, (x) => { if (x.k === 'call') out.push(x.fn); });
   return out;
 }
 

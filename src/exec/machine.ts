@@ -29,11 +29,17 @@
 // - `trapPc`: inside the trap hook, the pc of the instruction that raised the trap (the return pc
 //   of a software trap is the next instruction's).
 // - `snapshot()` / `restore(state)` convert to and from the interpreter's ConcreteState.
+//
+// Hot straight-line code runs as compiled blocks (compile.ts): they stay valid across writes to
+// registers (a guard) and to memory made through the machine (writeMem, loadImage, restore, the
+// compiled semantics); the typed arrays `u`, `w` and `mems` are exposed for reading, and a write
+// into `mems` directly would not invalidate the blocks decoded from it.
 
 import type { Instruction, Isa, Trap } from '../ir/types.js';
 import type { ConcreteState } from './state.js';
 import {
   compileProgram,
+  instantiate,
   ST_FETCH_TRAP,
   ST_HALT,
   ST_ILLEGAL,
@@ -82,6 +88,9 @@ export interface MachineOptions {
   maxSteps?: number;
   /** Skip the reset (all state zero or init, reset block not run). */
   noReset?: boolean;
+  /** Compile hot straight-line runs of instructions into blocks (default true); false runs every
+   *  instruction through the one-instruction loop (for comparison). */
+  blocks?: boolean;
 }
 
 export interface TraceEntry {
@@ -155,6 +164,7 @@ export class Machine {
   private mfns!: CompiledFns;
   private wins: MemoryWindow[] = [];
   private mwins: MemoryWindow[] = [];
+  private readonly blocks: boolean;
   private lastTrap = -1;
   /** Index of the spec's illegal-instruction trap (-1: none). */
   private readonly illegalTrap: number;
@@ -183,6 +193,7 @@ export class Machine {
     this.traceLimit = Math.max(0, Math.floor(options.trace ?? 0));
     this.maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
     this.tc = new Int32Array((isa.traps ?? []).filter((t) => t.timer).length);
+    this.blocks = options.blocks ?? true;
     this.setWindows(options.windows ?? []);
     if (options.noReset) this.clear();
     else this.reset();
@@ -193,7 +204,7 @@ export class Machine {
   /** Install memory windows (an empty list removes them). Compiled once per configuration. */
   setWindows(windows: MemoryWindow[]): void {
     this.program = compileProgram(this.isa, this.layout, windows);
-    this.fns = this.program.factory(this.u, this.w, this.mems, this.x, this.tc, this.handleTrap);
+    this.fns = instantiate(this.program, this.u, this.w, this.mems, this.x, this.tc, this.handleTrap, this.blocks);
     this.wins = windows.map((w) => ({ ...w }));
     this.setMonitorWindows(this.mwins);
   }
@@ -202,7 +213,8 @@ export class Machine {
    *  list gives them the same view as direct execution. */
   setMonitorWindows(windows: MemoryWindow[]): void {
     this.mwins = windows.map((w) => ({ ...w }));
-    this.mfns = windows.length === 0 ? this.fns : compileProgram(this.isa, this.layout, windows).factory(this.u, this.w, this.mems, this.x, this.tc, this.handleTrap);
+    // The monitor's variant runs one instruction at a time (emulation, reflection): no blocks.
+    this.mfns = windows.length === 0 ? this.fns : instantiate(compileProgram(this.isa, this.layout, windows), this.u, this.w, this.mems, this.x, this.tc, this.handleTrap, false);
   }
 
   get monitorWindows(): MemoryWindow[] {
@@ -226,6 +238,8 @@ export class Machine {
   // ---- state ----
 
   private clear(): void {
+    // The whole state is replaced: no compiled block survives it.
+    this.fns.FLUSH();
     this.u.fill(0);
     this.w.fill(0n);
     // A 36- or 64-bit memory is a BigUint64Array, which only takes bigint.
@@ -300,6 +314,8 @@ export class Machine {
     const arr = this.mems[m.index]!;
     if (arr instanceof BigUint64Array) arr[i] = v;
     else arr[i] = Number(v);
+    // Code or translation state compiled blocks depend on may have changed.
+    this.fns.WCHK(m.index, i);
   }
 
   /** Write `words` at consecutive physical addresses of `memory` from `address` (wrapping). */
@@ -344,6 +360,7 @@ export class Machine {
 
   /** Replace the whole state (absent elements become zero); clears `halted` and the timers. */
   restore(s: ConcreteState): void {
+    this.fns.FLUSH();
     this.u.fill(0);
     this.w.fill(0n);
     // A 36- or 64-bit memory is a BigUint64Array, which only takes bigint.

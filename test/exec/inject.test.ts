@@ -2,6 +2,7 @@
 // generated JavaScript.
 import { afterEach, describe, expect, it } from 'vitest';
 import { compiledSourceFor, createMachine, MachineError } from '../../src/exec/machine.js';
+import { blockSources, blockStats } from '../../src/exec/compile.js';
 import { parseIsaText } from '../../src/ir/index.js';
 import { readFileSync } from 'node:fs';
 import type { Isa } from '../../src/ir/types.js';
@@ -42,6 +43,7 @@ function hostile(): Isa {
         doc: PAYLOAD,
       },
       instr(N('HLT'), 16, 8, 2, [], [halt()]),
+      instr(N('JMP'), 16, 8, 3, [{ name: a, kind: 'addr', width: 8 }], [setReg(N('P'), 16, { k: 'zext', a: opnd(a, 8), width: 16 })]),
     ],
   });
 }
@@ -59,6 +61,22 @@ describe('generated code contains nothing from the spec', () => {
     expect(m.readReg(isa.registers[1]!.name)).toBe(0x2an);
     expect(m.readFile(isa.files[0]!.name, 1)).toBe(0x2an);
     expect(m.readReg(isa.registers[2]!.name)).toBe(5n);
+    expect(g.__pwned).toBeUndefined();
+  });
+
+  it('blocks compiled at run time from a hostile spec leak no text either', () => {
+    const isa = hostile();
+    const m = createMachine(isa);
+    // LD 0x40; JMP 0: a hot loop, so its block is compiled.
+    m.loadImage(isa.memories[0]!.name, 0, [0x01, 0x40, 0x03, 0x00]);
+    m.writeMem(isa.memories[0]!.name, 0x40, 0x2an);
+    const built = blockStats.built;
+    expect(m.run({ maxSteps: 1000 }).kind).toBe('budget');
+    expect(blockStats.built).toBeGreaterThan(built);
+    const src = blockSources.join('\n');
+    expect(src).not.toContain('__pwned');
+    expect(src).not.toContain('globalThis');
+    expect(m.readFile(isa.files[0]!.name, 1)).toBe(0x2an);
     expect(g.__pwned).toBeUndefined();
   });
 
