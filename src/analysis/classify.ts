@@ -232,12 +232,12 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
       `unsat: plain(s1) = plain(s2) ∧ visible(s1) = visible(s2)${user ? ` ∧ ${guest}(s1)` : ''} ∧ ¬memory_trap(s1) ∧ ¬memory_trap(s2) ∧ outcome_visible(s1) ≠ outcome_visible(s2)`,
     ];
     const locAsk = async (user: boolean): Promise<Verdict> => {
-      const v = await ask(ctx, Q(`l${user}`, () => locationPair(ctx, cube, user)), ...proof(user), 'does its outcome depend on control state?');
-      if (v.value !== 'unknown' || !('problem' in v) || !v.problem) return v;
-      // The model's storage could not be made to correspond: try again with one physical storage
-      // and the translations' control equal (the correspondence then holds by construction).
+      // First one physical storage with the translations' control equal: a small query, and the
+      // correspondence holds by construction, so a model is a witness at once. Then the general
+      // question, which alone can prove the answer no.
       const s = await ask(ctx, Q(`ls${user}`, () => locationPair(ctx, cube, user, true)), '', '', '');
-      return s.value === 'yes' ? s : v;
+      if (s.value === 'yes') return s;
+      return ask(ctx, Q(`l${user}`, () => locationPair(ctx, cube, user)), ...proof(user), 'does its outcome depend on control state?');
     };
     locationUser = guestAlwaysTraps ? privProof : await locAsk(true);
     location = locationUser.value === 'yes' ? locationUser : await locAsk(false);
@@ -273,13 +273,21 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
       `unsat: corresponds(v, r) ∧ ${guest}(r)${hybrid ? ` ∧ ${guest}(v)` : ''} ∧ ¬trap(r) ∧ (trap(v) ∨ halt ∨ owned(r') ≠ owned(r) ∨ owned(v') ≠ owned(v) ∨ visible(r') ≠ visible(v'))`,
     ];
     const breakAsk = async (hybrid: boolean): Promise<Verdict> => {
-      const v = await ask(ctx, Q(`b${hybrid}`, () => monitorBreak(ctx, cube, hybrid)), ...proof(hybrid), 'does it break the monitor?');
-      if (v.value !== 'unknown' || !('problem' in v) || !v.problem) return v;
       const s = await ask(ctx, Q(`bs${hybrid}`, () => monitorBreak(ctx, cube, hybrid, true)), '', '', '');
-      return s.value === 'yes' ? s : v;
+      if (s.value === 'yes') return s;
+      return ask(ctx, Q(`b${hybrid}`, () => monitorBreak(ctx, cube, hybrid)), ...proof(hybrid), 'does it break the monitor?');
     };
-    breaks = await breakAsk(false);
-    if (breaks.value === 'no') breaksHybrid = { value: 'no', evidence: breaks.evidence };
+    // Control-sensitive in the guest mode: that guest-mode state, run directly, changes a real mode
+    // or control element (or halts) without trapping. It breaks both monitors, the virtual state
+    // being the real one itself (it corresponds to itself).
+    const direct = controlUser.value === 'yes' && controlUser.evidence.k === 'witness' ? controlUser.evidence : undefined;
+    if (direct) {
+      const w = direct.witness;
+      const pair = { ...w, states: [w.states[0]!, w.states[0]!], outcomes: [w.outcomes[0]!, w.outcomes[0]!] };
+      breaks = breaksHybrid = { value: 'yes', evidence: { k: 'witness', text: `run directly, ${direct.text}`, witness: pair } };
+    } else breaks = await breakAsk(false);
+    if (direct) breaksHybrid = breaks;
+    else if (breaks.value === 'no') breaksHybrid = { value: 'no', evidence: breaks.evidence };
     else if (breaks.value === 'yes' && breaks.evidence.k === 'witness' && breaks.evidence.witness.states[0]?.mode === guest) breaksHybrid = breaks;
     else breaksHybrid = await breakAsk(true);
   }

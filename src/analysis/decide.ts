@@ -292,7 +292,7 @@ function outcomesDiffer(ctx: ClassifyContext, r1: SymResult, r2: SymResult, comp
  *  initial states `from`, control bits (which differ there by design) count where some run changed
  *  them and the two runs leave them different: what the instruction does to control state is part
  *  of its outcome (a POPF that sets IF under one IOPL and not the other). */
-function visibleDiffer(ctx: ClassifyContext, f1: SymState, f2: SymState, excluded: ('mode' | 'control')[], at: Map<string, BV>, from?: [SymState, SymState]): B {
+function visibleDiffer(ctx: ClassifyContext, f1: SymState, f2: SymState, excluded: ('mode' | 'control')[], at: Map<string, BV>, from?: [SymState, SymState], written: { view: string; vaddr: BV }[] = []): B {
   const rm = roleMasks(ctx.isa);
   const L = ctx.L;
   const backed = viewBacked(ctx.isa);
@@ -302,7 +302,7 @@ function visibleDiffer(ctx: ClassifyContext, f1: SymState, f2: SymState, exclude
   out.push(
     ...arraysDiffer(ctx, f1.mems, f2.mems, ctx.isa.memories.filter((x) => !(excluded as string[]).includes(x.role) && !backed.has(x.name)).map((x) => x.name)),
   );
-  for (const [view, a] of at) {
+  for (const [view, a] of [...at, ...written.map((w) => [w.view, w.vaddr] as const)]) {
     const v = ctx.isa.views.find((x) => x.name === view)!;
     const t1 = translateIn(ctx.z3, ctx.isa, f1, view, a), t2 = translateIn(ctx.z3, ctx.isa, f2, view, a);
     out.push(L.and(t1.valid, t2.valid, f1.mems.get(v.memory)!.select(t1.phys, L).neq(f2.mems.get(v.memory)!.select(t2.phys, L))));
@@ -327,12 +327,30 @@ function writesStorage(isa: Isa, cube: Cube): boolean {
   return cube.effects.effects.writes.some((w) => backed.has(w) || isa.views.some((v) => v.name === w && backed.has(v.memory)));
 }
 
+/** Does the instance write physical storage behind a view directly (raw, or through a view no
+ *  control state moves)? */
+function writesRawStorage(isa: Isa, cube: Cube): boolean {
+  const backed = viewBacked(isa);
+  const guest = new Set(guestViews(isa).map((v) => v.name));
+  const direct = new Set(cube.effects.directSpaces);
+  return cube.effects.effects.writes.some((w) => direct.has(w) && (backed.has(w) || isa.views.some((v) => v.name === w && !guest.has(w) && backed.has(v.memory))));
+}
+
+/** The words an instance writes through the guest views, in either run. */
+function writtenWords(isa: Isa, runs: SymResult[]): { view: string; vaddr: BV }[] {
+  const guest = new Set(guestViews(isa).map((v) => v.name));
+  return runs.flatMap((r) => r.viewAccesses.filter((a) => a.write && guest.has(a.view)).map((a) => ({ view: a.view, vaddr: a.vaddr })));
+}
+
 /** A fresh virtual address per view (where a difference in storage is sought). */
 function probeAddresses(ctx: ClassifyContext, prefix: string, cube?: Cube): Map<string, BV> {
   const m = new Map<string, BV>();
-  // An instruction that writes no storage leaves the storage as it was in both states, where it
-  // corresponds by construction: no difference to seek there.
-  if (cube && !writesStorage(ctx.isa, cube)) return m;
+  // An instruction that writes no storage leaves it as it was in both states, where it corresponds
+  // by construction; one that writes through views changes only the words it writes, and with the
+  // same sharing in both states a difference seen through any view is a difference at a written
+  // address itself (compared there, see visibleDiffer). Only a raw write to storage behind a view
+  // needs a free address to look for the difference through the views.
+  if (cube && !writesRawStorage(ctx.isa, cube)) return m;
   for (const v of guestViews(ctx.isa)) {
     const t = ctx.isa.translations.find((x) => x.name === v.translation)!;
     m.set(v.name, ctx.z3.BitVec.const(`${prefix}.at.${v.name}`, t.param.width));
@@ -527,7 +545,7 @@ export function modePair(ctx: ClassifyContext, cube: Cube, shared = false): Ques
   const built = recordReads(() => {
     const pairs: B[] = [];
     P.A.modes.forEach((m1, i) => P.B.modes.forEach((m2, j) => i !== j && pairs.push(L.and(m1, m2))));
-    return [L.or(...pairs), L.not(memTrap(ctx, P.A.r)), L.not(memTrap(ctx, P.B.r)), outcomesDiffer(ctx, P.A.r, P.B.r, visibleDiffer(ctx, P.A.r.final, P.B.r.final, ['mode'], at))];
+    return [L.or(...pairs), L.not(memTrap(ctx, P.A.r)), L.not(memTrap(ctx, P.B.r)), outcomesDiffer(ctx, P.A.r, P.B.r, visibleDiffer(ctx, P.A.r.final, P.B.r.final, ['mode'], at, undefined, writtenWords(isa, [P.A.r, P.B.r])))];
   });
   return {
     label: `mode-pair${shared ? '-shared' : ''}`,
@@ -676,7 +694,19 @@ function pairSetup(ctx: ClassifyContext, cube: Cube, prefix: string, varied: ('m
   if (sharedStorage) return { A, B: B_, cs: [], reads: [A.reads, B_.reads], words: { a: [], b: [] } };
   const built = recordReads(() => {
     const points = instantiationPoints(ctx.z3, isa, ctx.offsets, [{ s: A.s, r: A.r }, { s: B_.s, r: B_.r }], new Map([...at].map(([v, a]) => [v, [a]])));
-    return correspondence(ctx.z3, isa, mode, A.s, B_.s, points, writesStorage(isa, cube));
+    // Sharing only where it can matter: the addresses written and those where a difference is
+    // sought. Leaving out the rest of a premise keeps every unsat answer a proof, and the
+    // concrete check of every witness includes all of the sharing.
+    const keyed = new Set<number>();
+    for (const a of at.values()) keyed.add(a.id());
+    for (const r of [A.r, B_.r]) {
+      for (const x of r.viewAccesses) {
+        if (!x.write) continue;
+        const t = isa.translations.find((y) => y.name === isa.views.find((v) => v.name === x.view)?.translation);
+        if (t) keyed.add((x.vaddr.size() === t.param.width ? x.vaddr : x.vaddr.size() > t.param.width ? x.vaddr.extract(t.param.width - 1, 0) : x.vaddr.zeroExt(t.param.width - x.vaddr.size())).id());
+      }
+    }
+    return correspondence(ctx.z3, isa, mode, A.s, B_.s, points, keyed);
   });
   return { A, B: B_, cs: built.value.cs, reads: [A.reads, B_.reads, built.reads], words: { a: built.value.wordsA, b: built.value.wordsB } };
 }
@@ -716,7 +746,7 @@ export function locationPair(ctx: ClassifyContext, cube: Cube, user: boolean, sh
   const P = pairSetup(ctx, cube, prefix, ['control'], 'both', shared, at);
   const built = recordReads(() => {
     const where = user ? [P.A.modes[guestIx(isa)]!, P.A.assume] : [L.or(...P.A.modes)];
-    return [...where, L.not(memTrap(ctx, P.A.r)), L.not(memTrap(ctx, P.B.r)), outcomesDiffer(ctx, P.A.r, P.B.r, visibleDiffer(ctx, P.A.r.final, P.B.r.final, ['control'], at, [P.A.s, P.B.s]))];
+    return [...where, L.not(memTrap(ctx, P.A.r)), L.not(memTrap(ctx, P.B.r)), outcomesDiffer(ctx, P.A.r, P.B.r, visibleDiffer(ctx, P.A.r.final, P.B.r.final, ['control'], at, [P.A.s, P.B.s], writtenWords(isa, [P.A.r, P.B.r])))];
   });
   return {
     label: `location-${user ? 'guest' : 'any'}${shared ? '-shared' : ''}`,
@@ -784,7 +814,7 @@ export function monitorBreak(ctx: ClassifyContext, cube: Cube, hybrid: boolean, 
       ownedChanged(ctx, P.A.s, P.A.r.final),
       anyTrap(L, P.B.r),
       P.B.r.halted,
-      L.and(vDone, L.or(ownedChanged(ctx, P.B.s, P.B.r.final), visibleDiffer(ctx, P.A.r.final, P.B.r.final, ['mode', 'control'], at))),
+      L.and(vDone, L.or(ownedChanged(ctx, P.B.s, P.B.r.final), visibleDiffer(ctx, P.A.r.final, P.B.r.final, ['mode', 'control'], at, undefined, writtenWords(isa, [P.A.r, P.B.r])))),
     );
     return [...real, virt, L.not(anyTrap(L, P.A.r)), breaks];
   });

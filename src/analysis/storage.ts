@@ -181,9 +181,11 @@ export function correspondence(
   a: SymState,
   b: SymState,
   points: Map<string, BV[]>,
-  /** Constrain the sharing too (needed when the instruction writes storage: a write through one
-   *  address is seen through another in one state only if the sharing differs). */
-  sharing = true,
+  /** Constrain the sharing of these points (by term id) with every other point: a write through
+   *  one address is seen through another in one state only if the sharing differs, so the points
+   *  written and those where a difference is sought are the ones whose sharing matters. Absent:
+   *  every pair. */
+  sharingOf?: Set<number>,
 ): { cs: B[]; wordsA: { mem: string; addr: BV }[]; wordsB: { mem: string; addr: BV }[] } {
   const L = new Logic(z3);
   const cs: B[] = [];
@@ -207,10 +209,11 @@ export function correspondence(
     }
   }
   // The same sharing: two addresses name one word in a exactly when they do in b.
-  for (const l of sharing ? byMem.values() : []) {
+  for (const l of byMem.values()) {
     for (let j = 1; j < l.length; j++) {
       for (let i = 0; i < j; i++) {
         const x = l[i]!, y = l[j]!;
+        if (sharingOf && !sharingOf.has(x.va.id()) && !sharingOf.has(y.va.id())) continue;
         const valid = mode === 'both' ? L.and(x.ta.valid, x.tb.valid, y.ta.valid, y.tb.valid) : L.and(x.ta.valid, y.ta.valid);
         cs.push(z3.Implies(valid, x.ta.phys.eq(y.ta.phys).eq(x.tb.phys.eq(y.tb.phys))));
       }

@@ -328,16 +328,16 @@ loop:   lw a1, 0(s0)
         addi a1, a1, ${step}
         sw a1, 4(s0)
         add a2, a2, a1
-        bne t0, t2, 16
+        bne t0, t2, . + 16
         lw a3, 4(s1)
         addi a3, a3, 0x400
         sw a3, 4(s1)
-        bne t0, t3, 16
+        bne t0, t3, . + 16
         lw a4, 0(s1)
         addi a4, a4, 0x400
         sw a4, 0(s1)
         addi t0, t0, -1
-        bne t0, zero, -52
+        bne t0, zero, . - 52
         ecall`;
     const words = new Map<number, bigint>();
     for (const [org, step] of [[0x20000, 3], [0x21000, 5]] as const) {
