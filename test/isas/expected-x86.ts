@@ -61,6 +61,10 @@ export const expected: ExpectedVerdicts[] = [
     theorem3: 'fails',
     t1Offenders: offenders386,
     t3Offenders: userSensitive386,
+    // Every offender breaks the exact monitor too (each runs without trapping in ring 3 and shows
+    // or changes what the monitor owns), and every user-sensitive one the hybrid monitor.
+    trapAndEmulate: offenders386,
+    hybridMonitor: userSensitive386,
     literature: {
       theorem1: 'fails',
       t1Offenders: robinIrvine386,
