@@ -3,6 +3,7 @@
 
 import type { Isa } from '../ir/types.js';
 import { printExpr } from './print.js';
+import { cacheKey, readCached, writeCached } from './cache.js';
 import { classifyInstruction, newContext } from './classify.js';
 import { getZ3, isolateSolving } from './symbolic.js';
 import { hybridMonitor, theorem1, theorem2, theorem3, trapAndEmulate } from './theorems.js';
@@ -26,6 +27,8 @@ export interface AnalyzeOptions {
   only?: string[];
   /** Called after each instruction (progress bars). */
   onInstruction?: (done: number, total: number, mnemonic: string) => void;
+  /** Read and write the on-disk cache of analyses (cache.ts); default true. */
+  cache?: boolean;
 }
 
 /** Instructions classified in one solving context. Z3's answers (which model, so which witness)
@@ -106,6 +109,19 @@ export function assembleAnalysis(isa: Isa, chunks: ChunkResult[], totalMs: numbe
 }
 
 export async function analyzeIsa(isa: Isa, options: AnalyzeOptions = {}): Promise<IsaAnalysis> {
+  const key = options.cache === false ? undefined : cacheKey(isa, options);
+  const hit = key ? readCached(key) : undefined;
+  if (hit) {
+    const total = hit.instructions.length;
+    hit.instructions.forEach((c, i) => options.onInstruction?.(i + 1, total, c.mnemonic));
+    return hit;
+  }
+  const a = await analyzeFresh(isa, options);
+  if (key) writeCached(key, a);
+  return a;
+}
+
+async function analyzeFresh(isa: Isa, options: AnalyzeOptions): Promise<IsaAnalysis> {
   const t0 = performance.now();
   const total = analysedInstructions(isa, options).length;
   let done = 0;

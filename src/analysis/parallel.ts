@@ -5,6 +5,7 @@
 // decided after the merge. The result equals sequential `analyzeIsa` on each spec: same order, same
 // verdicts, same witnesses. The IR and the results are plain data and cross threads as they are.
 
+import { cacheKey, readCached, writeCached } from './cache.js';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -73,7 +74,22 @@ export function startWorkers(n = defaultWorkers()): void {
 
 /** Analyse `isas`, in parallel where there are cores and a compiled worker; results in the order of
  *  `isas`, each equal to `analyzeIsa(isa, options)` but for timing statistics. */
-export async function analyzeIsas(isas: Isa[], options: ParallelOptions = {}): Promise<IsaAnalysis[]> {
+export async function analyzeIsas(all: Isa[], options: ParallelOptions = {}): Promise<IsaAnalysis[]> {
+  // Cached analyses first (cache.ts); the rest are analysed below and cached.
+  const keys = all.map((isa) => (options.cache === false ? undefined : cacheKey(isa, options)));
+  const cached = keys.map((k) => (k ? readCached(k) : undefined));
+  const missing = all.map((_, i) => i).filter((i) => !cached[i]);
+  cached.forEach((a, i) => a?.instructions.forEach((c, n) => options.onInstruction?.(i, n + 1, a.instructions.length, c.mnemonic)));
+  if (missing.length === 0) return cached as IsaAnalysis[];
+  const fresh = await analyzeUncached(missing.map((i) => all[i]!), { ...options, cache: false, onInstruction: options.onInstruction ? (i, d, t, m) => options.onInstruction!(missing[i]!, d, t, m) : undefined });
+  missing.forEach((i, n) => {
+    cached[i] = fresh[n]!;
+    if (keys[i]) writeCached(keys[i]!, fresh[n]!);
+  });
+  return cached as IsaAnalysis[];
+}
+
+async function analyzeUncached(isas: Isa[], options: ParallelOptions = {}): Promise<IsaAnalysis[]> {
   const { workers: wanted, onInstruction, ...analyzeOptions } = options;
   const totals = isas.map((isa) => analysedInstructions(isa, analyzeOptions).length);
   const jobs: Job[] = [];

@@ -334,7 +334,7 @@ describe('bounded solver', () => {
   it('answers unknown, never a guess, when the solver runs out of resources', async () => {
     op = 0;
     const isa = load(PRELUDE + INSTRS.join('\n'));
-    const a = await analyzeIsa(isa, { rlimit: 1 });
+    const a = await analyzeIsa(isa, { rlimit: 1, cache: false });
     let unknowns = 0;
     for (const c of a.instructions) {
       for (const v of [c.privileged, c.controlSensitive, c.modeSensitive, c.locationSensitive, c.userSensitive]) {

@@ -23,8 +23,8 @@ describe('solving in chunks', () => {
     expect(from % CHUNK).toBe(0);
     expect(riscv.instructions.length).toBeGreaterThan(to);
     const alone = await classifyRange(riscv, from, to);
-    await analyzeIsa(load('armv7.isa'));
-    const whole = await analyzeIsa(riscv);
+    await analyzeIsa(load('armv7.isa'), { cache: false });
+    const whole = await analyzeIsa(riscv, { cache: false });
     expect(alone.instructions.map((c) => c.mnemonic)).toEqual(riscv.instructions.slice(from, to).map((i) => i.mnemonic));
     // This compares solver models, not just syntactic verdicts.
     expect(alone.solverQueries).toBeGreaterThan(0);
@@ -37,9 +37,9 @@ describe('analyzeIsas', () => {
   it('from sources (no compiled worker) analyses in this thread, in order, equal to analyzeIsa', async () => {
     const isas = [load('pg.isa'), load('m68000.isa')];
     const seen: string[] = [];
-    const par = await analyzeIsas(isas, { onInstruction: (i, done, total) => done === total && seen.push(isas[i]!.name) });
+    const par = await analyzeIsas(isas, { cache: false, onInstruction: (i, done, total) => done === total && seen.push(isas[i]!.name) });
     expect(seen).toEqual(isas.map((i) => i.name));
-    const seq = [await analyzeIsa(isas[0]!), await analyzeIsa(isas[1]!)];
+    const seq = [await analyzeIsa(isas[0]!, { cache: false }), await analyzeIsa(isas[1]!, { cache: false })];
     expect(untimed(par)).toEqual(untimed(seq));
   });
 
@@ -49,20 +49,20 @@ describe('analyzeIsas', () => {
     // Chunks of several specs, interleaved across two workers: riscv has more than two chunks.
     const isas = [load('riscv.isa'), load('pg.isa'), load('pdp10.isa')];
     const progress = isas.map(() => 0);
-    const par = await dist.analyzeIsas(isas, { workers: 2, onInstruction: (i) => progress[i]!++ });
+    const par = await dist.analyzeIsas(isas, { workers: 2, cache: false, onInstruction: (i) => progress[i]!++ });
     // Nothing ran in this thread: its Z3 was never started.
     expect(dist.solverHeapBytes()).toBe(0);
     expect(progress).toEqual(isas.map((i) => i.instructions.length));
     expect(par.map((a) => a.isa)).toEqual(isas.map((i) => i.name));
     expect(par.map((a) => a.stats.instructions)).toEqual(isas.map((i) => i.instructions.length));
     const seq = [];
-    for (const isa of isas) seq.push(await dist.analyzeIsa(isa));
+    for (const isa of isas) seq.push(await dist.analyzeIsa(isa, { cache: false }));
     expect(untimed(par)).toEqual(untimed(seq));
   });
 
   it('keeps `only` and empty specs', async () => {
     const pg = load('pg.isa');
-    const [a, b] = await analyzeIsas([pg, pg], { only: ['LPSW'] });
+    const [a, b] = await analyzeIsas([pg, pg], { only: ['LPSW'], cache: false });
     expect(a!.instructions.map((c) => c.mnemonic)).toEqual(['LPSW']);
     expect(untimed(b)).toEqual(untimed(a));
     const [none] = await analyzeIsas([pg], { only: [] });

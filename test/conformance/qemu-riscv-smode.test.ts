@@ -37,13 +37,13 @@ describe.skipIf(missing !== undefined)('riscv.isa against qemu-system-riscv32 (S
     const text = readFileSync(join(root, 'isas/riscv.isa'), 'utf8');
     const wrong = text
       .replace('if priv == 0 || (priv == 1 && mstatus.TSR == 1) {', 'if priv == 0 {')
-      .replace('if c == 0x80 && priv == 1 && mstatus.TVM == 1 {\n      trap illegal_instruction; // P 3.1.6.5: TVM traps satp accesses in S-mode\n    }', '');
+      .replace(/if csr == 0x180 && priv == 1 && mstatus\.TVM == 1 \{\n\s*trap illegal_instruction; \/\/ P 3\.1\.6\.5: TVM traps satp accesses in S-mode\n\s*\}/, '');
     expect(wrong).not.toBe(text);
     const file = join(scratch.dir, 'wrong.isa');
     writeFileSync(file, wrong);
     const loaded = loadIsaFile(file);
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics[0]));
-    const r = cosimulate(loaded.isa, { seed: SEED, perInstruction: 150, only: ['SRET', 'CSRRW_S', 'CSRRS_M'], dir: scratch.dir });
-    expect([...new Set(r.mismatches.map((m) => m.split(' ')[0]))].sort()).toEqual(['CSRRW_S', 'SRET']);
+    const r = cosimulate(loaded.isa, { seed: SEED, perInstruction: 150, only: ['SRET', 'CSRRW', 'CSRRS'], dir: scratch.dir });
+    expect([...new Set(r.mismatches.map((m) => m.split(' ')[0]))].sort()).toEqual(['CSRRW', 'SRET']);
   }, 300_000);
 });

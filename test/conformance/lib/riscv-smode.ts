@@ -80,7 +80,7 @@ export interface Instance {
 }
 
 const SMODE = ['SRET', 'SFENCE_VMA', 'WFI', 'MRET', 'ECALL', 'EBREAK'];
-export const covers = (m: string): boolean => /^CSRR[WSC]I?_[SM]$/.test(m) || SMODE.includes(m);
+export const covers = (m: string): boolean => /^CSRR[WSC]I?$/.test(m) || SMODE.includes(m);
 
 export function generate(rng: Rng, mnemonic: string, slot: number, mode: 'S' | 'U' = 'S'): Instance {
   const x: bigint[] = [0n];
@@ -100,12 +100,13 @@ export function generate(rng: Rng, mnemonic: string, slot: number, mode: 'S' | '
   const used: number[] = [];
   let gnu: string;
   if (/^CSRR/.test(mnemonic)) {
-    const level = mnemonic.endsWith('_S') ? 0x100 : 0x300;
+    const level = rng.int(2) ? 0x100 : 0x300;
     ops.c = rng.pick(level === 0x100 ? S_CSRS : M_CSRS);
     const num = level + ops.c;
+    ops.csr = num;
     ops.rd = rng.int(8) === 0 ? 0 : 1 + rng.int(31);
     used.push(ops.rd);
-    const op = mnemonic.slice(0, mnemonic.indexOf('_')).toLowerCase();
+    const op = mnemonic.toLowerCase();
     let src: string;
     const fix = (v: bigint) => (num === 0x180 ? v & 0x7fffffffn : num === 0x105 ? v & ~3n : legal(num, v));
     if (op.endsWith('i')) {
@@ -274,7 +275,7 @@ export function compare(isa: Isa, inst: Instance, q: QemuState, s: ReturnType<Sp
   const qPriv = q.viaU ? 0n : q.viaS ? 1n : 3n;
   if (s.priv !== qPriv) d.push(`privilege after: QEMU ${qPriv}, isavirt ${s.priv}`);
   const illegal = s.trap === 'illegal_instruction' || s.trap === 'undefined_instruction';
-  const num = /^CSRR/.test(inst.mnemonic) ? (inst.mnemonic.endsWith('_S') ? 0x100 : 0x300) + inst.ops.c! : undefined;
+  const num = /^CSRR/.test(inst.mnemonic) ? inst.ops.csr! : undefined;
   const rdMask = num === undefined ? 0xffffffffn : CSRS.find((k) => k.num === num)?.mask ?? VIEW_MASK[num]!;
   for (let j = 1; j < 32; j++) {
     if (j === inst.b || j === inst.c) continue;

@@ -88,8 +88,9 @@ export const FORMS: Record<string, Form> = {
   ADD: 'R', SUB: 'R', SLL: 'R', SLT: 'R', SLTU: 'R', XOR: 'R', SRL: 'R', SRA: 'R', OR: 'R', AND: 'R',
   FENCE: 'NONE', ECALL: 'NONE', EBREAK: 'NONE', MRET: 'NONE', SRET: 'NONE', WFI: 'NONE', SFENCE_VMA: 'SFENCE',
 };
-for (const op of ['CSRRW', 'CSRRS', 'CSRRC']) for (const l of ['S', 'M']) FORMS[`${op}_${l}`] = 'CSR';
-for (const op of ['CSRRWI', 'CSRRSI', 'CSRRCI']) for (const l of ['S', 'M']) FORMS[`${op}_${l}`] = 'CSRI';
+// One CSRRW/CSRRS/... each, with the real 12-bit csr field (issue 11's real encodings).
+for (const op of ['CSRRW', 'CSRRS', 'CSRRC']) FORMS[op] = 'CSR';
+for (const op of ['CSRRWI', 'CSRRSI', 'CSRRCI']) FORMS[op] = 'CSRI';
 
 const ACCESS: Record<string, number> = { LW: 4, LH: 2, LHU: 2, LBU: 1, LB: 1, SW: 4, SH: 2, SB: 1 };
 
@@ -225,9 +226,9 @@ export function generate(rng: Rng, mnemonic: string, slot: number, variant: 'pla
     }
     case 'CSR':
     case 'CSRI': {
-      // csrrw.s/csrrw.m ... c is the low 8 bits of CSR number 0x100 + c / 0x300 + c.
-      const base = mnemonic.endsWith('_S') ? 0x100 : 0x300;
-      const real = mnemonic.slice(0, mnemonic.indexOf('_')).toLowerCase();
+      // The csr field: an S-level (0x100 + c) or M-level (0x300 + c) CSR number.
+      const base = rng.int(2) ? 0x100 : 0x300;
+      const real = mnemonic.toLowerCase();
       ops.rd = anyReg(rng);
       ops.c = rng.pick([0x00, 0x04, 0x05, 0x40, 0x41, 0x42, 0x43, 0x44, 0x80, rng.int(256)]);
       if (form === 'CSR') {
@@ -236,6 +237,7 @@ export function generate(rng: Rng, mnemonic: string, slot: number, variant: 'pla
       } else ops.z = rng.int(32);
       used.push(ops.rd);
       const src = form === 'CSR' ? R(ops.rs1!) : String(ops.z);
+      ops.csr = base + ops.c;
       gnu = `${real} ${R(ops.rd)}, 0x${(base + ops.c).toString(16)}, ${src}`;
       break;
     }

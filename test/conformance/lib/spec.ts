@@ -50,6 +50,14 @@ export function specText(isa: Isa, mnemonic: string, ops: Record<string, number 
     if (v === undefined) throw new Error(`${mnemonic}: no value for operand ${p.name}`);
     if (typeof v === 'string') s += v;
     else if (o.kind === 'addr' && targets[p.name] !== undefined) s += String(targets[p.name]);
+    // A PC-relative hole is written as its target: the distance from the base (`.` is this
+    // instruction's address; next_pc is `.` plus its length) plus the offset.
+    else if (p.relative) {
+      const len = ins.encoding.width / 8;
+      const base = p.relative.base === 'pc' ? '.' : `. + ${len}`;
+      const off = BigInt(v) + BigInt(p.relative.addend);
+      s += off < 0n ? `${base} - ${-off}` : `${base} + ${off}`;
+    }
     else if (o.kind === 'reg') s += regName(isa, o.file!, Number(v));
     else s += BigInt(v).toString();
   }
