@@ -85,7 +85,8 @@ export interface Instance {
   targets: Record<string, number>;
 }
 
-const rotImm = (rng: Rng): { rot: number; k: number } => ({ rot: rng.int(16), k: rng.pick([0, 1, 0xff, 0x80, rng.int(256)]) });
+// The rotation as GNU writes it and the real encoding holds it (issue 11): an even amount 0..30.
+const rotImm = (rng: Rng): { rot: number; k: number } => ({ rot: 2 * rng.int(16), k: rng.pick([0, 1, 0xff, 0x80, rng.int(256)]) });
 
 export function generate(rng: Rng, mnemonic: string, slot: number, envCpsr: bigint): Instance {
   const r: bigint[] = [];
@@ -101,15 +102,15 @@ export function generate(rng: Rng, mnemonic: string, slot: number, envCpsr: bigi
   const targets: Record<string, number> = {};
   const dp = mnemonic.slice(0, 3).toLowerCase();
   switch (mnemonic) {
-    case 'MOV_I': { ops.rd = reg(); Object.assign(ops, rotImm(rng)); gnu = `mov ${R(ops.rd)}, #${ops.k}, ${2 * ops.rot!}`; break; }
+    case 'MOV_I': { ops.rd = reg(); Object.assign(ops, rotImm(rng)); gnu = `mov ${R(ops.rd)}, #${ops.k}, ${ops.rot!}`; break; }
     case 'MOV_R': { ops.rd = reg(); ops.rm = reg(); gnu = `mov ${R(ops.rd)}, ${R(ops.rm)}`; break; }
-    case 'ADD_I': case 'SUB_I': { ops.rd = reg(); ops.rn = reg(); Object.assign(ops, rotImm(rng)); gnu = `${dp} ${R(ops.rd)}, ${R(ops.rn)}, #${ops.k}, ${2 * ops.rot!}`; break; }
+    case 'ADD_I': case 'SUB_I': { ops.rd = reg(); ops.rn = reg(); Object.assign(ops, rotImm(rng)); gnu = `${dp} ${R(ops.rd)}, ${R(ops.rn)}, #${ops.k}, ${ops.rot!}`; break; }
     case 'ADD_R': case 'SUB_R': case 'AND_R': case 'EOR_R': case 'ORR_R': { ops.rd = reg(); ops.rn = reg(); ops.rm = reg(); gnu = `${dp} ${R(ops.rd)}, ${R(ops.rn)}, ${R(ops.rm)}`; break; }
     case 'CMP_I': {
       ops.rn = reg(); Object.assign(ops, rotImm(rng));
       if (rng.int(3) === 0) r[ops.rn] = u32(BigInt(ops.k!) >> 0n) ; // equal now and then when unrotated
       if (ops.rot === 0 && rng.int(2) === 0) r[ops.rn] = BigInt(ops.k!);
-      gnu = `cmp ${R(ops.rn)}, #${ops.k}, ${2 * ops.rot!}`; break;
+      gnu = `cmp ${R(ops.rn)}, #${ops.k}, ${ops.rot!}`; break;
     }
     case 'CMP_R': {
       ops.rn = reg(); ops.rm = reg();
@@ -124,7 +125,7 @@ export function generate(rng: Rng, mnemonic: string, slot: number, envCpsr: bigi
     }
     case 'B': case 'BL': case 'BEQ': case 'BNE': {
       const t = target();
-      ops.off = (t - A - 8) / 4;
+      ops.off = t - A - 8; // the byte distance from pc + 8, as the real encoding holds it (issue 11)
       targets.off = t;
       if (mnemonic === 'BL') used.push(14);
       gnu = `${mnemonic.toLowerCase()} ${rel(t)}`; break;

@@ -206,8 +206,9 @@ const GENS: Record<string, Gen> = {
   POP: (g) => { const { inst: i } = g; i.ops.rd = g.reg(); g.stack(4); i.gnu = `pop ${GPR[i.ops.rd]}`; },
   STOSD: (g) => string(g, 'stosd'), LODSD: (g) => string(g, 'lodsd'), MOVSD: (g) => string(g, 'movsd'),
   CLD: (g) => { g.inst.gnu = 'cld'; }, STD: (g) => { g.inst.gnu = 'std'; },
-  JMP: (g) => { const { inst: i } = g; const id = g.target(); i.ops.t = padAddr(g.slot, id); i.gnu = `jmp ${padLabel(g.slot, id)}`; },
-  CALL: (g) => { const { inst: i } = g; const id = g.target(); i.ops.t = padAddr(g.slot, id); g.stack(0); i.gnu = `call ${padLabel(g.slot, id)}`; },
+  // Near jumps are PC-relative in the spec (issue 11): its syntax takes the target, as GNU's does.
+  JMP: (g) => { const { inst: i } = g; const id = g.target(); i.ops.t = padAddr(g.slot, id); i.ops.rel = String(i.ops.t); i.gnu = `jmp ${padLabel(g.slot, id)}`; },
+  CALL: (g) => { const { inst: i } = g; const id = g.target(); i.ops.t = padAddr(g.slot, id); i.ops.rel = String(i.ops.t); g.stack(0); i.gnu = `call ${padLabel(g.slot, id)}`; },
   RET: (g) => { const { inst: i } = g; const sp = g.stack(4); g.poke(sp, padAddr(g.slot, g.target())); i.gnu = 'ret'; },
   PUSHF: (g) => { g.stack(0); g.inst.gnu = 'pushfd'; },
   POPF: (g) => {
@@ -285,7 +286,7 @@ for (const m of ALU_RI) {
   };
 }
 for (const m of JCC) {
-  GENS[m] = (g) => { const { inst: i } = g; const id = g.target(); i.ops.t = padAddr(g.slot, id); i.gnu = `${m.toLowerCase()} ${padLabel(g.slot, id)}`; };
+  GENS[m] = (g) => { const { inst: i } = g; const id = g.target(); i.ops.t = padAddr(g.slot, id); i.ops.rel = String(i.ops.t); i.gnu = `${m.toLowerCase()} ${padLabel(g.slot, id)}`; };
 }
 for (const s of SREGS) {
   const low = s.toLowerCase();
