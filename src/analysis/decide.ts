@@ -133,7 +133,7 @@ const guestIx = (isa: Isa) => Math.max(0, isa.modes.findIndex((m) => m.name === 
 
 /** Which control bits and arrays are free in the varied copy: all of them, those the monitor
  *  owns (the exact monitor question), or all but the translations' (one physical storage). */
-type ControlScope = 'all' | 'monitor-owned' | 'non-translation';
+type ControlScope = 'all' | 'monitor-owned' | 'non-translation' | 'monitor-owned-non-translation';
 
 /** A copy of `s` with mode bits (when asked) and control bits (per `scope`) fresh, and view-backed
  *  memories fresh when `storage` (separate physical storage: the correspondence relates it). */
@@ -143,9 +143,11 @@ function vary(ctx: ClassifyContext, s: SymState, roles: ('mode' | 'control')[], 
   const rm = roleMasks(isa);
   const owned = monitorOwned(isa);
   const tc = translationControl(isa);
+  const ownedBits = (reg: string, m: bigint) => (scope === 'monitor-owned' || scope === 'monitor-owned-non-translation' ? m & (owned.bits.get(reg) ?? 0n) : m);
   const controlBits = (reg: string, m: bigint): bigint =>
-    scope === 'all' ? m : scope === 'monitor-owned' ? m & (owned.bits.get(reg) ?? 0n) : tc.regs.has(reg) ? 0n : m;
-  const controlArray = (name: string): boolean => (scope === 'all' ? true : scope === 'monitor-owned' ? owned.arrays.has(name) : !tc.arrays.has(name));
+    scope === 'all' || scope === 'monitor-owned' ? ownedBits(reg, m) : tc.regs.has(reg) ? 0n : ownedBits(reg, m);
+  const controlArray = (name: string): boolean =>
+    (scope === 'all' || scope === 'non-translation' || owned.arrays.has(name)) && (scope === 'all' || scope === 'monitor-owned' || !tc.arrays.has(name));
   const regs = new Map(s.regs);
   for (const role of roles) {
     for (const [reg, m0] of role === 'mode' ? rm.mode : rm.control) {
@@ -689,11 +691,19 @@ interface PairSetup {
 function pairSetup(ctx: ClassifyContext, cube: Cube, prefix: string, varied: ('mode' | 'control')[], mode: Correspondence, sharedStorage: boolean, at: Map<string, BV>, monitor = false): PairSetup {
   const isa = ctx.isa;
   const A = runOn(ctx, cube, freshState(ctx.z3, isa, `${prefix}a`));
-  const scope: ControlScope = sharedStorage ? 'non-translation' : monitor ? 'monitor-owned' : 'all';
+  const scope: ControlScope = sharedStorage ? (monitor ? 'monitor-owned-non-translation' : 'non-translation') : monitor ? 'monitor-owned' : 'all';
   const B_ = runOn(ctx, cube, vary(ctx, A.s, varied, !sharedStorage, `${prefix}b`, scope));
   if (sharedStorage) return { A, B: B_, cs: [], reads: [A.reads, B_.reads], words: { a: [], b: [] } };
   const built = recordReads(() => {
-    const points = instantiationPoints(ctx.z3, isa, ctx.offsets, [{ s: A.s, r: A.r }, { s: B_.s, r: B_.r }], new Map([...at].map(([v, a]) => [v, [a]])));
+    // Also where the next instruction is fetched (a jump's own limit check mirrors the fetch
+    // translation's): any address is a sound place to instantiate the correspondence.
+    const extra = new Map([...at].map(([v, a]) => [v, [a]]));
+    if (guestViews(isa).some((v) => v.name === isa.fetch.space)) {
+      const l = extra.get(isa.fetch.space) ?? [];
+      l.push(A.r.final.regs.get(isa.fetch.pc)!, B_.r.final.regs.get(isa.fetch.pc)!);
+      extra.set(isa.fetch.space, l);
+    }
+    const points = instantiationPoints(ctx.z3, isa, ctx.offsets, [{ s: A.s, r: A.r }, { s: B_.s, r: B_.r }], extra);
     // Sharing only where it can matter: the addresses written and those where a difference is
     // sought. Leaving out the rest of a premise keeps every unsat answer a proof, and the
     // concrete check of every witness includes all of the sharing.
