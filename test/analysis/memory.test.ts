@@ -34,7 +34,8 @@ describe('solver memory', () => {
     } finally {
       clearInterval(timer);
     }
-  });
+    // Per-instance analysis of two whole specs, uncached, with collections every 3 ms.
+  }, 300_000);
 
   it('stays bounded while every spec of the library is analysed in one process', async () => {
     const heap: number[] = [];
@@ -48,5 +49,6 @@ describe('solver memory', () => {
     // leaves behind does not pile up (the last spec's figure is not far above the first's).
     expect(Math.max(...heap)).toBeLessThan(256 * 2 ** 20);
     expect(heap.at(-1)!).toBeLessThan(heap[0]! + 128 * 2 ** 20);
-  });
+    // The whole library, uncached, in one process.
+  }, 600_000);
 });
