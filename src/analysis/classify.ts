@@ -284,7 +284,7 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
     if (direct) {
       const w = direct.witness;
       const pair = { ...w, states: [w.states[0]!, w.states[0]!], outcomes: [w.outcomes[0]!, w.outcomes[0]!] };
-      breaks = breaksHybrid = { value: 'yes', evidence: { k: 'witness', text: `run directly, ${direct.text}`, witness: pair } };
+      breaks = { value: 'yes', evidence: { k: 'witness', text: `run directly, ${direct.text}`, witness: pair } };
     } else breaks = await breakAsk(false);
     if (direct) breaksHybrid = breaks;
     else if (breaks.value === 'no') breaksHybrid = { value: 'no', evidence: breaks.evidence };

@@ -921,7 +921,7 @@ class Body {
         return id;
       }
       case 'call': {
-        const { index, fn } = this.g.func(e.fn);
+        const { fn } = this.g.func(e.fn);
         if (!Array.isArray(e.args) || e.args.length !== fn.params.length) throw new MachineError('a call has the wrong number of arguments');
         // Register, field and constant arguments are substituted into the body as expressions (so
         // a slice of a 64-bit register argument reads its 32-bit halves, no bigint); others are
@@ -1567,6 +1567,8 @@ export function instantiate(
   const support = gen?.blocks;
   if (!gen || !support || !blocks) return p.factory(u, w, M, x, tc, H, null);
   const pcMod = 2 ** gen.layout.pc.width;
+  // Assigned once below; `build` (called only after that) reads it.
+  // eslint-disable-next-line prefer-const
   let fns: CompiledFns | undefined;
   const build = (pc: number): Block | undefined => {
     const C = fns!.C;

@@ -192,7 +192,9 @@ export function irToAst(isa: Isa, positions: JsonPositions, file: string): JsonA
   if (isa.symbols?.length) {
     decls.push({
       k: 'names',
-      names: isa.symbols.map((x, i) => doc({ name: name(x.name, `/symbols/${i}/name`), value: num(x.value, `/symbols/${i}/value`), span: at(`/symbols/${i}`) }, x.doc)),
+      names: isa.symbols.map((x, i) =>
+        doc({ name: name(x.name, `/symbols/${i}/name`), value: num(x.value, `/symbols/${i}/value`), span: at(`/symbols/${i}`) }, x.doc),
+      ),
       replace: false,
       span: at('/symbols'),
     });

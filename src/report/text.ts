@@ -217,7 +217,7 @@ function offenderSection(a: IsaAnalysis, model: StateModel, width: number, c: Co
   const paint = painter(c);
   for (const { ic, labels } of list) {
     const reason = richText(reasonRich(ic, model, a.guestMode), paint);
-    let head = `  ${c.red(ic.mnemonic.padEnd(nameW))}  ${labels.join(' ').padEnd(labelW)}  `;
+    const head = `  ${c.red(ic.mnemonic.padEnd(nameW))}  ${labels.join(' ').padEnd(labelW)}  `;
     if (ic.mnemonic.length > nameW || indent > width - 20) {
       // A long name or a narrow terminal: the reason goes on its own lines.
       out.push(...hang(`${c.red(ic.mnemonic)} ${labels.join(' ')}`, width, 4, '  '));
@@ -225,7 +225,6 @@ function offenderSection(a: IsaAnalysis, model: StateModel, width: number, c: Co
       continue;
     }
     out.push(...hang(reason, width, indent, head));
-    head = '';
   }
   return out;
 }

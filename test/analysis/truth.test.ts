@@ -64,7 +64,7 @@ ${extra}
 
 function load(text: string): Isa {
   const r = parseIsaText(text, 'truth.isa');
-  if (!r.ok) throw new Error(r.diagnostics.map((d) => `${d.line}:${d.col} ${d.message}`).join('\n'));
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => `${d.span?.line}:${d.span?.col} ${d.message}`).join('\n'));
   return r.isa!;
 }
 

@@ -53,7 +53,7 @@ instruction JMP8(rel : simm 8) {
 
 function load(text = SPEC): Isa {
   const r = parseIsaText(text, 'enc.isa', memHost({}));
-  if (!r.ok) throw new Error(r.diagnostics.map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`).join('\n'));
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => `${d.span?.line}:${d.span?.col} ${d.code} ${d.message}`).join('\n'));
   return r.isa;
 }
 

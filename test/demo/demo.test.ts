@@ -1,3 +1,4 @@
+import type { Witness } from '../../src/analysis/types.js';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { analyzeIsa, type IsaAnalysis } from '../../src/analysis/index.js';
 import { demoIsa, renderDemoText, encodeInstruction } from '../../src/demo/index.js';
@@ -100,7 +101,7 @@ describe('demo replays the exact verdict\'s witness pair', () => {
     // What the exact analysis reports (issue 10, case 1): v in supervisor mode sees E[0x40] = 0x55
     // through V; r, the real state in user mode, has the monitor's relocation and holds the same
     // word where V shows it, but not at physical 0x40.
-    const witness = {
+    const witness: Witness = {
       operands: { rd: '0x2', a: '0x40' },
       states: [
         { mode: 'supervisor', values: { M: '0x1', P: '0x10', R: '0xffff', 'E[0x40]': '0x55' } },

@@ -1,3 +1,4 @@
+import { insertOperands } from '../../src/ir/encoding.js';
 // Shared helpers of the exec tests: loading pg.isa, a tiny pg encoder built from the spec's own
 // encodings, IR literal builders for inline specs, and a random expression generator.
 import { fileURLToPath } from 'node:url';
@@ -20,12 +21,8 @@ export function encode(isa: Isa, mnemonic: string, ops: Record<string, number> =
   for (const k of Object.keys(ops)) {
     if (!ins.operands.some((o) => o.name === k)) throw new Error(`${mnemonic} has no operand ${k}`);
   }
-  let v = 0n;
-  for (const it of ins.encoding.items) {
-    const field = it.k === 'fixed' ? BigInt(it.value) : BigInt(ops[it.operand] ?? 0) & ((1n << BigInt(it.width)) - 1n);
-    v = (v << BigInt(it.width)) | field;
-  }
-  return Number(v);
+  // The fields wherever the encoding puts them (slices, little-endian groups: src/ir/encoding.ts).
+  return Number(insertOperands(ins.encoding, new Map(Object.entries(ops).map(([k, x]) => [k, BigInt(x)]))));
 }
 
 // ---- IR literal builders ----

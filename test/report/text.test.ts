@@ -24,7 +24,7 @@ describe('renderText: top-down', () => {
     const first = L.findIndex((l) => l.includes('Theorem 1'));
     expect(L[first]).toBe('  Theorem 1 (sensitive ⊆ privileged): FAILS — 2 offenders, 1 undecided');
     expect(L[first + 1]).toBe('  Theorem 2 (recursive: Theorem 1, no clock): FAILS — 3 offenders, 1 undecided');
-    expect(L[first + 2]).toMatch(/^  Theorem 3 \(user-sensitive ⊆ privileged\): FAILS/);
+    expect(L[first + 2]).toMatch(/^ {2}Theorem 3 \(user-sensitive ⊆ privileged\): FAILS/);
     // Nothing before the verdicts but the header.
     expect(first).toBeLessThanOrEqual(2);
   });

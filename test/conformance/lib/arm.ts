@@ -98,7 +98,7 @@ export function generate(rng: Rng, mnemonic: string, slot: number, envCpsr: bigi
   const A = insAddr(slot);
   const target = (): number => padAddr(slot, rng.pick([1, 2, 3, 100, 101, 102, 103]));
   const rel = (t: number): string => (t >= A ? `.+${t - A}` : `.-${A - t}`);
-  let gnu = '';
+  let gnu: string;
   const targets: Record<string, number> = {};
   const dp = mnemonic.slice(0, 3).toLowerCase();
   switch (mnemonic) {

@@ -207,8 +207,8 @@ const GENS: Record<string, Gen> = {
   STOSD: (g) => string(g, 'stosd'), LODSD: (g) => string(g, 'lodsd'), MOVSD: (g) => string(g, 'movsd'),
   CLD: (g) => { g.inst.gnu = 'cld'; }, STD: (g) => { g.inst.gnu = 'std'; },
   // Near jumps are PC-relative in the spec (issue 11): its syntax takes the target, as GNU's does.
-  JMP: (g) => { const { inst: i } = g; const id = g.target(); i.ops.t = padAddr(g.slot, id); i.ops.rel = String(i.ops.t); i.gnu = `jmp ${padLabel(g.slot, id)}`; },
-  CALL: (g) => { const { inst: i } = g; const id = g.target(); i.ops.t = padAddr(g.slot, id); i.ops.rel = String(i.ops.t); g.stack(0); i.gnu = `call ${padLabel(g.slot, id)}`; },
+  JMP: (g) => { const { inst: i } = g; const id = g.target(); i.ops.t = padAddr(g.slot, id);  i.gnu = `jmp ${padLabel(g.slot, id)}`; },
+  CALL: (g) => { const { inst: i } = g; const id = g.target(); i.ops.t = padAddr(g.slot, id);  g.stack(0); i.gnu = `call ${padLabel(g.slot, id)}`; },
   RET: (g) => { const { inst: i } = g; const sp = g.stack(4); g.poke(sp, padAddr(g.slot, g.target())); i.gnu = 'ret'; },
   PUSHF: (g) => { g.stack(0); g.inst.gnu = 'pushfd'; },
   POPF: (g) => {
@@ -286,7 +286,7 @@ for (const m of ALU_RI) {
   };
 }
 for (const m of JCC) {
-  GENS[m] = (g) => { const { inst: i } = g; const id = g.target(); i.ops.t = padAddr(g.slot, id); i.ops.rel = String(i.ops.t); i.gnu = `${m.toLowerCase()} ${padLabel(g.slot, id)}`; };
+  GENS[m] = (g) => { const { inst: i } = g; const id = g.target(); i.ops.t = padAddr(g.slot, id);  i.gnu = `${m.toLowerCase()} ${padLabel(g.slot, id)}`; };
 }
 for (const s of SREGS) {
   const low = s.toLowerCase();
@@ -538,7 +538,8 @@ export class SpecSide {
   }
 
   text(inst: Instance): string {
-    return specText(this.isa, inst.mnemonic, inst.ops);
+    // A near jump's PC-relative operand is written as its target (the spec's syntax, GNU's too).
+    return specText(this.isa, inst.mnemonic, inst.ops.t === undefined ? inst.ops : { ...inst.ops, rel: String(inst.ops.t) });
   }
 
   run(inst: Instance, slot: number): SpecRun {
