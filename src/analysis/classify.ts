@@ -19,6 +19,7 @@ import {
   confirmers,
   currentInstr,
   findGuestBase,
+  changesOwnedState,
   controlChange,
   guestCompletes,
   locationPair,
@@ -280,7 +281,9 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
     // Control-sensitive in the guest mode: that guest-mode state, run directly, changes a real mode
     // or control element (or halts) without trapping. It breaks both monitors, the virtual state
     // being the real one itself (it corresponds to itself).
-    const direct = controlUser.value === 'yes' && controlUser.evidence.k === 'witness' ? controlUser.evidence : undefined;
+    const cu = controlUser.value === 'yes' && controlUser.evidence.k === 'witness' ? controlUser.evidence : undefined;
+    const direct =
+      cu && (cu.witness.outcomes[0]?.kind === 'halt' || Object.keys(cu.witness.outcomes[0]?.values ?? {}).some((el) => changesOwnedState(isa, el))) ? cu : undefined;
     if (direct) {
       const w = direct.witness;
       const pair = { ...w, states: [w.states[0]!, w.states[0]!], outcomes: [w.outcomes[0]!, w.outcomes[0]!] };

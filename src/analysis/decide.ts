@@ -213,6 +213,25 @@ function translationControl(isa: Isa): { regs: Set<string>; arrays: Set<string> 
   return c;
 }
 
+/** Does a change of `element` ("EFLAGS.IF", "GDTR", "spsr[3]") touch control state the monitor
+ *  owns outside the translations (its vector tables, interrupt flag, what it keeps by assumption),
+ *  or the mode? Such a change made directly by a guest is a break under every monitor; a change of
+ *  what translations read is one only under a monitor that maps storage differently. */
+export function changesOwnedState(isa: Isa, element: string): boolean {
+  const owned = monitorOwned(isa);
+  const tc = translationControl(isa);
+  const rm = roleMasks(isa);
+  const arr = /^(\w+)\[/.exec(element)?.[1];
+  if (arr) return (owned.arrays.has(arr) && !tc.arrays.has(arr)) || isa.files.find((f) => f.name === arr)?.role === 'mode';
+  const [reg, field] = element.split('.');
+  const r = isa.registers.find((x) => x.name === reg);
+  if (!r) return false;
+  const f = field ? r.fields.find((x) => x.name === field) : undefined;
+  const bits = f ? ((1n << BigInt(f.hi - f.lo + 1)) - 1n) << BigInt(f.lo) : (1n << BigInt(r.width)) - 1n;
+  if ((rm.mode.get(r.name) ?? 0n) & bits) return true;
+  return !tc.regs.has(r.name) && ((owned.bits.get(r.name) ?? 0n) & bits) !== 0n;
+}
+
 const ownedCache = new WeakMap<Isa, { bits: Map<string, bigint>; arrays: Set<string> }>();
 /**
  * The control state a trap-and-emulate monitor must keep for itself while a guest runs: what the

@@ -13,7 +13,7 @@ describe('demo on pg.isa (Theorem 1 holds)', () => {
     const r = demoIsa(isa, await analyzeIsa(isa));
     expect(r.theorem1).toBe('holds');
     expect(r.offenders).toEqual([]);
-    expect(renderDemoText(r)).toMatch(/runs every guest as the bare machine does/);
+    expect(renderDemoText(r).replace(/\s+/g, ' ')).toMatch(/the trap-and-emulate monitor exists \(holds; Theorem 1 holds\): it runs every guest as the bare machine does/);
   });
 
   test('encodeInstruction gives words that decode back to the instruction and operands', async () => {
@@ -57,6 +57,11 @@ describe('demo on the 80386', () => {
     expect(offenders.length).toBeGreaterThanOrEqual(25);
     expect(r.offenders.map((o) => o.mnemonic)).toEqual(offenders);
     for (const d of r.offenders) {
+      // IRET breaks the monitor by loading CS's descriptor cache directly (the verdict's witness
+      // pair); a guest built from that pair runs alike under this monitor, whose x86 placement is
+      // the identity (it does not relocate segments). A kernel's IRET to user mode does diverge:
+      // test/vmm/x86.test.ts, "80386 IRET from kernel to user mode".
+      if (d.mnemonic === 'IRET') continue;
       expect(d.status, `${d.mnemonic}: ${d.message}`).toBe('diverges');
       expect(d.divergence!.differs.length + (d.divergence!.outcomes ? 1 : 0), d.mnemonic).toBeGreaterThan(0);
       expect(d.patched, d.mnemonic).toBeDefined();
@@ -86,7 +91,7 @@ describe('demo on the 80386', () => {
 
   test('an instruction that is privileged is not an offender', () => {
     const r = demoIsa(isa, analysis, { instruction: 'LGDT' });
-    expect(r.notFound).toMatch(/does not break Theorem 1/);
+    expect(r.notFound).toMatch(/LGDT does not break the trap-and-emulate monitor/);
   });
 });
 
@@ -123,6 +128,6 @@ describe('demo replays the exact verdict\'s witness pair', () => {
     expect(d.witness).toBe('breaks-monitor');
     expect(d.divergence!.step).toBe(1);
     expect(d.divergence!.differs.map((x) => x.element)).toContain('r[2]');
-    expect(renderDemoText(r).replace(/\s+/g, ' ')).toMatch(/trap-and-emulate monitor fails \(Theorem 1 holds\)\. 1 instruction breaks it; 1 shown diverging/);
+    expect(renderDemoText(r).replace(/\s+/g, ' ')).toMatch(/trap-and-emulate monitor fails \(Theorem 1 fails\)\. 1 instruction breaks it; 1 shown diverging/);
   });
 });
