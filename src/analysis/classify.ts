@@ -146,7 +146,7 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
       (await (async (): Promise<Verdict> => {
         const g = await ask(ctx, Q('gc', () => guestCompletes(ctx, cube)), '', '', `does it always trap in mode ${guest}?`);
         if (g.value !== 'no' || g.evidence.k !== 'proof') return g;
-        const proved = `traps in every ${guest}-mode state${A} where it does not memory-trap (unsat: ${guest}(s)${A ? ' ∧ assumptions(s)' : ''} ∧ ¬trap(s), ${g.evidence.ms} ms)`;
+        const proved = `traps in every ${guest}-mode state${A} where it does not memory-trap (unsat: ${guest}(s)${A ? ' ∧ assumptions(s)' : ''} ∧ ¬trap(s))`;
         const m = probeFirst(ctx, cube, 'most-completes', false, (ms, ops) => confirmers.mostCompletes(ctx, cube, ms, ops)) ??
           (await ask(ctx, Q('mc', () => mostCompletes(ctx, cube)), `it traps in every ${most}-mode state too`, `unsat: ${most}(s) ∧ ¬trap(s)`, `can it complete in mode ${most}?`));
         if (m.value === 'yes' && m.evidence.k === 'witness') {
