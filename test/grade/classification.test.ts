@@ -25,10 +25,11 @@ const RIGHT = {
   instructions: {
     ADD: ['innocuous'],
     GETMODE: ['behaviour-sensitive'],
-    SETR: ['privileged', 'control-sensitive'],
-    // Halting changes no mode or control element, so HALT is privileged but innocuous (DESIGN.md's
-    // definition of control sensitivity).
-    HALT: ['privileged', 'innocuous'],
+    // Privileged instructions are mode-sensitive too: they trap in user mode and run in supervisor
+    // mode, and a trap on one side only is a difference (DESIGN.md, issue 10 case 9).
+    SETR: ['privileged', 'control-sensitive', 'behaviour-sensitive'],
+    // Halting takes the processor from the monitor: control-sensitive (issue 10 case 3).
+    HALT: ['privileged', 'control-sensitive', 'behaviour-sensitive'],
   },
   theorems: { '1': { holds: false, offenders: ['GETMODE'] } },
 };
@@ -57,7 +58,7 @@ describe('classification answers', () => {
         ADD: { privileged: false, 'control-sensitive': false, 'behaviour-sensitive': false, innocuous: true },
         // Says GETMODE is innocuous: two of four properties wrong.
         GETMODE: ['innocuous'],
-        // Forgets SETR is control-sensitive: one wrong.
+        // Forgets SETR is control- and behaviour-sensitive: two wrong.
         SETR: ['privileged'],
         // Leaves two properties of HALT unanswered.
         HALT: { privileged: true, innocuous: true },
@@ -68,18 +69,19 @@ describe('classification answers', () => {
     const t = byName(g);
     expect(t['q1: ADD']!.score).toBe(4);
     expect(t['q1: GETMODE']!.score).toBe(2);
-    expect(t['q1: SETR']!.score).toBe(3);
-    expect(t['q1: HALT']!.score).toBe(2);
+    expect(t['q1: SETR']!.score).toBe(2);
+    // Privileged right, innocuous wrong, two unanswered.
+    expect(t['q1: HALT']!.score).toBe(1);
     expect(t['q1: Theorem 1 verdict']!.score).toBe(2);
     // Jaccard overlap of {GETMODE, SETR} with {GETMODE}: 1/2 of 4 points.
     expect(t['q1: Theorem 1 offenders']!.score).toBe(2);
-    expect(g.score).toBe(15);
+    expect(g.score).toBe(13);
     const gm = t['q1: GETMODE']!.output.split('\n');
-    expect(gm[0]).toMatch(/^GETMODE is behaviour-sensitive \(you said it is not behaviour-sensitive\): witness: .*no trap\.$/);
+    expect(gm[0]).toMatch(/^GETMODE is behaviour-sensitive \(you said it is not behaviour-sensitive\): witness: .*no trap.*\.$/);
     expect(gm[1]).toMatch(/^GETMODE is not innocuous \(you said it is innocuous\): /);
     expect(t['q1: SETR']!.output).toMatch(/^SETR is control-sensitive \(you said it is not control-sensitive\): witness: in mode \w+ it changes R/);
     expect(t['q1: HALT']!.output).toContain('you gave no answer for control-sensitive');
-    expect(t['q1: Theorem 1 offenders']!.output).toContain('not an offender: SETR: control-sensitive, and privileged');
+    expect(t['q1: Theorem 1 offenders']!.output).toContain('not an offender: SETR: control-sensitive, mode-sensitive, and privileged');
   });
 
   it('scores a wrong answer file zero where every claim is wrong', async () => {
@@ -87,8 +89,8 @@ describe('classification answers', () => {
       instructions: {
         ADD: ['privileged', 'control-sensitive', 'behaviour-sensitive'],
         GETMODE: ['privileged', 'control-sensitive', 'innocuous'],
-        SETR: ['behaviour-sensitive', 'innocuous'],
-        HALT: ['behaviour-sensitive', 'control-sensitive'],
+        SETR: ['innocuous'],
+        HALT: ['innocuous'],
       },
       theorems: { '1': { holds: true, offenders: ['ADD'] } },
     };

@@ -107,8 +107,8 @@ describe('submitted specs', () => {
     const dir = submission(subs, 'sneaky', { 'toy.isa': 'isa sneaky;\nextends "../../ref.isa";\n' });
     const g = await gradeSubmission(match, dir);
     expect(g.gradable).toBe(false);
-    expect(g.formatErrors.join('\n')).toContain('refused to read');
-    expect(g.formatErrors.join('\n')).toContain('outside the submission');
+    expect(g.formatErrors.join('\n')).toContain('cannot extend \'../../ref.isa\': it is outside the folder');
+    expect(g.formatErrors.join('\n')).toMatch(/outside the (submission|folder)/);
   });
 });
 
@@ -118,7 +118,7 @@ describe('red-pill programs', () => {
     const out = tests(g)['pill: red pill']!.output;
     expect(out).toMatch(/^Detected: the two runs end differently\. On the bare machine it halted after 3 steps; under the trap-and-emulate monitor it halted after 3 steps\./);
     expect(out).toMatch(/r\[0\]: 0x1 natively, 0x0 under the monitor/);
-    expect(out).toContain('Your program uses GETMODE, which breaks Theorem 1.');
+    expect(out).toContain('Your program uses GETMODE, which breaks the monitor.');
   });
 
   it('explains a program that cannot tell', async () => {
@@ -127,7 +127,7 @@ describe('red-pill programs', () => {
     expect(t.score).toBe(0);
     expect(t.output).toBe(
       'Not detected: both runs end in the same state. On the bare machine it halted after 3 steps; under the trap-and-emulate monitor it halted after 3 steps.\n' +
-        'Your program uses none of the instructions that break Theorem 1 (GETMODE); only those behave differently under the monitor.\n' +
+        'Your program uses none of the instructions that break the monitor (GETMODE); only those behave differently under the monitor.\n' +
         'Expected: a guest program that ends differently under the monitor, using an instruction that breaks it (GETMODE).',
     );
   });
@@ -163,13 +163,13 @@ describe('red-pill programs', () => {
   it('on a virtualizable machine: the claim "impossible" earns the points, a program cannot', async () => {
     const claim = await gradeSubmission(virt, submission(subs, 'claim', { 'answers.json': JSON.stringify({ redpill: 'impossible' }) }));
     expect(claim.score).toBe(5);
-    expect(claim.tests[0]!.output).toMatch(/^Right: no program can tell\. Theorem 1 holds for toy: every sensitive instruction \(LPSW, SETR\) is privileged/);
+    expect(claim.tests[0]!.output).toMatch(/^Right: no program can tell\. .*toy: every sensitive instruction \([A-Z, ]*LPSW[A-Z, ]*\) is privileged/);
     const prog = await gradeSubmission(virt, submission(subs, 'tries', { 'redpill.s': REDPILL }));
     expect(prog.score).toBe(0);
-    expect(prog.tests[0]!.output).toMatch(/^Not detected: both runs end in the same state\..*\nNo program could: Theorem 1 holds for toy/);
+    expect(prog.tests[0]!.output).toMatch(/^Not detected: both runs end in the same state\..*\nNo program could: .*toy/);
     // The same claim on the non-virtualizable machine is wrong.
     const wrongClaim = await gradeSubmission(fix, submission(subs, 'wrongclaim', { 'toy-fixed.isa': TOY_FIXED, 'answers.json': JSON.stringify({ redpill: 'impossible' }) }));
-    expect(tests(wrongClaim)['pill: red pill']!.output).toMatch(/^A program can tell: Theorem 1 fails for toy, e\.g\. GETMODE: /);
+    expect(tests(wrongClaim)['pill: red pill']!.output).toMatch(/^A program can tell: no trap-and-emulate monitor .*toy.*, e\.g\. GETMODE: /);
   });
 
   it('decides "possible" by the exact monitor verdict where the analysis has one, else Theorem 1', async () => {
