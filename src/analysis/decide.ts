@@ -410,7 +410,9 @@ function witnessOf(isa: Isa, ops: Record<string, bigint>, states: ModelState[], 
     return o.kind === 'trap' ? { kind: 'trap', trap: o.trap, values } : { kind: o.kind, values };
   };
   const w = makeWitness(ops, states.map((m) => witnessState(isa, m)), outcomes.map((o, i) => wo(o, i === 0 ? 'a' : 'b')), diffs.map((d) => (states.length > 1 ? `${d.name}: ${d.a} vs ${d.b}` : `${d.name}: ${d.a} → ${d.b}`)), true);
-  w.relevant = [...new Set([...relevant, ...diffs.map((d) => d.name)])];
+  // Fields by their own name and by their register's (witness values are keyed by register).
+  const named = [...relevant, ...diffs.map((d) => d.name)];
+  w.relevant = [...new Set([...named, ...named.map((n) => n.split('.')[0]!.split('[')[0]!)])];
   return w;
 }
 
@@ -984,7 +986,21 @@ export async function findGuestBase(ctx: ClassifyContext): Promise<void> {
   const ms = stateFromModel(isa, r.model, s, []);
   const fixed = new Set<string>();
   for (const e of [isa.modes[guestIx(isa)]!.when, ...isa.assumptions.map((a) => a.holds)]) walkExpr(e, (x) => void ((x.k === 'reg' || x.k === 'field') && fixed.add(x.reg)));
-  guestBases.set(ctx, { state: ms.state, fixed });
+  // Canonical, whatever model the solver gave (which depends on the history of the term context,
+  // so on the worker): every register zero but the bits the guest mode and the assumptions need.
+  const base = ms.state;
+  const ok = (st: ConcreteState) => modeOf(isa, st) === isa.guestMode && assumptionsHoldIn(isa, st);
+  for (const reg of isa.registers) if (!fixed.has(reg.name)) base.regs[reg.name] = 0n;
+  for (const reg of isa.registers) {
+    if (!fixed.has(reg.name)) continue;
+    for (let b = reg.width - 1; b >= 0; b--) {
+      const v = base.regs[reg.name] ?? 0n;
+      if (!((v >> BigInt(b)) & 1n)) continue;
+      base.regs[reg.name] = v & ~(1n << BigInt(b));
+      if (!ok(base)) base.regs[reg.name] = v;
+    }
+  }
+  guestBases.set(ctx, { state: base, fixed });
 }
 
 function valuesOf(isa: Isa, s: ConcreteState): Record<string, string> {

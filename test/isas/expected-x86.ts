@@ -61,10 +61,12 @@ export const expected: ExpectedVerdicts[] = [
     theorem3: 'fails',
     t1Offenders: offenders386,
     t3Offenders: userSensitive386,
-    // Every offender breaks the exact monitor too (each runs without trapping in ring 3 and shows
-    // or changes what the monitor owns), and every user-sensitive one the hybrid monitor.
-    trapAndEmulate: offenders386,
-    hybridMonitor: userSensitive386,
+    // The exact monitor: every offender but SMSW, SLDT and STR breaks it. Those three read CR0,
+    // LDTR and TR, which nothing the machine consults on its own reads (not the trap entry, a
+    // timer or an assumption), so the best monitor mirrors them and they show the guest its own
+    // values. (A real monitor keeps its own LDT and TSS for reasons the spec does not model.)
+    trapAndEmulate: offenders386.filter((m) => !['SMSW', 'SLDT', 'STR'].includes(m)),
+    hybridMonitor: userSensitive386.filter((m) => !['SMSW', 'SLDT', 'STR'].includes(m)),
     literature: {
       theorem1: 'fails',
       t1Offenders: robinIrvine386,
