@@ -460,7 +460,8 @@ export async function classifyInstruction(ctx: ClassifyContext, instr: Instructi
   ds.forEach((x, i) => {
     if (classes.has(keys[i]!)) return;
     const cls = classOf(x);
-    classes.set(keys[i]!, { condition: '', ...cls, summary: summaryOf(cls) });
+    const sample = Object.fromEntries(Object.entries(x.cube.sample).map(([k, v]) => [k, `0x${v.toString(16)}`]));
+    classes.set(keys[i]!, { condition: '', ...cls, summary: summaryOf(cls), ...(Object.keys(sample).length ? { sample } : {}) });
   });
   const instances: InstanceClass[] = [...classes].map(([key, c]) => ({ ...c, condition: classes.size === 1 ? 'true' : classCondition(split.atoms, tagged, key) }));
 

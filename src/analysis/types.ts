@@ -142,6 +142,8 @@ export interface InstanceClass {
   timingDependent: Tri;
   /** One line in words: "privileged", "innocuous", "mode-sensitive, not privileged". */
   summary: string;
+  /** The operand values (hex) of one instance of the class (a patch needs a trapping instance). */
+  sample?: Record<string, string>;
 }
 
 export interface TheoremVerdict {

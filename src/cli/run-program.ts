@@ -9,7 +9,7 @@ import { defineCommand } from './command.js';
 import { EXIT, UsageError, paint, type CliIO } from './io.js';
 import { assembleOrExit, loadSpecOrExit } from './spec.js';
 import { assertNever } from '../ir/walk.js';
-import type { Placement } from '../vmm/index.js';
+import { privilegedInstances, type Placement, type PrivilegedInstance } from '../vmm/index.js';
 import { DEFAULT_MEMORY_CAP, MachineError, layOut } from '../exec/layout.js';
 
 type Monitor = 'none' | 'trap' | 'hybrid' | 'patched';
@@ -53,14 +53,14 @@ export const MAX_STEPS = 1_000_000_000;
 const TRACE_LIMIT = 10_000;
 const hex = (v: bigint | number) => '0x' + BigInt(v).toString(16);
 
-async function patchLists(isa: Isa, monitor: Monitor): Promise<{ offenders?: string[]; privileged?: string[] }> {
+async function patchLists(isa: Isa, monitor: Monitor): Promise<{ offenders?: string[]; privileged?: (string | PrivilegedInstance)[] }> {
   if (monitor !== 'patched') return {};
   // The analysis decides what to patch: sensitive and not privileged.
   const { analyzeIsa } = await import('../analysis/index.js');
   const a = await analyzeIsa(isa);
   return {
     offenders: a.theorem1.offenders.map((o) => o.mnemonic),
-    privileged: a.instructions.filter((c) => c.privileged.value === 'yes').map((c) => c.mnemonic),
+    privileged: privilegedInstances(a),
   };
 }
 

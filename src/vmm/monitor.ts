@@ -56,6 +56,7 @@
 // survives (events are recorded only with a trace).
 
 import type { Isa } from '../ir/types.js';
+import type { PrivilegedInstance } from './patch.js';
 import type { ConcreteState } from '../exec/state.js';
 import type { Program } from '../asm/index.js';
 import { programImage } from '../asm/index.js';
@@ -153,7 +154,7 @@ export interface GuestOptions {
   /** patched: the instructions to patch (sensitive and not privileged). */
   offenders?: readonly string[];
   /** patched: instructions that trap in the guest mode, for specs without an illegal trap. */
-  privileged?: readonly string[];
+  privileged?: readonly (string | PrivilegedInstance)[];
   memoryCap?: number;
 }
 

@@ -3,6 +3,8 @@
 // by a word that traps, and a side table remembers the original. When the patched word traps, the
 // monitor emulates the original instruction against the virtual state.
 
+import type { IsaAnalysis } from '../analysis/types.js';
+import { insertOperands } from '../ir/encoding.js';
 import type { Isa } from '../ir/types.js';
 import type { DisasmLine, Program } from '../asm/index.js';
 import { disassemble, fetchMemory } from '../asm/index.js';
@@ -82,7 +84,15 @@ function codeLines(isa: Isa, program: Program, seg: Segment): DisasmLine[] {
  * privileged) becomes a trapping word. `privileged` names instructions that always trap in the
  * guest mode, used when the spec has no illegal-instruction trap.
  */
-export function patchProgram(isa: Isa, program: Program, offenders: readonly string[], privileged: readonly string[] = []): PatchResult {
+/** A privileged instance to patch with: an instruction, and the operand values of an instance of
+ *  it that traps in the guest mode (an opcode whose instances split is privileged only for some). */
+export interface PrivilegedInstance {
+  mnemonic: string;
+  operands: Record<string, bigint>;
+}
+
+export function patchProgram(isa: Isa, program: Program, offenders: readonly string[], privilegedIn: readonly (string | PrivilegedInstance)[] = []): PatchResult {
+  const privileged = privilegedIn.map((p) => (typeof p === 'string' ? { mnemonic: p, operands: {} } : p));
   const mem = fetchMemory(isa);
   const ww = mem?.wordWidth ?? 32;
   const hasIllegal = isa.traps.some((t) => t.kind === 'illegal');
@@ -105,10 +115,15 @@ export function patchProgram(isa: Isa, program: Program, offenders: readonly str
         patched = [undef, ...line.words.slice(1)];
         via = 'illegal';
       } else {
-        // A privileged instruction of the same length, its operand fields zero.
-        const p = isa.instructions.find((i) => privileged.includes(i.mnemonic) && Math.ceil(i.encoding.width / ww) === line.length);
-        if (p) {
-          patched = splitWords(BigInt(p.encoding.match) << BigInt(line.length * ww - p.encoding.width), line.length, ww);
+        // A privileged instance of the same length (operand fields zero unless the instance names them).
+        const pi = privileged.find((x) => {
+          const i = isa.instructions.find((y) => y.mnemonic === x.mnemonic);
+          return i !== undefined && Math.ceil(i.encoding.width / ww) === line.length;
+        });
+        const p = pi && isa.instructions.find((y) => y.mnemonic === pi.mnemonic);
+        if (p && pi) {
+          const word = insertOperands(p.encoding, new Map(Object.entries(pi.operands)));
+          patched = splitWords(word << BigInt(line.length * ww - p.encoding.width), line.length, ww);
           via = 'privileged';
         }
       }
@@ -123,4 +138,16 @@ export function patchProgram(isa: Isa, program: Program, offenders: readonly str
     return { ...seg, words };
   });
   return { program: { ...program, segments }, sites, via, problems };
+}
+
+/** The instances an analysis proves privileged, for patching: whole privileged instructions, and
+ *  one instance of each privileged class of an instruction whose instances split. */
+export function privilegedInstances(a: IsaAnalysis): (string | PrivilegedInstance)[] {
+  return a.instructions.flatMap((c): (string | PrivilegedInstance)[] => {
+    if (c.privileged.value === 'yes') return [c.mnemonic];
+    if (c.privileged.value !== 'conditional') return [];
+    return c.instances
+      .filter((i) => i.privileged === 'yes' && i.sample)
+      .map((i) => ({ mnemonic: c.mnemonic, operands: Object.fromEntries(Object.entries(i.sample!).map(([k, v]) => [k, BigInt(v)])) }));
+  });
 }

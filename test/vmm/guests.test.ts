@@ -1,7 +1,7 @@
 // The guest programs shipped beside the specs (isas/<spec>/*.s) behave as their headers say.
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { runGuest, type GuestRun } from '../../src/vmm/index.js';
+import { privilegedInstances, runGuest, type GuestRun } from '../../src/vmm/index.js';
 import { createMachine } from '../../src/exec/machine.js';
 import { analyzeIsa } from '../../src/analysis/index.js';
 import type { Isa } from '../../src/ir/types.js';
@@ -16,7 +16,7 @@ async function both(name: string, file: string): Promise<{ isa: Isa; bare: Guest
   const patched = runGuest(isa, 'patched', { program }, {
     maxSteps: 100_000,
     offenders: a.theorem1.offenders.map((o) => o.mnemonic),
-    privileged: a.instructions.filter((c) => c.privileged.value === 'yes').map((c) => c.mnemonic),
+    privileged: privilegedInstances(a),
   });
   return { isa, bare, trap, patched };
 }
