@@ -30,7 +30,7 @@ import type { Program } from '../asm/index.js';
 import { fetchMemory, loadProgram, disassemble } from '../asm/index.js';
 import { operandsOfWitness, statesOfWitness } from '../analysis/witness.js';
 import { fetchDecode, modeOf, resetState, translateAddress } from '../exec/interpret.js';
-import { composedControl, defaultAllocation, GuestSession, VmmError, type GuestOptions } from '../vmm/index.js';
+import { composedControl, defaultAllocation, GuestSession, privilegedInstances, VmmError, type GuestOptions } from '../vmm/index.js';
 import { elementsOfRole, exprReads, stmtsReads, modeAssignment, modeRank, ownedControlDefaults, readElementOf, writeElementOf } from '../vmm/elements.js';
 import { lockstep, type Divergence, type Lockstep } from './diff.js';
 
@@ -387,7 +387,7 @@ export function demoIsa(isa: Isa, analysis: IsaAnalysis, options: DemoOptions = 
   }
   const end = endInstruction(isa, analysis);
   const allOffenders = [...new Set([...source.offenders, ...analysis.theorem1.offenders].map((o) => o.mnemonic))];
-  const privileged = analysis.instructions.filter((c) => c.privileged.value === 'yes').map((c) => c.mnemonic);
+  const privileged = privilegedInstances(analysis);
   // The default placement first, then the whole storage the guest's (monitor.ts header).
   const composed = composedControl(isa);
   const placements: GuestOptions['allocation'][] = defaultAllocation(isa).length ? [undefined, fullAllocation(isa)] : [fullAllocation(isa)];
