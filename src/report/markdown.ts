@@ -60,6 +60,7 @@ function instructionEvidence(a: IsaAnalysis, ic: InstructionClassification, mode
   const split = splitRich(ic);
   if (split) out.push(`Instances: ${richMarkdown(split)}.`, '');
   const seen = new Set<string>();
+  let tables = 0;
   for (const [n, v] of verdictList(ic, a.guestMode).entries()) {
     const ev = v.evidence;
     if (compact && n > 0 && v.value === 'no') continue;
@@ -72,7 +73,11 @@ function instructionEvidence(a: IsaAnalysis, ic: InstructionClassification, mode
     if (id) seen.add(id);
     const words = compact && ev.k === 'witness' ? '' : `: ${mdEscape(ev.text)}`;
     out.push(`- **${mdEscape(v.name)}: ${mdEscape(v.value)}** (${EVIDENCE_KIND[ev.k]})${words}${ev.k === 'unknown' ? ` — ${mdEscape(ev.reason)}` : ''}`);
+    // The summary shows one witness table per offender (the one its reason rests on); the others
+    // are named with their verdict, their tables are in the full report.
+    if (ev.k === 'witness' && compact && tables > 0) continue;
     if (ev.k === 'witness') {
+      tables++;
       const t = witnessTable(witnessView(ev.witness, model, v.columns));
       out.push('');
       if (t.rows.length > 0) out.push(...table(t.head.map(mdEscape), t.rows.map((r) => r.cells.map((c) => richMarkdown(c, true)))).map((l) => '  ' + l), '');
