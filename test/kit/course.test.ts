@@ -31,13 +31,10 @@ describe('the course kit samples', () => {
     const g = await gradeCourse('x86');
     expect([...g.keys()]).toEqual(['alice', 'bob', 'carol']);
     const alice = g.get('alice')!;
-    // DESIGN.md: an instruction that halts the machine is control-sensitive (it takes the processor
-    // from the monitor), as alice says of HLT; until the analysis derives that, her HLT answer is
-    // the one test she cannot get right.
-    const hlt = alice.tests.find((t) => t.name === 'classify: HLT')!;
-    const haltCounted = !/HLT is not control-sensitive/.test(hlt.output);
-    expect(alice.tests.filter((t) => t.score < t.maxScore && (haltCounted || t !== hlt)).map((t) => `${t.name}: ${t.output}`)).toEqual([]);
-    if (haltCounted) expect(full(alice)).toBe(true);
+    // DESIGN.md: halting is control-sensitive (HLT), and a privileged instruction is
+    // behaviour-sensitive (it traps in ring 3 and runs in ring 0): alice has every point.
+    expect(alice.tests.filter((t) => t.score < t.maxScore).map((t) => `${t.name}: ${t.output}`)).toEqual([]);
+    expect(full(alice)).toBe(true);
     const bob = g.get('bob')!;
     expect(bob.gradable).toBe(true);
     expect(bob.score).toBeLessThan(bob.maxScore);
