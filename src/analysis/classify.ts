@@ -26,6 +26,7 @@ import {
   modePair,
   monitorBreak,
   mostCompletes,
+  locationPairAsBreak,
   privilegedModePair,
   probeFirst,
   timing,
@@ -276,7 +277,11 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
     const breakAsk = async (hybrid: boolean): Promise<Verdict> => {
       const s = await ask(ctx, Q(`bs${hybrid}`, () => monitorBreak(ctx, cube, hybrid, true)), '', '', '');
       if (s.value === 'yes') return s;
-      return ask(ctx, Q(`b${hybrid}`, () => monitorBreak(ctx, cube, hybrid)), ...proof(hybrid), 'does it break the monitor?');
+      const v = await ask(ctx, Q(`b${hybrid}`, () => monitorBreak(ctx, cube, hybrid)), ...proof(hybrid), 'does it break the monitor?');
+      if (v.value !== 'unknown' || !locationUser || locationUser.value !== 'yes' || locationUser.evidence.k !== 'witness') return v;
+      // The model could not be made a pair that corresponds: the guest-mode location witness may be
+      // one (its first state, with the assumptions, the real one; its second the virtual one).
+      return (await locationPairAsBreak(ctx, cube, locationUser.evidence.witness)) ?? v;
     };
     // Control-sensitive in the guest mode: that guest-mode state, run directly, changes a real mode
     // or control element (or halts) without trapping. It breaks both monitors, the virtual state

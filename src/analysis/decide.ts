@@ -931,6 +931,34 @@ export function probeFirst(ctx: ClassifyContext, cube: Cube, question: string, g
  *  most-privileged state where it completes, and the same state in the guest mode (mode bits as in
  *  the guest base state), where it traps. Undefined when that pair does not qualify (the guest-mode
  *  state shows other storage, or memory-traps). */
+/** A guest-mode location witness read as a monitor-breaking pair: its first state (guest mode, the
+ *  assumptions) as the real one, its second as the virtual one, checked to correspond (every
+ *  address the real translation lets through, the virtual one does, with the same word) and to
+ *  differ in what the virtual machine sees. */
+export async function locationPairAsBreak(ctx: ClassifyContext, cube: Cube, w: Witness): Promise<Verdict | undefined> {
+  const [a, b] = statesOf(ctx.isa, w);
+  if (!a || !b) return undefined;
+  return (await asBreak(ctx, cube, w, a, b)) ?? (await asBreak(ctx, cube, w, b, a));
+}
+
+async function asBreak(ctx: ClassifyContext, cube: Cube, w: Witness, real: ConcreteState, virt: ConcreteState): Promise<Verdict | undefined> {
+  const isa = ctx.isa;
+  if (modeOf(isa, real) !== isa.guestMode || !assumptionsHoldIn(isa, real) || !modeOf(isa, virt)) return undefined;
+  // The monitor mirrors what it does not own: the pair must agree there.
+  const rm = roleMasks(isa);
+  const owned = monitorOwned(isa);
+  for (const [reg, m] of rm.control) if (((real.regs[reg] ?? 0n) ^ (virt.regs[reg] ?? 0n)) & m & ~(owned.bits.get(reg) ?? 0n)) return undefined;
+  if (guestViews(isa).length && (await storageMismatch(ctx.z3, isa, 'inclusion', real, virt, ctx.timeoutMs))) return undefined;
+  const ops = Object.fromEntries(Object.entries(w.operands).map(([k, v]) => [k, BigInt(v)]));
+  const or_ = outcomeOf(isa, cube.instr, real, ops), ov = outcomeOf(isa, cube.instr, virt, ops);
+  if (or_.kind === 'trap') return undefined;
+  const d = await compareOutcomes(ctx, virt, real, ov, or_, ['mode', 'control']);
+  if (d === 'unknown' || d.length === 0) return undefined;
+  const ms = (s: ConcreteState): ModelState => ({ state: s, values: valuesOf(isa, s), conflicts: [] });
+  const text = `run directly in the real ${isa.guestMode}-mode state it gives ${d.slice(0, 3).map((x) => `${x.name} ${x.b}`).join(', ')} where the virtual machine gives ${d.slice(0, 3).map((x) => x.a).join(', ')}; no trap${opsText(ops)}`;
+  return { value: 'yes', evidence: { k: 'witness', text, witness: witnessOf(isa, ops, [ms(virt), ms(real)], [ov, or_], d, cube.effects.effects.reads) } };
+}
+
 export async function privilegedModePair(ctx: ClassifyContext, cube: Cube, completes: Witness): Promise<Verdict | undefined> {
   const isa = ctx.isa;
   const base = guestBases.get(ctx);

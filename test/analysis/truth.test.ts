@@ -69,7 +69,7 @@ function load(text: string): Isa {
 }
 
 async function analyse(extra: string, opts?: Parameters<typeof PG>[1]): Promise<IsaAnalysis> {
-  const a = await analyzeIsa(load(PG(extra, opts)), { timeoutMs: 20000 });
+  const a = await analyzeIsa(load(PG(extra, opts)));
   expect(a.errors).toEqual([]);
   return a;
 }
