@@ -12,7 +12,7 @@ import { walkStmts } from '../ir/walk.js';
 import { instructionEffects, type EffectsDetail } from './effects.js';
 import { atomTerms, classCondition, cubeTerm, cubeText, MAX_ATOMS, MAX_CUBES, operandAtoms, operandDomain, specialise, type Atom } from './instances.js';
 import { guestViews, offsetTranslations, viewBacked } from './storage.js';
-import { Logic, operandTerms, type B, type Z3 } from './symbolic.js';
+import { isolateSolving, Logic, operandTerms, type B, type Z3 } from './symbolic.js';
 import {
   ask,
   check,
@@ -411,8 +411,12 @@ export async function classifyInstruction(ctx: ClassifyContext, instr: Instructi
   const isa = ctx.isa;
   ctx.indices = 0;
   currentInstr.set(ctx, instr);
-  await findGuestBase(ctx);
   if (ctx.offsets.size === 0 && isa.views.length) ctx.offsets = await offsetTranslations(ctx.z3, isa, ctx.timeoutMs);
+  await findGuestBase(ctx);
+  // The instruction's own queries start from a fresh solving context whatever was asked before
+  // for the ISA (the base state, the translations' shape: once per context, so once per worker
+  // chunk but once per run sequentially): its witnesses are then the same in both.
+  isolateSolving();
   const d = instructionEffects(isa, instr);
   const split = await cubesOf(ctx, instr);
   const ds: CubeDecision[] = [];
