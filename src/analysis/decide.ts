@@ -35,7 +35,7 @@ import {
   type Z3,
 } from './symbolic.js';
 import { correspondence, guestViews, instantiationPoints, repairStorage, storageMismatch, viewBacked, visibleStorageDiffers, type Correspondence } from './storage.js';
-import { makeWitness, memDiffs, modelRegDiffs, fileDiffsOf, operandsFromModel, stateFromModel, witnessState, type Diff, type ModelState } from './witness.js';
+import { statesOfWitness, makeWitness, memDiffs, modelRegDiffs, fileDiffsOf, operandsFromModel, stateFromModel, witnessState, type Diff, type ModelState } from './witness.js';
 import type { Evidence, Verdict, Witness, WitnessOutcome } from './types.js';
 
 export interface ClassifyContext {
@@ -936,7 +936,7 @@ export function probeFirst(ctx: ClassifyContext, cube: Cube, question: string, g
  *  address the real translation lets through, the virtual one does, with the same word) and to
  *  differ in what the virtual machine sees. */
 export async function locationPairAsBreak(ctx: ClassifyContext, cube: Cube, w: Witness): Promise<Verdict | undefined> {
-  const [a, b] = statesOf(ctx.isa, w);
+  const [a, b] = statesOfWitness(ctx.isa, w);
   if (!a || !b) return undefined;
   return (await asBreak(ctx, cube, w, a, b)) ?? (await asBreak(ctx, cube, w, b, a));
 }
@@ -964,7 +964,7 @@ export async function privilegedModePair(ctx: ClassifyContext, cube: Cube, compl
   const base = guestBases.get(ctx);
   if (!base) return undefined;
   const rm = roleMasks(isa);
-  const [s1] = statesOf(isa, completes);
+  const [s1] = statesOfWitness(isa, completes);
   if (!s1) return undefined;
   const s2 = structuredCloneState(s1);
   for (const [reg, m] of rm.mode) s2.regs[reg] = ((s1.regs[reg] ?? 0n) & ~m) | ((base.state.regs[reg] ?? 0n) & m);
@@ -981,24 +981,6 @@ export async function privilegedModePair(ctx: ClassifyContext, cube: Cube, compl
   return { value: 'yes', evidence: { k: 'witness', text, witness: witnessOf(isa, ops, [ms(s1), ms(s2)], [o1, o2], diffs, cube.effects.effects.reads) } };
 }
 
-function statesOf(isa: Isa, w: Witness): ConcreteState[] {
-  return w.states.map((ws) => {
-    const s: ConcreteState = { regs: {}, files: {}, mem: {} };
-    for (const r of isa.registers) s.regs[r.name] = 0n;
-    for (const f of isa.files) s.files[f.name] = new Array<bigint>(f.count).fill(0n);
-    for (const m of isa.memories) s.mem[m.name] = new Map();
-    for (const [k, v] of Object.entries(ws.values)) {
-      const m = /^(\w+)\[(0x[0-9a-f]+|\d+)\]$/.exec(k);
-      if (!m) {
-        s.regs[k] = BigInt(v);
-        continue;
-      }
-      if (s.files[m[1]!]) s.files[m[1]!]![Number(m[2])] = BigInt(v);
-      else if (s.mem[m[1]!] && BigInt(v) !== 0n) s.mem[m[1]!]!.set(Number(m[2]), BigInt(v));
-    }
-    return s;
-  });
-}
 
 /** Per context, a guest-mode state with the assumptions (probing starts there). */
 export const guestBases = new WeakMap<ClassifyContext, { state: ConcreteState; fixed: Set<string> }>();

@@ -24,6 +24,7 @@ import { roleMasks } from './effects.js';
 import type { ConcreteState } from '../exec/state.js';
 import { toHex } from '../exec/interpret.js';
 import {
+  freshState,
   indexBits,
   Logic,
   readConsistency,
@@ -96,7 +97,7 @@ export async function offsetTranslations(z3: Z3, isa: Isa, timeoutMs: number): P
   for (const v of guestViews(isa)) {
     if (m.has(v.translation)) continue;
     const t = isa.translations.find((x) => x.name === v.translation)!;
-    const st = freshLike(z3, isa, 'off');
+    const st = freshState(z3, isa, 'off');
     const built = recordReads(() => {
       const u = z3.BitVec.const('off.u', t.param.width);
       const a = translateIn(z3, isa, st, v.name, u);
@@ -113,15 +114,6 @@ export async function offsetTranslations(z3: Z3, isa: Isa, timeoutMs: number): P
   return m;
 }
 
-function freshLike(z3: Z3, isa: Isa, prefix: string): SymState {
-  const regs = new Map<string, BV>();
-  for (const r of isa.registers) regs.set(r.name, z3.BitVec.const(`${prefix}.${r.name}`, r.width));
-  const files = new Map<string, SymArray>();
-  for (const f of isa.files) files.set(f.name, SymArray.fresh(z3, `${prefix}.${f.name}`, indexBits(f.count), f.width));
-  const mems = new Map<string, SymArray>();
-  for (const mm of isa.memories) mems.set(mm.name, SymArray.fresh(z3, `${prefix}.${mm.name}`, indexBits(mm.size), mm.wordWidth));
-  return { regs, files, mems };
-}
 
 /** Virtual addresses, per view, at which the correspondence of two runs is instantiated. */
 export function instantiationPoints(
