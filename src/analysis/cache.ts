@@ -1,16 +1,26 @@
-// Analyses cached on disk by content: the key is a hash of the checked spec (the IR, which is
-// everything an analysis depends on), the options that change results and the analysis code
-// itself, so an edited spec, another bound or another isavirt build never reads a stale result.
-// The folder is safe to delete at any time; `ISAVIRT_CACHE_DIR` moves it, `ISAVIRT_CACHE=0` turns
-// it off. Writes are atomic (a temporary file renamed), so concurrent runs never read half a file.
+// Analyses cached by content, one entry per instruction: the key is a hash of everything that
+// instruction's classification depends on — the instruction itself (semantics, operands,
+// encoding, syntax), the rest of the spec (state, modes, traps and their entry, views and
+// translations, functions, assumptions: every instruction reads the machine they make), the
+// options that change results and the analysis code itself. Source positions and doc comments
+// are not in the key (an edit above an instruction moves it without changing it), nor are the
+// instruction's claims (they are compared with the classification, not used by it): a hit is
+// re-stamped with the instruction's current position and its claims checked afresh
+// (classify.ts, `fromCache`). An edit therefore re-analyses only the instructions it changed,
+// and the theorems are recombined from the per-instruction results (index.ts).
+//
+// Two levels: memory (the language server, repeated analyses in one process) and disk (the CLI;
+// `ISAVIRT_CACHE_DIR` moves the folder, `ISAVIRT_CACHE=0` turns the cache off). The folder is safe
+// to delete at any time; writes are atomic (a temporary file renamed), so concurrent runs never
+// read half a file; the code hash keeps another isavirt build from reading these entries.
 
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Isa } from '../ir/types.js';
-import type { IsaAnalysis } from './types.js';
+import type { Instruction, Isa } from '../ir/types.js';
+import type { InstructionClassification } from './types.js';
 
 let codeHash: string | undefined;
 
@@ -41,36 +51,85 @@ export function cacheDir(): string | undefined {
 export interface CacheKeyOptions {
   timeoutMs?: number;
   rlimit?: number;
-  only?: string[];
 }
 
-export function cacheKey(isa: Isa, options: CacheKeyOptions): string {
+/** Positions and prose: not what a classification depends on. */
+const unkeyed = new Set(['span', 'doc']);
+const keyText = (x: unknown): string => JSON.stringify(x, (k, v: unknown) => (unkeyed.has(k) ? undefined : v));
+
+const contextDigests = new WeakMap<Isa, string>();
+
+/** The hash of the spec without its instructions (and without where it was read from). */
+function contextDigest(isa: Isa): string {
+  let d = contextDigests.get(isa);
+  if (!d) {
+    const { instructions: _instructions, source: _source, extends: _extends, ...context } = isa;
+    d = createHash('sha256').update(keyText(context)).digest('hex');
+    contextDigests.set(isa, d);
+  }
+  return d;
+}
+
+/** The cache key of one instruction's classification in `isa`. */
+export function instructionKey(isa: Isa, instr: Instruction, options: CacheKeyOptions): string {
+  const { claims: _claims, ...own } = instr;
   return createHash('sha256')
     .update(code())
-    .update(JSON.stringify({ timeoutMs: options.timeoutMs ?? null, rlimit: options.rlimit ?? null, only: options.only ?? null }))
-    .update(JSON.stringify(isa))
+    .update(JSON.stringify({ timeoutMs: options.timeoutMs ?? null, rlimit: options.rlimit ?? null }))
+    .update(contextDigest(isa))
+    .update(keyText(own))
     .digest('hex');
 }
 
-export function readCached(key: string): IsaAnalysis | undefined {
-  const dir = cacheDir();
-  if (!dir) return undefined;
-  try {
-    return JSON.parse(readFileSync(join(dir, `${key}.json`), 'utf8')) as IsaAnalysis;
-  } catch {
-    return undefined;
-  }
+/** What classifying one instruction gave, as cached. */
+export interface CachedInstruction {
+  classification: InstructionClassification;
+  errors: string[];
+  solverQueries: number;
+  solverMs: number;
 }
 
-export function writeCached(key: string, a: IsaAnalysis): void {
+/** Entries kept in memory (most recently used last); a few thousand instructions' worth. */
+const MEMORY_ENTRIES = 4096;
+const memory = new Map<string, CachedInstruction>();
+
+function remember(key: string, entry: CachedInstruction): void {
+  memory.delete(key);
+  memory.set(key, entry);
+  if (memory.size > MEMORY_ENTRIES) memory.delete(memory.keys().next().value!);
+}
+
+/** A copy of the cached entry (callers re-stamp it), from memory or disk, or undefined. */
+export function readInstruction(key: string): CachedInstruction | undefined {
+  const dir = cacheDir();
+  if (!dir) return undefined;
+  let hit = memory.get(key);
+  if (!hit) {
+    try {
+      hit = JSON.parse(readFileSync(join(dir, `${key}.json`), 'utf8')) as CachedInstruction;
+    } catch {
+      return undefined;
+    }
+  }
+  remember(key, hit);
+  return structuredClone(hit);
+}
+
+export function writeInstruction(key: string, entry: CachedInstruction): void {
   const dir = cacheDir();
   if (!dir) return;
+  remember(key, structuredClone(entry));
   try {
     mkdirSync(dir, { recursive: true });
     const tmp = join(dir, `${key}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-    writeFileSync(tmp, JSON.stringify(a));
+    writeFileSync(tmp, JSON.stringify(entry));
     renameSync(tmp, join(dir, `${key}.json`));
   } catch {
     // A cache that cannot be written is only a slower run.
   }
+}
+
+/** Forget what is held in memory (tests of the disk level). */
+export function forgetInMemory(): void {
+  memory.clear();
 }

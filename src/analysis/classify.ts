@@ -501,6 +501,14 @@ export async function classifyInstruction(ctx: ClassifyContext, instr: Instructi
   return c;
 }
 
+/** A cached classification (cache.ts) made this instruction's: its current position, and its
+ *  claims (not part of the cache key) checked against the cached verdicts. */
+export function fromCache(instr: Instruction, c: InstructionClassification): InstructionClassification {
+  c.span = instr.span;
+  c.claimFindings = claimFindings(instr, c);
+  return c;
+}
+
 // ---- words ----
 
 function reasonFor(isa: Isa, c: InstructionClassification): string {

@@ -15,7 +15,7 @@ import { evalExprOutcome, modeOf, runSemantics, toHex } from '../exec/interpret.
 import { walkExpr, walkStmts } from '../ir/walk.js';
 import { roleMasks, type EffectsDetail } from './effects.js';
 import { printExpr } from './print.js';
-import { probe } from './probe.js';
+import { probe, valuesOf } from './probe.js';
 import {
   freshState,
   Logic,
@@ -1011,13 +1011,6 @@ export async function findGuestBase(ctx: ClassifyContext): Promise<void> {
     }
   }
   guestBases.set(ctx, { state: base, fixed });
-}
-
-function valuesOf(isa: Isa, s: ConcreteState): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const r of isa.registers) out[r.name] = toHex(s.regs[r.name] ?? 0n);
-  for (const f of isa.files) s.files[f.name]!.forEach((v, i) => v !== 0n && (out[`${f.name}[${i}]`] = toHex(v)));
-  return out;
 }
 
 export const confirmers = { guestCompletes: confirmGuestCompletes, mostCompletes: confirmMostCompletes, control: confirmControl };

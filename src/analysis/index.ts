@@ -1,10 +1,10 @@
 // The analysis entry: classify every instruction of an ISA, decide the theorems, and explain one
 // instruction's evidence in words (for `check --explain`).
 
-import type { Isa } from '../ir/types.js';
+import type { Instruction, Isa } from '../ir/types.js';
 import { printExpr } from './print.js';
-import { cacheKey, readCached, writeCached } from './cache.js';
-import { classifyInstruction, newContext } from './classify.js';
+import { instructionKey, readInstruction, writeInstruction } from './cache.js';
+import { classifyInstruction, fromCache, newContext } from './classify.js';
 import { getZ3, isolateSolving } from './symbolic.js';
 import { hybridMonitor, theorem1, theorem2, theorem3, trapAndEmulate } from './theorems.js';
 import type { Evidence, InstructionClassification, IsaAnalysis, Witness } from './types.js';
@@ -27,7 +27,7 @@ export interface AnalyzeOptions {
   only?: string[];
   /** Called after each instruction (progress bars). */
   onInstruction?: (done: number, total: number, mnemonic: string) => void;
-  /** Read and write the on-disk cache of analyses (cache.ts); default true. */
+  /** Read and write the per-instruction analysis cache (cache.ts: memory and disk); default true. */
   cache?: boolean;
 }
 
@@ -45,6 +45,8 @@ export interface ChunkResult {
   errors: string[];
   solverQueries: number;
   solverMs: number;
+  /** How many of `instructions` came from the cache (cache.ts). */
+  cached: number;
 }
 
 /** The instructions `analyzeIsa` analyses, in order. */
@@ -52,8 +54,17 @@ export function analysedInstructions(isa: Isa, options: Pick<AnalyzeOptions, 'on
   return options.only ? isa.instructions.filter((i) => options.only!.includes(i.mnemonic)) : isa.instructions;
 }
 
+/** The cached classification of one instruction, or undefined (also when the cache is off). */
+export function cachedInstruction(isa: Isa, instr: Instruction, options: AnalyzeOptions = {}): ChunkResult | undefined {
+  if (options.cache === false) return undefined;
+  const hit = readInstruction(instructionKey(isa, instr, options));
+  if (!hit) return undefined;
+  return { instructions: [fromCache(instr, hit.classification)], errors: hit.errors, solverQueries: 0, solverMs: 0, cached: 1 };
+}
+
 /** Classify the analysed instructions [from, to) — `from` a multiple of CHUNK — a fresh solving
- *  context at each chunk boundary. */
+ *  context at each chunk boundary; each instruction from the cache where it has an entry, and
+ *  cached once classified. */
 export async function classifyRange(
   isa: Isa,
   from: number,
@@ -61,23 +72,50 @@ export async function classifyRange(
   options: AnalyzeOptions = {},
   onEach?: (mnemonic: string) => void,
 ): Promise<ChunkResult> {
-  const z3 = await getZ3();
-  const ctx = newContext(z3, isa, options.timeoutMs ?? 8000, options.rlimit ?? 0);
   const instrs = analysedInstructions(isa, options).slice(from, to);
-  const out: InstructionClassification[] = [];
-  for (const instr of instrs) {
-    if ((from + out.length) % CHUNK === 0) isolateSolving();
+  const result: ChunkResult = { instructions: [], errors: [], solverQueries: 0, solverMs: 0, cached: 0 };
+  let ctx: ReturnType<typeof newContext> | undefined;
+  for (const [n, instr] of instrs.entries()) {
+    const hit = cachedInstruction(isa, instr, options);
+    if (hit) {
+      result.instructions.push(...hit.instructions);
+      result.errors.push(...hit.errors);
+      result.cached++;
+      onEach?.(instr.mnemonic);
+      continue;
+    }
+    // The solving context (and Z3) only when something is not cached.
+    ctx ??= newContext(await getZ3(), isa, options.timeoutMs ?? 8000, options.rlimit ?? 0);
+    if ((from + n) % CHUNK === 0) isolateSolving();
+    const before = { q: ctx.stats.solverQueries, ms: ctx.stats.solverMs, errors: ctx.errors.length };
+    let c: InstructionClassification;
     try {
-      out.push(await classifyInstruction(ctx, instr));
+      c = await classifyInstruction(ctx, instr);
     } catch (e) {
       // An internal failure on one instruction must not hide the others: report it, mark unknown.
       const msg = `${instr.mnemonic}: analysis failed: ${e instanceof Error ? e.message : String(e)}`;
       ctx.errors.push(msg);
-      out.push(failed(instr, msg));
+      c = failed(instr, msg);
     }
+    const errors = ctx.errors.slice(before.errors);
+    const entry = { classification: c, errors, solverQueries: ctx.stats.solverQueries - before.q, solverMs: ctx.stats.solverMs - before.ms };
+    // A failure or an undecided verdict under a wall-clock bound may go otherwise on an idle
+    // machine: only complete answers are kept.
+    if (options.cache !== false && errors.length === 0 && !undecided(c)) writeInstruction(instructionKey(isa, instr, options), entry);
+    result.instructions.push(c);
+    result.errors.push(...errors);
+    result.solverQueries += entry.solverQueries;
+    result.solverMs += entry.solverMs;
     onEach?.(instr.mnemonic);
   }
-  return { instructions: out, errors: ctx.errors, solverQueries: ctx.stats.solverQueries, solverMs: ctx.stats.solverMs };
+  return result;
+}
+
+/** Does any verdict of `c` say unknown? */
+function undecided(c: InstructionClassification): boolean {
+  return [c.privileged, c.controlSensitive, c.modeSensitive, c.locationSensitive, c.userSensitive, c.timingDependent, c.breaksMonitor, c.breaksHybrid, c.offendsTheorem1, c.offendsTheorem3].some(
+    (v) => v.value === 'unknown',
+  );
 }
 
 /** The analysis of an ISA from its classified chunks (in instruction order): theorems decided
@@ -103,25 +141,13 @@ export function assembleAnalysis(isa: Isa, chunks: ChunkResult[], totalMs: numbe
       instructions: out.length,
       solverQueries: chunks.reduce((n, c) => n + c.solverQueries, 0),
       solverMs: Math.round(chunks.reduce((n, c) => n + c.solverMs, 0)),
+      cached: chunks.reduce((n, c) => n + c.cached, 0),
       totalMs: Math.round(totalMs),
     },
   };
 }
 
 export async function analyzeIsa(isa: Isa, options: AnalyzeOptions = {}): Promise<IsaAnalysis> {
-  const key = options.cache === false ? undefined : cacheKey(isa, options);
-  const hit = key ? readCached(key) : undefined;
-  if (hit) {
-    const total = hit.instructions.length;
-    hit.instructions.forEach((c, i) => options.onInstruction?.(i + 1, total, c.mnemonic));
-    return hit;
-  }
-  const a = await analyzeFresh(isa, options);
-  if (key) writeCached(key, a);
-  return a;
-}
-
-async function analyzeFresh(isa: Isa, options: AnalyzeOptions): Promise<IsaAnalysis> {
   const t0 = performance.now();
   const total = analysedInstructions(isa, options).length;
   let done = 0;

@@ -5,13 +5,12 @@
 // decided after the merge. The result equals sequential `analyzeIsa` on each spec: same order, same
 // verdicts, same witnesses. The IR and the results are plain data and cross threads as they are.
 
-import { cacheKey, readCached, writeCached } from './cache.js';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Isa } from '../ir/types.js';
-import { CHUNK, analysedInstructions, analyzeIsa, assembleAnalysis, classifyRange, type AnalyzeOptions, type ChunkResult } from './index.js';
+import { CHUNK, analysedInstructions, assembleAnalysis, cachedInstruction, classifyRange, type AnalyzeOptions, type ChunkResult } from './index.js';
 import type { IsaAnalysis } from './types.js';
 
 export interface ParallelOptions extends Omit<AnalyzeOptions, 'onInstruction'> {
@@ -73,52 +72,51 @@ export function startWorkers(n = defaultWorkers()): void {
 }
 
 /** Analyse `isas`, in parallel where there are cores and a compiled worker; results in the order of
- *  `isas`, each equal to `analyzeIsa(isa, options)` but for timing statistics. */
-export async function analyzeIsas(all: Isa[], options: ParallelOptions = {}): Promise<IsaAnalysis[]> {
-  // Cached analyses first (cache.ts); the rest are analysed below and cached.
-  const keys = all.map((isa) => (options.cache === false ? undefined : cacheKey(isa, options)));
-  const cached = keys.map((k) => (k ? readCached(k) : undefined));
-  const missing = all.map((_, i) => i).filter((i) => !cached[i]);
-  cached.forEach((a, i) => a?.instructions.forEach((c, n) => options.onInstruction?.(i, n + 1, a.instructions.length, c.mnemonic)));
-  if (missing.length === 0) return cached as IsaAnalysis[];
-  const fresh = await analyzeUncached(missing.map((i) => all[i]!), { ...options, cache: false, onInstruction: options.onInstruction ? (i, d, t, m) => options.onInstruction!(missing[i]!, d, t, m) : undefined });
-  missing.forEach((i, n) => {
-    cached[i] = fresh[n]!;
-    if (keys[i]) writeCached(keys[i]!, fresh[n]!);
-  });
-  return cached as IsaAnalysis[];
-}
-
-async function analyzeUncached(isas: Isa[], options: ParallelOptions = {}): Promise<IsaAnalysis[]> {
+ *  `isas`, each equal to `analyzeIsa(isa, options)` but for timing statistics. Instructions the
+ *  cache has (cache.ts) are taken from it here; only the others go to the workers, which cache
+ *  what they classify. */
+export async function analyzeIsas(isas: Isa[], options: ParallelOptions = {}): Promise<IsaAnalysis[]> {
   const { workers: wanted, onInstruction, ...analyzeOptions } = options;
   const totals = isas.map((isa) => analysedInstructions(isa, analyzeOptions).length);
+  const results = isas.map((isa) => new Array<ChunkResult>(Math.ceil(analysedInstructions(isa, analyzeOptions).length / CHUNK)));
+  const done = isas.map(() => 0);
+  const progress = (i: number, m: string) => onInstruction?.(i, ++done[i]!, totals[i]!, m);
   const jobs: Job[] = [];
   isas.forEach((isa, i) => {
     const instrs = analysedInstructions(isa, analyzeOptions);
     for (let from = 0; from < instrs.length; from += CHUNK) {
       const to = Math.min(instrs.length, from + CHUNK);
+      const hits = instrs.slice(from, to).map((instr) => cachedInstruction(isa, instr, analyzeOptions));
+      if (hits.every((h) => h)) {
+        results[i]![from / CHUNK] = mergeChunks(hits as ChunkResult[]);
+        instrs.slice(from, to).forEach((instr) => progress(i, instr.mnemonic));
+        continue;
+      }
       const cost = instrs.slice(from, to).reduce((n, instr) => n + JSON.stringify(instr.semantics).length, 0);
       jobs.push({ isa: i, from, to, cost });
     }
   });
+  const started = isas.map(() => Infinity);
+  const finished = isas.map(() => 0);
+  const assembled = () => isas.map((isa, i) => assembleAnalysis(isa, results[i]!, Number.isFinite(started[i]) ? finished[i]! - started[i]! : 0));
+  if (jobs.length === 0) {
+    await Promise.all(warm.splice(0).map((w) => w.terminate()));
+    return assembled();
+  }
   const url = workerFile();
   const n = Math.min(wanted ?? defaultWorkers(), jobs.length);
   if (!url || n < 2) {
     await Promise.all(warm.splice(0).map((w) => w.terminate()));
-    const out: IsaAnalysis[] = [];
-    for (const [i, isa] of isas.entries()) {
-      out.push(await analyzeIsa(isa, { ...analyzeOptions, onInstruction: (d, t, m) => onInstruction?.(i, d, t, m) }));
+    for (const job of jobs) {
+      started[job.isa] = Math.min(started[job.isa]!, performance.now());
+      results[job.isa]![job.from / CHUNK] = await classifyRange(isas[job.isa]!, job.from, job.to, analyzeOptions, (m) => progress(job.isa, m));
+      finished[job.isa] = performance.now();
     }
-    return out;
+    return assembled();
   }
 
   // Stable sort: equal costs keep spec and instruction order.
   const queue = jobs.map((j, ix) => ({ j, ix })).sort((a, b) => b.j.cost - a.j.cost || a.ix - b.ix).map((x) => x.j);
-  const results = isas.map((isa) => new Array<ChunkResult>(Math.ceil(analysedInstructions(isa, analyzeOptions).length / CHUNK)));
-  const started = isas.map(() => Infinity);
-  const finished = isas.map(() => 0);
-  const done = isas.map(() => 0);
-  const progress = (i: number, m: string) => onInstruction?.(i, ++done[i]!, totals[i]!, m);
 
   /** Classify `job` on `worker`, or here when there is none or it dies (out of memory, say): a
    *  dead worker loses only its chunk, which is redone here. */
@@ -161,7 +159,17 @@ async function analyzeUncached(isas: Isa[], options: ParallelOptions = {}): Prom
     // Warm workers this call did not need are not kept either.
     await Promise.all([...pool, ...warm.splice(0)].map((w) => w.terminate()));
   }
-  return isas.map((isa, i) => assembleAnalysis(isa, results[i]!, totals[i] ? finished[i]! - started[i]! : 0));
+  return assembled();
+}
+
+function mergeChunks(cs: ChunkResult[]): ChunkResult {
+  return {
+    instructions: cs.flatMap((c) => c.instructions),
+    errors: cs.flatMap((c) => c.errors),
+    solverQueries: cs.reduce((n, c) => n + c.solverQueries, 0),
+    solverMs: cs.reduce((n, c) => n + c.solverMs, 0),
+    cached: cs.reduce((n, c) => n + c.cached, 0),
+  };
 }
 
 /** Run one job on `worker`; rejects if the worker fails or exits. */

@@ -84,7 +84,7 @@ function holds(isa: Isa, s: ConcreteState, e: Isa['assumptions'][number]['holds'
 }
 
 /** Every register, and the file entries that are not zero (absent entries read as zero). */
-function valuesOf(isa: Isa, s: ConcreteState): Record<string, string> {
+export function valuesOf(isa: Isa, s: ConcreteState): Record<string, string> {
   const out: Record<string, string> = {};
   for (const r of isa.registers) out[r.name] = toHex(s.regs[r.name] ?? 0n);
   for (const f of isa.files) s.files[f.name]!.forEach((v, i) => v !== 0n && (out[`${f.name}[${i}]`] = toHex(v)));

@@ -175,5 +175,6 @@ export interface IsaAnalysis {
   hybridMonitor: TheoremVerdict & { note?: string };
   /** Problems found with witnesses (a witness the replay did not confirm is a bug). */
   errors: string[];
-  stats: { instructions: number; solverQueries: number; solverMs: number; totalMs: number };
+  /** `cached`: instructions whose classification came from the cache (cache.ts), not the solver. */
+  stats: { instructions: number; solverQueries: number; solverMs: number; totalMs: number; cached: number };
 }

@@ -40,7 +40,8 @@ import { buildSymbolIndex, definitionsOf, referencesOf, symbolAt, type IsaSymbol
 export interface LspOptions {
   /** Delay after a change before the parser and checker run (default 25 ms). */
   debounceMs?: number;
-  /** Delay after a change before the analysis starts (default 400 ms). */
+  /** Delay after a change before the analysis starts (default 100 ms: an unchanged instruction comes
+   *  from the analysis cache, and a newer edit cancels the run between instructions). */
   analysisDelayMs?: number;
   /** Run the analysis at all (default true). */
   analysis?: boolean;
@@ -250,7 +251,7 @@ export function documentSymbols(index: SymbolIndex, file: string): DocumentSymbo
 /** Start a server on a connection (stdio for `isavirt lsp`). Returns the connection, listening. */
 export function startLanguageServer(connection: Connection = createConnection(ProposedFeatures.all), opts: LspOptions = {}): Connection {
   const debounceMs = opts.debounceMs ?? 25;
-  const analysisDelayMs = opts.analysisDelayMs ?? 400;
+  const analysisDelayMs = opts.analysisDelayMs ?? 100;
   const analysisOn = opts.analysis ?? true;
   const documents = new TextDocuments(TextDocument);
   const states = new Map<string, DocState>();
@@ -329,33 +330,38 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     if (!isa || !documents.get(s.uri)) return runNext();
     running = { state: s, version };
     // The editor sees progress ($/progress, when it asked for work-done progress) and each
-    // instruction's findings as soon as it is decided: the analysis runs one instruction per
-    // solving context (src/analysis CHUNK), so classifying them one at a time gives the same
-    // verdicts and witnesses as analyzeIsa, published as they come.
+    // instruction's findings as soon as it is decided. Instructions the analysis cache has
+    // (src/analysis/cache.ts: keyed by content, so an edit misses only on what it changed) are
+    // published at once; then the others — the edited ones — one at a time as each is decided.
+    // Each instruction is solved in its own context (src/analysis CHUNK), so this gives the same
+    // verdicts and witnesses as analyzeIsa.
     const progress = await connection.window.createWorkDoneProgress().catch(() => undefined);
     try {
-      const { analysedInstructions, assembleAnalysis, classifyRange } = await import('../analysis/index.js');
+      const { analysedInstructions, assembleAnalysis, cachedInstruction, classifyRange } = await import('../analysis/index.js');
       const options = opts.solverTimeoutMs !== undefined ? { timeoutMs: opts.solverTimeoutMs } : {};
-      const total = analysedInstructions(isa).length;
+      const instrs = analysedInstructions(isa);
+      const total = instrs.length;
       const t0 = performance.now();
-      const chunks: Awaited<ReturnType<typeof classifyRange>>[] = [];
-      progress?.begin(`isavirt: analysing ${isa.name}`, 0, `0/${total} instructions`, true);
-      for (let i = 0; i < total; i++) {
-        // A newer edit (or a closed document) makes this run worthless: stop between instructions.
-        if (s.version !== version || !documents.get(s.uri)) throw new Cancelled();
-        if (progress?.token.isCancellationRequested) throw new Cancelled();
-        const chunk = await classifyRange(isa, i, i + 1, options);
-        chunks.push(chunk);
-        if (s.version !== version || !documents.get(s.uri)) throw new Cancelled();
-        const mnemonic = chunk.instructions[0]?.mnemonic ?? '';
+      const chunks: (Awaited<ReturnType<typeof classifyRange>> | undefined)[] = instrs.map((instr) => cachedInstruction(isa, instr, options));
+      let decided = chunks.filter((c) => c).length;
+      const current = () => s.version === version && !!documents.get(s.uri);
+      const show = (last: string) => {
         if (s.analysis?.complete) s.lastComplete = s.analysis;
-        s.analysis = { version, result: assembleAnalysis(isa, chunks, performance.now() - t0), complete: i + 1 === total };
-        progress?.report(Math.round(((i + 1) * 100) / total), `${i + 1}/${total} instructions (${mnemonic})`);
+        s.analysis = { version, result: assembleAnalysis(isa, chunks.filter((c) => c !== undefined), performance.now() - t0), complete: decided === total };
+        progress?.report(Math.round((decided * 100) / Math.max(1, total)), `${decided}/${total} instructions${last ? ` (${last})` : ''}`);
         publish(s);
-      }
-      if (total === 0 && s.version === version) {
-        s.analysis = { version, result: assembleAnalysis(isa, [], performance.now() - t0), complete: true };
-        publish(s);
+      };
+      progress?.begin(`isavirt: analysing ${isa.name}`, 0, `${decided}/${total} instructions`, true);
+      if (decided > 0 || total === 0) show('');
+      for (let i = 0; i < total; i++) {
+        if (chunks[i]) continue;
+        // A newer edit (or a closed document) makes this run worthless: stop between instructions.
+        if (!current() || progress?.token.isCancellationRequested) throw new Cancelled();
+        const chunk = await classifyRange(isa, i, i + 1, options);
+        if (!current()) throw new Cancelled();
+        chunks[i] = chunk;
+        decided++;
+        show(chunk.instructions[0]?.mnemonic ?? '');
       }
     } catch (e) {
       if (!(e instanceof Cancelled)) connection.console.error(`analysis of ${s.file} failed: ${e instanceof Error ? e.message : String(e)}`);
