@@ -28,6 +28,7 @@ import {
   mostCompletes,
   locationPairAsBreak,
   privilegedModePair,
+  seededModePair,
   probeFirst,
   timing,
   type ClassifyContext,
@@ -206,7 +207,11 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
     );
   else if (privPair) mode = privPair;
   else {
-    mode = await ask(
+    // States already found for this instance, in their other modes: most mode-sensitive
+    // instructions show it there, without the pair query (the hardest the analysis asks).
+    const seeds = [privileged, controlUser, control].flatMap((v) => (v.evidence.k === 'witness' ? [v.evidence.witness] : []));
+    const seeded = await seededModePair(ctx, cube, seeds);
+    mode = seeded ?? await ask(
       ctx,
       Q('m', () => modePair(ctx, cube)),
       'in two states that differ only in mode (the same guest-visible storage), where neither memory-traps, the outcomes (trap or result) agree outside the mode',

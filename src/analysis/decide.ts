@@ -35,7 +35,7 @@ import {
   type Z3,
 } from './symbolic.js';
 import { correspondence, guestViews, instantiationPoints, repairStorage, storageMismatch, viewBacked, visibleStorageDiffers, type Correspondence } from './storage.js';
-import { statesOfWitness, makeWitness, memDiffs, modelRegDiffs, fileDiffsOf, operandsFromModel, stateFromModel, witnessState, type Diff, type ModelState } from './witness.js';
+import { statesOfWitness, operandsOfWitness, makeWitness, memDiffs, modelRegDiffs, fileDiffsOf, operandsFromModel, stateFromModel, witnessState, type Diff, type ModelState } from './witness.js';
 import type { Evidence, Verdict, Witness, WitnessOutcome } from './types.js';
 
 export interface ClassifyContext {
@@ -70,7 +70,7 @@ export async function check(ctx: ClassifyContext, cs: B[], reads: Iterable<Set<A
   ctx.stats.solverQueries++;
   ctx.stats.solverMs += ms;
   // ISAVIRT_DEBUG_SOLVER=1 prints each query's answer and time.
-  if (debug) process.stderr.write(`solver ${label} ${a.r} ${ms} ms\n`);
+  if (debug) process.stderr.write(`solver ${currentInstr.get(ctx)?.mnemonic ?? "-"} ${label} ${a.r} ${ms} ms\n`);
   if (a.r === 'sat') {
     modelReads.set(a.model, used);
     ctx.models.push(a.model);
@@ -981,6 +981,47 @@ export async function privilegedModePair(ctx: ClassifyContext, cube: Cube, compl
   return { value: 'yes', evidence: { k: 'witness', text, witness: witnessOf(isa, ops, [ms(s1), ms(s2)], [o1, o2], diffs, cube.effects.effects.reads) } };
 }
 
+
+/** Mode bits enumerated at most (2^MODE_BITS states per seed): every library machine has 5 or fewer. */
+const MODE_BITS = 10;
+
+/** Mode sensitivity from states already found for the instance (the guest-mode state where it
+ *  completes, a control witness): the same state in each other mode — its mode bits set as that
+ *  mode needs, everything else kept — run on the reference interpreter. A pair whose outcomes
+ *  differ outside the mode, neither memory-trapping and with the same guest-visible storage, is a
+ *  witness without the solver; modePair's query is left for the answer no. Undefined when no seed
+ *  gives one. */
+export async function seededModePair(ctx: ClassifyContext, cube: Cube, seeds: Witness[]): Promise<Verdict | undefined> {
+  const isa = ctx.isa;
+  const bits: [string, bigint][] = [];
+  for (const [reg, m] of roleMasks(isa).mode) for (let b = 0n; m >> b; b++) if ((m >> b) & 1n) bits.push([reg, 1n << b]);
+  if (bits.length === 0 || bits.length > MODE_BITS || isa.files.some((f) => f.role === 'mode')) return undefined;
+  for (const seed of seeds) {
+    const ops = operandsOfWitness(seed);
+    for (const s1 of statesOfWitness(isa, seed)) {
+      const n1 = modeOf(isa, s1);
+      const o1 = outcomeOf(isa, cube.instr, s1, ops);
+      if (!n1 || (o1.kind === 'trap' && kindOf(isa, o1.trap) === 'memory')) continue;
+      const seen = new Set([n1]);
+      for (let k = 0; k < 1 << bits.length; k++) {
+        const s2 = structuredCloneState(s1);
+        bits.forEach(([reg, bit], i) => (s2.regs[reg] = ((s2.regs[reg] ?? 0n) & ~bit) | ((k >> i) & 1 ? bit : 0n)));
+        const n2 = modeOf(isa, s2);
+        if (!n2 || seen.has(n2)) continue;
+        seen.add(n2);
+        const o2 = outcomeOf(isa, cube.instr, s2, ops);
+        if (o2.kind === 'trap' && kindOf(isa, o2.trap) === 'memory') continue;
+        if (guestViews(isa).length && (await storageMismatch(ctx.z3, isa, 'both', s1, s2, ctx.timeoutMs))) continue;
+        const diffs = await compareOutcomes(ctx, s1, s2, o1, o2, ['mode']);
+        if (diffs === 'unknown' || diffs.length === 0) continue;
+        const ms = (s: ConcreteState): ModelState => ({ state: s, values: valuesOf(isa, s), conflicts: [] });
+        const text = modeText(ctx, n1, n2, o1, o2, diffs, s1, s2, ops);
+        return { value: 'yes', evidence: { k: 'witness', text, witness: witnessOf(isa, ops, [ms(s1), ms(s2)], [o1, o2], diffs, [...cube.effects.effects.reads, ...cube.effects.modeReads]) } };
+      }
+    }
+  }
+  return undefined;
+}
 
 /** Per context, a guest-mode state with the assumptions (probing starts there). */
 export const guestBases = new WeakMap<ClassifyContext, { state: ConcreteState; fixed: Set<string> }>();
