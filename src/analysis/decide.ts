@@ -737,9 +737,30 @@ function pairSetup(ctx: ClassifyContext, cube: Cube, prefix: string, varied: ('m
         if (t) keyed.add((x.vaddr.size() === t.param.width ? x.vaddr : x.vaddr.size() > t.param.width ? x.vaddr.extract(t.param.width - 1, 0) : x.vaddr.zeroExt(t.param.width - x.vaddr.size())).id());
       }
     }
-    return correspondence(ctx.z3, isa, mode, A.s, B_.s, points, keyed);
+    const c = correspondence(ctx.z3, isa, mode, A.s, B_.s, points, keyed);
+    if (monitor || !varied.includes('mode')) return c;
+    // A mode pair is one machine in two modes (Popek and Goldberg's S1 and S2 differ in the mode
+    // alone, with the same relocation): the physical words an instruction reads past every
+    // translation (the 386's descriptor tables) are the same in both states, so a difference comes
+    // from the mode, never from storage the correspondence of guest-visible words leaves free. A
+    // location pair keeps them apart (the guest moved: what lies outside it differs), and so does
+    // a monitor pair (the real machine's tables are the monitor's).
+    const raw = rawReads(isa, [A.r, B_.r]);
+    for (const w of raw) c.cs.push(A.s.mems.get(w.mem)!.base.read(w.addr).eq(B_.s.mems.get(w.mem)!.base.read(w.addr)));
+    return { ...c, wordsA: [...c.wordsA, ...raw], wordsB: [...c.wordsB, ...raw] };
   });
   return { A, B: B_, cs: built.value.cs, reads: [A.reads, B_.reads, built.reads], words: { a: built.value.wordsA, b: built.value.wordsB } };
+}
+
+/** Words of view-backed memories the runs read directly, not through a view. */
+function rawReads(isa: Isa, runs: SymResult[]): { mem: string; addr: BV }[] {
+  const backed = viewBacked(isa);
+  const out: { mem: string; addr: BV }[] = [];
+  for (const r of runs) {
+    const viaView = new Set(r.viewAccesses.map((v) => v.phys.id()));
+    for (const a of r.accesses) if (a.k === 'mem' && !a.write && backed.has(a.mem) && !viaView.has(a.addr.id())) out.push({ mem: a.mem, addr: a.addr });
+  }
+  return out;
 }
 
 /** Concrete states of a pair from a model, with storage repaired and checked. */
