@@ -2,15 +2,18 @@
 // isas/, one by one and all together, solver start-up included. CPU time (process.cpuUsage: this
 // thread plus Z3's worker) is the steadier figure on a loaded machine. Prints figures only;
 // asserts nothing.
-// Then the same specs with `analyzeIsas` (worker threads, one Z3 each, the specs' instructions
-// in chunks across the workers), first, in a fresh process, so its wall time includes the workers'
-// solver start-up; and whether its results equal the sequential ones (timing statistics aside).
-// Per spec, the breakdown measurable from outside the analysis: load (parse and check), solver
-// time (the analysis' own stats.solverMs) and the rest (symbolic execution, witness replay,
-// probes), plus any other `...Ms` timer the analysis reports in its stats. Process start-up (node
-// and the module imports) and the solver's start-up are printed apart.
+// First `analyzeIsas` (worker threads, one Z3 each, the specs' instructions across the workers),
+// in a fresh process, so its wall time includes the workers' solver start-up; and whether its
+// results equal the sequential ones (timing statistics aside).
+// Per spec, cold (no cache) with where the time goes — load (parse and check), the solver,
+// building the queries' terms (symbolic execution), replaying models on the interpreter, probing,
+// and the rest — then warm (every instruction from the per-instruction cache, src/analysis/cache.ts).
+// Last, the CLI as a user runs it: `isavirt check isas/` cold and warm (a fresh cache folder, then
+// the same one again), with its peak RSS where /usr/bin/time exists.
 // Run after `npm run build`. `node bench/analyze.mjs isas/pg.isa ...` analyses only those files.
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { dirname, join, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadIsaFile } from '../dist/ir/index.js';
@@ -36,7 +39,7 @@ const strip = (a) => JSON.stringify(a, (k, v) => (k === 'stats' || k === 'ms' ? 
 
 const p0 = performance.now();
 const pc0 = process.cpuUsage();
-const parallel = await analyzeIsas(good.map((x) => x.r.isa));
+const parallel = await analyzeIsas(good.map((x) => x.r.isa), { cache: false });
 const parallelMs = performance.now() - p0;
 // Workers' CPU is not this thread's: process.cpuUsage counts the whole process.
 const parallelCpu = cpuMs(process.cpuUsage(pc0));
@@ -46,6 +49,8 @@ const t0 = performance.now();
 await getZ3();
 const init = performance.now() - t0;
 console.log(`solver start-up: ${init.toFixed(0)} ms`);
+const cacheDir = mkdtempSync(join(tmpdir(), 'isavirt-bench-cache-'));
+process.env.ISAVIRT_CACHE_DIR = cacheDir;
 
 const rows = [];
 const sequential = [];
@@ -60,26 +65,28 @@ for (const { f, r, loadMs } of loaded) {
   sequential.push(a);
   const ms = performance.now() - t;
   const cpu = cpuMs(process.cpuUsage(c));
+  const w0 = performance.now();
+  const warm = await analyzeIsa(r.isa);
+  const warmMs = performance.now() - w0;
   const unknown = a.instructions.filter((c) =>
     [c.privileged, c.controlSensitive, c.modeSensitive, c.locationSensitive, c.userSensitive].some((v) => v.value === 'unknown'),
   ).length;
-  // Timers the analysis may add to its stats, besides the ones shown in their own columns.
-  const extra = Object.fromEntries(
-    Object.entries(a.stats)
-      .filter(([k, v]) => typeof v === 'number' && /Ms$/.test(k) && k !== 'solverMs' && k !== 'totalMs')
-      .map(([k, v]) => [k.replace(/Ms$/, ' ms'), Math.round(v)]),
-  );
+  const st = a.stats;
   rows.push({
     spec: basename(f),
-    instructions: a.stats.instructions,
-    queries: a.stats.solverQueries,
+    instructions: st.instructions,
+    queries: st.solverQueries,
     'load ms': Math.round(loadMs),
-    'solver ms': a.stats.solverMs,
-    'other ms': Math.round(ms - a.stats.solverMs),
-    ...extra,
-    'total ms': Math.round(ms),
+    'solver ms': st.solverMs,
+    'symbolic ms': st.symbolicMs,
+    'replay ms': st.replayMs,
+    'probe ms': st.probeMs,
+    'other ms': Math.round(ms - st.solverMs - st.symbolicMs - st.replayMs - st.probeMs),
+    'cold ms': Math.round(ms),
     'cpu ms': Math.round(cpu),
-    'ms/instr': +(ms / Math.max(1, a.stats.instructions)).toFixed(1),
+    'ms/instr': +(ms / Math.max(1, st.instructions)).toFixed(1),
+    'warm ms': +warmMs.toFixed(1),
+    cached: `${warm.stats.cached}/${warm.stats.instructions}`,
     unknown,
     T1: a.theorem1.value,
     T2: a.theorem2.value,
@@ -95,5 +102,25 @@ console.log(`all ${rows.length} specs: ${all.toFixed(0)} ms wall, ${allCpu.toFix
 const same = parallel.length === sequential.length && parallel.every((a, i) => strip(a) === strip(sequential[i]));
 console.log(`parallel (analyzeIsas, ${Math.min(2, os.availableParallelism())} workers): ${parallelMs.toFixed(0)} ms wall, ${parallelCpu.toFixed(0)} ms CPU ` +
   `(workers' solver start-up included); results ${same ? 'equal' : 'DIFFER from'} the sequential ones`);
+rmSync(cacheDir, { recursive: true, force: true });
+
+// The CLI on the whole library, cold then warm, each in a fresh process.
+if (process.argv.length <= 2) {
+  const cliDir = mkdtempSync(join(tmpdir(), 'isavirt-bench-cli-'));
+  const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+  const cli = (label) => {
+    const args = [join(root, 'dist/cli/main.js'), 'check', join(root, 'isas')];
+    const s0 = performance.now();
+    const r = timeBin
+      ? spawnSync(timeBin, ['-f', '%M', process.execPath, ...args], { env: { ...process.env, ISAVIRT_CACHE_DIR: cliDir }, encoding: 'utf8' })
+      : spawnSync(process.execPath, args, { env: { ...process.env, ISAVIRT_CACHE_DIR: cliDir }, encoding: 'utf8' });
+    const wall = performance.now() - s0;
+    const rss = timeBin ? Number(r.stderr.trim().split('\n').at(-1)) / 1024 : undefined;
+    console.log(`isavirt check isas/ ${label}: ${wall.toFixed(0)} ms wall${rss ? `, peak RSS ${rss.toFixed(0)} MiB` : ''} (exit ${r.status})`);
+  };
+  cli('cold (empty cache)');
+  cli('warm (cache present)');
+  rmSync(cliDir, { recursive: true, force: true });
+}
 // z3-solver keeps worker threads alive; leave explicitly.
 process.exit(0);

@@ -41,7 +41,7 @@ import type { Evidence, InstanceClass, InstructionClassification, PrivilegeVerdi
 export type { ClassifyContext } from './decide.js';
 
 export function newContext(z3: Z3, isa: Isa, timeoutMs: number, rlimit = 0): ClassifyContext {
-  return { z3, isa, L: new Logic(z3), timeoutMs, rlimit, stats: { solverQueries: 0, solverMs: 0 }, errors: [], models: [], indices: 0, offsets: new Map() };
+  return { z3, isa, L: new Logic(z3), timeoutMs, rlimit, stats: { solverQueries: 0, solverMs: 0, symbolicMs: 0, replayMs: 0, probeMs: 0 }, errors: [], models: [], indices: 0, offsets: new Map() };
 }
 
 // ---- the classes of instances ----
@@ -130,7 +130,11 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
   const cache = new Map<string, Question>();
   const Q = (key: string, make: () => Question): Question => {
     let q = cache.get(key);
-    if (!q) cache.set(key, (q = make()));
+    if (!q) {
+      const t0 = performance.now();
+      cache.set(key, (q = make()));
+      ctx.stats.symbolicMs += performance.now() - t0;
+    }
     return q;
   };
 

@@ -45,7 +45,9 @@ export interface ClassifyContext {
   timeoutMs: number;
   /** Z3 resource limit per query (deterministic, unlike the time bound); 0: none. */
   rlimit: number;
-  stats: { solverQueries: number; solverMs: number };
+  /** Time spent, by kind: the solver, building the queries' terms (symbolic execution), replaying
+   *  models and concrete pairs on the interpreter, and probing (bench/analyze.mjs prints them). */
+  stats: { solverQueries: number; solverMs: number; symbolicMs: number; replayMs: number; probeMs: number };
   errors: string[];
   /** Models of the instruction being classified, released when it is done. */
   models: Model<'main'>[];
@@ -922,7 +924,9 @@ export async function ask(ctx: ClassifyContext, q: Question, proofText: string, 
   const r = await check(ctx, [...q.cs, ...extraCs], [...q.reads, ...extraReads], q.label);
   if (r.r === 'unknown') return { value: 'unknown', evidence: { k: 'unknown', text: `undecided: ${question}`, reason: r.reason } };
   if (r.r === 'unsat') return { value: 'no', evidence: { k: 'proof', text: proofText, query: queryText, ms: r.ms } };
+  const t0 = performance.now();
   const x = await q.extract(r.model);
+  ctx.stats.replayMs += performance.now() - t0;
   if (x.verdict) return x.verdict;
   return { value: 'unknown', evidence: { k: 'unknown', text: `undecided: ${question}`, reason: `the solver's witness did not survive replay: ${x.problem}` }, problem: x.problem };
 }
@@ -930,6 +934,7 @@ export async function ask(ctx: ClassifyContext, q: Question, proofText: string, 
 /** Try a concrete probe before the solver: a state that shows the property is as good a witness. */
 export function probeFirst(ctx: ClassifyContext, cube: Cube, question: string, guest: boolean, confirm: (ms: ModelState, ops: Record<string, bigint>) => Extracted): Verdict | undefined {
   let got: Verdict | undefined;
+  const t0 = performance.now();
   probe(
     ctx.isa,
     cube.instr,
@@ -945,6 +950,7 @@ export function probeFirst(ctx: ClassifyContext, cube: Cube, question: string, g
     cube.sample,
     guestBases.get(ctx),
   );
+  ctx.stats.probeMs += performance.now() - t0;
   return got;
 }
 

@@ -45,8 +45,25 @@ export interface ChunkResult {
   errors: string[];
   solverQueries: number;
   solverMs: number;
+  symbolicMs: number;
+  replayMs: number;
+  probeMs: number;
   /** How many of `instructions` came from the cache (cache.ts). */
   cached: number;
+}
+
+/** The timers of a chunk (ClassifyContext.stats), summed the same way everywhere. */
+export const TIMERS = ['solverMs', 'symbolicMs', 'replayMs', 'probeMs'] as const;
+
+/** Chunks merged: their instructions in order, their counts and timers summed. */
+export function mergeChunks(cs: ChunkResult[]): ChunkResult {
+  const out: ChunkResult = { instructions: cs.flatMap((c) => c.instructions), errors: cs.flatMap((c) => c.errors), solverQueries: 0, solverMs: 0, symbolicMs: 0, replayMs: 0, probeMs: 0, cached: 0 };
+  for (const c of cs) {
+    out.solverQueries += c.solverQueries;
+    out.cached += c.cached;
+    for (const t of TIMERS) out[t] += c[t];
+  }
+  return out;
 }
 
 /** The instructions `analyzeIsa` analyses, in order. */
@@ -59,7 +76,7 @@ export function cachedInstruction(isa: Isa, instr: Instruction, options: Analyze
   if (options.cache === false) return undefined;
   const hit = readInstruction(instructionKey(isa, instr, options));
   if (!hit) return undefined;
-  return { instructions: [fromCache(instr, hit.classification)], errors: hit.errors, solverQueries: 0, solverMs: 0, cached: 1 };
+  return { instructions: [fromCache(instr, hit.classification)], errors: hit.errors, solverQueries: 0, solverMs: 0, symbolicMs: 0, replayMs: 0, probeMs: 0, cached: 1 };
 }
 
 /** Classify the analysed instructions [from, to) — `from` a multiple of CHUNK — a fresh solving
@@ -73,7 +90,7 @@ export async function classifyRange(
   onEach?: (mnemonic: string) => void,
 ): Promise<ChunkResult> {
   const instrs = analysedInstructions(isa, options).slice(from, to);
-  const result: ChunkResult = { instructions: [], errors: [], solverQueries: 0, solverMs: 0, cached: 0 };
+  const result: ChunkResult = { instructions: [], errors: [], solverQueries: 0, solverMs: 0, symbolicMs: 0, replayMs: 0, probeMs: 0, cached: 0 };
   let ctx: ReturnType<typeof newContext> | undefined;
   for (const [n, instr] of instrs.entries()) {
     const hit = cachedInstruction(isa, instr, options);
@@ -87,7 +104,7 @@ export async function classifyRange(
     // The solving context (and Z3) only when something is not cached.
     ctx ??= newContext(await getZ3(), isa, options.timeoutMs ?? 8000, options.rlimit ?? 0);
     if ((from + n) % CHUNK === 0) isolateSolving();
-    const before = { q: ctx.stats.solverQueries, ms: ctx.stats.solverMs, errors: ctx.errors.length };
+    const before = { ...ctx.stats, errors: ctx.errors.length };
     let c: InstructionClassification;
     try {
       c = await classifyInstruction(ctx, instr);
@@ -98,14 +115,14 @@ export async function classifyRange(
       c = failed(instr, msg);
     }
     const errors = ctx.errors.slice(before.errors);
-    const entry = { classification: c, errors, solverQueries: ctx.stats.solverQueries - before.q, solverMs: ctx.stats.solverMs - before.ms };
+    const entry = { classification: c, errors, solverQueries: ctx.stats.solverQueries - before.solverQueries, solverMs: ctx.stats.solverMs - before.solverMs };
     // A failure or an undecided verdict under a wall-clock bound may go otherwise on an idle
     // machine: only complete answers are kept.
     if (options.cache !== false && errors.length === 0 && !undecided(c)) writeInstruction(instructionKey(isa, instr, options), entry);
     result.instructions.push(c);
     result.errors.push(...errors);
     result.solverQueries += entry.solverQueries;
-    result.solverMs += entry.solverMs;
+    for (const t of TIMERS) result[t] += ctx.stats[t] - before[t];
     onEach?.(instr.mnemonic);
   }
   return result;
@@ -121,7 +138,8 @@ function undecided(c: InstructionClassification): boolean {
 /** The analysis of an ISA from its classified chunks (in instruction order): theorems decided
  *  after the merge. */
 export function assembleAnalysis(isa: Isa, chunks: ChunkResult[], totalMs: number): IsaAnalysis {
-  const out = chunks.flatMap((c) => c.instructions);
+  const all = mergeChunks(chunks);
+  const out = all.instructions;
   const t1 = theorem1(out);
   const t3 = theorem3(out);
   return {
@@ -136,12 +154,15 @@ export function assembleAnalysis(isa: Isa, chunks: ChunkResult[], totalMs: numbe
     theorem3: t3,
     trapAndEmulate: trapAndEmulate(out, t1),
     hybridMonitor: hybridMonitor(out, t3),
-    errors: chunks.flatMap((c) => c.errors),
+    errors: all.errors,
     stats: {
       instructions: out.length,
-      solverQueries: chunks.reduce((n, c) => n + c.solverQueries, 0),
-      solverMs: Math.round(chunks.reduce((n, c) => n + c.solverMs, 0)),
-      cached: chunks.reduce((n, c) => n + c.cached, 0),
+      solverQueries: all.solverQueries,
+      solverMs: Math.round(all.solverMs),
+      symbolicMs: Math.round(all.symbolicMs),
+      replayMs: Math.round(all.replayMs),
+      probeMs: Math.round(all.probeMs),
+      cached: all.cached,
       totalMs: Math.round(totalMs),
     },
   };

@@ -10,7 +10,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Isa } from '../ir/types.js';
-import { CHUNK, analysedInstructions, assembleAnalysis, cachedInstruction, classifyRange, type AnalyzeOptions, type ChunkResult } from './index.js';
+import { CHUNK, analysedInstructions, assembleAnalysis, cachedInstruction, classifyRange, mergeChunks, type AnalyzeOptions, type ChunkResult } from './index.js';
 import type { IsaAnalysis } from './types.js';
 
 export interface ParallelOptions extends Omit<AnalyzeOptions, 'onInstruction'> {
@@ -160,16 +160,6 @@ export async function analyzeIsas(isas: Isa[], options: ParallelOptions = {}): P
     await Promise.all([...pool, ...warm.splice(0)].map((w) => w.terminate()));
   }
   return assembled();
-}
-
-function mergeChunks(cs: ChunkResult[]): ChunkResult {
-  return {
-    instructions: cs.flatMap((c) => c.instructions),
-    errors: cs.flatMap((c) => c.errors),
-    solverQueries: cs.reduce((n, c) => n + c.solverQueries, 0),
-    solverMs: cs.reduce((n, c) => n + c.solverMs, 0),
-    cached: cs.reduce((n, c) => n + c.cached, 0),
-  };
 }
 
 /** Run one job on `worker`; rejects if the worker fails or exits. */

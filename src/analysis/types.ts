@@ -175,6 +175,8 @@ export interface IsaAnalysis {
   hybridMonitor: TheoremVerdict & { note?: string };
   /** Problems found with witnesses (a witness the replay did not confirm is a bug). */
   errors: string[];
-  /** `cached`: instructions whose classification came from the cache (cache.ts), not the solver. */
-  stats: { instructions: number; solverQueries: number; solverMs: number; totalMs: number; cached: number };
+  /** `cached`: instructions whose classification came from the cache (cache.ts), not the solver.
+   *  The times (ms): in the solver, building query terms (symbolic execution), replaying models
+   *  on the interpreter, probing with concrete states; the rest of totalMs is everything else. */
+  stats: { instructions: number; solverQueries: number; solverMs: number; symbolicMs: number; replayMs: number; probeMs: number; totalMs: number; cached: number };
 }
