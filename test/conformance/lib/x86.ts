@@ -152,6 +152,7 @@ const FAULTS_AT_CPL3: Record<string, (g: GenCtx) => string> = {
   CLI: () => 'cli', STI: () => 'sti', HLT: () => 'hlt', CLTS: () => 'clts',
   IN: (g) => `in eax, ${(g.inst.ops.port = g.rng.int(256))}`,
   OUT: (g) => `out ${(g.inst.ops.port = g.rng.int(256))}, eax`,
+  OUT_AL: (g) => `out ${(g.inst.ops.port = g.rng.int(256))}, al`,
   IN_DX: () => 'in eax, dx', OUT_DX: () => 'out dx, eax',
   LGDT: (g) => `lgdt [${(g.inst.ops.a = winAddr(g.slot))}]`,
   LIDT: (g) => `lidt [${(g.inst.ops.a = winAddr(g.slot))}]`,
@@ -644,7 +645,7 @@ export interface CosimResult {
 export const NATIVE = [
   'MOV_RI', 'MOV_RR', 'MOV_RM', 'MOV_MR', 'MOV_RMX', 'MOV_MRX', 'LEA', ...ALU_RR, ...ALU_RI, 'INC', 'DEC', 'SHL', 'SHR', 'DIV', 'NOP',
   'PUSH', 'PUSH_I', 'POP', 'STOSD', 'LODSD', 'MOVSD', 'CLD', 'STD', 'JMP', ...JCC, 'CALL', 'RET', 'PUSHF', 'POPF',
-  'MOV_R_CS', 'MOV_R_SS', 'MOV_R_DS', 'MOV_R_ES', 'PUSH_CS', 'PUSH_SS', 'PUSH_DS', 'PUSH_ES', 'CLI', 'STI', 'IN', 'OUT', 'HLT',
+  'MOV_R_CS', 'MOV_R_SS', 'MOV_R_DS', 'MOV_R_ES', 'PUSH_CS', 'PUSH_SS', 'PUSH_DS', 'PUSH_ES', 'CLI', 'STI', 'IN', 'OUT', 'OUT_AL', 'HLT',
 ];
 
 /** The selectors and EFLAGS a CPL-3 program starts with on the host (32-bit compatibility mode). */
