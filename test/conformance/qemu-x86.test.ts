@@ -14,12 +14,10 @@
 // (CC) is compared that way: QEMU delivers SIGTRAP, and isavirt, given a ring-0 handler behind the
 // gate, must enter it with the right frame (lib/x86.ts, SpecSide.runInt3).
 
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadIsaFile } from '../../src/ir/index.js';
+import { editedSpec } from './lib/cosim.js';
 import { cosimulate, NATIVE, probe, probeNative, TOOLS } from './lib/x86.js';
-import { loadSpec, root } from './lib/spec.js';
+import { loadSpec } from './lib/spec.js';
 import { needTools, scratchDir } from './lib/tools.js';
 
 const missing = needTools('qemu co-simulation (x86-386.isa)', TOOLS);
@@ -48,29 +46,19 @@ describe.skipIf(missing !== undefined)('x86-386.isa against qemu-i386 (CPL 3)', 
   }, 300_000);
 
   it('catches the famous ones written wrongly: POPF loading IF at CPL 3, PUSH CS hiding the RPL', () => {
-    const text = readFileSync(join(root, 'isas/x86-386.isa'), 'utf8');
-    const wrong = text
+    const wrong = editedSpec('x86-386', scratch.dir, (text) => text
       .replace('if cpl <= EFLAGS.IOPL {\n      EFLAGS.IF = v[9];', 'if cpl <= 3 {\n      EFLAGS.IF = v[9];')
-      .replace('SSV[sp, 4] = zext(CS, 32);', 'SSV[sp, 4] = zext(CS & 0xfffc, 32);');
-    expect(wrong).not.toBe(text);
-    const file = join(scratch.dir, 'wrong.isa');
-    writeFileSync(file, wrong);
-    const loaded = loadIsaFile(file);
-    if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics[0]));
-    const r = cosimulate(loaded.isa, { seed: SEED, perInstruction: 30, perFaulting: 0, only: ['POPF', 'PUSH_CS', 'PUSHF'], dir: scratch.dir });
+      .replace('SSV[sp, 4] = zext(CS, 32);', 'SSV[sp, 4] = zext(CS & 0xfffc, 32);'));
+    const r = cosimulate(wrong, { seed: SEED, perInstruction: 30, perFaulting: 0, only: ['POPF', 'PUSH_CS', 'PUSHF'], dir: scratch.dir });
     expect([...new Set(r.mismatches.map((m) => m.split(' ')[0]))].sort()).toEqual(['POPF', 'PUSH_CS']);
   }, 300_000);
 
   it('catches INT 3 pushing the wrong return address (the frame its handler would return with)', () => {
-    const text = readFileSync(join(root, 'isas/x86-386.isa'), 'utf8');
-    const at = text.indexOf('instruction INT3(');
-    const wrong = text.slice(0, at) + text.slice(at).replace('phys[(sbase + top - 12)[19..0], 4] = next_pc;', 'phys[(sbase + top - 12)[19..0], 4] = EIP;');
-    expect(wrong).not.toBe(text);
-    const file = join(scratch.dir, 'wrong-int3.isa');
-    writeFileSync(file, wrong);
-    const loaded = loadIsaFile(file);
-    if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics[0]));
-    const r = cosimulate(loaded.isa, { seed: SEED, perInstruction: 0, perFaulting: 2, only: ['INT3'], dir: scratch.dir });
+    const wrong = editedSpec('x86-386', scratch.dir, (text) => {
+      const at = text.indexOf('instruction INT3(');
+      return text.slice(0, at) + text.slice(at).replace('phys[(sbase + top - 12)[19..0], 4] = next_pc;', 'phys[(sbase + top - 12)[19..0], 4] = EIP;');
+    });
+    const r = cosimulate(wrong, { seed: SEED, perInstruction: 0, perFaulting: 2, only: ['INT3'], dir: scratch.dir });
     expect(r.compared).toBe(2);
     expect(r.mismatches.map((m) => m.split(' ')[0])).toEqual(['INT3', 'INT3']);
     expect(r.mismatches[0]).toContain('frame word 0');

@@ -22,14 +22,13 @@
 // with a null selector does not disturb it. Jump targets are pads other than forward pad 0, so the
 // pad number says where the instance went.
 
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Isa } from '../../../src/ir/types.js';
-import type { Machine } from '../../../src/exec/machine.js';
 import { Rng } from '../../exec/helpers.js';
 import { insertOperands } from '../../../src/ir/encoding.js';
-import { assembleInstances, hex, instruction, newMachine, otherRegisters, root, specText, stepOnce, type SpecOutcome } from './spec.js';
+import { hex, instruction, otherRegisters, root, specText, stepOnce, type SpecOutcome, InstanceSide } from './spec.js';
 import { run } from './tools.js';
+import { batches, checkSlots, linkHarness, outcomeWord, placeAll, runAll, Tally, TOOLCHAINS, type Placed as P, runUser } from './cosim.js';
 
 export const TEXT = 0x10000;
 export const SNIP = 512;
@@ -76,9 +75,7 @@ export interface Env {
 }
 
 export function probe(dir: string): Env {
-  const obj = join(dir, 'probe.o'), elf = join(dir, 'probe');
-  run('as', ['--32', '-o', obj, `${root}test/conformance/harness/i386-probe.s`]);
-  run('ld', ['-m', 'elf_i386', '-T', `${root}test/conformance/harness/i386.ld`, '-o', elf, obj]);
+  const elf = linkHarness(TOOLCHAINS.i386, dir, 'probe', readFileSync(`${root}test/conformance/harness/i386-probe.s`, 'utf8'), {});
   const out = run('qemu-i386', [elf]).stdout;
   const gl = out.readUInt16LE(0), il = out.readUInt16LE(8);
   return {
@@ -482,10 +479,7 @@ function dataBlock(inst: Instance, slot: number): string {
   return [`        .org ${slot * BLK}`, `        .long ${words}`, `        .byte ${inst.win.join(', ')}`].join('\n');
 }
 
-export interface Placed {
-  inst: Instance;
-  slot: number;
-}
+export type Placed = P<Instance>;
 
 /** Faults end an instance, not the harness: handlers for the signals Linux delivers for them run
  *  on an alternate stack (ESP is the instance's), record 200 + the signal number as the landing pad
@@ -507,18 +501,8 @@ export function harnessSource(items: Placed[]): string {
 }
 
 export function buildElf(items: Placed[], dir: string, name: string): string {
-  if (items.length === 0 || items.some((p, i) => p.slot >= BATCH || (i > 0 && p.slot <= items[i - 1]!.slot))) {
-    throw new Error(`a harness holds instances in increasing slots below ${BATCH}`);
-  }
-  const src = join(dir, `${name}.s`), obj = join(dir, `${name}.o`), elf = join(dir, name);
-  writeFileSync(src, harnessSource(items));
-  run('as', ['--32', '-o', obj, src]);
-  run('ld', ['-m', 'elf_i386', '-T', `${root}test/conformance/harness/i386.ld`, '-o', elf, obj]);
-  const nm = run('nm', [elf]).stdout.toString();
-  const s0 = items[0]!.slot;
-  const m = new RegExp(`^([0-9a-f]+) \\w ins${s0}$`, 'm').exec(nm);
-  if (!m || parseInt(m[1]!, 16) !== insAddr(s0)) throw new Error(`harness layout: ins${s0} at ${m?.[1]}, expected ${insAddr(s0).toString(16)}`);
-  return elf;
+  checkSlots(items, BATCH);
+  return linkHarness(TOOLCHAINS.i386, dir, name, harnessSource(items), { [`ins${items[0]!.slot}`]: insAddr(items[0]!.slot) });
 }
 
 export type QemuOutcome =
@@ -528,8 +512,7 @@ export type QemuOutcome =
 
 /** Run a harness under qemu-i386, or (`native`) directly on the host CPU in 32-bit compatibility mode. */
 export function runElf(elf: string, count: number, native = false): QemuOutcome[] {
-  const r = native ? run(elf, [], { allowFail: true, timeout: 60_000 }) : run('qemu-i386', [elf], { allowFail: true, timeout: 60_000 });
-  if (r.error) throw r.error;
+  const r = native ? runUser(elf, []) : runUser('qemu-i386', [elf]);
   const out = r.stdout;
   const res: QemuOutcome[] = [];
   for (let i = 0; i + BLKSZ <= out.length && res.length < count; i += BLKSZ) {
@@ -563,18 +546,15 @@ export interface SpecRun {
   decoded: string;
 }
 
-export class SpecSide {
-  readonly m: Machine;
-  constructor(readonly isa: Isa, readonly env: Env, items: Placed[]) {
-    this.m = newMachine(isa);
-    const img = assembleInstances(isa, items.map(({ inst, slot }) => ({ address: insAddr(slot), text: this.text(inst, slot) })));
-    for (const [a, w] of img.words) this.m.writeMem(img.memory, a, w);
+export class SpecSide extends InstanceSide<Instance> {
+  constructor(isa: Isa, readonly env: Env, items: Placed[]) {
+    super(isa, items, insAddr);
     // The environment's descriptor tables at their linear addresses (the spec's memory is 1 MiB).
     env.gdt.forEach((b, k) => this.m.writeMem('phys', env.gdtr.base + k, BigInt(b)));
     env.idt.forEach((b, k) => this.m.writeMem('phys', env.idtr.base + k, BigInt(b)));
   }
 
-  text(inst: Instance, slot?: number): string {
+  override text(inst: Instance, slot?: number): string {
     if (slot !== undefined && BY_ENCODING.has(inst.mnemonic)) {
       // The form's own encoding with rel = target - next_pc, as fetch bytes (first fetched first).
       const ins = instruction(this.isa, inst.mnemonic);
@@ -605,13 +585,13 @@ export class SpecSide {
       [INT3_TSS + 8, 0x10n, 4],
     ];
     if (env.gdtr.limit < 23 || env.idtr.limit < 31) throw new Error('INT3 co-simulation: QEMU\'s GDT or IDT is too small to patch');
-    const saved = patch.map(([a, , n]) => [...Array(n).keys()].map((k) => m.readMem('phys', a + k)));
+    const saved = patch.map(([a,, n]) => [...Array(n).keys()].map((k) => m.readMem('phys', a + k)));
     const write = (a: number, v: bigint, n: number) => { for (let k = 0; k < n; k++) m.writeMem('phys', a + k, (v >> BigInt(8 * k)) & 0xffn); };
     for (const [a, v, n] of patch) write(a, v, n);
     const trDesc = (BigInt(INT3_TSS >>> 24) << 56n) | (0x89n << 40n) | (BigInt(INT3_TSS & 0xffffff) << 16n) | 0x67n;
     const r = this.run(inst, slot, trDesc);
     const frame = [20, 16, 12, 8, 4].map((o) => [...Array(4).keys()].reduce((v, k) => v | (m.readMem('phys', INT3_STACK - o + k) << BigInt(8 * k)), 0n));
-    patch.forEach(([a, , n], i) => saved[i]!.forEach((v, k) => m.writeMem('phys', a + k, v)));
+    patch.forEach(([a], i) => saved[i]!.forEach((v, k) => m.writeMem('phys', a + k, v)));
     return { ...r, frame };
   }
 
@@ -716,13 +696,9 @@ export interface CosimOptions {
   native?: boolean;
 }
 
-export interface CosimResult {
+export interface CosimResult extends Tally {
   env: Env;
-  compared: number;
-  count: Map<string, number>;
-  mismatches: string[];
   uncovered: string[];
-  outcomes: Map<string, number>;
 }
 
 /**
@@ -740,14 +716,10 @@ export const NATIVE = [
 
 /** The selectors and EFLAGS a CPL-3 program starts with on the host (32-bit compatibility mode). */
 export function probeNative(dir: string, qemuEnv: Env): Env {
-  const obj = join(dir, 'probe.o'), elf = join(dir, 'probe-native');
-  const src = join(dir, 'probe-native.s');
-  writeFileSync(src, ['        .intel_syntax noprefix', '        .text', '        .globl _start', '_start:',
+  const elf = linkHarness(TOOLCHAINS.i386, dir, 'probe-native', ['        .intel_syntax noprefix', '        .text', '        .globl _start', '_start:',
     ...SREGS.map((s, k) => `        mov word ptr [env+${4 * k}], ${s.toLowerCase()}`), '        pushfd', '        pop dword ptr [env+24]',
     '        mov eax, 4', '        mov ebx, 1', '        mov ecx, offset env', '        mov edx, 28', '        int 0x80',
-    '        mov eax, 1', '        xor ebx, ebx', '        int 0x80', '        .data', 'env:    .space 28', ''].join('\n'));
-  run('as', ['--32', '-o', obj, src]);
-  run('ld', ['-m', 'elf_i386', '-T', `${root}test/conformance/harness/i386.ld`, '-o', elf, obj]);
+    '        mov eax, 1', '        xor ebx, ebx', '        int 0x80', '        .data', 'env:    .space 28', ''].join('\n'), {});
   const out = run(elf, []).stdout;
   return { ...qemuEnv, sregs: [0, 1, 2, 3, 4, 5].map((k) => out.readUInt16LE(4 * k)), eflags: BigInt(out.readUInt32LE(24)) };
 }
@@ -759,35 +731,21 @@ export function cosimulate(isa: Isa, o: CosimOptions): CosimResult {
   const rng = new Rng(o.seed);
   // Every instance runs in a batch: a fault ends the instance (the harness's signal handlers), not
   // the harness.
-  const placed: Placed[] = [];
-  for (const m of mnemonics) {
-    if (!GENS[m]) continue;
-    const n = FAULTS_AT_CPL3[m] || m === 'INT' || m === 'INT3' ? o.perFaulting : o.perInstruction;
-    for (let k = 0; k < n; k++) placed.push({ inst: generate(rng, env, m, placed.length % BATCH), slot: placed.length % BATCH });
-  }
-  const res: CosimResult = { env, compared: 0, count: new Map(), mismatches: [], uncovered, outcomes: new Map() };
-  const check = (side: SpecSide, p: Placed, q: QemuOutcome) => {
-    const int3 = p.inst.mnemonic === 'INT3' ? side.runInt3(p.inst, p.slot) : undefined;
-    const s = int3 ?? side.run(p.inst, p.slot);
-    const d = int3 ? compareInt3(p.inst, q, int3) : compare(p.inst, p.slot, q, s);
-    res.compared++;
-    res.count.set(p.inst.mnemonic, (res.count.get(p.inst.mnemonic) ?? 0) + 1);
-    const how = s.outcome.kind === 'trap' ? `trap:${s.outcome.trap}` : s.outcome.kind !== 'done' ? s.outcome.kind : s.eip === s.nextPc ? 'completed' : 'jumped';
-    res.outcomes.set(how, (res.outcomes.get(how) ?? 0) + 1);
-    if (d.length) res.mismatches.push(`${p.inst.mnemonic} ${describeInstance(p.inst, side.text(p.inst))}: ${d.join('; ')}`);
-  };
-  for (let i = 0, bi = 0; i < placed.length; i += BATCH, bi++) {
-    const items = placed.slice(i, i + BATCH);
+  const wants = mnemonics.filter((m) => GENS[m]).map((m) => ({ mnemonic: m, count: FAULTS_AT_CPL3[m] || m === 'INT' || m === 'INT3' ? o.perFaulting : o.perInstruction }));
+  const placed = placeAll(wants, BATCH, (w, slot) => generate(rng, env, w.mnemonic, slot));
+  const res: CosimResult = Object.assign(new Tally(), { env, uncovered });
+  batches(placed, BATCH).forEach((items, bi) => {
     const side = new SpecSide(isa, env, items);
-    let rest = items;
-    let part = 0;
-    // A batch runs to its end unless QEMU dies (a fault the handlers do not catch); then the rest
-    // runs in a new ELF.
-    while (rest.length > 0) {
-      const out = runElf(buildElf(rest, o.dir, `x86batch${bi}-${part++}`), rest.length, o.native);
-      out.forEach((q, k) => check(side, rest[k]!, q));
-      rest = rest.slice(out.length);
-    }
-  }
+    runAll(items, `x86batch${bi}`, {
+      build: (group, name) => buildElf(group, o.dir, name),
+      runElf: (elf, count) => runElf(elf, count, o.native),
+      check: (p, q) => {
+        const int3 = p.inst.mnemonic === 'INT3' ? side.runInt3(p.inst, p.slot) : undefined;
+        const s = int3 ?? side.run(p.inst, p.slot);
+        const d = int3 ? compareInt3(p.inst, q, int3) : compare(p.inst, p.slot, q, s);
+        res.add(p.inst.mnemonic, outcomeWord(s.outcome, s.eip === s.nextPc), d, () => `${p.inst.mnemonic} ${describeInstance(p.inst, side.text(p.inst))}`);
+      },
+    });
+  });
   return res;
 }
