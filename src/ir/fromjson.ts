@@ -350,7 +350,18 @@ export function irToAst(isa: Isa, positions: JsonPositions, file: string): JsonA
   decls.push({ k: 'reset', body: stmts(isa.reset, '/reset'), replace: false, span: at('/reset') });
   decls.push({ k: 'fetch', space: name(isa.fetch.space, '/fetch/space'), pc: name(isa.fetch.pc, '/fetch/pc'), replace: false, span: at('/fetch') });
   if (isa.console) {
-    decls.push(doc({ k: 'console', space: name(isa.console.space, '/console/space'), address: num(isa.console.address, '/console/address'), replace: false, span: at('/console') }, isa.console.doc));
+    decls.push(
+      doc(
+        {
+          k: 'console',
+          space: name(isa.console.space, '/console/space'),
+          address: num(isa.console.address, '/console/address'),
+          replace: false,
+          span: at('/console'),
+        },
+        isa.console.doc,
+      ),
+    );
   }
   isa.assumptions.forEach((a, i) => {
     const p = `/assumptions/${i}`;
