@@ -10,6 +10,7 @@ import { resetState, stepInstruction } from '../../src/exec/interpret.js';
 import type { ConcreteState } from '../../src/exec/state.js';
 import { exportIsaJson, parseIsaJson, parseIsaText } from '../../src/ir/index.js';
 import { formatSpec } from '../../src/ir/format.js';
+import { renderIsaDoc } from '../../src/doc/index.js';
 import type { Isa } from '../../src/ir/types.js';
 import { GuestSession } from '../../src/vmm/index.js';
 
@@ -199,5 +200,7 @@ describe('console in the front end', () => {
     expect(back.diagnostics).toEqual([]);
     expect(back.isa?.console).toMatchObject({ space: 'IO', address: 3, doc: 'The UART.' });
     expect(load('').console).toBeUndefined();
+    // The reference document names it.
+    expect(renderIsaDoc(isa, undefined, { format: 'markdown' })).toContain('console: the byte stored at `IO[0x3]`');
   });
 });
