@@ -242,7 +242,8 @@ function consoleJson(out: Uint8Array): { bytes: number; text: string } {
 
 /** The console's bytes as lines for the text report; other control characters shown as \xNN. */
 function consoleLines(out: Uint8Array): string[] {
-  const text = Buffer.from(out).toString('latin1').replace(/[\x00-\x09\x0b-\x1f\x7f-\xff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  let text = '';
+  for (const b of out) text += b === 10 || (b >= 0x20 && b < 0x7f) ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   return lines;
