@@ -11,6 +11,8 @@ import { assembleOrExit, loadSpecOrExit } from './spec.js';
 import { assertNever } from '../ir/walk.js';
 import { privilegedInstances, type Placement, type PrivilegedInstance } from '../vmm/index.js';
 import { DEFAULT_MEMORY_CAP, MachineError, layOut } from '../exec/layout.js';
+import { resetState } from '../exec/interpret.js';
+import type { ConcreteState } from '../exec/state.js';
 
 type Monitor = 'none' | 'trap' | 'hybrid' | 'patched';
 
@@ -23,6 +25,7 @@ interface Args {
   maxSteps: number;
   format: 'text' | 'json';
   monitorControl?: string[];
+  set?: string[];
   guestControl?: boolean;
   memoryCap?: number;
 }
@@ -42,6 +45,40 @@ function parseMonitorControl(isa: Isa, elements: readonly { name: string; width:
     out[element.name] = value;
   }
   return out;
+}
+
+/** `--set eax=0x2badb002` (repeatable): the guest's state at the start, after reset, as a boot
+ *  loader leaves it (a register, a field `R.F`, a file entry `x[10]` or its name `a0`). */
+function seededState(isa: Isa, items: readonly string[]): ConcreteState | undefined {
+  if (items.length === 0) return undefined;
+  const s = resetState(isa);
+  for (const item of items) {
+    const m = /^\s*([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*)|\[(\d+)\])?\s*=\s*(0x[0-9a-fA-F_]+|0b[01_]+|[0-9_]+)\s*$/.exec(item);
+    if (!m) throw new UsageError(`--set ${item}: write NAME=VALUE, e.g. ${isa.registers[0]?.name ?? 'R'}=0x100`);
+    const value = BigInt(m[4]!.replace(/_/g, ''));
+    const fits = (w: number) => {
+      if (value >> BigInt(w) !== 0n) throw new UsageError(`--set ${item}: ${m[1]} has ${w} bits, and ${m[4]} needs ${value.toString(2).length}`);
+    };
+    const reg = isa.registers.find((r) => r.name === m[1]);
+    const named = isa.files.map((f) => ({ f, i: f.names.indexOf(m[1]!) })).find((x) => x.i >= 0);
+    if (reg && m[2] !== undefined) {
+      const f = reg.fields.find((x) => x.name === m[2]);
+      if (!f) throw new UsageError(`--set ${item}: register ${reg.name} has no field ${m[2]}`);
+      fits(f.hi - f.lo + 1);
+      const fm = ((1n << BigInt(f.hi - f.lo + 1)) - 1n) << BigInt(f.lo);
+      s.regs[reg.name] = ((s.regs[reg.name] ?? 0n) & ~fm) | (value << BigInt(f.lo));
+    } else if (reg && m[3] === undefined) {
+      fits(reg.width);
+      s.regs[reg.name] = value;
+    } else {
+      const file = m[3] !== undefined ? isa.files.find((f) => f.name === m[1]) : named?.f;
+      const index = m[3] !== undefined ? Number(m[3]) : (named?.i ?? -1);
+      if (!file || m[2] !== undefined || index < 0 || index >= file.count) throw new UsageError(`--set ${item}: ${m[1]}${m[3] !== undefined ? `[${m[3]}]` : ''} is not a register of ${isa.name}`);
+      fits(file.width);
+      s.files[file.name]![index] = value;
+    }
+  }
+  return s;
 }
 
 /** `--memory-cap` is in MiB; the largest is 16 GiB. */
@@ -70,10 +107,11 @@ export default defineCommand<Args>({
   builder: (y) =>
     y
       .positional('spec', { type: 'string', describe: 'the .isa spec' })
-      .positional('program', { type: 'string', describe: 'the guest program (.s)' })
+      .positional('program', { type: 'string', describe: 'the guest program (.s, or an ELF32 executable)' })
       .option('monitor', { choices: ['none', 'trap', 'hybrid', 'patched'] as const, describe: 'where the guest runs (default none; with --compare, trap)' })
       .option('trace', { type: 'boolean', default: false, describe: `print every instruction run (up to ${TRACE_LIMIT}) in assembly syntax, and what the monitor did with each trap and why` })
       .option('compare', { type: 'boolean', default: false, describe: 'run on the bare machine too and diff the guest states (exit 1 if they differ)' })
+      .option('set', { type: 'string', array: true, describe: "NAME=VALUE: the guest's register at the start, after reset (repeatable; a boot loader's state)" })
       .option('monitor-control', { type: 'string', array: true, describe: 'NAME=VALUE: a value the monitor keeps in a real control element (repeatable)' })
       .option('guest-control', { type: 'boolean', default: false, describe: "pass the guest's control values through to the real machine (by default the monitor keeps its own IDT, GDT... registers)" })
       .option('max-steps', { type: 'number', requiresArg: true, default: 1_000_000, describe: `step budget of each run (at most ${MAX_STEPS})` })
@@ -83,6 +121,7 @@ export default defineCommand<Args>({
     ['isavirt run isas/m68010.isa isas/m68010/kernel.s --monitor trap --trace', 'under the trap-and-emulate monitor, every trap and what the monitor did'],
     ['isavirt run isas/riscv.isa isas/riscv/kernel.s --monitor trap --format json', 'the final state and the monitor\'s counts as JSON'],
     ['isavirt run isas/m68000.isa isas/m68000/movesr.s --compare', 'bare machine against the monitor'],
+    ['isavirt run isas/riscv.isa isas/riscv/kernel.s --set a0=0 --set mscratch=0x1000', 'registers as a boot loader leaves them; a linked ELF32 kernel is run the same way'],
     ['isavirt run isas/x86-386.isa isas/x86-386/redpill.s --compare --monitor-control IDTR=0x7f0007ff', 'the red pill, the monitor\'s IDT at 0x7f00'],
   ],
   async run(args, io: CliIO) {
@@ -113,7 +152,8 @@ export default defineCommand<Args>({
       maxSteps: args.maxSteps, trace: args.trace ? TRACE_LIMIT : 0, monitorControl, ownControl: !args.guestControl, memoryCap,
       ...(await patchLists(isa, monitor)),
     };
-    const image = { program: asm.program };
+    const seeded = seededState(isa, args.set ?? []);
+    const image = seeded ? { state: seeded, program: asm.program } : { program: asm.program };
     // One session per run: the state at the start is kept so the report can say what the run changed.
     const runOne = (kind: Monitor) => {
       const s = new GuestSession(isa, kind, image, opts);
@@ -140,6 +180,7 @@ export default defineCommand<Args>({
           monitor: r.monitor, outcome: r.outcome.kind, message: r.outcome.message, steps: r.outcome.steps, mode: r.mode, stats: r.stats,
           placement: r.placement, allocation: r.allocation, patches: r.patches.map((s) => ({ address: s.address, mnemonic: s.mnemonic })),
           final: { mode: final.mode, registers: final.registers, fields: final.fields, files: final.files, memory: final.memory },
+          console: isa.console ? consoleJson(r.output) : undefined,
           trace: r.trace ? traceLines(isa, r.trace) : undefined,
           events: r.events ? eventLines(r.events) : undefined,
         })),
@@ -170,6 +211,10 @@ export default defineCommand<Args>({
           for (; e < events.length; e++) io.out(event(e));
           if (r.trace.length >= TRACE_LIMIT) io.out(`    (the trace stops after ${TRACE_LIMIT} instructions)`);
         }
+        if (isa.console) {
+          io.out(`  console (${plural(r.output.length, 'byte')}):`);
+          for (const line of consoleLines(r.output)) io.out(`    | ${line}`);
+        }
         io.out('  final state:');
         for (const line of finalStateText(isa, final)) io.out(`  ${line}`);
       }
@@ -188,6 +233,21 @@ export default defineCommand<Args>({
 });
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The console's bytes in JSON: `text` has one character per byte (code 0..255), so the bytes
+ *  come back exactly (Buffer.from(text, 'latin1')). */
+function consoleJson(out: Uint8Array): { bytes: number; text: string } {
+  return { bytes: out.length, text: Buffer.from(out).toString('latin1') };
+}
+
+/** The console's bytes as lines for the text report; other control characters shown as \xNN. */
+function consoleLines(out: Uint8Array): string[] {
+  let text = '';
+  for (const b of out) text += b === 10 || (b >= 0x20 && b < 0x7f) ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
 
 function placementText(pl: Placement): string {
   switch (pl.kind) {

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fsHost, loadIsaFile, loadIsaSource, renderDiagnostic, type CheckOptions, type Diagnostic, type LoadResult } from '../ir/index.js';
 import type { Isa } from '../ir/types.js';
-import { assemble, type Program } from '../asm/index.js';
+import { assemble, isElf, loadElf, type Program } from '../asm/index.js';
 import { CliExit, EXIT, STDIN_ARG, UsageError, type CliIO } from './io.js';
 
 /** Front-end options every command's spec loading shares, set once from the global flags. */
@@ -122,7 +122,17 @@ export async function loadSpecOrExit(path: string, io: CliIO): Promise<Isa> {
 /** Assemble a guest program for `isa`, or print its diagnostics and stop with exit code 2. */
 export function assembleOrExit(isa: Isa, path: string, io: CliIO): { program: Program; text: string } {
   requireFile(path);
-  const text = readFileSync(path, 'utf8');
+  const bytes = readFileSync(path);
+  // A linked executable (GNU ld output) is loaded by its program headers, not assembled.
+  if (isElf(bytes)) {
+    const r = loadElf(isa, bytes, path);
+    if (!r.ok) {
+      printDiagnostics(r.diagnostics, io);
+      throw new CliExit(EXIT.badInput);
+    }
+    return { program: r.program, text: '' };
+  }
+  const text = bytes.toString('utf8');
   const r = assemble(isa, text, path);
   if (!r.ok) {
     printDiagnostics(r.diagnostics, io, { file: path, text });

@@ -9,6 +9,9 @@
 //   trace:   [{ step, pc, text, mnemonic, operands: { NAME: hex } }]   -- text in assembly syntax
 //   events:  [{ step, pc, trap, action: emulated|reflected|interpreted, reflected?, mode, reason }]
 //   stats:   { steps, direct, emulated, traps, reflected }
+//   console: { bytes, text }   -- with a `console` declaration: the bytes the guest stored there,
+//            text with one character per byte (U+0000..U+00FF), so Buffer.from(text, 'latin1')
+//            gives them back exactly
 // Hex strings throughout ("0x1f"): values may be wider than a JSON number holds.
 
 import type { Isa } from '../ir/types.js';

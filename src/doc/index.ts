@@ -303,7 +303,8 @@ export function buildDoc(isa: Isa, analysis?: IsaAnalysis): Block[] {
     k: 'p',
     parts: [
       'Source ', { code: isa.source }, isa.extends.length ? `, extending ${isa.extends.join(', ')}` : '',
-      `; ${isa.endian}-endian; ${isa.instructions.length} instructions; fetch from `, { code: isa.fetch.space }, ' at ', { code: isa.fetch.pc }, '.',
+      `; ${isa.endian}-endian; ${isa.instructions.length} instructions; fetch from `, { code: isa.fetch.space }, ' at ', { code: isa.fetch.pc },
+      ...(isa.console ? ['; console: the byte stored at ', { code: `${isa.console.space}[0x${isa.console.address.toString(16)}]` }] : []), '.',
     ],
   });
 

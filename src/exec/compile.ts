@@ -76,6 +76,10 @@ export interface Exchange {
   ins: number;
   ops: (number | bigint)[];
   len: number;
+  /** The console's output: the bytes stored at its address, in order. */
+  out: number[];
+  /** The console's host word without a memory window (a memory console; see memAccess). */
+  ca: number;
 }
 
 export type TypedMemory = Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
@@ -595,6 +599,17 @@ class Body {
           const word = shift >= total ? (narrow(ww) ? '0' : '0n') : part;
           if (this.needUndo.has(s)) this.saveOld(arr, idx, !narrow(ww));
           this.out.push(`${arr}[${idx}] = ${word};`);
+          // The console's byte is also the run's output (undone with the store if a trap follows).
+          const atConsole = acc.atConsole[i];
+          if (atConsole !== undefined) {
+            if (this.needUndo.has(s)) {
+              const f = this.g.fresh('f'), n = this.g.fresh('a');
+              this.decls.push(`let ${f} = 0, ${n} = 0;`);
+              this.out.push(`${f} = 1; ${n} = x.out.length;`);
+              this.undo.push(`if (${f}) x.out.length = ${n};`);
+            }
+            this.out.push(`if (${atConsole}) x.out.push(${word});`);
+          }
           // A store into a page that compiled blocks were decoded from (or that the fetch
           // translation read) invalidates them: the run loop flushes before the next block.
           const wt = this.g.watch.get(acc.slot.index);
@@ -641,15 +656,18 @@ class Body {
 
   /** Host indices of the `words` words at address `a` (width aw) in a memory or view; emits the
    *  translation (which may trap) and the window check. */
-  memAccess(space: string, a: string, aw: number, words: number, first = 0): { slot: MemSlot; idxs: string[] } {
+  memAccess(space: string, a: string, aw: number, words: number, first = 0): { slot: MemSlot; idxs: string[]; atConsole: string[] } {
     const g = this.g;
     const direct = g.layout.mems.get(space);
     const idxs: string[] = [];
+    // Per word, the test that it is the console's byte (empty: the space has no console).
+    const atConsole: string[] = [];
+    const con = g.isa.console?.space === space ? g.isa.console.address : undefined;
     let slot: MemSlot;
     if (direct) {
       slot = direct;
-      const base = words > 1 ? this.hoist(a) : a;
-      for (let i = first; i < first + words; i++) idxs.push(wrapIndex(base, aw, i, slot.size));
+      const base = words > 1 || con !== undefined ? this.hoist(a) : a;
+      for (let i = first; i < first + words; i++) idxs.push(con === undefined ? wrapIndex(base, aw, i, slot.size) : this.hoist(wrapIndex(base, aw, i, slot.size)));
     } else {
       const view = g.layout.views.get(space);
       if (!view) throw new MachineError('unknown memory or view in the IR');
@@ -659,14 +677,20 @@ class Body {
       // Every word's address is translated before any is used (a trap aborts the whole access).
       for (let i = first; i < first + words; i++) {
         const p = this.hoist(wrapTo(base, aw, i, tr.param.width));
+        // A view's console is at the address the program writes, before its translation.
+        if (con !== undefined) atConsole.push(narrow(tr.param.width) ? `${p} === ${L(con)}` : `${p} === ${LB(BigInt(con))}`);
         const r = this.translate(tr, p);
         idxs.push(this.hoist(wrapIndex(r, tr.resultWidth, 0, slot.size)));
       }
     }
     const win = g.windows.get(slot.index);
+    // A memory's console is the guest's word: in the windowed variant the index before the
+    // window's base; without a window, x.ca (the machine moves it with the guest's allocation).
+    if (direct && con !== undefined) for (const idx of idxs) atConsole.push(win ? `${idx} === ${L(con)}` : `${idx} === x.ca`);
     if (win) {
       return {
         slot,
+        atConsole,
         idxs: idxs.map((idx0) => {
           const idx = this.hoist(idx0);
           this.out.push(`if (${idx} >= ${L(win.size)}) ${this.trapCode(g.memTrap)}`);
@@ -674,7 +698,7 @@ class Body {
         }),
       };
     }
-    return { slot, idxs };
+    return { slot, idxs, atConsole };
   }
 
   /** Inline a translation: its statements run here, with its parameter bound to `p`. */

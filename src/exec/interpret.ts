@@ -105,6 +105,8 @@ class Work {
   private copiedFiles = new Set<string>();
   private copiedMems = new Set<string>();
   pcWritten = false;
+  /** The bytes stored at the console, in order. */
+  readonly output: number[] = [];
 
   constructor(readonly base: ConcreteState) {
     this.regs = { ...base.regs };
@@ -422,10 +424,14 @@ function assign(isa: Isa, ix: Index, w: Work, t: LValue, value: bigint, env: Env
       const p = physicalAddrs(isa, ix, s, t.space, a, t.words);
       const parts = splitWords(isa.endian, value, t.words, p.wordWidth);
       const mem = w.memForWrite(p.mem);
+      // The console is a word of a memory, or an address of a view before its translation.
+      const con = isa.console?.space === t.space ? BigInt(isa.console.address) : undefined;
+      const conAddrs = con === undefined ? [] : ix.mems.has(t.space) ? p.addrs.map(BigInt) : p.addrs.map((_, i) => (a + BigInt(i)) & mask(ix.translations.get(ix.views.get(t.space)!.translation)!.param.width));
       p.addrs.forEach((addr, i) => {
         const v = parts[i]!;
         if (v === 0n) mem.delete(addr); // absent words are zero: keep the map canonical
         else mem.set(addr, v);
+        if (conAddrs[i] === con) w.output.push(Number(v));
       });
       return;
     }
@@ -466,18 +472,19 @@ function runBlock(
   const ix = indexIsa(isa);
   const w = new Work(state);
   before?.(w);
+  const output = () => (w.output.length ? { output: w.output } : {});
   try {
     run(isa, ix, w, body, env);
   } catch (x) {
     if (x instanceof TrapSignal) return { kind: 'trap', trap: x.trap, state };
     if (x instanceof HaltSignal) {
       after?.(w);
-      return { kind: 'halt', state: w.snapshot() };
+      return { kind: 'halt', state: w.snapshot(), ...output() };
     }
     throw x;
   }
   after?.(w);
-  return { kind: 'done', state: w.snapshot() };
+  return { kind: 'done', state: w.snapshot(), ...output() };
 }
 
 /** Run one instruction's semantics at `pc` (the trap entry is not run). Never mutates `state`. */
@@ -604,9 +611,9 @@ export function fetchDecode(
 
 export type StepResult =
   /** The instruction completed. */
-  | { kind: 'done'; state: ConcreteState; instr: Instruction; operands: Record<string, bigint> }
+  | { kind: 'done'; state: ConcreteState; instr: Instruction; operands: Record<string, bigint>; output?: number[] }
   /** The instruction (or the machine, taking a trap without an entry block) halted. */
-  | { kind: 'halt'; state: ConcreteState; instr?: Instruction; operands?: Record<string, bigint>; trap?: string }
+  | { kind: 'halt'; state: ConcreteState; instr?: Instruction; operands?: Record<string, bigint>; trap?: string; output?: number[] }
   /** A trap was raised (by the fetch, as illegal, or by the semantics) and its entry ran. */
   | { kind: 'trapped'; trap: string; state: ConcreteState; instr?: Instruction; operands?: Record<string, bigint> }
   /** A trap could not be delivered: no illegal trap declared, or the entry itself trapped. */
@@ -624,8 +631,9 @@ export function stepInstruction(isa: Isa, state: ConcreteState): StepResult {
   }
   const { instr, operands } = fd.decoded;
   const out = runSemantics(isa, state, instr, operands, pc);
-  if (out.kind === 'done') return { kind: 'done', state: out.state, instr, operands };
-  if (out.kind === 'halt') return { kind: 'halt', state: out.state, instr, operands };
+  const output = out.kind !== 'trap' && out.output ? { output: out.output } : {};
+  if (out.kind === 'done') return { kind: 'done', state: out.state, instr, operands, ...output };
+  if (out.kind === 'halt') return { kind: 'halt', state: out.state, instr, operands, ...output };
   const ret = trapReturnPc(isa, out.trap, pc, nextPc(isa, instr, pc));
   const r = deliver(isa, state, out.trap, ret);
   return r.kind === 'trapped' || r.kind === 'halt' ? { ...r, instr, operands } : r;

@@ -156,7 +156,7 @@ export class Machine {
   halted = false;
   readonly maxSteps: number;
 
-  private readonly x: Exchange = { n: 0, t: 0, ret: 0, pc: 0, ins: 0, ops: [], len: 0 };
+  private readonly x: Exchange = { n: 0, t: 0, ret: 0, pc: 0, ins: 0, ops: [], len: 0, out: [], ca: -1 };
   private readonly tc: Int32Array;
   private program!: Program;
   private fns!: CompiledFns;
@@ -194,6 +194,7 @@ export class Machine {
     this.maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
     this.tc = new Int32Array((isa.traps ?? []).filter((t) => t.timer).length);
     this.blocks = options.blocks ?? true;
+    this.x.ca = isa.console?.address ?? -1;
     this.setWindows(options.windows ?? []);
     if (options.noReset) this.clear();
     else this.reset();
@@ -219,6 +220,18 @@ export class Machine {
 
   get monitorWindows(): MemoryWindow[] {
     return this.mwins.map((w) => ({ ...w }));
+  }
+
+  /** The console's output so far: every byte stored at the spec's console address (`console`
+   *  declaration), in order; reset() clears it. */
+  get output(): Uint8Array {
+    return Uint8Array.from(this.x.out);
+  }
+
+  /** Where direct execution finds a memory console's word: the guest's console address plus the
+   *  base of the guest's allocation in that memory (a monitor's placement; default 0). */
+  setConsoleBase(base: number): void {
+    if (this.isa.console && this.layout.mems.has(this.isa.console.space)) this.x.ca = this.isa.console.address + base;
   }
 
   /** Inside the trap hook: the pc of the instruction that raised the trap (as `pcValue` gives it). */
@@ -253,6 +266,7 @@ export class Machine {
    *  block that traps leaves the zeroed state. */
   reset(): void {
     this.clear();
+    this.x.out.length = 0;
     this.fns.RS();
     this.counters.steps = this.counters.instructions = this.counters.traps = 0;
     this.trace = [];

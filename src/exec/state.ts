@@ -14,7 +14,8 @@ export interface ConcreteState {
 
 /** What running one instruction's semantics did (the trap entry is not run here). */
 export type Outcome =
-  | { kind: 'done'; state: ConcreteState }
-  | { kind: 'halt'; state: ConcreteState }
+  /** `output`: the bytes stored at the console (absent: none). */
+  | { kind: 'done'; state: ConcreteState; output?: number[] }
+  | { kind: 'halt'; state: ConcreteState; output?: number[] }
   /** A trap discards every write of the instruction: `state` is the state before it. */
   | { kind: 'trap'; trap: string; state: ConcreteState };

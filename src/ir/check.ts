@@ -11,7 +11,7 @@ import type * as A from '../syntax/ast.js';
 import { Diagnostics, diag, didYouMeanHint, type Diagnostic, type DiagnosticTemplate } from '../syntax/diagnostics.js';
 import { parseText } from '../syntax/parse.js';
 import type {
-  AsmSymbol, Assumption, BinOp, Claim, ClaimAt, Encoding, EncodingBits, EncodingItem, Expr, Field, Func, Instruction, Isa, LValue, Memory, Mode,
+  AsmSymbol, Assumption, BinOp, Claim, ClaimAt, Console, Encoding, EncodingBits, EncodingItem, Expr, Field, Func, Instruction, Isa, LValue, Memory, Mode,
   Operand, Param, Register, RegisterFile, Relative, Span, Stmt, SyntaxPart, Translation, Trap, TrapKind, View,
 } from './types.js';
 import { MAX_WIDTH } from './types.js';
@@ -78,9 +78,9 @@ class Abort extends Error {}
 // ---------------------------------------------------------------------------------------------
 // Merging `extends`
 
-type SingleKind = 'endian' | 'modes' | 'guest' | 'fetch' | 'reset' | 'trapEntry' | 'names';
-const singleKinds: ReadonlySet<string> = new Set<SingleKind>(['endian', 'modes', 'guest', 'fetch', 'reset', 'trapEntry', 'names']);
-const singleWord: Record<SingleKind, string> = { endian: 'endian', modes: 'modes', guest: 'guest mode', fetch: 'fetch', reset: 'reset', trapEntry: 'trap entry', names: 'names' };
+type SingleKind = 'endian' | 'modes' | 'guest' | 'fetch' | 'console' | 'reset' | 'trapEntry' | 'names';
+const singleKinds: ReadonlySet<string> = new Set<SingleKind>(['endian', 'modes', 'guest', 'fetch', 'console', 'reset', 'trapEntry', 'names']);
+const singleWord: Record<SingleKind, string> = { endian: 'endian', modes: 'modes', guest: 'guest mode', fetch: 'fetch', console: 'console', reset: 'reset', trapEntry: 'trap entry', names: 'names' };
 
 /** Namespaces: everything an expression can name shares one; traps, instructions, assumptions have their own. */
 function namespaceOf(k: string): string {
@@ -469,6 +469,12 @@ class Checker {
     };
     const namesDecl = of('names')[0];
     if (namesDecl) isa.symbols = this.symbols(namesDecl);
+    const consoleDecl = of('console')[0];
+    if (consoleDecl) {
+      const c = this.console(consoleDecl);
+      if (!c) return undefined;
+      isa.console = c;
+    }
     return isa;
   }
 
@@ -640,6 +646,30 @@ class Checker {
     if (!pc) this.kindError(d.pc, 'register', [...this.regs.keys()]);
     else if (spaceAddr !== undefined && pc.width !== spaceAddr) this.error(Diagnostics.PcWidth, [pc.name, pc.width, d.space.text, spaceAddr], d.pc.span);
     return { fetch: { space: d.space.text, pc: d.pc.text, span: d.span }, wordWidth };
+  }
+
+  /** The console's space must hold bytes (8-bit words) and the address must be one of its own. */
+  private console(d: Extract<A.Decl, { k: 'console' }>): Console | undefined {
+    const mem = this.mems.get(d.space.text);
+    const view = this.views.get(d.space.text);
+    const under = mem ?? (view ? this.mems.get(view.memory) : undefined);
+    if (!mem && !view) {
+      this.kindError(d.space, 'memory', [...this.mems.keys(), ...this.views.keys()]);
+      return undefined;
+    }
+    if (under && under.wordWidth !== 8) {
+      this.error(Diagnostics.ConsoleNotBytes, [d.space.text, under.wordWidth], d.space.span);
+      return undefined;
+    }
+    // A memory's addresses are its word indices; a view's are its translation's parameter values.
+    const limit = mem ? BigInt(mem.size) : 1n << BigInt(this.trans.get(view!.translation)?.param.width ?? 0);
+    if (d.address.value >= limit || d.address.value > BigInt(Number.MAX_SAFE_INTEGER)) {
+      this.error(Diagnostics.ConsoleOutside, [d.address.text, d.space.text, '0x' + (limit - 1n).toString(16)], d.address.span);
+      return undefined;
+    }
+    const c: Console = { space: d.space.text, address: Number(d.address.value), span: d.span };
+    if (d.doc !== undefined) c.doc = d.doc;
+    return c;
   }
 
   // ---- Instructions ----

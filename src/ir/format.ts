@@ -355,6 +355,8 @@ class Printer {
         return this.leaf(d.span, `${r}view ${d.name.text} = ${d.memory.text} via ${d.translation.text};`, forceBlank);
       case 'fetch':
         return this.leaf(d.span, `${r}fetch ${d.space.text} at ${d.pc.text};`, forceBlank);
+      case 'console':
+        return this.leaf(d.span, `${r}console ${d.space.text} at ${num(d.address)};`, forceBlank);
       case 'trap': {
         const timer = d.timer ? ` every ${num(d.timer.period)} when ${printExpr(d.timer.when)}` : '';
         return this.leaf(d.span, `${r}trap ${d.name.text} kind ${d.kind.text} vector ${num(d.vector)}${timer};`, forceBlank);
@@ -509,6 +511,7 @@ function hasBlock(d: Decl): boolean {
     case 'guest':
     case 'view':
     case 'fetch':
+    case 'console':
     case 'trap':
     case 'assume':
     case 'remove':

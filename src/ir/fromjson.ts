@@ -349,6 +349,20 @@ export function irToAst(isa: Isa, positions: JsonPositions, file: string): JsonA
   decls.push({ k: 'trapEntry', body: stmts(isa.trapEntry, '/trapEntry'), replace: false, span: at('/trapEntry') });
   decls.push({ k: 'reset', body: stmts(isa.reset, '/reset'), replace: false, span: at('/reset') });
   decls.push({ k: 'fetch', space: name(isa.fetch.space, '/fetch/space'), pc: name(isa.fetch.pc, '/fetch/pc'), replace: false, span: at('/fetch') });
+  if (isa.console) {
+    decls.push(
+      doc(
+        {
+          k: 'console',
+          space: name(isa.console.space, '/console/space'),
+          address: num(isa.console.address, '/console/address'),
+          replace: false,
+          span: at('/console'),
+        },
+        isa.console.doc,
+      ),
+    );
+  }
   isa.assumptions.forEach((a, i) => {
     const p = `/assumptions/${i}`;
     decls.push(doc({ k: 'assume', name: name(a.name, `${p}/name`), holds: expr(a.holds, `${p}/holds`), replace: false, span: at(p) }, a.doc));

@@ -68,7 +68,19 @@ export interface Isa {
   /** Values a program may write by name, as the machine's assembler knows them (RISC-V CSR
    *  numbers: `csrrw a0, mstatus, a1`); absent: none. Names of the assembler only, not of semantics. */
   symbols?: AsmSymbol[];
+  /** The console: the byte location of a memory or view whose stores are appended to a run's
+   *  output (the store still writes the storage; absent: the machine has no console). */
+  console?: Console;
   instructions: Instruction[];
+}
+
+/** `console S at A;`: stores to address `address` of space `space` (a memory: that word; a view:
+ *  that address before its translation, the address the program writes) are the run's output. */
+export interface Console {
+  space: string;
+  address: number;
+  doc?: string;
+  span: Span;
 }
 
 export interface Field {

@@ -188,6 +188,7 @@ function declare(d: Decl, key: string, add: Add): void {
     case 'endian':
     case 'guest':
     case 'fetch':
+    case 'console':
     case 'remove':
       // Nothing declared here is a symbol.
       return;
@@ -310,6 +311,9 @@ function collectRefs(d: Decl, key: string, lookup: Lookup, byId: Map<string, Isa
     case 'fetch':
       nameRef(d.space.text, d.space.span, ['view', 'memory']);
       nameRef(d.pc.text, d.pc.span, ['register']);
+      return;
+    case 'console':
+      nameRef(d.space.text, d.space.span, ['view', 'memory']);
       return;
     case 'trap':
       if (d.timer) expr(d.timer.when);

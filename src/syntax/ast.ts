@@ -66,6 +66,7 @@ export type Decl =
   | { k: 'translate'; name: Name; param: ParamDecl; resultWidth: NumberLit; body: AstStmt[]; result: AstExpr; replace: boolean; doc?: string; span: Span }
   | { k: 'view'; name: Name; memory: Name; translation: Name; replace: boolean; doc?: string; span: Span }
   | { k: 'fetch'; space: Name; pc: Name; replace: boolean; doc?: string; span: Span }
+  | { k: 'console'; space: Name; address: NumberLit; replace: boolean; doc?: string; span: Span }
   | {
       k: 'trap';
       name: Name;

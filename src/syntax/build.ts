@@ -296,6 +296,9 @@ export class AstBuilder {
         const ids = this.toks(sc, 'Identifier');
         return withDoc({ k: 'fetch', space: this.name(ids[0]!), pc: this.name(ids[1]!), replace, span });
       }
+      case 'consoleDecl': {
+        return withDoc({ k: 'console', space: this.name(this.toks(sc, 'Identifier')[0]!), address: this.num(this.toks(sc, 'NumberLit')[0]!), replace, span });
+      }
       case 'trapDecl': {
         const nums = this.toks(sc, 'NumberLit');
         const kindTok = Object.values(this.node(sc, 'trapKind').children)[0]![0] as IToken;

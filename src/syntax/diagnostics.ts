@@ -85,6 +85,8 @@ export const Diagnostics = {
   BadPeriod: { code: 'ISA3019', message: 'timer period must be at least 1 (got {0})' },
   ZeroOutOfRange: { code: 'ISA3022', message: "register {0} hard-wired to zero is not one of the {2} registers of '{1}'" },
   InlinedTooLarge: { code: 'ISA3020', message: '{0} expands to {1} IR nodes once its function calls are inlined, more than the limit of {2}: {3}' },
+  ConsoleNotBytes: { code: 'ISA3023', message: "console '{0}' has {1}-bit words; a console takes bytes (a space of 8-bit words)" },
+  ConsoleOutside: { code: 'ISA3024', message: "console address {0} is not an address of '{1}' (0..{2})" },
   StateTooLarge: { code: 'ISA3021', message: 'registers and register files hold {0} bits, more than the limit of {1} (grammar/LANGUAGE.md, "Limits")' },
 
   // ---- ISA4xxx: encodings ----
@@ -137,6 +139,7 @@ export const Diagnostics = {
   AsmDirectiveArgs: { code: 'ISA6017', message: 'bad arguments to {0}: {1}' },
   AsmEquCycle: { code: 'ISA6018', message: '.equ constants defined in terms of each other: {0}' },
   AsmBadExpression: { code: 'ISA6019', message: 'cannot compute {0}' },
+  ElfNotLoadable: { code: 'ISA6020', message: 'cannot load this ELF file: {0}' },
   AsmInternal: { code: 'ISA6099', message: 'internal assembler error: {0}' },
 } as const satisfies Record<string, DiagnosticTemplate>;
 

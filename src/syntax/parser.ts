@@ -151,6 +151,7 @@ export class IsaParser extends CstParser {
             { ALT: () => this.SUBRULE(this.translateDecl) },
             { ALT: () => this.SUBRULE(this.viewDecl) },
             { ALT: () => this.SUBRULE(this.fetchDecl) },
+            { ALT: () => this.SUBRULE(this.consoleDecl) },
             { ALT: () => this.SUBRULE(this.trapDecl) },
             { ALT: () => this.SUBRULE(this.trapEntryDecl) },
             { ALT: () => this.SUBRULE(this.resetDecl) },
@@ -343,6 +344,15 @@ export class IsaParser extends CstParser {
     this.CONSUME(T.Identifier);
     this.CONSUME(K.at);
     this.CONSUME2(T.Identifier);
+    this.CONSUME(T.Semicolon);
+  });
+
+  /** `console S at 0x10000000;`: the byte location whose stores are the run's output. */
+  public consoleDecl = this.RULE('consoleDecl', () => {
+    this.CONSUME(K.console);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(K.at);
+    this.CONSUME(T.NumberLit);
     this.CONSUME(T.Semicolon);
   });
 

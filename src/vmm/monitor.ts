@@ -176,6 +176,8 @@ export interface GuestRun {
   allocation: MemoryWindow[];
   placement: Placement;
   patches: PatchSite[];
+  /** The guest's console output: the bytes it stored at its console address (`console`). */
+  output: Uint8Array;
 }
 
 export const DEFAULT_GUEST_STEPS = 1_000_000;
@@ -319,6 +321,9 @@ export class GuestSession {
       // Emulation and reflection reach the guest's storage through the monitor's own mapping;
       // direct execution sees host storage through the spec's translations only.
       if (this.allocation.length) this.machine.setMonitorWindows(this.allocation);
+      // The guest's console is at its own address: in its allocation when one is placed.
+      const consoleWindow = this.allocation.find((w) => w.memory === isa.console?.space);
+      if (consoleWindow) this.machine.setConsoleBase(consoleWindow.base);
     } catch (e) {
       if (e instanceof MachineError) throw new VmmError(e.message);
       throw e;
@@ -848,6 +853,7 @@ export class GuestSession {
       allocation: this.allocation.map((w) => ({ ...w })),
       placement: this.placement,
       patches: this.patches.slice(),
+      output: this.machine.output,
     };
   }
 }

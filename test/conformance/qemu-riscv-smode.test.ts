@@ -4,12 +4,10 @@
 // the same instructions in U-mode under system QEMU, where they trap (illegal, or ECALL and EBREAK) to
 // M or, delegated, to S. See lib/riscv-smode.ts for the harness and for what is compared.
 
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadIsaFile } from '../../src/ir/index.js';
+import { editedSpec } from './lib/cosim.js';
 import { covers, cosimulate, TOOLS } from './lib/riscv-smode.js';
-import { loadSpec, root } from './lib/spec.js';
+import { loadSpec } from './lib/spec.js';
 import { needTools, scratchDir } from './lib/tools.js';
 
 const missing = needTools('qemu co-simulation (riscv.isa, S-mode)', TOOLS);
@@ -34,16 +32,10 @@ describe.skipIf(missing !== undefined)('riscv.isa against qemu-system-riscv32 (S
   }, 300_000);
 
   it('catches a missing privilege check: SRET without TSR, satp at S without TVM', () => {
-    const text = readFileSync(join(root, 'isas/riscv.isa'), 'utf8');
-    const wrong = text
+    const wrong = editedSpec('riscv', scratch.dir, (text) => text
       .replace('if priv == 0 || (priv == 1 && mstatus.TSR == 1) {', 'if priv == 0 {')
-      .replace(/if csr == 0x180 && priv == 1 && mstatus\.TVM == 1 \{\n\s*trap illegal_instruction; \/\/ P 3\.1\.6\.5: TVM traps satp accesses in S-mode\n\s*\}/, '');
-    expect(wrong).not.toBe(text);
-    const file = join(scratch.dir, 'wrong.isa');
-    writeFileSync(file, wrong);
-    const loaded = loadIsaFile(file);
-    if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics[0]));
-    const r = cosimulate(loaded.isa, { seed: SEED, perInstruction: 150, only: ['SRET', 'CSRRW', 'CSRRS'], dir: scratch.dir });
+      .replace(/if csr == 0x180 && priv == 1 && mstatus\.TVM == 1 \{\n\s*trap illegal_instruction; \/\/ P 3\.1\.6\.5: TVM traps satp accesses in S-mode\n\s*\}/, ''));
+    const r = cosimulate(wrong, { seed: SEED, perInstruction: 150, only: ['SRET', 'CSRRW', 'CSRRS'], dir: scratch.dir });
     expect([...new Set(r.mismatches.map((m) => m.split(' ')[0]))].sort()).toEqual(['CSRRW', 'SRET']);
   }, 300_000);
 });

@@ -95,6 +95,10 @@ const cases: Case[] = [
 
   // ---- ISA3xxx ----
   { name: 'hard-wired register outside its file', code: 'ISA3022', text: spec({ state: `memory E : 8 [256];\nregister PC : 8;\nregister M : 1 mode;\nregisters r[4] : 8 zero ${M}4;` }) },
+  { name: 'console on words wider than a byte', code: 'ISA3023', text: spec({ extra: `memory W : 16 [16];\nconsole ${M}W at 3;` }), message: "console 'W' has 16-bit words" },
+  { name: 'console address outside its memory', code: 'ISA3024', text: spec({ extra: `console E at ${M}0x100;` }), message: "console address 0x100 is not an address of 'E' (0..0xff)" },
+  { name: 'console on an unknown space', code: 'ISA2002', text: spec({ extra: `console ${M}UART at 0;` }) },
+  { name: 'two consoles', code: 'ISA2017', text: spec({ extra: `console E at 1;\n${M}console E at 2;` }), message: "one 'console' declaration" },
   { name: 'width too large', code: 'ISA3001', text: spec({ extra: `register Q : ${M}65;` }) },
   { name: 'width zero', code: 'ISA3001', text: spec({ extra: `memory F : ${M}0 [4];` }) },
   { name: 'concat too wide', code: 'ISA3001', text: spec({ extra: 'register Q : 60;', instructions: sem(`let x = ${M}Q ++ PC;`) }) },

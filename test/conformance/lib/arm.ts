@@ -15,13 +15,11 @@
 // The pad's `mov c, pc` leaves the pad's address + 8 in c (ARM A2.3: reads of the PC in ARM state
 // are the instruction's address + 8).
 
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Isa } from '../../../src/ir/types.js';
-import type { Machine } from '../../../src/exec/machine.js';
 import { Rng } from '../../exec/helpers.js';
-import { assembleInstances, hex, newMachine, otherRegisters, root, specText, stepOnce, type SpecOutcome } from './spec.js';
+import { hex, otherRegisters, stepOnce, type SpecOutcome, InstanceSide } from './spec.js';
 import { run } from './tools.js';
+import { batches, linkHarness, outcomeWord, placeAll, runAll, Tally, TOOLCHAINS, type Placed as P, blocks, withEnd, runUser } from './cosim.js';
 
 export const TEXT = 0x10000;
 export const SNIP = 256;
@@ -183,10 +181,7 @@ function snippet(inst: Instance, slot: number, next: number | undefined): string
   return L.join('\n');
 }
 
-export interface Placed {
-  inst: Instance;
-  slot: number;
-}
+export type Placed = P<Instance>;
 
 export function harnessSource(items: Placed[]): string {
   const text = items.map(({ inst, slot }, i) => snippet(inst, slot, items[i + 1]?.slot));
@@ -197,15 +192,8 @@ export function harnessSource(items: Placed[]): string {
 }
 
 export function buildElf(items: Placed[], dir: string, name: string): string {
-  const src = join(dir, `${name}.s`), obj = join(dir, `${name}.o`), elf = join(dir, name);
-  writeFileSync(src, harnessSource(items));
-  run('arm-none-eabi-as', ['-march=armv7-a', '-o', obj, src]);
-  run('arm-none-eabi-ld', ['-T', `${root}test/conformance/harness/arm.ld`, '-o', elf, obj]);
-  const nm = run('arm-none-eabi-nm', [elf]).stdout.toString();
   const s0 = items[0]!.slot;
-  const m = new RegExp(`^([0-9a-f]+) \\w ins${s0}$`, 'm').exec(nm);
-  if (!m || parseInt(m[1]!, 16) !== insAddr(s0)) throw new Error(`harness layout: ins${s0} at ${m?.[1]}, expected ${insAddr(s0).toString(16)}`);
-  return elf;
+  return linkHarness(TOOLCHAINS.arm, dir, name, harnessSource(items), { [`ins${s0}`]: insAddr(s0) });
 }
 
 export type QemuOutcome =
@@ -214,44 +202,30 @@ export type QemuOutcome =
   | { kind: 'exit'; status: number };
 
 export function runElf(elf: string, count: number): QemuOutcome[] {
-  const r = run('qemu-arm', [...QEMU_ARGS, elf], { allowFail: true, timeout: 60_000 });
-  if (r.error) throw r.error;
+  const r = runUser('qemu-arm', [...QEMU_ARGS, elf]);
   const out = r.stdout;
-  const res: QemuOutcome[] = [];
-  for (let i = 0; i + BLKSZ <= out.length && res.length < count; i += BLKSZ) {
+  const states = blocks<QemuOutcome>(out, BLKSZ, count, (i) => {
     const w = (k: number) => BigInt(out.readUInt32LE(i + 4 * k));
     // An instance that set CPSR.E (MSR, user-writable) made the harness's STM store big-endian.
     const big = (w(15) & 0x200n) !== 0n;
     const reg = (k: number) => (big ? BigInt(out.readUInt32BE(i + 4 * k)) : w(k));
-    res.push({ kind: 'state', r: [...Array(15).keys()].map(reg), cpsr: w(15), win: [...out.subarray(i + 64, i + BLKSZ)] });
-  }
-  if (res.length < count) res.push(r.signal ? { kind: 'signal', signal: r.signal } : { kind: 'exit', status: r.status ?? -1 });
-  else if (r.status !== 0 || r.signal) throw new Error(`${elf}: all ${count} instances ran, then QEMU ended with ${r.signal ?? r.status}`);
-  return res;
+    return { kind: 'state', r: [...Array(15).keys()].map(reg), cpsr: w(15), win: [...out.subarray(i + 64, i + BLKSZ)] };
+  });
+  return withEnd(states, count, r, elf, () => (r.signal ? { kind: 'signal', signal: r.signal } : { kind: 'exit', status: r.status ?? -1 }));
 }
 
 export function probeCpsr(dir: string): bigint {
-  const src = join(dir, 'probe.s'), obj = join(dir, 'probe.o'), elf = join(dir, 'probe');
-  writeFileSync(src, ['        .arm', '        .text', '        .globl _start', '_start:', '        mrs r0, cpsr', '        ldr r1, =buf', '        str r0, [r1]',
+  const elf = linkHarness(TOOLCHAINS.arm, dir, 'probe', ['        .arm', '        .text', '        .globl _start', '_start:', '        mrs r0, cpsr', '        ldr r1, =buf', '        str r0, [r1]',
     '        mov r0, #1', '        mov r2, #4', '        mov r7, #4', '        svc #0', '        mov r0, #0', '        mov r7, #1', '        svc #0',
-    '        .ltorg', '        .data', 'buf:    .word 0', ''].join('\n'));
-  run('arm-none-eabi-as', ['-march=armv7-a', '-o', obj, src]);
-  run('arm-none-eabi-ld', ['-T', `${root}test/conformance/harness/arm.ld`, '-o', elf, obj]);
+    '        .ltorg', '        .data', 'buf:    .word 0', ''].join('\n'), {});
   return BigInt(run('qemu-arm', [...QEMU_ARGS, elf]).stdout.readUInt32LE(0));
 }
 
 // ---- isavirt's side ----
 
-export class SpecSide {
-  readonly m: Machine;
-  constructor(readonly isa: Isa, items: Placed[]) {
-    this.m = newMachine(isa);
-    const img = assembleInstances(isa, items.map(({ inst, slot }) => ({ address: insAddr(slot), text: this.text(inst) })));
-    for (const [a, w] of img.words) this.m.writeMem(img.memory, a, w);
-  }
-
-  text(inst: Instance): string {
-    return specText(this.isa, inst.mnemonic, inst.ops, inst.targets);
+export class SpecSide extends InstanceSide<Instance> {
+  constructor(isa: Isa, items: Placed[]) {
+    super(isa, items, insAddr);
   }
 
   run(inst: Instance, slot: number) {
@@ -306,11 +280,7 @@ export function compare(inst: Instance, slot: number, q: QemuOutcome, s: ReturnT
   return d;
 }
 
-export interface CosimResult {
-  compared: number;
-  count: Map<string, number>;
-  mismatches: string[];
-  outcomes: Map<string, number>;
+export interface CosimResult extends Tally {
   notRun: string[];
 }
 
@@ -318,35 +288,22 @@ export function cosimulate(isa: Isa, o: { seed: number; perInstruction: number; 
   const cpsr = probeCpsr(o.dir);
   const rng = new Rng(o.seed);
   const mnemonics = isa.instructions.map((i) => i.mnemonic).filter((m) => !o.only || o.only.includes(m));
-  const res: CosimResult = { compared: 0, count: new Map(), mismatches: [], outcomes: new Map(), notRun: mnemonics.filter((m) => NOT_RUN[m]) };
-  const placed: Placed[] = [];
-  for (const m of mnemonics) {
-    if (NOT_RUN[m]) continue;
-    // Instances that trap or call the system end the harness: those run one per ELF.
-    const n = m === 'SVC' || m === 'MCR' || m === 'MRC' ? 3 : o.perInstruction;
-    for (let k = 0; k < n; k++) placed.push({ inst: generate(rng, m, placed.length % BATCH, cpsr), slot: placed.length % BATCH });
-  }
-  const alone = (p: Placed) => ['SVC', 'MCR', 'MRC'].includes(p.inst.mnemonic);
-  const check = (side: SpecSide, p: Placed, q: QemuOutcome) => {
-    const s = side.run(p.inst, p.slot);
-    const d = compare(p.inst, p.slot, q, s);
-    res.compared++;
-    res.count.set(p.inst.mnemonic, (res.count.get(p.inst.mnemonic) ?? 0) + 1);
-    const how = s.outcome.kind === 'trap' ? `trap:${s.outcome.trap}` : s.outcome.kind !== 'done' ? s.outcome.kind : s.pc === BigInt(insAddr(p.slot) + 4) ? 'completed' : 'jumped';
-    res.outcomes.set(how, (res.outcomes.get(how) ?? 0) + 1);
-    if (d.length) res.mismatches.push(`${p.inst.mnemonic} "${p.inst.gnu}" (isavirt: "${side.text(p.inst)}") with ${p.inst.r.map((v, k) => `${R(k)}=${hex(v)}`).join(' ')} CPSR=${hex(p.inst.cpsr)}: ${d.join('; ')}`);
-  };
-  for (let i = 0, bi = 0; i < placed.length; i += BATCH, bi++) {
-    const group = placed.slice(i, i + BATCH);
+  const res: CosimResult = Object.assign(new Tally(), { notRun: mnemonics.filter((m) => NOT_RUN[m]) });
+  // Instances that trap or call the system end the harness: those run one per ELF.
+  const ALONE = ['SVC', 'MCR', 'MRC'];
+  const wants = mnemonics.filter((m) => !NOT_RUN[m]).map((m) => ({ mnemonic: m, count: ALONE.includes(m) ? 3 : o.perInstruction }));
+  batches(placeAll(wants, BATCH, (w, slot) => generate(rng, w.mnemonic, slot, cpsr)), BATCH).forEach((group, bi) => {
     const side = new SpecSide(isa, group);
-    let rest = group.filter((p) => !alone(p));
-    let part = 0;
-    while (rest.length > 0) {
-      const out = runElf(buildElf(rest, o.dir, `arm${bi}-${part++}`), rest.length);
-      out.forEach((q, k) => check(side, rest[k]!, q));
-      rest = rest.slice(out.length);
-    }
-    group.filter(alone).forEach((p, k) => check(side, p, runElf(buildElf([p], o.dir, `armalone${bi}-${k}`), 1)[0]!));
-  }
+    runAll(group, `arm${bi}`, {
+      build: (items, name) => buildElf(items, o.dir, name),
+      runElf,
+      alone: (p) => ALONE.includes(p.inst.mnemonic),
+      check: (p, q) => {
+        const s = side.run(p.inst, p.slot);
+        res.add(p.inst.mnemonic, outcomeWord(s.outcome, s.pc === BigInt(insAddr(p.slot) + 4)), compare(p.inst, p.slot, q, s),
+          () => `${p.inst.mnemonic} "${p.inst.gnu}" (isavirt: "${side.text(p.inst)}") with ${p.inst.r.map((v, k) => `${R(k)}=${hex(v)}`).join(' ')} CPSR=${hex(p.inst.cpsr)}`);
+      },
+    });
+  });
   return res;
 }

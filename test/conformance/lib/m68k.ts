@@ -15,13 +15,10 @@
 // The pads save SR before anything can change the condition codes (MOVE from SR is not privileged on
 // the 68000, PRM 4 MOVE from SR, and leaves the CCR alone).
 
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Isa } from '../../../src/ir/types.js';
-import type { Machine } from '../../../src/exec/machine.js';
 import { Rng } from '../../exec/helpers.js';
-import { assembleInstances, hex, newMachine, otherRegisters, root, specText, stepOnce, type SpecOutcome } from './spec.js';
-import { run } from './tools.js';
+import { hex, otherRegisters, stepOnce, type SpecOutcome, InstanceSide } from './spec.js';
+import { batches, linkHarness, outcomeWord, placeAll, runAll, Tally, TOOLCHAINS, type Placed as P, blocks, unhandledException, withEnd, runUser } from './cosim.js';
 
 export const TEXT = 0x10000;
 export const SNIP = 512;
@@ -199,10 +196,7 @@ function snippet(inst: Instance, slot: number, next: number | undefined): string
   return L.join('\n');
 }
 
-export interface Placed {
-  inst: Instance;
-  slot: number;
-}
+export type Placed = P<Instance>;
 
 export function harnessSource(items: Placed[]): string {
   const text = items.map(({ inst, slot }, i) => snippet(inst, slot, items[i + 1]?.slot));
@@ -212,15 +206,8 @@ export function harnessSource(items: Placed[]): string {
 }
 
 export function buildElf(items: Placed[], dir: string, name: string): string {
-  const src = join(dir, `${name}.s`), obj = join(dir, `${name}.o`), elf = join(dir, name);
-  writeFileSync(src, harnessSource(items));
-  run('m68k-linux-gnu-as', ['-m68000', '-o', obj, src]);
-  run('m68k-linux-gnu-ld', ['-T', `${root}test/conformance/harness/m68k.ld`, '-o', elf, obj]);
-  const nm = run('m68k-linux-gnu-nm', [elf]).stdout.toString();
   const s0 = items[0]!.slot;
-  const m = new RegExp(`^([0-9a-f]+) \\w ins${s0}$`, 'm').exec(nm);
-  if (!m || parseInt(m[1]!, 16) !== insAddr(s0)) throw new Error(`harness layout: ins${s0} at ${m?.[1]}, expected ${insAddr(s0).toString(16)}`);
-  return elf;
+  return linkHarness(TOOLCHAINS.m68k, dir, name, harnessSource(items), { [`ins${s0}`]: insAddr(s0) });
 }
 
 export type QemuOutcome =
@@ -232,36 +219,25 @@ export type QemuOutcome =
   | { kind: 'qemu-bug'; message: string };
 
 export function runElf(elf: string, count: number): QemuOutcome[] {
-  const r = run('qemu-m68k', [...QEMU_ARGS, elf], { allowFail: true, timeout: 60_000 });
-  if (r.error) throw r.error;
+  const r = runUser('qemu-m68k', [...QEMU_ARGS, elf]);
   const out = r.stdout;
-  const res: QemuOutcome[] = [];
-  for (let i = 0; i + BLKSZ <= out.length && res.length < count; i += BLKSZ) {
+  const states = blocks<QemuOutcome>(out, BLKSZ, count, (i) => {
     const w = (k: number) => BigInt(out.readUInt32BE(i + 4 * k));
-    res.push({ kind: 'state', d: [0, 1, 2, 3, 4, 5, 6, 7].map(w), a: [8, 9, 10, 11, 12, 13, 14, 15].map(w), sr: out.readUInt16BE(i + 66),
-      pad: out.readUInt32BE(i + 68), win: [...out.subarray(i + 80, i + BLKSZ)] });
-  }
-  if (res.length < count) {
-    const err = r.stderr.toString();
-    const exc = /unhandled CPU exception (0x)?([0-9a-f]+)/.exec(err);
-    const bug = /ERROR:([^\n]*(code should not be reached|assertion failed)[^\n]*)/.exec(err);
-    res.push(exc ? { kind: 'exception', vector: parseInt(exc[2]!, exc[1] ? 16 : 10) } : bug ? { kind: 'qemu-bug', message: bug[1]!.trim() } : r.signal ? { kind: 'signal', signal: r.signal } : { kind: 'exit', status: r.status ?? -1 });
-  } else if (r.status !== 0 || r.signal) throw new Error(`${elf}: all ${count} instances ran, then QEMU ended with ${r.signal ?? r.status}`);
-  return res;
+    return { kind: 'state', d: [0, 1, 2, 3, 4, 5, 6, 7].map(w), a: [8, 9, 10, 11, 12, 13, 14, 15].map(w), sr: out.readUInt16BE(i + 66),
+      pad: out.readUInt32BE(i + 68), win: [...out.subarray(i + 80, i + BLKSZ)] };
+  });
+  return withEnd(states, count, r, elf, () => {
+    const exc = unhandledException(r);
+    const bug = /ERROR:([^\n]*(code should not be reached|assertion failed)[^\n]*)/.exec(r.stderr.toString());
+    return exc !== undefined ? { kind: 'exception', vector: exc } : bug ? { kind: 'qemu-bug', message: bug[1]!.trim() } : r.signal ? { kind: 'signal', signal: r.signal } : { kind: 'exit', status: r.status ?? -1 };
+  });
 }
 
 // ---- isavirt's side ----
 
-export class SpecSide {
-  readonly m: Machine;
-  constructor(readonly isa: Isa, items: Placed[]) {
-    this.m = newMachine(isa);
-    const img = assembleInstances(isa, items.map(({ inst, slot }) => ({ address: insAddr(slot), text: this.text(inst) })));
-    for (const [a, w] of img.words) this.m.writeMem(img.memory, a, w);
-  }
-
-  text(inst: Instance): string {
-    return specText(this.isa, inst.mnemonic, inst.ops, inst.targets);
+export class SpecSide extends InstanceSide<Instance> {
+  constructor(isa: Isa, items: Placed[]) {
+    super(isa, items, insAddr);
   }
 
   run(inst: Instance, slot: number) {
@@ -326,11 +302,7 @@ export function compare(isa: Isa, inst: Instance, slot: number, q: QemuOutcome, 
   return out;
 }
 
-export interface CosimResult {
-  compared: number;
-  count: Map<string, number>;
-  mismatches: string[];
-  outcomes: Map<string, number>;
+export interface CosimResult extends Tally {
   /** Instances QEMU could not run (its own assertion failed), by mnemonic: not compared. */
   qemuBugs: Map<string, string>;
 }
@@ -338,39 +310,25 @@ export interface CosimResult {
 export function cosimulate(isa: Isa, o: { seed: number; perInstruction: number; perTrapping: number; dir: string; only?: string[] }): CosimResult {
   const rng = new Rng(o.seed);
   const mnemonics = isa.instructions.map((i) => i.mnemonic).filter((m) => !o.only || o.only.includes(m));
-  const res: CosimResult = { compared: 0, count: new Map(), mismatches: [], outcomes: new Map(), qemuBugs: new Map() };
-  const placed: Placed[] = [];
-  for (const m of mnemonics) {
-    const n = PRIVILEGED.includes(m) || ['TRAP', 'ILLEGAL', 'LINEA', 'LINEF'].includes(m) ? o.perTrapping : o.perInstruction;
-    for (let k = 0; k < n; k++) placed.push({ inst: generate(rng, m, placed.length % BATCH), slot: placed.length % BATCH });
-  }
-  const check = (side: SpecSide, p: Placed, q: QemuOutcome) => {
-    if (q.kind === 'qemu-bug') {
-      res.qemuBugs.set(p.inst.mnemonic, q.message);
-      return;
-    }
-    const s = side.run(p.inst, p.slot);
-    const d = compare(isa, p.inst, p.slot, q, s);
-    res.compared++;
-    res.count.set(p.inst.mnemonic, (res.count.get(p.inst.mnemonic) ?? 0) + 1);
-    const how = s.outcome.kind === 'trap' ? `trap:${s.outcome.trap}` : s.outcome.kind !== 'done' ? s.outcome.kind : s.pc === s.nextPc ? 'completed' : 'jumped';
-    res.outcomes.set(how, (res.outcomes.get(how) ?? 0) + 1);
-    if (d.length) {
-      const regs = [...p.inst.d.map((v, k) => `d${k}=${hex(v)}`), ...p.inst.a.map((v, k) => `a${k}=${hex(v)}`)].join(' ');
-      res.mismatches.push(`${p.inst.mnemonic} "${p.inst.gnu}" (isavirt: "${side.text(p.inst)}") with ${regs} CCR=${hex(p.inst.ccr, 2)}: ${d.join('; ')}`);
-    }
-  };
-  for (let i = 0, bi = 0; i < placed.length; i += BATCH, bi++) {
-    const group = placed.slice(i, i + BATCH);
+  const res: CosimResult = Object.assign(new Tally(), { qemuBugs: new Map<string, string>() });
+  const wants = mnemonics.map((m) => ({ mnemonic: m, count: PRIVILEGED.includes(m) || ['TRAP', 'ILLEGAL', 'LINEA', 'LINEF'].includes(m) ? o.perTrapping : o.perInstruction }));
+  batches(placeAll(wants, BATCH, (w, slot) => generate(rng, w.mnemonic, slot)), BATCH).forEach((group, bi) => {
     const side = new SpecSide(isa, group);
-    let rest = group.filter((p) => !p.inst.alone);
-    let part = 0;
-    while (rest.length > 0) {
-      const out = runElf(buildElf(rest, o.dir, `m68k${bi}-${part++}`), rest.length);
-      out.forEach((q, k) => check(side, rest[k]!, q));
-      rest = rest.slice(out.length);
-    }
-    group.filter((p) => p.inst.alone).forEach((p, k) => check(side, p, runElf(buildElf([p], o.dir, `m68kalone${bi}-${k}`), 1)[0]!));
-  }
+    runAll(group, `m68k${bi}`, {
+      build: (items, name) => buildElf(items, o.dir, name),
+      runElf,
+      alone: (p) => p.inst.alone,
+      check: (p, q) => {
+        if (q.kind === 'qemu-bug') {
+          res.qemuBugs.set(p.inst.mnemonic, q.message);
+          return;
+        }
+        const s = side.run(p.inst, p.slot);
+        const regs = () => [...p.inst.d.map((v, k) => `d${k}=${hex(v)}`), ...p.inst.a.map((v, k) => `a${k}=${hex(v)}`)].join(' ');
+        res.add(p.inst.mnemonic, outcomeWord(s.outcome, s.pc === s.nextPc), compare(isa, p.inst, p.slot, q, s),
+          () => `${p.inst.mnemonic} "${p.inst.gnu}" (isavirt: "${side.text(p.inst)}") with ${regs()} CCR=${hex(p.inst.ccr, 2)}`);
+      },
+    });
+  });
   return res;
 }

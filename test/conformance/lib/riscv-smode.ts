@@ -25,14 +25,11 @@
 // interrupt; riscv.isa stops). SRET to U returns to a U-mode pad, whose landing ECALLs to M; the CSRs
 // are then read in M, with the same exceptions as after sland's ECALL.
 
-import { writeFileSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Isa } from '../../../src/ir/types.js';
-import type { Machine } from '../../../src/exec/machine.js';
 import { Rng } from '../../exec/helpers.js';
-import { assembleInstances, hex, newMachine, root, specText } from './spec.js';
-import { CSRS, legal, M_CSRS, S_CSRS, VIEW_MASK, TOOLS as SYS_TOOLS } from './riscv-sys.js';
-import { run } from './tools.js';
+import { hex, InstanceSide } from './spec.js';
+import { CSRS, csrOperands, legal, VIEW_MASK, TOOLS as SYS_TOOLS, runVirt, uartDump, virtRuntime, type Instance as SysInstance } from './riscv-sys.js';
+import { batches, blocks, linkHarness, placeAll, Tally, TOOLCHAINS, type Placed as P } from './cosim.js';
 
 export const TOOLS = SYS_TOOLS;
 export const TEXT = 0x80000000;
@@ -66,14 +63,7 @@ const mtpAddr = (slot: number) => stpAddr(slot) + 4;
 /** The U-mode landing pad: where an SRET to U returns (sepc). */
 const upAddr = (slot: number) => mtpAddr(slot) + 4;
 
-export interface Instance {
-  mnemonic: string;
-  ops: Record<string, number>;
-  gnu: string;
-  x: bigint[];
-  init: bigint[];
-  b: number;
-  c: number;
+export interface Instance extends SysInstance {
   /** The mode the instance runs in: S, or U (where every instruction here but ECALL and EBREAK
    *  is illegal, and the traps go to M or, delegated, to S). */
   mode: 'S' | 'U';
@@ -100,26 +90,11 @@ export function generate(rng: Rng, mnemonic: string, slot: number, mode: 'S' | '
   const used: number[] = [];
   let gnu: string;
   if (/^CSRR/.test(mnemonic)) {
-    const level = rng.int(2) ? 0x100 : 0x300;
-    ops.c = rng.pick(level === 0x100 ? S_CSRS : M_CSRS);
-    const num = level + ops.c;
-    ops.csr = num;
-    ops.rd = rng.int(8) === 0 ? 0 : 1 + rng.int(31);
-    used.push(ops.rd);
-    const op = mnemonic.toLowerCase();
-    let src: string;
-    const fix = (v: bigint) => (num === 0x180 ? v & 0x7fffffffn : num === 0x105 ? v & ~3n : legal(num, v));
-    if (op.endsWith('i')) {
-      ops.z = rng.int(32);
-      if (op !== 'csrrci') ops.z = Number(fix(BigInt(ops.z)));
-      src = String(ops.z);
-    } else {
-      ops.rs1 = rng.int(8) === 0 ? 0 : 1 + rng.int(31);
-      used.push(ops.rs1);
-      if (ops.rs1 !== 0 && op !== 'csrrc') x[ops.rs1] = fix(x[ops.rs1]!);
-      src = R(ops.rs1);
-    }
-    gnu = `${op} ${R(ops.rd)}, ${hex(num, 3)}, ${src}`;
+    // satp stays bare (riscv.isa's Sv32 would translate the harness), stvec in direct mode.
+    const fix = (num: number, v: bigint) => (num === 0x180 ? v & 0x7fffffffn : num === 0x105 ? v & ~3n : legal(num, v));
+    const csr = csrOperands(rng, mnemonic, ops, x, fix);
+    used.push(...csr.used);
+    gnu = csr.gnu;
   } else if (mnemonic === 'SFENCE_VMA') {
     ops.rs1 = rng.int(32); ops.rs2 = rng.int(32);
     used.push(ops.rs1, ops.rs2);
@@ -177,69 +152,44 @@ function snippet(inst: Instance, slot: number, next: number | undefined): string
   L.push(`mland${slot}:`, ...la(b, blk));
   for (let j = 1; j < 32; j++) if (j !== b) L.push(`        sw ${R(j)}, ${4 * j}(${R(b)})`);
   CSRS.forEach((k, i) => L.push(`        csrr ${R(c)}, ${hex(k.num, 3)}`, `        sw ${R(c)}, ${OFF.after + 4 * i}(${R(b)})`));
-  L.push(`        la ${R(c)}, handler`, `        csrw mtvec, ${R(c)}`, `        mv t0, ${R(b)}`, `        addi t2, t0, ${BLKSZ}`, '        li t3, 0x10000000',
-    `1:      lbu t1, 0(t0)`, '        sb t1, 0(t3)', '        addi t0, t0, 1', '        bne t0, t2, 1b');
+  L.push(...uartDump(R(b), R(c), BLKSZ));
   L.push(next === undefined ? '        j finish' : `        j s${next}`);
   return L.join('\n');
 }
 
-export interface Placed {
-  inst: Instance;
-  slot: number;
-}
+export type Placed = P<Instance>;
 
 export function harnessSource(items: Placed[]): string {
   const text = items.map(({ inst, slot }, i) => snippet(inst, slot, items[i + 1]?.slot));
   const data = items.map(({ inst, slot }) => [`        .org ${slot * BLK}`, `blk${slot}:`, `        .word ${inst.x.map((v) => hex(v)).join(', ')}`,
     `        .word ${inst.init.map((v) => hex(v)).join(', ')}`, `        .space ${8 * NC + 4 * SCSR.length}`, '        .word 0'].join('\n'));
   return ['        .option norvc', '        .option norelax', '        .text', ...text,
-    '        .globl _start', '_start: la t0, handler', '        csrw mtvec, t0', `        j s${items[0]!.slot}`,
-    '        .balign 4', 'handler: csrr t0, mcause', '        slli t0, t0, 16', '        li t1, 0x3333', '        or t0, t0, t1', '        li t1, 0x100000', '        sw t0, 0(t1)', '2:      j 2b',
-    'finish: li t0, 0x100000', '        li t1, 0x5555', '        sw t1, 0(t0)', '3:      j 3b', '        .data', ...data, ''].join('\n');
+    ...virtRuntime(items[0]!.slot), '        .data', ...data, ''].join('\n');
 }
 
 export function buildElf(items: Placed[], dir: string, name: string): string {
-  const src = join(dir, `${name}.s`), obj = join(dir, `${name}.o`), elf = join(dir, name);
-  writeFileSync(src, harnessSource(items));
-  run('riscv64-unknown-elf-as', ['-march=rv32i_zicsr', '-mabi=ilp32', '-mno-relax', '-o', obj, src]);
-  run('riscv64-unknown-elf-ld', ['-m', 'elf32lriscv', '--no-relax', '-T', `${root}test/conformance/harness/riscv32-virt.ld`, '-o', elf, obj]);
-  const nm = run('riscv64-unknown-elf-nm', [elf]).stdout.toString();
   const s0 = items[0]!.slot;
-  const m = new RegExp(`^([0-9a-f]+) \\w ins${s0}$`, 'm').exec(nm);
-  if (!m || parseInt(m[1]!, 16) !== insAddr(s0)) throw new Error(`harness layout: ins${s0} at ${m?.[1]}, expected ${insAddr(s0).toString(16)}`);
-  return elf;
+  return linkHarness(TOOLCHAINS.riscvVirt, dir, name, harnessSource(items), { [`ins${s0}`]: insAddr(s0) });
 }
 
 interface QemuState { x: bigint[]; before: bigint[]; after: bigint[]; safter: bigint[]; viaS: boolean; viaU: boolean }
 
 export function runElf(elf: string, count: number): { states: QemuState[]; stopped?: string } {
-  const out = `${elf}.uart`;
-  const r = run(QEMU, [...QEMU_ARGS, '-serial', `file:${out}`, '-kernel', elf], { allowFail: true, timeout: Number(process.env.ISAVIRT_COSIM_QEMU_TIMEOUT ?? 120_000) });
-  const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
-  if (r.error && !timedOut) throw r.error;
-  const buf = readFileSync(out);
-  const states: QemuState[] = [];
-  for (let i = 0; i + BLKSZ <= buf.length && states.length < count; i += BLKSZ) {
+  const { buf, status, timedOut } = runVirt(elf, QEMU_ARGS, Number(process.env.ISAVIRT_COSIM_QEMU_TIMEOUT ?? 120_000));
+  const states = blocks<QemuState>(buf, BLKSZ, count, (i) => {
     const w = (off: number, k: number) => BigInt(buf.readUInt32LE(i + off + 4 * k));
     const viaS = w(OFF.flag, 0) === 1n, viaU = w(OFF.flag, 0) === 2n;
-    states.push({ x: [...Array(32).keys()].map((k) => w(viaS || viaU ? OFF.xs : OFF.x, k)), before: CSRS.map((_, k) => w(OFF.before, k)), after: CSRS.map((_, k) => w(OFF.after, k)),
-      safter: SCSR.map((_, k) => w(OFF.safter, k)), viaS, viaU });
-  }
-  const why = timedOut ? 'QEMU did not finish in time' : `exit ${r.status}: an unexpected trap in M-mode, mcause as the code`;
+    return { x: [...Array(32).keys()].map((k) => w(viaS || viaU ? OFF.xs : OFF.x, k)), before: CSRS.map((_, k) => w(OFF.before, k)), after: CSRS.map((_, k) => w(OFF.after, k)),
+      safter: SCSR.map((_, k) => w(OFF.safter, k)), viaS, viaU };
+  });
+  const why = timedOut ? 'QEMU did not finish in time' : `exit ${status}: an unexpected trap in M-mode, mcause as the code`;
   return states.length < count ? { states, stopped: `QEMU stopped after ${states.length} of ${count} (${why})` } : { states };
 }
 
-export class SpecSide {
-  readonly m: Machine;
-  constructor(readonly isa: Isa, items: Placed[]) {
-    this.m = newMachine(isa);
-    const lines = items.flatMap(({ inst, slot }) => [{ address: (insAddr(slot) - 4) & 0xfffff, text: 'mret' }, { address: insAddr(slot) & 0xfffff, text: this.text(inst) }]);
-    const img = assembleInstances(isa, lines);
-    for (const [a, w] of img.words) this.m.writeMem(img.memory, a, w);
-  }
-
-  text(inst: Instance): string {
-    return specText(this.isa, inst.mnemonic, inst.ops);
+export class SpecSide extends InstanceSide<Instance> {
+  constructor(isa: Isa, items: Placed[]) {
+    // The snippet's MRET into S just before the instance, as in the harness.
+    super(isa, items, (slot) => insAddr(slot) & 0xfffff, (slot) => [{ address: (insAddr(slot) - 4) & 0xfffff, text: 'mret' }]);
   }
 
   /** From the seeded M-mode state at the snippet's MRET: MRET into S, then the instance. */
@@ -315,27 +265,20 @@ export function compare(isa: Isa, inst: Instance, q: QemuState, s: ReturnType<Sp
 export function cosimulate(isa: Isa, o: { seed: number; perInstruction: number; dir: string; only?: string[]; perInstructionU?: number }) {
   const rng = new Rng(o.seed);
   const mnemonics = isa.instructions.map((i) => i.mnemonic).filter((m) => covers(m) && (!o.only || o.only.includes(m)));
-  const placed: Placed[] = [];
-  for (const m of mnemonics) {
-    for (let k = 0; k < o.perInstruction; k++) placed.push({ inst: generate(rng, m, placed.length % BATCH, 'S'), slot: placed.length % BATCH });
-    for (let k = 0; k < (o.perInstructionU ?? 0); k++) placed.push({ inst: generate(rng, m, placed.length % BATCH, 'U'), slot: placed.length % BATCH });
-  }
-  const res = { compared: 0, count: new Map<string, number>(), mismatches: [] as string[], stopped: [] as string[], outcomes: new Map<string, number>() };
-  for (let i = 0, bi = 0; i < placed.length; i += BATCH, bi++) {
-    const group = placed.slice(i, i + BATCH);
+  const wants = mnemonics.flatMap((m) => [{ mnemonic: m, mode: 'S' as const, count: o.perInstruction }, { mnemonic: m, mode: 'U' as const, count: o.perInstructionU ?? 0 }]);
+  const placed = placeAll(wants, BATCH, (w, slot) => generate(rng, w.mnemonic, slot, w.mode));
+  const res = Object.assign(new Tally(), { stopped: [] as string[] });
+  batches(placed, BATCH).forEach((group, bi) => {
     const side = new SpecSide(isa, group);
     const { states, stopped } = runElf(buildElf(group, o.dir, `rvs${bi}`), group.length);
     if (stopped) res.stopped.push(`${stopped}; next: "${group[states.length]?.inst.gnu}"`);
     states.forEach((q, k) => {
       const p = group[k]!;
       const s = side.run(p.inst, p.slot, q.before);
-      const d = compare(isa, p.inst, q, s);
-      res.compared++;
-      res.count.set(p.inst.mnemonic, (res.count.get(p.inst.mnemonic) ?? 0) + 1);
       const how = `${p.inst.mode}: ` + (s.trap ? `trap:${s.trap}->${s.priv === 3n ? 'M' : 'S'}` : s.priv === 0n ? 'in U' : 'completed');
-      res.outcomes.set(how, (res.outcomes.get(how) ?? 0) + 1);
-      if (d.length) res.mismatches.push(`${p.inst.mnemonic} (${p.inst.mode}) "${p.inst.gnu}" (isavirt: "${side.text(p.inst)}") before: ${CSRS.map((c, j) => `${c.reg}=${hex(q.before[j]!)}`).join(' ')}: ${d.join('; ')}`);
+      res.add(p.inst.mnemonic, how, compare(isa, p.inst, q, s),
+        () => `${p.inst.mnemonic} (${p.inst.mode}) "${p.inst.gnu}" (isavirt: "${side.text(p.inst)}") before: ${CSRS.map((c, j) => `${c.reg}=${hex(q.before[j]!)}`).join(' ')}`);
     });
-  }
+  });
   return res;
 }

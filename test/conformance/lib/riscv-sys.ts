@@ -18,13 +18,12 @@
 // the vectored mtvec/stvec MODE, and mepc/sepc bits 1..0 (zero with IALIGN = 32, P 3.1.14; QEMU 7.2
 // keeps them, so a write with them set would compare QEMU's deviation, not riscv.isa).
 
-import { writeFileSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Isa } from '../../../src/ir/types.js';
-import type { Machine } from '../../../src/exec/machine.js';
 import { Rng } from '../../exec/helpers.js';
-import { assembleInstances, hex, newMachine, root, specText, type SpecOutcome } from './spec.js';
+import { hex, type SpecOutcome, InstanceSide } from './spec.js';
 import { run } from './tools.js';
+import { batches, blocks, linkHarness, placeAll, Tally, TOOLCHAINS, type Placed as P } from './cosim.js';
 
 export const TEXT = 0x80000000;
 export const SNIP = 1024;
@@ -121,30 +120,40 @@ export function generate(rng: Rng, mnemonic: string, slot: number): Instance {
     const c = rng.pick(free.filter((k) => k !== b));
     return { mnemonic, ops, gnu: mnemonic.toLowerCase(), x, init, b, c };
   }
+  const { gnu, used } = csrOperands(rng, mnemonic, ops, x, legal);
+  const init = CSRS.map((c) => (c.num === 0x304 ? 0n : legal(c.num, u32(rng.big(32)))));
+  const free = [...Array(31).keys()].map((k) => k + 1).filter((k) => !used.includes(k));
+  const b = rng.pick(free);
+  const c = rng.pick(free.filter((k) => k !== b));
+  return { mnemonic, ops, gnu, x, init, b, c };
+}
+
+/**
+ * The operands of a CSR instruction (into `ops`): a machine or supervisor CSR riscv.isa models, rd,
+ * and the source (rs1, whose value in `x` is made a value `fix` allows to write; or the 5-bit
+ * immediate); its GNU text and the x registers it names.
+ */
+export function csrOperands(rng: Rng, mnemonic: string, ops: Record<string, number>, x: bigint[], fix: (num: number, v: bigint) => bigint): { gnu: string; used: number[] } {
   const level = rng.int(2) ? 0x100 : 0x300;
   ops.c = rng.pick(level === 0x100 ? S_CSRS : M_CSRS);
   const num = level + ops.c;
   ops.csr = num;
   ops.rd = rng.int(8) === 0 ? 0 : 1 + rng.int(31);
   const op = mnemonic.toLowerCase();
-  const imm = op.endsWith('i');
   const used = [ops.rd];
   let src: string;
-  if (imm) {
+  if (op.endsWith('i')) {
     ops.z = rng.int(32);
-    if (op === 'csrrwi' || op === 'csrrsi') ops.z = Number(legal(num, BigInt(ops.z)));
+    // CSRRCI only clears bits: any immediate is a legal write.
+    if (op !== 'csrrci') ops.z = Number(fix(num, BigInt(ops.z)));
     src = String(ops.z);
   } else {
     ops.rs1 = rng.int(8) === 0 ? 0 : 1 + rng.int(31);
     used.push(ops.rs1);
-    if (ops.rs1 !== 0 && op !== 'csrrc') x[ops.rs1] = legal(num, x[ops.rs1]!);
+    if (ops.rs1 !== 0 && op !== 'csrrc') x[ops.rs1] = fix(num, x[ops.rs1]!);
     src = R(ops.rs1);
   }
-  const init = CSRS.map((c) => (c.num === 0x304 ? 0n : legal(c.num, u32(rng.big(32)))));
-  const free = [...Array(31).keys()].map((k) => k + 1).filter((k) => !used.includes(k));
-  const b = rng.pick(free);
-  const c = rng.pick(free.filter((k) => k !== b));
-  return { mnemonic, ops, gnu: `${op} ${R(ops.rd)}, ${hex(num, 3)}, ${src}`, x, init, b, c };
+  return { gnu: `${op} ${R(ops.rd)}, ${hex(num, 3)}, ${src}`, used };
 }
 
 const insAddr = (slot: number) => TEXT + slot * SNIP + 4 * (2 + 2 * (NC - 1) + 2 * NC + 31 + PADS);
@@ -164,15 +173,36 @@ function snippet(inst: Instance, slot: number, next: number | undefined): string
   L.push(`land${slot}:`, `        lui ${R(b)}, %hi(${blk})`, `        addi ${R(b)}, ${R(b)}, %lo(${blk})`);
   for (let j = 1; j < 32; j++) if (j !== b) L.push(`        sw ${R(j)}, ${4 * j}(${R(b)})`);
   CSRS.forEach((k, i) => L.push(`        csrr ${R(c)}, ${hex(k.num, 3)}`, `        sw ${R(c)}, ${OFF.after + 4 * i}(${R(b)})`));
-  L.push(`        la ${R(c)}, handler`, `        csrw mtvec, ${R(c)}`, `        mv t0, ${R(b)}`, `        addi t2, t0, ${BLKSZ}`, '        li t3, 0x10000000',
-    `1:      lbu t1, 0(t0)`, '        sb t1, 0(t3)', '        addi t0, t0, 1', '        bne t0, t2, 1b');
+  L.push(...uartDump(R(b), R(c), BLKSZ));
   L.push(next === undefined ? '        j finish' : `        j s${next}`);
   return L.join('\n');
 }
 
-export interface Placed {
-  inst: Instance;
-  slot: number;
+export type Placed = P<Instance>;
+
+/** The end of a snippet: mtvec back at the handler, then the block (at register b) copied to the
+ *  UART at 0x10000000 (QEMU hw/riscv/virt.c, virt_memmap[VIRT_UART0]); c is scratch. */
+export function uartDump(b: string, c: string, size: number): string[] {
+  return [`        la ${c}, handler`, `        csrw mtvec, ${c}`, `        mv t0, ${b}`, `        addi t2, t0, ${size}`, '        li t3, 0x10000000',
+    `1:      lbu t1, 0(t0)`, '        sb t1, 0(t3)', '        addi t0, t0, 1', '        bne t0, t2, 1b'];
+}
+
+/** Entry (mtvec at the handler, then the first snippet), the handler (a trap in M-mode ends the run
+ *  with the test finisher's FAIL code 0x3333 and mcause) and `finish` (FINISHER_PASS 0x5555); the
+ *  finisher is at 0x100000 (virt_memmap[VIRT_TEST]; include/hw/misc/sifive_test.h). */
+export function virtRuntime(first: number): string[] {
+  return ['        .globl _start', '_start: la t0, handler', '        csrw mtvec, t0', `        j s${first}`,
+    '        .balign 4', 'handler: csrr t0, mcause', '        slli t0, t0, 16', '        li t1, 0x3333', '        or t0, t0, t1', '        li t1, 0x100000', '        sw t0, 0(t1)', '2:      j 2b',
+    'finish: li t0, 0x100000', '        li t1, 0x5555', '        sw t1, 0(t0)', '3:      j 3b'];
+}
+
+/** Run a harness on the virt machine: what its UART received, and how QEMU ended. */
+export function runVirt(elf: string, args: string[], timeout: number): { buf: Buffer; status: number | null; timedOut: boolean } {
+  const out = `${elf}.uart`;
+  const r = run(QEMU, [...args, '-serial', `file:${out}`, '-kernel', elf], { allowFail: true, timeout });
+  const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
+  if (r.error && !timedOut) throw r.error;
+  return { buf: readFileSync(out), status: r.status, timedOut };
 }
 
 export function harnessSource(items: Placed[]): string {
@@ -180,22 +210,12 @@ export function harnessSource(items: Placed[]): string {
   const data = items.map(({ inst, slot }) => [`        .org ${slot * BLK}`, `blk${slot}:`, `        .word ${inst.x.map((v) => hex(v)).join(', ')}`,
     `        .word ${inst.init.map((v) => hex(v)).join(', ')}`, `        .space ${8 * NC}`, '        .word 0'].join('\n'));
   return ['        .option norvc', '        .option norelax', '        .text', ...text,
-    // Entry: mtvec at the handler, which ends the run with the finisher's FAIL code and mcause.
-    '        .globl _start', '_start: la t0, handler', '        csrw mtvec, t0', `        j s${items[0]!.slot}`,
-    '        .balign 4', 'handler: csrr t0, mcause', '        slli t0, t0, 16', '        li t1, 0x3333', '        or t0, t0, t1', '        li t1, 0x100000', '        sw t0, 0(t1)', '2:      j 2b',
-    'finish: li t0, 0x100000', '        li t1, 0x5555', '        sw t1, 0(t0)', '3:      j 3b', '        .data', ...data, ''].join('\n');
+    ...virtRuntime(items[0]!.slot), '        .data', ...data, ''].join('\n');
 }
 
 export function buildElf(items: Placed[], dir: string, name: string): string {
-  const src = join(dir, `${name}.s`), obj = join(dir, `${name}.o`), elf = join(dir, name);
-  writeFileSync(src, harnessSource(items));
-  run('riscv64-unknown-elf-as', ['-march=rv32i_zicsr', '-mabi=ilp32', '-mno-relax', '-o', obj, src]);
-  run('riscv64-unknown-elf-ld', ['-m', 'elf32lriscv', '--no-relax', '-T', `${root}test/conformance/harness/riscv32-virt.ld`, '-o', elf, obj]);
-  const nm = run('riscv64-unknown-elf-nm', [elf]).stdout.toString();
   const s0 = items[0]!.slot;
-  const m = new RegExp(`^([0-9a-f]+) \\w ins${s0}$`, 'm').exec(nm);
-  if (!m || parseInt(m[1]!, 16) !== insAddr(s0)) throw new Error(`harness layout: ins${s0} at ${m?.[1]}, expected ${insAddr(s0).toString(16)}`);
-  return elf;
+  return linkHarness(TOOLCHAINS.riscvVirt, dir, name, harnessSource(items), { [`ins${s0}`]: insAddr(s0) });
 }
 
 export interface QemuState {
@@ -206,30 +226,20 @@ export interface QemuState {
 
 /** Run a harness; the blocks it wrote, or why it stopped early (a trap ends the run: finisher FAIL). */
 export function runElf(elf: string, count: number): { states: QemuState[]; stopped?: string } {
-  const out = `${elf}.uart`;
-  const r = run(QEMU, [...QEMU_ARGS, '-serial', `file:${out}`, '-kernel', elf], { allowFail: true, timeout: 120_000 });
-  if (r.error) throw r.error;
-  const buf = readFileSync(out);
-  const states: QemuState[] = [];
-  for (let i = 0; i + BLKSZ <= buf.length && states.length < count; i += BLKSZ) {
+  const { buf, status } = runVirt(elf, QEMU_ARGS, 120_000);
+  const states = blocks(buf, BLKSZ, count, (i) => {
     const w = (off: number, k: number) => BigInt(buf.readUInt32LE(i + off + 4 * k));
-    states.push({ x: [...Array(32).keys()].map((k) => w(OFF.x, k)), before: CSRS.map((_, k) => w(OFF.before, k)), after: CSRS.map((_, k) => w(OFF.after, k)) });
-  }
-  return states.length < count ? { states, stopped: `QEMU stopped after ${states.length} of ${count} (exit ${r.status}, a trap in M-mode ends the run with mcause as the code)` } : { states };
+    return { x: [...Array(32).keys()].map((k) => w(OFF.x, k)), before: CSRS.map((_, k) => w(OFF.before, k)), after: CSRS.map((_, k) => w(OFF.after, k)) };
+  });
+  return states.length < count ? { states, stopped: `QEMU stopped after ${states.length} of ${count} (exit ${status}, a trap in M-mode ends the run with mcause as the code)` } : { states };
 }
 
 // ---- isavirt's side ----
 
-export class SpecSide {
-  readonly m: Machine;
-  constructor(readonly isa: Isa, items: Placed[]) {
-    this.m = newMachine(isa);
-    const img = assembleInstances(isa, items.map(({ inst, slot }) => ({ address: insAddr(slot) & 0xfffff, text: this.text(inst) })));
-    for (const [a, w] of img.words) this.m.writeMem(img.memory, a, w);
-  }
-
-  text(inst: Instance): string {
-    return specText(this.isa, inst.mnemonic, inst.ops);
+export class SpecSide extends InstanceSide<Instance> {
+  constructor(isa: Isa, items: Placed[]) {
+    // riscv.isa takes physical addresses modulo its 1 MiB (harness/riscv32-virt.ld).
+    super(isa, items, (slot) => insAddr(slot) & 0xfffff);
   }
 
   run(inst: Instance, slot: number, before: bigint[]) {
@@ -274,22 +284,18 @@ export function compare(inst: Instance, slot: number, q: QemuState, s: ReturnTyp
 export function cosimulate(isa: Isa, o: { seed: number; perInstruction: number; dir: string; only?: string[] }) {
   const rng = new Rng(o.seed);
   const mnemonics = isa.instructions.map((i) => i.mnemonic).filter((m) => (/^CSRR[WSC]I?$/.test(m) || ['ECALL', 'EBREAK', 'MRET'].includes(m)) && (!o.only || o.only.includes(m)));
-  const placed: Placed[] = [];
-  for (const m of mnemonics) for (let k = 0; k < o.perInstruction; k++) placed.push({ inst: generate(rng, m, placed.length % BATCH), slot: placed.length % BATCH });
-  const res = { compared: 0, count: new Map<string, number>(), mismatches: [] as string[], stopped: [] as string[] };
-  for (let i = 0, bi = 0; i < placed.length; i += BATCH, bi++) {
-    const group = placed.slice(i, i + BATCH);
+  const placed = placeAll(mnemonics.map((m) => ({ mnemonic: m, count: o.perInstruction })), BATCH, (w, slot) => generate(rng, w.mnemonic, slot));
+  const res = Object.assign(new Tally(), { stopped: [] as string[] });
+  batches(placed, BATCH).forEach((group, bi) => {
     const side = new SpecSide(isa, group);
     const { states, stopped } = runElf(buildElf(group, o.dir, `rvsys${bi}`), group.length);
     if (stopped) res.stopped.push(`${stopped}; next: "${group[states.length]?.inst.gnu}"`);
     states.forEach((q, k) => {
       const p = group[k]!;
       const s = side.run(p.inst, p.slot, q.before);
-      const d = compare(p.inst, p.slot, q, s);
-      res.compared++;
-      res.count.set(p.inst.mnemonic, (res.count.get(p.inst.mnemonic) ?? 0) + 1);
-      if (d.length) res.mismatches.push(`${p.inst.mnemonic} "${p.inst.gnu}" (isavirt: "${side.text(p.inst)}") rs1/zimm=${p.inst.ops.rs1 !== undefined ? hex(p.inst.x[p.inst.ops.rs1]!) : p.inst.ops.z} before: ${CSRS.map((c, j) => `${c.reg}=${hex(q.before[j]!)}`).join(' ')}: ${d.join('; ')}`);
+      res.add(p.inst.mnemonic, s.outcome.kind === 'done' ? 'completed' : s.outcome.kind, compare(p.inst, p.slot, q, s),
+        () => `${p.inst.mnemonic} "${p.inst.gnu}" (isavirt: "${side.text(p.inst)}") rs1/zimm=${p.inst.ops.rs1 !== undefined ? hex(p.inst.x[p.inst.ops.rs1]!) : p.inst.ops.z} before: ${CSRS.map((c, j) => `${c.reg}=${hex(q.before[j]!)}`).join(' ')}`);
     });
-  }
+  });
   return res;
 }

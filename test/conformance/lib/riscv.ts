@@ -23,13 +23,10 @@
 // implements RV32I without the C extension, as riscv.isa does (IALIGN = 32: a jump or taken branch
 // to a target that is not 4-byte aligned raises the instruction-address-misaligned exception, U 2.5).
 
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Isa } from '../../../src/ir/types.js';
-import type { Machine } from '../../../src/exec/machine.js';
 import { Rng } from '../../exec/helpers.js';
-import { assembleInstances, hex, newMachine, otherRegisters, root, specText, stepOnce, type SpecOutcome } from './spec.js';
-import { run } from './tools.js';
+import { hex, otherRegisters, stepOnce, type SpecOutcome, InstanceSide } from './spec.js';
+import { batches, checkSlots, linkHarness, outcomeWord, placeAll, runAll, Tally, TOOLCHAINS, type Placed as P, blocks, unhandledException, withEnd, runUser } from './cosim.js';
 
 export const TEXT = 0x10000;
 export const SNIP = 512;
@@ -276,11 +273,8 @@ function dataBlock(inst: Instance, slot: number): string {
   return [`        .org ${slot * BLK}`, `blk${slot}:`, `        .word ${words}`, `        .byte ${inst.win.join(', ')}`].join('\n');
 }
 
-export interface Placed {
-  inst: Instance;
-  /** The snippet (and state block) it occupies; increasing within one harness. */
-  slot: number;
-}
+/** An instance in the snippet (and state block) of its slot; slots increase within one harness. */
+export type Placed = P<Instance>;
 
 /** The GNU assembly of a harness running `items` in order, then exit(0). */
 export function harnessSource(items: Placed[]): string {
@@ -292,24 +286,9 @@ export function harnessSource(items: Placed[]): string {
 
 /** Assemble and link a harness for `insts`; returns the ELF's path. */
 export function buildElf(items: Placed[], dir: string, name: string): string {
-  if (items.length === 0 || items.some((p, i) => p.slot >= BATCH || (i > 0 && p.slot <= items[i - 1]!.slot))) {
-    throw new Error(`a harness holds instances in increasing slots below ${BATCH}`);
-  }
-  const src = join(dir, `${name}.s`), obj = join(dir, `${name}.o`), elf = join(dir, name);
-  writeFileSync(src, harnessSource(items));
-  run('riscv64-unknown-elf-as', ['-march=rv32i_zicsr', '-mabi=ilp32', '-mno-relax', '-o', obj, src]);
-  run('riscv64-unknown-elf-ld', ['-m', 'elf32lriscv', '--no-relax', '-T', `${root}test/conformance/harness/riscv32.ld`, '-o', elf, obj]);
-  // The layout the generator assumed (operands that point at pads and windows depend on it).
-  const nm = run('riscv64-unknown-elf-nm', [elf]).stdout.toString();
-  const sym = (s: string): number | undefined => {
-    const m = new RegExp(`^([0-9a-f]+) \\w ${s}$`, 'm').exec(nm);
-    return m ? parseInt(m[1]!, 16) : undefined;
-  };
+  checkSlots(items, BATCH);
   const s0 = items[0]!.slot;
-  if (sym(`ins${s0}`) !== insAddr(s0) || sym(`blk${s0}`) !== blkAddr(s0)) {
-    throw new Error(`harness layout: ins${s0} at ${sym(`ins${s0}`)?.toString(16)}, blk${s0} at ${sym(`blk${s0}`)?.toString(16)}; expected ${insAddr(s0).toString(16)}, ${blkAddr(s0).toString(16)}`);
-  }
-  return elf;
+  return linkHarness(TOOLCHAINS.riscv, dir, name, harnessSource(items), { [`ins${s0}`]: insAddr(s0), [`blk${s0}`]: blkAddr(s0) });
 }
 
 /** What QEMU did with one instance: the state it dumped, or how the process ended. */
@@ -321,25 +300,13 @@ export type QemuOutcome =
 
 /** Run a harness; one outcome per instance that ran (the last may be how the process ended). */
 export function runElf(elf: string, count: number): QemuOutcome[] {
-  const r = run('qemu-riscv32', [...QEMU_ARGS, elf], { allowFail: true, timeout: 60_000 });
-  if (r.error) throw r.error;
+  const r = runUser('qemu-riscv32', [...QEMU_ARGS, elf]);
   const out = r.stdout;
-  const res: QemuOutcome[] = [];
-  for (let i = 0; i + BLKSZ <= out.length && res.length < count; i += BLKSZ) {
-    const x: bigint[] = [];
-    for (let j = 0; j < 32; j++) x.push(BigInt(out.readUInt32LE(i + 4 * j)));
-    res.push({ kind: 'state', x, win: [...out.subarray(i + 128, i + BLKSZ)] });
-  }
-  if (res.length < count) {
-    const err = r.stderr.toString();
-    const exc = /unhandled CPU exception (0x)?([0-9a-f]+)/.exec(err);
-    if (r.signal) res.push({ kind: 'signal', signal: r.signal });
-    else if (exc) res.push({ kind: 'exception', cause: parseInt(exc[2]!, exc[1] ? 16 : 10) });
-    else res.push({ kind: 'exit', status: r.status ?? -1 });
-  } else if (r.status !== 0 || r.signal) {
-    throw new Error(`${elf}: all ${count} instances ran, then QEMU ended with ${r.signal ?? r.status}: ${r.stderr.toString().slice(-2000)}`);
-  }
-  return res;
+  const states = blocks<QemuOutcome>(out, BLKSZ, count, (i) => ({ kind: 'state', x: [...Array(32).keys()].map((j) => BigInt(out.readUInt32LE(i + 4 * j))), win: [...out.subarray(i + 128, i + BLKSZ)] }));
+  return withEnd(states, count, r, elf, () => {
+    const exc = unhandledException(r);
+    return r.signal ? { kind: 'signal', signal: r.signal } : exc !== undefined ? { kind: 'exception', cause: exc } : { kind: 'exit', status: r.status ?? -1 };
+  });
 }
 
 // ---- isavirt's side and the comparison ----
@@ -354,16 +321,9 @@ export interface SpecRun {
 }
 
 /** The spec's machine with every instance's instruction assembled (by isavirt) at its address. */
-export class SpecSide {
-  readonly m: Machine;
-  constructor(readonly isa: Isa, items: Placed[]) {
-    this.m = newMachine(isa);
-    const img = assembleInstances(isa, items.map(({ inst, slot }) => ({ address: insAddr(slot), text: this.text(inst) })));
-    for (const [a, w] of img.words) this.m.writeMem(img.memory, a, w);
-  }
-
-  text(inst: Instance): string {
-    return specText(this.isa, inst.mnemonic, inst.ops, inst.targets);
+export class SpecSide extends InstanceSide<Instance> {
+  constructor(isa: Isa, items: Placed[]) {
+    super(isa, items, insAddr);
   }
 
   /** Seed the U-mode state of `inst` in `slot` and execute its one instruction. */
@@ -464,62 +424,41 @@ export interface CosimOptions {
   dir: string;
 }
 
-export interface CosimResult {
-  compared: number;
-  /** Instances compared per mnemonic. */
-  count: Map<string, number>;
-  mismatches: string[];
+export interface CosimResult extends Tally {
   /** Instructions of the spec without a generator. */
   uncovered: string[];
-  /** How the compared instances ended on isavirt's side: completed, jumped (pc not +4), trap:<name>. */
-  outcomes: Map<string, number>;
 }
 
 export function cosimulate(isa: Isa, o: CosimOptions): CosimResult {
   const mnemonics = isa.instructions.map((i) => i.mnemonic).filter((m) => !o.only || o.only.includes(m));
   const uncovered = mnemonics.filter((m) => !FORMS[m]);
-  type Want = { mnemonic: string; variant: 'plain' | 'misaligned' };
+  type Want = { mnemonic: string; variant: 'plain' | 'misaligned'; count: number };
   const batched: Want[] = [], alone: Want[] = [];
   for (const mnemonic of mnemonics) {
     if (!FORMS[mnemonic]) continue;
     const solo = runsAlone(mnemonic);
-    for (let k = 0; k < (solo ? o.perTrapping : o.perInstruction); k++) (solo ? alone : batched).push({ mnemonic, variant: 'plain' });
-    if (hasMisaligned(mnemonic)) for (let k = 0; k < o.misaligned; k++) alone.push({ mnemonic, variant: 'misaligned' });
+    (solo ? alone : batched).push({ mnemonic, variant: 'plain', count: solo ? o.perTrapping : o.perInstruction });
+    if (hasMisaligned(mnemonic)) alone.push({ mnemonic, variant: 'misaligned', count: o.misaligned });
   }
   const rng = new Rng(o.seed);
-  const place = (ws: Want[]): Placed[] => ws.map((w, k) => ({ inst: generate(rng, w.mnemonic, k % BATCH, w.variant), slot: k % BATCH }));
-  const placedBatched = place(batched);
-  const batches: Placed[][] = [];
-  for (let i = 0; i < placedBatched.length; i += BATCH) batches.push(placedBatched.slice(i, i + BATCH));
-  const placedAlone = place(alone);
-
-  const res: CosimResult = { compared: 0, count: new Map(), mismatches: [], uncovered, outcomes: new Map() };
-  const check = (side: SpecSide, p: Placed, q: QemuOutcome) => {
-    const s = side.run(p.inst, p.slot);
-    const d = compare(p.inst, p.slot, q, s);
-    res.compared++;
-    res.count.set(p.inst.mnemonic, (res.count.get(p.inst.mnemonic) ?? 0) + 1);
-    const how = s.outcome.kind === 'trap' ? `trap:${s.outcome.trap}` : s.outcome.kind !== 'done' ? s.outcome.kind
-      : s.pc === BigInt(insAddr(p.slot) + 4) ? 'completed' : 'jumped';
-    res.outcomes.set(how, (res.outcomes.get(how) ?? 0) + 1);
-    if (d.length) res.mismatches.push(`${p.inst.mnemonic} ${describeInstance(p.inst, side.text(p.inst))}: ${d.join('; ')}`);
-  };
-  batches.forEach((items, bi) => {
+  const place = (ws: Want[]): Placed[] => placeAll(ws, BATCH, (w, slot) => generate(rng, w.mnemonic, slot, w.variant));
+  const placedBatched = place(batched), placedAlone = place(alone);
+  const res: CosimResult = Object.assign(new Tally(), { uncovered });
+  // A batch runs to its end unless an instance traps in QEMU; then the rest runs in a new ELF. The
+  // instances that trap run one per ELF, in distinct slots, so that one machine holds a batch of them.
+  const runBatches = (placed: Placed[], prefix: string, alone: boolean) => batches(placed, BATCH).forEach((items, bi) => {
     const side = new SpecSide(isa, items);
-    let rest = items;
-    let part = 0;
-    // A batch runs to its end unless an instance traps in QEMU; then the rest runs in a new ELF.
-    while (rest.length > 0) {
-      const out = runElf(buildElf(rest, o.dir, `batch${bi}-${part++}`), rest.length);
-      out.forEach((q, k) => check(side, rest[k]!, q));
-      rest = rest.slice(out.length);
-    }
+    runAll(items, `${prefix}${bi}`, {
+      build: (group, name) => buildElf(group, o.dir, name),
+      runElf,
+      alone: () => alone,
+      check: (p, q) => {
+        const s = side.run(p.inst, p.slot);
+        res.add(p.inst.mnemonic, outcomeWord(s.outcome, s.pc === BigInt(insAddr(p.slot) + 4)), compare(p.inst, p.slot, q, s), () => `${p.inst.mnemonic} ${describeInstance(p.inst, side.text(p.inst))}`);
+      },
+    });
   });
-  // One ELF per instance, in distinct slots, so that one machine holds them all.
-  for (let i = 0; i < placedAlone.length; i += BATCH) {
-    const group = placedAlone.slice(i, i + BATCH);
-    const side = new SpecSide(isa, group);
-    group.forEach((p, k) => check(side, p, runElf(buildElf([p], o.dir, `alone${i + k}`), 1)[0]!));
-  }
+  runBatches(placedBatched, 'batch', false);
+  runBatches(placedAlone, 'alone', true);
   return res;
 }

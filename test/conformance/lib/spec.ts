@@ -80,6 +80,37 @@ export function assembleInstances(isa: Isa, items: { address: number; text: stri
   return programImage(isa, r.program);
 }
 
+/** A fresh machine of `isa` with every `{address, text}` instance assembled at its address. */
+export function machineWith(isa: Isa, items: { address: number; text: string }[]): Machine {
+  const m = newMachine(isa);
+  const img = assembleInstances(isa, items);
+  for (const [a, w] of img.words) m.writeMem(img.memory, a, w);
+  return m;
+}
+
+/** What isavirt needs of an instance to write it in the spec's syntax (see specText). */
+export interface SpecInstance {
+  mnemonic: string;
+  ops: Record<string, number>;
+  targets?: Record<string, number>;
+}
+
+/**
+ * isavirt's side of a batch: one machine with every instance assembled at `at(slot)` (and
+ * `extra(slot)`'s lines, a harness's own instructions around it), each written by `text`.
+ */
+export class InstanceSide<I extends SpecInstance> {
+  readonly m: Machine;
+  constructor(readonly isa: Isa, items: { inst: I; slot: number }[], at: (slot: number) => number, extra: (slot: number) => { address: number; text: string }[] = () => []) {
+    this.m = machineWith(isa, items.flatMap(({ inst, slot }) => [...extra(slot), { address: at(slot), text: this.text(inst, slot) }]));
+  }
+
+  /** The instance in the spec's syntax (`slot`: where it is assembled). */
+  text(inst: I, _slot?: number): string {
+    return specText(this.isa, inst.mnemonic, inst.ops, inst.targets);
+  }
+}
+
 export type SpecOutcome = { kind: 'done' } | { kind: 'halt' } | { kind: 'trap'; trap: string } | { kind: 'illegal' } | { kind: 'fetch-trap'; trap: string };
 
 /** Decode at `pc` and execute that one instruction; a trap is returned, not entered. */

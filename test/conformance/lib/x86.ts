@@ -22,13 +22,13 @@
 // with a null selector does not disturb it. Jump targets are pads other than forward pad 0, so the
 // pad number says where the instance went.
 
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Isa } from '../../../src/ir/types.js';
-import type { Machine } from '../../../src/exec/machine.js';
 import { Rng } from '../../exec/helpers.js';
-import { assembleInstances, hex, newMachine, otherRegisters, root, specText, stepOnce, type SpecOutcome } from './spec.js';
+import { insertOperands } from '../../../src/ir/encoding.js';
+import { hex, instruction, otherRegisters, root, specText, stepOnce, type SpecOutcome, InstanceSide } from './spec.js';
 import { run } from './tools.js';
+import { batches, checkSlots, linkHarness, outcomeWord, placeAll, runAll, Tally, TOOLCHAINS, type Placed as P, runUser } from './cosim.js';
 
 export const TEXT = 0x10000;
 export const SNIP = 512;
@@ -75,9 +75,7 @@ export interface Env {
 }
 
 export function probe(dir: string): Env {
-  const obj = join(dir, 'probe.o'), elf = join(dir, 'probe');
-  run('as', ['--32', '-o', obj, `${root}test/conformance/harness/i386-probe.s`]);
-  run('ld', ['-m', 'elf_i386', '-T', `${root}test/conformance/harness/i386.ld`, '-o', elf, obj]);
+  const elf = linkHarness(TOOLCHAINS.i386, dir, 'probe', readFileSync(`${root}test/conformance/harness/i386-probe.s`, 'utf8'), {});
   const out = run('qemu-i386', [elf]).stdout;
   const gl = out.readUInt16LE(0), il = out.readUInt16LE(8);
   return {
@@ -152,6 +150,7 @@ const FAULTS_AT_CPL3: Record<string, (g: GenCtx) => string> = {
   CLI: () => 'cli', STI: () => 'sti', HLT: () => 'hlt', CLTS: () => 'clts',
   IN: (g) => `in eax, ${(g.inst.ops.port = g.rng.int(256))}`,
   OUT: (g) => `out ${(g.inst.ops.port = g.rng.int(256))}, eax`,
+  OUT_AL: (g) => `out ${(g.inst.ops.port = g.rng.int(256))}, al`,
   IN_DX: () => 'in eax, dx', OUT_DX: () => 'out dx, eax',
   LGDT: (g) => `lgdt [${(g.inst.ops.a = winAddr(g.slot))}]`,
   LIDT: (g) => `lidt [${(g.inst.ops.a = winAddr(g.slot))}]`,
@@ -180,12 +179,20 @@ function selector(g: GenCtx): number {
 const GENS: Record<string, Gen> = {
   MOV_RI: (g) => { const { inst: i } = g; i.ops.rd = g.reg(); i.ops.v = imm32(g.rng); i.gnu = `mov ${GPR[i.ops.rd]}, ${hex(i.ops.v)}`; },
   MOV_RR: (g) => { const { inst: i } = g; i.ops.rd = g.reg(); i.ops.rs = g.reg(); i.gnu = `mov ${GPR[i.ops.rd]}, ${GPR[i.ops.rs]}`; },
-  MOV_RM: (g) => { const { inst: i } = g; i.ops.rd = g.reg(); i.ops.a = winAddr(g.slot) + g.rng.int(WIN - 3); i.gnu = `mov ${GPR[i.ops.rd]}, dword ptr [${hex(i.ops.a)}]`; },
-  MOV_MR: (g) => { const { inst: i } = g; i.ops.rs = g.reg(); i.ops.a = winAddr(g.slot) + g.rng.int(WIN - 3); i.gnu = `mov dword ptr [${hex(i.ops.a)}], ${GPR[i.ops.rs]}`; },
+  MOV_RM: (g) => { const { inst: i } = g; i.ops.rd = 1 + g.rng.int(7); i.ops.a = winAddr(g.slot) + g.rng.int(WIN - 3); i.gnu = `mov ${GPR[i.ops.rd]}, dword ptr [${hex(i.ops.a)}]`; },
+  MOV_MR: (g) => { const { inst: i } = g; i.ops.rs = 1 + g.rng.int(7); i.ops.a = winAddr(g.slot) + g.rng.int(WIN - 3); i.gnu = `mov dword ptr [${hex(i.ops.a)}], ${GPR[i.ops.rs]}`; },
   MOV_RMX: (g) => memx(g, 'load'), MOV_MRX: (g) => memx(g, 'store'), LEA: (g) => memx(g, 'lea'),
   INC: (g) => { const { inst: i } = g; i.ops.rd = g.reg(); i.gnu = `inc ${GPR[i.ops.rd]}`; edgeValue(g, i.ops.rd); },
   DEC: (g) => { const { inst: i } = g; i.ops.rd = g.reg(); i.gnu = `dec ${GPR[i.ops.rd]}`; edgeValue(g, i.ops.rd); },
   SHL: (g) => shift(g, 'shl'), SHR: (g) => shift(g, 'shr'),
+  // D1 /4, D1 /5: a shift by one, OF defined (SDM vol. 2 SAL/SAR/SHL/SHR).
+  SHL_1: (g) => { const { inst: i } = g; i.ops.rd = g.reg(); edgeValue(g, i.ops.rd); i.gnu = `shl ${GPR[i.ops.rd]}, 1`; },
+  SHR_1: (g) => { const { inst: i } = g; i.ops.rd = g.reg(); edgeValue(g, i.ops.rd); i.gnu = `shr ${GPR[i.ops.rd]}, 1`; },
+  // 6A ib: the immediate sign-extended to 32 bits (SDM vol. 2 PUSH).
+  PUSH_I8: (g) => { const { inst: i } = g; i.ops.k = g.rng.pick([-128, -1, 0, 127, g.rng.int(256) - 128]); g.stack(0); i.gnu = `push ${i.ops.k}`; },
+  // A1 / A3: EAX and a moffs32.
+  MOV_EAX_M: (g) => { const { inst: i } = g; i.ops.a = winAddr(g.slot) + g.rng.int(WIN - 3); i.gnu = `mov eax, dword ptr [${hex(i.ops.a)}]`; },
+  MOV_M_EAX: (g) => { const { inst: i } = g; i.ops.a = winAddr(g.slot) + g.rng.int(WIN - 3); i.gnu = `mov dword ptr [${hex(i.ops.a)}], eax`; },
   DIV: (g) => {
     const { inst: i, rng } = g;
     i.ops.rs = g.reg();
@@ -202,12 +209,11 @@ const GENS: Record<string, Gen> = {
   },
   NOP: (g) => { g.inst.gnu = 'nop'; },
   PUSH: (g) => { const { inst: i } = g; i.ops.rs = g.reg(); g.stack(0); i.gnu = `push ${GPR[i.ops.rs]}`; },
-  PUSH_I: (g) => { const { inst: i } = g; i.ops.v = imm32(g.rng); g.stack(0); i.gnu = `push ${hex(i.ops.v)}`; },
+  PUSH_I: (g) => { const { inst: i } = g; i.ops.v = wide32(imm32(g.rng)); g.stack(0); i.gnu = `push ${hex(i.ops.v)}`; },
   POP: (g) => { const { inst: i } = g; i.ops.rd = g.reg(); g.stack(4); i.gnu = `pop ${GPR[i.ops.rd]}`; },
   STOSD: (g) => string(g, 'stosd'), LODSD: (g) => string(g, 'lodsd'), MOVSD: (g) => string(g, 'movsd'),
   CLD: (g) => { g.inst.gnu = 'cld'; }, STD: (g) => { g.inst.gnu = 'std'; },
   // Near jumps are PC-relative in the spec (issue 11): its syntax takes the target, as GNU's does.
-  JMP: (g) => { const { inst: i } = g; const id = g.target(); i.ops.t = padAddr(g.slot, id);  i.gnu = `jmp ${padLabel(g.slot, id)}`; },
   CALL: (g) => { const { inst: i } = g; const id = g.target(); i.ops.t = padAddr(g.slot, id);  g.stack(0); i.gnu = `call ${padLabel(g.slot, id)}`; },
   RET: (g) => { const { inst: i } = g; const sp = g.stack(4); g.poke(sp, padAddr(g.slot, g.target())); i.gnu = 'ret'; },
   PUSHF: (g) => { g.stack(0); g.inst.gnu = 'pushfd'; },
@@ -258,6 +264,9 @@ const GENS: Record<string, Gen> = {
     i.alone = cs !== env.sregs[1];
     i.gnu = 'iretd';
   },
+  // INT 3 (CC) at CPL 3 through the DPL-3 gate: QEMU's Linux user mode enters its emulated kernel,
+  // which delivers SIGTRAP (linux-user/i386/cpu_loop.c, EXCP03_INT3); see SpecSide.runInt3.
+  INT3: (g) => { g.inst.gnu = 'int3'; g.inst.alone = true; },
   INT: (g) => {
     const { inst: i, rng, env } = g;
     // Vectors whose gate QEMU gives DPL 0: INT n at CPL 3 is #GP (SDM vol. 2 INT n). Vectors with a
@@ -277,17 +286,39 @@ for (const m of ALU_RR) {
     i.gnu = `${m.toLowerCase()} ${GPR[i.ops.rd]}, ${GPR[i.ops.rs]}`;
   };
 }
+// Each form with operands only it encodes, so that GNU and isavirt both pick it (x86-386.isa's
+// header: the shorter forms come first): 81 /n id with a register other than EAX and an immediate
+// outside simm8, 83 /n ib with a simm8, the EAX forms (05 id...) with an immediate outside simm8.
+const wide32 = (v: number): number => (v >= 0xffffff80 || v <= 0x7f ? (v + 0x1000) >>> 0 : v);
 for (const m of ALU_RI) {
+  const op = m.slice(0, -3);
   GENS[m] = (g) => {
     const { inst: i, rng } = g;
-    i.ops.rd = g.reg(); i.ops.v = imm32(rng);
+    i.ops.rd = 1 + rng.int(7); i.ops.v = imm32(rng);
     if (rng.int(3) === 0) i.ops.v = Number(u32(rng.pick([i.gpr[i.ops.rd]!, -i.gpr[i.ops.rd]!, 0x80000000n, 0x7fffffffn])));
-    i.gnu = `${m.slice(0, -3).toLowerCase()} ${GPR[i.ops.rd]}, ${hex(i.ops.v)}`;
+    i.ops.v = wide32(i.ops.v);
+    i.gnu = `${op.toLowerCase()} ${GPR[i.ops.rd]}, ${hex(i.ops.v)}`;
+  };
+  GENS[`${op}_RI8`] = (g) => {
+    const { inst: i, rng } = g;
+    i.ops.rd = g.reg(); i.ops.k = rng.pick([-128, -1, 0, 1, 127, rng.int(256) - 128]);
+    if (rng.int(3) === 0) i.gpr[i.ops.rd] = u32(rng.pick([-BigInt(i.ops.k), 0x7fffffffn, 0x80000000n, 0xffffffffn]));
+    i.gnu = `${op.toLowerCase()} ${GPR[i.ops.rd]}, ${i.ops.k}`;
+  };
+  GENS[`${op}_EAX`] = (g) => {
+    const { inst: i, rng } = g;
+    i.ops.v = wide32(rng.int(4) === 0 ? Number(u32(-i.gpr[0]!)) : imm32(rng));
+    i.gnu = `${op.toLowerCase()} eax, ${hex(i.ops.v)}`;
   };
 }
-for (const m of JCC) {
-  GENS[m] = (g) => { const { inst: i } = g; const id = g.target(); i.ops.t = padAddr(g.slot, id);  i.gnu = `${m.toLowerCase()} ${padLabel(g.slot, id)}`; };
+// A pad is near: GNU and isavirt's assembler pick rel8 (the _SHORT forms); the rel32 forms are
+// forced, GNU with {disp32} and isavirt by the form's own encoding (SpecSide.text).
+for (const m of ['JMP', ...JCC]) {
+  GENS[`${m}_SHORT`] = (g) => { const { inst: i } = g; const id = g.target(); i.ops.t = padAddr(g.slot, id); i.gnu = `${m.toLowerCase()} ${padLabel(g.slot, id)}`; };
+  GENS[m] = (g) => { const { inst: i } = g; const id = g.target(); i.ops.t = padAddr(g.slot, id); i.gnu = `{disp32} ${m.toLowerCase()} ${padLabel(g.slot, id)}`; };
 }
+/** Forms the assembler never picks for a near target: written by their own encoding. */
+const BY_ENCODING = new Set(['JMP', ...JCC]);
 for (const s of SREGS) {
   const low = s.toLowerCase();
   GENS[`MOV_R_${s}`] = (g) => { const { inst: i } = g; i.ops.rd = g.reg(); i.gnu = `mov ${GPR[i.ops.rd]}, ${low}`; };
@@ -352,7 +383,8 @@ function memx(g: GenCtx, kind: 'load' | 'store' | 'lea'): void {
 function shift(g: GenCtx, op: string): void {
   const { inst: i, rng } = g;
   i.ops.rd = g.reg();
-  i.ops.n = rng.pick([0, 1, 1, 2, 31, 32, 33, rng.int(256)]);
+  // Not 1: GNU writes a shift by one as D1 (SHL_1, SHR_1).
+  i.ops.n = rng.pick([0, 2, 31, 32, 33, 65, 2 + rng.int(254)]);
   // SDM vol. 2 SAL/SAR/SHL/SHR, "Flags Affected": OF is defined only for 1-bit shifts; AF is
   // undefined for a non-zero count (AF is not compared anyway); a zero count affects no flag.
   if ((i.ops.n & 31) > 1) i.undefinedFlags = OF;
@@ -447,10 +479,7 @@ function dataBlock(inst: Instance, slot: number): string {
   return [`        .org ${slot * BLK}`, `        .long ${words}`, `        .byte ${inst.win.join(', ')}`].join('\n');
 }
 
-export interface Placed {
-  inst: Instance;
-  slot: number;
-}
+export type Placed = P<Instance>;
 
 /** Faults end an instance, not the harness: handlers for the signals Linux delivers for them run
  *  on an alternate stack (ESP is the instance's), record 200 + the signal number as the landing pad
@@ -472,18 +501,8 @@ export function harnessSource(items: Placed[]): string {
 }
 
 export function buildElf(items: Placed[], dir: string, name: string): string {
-  if (items.length === 0 || items.some((p, i) => p.slot >= BATCH || (i > 0 && p.slot <= items[i - 1]!.slot))) {
-    throw new Error(`a harness holds instances in increasing slots below ${BATCH}`);
-  }
-  const src = join(dir, `${name}.s`), obj = join(dir, `${name}.o`), elf = join(dir, name);
-  writeFileSync(src, harnessSource(items));
-  run('as', ['--32', '-o', obj, src]);
-  run('ld', ['-m', 'elf_i386', '-T', `${root}test/conformance/harness/i386.ld`, '-o', elf, obj]);
-  const nm = run('nm', [elf]).stdout.toString();
-  const s0 = items[0]!.slot;
-  const m = new RegExp(`^([0-9a-f]+) \\w ins${s0}$`, 'm').exec(nm);
-  if (!m || parseInt(m[1]!, 16) !== insAddr(s0)) throw new Error(`harness layout: ins${s0} at ${m?.[1]}, expected ${insAddr(s0).toString(16)}`);
-  return elf;
+  checkSlots(items, BATCH);
+  return linkHarness(TOOLCHAINS.i386, dir, name, harnessSource(items), { [`ins${items[0]!.slot}`]: insAddr(items[0]!.slot) });
 }
 
 export type QemuOutcome =
@@ -493,8 +512,7 @@ export type QemuOutcome =
 
 /** Run a harness under qemu-i386, or (`native`) directly on the host CPU in 32-bit compatibility mode. */
 export function runElf(elf: string, count: number, native = false): QemuOutcome[] {
-  const r = native ? run(elf, [], { allowFail: true, timeout: 60_000 }) : run('qemu-i386', [elf], { allowFail: true, timeout: 60_000 });
-  if (r.error) throw r.error;
+  const r = native ? runUser(elf, []) : runUser('qemu-i386', [elf]);
   const out = r.stdout;
   const res: QemuOutcome[] = [];
   for (let i = 0; i + BLKSZ <= out.length && res.length < count; i += BLKSZ) {
@@ -524,31 +542,66 @@ export interface SpecRun {
   win: number[];
   nextPc: bigint;
   changed: string[];
+  /** The form isavirt decoded at the instance's address (it must be the instance's own). */
+  decoded: string;
 }
 
-export class SpecSide {
-  readonly m: Machine;
-  constructor(readonly isa: Isa, readonly env: Env, items: Placed[]) {
-    this.m = newMachine(isa);
-    const img = assembleInstances(isa, items.map(({ inst, slot }) => ({ address: insAddr(slot), text: this.text(inst) })));
-    for (const [a, w] of img.words) this.m.writeMem(img.memory, a, w);
+export class SpecSide extends InstanceSide<Instance> {
+  constructor(isa: Isa, readonly env: Env, items: Placed[]) {
+    super(isa, items, insAddr);
     // The environment's descriptor tables at their linear addresses (the spec's memory is 1 MiB).
     env.gdt.forEach((b, k) => this.m.writeMem('phys', env.gdtr.base + k, BigInt(b)));
     env.idt.forEach((b, k) => this.m.writeMem('phys', env.idtr.base + k, BigInt(b)));
   }
 
-  text(inst: Instance): string {
+  override text(inst: Instance, slot?: number): string {
+    if (slot !== undefined && BY_ENCODING.has(inst.mnemonic)) {
+      // The form's own encoding with rel = target - next_pc, as fetch bytes (first fetched first).
+      const ins = instruction(this.isa, inst.mnemonic);
+      const len = ins.encoding.width / 8;
+      const rel = BigInt.asUintN(32, BigInt(inst.ops.t! - (insAddr(slot) + len)));
+      const bits = insertOperands(ins.encoding, new Map([['rel', rel]]));
+      return `.word ${[...Array(len).keys()].map((k) => hex((bits >> BigInt(8 * (len - 1 - k))) & 0xffn, 2)).join(', ')}`;
+    }
     // A near jump's PC-relative operand is written as its target (the spec's syntax, GNU's too).
     return specText(this.isa, inst.mnemonic, inst.ops.t === undefined ? inst.ops : { ...inst.ops, rel: String(inst.ops.t) });
   }
 
-  run(inst: Instance, slot: number): SpecRun {
+  /**
+   * INT 3 where QEMU's kernel would be: QEMU's tables give vector 3 a DPL-3 gate but no kernel code
+   * segment behind it (its kernel is emulated), so isavirt's copy gets one for this instance: the
+   * gate points at a ring-0 handler (selector 0x08: a ring-0 code descriptor in GDT slot 1), and a
+   * TSS gives the ring-0 stack (SS0 0x10, a ring-0 data descriptor in slot 2). Entering that
+   * handler with the frame pushed is what the SIGTRAP QEMU delivers stands for (80386 PRM 9.6.1).
+   * The bytes are put back after the step.
+   */
+  runInt3(inst: Instance, slot: number): SpecRun & { frame: bigint[] } {
+    const { m, env } = this;
+    const patch: [number, bigint, number][] = [
+      [env.idtr.base + 3 * 8, (BigInt(INT3_HANDLER >>> 16) << 48n) | (0xeen << 40n) | (0x08n << 16n) | BigInt(INT3_HANDLER & 0xffff), 8],
+      [env.gdtr.base + 8, 0x00cf9a000000ffffn, 8],
+      [env.gdtr.base + 16, 0x00cf92000000ffffn, 8],
+      [INT3_TSS + 4, BigInt(INT3_STACK), 4],
+      [INT3_TSS + 8, 0x10n, 4],
+    ];
+    if (env.gdtr.limit < 23 || env.idtr.limit < 31) throw new Error('INT3 co-simulation: QEMU\'s GDT or IDT is too small to patch');
+    const saved = patch.map(([a,, n]) => [...Array(n).keys()].map((k) => m.readMem('phys', a + k)));
+    const write = (a: number, v: bigint, n: number) => { for (let k = 0; k < n; k++) m.writeMem('phys', a + k, (v >> BigInt(8 * k)) & 0xffn); };
+    for (const [a, v, n] of patch) write(a, v, n);
+    const trDesc = (BigInt(INT3_TSS >>> 24) << 56n) | (0x89n << 40n) | (BigInt(INT3_TSS & 0xffffff) << 16n) | 0x67n;
+    const r = this.run(inst, slot, trDesc);
+    const frame = [20, 16, 12, 8, 4].map((o) => [...Array(4).keys()].reduce((v, k) => v | (m.readMem('phys', INT3_STACK - o + k) << BigInt(8 * k)), 0n));
+    patch.forEach(([a], i) => saved[i]!.forEach((v, k) => m.writeMem('phys', a + k, v)));
+    return { ...r, frame };
+  }
+
+  run(inst: Instance, slot: number, trDesc?: bigint): SpecRun {
     const { m, env } = this;
     const set = (r: string, v: bigint | number) => m.writeReg(r, BigInt(v));
     set('GDTR', (BigInt(env.gdtr.base) << 16n) | BigInt(env.gdtr.limit));
     set('IDTR', (BigInt(env.idtr.base) << 16n) | BigInt(env.idtr.limit));
     set('LDTR', env.ldtr); set('LDTR_desc', gdtEntry(env, env.ldtr));
-    set('TR', env.tr); set('TR_desc', gdtEntry(env, env.tr));
+    set('TR', env.tr); set('TR_desc', trDesc ?? gdtEntry(env, env.tr));
     set('CR0', env.msw);
     SREGS.forEach((s, k) => { set(s, inst.sregs[k]!); set(`${s}_desc`, gdtEntry(env, inst.sregs[k]!)); });
     set('EFLAGS', inst.eflags);
@@ -559,6 +612,7 @@ export class SpecSide {
     m.pc = A;
     const d = m.decodeAt(A);
     const nextPc = d.kind === 'instr' ? d.nextPc : A;
+    const decoded = d.kind === 'instr' ? this.isa.instructions[d.index]!.mnemonic : d.kind;
     const keep = ['EIP', 'EFLAGS', ...SREGS, ...SREGS.map((s) => `${s}_desc`)];
     const before = otherRegisters(m, keep);
     const outcome = stepOnce(m, A);
@@ -568,8 +622,24 @@ export class SpecSide {
     for (let r = 0; r < 8; r++) gpr.push(m.readFile('gpr', r));
     const win: number[] = [];
     for (let k = 0; k < WIN; k++) win.push(Number(m.readMem('phys', W + k)));
-    return { outcome, gpr, eip: m.pc, eflags: m.readReg('EFLAGS'), sregs: SREGS.map((s) => Number(m.readReg(s))), win, nextPc, changed };
+    return { outcome, gpr, eip: m.pc, eflags: m.readReg('EFLAGS'), sregs: SREGS.map((s) => Number(m.readReg(s))), win, nextPc, changed, decoded };
   }
+}
+
+/** Where INT3's isavirt-side kernel lies: below the harness's code (TEXT), used by nothing else. */
+const INT3_HANDLER = 0xf000, INT3_STACK = 0xe000, INT3_TSS = 0xd000;
+
+/** INT 3: QEMU delivers SIGTRAP; isavirt enters the ring-0 handler through vector 3 with the
+ *  inter-level frame (EIP = the next instruction, CS, EFLAGS, ESP, SS) on the TSS's ring-0 stack. */
+export function compareInt3(inst: Instance, q: QemuOutcome, s: SpecRun & { frame: bigint[] }): string[] {
+  const d: string[] = [];
+  if (q.kind !== 'signal' || q.signal !== 'SIGTRAP') d.push(`QEMU: ${describeQ(q)}, expected SIGTRAP`);
+  if (s.decoded !== inst.mnemonic) d.push(`isavirt decodes the instance as ${s.decoded}`);
+  if (s.outcome.kind !== 'done') return [...d, `isavirt: ${s.outcome.kind}${'trap' in s.outcome ? ' ' + s.outcome.trap : ''}, not the handler`];
+  if (s.eip !== BigInt(INT3_HANDLER) || s.sregs[1] !== 0x08) d.push(`isavirt at ${hex(s.sregs[1]!, 4)}:${hex(s.eip)}, not the handler 0x0008:${hex(INT3_HANDLER)}`);
+  const want = [s.nextPc, BigInt(inst.sregs[1]!), null, inst.gpr[4]!, BigInt(inst.sregs[2]!)];
+  want.forEach((w, k) => { if (w !== null && (s.frame[k]! & (k === 1 || k === 4 ? 0xffffn : 0xffffffffn)) !== w) d.push(`frame word ${k}: ${hex(s.frame[k]!)}, expected ${hex(w)}`); });
+  return d;
 }
 
 /** How QEMU's i386 Linux user mode shows a fault (linux-user/i386/cpu_loop.c: #GP -> SIGSEGV,
@@ -580,6 +650,7 @@ const describeQ = (q: QemuOutcome): string => (q.kind === 'state' ? `completed a
 
 export function compare(inst: Instance, slot: number, q: QemuOutcome, s: SpecRun): string[] {
   const d: string[] = [];
+  if (s.decoded !== inst.mnemonic) d.push(`isavirt decodes the instance as ${s.decoded}`);
   if (s.changed.length) d.push(`isavirt changed ${s.changed.join(', ')}`);
   const o = s.outcome;
   if (o.kind !== 'done') {
@@ -625,13 +696,9 @@ export interface CosimOptions {
   native?: boolean;
 }
 
-export interface CosimResult {
+export interface CosimResult extends Tally {
   env: Env;
-  compared: number;
-  count: Map<string, number>;
-  mismatches: string[];
   uncovered: string[];
-  outcomes: Map<string, number>;
 }
 
 /**
@@ -644,19 +711,15 @@ export interface CosimResult {
 export const NATIVE = [
   'MOV_RI', 'MOV_RR', 'MOV_RM', 'MOV_MR', 'MOV_RMX', 'MOV_MRX', 'LEA', ...ALU_RR, ...ALU_RI, 'INC', 'DEC', 'SHL', 'SHR', 'DIV', 'NOP',
   'PUSH', 'PUSH_I', 'POP', 'STOSD', 'LODSD', 'MOVSD', 'CLD', 'STD', 'JMP', ...JCC, 'CALL', 'RET', 'PUSHF', 'POPF',
-  'MOV_R_CS', 'MOV_R_SS', 'MOV_R_DS', 'MOV_R_ES', 'PUSH_CS', 'PUSH_SS', 'PUSH_DS', 'PUSH_ES', 'CLI', 'STI', 'IN', 'OUT', 'HLT',
+  'MOV_R_CS', 'MOV_R_SS', 'MOV_R_DS', 'MOV_R_ES', 'PUSH_CS', 'PUSH_SS', 'PUSH_DS', 'PUSH_ES', 'CLI', 'STI', 'IN', 'OUT', 'OUT_AL', 'HLT',
 ];
 
 /** The selectors and EFLAGS a CPL-3 program starts with on the host (32-bit compatibility mode). */
 export function probeNative(dir: string, qemuEnv: Env): Env {
-  const obj = join(dir, 'probe.o'), elf = join(dir, 'probe-native');
-  const src = join(dir, 'probe-native.s');
-  writeFileSync(src, ['        .intel_syntax noprefix', '        .text', '        .globl _start', '_start:',
+  const elf = linkHarness(TOOLCHAINS.i386, dir, 'probe-native', ['        .intel_syntax noprefix', '        .text', '        .globl _start', '_start:',
     ...SREGS.map((s, k) => `        mov word ptr [env+${4 * k}], ${s.toLowerCase()}`), '        pushfd', '        pop dword ptr [env+24]',
     '        mov eax, 4', '        mov ebx, 1', '        mov ecx, offset env', '        mov edx, 28', '        int 0x80',
-    '        mov eax, 1', '        xor ebx, ebx', '        int 0x80', '        .data', 'env:    .space 28', ''].join('\n'));
-  run('as', ['--32', '-o', obj, src]);
-  run('ld', ['-m', 'elf_i386', '-T', `${root}test/conformance/harness/i386.ld`, '-o', elf, obj]);
+    '        mov eax, 1', '        xor ebx, ebx', '        int 0x80', '        .data', 'env:    .space 28', ''].join('\n'), {});
   const out = run(elf, []).stdout;
   return { ...qemuEnv, sregs: [0, 1, 2, 3, 4, 5].map((k) => out.readUInt16LE(4 * k)), eflags: BigInt(out.readUInt32LE(24)) };
 }
@@ -668,34 +731,21 @@ export function cosimulate(isa: Isa, o: CosimOptions): CosimResult {
   const rng = new Rng(o.seed);
   // Every instance runs in a batch: a fault ends the instance (the harness's signal handlers), not
   // the harness.
-  const placed: Placed[] = [];
-  for (const m of mnemonics) {
-    if (!GENS[m]) continue;
-    const n = FAULTS_AT_CPL3[m] || m === 'INT' ? o.perFaulting : o.perInstruction;
-    for (let k = 0; k < n; k++) placed.push({ inst: generate(rng, env, m, placed.length % BATCH), slot: placed.length % BATCH });
-  }
-  const res: CosimResult = { env, compared: 0, count: new Map(), mismatches: [], uncovered, outcomes: new Map() };
-  const check = (side: SpecSide, p: Placed, q: QemuOutcome) => {
-    const s = side.run(p.inst, p.slot);
-    const d = compare(p.inst, p.slot, q, s);
-    res.compared++;
-    res.count.set(p.inst.mnemonic, (res.count.get(p.inst.mnemonic) ?? 0) + 1);
-    const how = s.outcome.kind === 'trap' ? `trap:${s.outcome.trap}` : s.outcome.kind !== 'done' ? s.outcome.kind : s.eip === s.nextPc ? 'completed' : 'jumped';
-    res.outcomes.set(how, (res.outcomes.get(how) ?? 0) + 1);
-    if (d.length) res.mismatches.push(`${p.inst.mnemonic} ${describeInstance(p.inst, side.text(p.inst))}: ${d.join('; ')}`);
-  };
-  for (let i = 0, bi = 0; i < placed.length; i += BATCH, bi++) {
-    const items = placed.slice(i, i + BATCH);
+  const wants = mnemonics.filter((m) => GENS[m]).map((m) => ({ mnemonic: m, count: FAULTS_AT_CPL3[m] || m === 'INT' || m === 'INT3' ? o.perFaulting : o.perInstruction }));
+  const placed = placeAll(wants, BATCH, (w, slot) => generate(rng, env, w.mnemonic, slot));
+  const res: CosimResult = Object.assign(new Tally(), { env, uncovered });
+  batches(placed, BATCH).forEach((items, bi) => {
     const side = new SpecSide(isa, env, items);
-    let rest = items;
-    let part = 0;
-    // A batch runs to its end unless QEMU dies (a fault the handlers do not catch); then the rest
-    // runs in a new ELF.
-    while (rest.length > 0) {
-      const out = runElf(buildElf(rest, o.dir, `x86batch${bi}-${part++}`), rest.length, o.native);
-      out.forEach((q, k) => check(side, rest[k]!, q));
-      rest = rest.slice(out.length);
-    }
-  }
+    runAll(items, `x86batch${bi}`, {
+      build: (group, name) => buildElf(group, o.dir, name),
+      runElf: (elf, count) => runElf(elf, count, o.native),
+      check: (p, q) => {
+        const int3 = p.inst.mnemonic === 'INT3' ? side.runInt3(p.inst, p.slot) : undefined;
+        const s = int3 ?? side.run(p.inst, p.slot);
+        const d = int3 ? compareInt3(p.inst, q, int3) : compare(p.inst, p.slot, q, s);
+        res.add(p.inst.mnemonic, outcomeWord(s.outcome, s.eip === s.nextPc), d, () => `${p.inst.mnemonic} ${describeInstance(p.inst, side.text(p.inst))}`);
+      },
+    });
+  });
   return res;
 }
