@@ -325,9 +325,11 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     if (next.done) return;
     const s = next.value;
     waiting.delete(s);
-    const version = s.version;
+    // The version the checked spec came from; a change not yet checked (s.version is ahead)
+    // makes it stale, and its own check will ask again.
+    const version = s.checked;
     const isa = s.isa;
-    if (!isa || !documents.get(s.uri)) return runNext();
+    if (!isa || !documents.get(s.uri) || version !== s.version) return runNext();
     running = { state: s, version };
     // The editor sees progress ($/progress, when it asked for work-done progress) and each
     // instruction's findings as soon as it is decided. Instructions the analysis cache has

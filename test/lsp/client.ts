@@ -23,8 +23,9 @@ export class LspClient {
   private waiters: (() => void)[] = [];
   stderr = '';
 
-  constructor(extraArgs: string[] = []) {
-    this.child = spawn(process.execPath, ['dist/cli/main.js', 'lsp', '--stdio', ...extraArgs], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  /** `env`: over the test process's environment (an empty analysis cache folder, say). */
+  constructor(extraArgs: string[] = [], env: Record<string, string> = {}) {
+    this.child = spawn(process.execPath, ['dist/cli/main.js', 'lsp', '--stdio', ...extraArgs], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.child.stderr!.on('data', (b: Buffer) => (this.stderr += b.toString()));
     this.conn = createMessageConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
     this.conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {

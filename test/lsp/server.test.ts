@@ -1,5 +1,6 @@
 // The language server end to end: the built CLI over real stdio JSON-RPC.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -196,12 +197,15 @@ describe('solver diagnostics', () => {
 
 describe('progress and findings per instruction', () => {
   let client: LspClient;
+  // An empty analysis cache of its own: every instruction is decided here, none found cached.
+  const cacheDir = mkdtempSync(join(tmpdir(), 'isavirt-lsp-cache-'));
   beforeAll(async () => {
-    client = new LspClient();
+    client = new LspClient([], { ISAVIRT_CACHE_DIR: cacheDir });
     await client.initialize({ window: { workDoneProgress: true } });
   });
   afterAll(async () => {
     await client.close();
+    rmSync(cacheDir, { recursive: true, force: true });
   });
 
   it('reports $/progress and publishes each instruction\'s findings as it is decided', async () => {
@@ -231,5 +235,25 @@ describe('progress and findings per instruction', () => {
     expect(firstT1).toBeLessThanOrEqual(reports[popfAt]!.afterPublications);
     const last = mine.at(-1)!;
     expect(last.diagnostics.filter((d) => d.code === 'ISA-T1').map((d) => d.message)).toEqual([expect.stringContaining('POPF')]);
+  }, 180_000);
+
+  it('after an edit to one instruction, the others are published at once from the cache and only the edited one is decided', async () => {
+    const toyPath = join(root, 'test/report/fixtures/toypopf.isa');
+    const toyText = readFileSync(toyPath, 'utf8');
+    const toyUri = pathToFileURL(toyPath).href;
+    const instructions = [...toyText.matchAll(/^instruction (\w+)/gm)].map((m) => m[1]!);
+    // POPF made innocuous: it no longer touches the flags, so Theorem 1 now holds.
+    const at = toyText.indexOf('semantics {', toyText.indexOf('instruction POPF(')) + 'semantics {'.length;
+    const end = toyText.indexOf('\n  }\n', at);
+    const edited = `${toyText.slice(0, at)}\n    r[0] = r[0];${toyText.slice(end)}`;
+    const before = client.progress.length;
+    await client.change(toyUri, 2, edited);
+    const deadline = Date.now() + 150_000;
+    while (!client.progress.slice(before).some((p) => p.value.kind === 'end') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const reports = client.progress.slice(before).filter((p) => p.value.kind === 'report');
+    // One report for everything the cache had, then one for POPF.
+    expect(reports.map((r) => r.value.message)).toEqual([`${instructions.length - 1}/${instructions.length} instructions`, `${instructions.length}/${instructions.length} instructions (POPF)`]);
+    const mine = client.published.filter((p) => p.uri === toyUri && p.version === 2);
+    expect(mine.at(-1)!.diagnostics.filter((d) => d.code === 'ISA-T1')).toEqual([]);
   }, 180_000);
 });
