@@ -69,6 +69,9 @@ export interface Isa {
    *  numbers: `csrrw a0, mstatus, a1`); absent: none. Names of the assembler only, not of semantics. */
   symbols?: AsmSymbol[];
   instructions: Instruction[];
+  /** Pseudo-instructions: assembly forms that expand into instructions (the assembler's only; the
+   *  analysis and the machine never see them). Absent: none. */
+  pseudos?: Pseudo[];
 }
 
 export interface Field {
@@ -269,6 +272,34 @@ export interface Instruction {
   claims: ClaimAt[];
   semantics: Stmt[];
   doc?: string;
+  span: Span;
+}
+
+/** A pseudo-instruction (RISC-V `li`): operands and syntax like an instruction, and expansions
+ *  into real instructions; the assembler uses the first whose condition holds. */
+export interface Pseudo {
+  mnemonic: string;
+  operands: Operand[];
+  /** PC-relative holes are relative to the pseudo-instruction's own address (`pc`). */
+  syntax: SyntaxPart[];
+  expansions: Expansion[];
+  doc?: string;
+  span: Span;
+}
+
+export interface Expansion {
+  /** 1-bit condition over the pseudo-instruction's operands; absent: always. */
+  when?: Expr;
+  /** The instructions, in order; each operand value an expression over the pseudo's operands (a
+   *  PC-relative operand of the pseudo is its distance from the pseudo's address). */
+  instructions: ExpandedInstruction[];
+  span: Span;
+}
+
+export interface ExpandedInstruction {
+  mnemonic: string;
+  /** One value per operand of the instruction, in its operand order, each of the operand's width. */
+  operands: Expr[];
   span: Span;
 }
 
