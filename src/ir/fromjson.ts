@@ -397,7 +397,9 @@ export function irToAst(isa: Isa, positions: JsonPositions, file: string): JsonA
         return e.when ? { k: 'expand', when: expr(e.when, `${q}/when`), items, span: at(q) } : { k: 'expand', items, span: at(q) };
       }),
     ];
-    decls.push(doc({ k: 'pseudo', name: name(ps.mnemonic, `${p}/mnemonic`), operands: operandDecls(ps.operands, p), clauses, replace: false, span: at(p) }, ps.doc));
+    decls.push(
+      doc({ k: 'pseudo', name: name(ps.mnemonic, `${p}/mnemonic`), operands: operandDecls(ps.operands, p), clauses, replace: false, span: at(p) }, ps.doc),
+    );
   });
 
   const ast: A.SpecFile = { file, name: name(isa.name, '/name'), extends: [], decls, span: at('') };
