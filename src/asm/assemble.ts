@@ -8,13 +8,12 @@
 // pass is the one whose words and diagnostics are kept.
 
 import type { Span } from '../ir/types.js';
-import type { Expr, Isa } from '../ir/types.js';
+import type { Isa } from '../ir/types.js';
 import { assertNever } from '../ir/walk.js';
 import { ASM, asmError, didYouMean, type AsmDiagnostic } from './diagnostics.js';
 import { evalExpr, exprSymbols, parseExpr, usesHere, type AsmExpr, type EvalResult } from './expr.js';
 import { lexLine, tokSpan, type Tok } from './lex.js';
-import { evalExpr as evalIrExpr, zeroState } from '../exec/interpret.js';
-import { encodeInstr, getTables, isPseudo, lookupRegister, mask, mnemonicText, type AsmForm, type AsmPseudo, type AsmTables, type OperandInfo } from './tables.js';
+import { chosenExpansion, encodeInstr, getTables, isPseudo, lookupRegister, mask, mnemonicText, pseudoEvaluator, type AsmForm, type AsmPseudo, type AsmTables, type OperandInfo } from './tables.js';
 
 export type Section = 'kernel' | 'user';
 
@@ -764,24 +763,13 @@ function chooseMatch(
   return firstBad!;
 }
 
-/** Machine state the expansions' expressions are evaluated against: they read only operands. */
-const blankStates = new WeakMap<AsmTables, ReturnType<typeof zeroState>>();
-
 /**
  * The words of a pseudo-instruction: its first expansion whose condition holds, each instruction's
  * operands computed from the pseudo's values and checked as a written operand would be.
  */
 function expandPseudo(t: AsmTables, p: AsmPseudo, values: Map<string, bigint>, span: Span): { words: bigint[][]; diags: AsmDiagnostic[] } {
-  let state = blankStates.get(t);
-  if (!state) {
-    state = zeroState(t.isa);
-    blankStates.set(t, state);
-  }
-  // Operand values as the expressions see them: bit patterns of the operand's width.
-  const operands: Record<string, bigint> = {};
-  for (const op of p.pseudo.operands) operands[op.name] = BigInt.asUintN(op.width, values.get(op.name) ?? 0n);
-  const ev = (e: Expr) => evalIrExpr(t.isa, state, e, { operands });
-  const expansion = p.pseudo.expansions.find((x) => x.when === undefined || ev(x.when) === 1n);
+  const ev = pseudoEvaluator(t, p, values);
+  const expansion = chosenExpansion(p, ev);
   const shown = [...values].map(([k, v]) => `${k} = ${showValue(v)}`).join(', ');
   if (!expansion) return { words: [], diags: [asmError(ASM.noExpansion, [p.keyText, shown || 'no operands'], span)] };
   const words: bigint[][] = [];

@@ -2,7 +2,8 @@
 // instruction's syntax as tokens, operand ranges and field layout, register names.
 
 import { coveredBits, extractOperands, fieldRuns, insertOperands } from '../ir/encoding.js';
-import type { Encoding, Instruction, Isa, Operand, Pseudo, RegisterFile, Relative, SyntaxPart } from '../ir/types.js';
+import { evalExpr, zeroState } from '../exec/interpret.js';
+import type { Encoding, Expansion, Expr, Instruction, Isa, Operand, Pseudo, RegisterFile, Relative, SyntaxPart } from '../ir/types.js';
 import { lexLine, type Tok } from './lex.js';
 
 export interface FetchMemory {
@@ -182,6 +183,62 @@ function buildTables(isa: Isa): TablesResult {
     }
   }
   return { ok: true, tables: { isa, mem, instrs, pseudos, byKey, byName, regs, hashIsPunct, pcWidth, names } };
+}
+
+/** Machine state the expansions' expressions are evaluated against: they read only operands. */
+const blankStates = new WeakMap<AsmTables, ReturnType<typeof zeroState>>();
+
+/** Evaluates a pseudo-instruction's expressions for operand values (each taken as a bit pattern of
+ *  its operand's width, as the expressions see it). */
+export function pseudoEvaluator(t: AsmTables, p: AsmPseudo, values: Map<string, bigint>): (e: Expr) => bigint {
+  let state = blankStates.get(t);
+  if (!state) {
+    state = zeroState(t.isa);
+    blankStates.set(t, state);
+  }
+  const operands: Record<string, bigint> = {};
+  for (const op of p.pseudo.operands) operands[op.name] = BigInt.asUintN(op.width, values.get(op.name) ?? 0n);
+  const s = state;
+  return (e) => evalExpr(t.isa, s, e, { operands });
+}
+
+/** The expansion the assembler uses: the first whose condition holds. */
+export function chosenExpansion(p: AsmPseudo, ev: (e: Expr) => bigint): Expansion | undefined {
+  return p.pseudo.expansions.find((x) => x.when === undefined || ev(x.when) === 1n);
+}
+
+/**
+ * The pseudo-instruction a decoded instruction is written as, the way GNU objdump prints aliases:
+ * the first whose one-instruction expansion gives back exactly this instruction and these
+ * operand values (`addi a0, zero, 5` is `li a0, 5`). Operand values are read off the expansion's
+ * arguments that are an operand or its low bits, then checked by expanding again.
+ */
+export function aliasOf(t: AsmTables, a: AsmInstr, values: Map<string, bigint>): { p: AsmPseudo; values: Map<string, bigint> } | undefined {
+  for (const p of t.pseudos) {
+    if (!p.pseudo.alias) continue;
+    for (const e of p.pseudo.expansions) {
+      const only = e.instructions.length === 1 ? e.instructions[0]! : undefined;
+      if (only?.mnemonic !== a.instr.mnemonic) continue;
+      const got = new Map<string, bigint>();
+      only.operands.forEach((x, i) => {
+        const op = a.instr.operands[i]!;
+        const bits = BigInt.asUintN(op.width, values.get(op.name) ?? 0n);
+        const src = x.k === 'operand' ? { name: x.name, width: x.width } : x.k === 'slice' && x.lo === 0 && x.a.k === 'operand' ? { name: x.a.name, width: x.width } : undefined;
+        const po = src ? p.pseudo.operands.find((o) => o.name === src.name) : undefined;
+        if (!src || !po || got.has(po.name)) return;
+        got.set(po.name, po.kind === 'simm' ? BigInt.asIntN(src.width, bits) : bits);
+      });
+      if (got.size !== p.pseudo.operands.length) continue;
+      const ev = pseudoEvaluator(t, p, got);
+      if (chosenExpansion(p, ev) !== e) continue;
+      const same = only.operands.every((x, i) => {
+        const op = a.instr.operands[i]!;
+        return (ev(x) & mask(op.width)) === BigInt.asUintN(op.width, values.get(op.name) ?? 0n);
+      });
+      if (same) return { p, values: got };
+    }
+  }
+  return undefined;
 }
 
 /** Operand ranges and syntax tokens of an instruction (with its encoding: the values its fields

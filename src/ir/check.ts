@@ -523,6 +523,13 @@ class Checker {
     const instructions = instrDecls.map((d) => this.instruction(d, fetchWordWidth));
     this.checkOverlaps(instructions, instrDecls);
     const pseudos = of('pseudo').map((d) => this.pseudo(d, instructions));
+    // Declared before every instruction it expands to: an alias the disassembler prints.
+    const declIndex = new Map(ds.map((d, i) => [d, i]));
+    const instrIndex = new Map(instrDecls.map((d) => [d.name.text, declIndex.get(d)!]));
+    of('pseudo').forEach((d, i) => {
+      const targets = pseudos[i]!.expansions.flatMap((e) => e.instructions.map((x) => instrIndex.get(x.mnemonic) ?? -1));
+      if (targets.length > 0 && targets.every((t) => t > declIndex.get(d)!)) pseudos[i]!.alias = true;
+    });
 
     if (this.diagnostics.some((d) => d.severity === 'error')) return undefined;
     const isa: Isa = {

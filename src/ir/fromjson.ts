@@ -383,6 +383,8 @@ export function irToAst(isa: Isa, positions: JsonPositions, file: string): JsonA
     ];
     decls.push(doc({ k: 'instruction', name: name(ins.mnemonic, `${p}/mnemonic`), operands, clauses, replace: false, span: at(p) }, ins.doc));
   });
+  // An alias is declared before the instructions (that is what makes it one); the others after.
+  const pseudoDecls: A.Decl[] = [];
   (isa.pseudos ?? []).forEach((ps, i) => {
     const p = `/pseudos/${i}`;
     const clauses: A.PseudoClause[] = [
@@ -397,10 +399,13 @@ export function irToAst(isa: Isa, positions: JsonPositions, file: string): JsonA
         return e.when ? { k: 'expand', when: expr(e.when, `${q}/when`), items, span: at(q) } : { k: 'expand', items, span: at(q) };
       }),
     ];
-    decls.push(
-      doc({ k: 'pseudo', name: name(ps.mnemonic, `${p}/mnemonic`), operands: operandDecls(ps.operands, p), clauses, replace: false, span: at(p) }, ps.doc),
-    );
+    const d = doc({ k: 'pseudo', name: name(ps.mnemonic, `${p}/mnemonic`), operands: operandDecls(ps.operands, p), clauses, replace: false, span: at(p) } as A.Decl, ps.doc);
+    if (ps.alias) pseudoDecls.unshift(d);
+    else decls.push(d);
   });
+  // Aliases in their order, before the first instruction.
+  const firstInstr = decls.findIndex((d) => d.k === 'instruction');
+  decls.splice(firstInstr < 0 ? decls.length : firstInstr, 0, ...pseudoDecls.reverse());
 
   const ast: A.SpecFile = { file, name: name(isa.name, '/name'), extends: [], decls, span: at('') };
   if (isa.doc !== undefined) ast.doc = isa.doc;

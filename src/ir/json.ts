@@ -20,7 +20,7 @@ const KEY_ORDER = [
   'translations', 'functions', 'modes', 'guestMode', 'traps', 'trapEntry', 'reset', 'fetch', 'assumptions', 'symbols', 'instructions', 'pseudos',
   'width', 'word', 'hi', 'lo', 'count', 'wordWidth', 'size', 'role', 'readonly', 'clock', 'init', 'names', 'fields', 'memory',
   'translation', 'param', 'params', 'resultWidth', 'kind', 'vector', 'timer', 'period', 'when', 'holds', 'operands',
-  'syntax', 'encoding', 'claims', 'semantics', 'expansions', 'items', 'mask', 'match', 'exclude', 'claim', 'negated', 'text', 'operand', 'relative', 'base', 'addend', 'target',
+  'syntax', 'encoding', 'claims', 'semantics', 'expansions', 'alias', 'items', 'mask', 'match', 'exclude', 'claim', 'negated', 'text', 'operand', 'relative', 'base', 'addend', 'target',
   'value', 'reg', 'field', 'file', 'index', 'space', 'addr', 'words', 'op', 'a', 'b', 'parts', 'fn', 'args', 'cond',
   'then', 'else', 'trap', 'pc', 'doc', 'span', 'line', 'col', 'endLine', 'endCol',
 ];

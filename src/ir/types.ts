@@ -283,6 +283,10 @@ export interface Pseudo {
   /** PC-relative holes are relative to the pseudo-instruction's own address (`pc`). */
   syntax: SyntaxPart[];
   expansions: Expansion[];
+  /** Declared before the instructions it expands to: the disassembler prints an instruction that
+   *  is exactly its one-instruction expansion as it, as GNU objdump prints the first entry of its
+   *  opcode table that matches (`li a0, 5` for `addi a0, zero, 5`). Absent: never. */
+  alias?: true;
   doc?: string;
   span: Span;
 }

@@ -69,6 +69,27 @@ describe('pseudo-instructions (isas/riscv.isa)', () => {
   });
 });
 
+describe('the disassembler prints aliases as GNU objdump does', () => {
+  const src = '  li a0, 5\n  mv a5, a0\n  bgt a0, a1, 0\n  ret\n  addi a1, a1, 7\n  j 0\n';
+  it('with aliases: the first pseudo-instruction declared before the instruction that gives it back exactly', () => {
+    const p = ok(riscv, src);
+    const lines = disassembleProgram(riscv, p, { aliases: true });
+    // bgt is declared after blt (objdump prints blt); addi with a register source has no alias.
+    expect(lines.map((l) => l.text)).toEqual(['li a0, 5', 'mv a5, a0', 'blt a1, a0, 0x0', 'ret', 'addi a1, a1, 7', 'j 0x0']);
+    // The line still names the real instruction and its operands.
+    expect(lines[0]).toMatchObject({ instruction: 'ADDI', operands: { rd: 10n, rs1: 0n, k: 5n } });
+  });
+
+  it('without: the instructions', () => {
+    expect(texts(riscv, ok(riscv, src))).toEqual(['addi a0, zero, 5', 'addi a5, a0, 0', 'blt a1, a0, 0x0', 'jalr zero, 0(ra)', 'addi a1, a1, 7', 'jal zero, 0x0']);
+  });
+
+  it('the IR says which are aliases: those declared before the instructions they expand to', () => {
+    const alias = Object.fromEntries((riscv.pseudos ?? []).map((p) => [p.mnemonic, p.alias === true]));
+    expect(alias).toMatchObject({ NOP: true, LI: true, MV: true, RET: true, J: true, BGT: false, LA: false, CALL: false });
+  });
+});
+
 describe('pseudo-instructions of a small spec', () => {
   const tiny = parseIsaText(
     [

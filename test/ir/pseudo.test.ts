@@ -67,6 +67,17 @@ describe('pseudo-instructions in the IR', () => {
     expect(JSON.parse(strip(back.isa.pseudos))).toEqual(JSON.parse(strip(isa.pseudos)));
   });
 
+  test('an alias (declared before the instructions it expands to) survives the JSON form', () => {
+    const r = loadIsaFile('isas/riscv.isa');
+    if (!r.ok) throw new Error('riscv.isa must load');
+    const back = loadIsaFile('riscv.isa.json', memHost({ 'riscv.isa.json': exportIsaJson(r.isa) }));
+    if (!back.ok) throw new Error(back.diagnostics.slice(0, 3).map((d) => d.message).join('\n'));
+    const aliases = (isa: Isa) => (isa.pseudos ?? []).filter((p) => p.alias).map((p) => p.mnemonic);
+    expect(aliases(back.isa)).toEqual(aliases(r.isa));
+    expect(aliases(r.isa)).toContain('LI');
+    expect(aliases(r.isa)).not.toContain('BGT');
+  });
+
   test('extends: replace and remove a pseudo-instruction; it shares the instructions\' names', () => {
     const host = memHost({
       'b.isa': machine,
