@@ -399,7 +399,10 @@ export function irToAst(isa: Isa, positions: JsonPositions, file: string): JsonA
         return e.when ? { k: 'expand', when: expr(e.when, `${q}/when`), items, span: at(q) } : { k: 'expand', items, span: at(q) };
       }),
     ];
-    const d = doc({ k: 'pseudo', name: name(ps.mnemonic, `${p}/mnemonic`), operands: operandDecls(ps.operands, p), clauses, replace: false, span: at(p) } as A.Decl, ps.doc);
+    const d = doc(
+      { k: 'pseudo', name: name(ps.mnemonic, `${p}/mnemonic`), operands: operandDecls(ps.operands, p), clauses, replace: false, span: at(p) } as A.Decl,
+      ps.doc,
+    );
     if (ps.alias) pseudoDecls.unshift(d);
     else decls.push(d);
   });
