@@ -218,7 +218,7 @@ function declareLets(body: AstStmt[], key: string, container: string, add: Add):
     } else if (s.k === 'if') {
       declareLets(s.then, key, container, add);
       if (s.else) declareLets(s.else, key, container, add);
-    }
+    } else if (s.k === 'clause') declareLets(s.body, key, container, add);
   }
 }
 

@@ -75,6 +75,15 @@ describe('pseudo-instructions and trap-entry clauses', () => {
     expect(v?.symbol).toMatchObject({ kind: 'operand', container: 'LI' });
   });
 
+  it("a let inside a trap-entry clause is a local of the trap entry, and its uses resolve to it", () => {
+    const m68000 = readFileSync('isas/m68000.isa', 'utf8');
+    const mx = index(m68000, 'isas/m68000.isa');
+    const lines = m68000.split('\n');
+    const use = lines.findIndex((l) => l.includes('a[7] = sp;'));
+    const at = symbolAt(mx, 'isas/m68000.isa', use + 1, lines[use]!.indexOf('sp') + 1);
+    expect(at?.symbol).toMatchObject({ kind: 'local', name: 'sp', container: 'trap entry' });
+  });
+
   it("hover says what a pseudo-instruction is instead of waiting for an analysis that never classifies it", () => {
     const li = ix.byId.get('instruction:LI')![0]!;
     const md = hoverMarkdown(li, undefined, true);
