@@ -12,14 +12,11 @@
 
         .kernel
         .org 0x1000
-start:  lui t0, 1
-        addi t0, t0, 0x100
+start:  li t0, handler               # 0x1100: lui t0, 1; addi t0, t0, 0x100
         csrrw zero, mtvec, t0         # mtvec = handler
-        lui t1, 1
-        addi t1, t1, 0x200
+        li t1, user                   # 0x1200: lui t1, 1; addi t1, t1, 0x200
         csrrw zero, mepc, t1          # mepc = user
-        lui t2, 2
-        addi t2, t2, -2048            # 0x1800: the MPP field
+        li t2, 0x1800                 # the MPP field: lui t2, 2; addi t2, t2, -2048
         csrrc zero, mstatus, t2       # MPP = U
         mret                          # to U-mode at `user`
 
@@ -31,7 +28,7 @@ handler: csrrs t3, mcause, zero       # t3 = mcause
 
         .user
         .org 0x1200
-user:   addi a0, zero, 21
+user:   li a0, 21
         add a0, a0, a0
         lui t5, 1
         sw a0, 0x304(t5)

@@ -411,7 +411,9 @@ function witnessOf(isa: Isa, ops: Record<string, bigint>, states: ModelState[], 
     for (const d of diffs) values[d.name] = side === 'a' ? d.a : d.b;
     return o.kind === 'trap' ? { kind: 'trap', trap: o.trap, values } : { kind: o.kind, values };
   };
-  const w = makeWitness(ops, states.map((m) => witnessState(isa, m)), outcomes.map((o, i) => wo(o, i === 0 ? 'a' : 'b')), diffs.map((d) => (states.length > 1 ? `${d.name}: ${d.a} vs ${d.b}` : `${d.name}: ${d.a} → ${d.b}`)), true);
+  // A two-state witness: each run's own values. One state: its outcome is the after side (a is
+  // the value going in), so a report can say "changes CS.RPL 3 → 2".
+  const w = makeWitness(ops, states.map((m) => witnessState(isa, m)), outcomes.map((o, i) => wo(o, i === 0 && states.length > 1 ? 'a' : 'b')), diffs.map((d) => (states.length > 1 ? `${d.name}: ${d.a} vs ${d.b}` : `${d.name}: ${d.a} → ${d.b}`)), true);
   // Fields by their own name and by their register's (witness values are keyed by register).
   const named = [...relevant, ...diffs.map((d) => d.name)];
   w.relevant = [...new Set([...named, ...named.map((n) => n.split('.')[0]!.split('[')[0]!)])];

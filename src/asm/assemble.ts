@@ -13,7 +13,7 @@ import { assertNever } from '../ir/walk.js';
 import { ASM, asmError, didYouMean, type AsmDiagnostic } from './diagnostics.js';
 import { evalExpr, exprSymbols, parseExpr, usesHere, type AsmExpr, type EvalResult } from './expr.js';
 import { lexLine, tokSpan, type Tok } from './lex.js';
-import { encodeInstr, getTables, lookupRegister, mask, mnemonicText, type AsmInstr, type AsmTables, type OperandInfo } from './tables.js';
+import { chosenExpansion, encodeInstr, getTables, isPseudo, lookupRegister, mask, mnemonicText, pseudoEvaluator, type AsmForm, type AsmPseudo, type AsmTables, type OperandInfo } from './tables.js';
 
 export type Section = 'kernel' | 'user';
 
@@ -31,8 +31,9 @@ export interface Program {
   symbols: Record<string, number>;
   /** The labels alone. */
   labels: Record<string, number>;
-  /** Source line of each statement that emitted words, with its first address and word count. */
-  lines: { address: number; line: number; length: number }[];
+  /** Source line of each statement that emitted words, with its first address and word count
+   *  (one entry per instruction: a pseudo-instruction has one per instruction it expands to). */
+  lines: { address: number; line: number; length: number; instruction?: true }[];
   /** The file name given to `assemble`. */
   file: string;
 }
@@ -48,7 +49,7 @@ const MAX_PASSES = 16;
 type Bind = { k: 'reg'; index: number; tok: Tok } | { k: 'expr'; expr: AsmExpr; from: Tok; to: Tok };
 
 interface Match {
-  a: AsmInstr;
+  a: AsmForm;
   binds: Map<string, Bind>;
 }
 
@@ -134,7 +135,7 @@ function assembleUnchecked(isa: Isa, sourceText: string, file: string): Assemble
       entry,
       symbols,
       labels,
-      lines: p.emissions.map((e) => ({ address: e.address, line: e.line, length: e.words.length })),
+      lines: p.emissions.map((e) => (e.isInstr ? { address: e.address, line: e.line, length: e.words.length, instruction: true } : { address: e.address, line: e.line, length: e.words.length })),
       file,
     },
   };
@@ -207,7 +208,7 @@ function readLines(t: AsmTables, src: string, file: string, diags: AsmDiagnostic
     const mnemonic = mnemonicText(body);
     const cands = t.byKey.get(mnemonic.toLowerCase());
     if (!cands) {
-      const dym = didYouMean(mnemonic, new Set(t.instrs.map((a) => a.keyText)));
+      const dym = didYouMean(mnemonic, new Set([...t.instrs, ...t.pseudos].map((a) => a.keyText)));
       const lastOfMnemonic = body[mnemonic.split('.').length * 2 - 2] ?? first;
       diags.push(asmError(ASM.unknownMnemonic, [mnemonic], tokSpan(file, first, lastOfMnemonic), dym ? `did you mean '${dym}'?` : undefined));
       return;
@@ -232,7 +233,7 @@ function readLines(t: AsmTables, src: string, file: string, diags: AsmDiagnostic
 }
 
 /** `LOAD {rd}, [{a}]  (rd: register r0..r15, a: address 0..0xffff)`. */
-export function describeSyntax(t: AsmTables, a: AsmInstr): string {
+export function describeSyntax(t: AsmTables, a: AsmForm): string {
   const text = a.parts.map((p) => (p.k === 'text' ? p.text : `{${p.name}}`)).join('');
   const ops = [...a.operands.values()].map((o) => `${o.op.name}: ${describeOperand(t, o)}`);
   return ops.length ? `'${text}' (${ops.join(', ')})` : `'${text}'`;
@@ -277,7 +278,7 @@ function hex(v: bigint): string {
  * case-insensitively, register holes take a register of the operand's file, value holes take the
  * longest expression after which the rest still matches. `furthest` is how far the best attempt got.
  */
-function matchSyntax(t: AsmTables, a: AsmInstr, written: Tok[]): { binds?: Map<string, Bind>; furthest: number } {
+function matchSyntax(t: AsmTables, a: AsmForm, written: Tok[]): { binds?: Map<string, Bind>; furthest: number } {
   let toks = written;
   const items = a.items;
   const binds = new Map<string, Bind>();
@@ -337,7 +338,7 @@ function matchSyntax(t: AsmTables, a: AsmInstr, written: Tok[]): { binds?: Map<s
 }
 
 /** A written word that begins with a syntax literal which is directly followed by an operand hole. */
-function glued(tok: Tok, lit: Tok, next: AsmInstr['items'][number] | undefined): boolean {
+function glued(tok: Tok, lit: Tok, next: AsmForm['items'][number] | undefined): boolean {
   return (
     tok.k === 'ident' &&
     lit.k === 'ident' &&
@@ -540,14 +541,15 @@ function layoutPass(t: AsmTables, lines: Line[], file: string, prev: Map<string,
     if (!st) continue;
     const stSpan = tokSpan(file, st.first, st.last);
     if (st.k === 'ins') {
-      const chosen = chooseMatch(file, st.matches, value, loc, t.pcWidth, stSpan);
+      const chosen = chooseMatch(t, file, st.matches, value, loc, stSpan);
       if (chosen.diags.length) {
         diagnostics.push(...chosen.diags);
         // Keep the layout: the instruction still occupies its words.
         loc += chosen.match.a.words;
         continue;
       }
-      emit(encodeInstr(t, chosen.match.a, chosen.values), line, stSpan, true);
+      // A pseudo-instruction's expansion is one emission per instruction: the listing shows each.
+      for (const words of chosen.words) emit(words, line, stSpan, true);
       continue;
     }
     switch (st.name) {
@@ -678,14 +680,15 @@ function layoutPass(t: AsmTables, lines: Line[], file: string, prev: Map<string,
  * if none, the first one with its problems.
  */
 function chooseMatch(
+  t: AsmTables,
   file: string,
   matches: Match[],
   value: (e: AsmExpr, from: Tok, to: Tok) => Value,
   loc: number,
-  pcWidth: number,
   stSpan: Span,
-): { match: Match; values: Map<string, bigint>; diags: AsmDiagnostic[] } {
-  let firstBad: { match: Match; values: Map<string, bigint>; diags: AsmDiagnostic[] } | undefined;
+): { match: Match; words: bigint[][]; diags: AsmDiagnostic[] } {
+  const pcWidth = t.pcWidth;
+  let firstBad: { match: Match; words: bigint[][]; diags: AsmDiagnostic[] } | undefined;
   for (const m of matches) {
     const values = new Map<string, bigint>();
     const diags: AsmDiagnostic[] = [];
@@ -737,19 +740,58 @@ function chooseMatch(
       }
       values.set(name, x);
     }
+    const a = m.a;
+    if (isPseudo(a)) {
+      const ex = diags.length === 0 ? expandPseudo(t, a, values, stSpan) : { words: [], diags: [] };
+      diags.push(...ex.diags);
+      if (diags.length === 0) return { match: m, words: ex.words, diags };
+      firstBad ??= { match: m, words: [], diags };
+      continue;
+    }
     // Values the manual gives another meaning in this form (a decode condition) do not fit it.
-    const x = diags.length === 0 ? (m.a.instr.encoding.exclude ?? []).find((e) => values.get(e.operand) === BigInt(e.value)) : undefined;
+    const x = diags.length === 0 ? (a.instr.encoding.exclude ?? []).find((e) => values.get(e.operand) === BigInt(e.value)) : undefined;
     if (x) {
       const b = m.binds.get(x.operand);
       // An operand the syntax does not name is reported at the statement.
       const at = b ? (b.k === 'reg' ? tokSpan(file, b.tok) : tokSpan(file, b.from, b.to)) : stSpan;
       const what = b?.k === 'reg' ? `register ${b.tok.text}` : showValue(BigInt(x.value));
-      diags.push(asmError(ASM.outOfRange, [what, `operand ${x.operand} of ${m.a.keyText}: this encoding excludes ${x.operand} = ${showValue(BigInt(x.value))}`], at));
+      diags.push(asmError(ASM.outOfRange, [what, `operand ${x.operand} of ${a.keyText}: this encoding excludes ${x.operand} = ${showValue(BigInt(x.value))}`], at));
     }
-    if (diags.length === 0) return { match: m, values, diags };
-    firstBad ??= { match: m, values, diags };
+    if (diags.length === 0) return { match: m, words: [encodeInstr(t, a, values)], diags };
+    firstBad ??= { match: m, words: [], diags };
   }
   return firstBad!;
+}
+
+/**
+ * The words of a pseudo-instruction: its first expansion whose condition holds, each instruction's
+ * operands computed from the pseudo's values and checked as a written operand would be.
+ */
+function expandPseudo(t: AsmTables, p: AsmPseudo, values: Map<string, bigint>, span: Span): { words: bigint[][]; diags: AsmDiagnostic[] } {
+  const ev = pseudoEvaluator(t, p, values);
+  const expansion = chosenExpansion(p, ev);
+  const shown = [...values].map(([k, v]) => `${k} = ${showValue(v)}`).join(', ');
+  if (!expansion) return { words: [], diags: [asmError(ASM.noExpansion, [p.keyText, shown || 'no operands'], span)] };
+  const words: bigint[][] = [];
+  const diags: AsmDiagnostic[] = [];
+  for (const ei of expansion.instructions) {
+    const a = t.byName.get(ei.mnemonic);
+    if (!a) throw new Error(`expansion of ${p.pseudo.mnemonic} names no instruction ${ei.mnemonic}`);
+    const vals = new Map<string, bigint>();
+    a.instr.operands.forEach((op, i) => {
+      const raw = ev(ei.operands[i]!) & mask(op.width);
+      const v = op.kind === 'simm' ? BigInt.asIntN(op.width, raw) : raw;
+      const o = a.operands.get(op.name)!;
+      const excluded = (a.instr.encoding.exclude ?? []).some((x) => x.operand === op.name && BigInt(x.value) === v);
+      if (v < o.min || v > o.max || (v & o.implied) !== 0n || excluded) {
+        const why = excluded ? 'a value its encoding excludes' : (v & o.implied) !== 0n ? 'its low bits are not encoded' : `${o.min}..${hex(o.max)}`;
+        diags.push(asmError(ASM.outOfRange, [showValue(v), `operand ${op.name} of ${a.keyText} (${why}) in the expansion of ${p.keyText} with ${shown}`], span));
+      }
+      vals.set(op.name, v);
+    });
+    words.push(encodeInstr(t, a, vals));
+  }
+  return { words, diags };
 }
 
 /** A directive's comma-separated expression arguments, between min and max of them. */

@@ -31,6 +31,7 @@ export const ASM = {
   directiveArgs: Diagnostics.AsmDirectiveArgs,
   equCycle: Diagnostics.AsmEquCycle,
   badExpression: Diagnostics.AsmBadExpression,
+  noExpansion: Diagnostics.AsmNoExpansion,
   internal: Diagnostics.AsmInternal,
 } as const satisfies Record<string, DiagnosticTemplate>;
 

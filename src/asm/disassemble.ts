@@ -4,7 +4,7 @@
 import { excluded } from '../ir/encoding.js';
 import type { Isa } from '../ir/types.js';
 import type { Program } from './assemble.js';
-import { combineInstrWords, decodeFields, getTables, registerName, type AsmInstr, type AsmTables, type OperandInfo } from './tables.js';
+import { aliasOf, combineInstrWords, decodeFields, getTables, registerName, type AsmForm, type AsmInstr, type AsmTables, type OperandInfo } from './tables.js';
 
 export interface DisasmLine {
   address: number;
@@ -19,12 +19,19 @@ export interface DisasmLine {
   words: bigint[];
 }
 
+export interface DisasmOptions {
+  /** Print an instruction as the spec's pseudo-instruction that stands for exactly it, as GNU
+   *  objdump does by default (`li a0, 5` for `addi a0, zero, 5`); `instruction` and `operands`
+   *  stay the real instruction's. */
+  aliases?: boolean;
+}
+
 /**
  * Disassemble consecutive words starting at `address`. Words that decode to no instruction (or an
  * instruction that runs past the end of `words`) are shown as `.word 0x...`. `symbols`, if given,
  * names addresses in addr operands (`JMP loop`).
  */
-export function disassemble(isa: Isa, words: readonly bigint[], address = 0, symbols?: Record<string, number>): DisasmLine[] {
+export function disassemble(isa: Isa, words: readonly bigint[], address = 0, symbols?: Record<string, number>, opts: DisasmOptions = {}): DisasmLine[] {
   const tr = getTables(isa);
   const out: DisasmLine[] = [];
   const ww = tr.ok ? tr.tables.mem.wordWidth : 64;
@@ -42,12 +49,13 @@ export function disassemble(isa: Isa, words: readonly bigint[], address = 0, sym
     }
     const operands: Record<string, bigint> = {};
     for (const [k, v] of d.values) operands[k] = v;
+    const alias = opts.aliases && tr.ok ? aliasOf(tr.tables, d.a, d.values) : undefined;
     out.push({
       address: at,
       length: d.a.words,
       instruction: d.a.instr.mnemonic,
       operands,
-      text: formatInstr(d.a, d.values, byAddr, at, tr.ok ? tr.tables.pcWidth : undefined),
+      text: alias ? formatInstr(alias.p, alias.values, byAddr, at, tr.ok ? tr.tables.pcWidth : undefined) : formatInstr(d.a, d.values, byAddr, at, tr.ok ? tr.tables.pcWidth : undefined),
       words: words.slice(i, i + d.a.words),
     });
     i += d.a.words;
@@ -56,8 +64,8 @@ export function disassemble(isa: Isa, words: readonly bigint[], address = 0, sym
 }
 
 /** Disassemble every segment of an assembled program, naming labels. */
-export function disassembleProgram(isa: Isa, program: Program): DisasmLine[] {
-  return program.segments.flatMap((s) => disassemble(isa, s.words, s.address, program.labels));
+export function disassembleProgram(isa: Isa, program: Program, opts: DisasmOptions = {}): DisasmLine[] {
+  return program.segments.flatMap((s) => disassemble(isa, s.words, s.address, program.labels, opts));
 }
 
 /** The instruction at words[i], if one matches. */
@@ -76,7 +84,7 @@ export function decodeAt(t: AsmTables, words: readonly bigint[], i: number): { a
 }
 
 /** The address a PC-relative operand reaches from an instruction at `address`. */
-export function relativeTarget(a: AsmInstr, o: OperandInfo, value: bigint, address: number, pcWidth?: number): bigint {
+export function relativeTarget(a: AsmForm, o: OperandInfo, value: bigint, address: number, pcWidth?: number): bigint {
   const r = o.relative!;
   const t = BigInt(address + (r.base === 'next_pc' ? a.words : 0) + r.addend) + value;
   return pcWidth ? BigInt.asUintN(pcWidth, t) : t;
@@ -84,7 +92,7 @@ export function relativeTarget(a: AsmInstr, o: OperandInfo, value: bigint, addre
 
 /** Print an instruction with its syntax: registers by name, simm signed, imm/addr above 9 in hex;
  *  a PC-relative operand as its target address (or label), as GNU objdump does. */
-export function formatInstr(a: AsmInstr, values: Map<string, bigint>, labels?: Map<number, string>, address = 0, pcWidth?: number): string {
+export function formatInstr(a: AsmForm, values: Map<string, bigint>, labels?: Map<number, string>, address = 0, pcWidth?: number): string {
   let s = '';
   for (const p of a.parts) {
     if (p.k === 'text') {

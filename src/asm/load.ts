@@ -34,7 +34,9 @@ export function forEachWord(program: Program, write: (address: number, word: big
 }
 
 /**
- * A listing: each source line with the address and first word it produced (`+n` more words).
+ * A listing: each source line with the address and the words it produced: an instruction's words
+ * all (one line per instruction of a pseudo-instruction's expansion), data its first word and
+ * `+n` more.
  */
 export function formatListing(isa: Isa, program: Program, sourceText: string): string {
   const mem = fetchMemory(isa);
@@ -42,7 +44,7 @@ export function formatListing(isa: Isa, program: Program, sourceText: string): s
   const digits = Math.ceil(ww / 4);
   const addrDigits = Math.max(4, Math.ceil(Math.log2(Math.max(2, mem?.size ?? 65536)) / 4));
   const img = programImage(isa, program).words;
-  const byLine = new Map<number, { address: number; length: number }[]>();
+  const byLine = new Map<number, Program['lines']>();
   for (const l of program.lines) {
     const list = byLine.get(l.line) ?? [];
     list.push(l);
@@ -50,7 +52,9 @@ export function formatListing(isa: Isa, program: Program, sourceText: string): s
   }
   const src = sourceText.split(/\r\n|\n|\r/);
   const out: string[] = [];
-  const pad = ' '.repeat(addrDigits + 2 + digits + 6);
+  // The source column starts after the widest run of words shown (and its `+n`).
+  const widest = Math.max(1, ...program.lines.map((l) => (l.instruction ? l.length : 1)));
+  const pad = ' '.repeat(addrDigits + 2 + widest * (digits + 1) + 5);
   src.forEach((text, i) => {
     const emitted = byLine.get(i + 1);
     if (!emitted || emitted.length === 0) {
@@ -61,8 +65,8 @@ export function formatListing(isa: Isa, program: Program, sourceText: string): s
       const ws: bigint[] = [];
       for (let a = e.address; a < e.address + e.length; a++) ws.push(img.get(a) ?? 0n);
       // Long data lines show their first words only.
-      const shown = ws.slice(0, 1).map((w) => w.toString(16).padStart(digits, '0'));
-      const more = ws.length > 1 ? ` +${ws.length - 1}` : '';
+      const shown = ws.slice(0, e.instruction ? ws.length : 1).map((w) => w.toString(16).padStart(digits, '0'));
+      const more = ws.length > shown.length ? ` +${ws.length - shown.length}` : '';
       out.push(`${e.address.toString(16).padStart(addrDigits, '0')}: ${shown.join(' ')}${more}`.padEnd(pad.length) + `  ${text}`);
       text = '';
     }

@@ -2,7 +2,8 @@
 // instruction's syntax as tokens, operand ranges and field layout, register names.
 
 import { coveredBits, extractOperands, fieldRuns, insertOperands } from '../ir/encoding.js';
-import type { Instruction, Isa, Operand, RegisterFile, Relative, SyntaxPart } from '../ir/types.js';
+import { evalExpr, zeroState } from '../exec/interpret.js';
+import type { Encoding, Expansion, Expr, Instruction, Isa, Operand, Pseudo, RegisterFile, Relative, SyntaxPart } from '../ir/types.js';
 import { lexLine, type Tok } from './lex.js';
 
 export interface FetchMemory {
@@ -30,8 +31,8 @@ export interface OperandInfo {
 
 export type SyntaxItem = { k: 'lit'; tok: Tok } | { k: 'hole'; operand: OperandInfo };
 
-export interface AsmInstr {
-  instr: Instruction;
+/** What instructions and pseudo-instructions share: how a program writes them. */
+interface AsmSyntax {
   /** Syntax parts actually used (the spec's, or `MNEMONIC {a}, {b}` when it gives none). */
   parts: SyntaxPart[];
   items: SyntaxItem[];
@@ -40,10 +41,28 @@ export interface AsmInstr {
   /** The mnemonic as the syntax writes it. */
   keyText: string;
   operands: Map<string, OperandInfo>;
-  /** Words of the fetch memory the instruction occupies. */
+  /** Words of the fetch memory it occupies (a pseudo-instruction: its first expansion's, the room
+   *  it keeps when its operands are wrong). */
   words: number;
+}
+
+export interface AsmInstr extends AsmSyntax {
+  instr: Instruction;
   mask: bigint;
   match: bigint;
+}
+
+/** A pseudo-instruction as the assembler reads it: syntax and operands like an instruction's (its
+ *  operands have no fields: every value of the operand's width fits), and its expansions. */
+export interface AsmPseudo extends AsmSyntax {
+  pseudo: Pseudo;
+}
+
+/** What a statement's mnemonic may name. */
+export type AsmForm = AsmInstr | AsmPseudo;
+
+export function isPseudo(a: AsmForm): a is AsmPseudo {
+  return 'pseudo' in a;
 }
 
 export interface RegName {
@@ -55,7 +74,12 @@ export interface AsmTables {
   isa: Isa;
   mem: FetchMemory;
   instrs: AsmInstr[];
-  byKey: Map<string, AsmInstr[]>;
+  /** The spec's pseudo-instructions (never decoded: the disassembler shows real instructions). */
+  pseudos: AsmPseudo[];
+  /** By lower-cased mnemonic: instructions first, then pseudo-instructions, each in spec order. */
+  byKey: Map<string, AsmForm[]>;
+  /** Instructions by their name in the spec (what an expansion names). */
+  byName: Map<string, AsmInstr>;
   /** Lower-cased register name -> registers it names (a name may be declared by several files). */
   regs: Map<string, RegName[]>;
   hashIsPunct: boolean;
@@ -81,7 +105,7 @@ export function fetchMemory(isa: Isa): FetchMemory | undefined {
 }
 
 /** `MNEMONIC {a}, {b}`: the syntax of an instruction whose spec gives none. */
-export function defaultSyntax(instr: Instruction): SyntaxPart[] {
+export function defaultSyntax(instr: Pick<Instruction, 'mnemonic' | 'operands'>): SyntaxPart[] {
   const parts: SyntaxPart[] = [{ k: 'text', text: instr.operands.length ? `${instr.mnemonic} ` : instr.mnemonic }];
   instr.operands.forEach((o, i) => {
     if (i > 0) parts.push({ k: 'text', text: ', ' });
@@ -124,49 +148,7 @@ function buildTables(isa: Isa): TablesResult {
   const instrs: AsmInstr[] = [];
   for (const instr of isa.instructions) {
     const parts = instr.syntax.length ? instr.syntax : defaultSyntax(instr);
-    const fieldBits = new Map<string, number>();
-    for (const r of fieldRuns(instr.encoding)) fieldBits.set(r.operand, (fieldBits.get(r.operand) ?? 0) + r.width);
-    const covered = coveredBits(instr.encoding, new Map(instr.operands.map((o) => [o.name, o.width])));
-    const relative = new Map<string, Relative>();
-    for (const p of parts) if (p.k === 'operand' && p.relative) relative.set(p.name, p.relative);
-    const operands = new Map<string, OperandInfo>();
-    for (const op of instr.operands) {
-      const fb = fieldBits.get(op.name) ?? 0;
-      const cov = covered.get(op.name) ?? 0n;
-      // Values reach up to the highest bit a field holds; below it, unheld bits are implied zero.
-      const bits = fb > 0 ? cov.toString(2).length : op.width;
-      const implied = fb > 0 ? mask(bits) & ~cov : 0n;
-      const file = op.file !== undefined ? files.get(op.file) : undefined;
-      let min = 0n;
-      let max = mask(bits);
-      if (op.kind === 'simm') {
-        min = -(1n << BigInt(bits - 1));
-        max = (1n << BigInt(bits - 1)) - 1n;
-      } else if (op.kind === 'reg') {
-        const count = BigInt(file?.count ?? 0);
-        max = (count - 1n < max ? count - 1n : max);
-      }
-      const info: OperandInfo = { op, fieldBits: fb, bits, implied, min, max };
-      if (file) info.file = file;
-      const rel = relative.get(op.name);
-      if (rel) info.relative = rel;
-      operands.set(op.name, info);
-    }
-    const items: SyntaxItem[] = [];
-    for (const p of parts) {
-      if (p.k === 'operand') {
-        const o = operands.get(p.name);
-        if (o) items.push({ k: 'hole', operand: o });
-        continue;
-      }
-      for (const tok of lexLine(p.text, 1, '<syntax>', { hash: 'punct' }).toks) items.push({ k: 'lit', tok });
-    }
-    const lits: Tok[] = [];
-    for (const it of items) {
-      if (it.k !== 'lit') break;
-      lits.push(it.tok);
-    }
-    const keyText = lits.length ? mnemonicText(lits) : instr.mnemonic;
+    const { items, operands, keyText } = syntaxForm(parts, instr.mnemonic, instr.operands, files, instr.encoding);
     const words = Math.max(1, Math.ceil(instr.encoding.width / mem.wordWidth));
     let m: bigint;
     let mt: bigint;
@@ -178,8 +160,15 @@ function buildTables(isa: Isa): TablesResult {
     }
     instrs.push({ instr, parts, items, key: keyText.toLowerCase(), keyText, operands, words, mask: m, match: mt });
   }
-  const byKey = new Map<string, AsmInstr[]>();
-  for (const a of instrs) {
+  const byName = new Map(instrs.map((a) => [a.instr.mnemonic, a]));
+  const pseudos: AsmPseudo[] = (isa.pseudos ?? []).map((pseudo) => {
+    const parts = pseudo.syntax.length ? pseudo.syntax : defaultSyntax(pseudo);
+    const { items, operands, keyText } = syntaxForm(parts, pseudo.mnemonic, pseudo.operands, files);
+    const words = (pseudo.expansions[0]?.instructions ?? []).reduce((n, e) => n + (byName.get(e.mnemonic)?.words ?? 0), 0);
+    return { pseudo, parts, items, key: keyText.toLowerCase(), keyText, operands, words };
+  });
+  const byKey = new Map<string, AsmForm[]>();
+  for (const a of [...instrs, ...pseudos]) {
     const list = byKey.get(a.key) ?? [];
     list.push(a);
     byKey.set(a.key, list);
@@ -193,7 +182,117 @@ function buildTables(isa: Isa): TablesResult {
       return { ok: false, message: `name ${s.name} has a malformed value` };
     }
   }
-  return { ok: true, tables: { isa, mem, instrs, byKey, regs, hashIsPunct, pcWidth, names } };
+  return { ok: true, tables: { isa, mem, instrs, pseudos, byKey, byName, regs, hashIsPunct, pcWidth, names } };
+}
+
+/** Machine state the expansions' expressions are evaluated against: they read only operands. */
+const blankStates = new WeakMap<AsmTables, ReturnType<typeof zeroState>>();
+
+/** Evaluates a pseudo-instruction's expressions for operand values (each taken as a bit pattern of
+ *  its operand's width, as the expressions see it). */
+export function pseudoEvaluator(t: AsmTables, p: AsmPseudo, values: Map<string, bigint>): (e: Expr) => bigint {
+  let state = blankStates.get(t);
+  if (!state) {
+    state = zeroState(t.isa);
+    blankStates.set(t, state);
+  }
+  const operands: Record<string, bigint> = {};
+  for (const op of p.pseudo.operands) operands[op.name] = BigInt.asUintN(op.width, values.get(op.name) ?? 0n);
+  const s = state;
+  return (e) => evalExpr(t.isa, s, e, { operands });
+}
+
+/** The expansion the assembler uses: the first whose condition holds. */
+export function chosenExpansion(p: AsmPseudo, ev: (e: Expr) => bigint): Expansion | undefined {
+  return p.pseudo.expansions.find((x) => x.when === undefined || ev(x.when) === 1n);
+}
+
+/**
+ * The pseudo-instruction a decoded instruction is written as, the way GNU objdump prints aliases:
+ * the first whose one-instruction expansion gives back exactly this instruction and these
+ * operand values (`addi a0, zero, 5` is `li a0, 5`). Operand values are read off the expansion's
+ * arguments that are an operand or its low bits, then checked by expanding again.
+ */
+export function aliasOf(t: AsmTables, a: AsmInstr, values: Map<string, bigint>): { p: AsmPseudo; values: Map<string, bigint> } | undefined {
+  for (const p of t.pseudos) {
+    if (!p.pseudo.alias) continue;
+    for (const e of p.pseudo.expansions) {
+      const only = e.instructions.length === 1 ? e.instructions[0]! : undefined;
+      if (only?.mnemonic !== a.instr.mnemonic) continue;
+      const got = new Map<string, bigint>();
+      only.operands.forEach((x, i) => {
+        const op = a.instr.operands[i]!;
+        const bits = BigInt.asUintN(op.width, values.get(op.name) ?? 0n);
+        const src = x.k === 'operand' ? { name: x.name, width: x.width } : x.k === 'slice' && x.lo === 0 && x.a.k === 'operand' ? { name: x.a.name, width: x.width } : undefined;
+        const po = src ? p.pseudo.operands.find((o) => o.name === src.name) : undefined;
+        if (!src || !po || got.has(po.name)) return;
+        got.set(po.name, po.kind === 'simm' ? BigInt.asIntN(src.width, bits) : bits);
+      });
+      if (got.size !== p.pseudo.operands.length) continue;
+      const ev = pseudoEvaluator(t, p, got);
+      if (chosenExpansion(p, ev) !== e) continue;
+      const same = only.operands.every((x, i) => {
+        const op = a.instr.operands[i]!;
+        return (ev(x) & mask(op.width)) === BigInt.asUintN(op.width, values.get(op.name) ?? 0n);
+      });
+      if (same) return { p, values: got };
+    }
+  }
+  return undefined;
+}
+
+/** Operand ranges and syntax tokens of an instruction (with its encoding: the values its fields
+ *  hold) or a pseudo-instruction (without: every value of the operand's width). */
+function syntaxForm(
+  parts: SyntaxPart[],
+  mnemonic: string,
+  ops: Operand[],
+  files: Map<string, RegisterFile>,
+  encoding?: Encoding,
+): { items: SyntaxItem[]; operands: Map<string, OperandInfo>; keyText: string } {
+  const fieldBits = new Map<string, number>();
+  if (encoding) for (const r of fieldRuns(encoding)) fieldBits.set(r.operand, (fieldBits.get(r.operand) ?? 0) + r.width);
+  const covered = encoding ? coveredBits(encoding, new Map(ops.map((o) => [o.name, o.width]))) : new Map<string, bigint>();
+  const relative = new Map<string, Relative>();
+  for (const p of parts) if (p.k === 'operand' && p.relative) relative.set(p.name, p.relative);
+  const operands = new Map<string, OperandInfo>();
+  for (const op of ops) {
+    const fb = fieldBits.get(op.name) ?? 0;
+    const cov = covered.get(op.name) ?? 0n;
+    // Values reach up to the highest bit a field holds; below it, unheld bits are implied zero.
+    const bits = fb > 0 ? cov.toString(2).length : op.width;
+    const implied = fb > 0 ? mask(bits) & ~cov : 0n;
+    const file = op.file !== undefined ? files.get(op.file) : undefined;
+    let min = 0n;
+    let max = mask(bits);
+    if (op.kind === 'simm') {
+      min = -(1n << BigInt(bits - 1));
+      max = (1n << BigInt(bits - 1)) - 1n;
+    } else if (op.kind === 'reg') {
+      const count = BigInt(file?.count ?? 0);
+      max = count - 1n < max ? count - 1n : max;
+    }
+    const info: OperandInfo = { op, fieldBits: fb, bits, implied, min, max };
+    if (file) info.file = file;
+    const rel = relative.get(op.name);
+    if (rel) info.relative = rel;
+    operands.set(op.name, info);
+  }
+  const items: SyntaxItem[] = [];
+  for (const p of parts) {
+    if (p.k === 'operand') {
+      const o = operands.get(p.name);
+      if (o) items.push({ k: 'hole', operand: o });
+      continue;
+    }
+    for (const tok of lexLine(p.text, 1, '<syntax>', { hash: 'punct' }).toks) items.push({ k: 'lit', tok });
+  }
+  const lits: Tok[] = [];
+  for (const it of items) {
+    if (it.k !== 'lit') break;
+    lits.push(it.tok);
+  }
+  return { items, operands, keyText: lits.length ? mnemonicText(lits) : mnemonic };
 }
 
 /**

@@ -4,17 +4,19 @@ import { defineCommand } from './command.js';
 import { EXIT } from './io.js';
 import { assembleOrExit, loadSpecOrExit } from './spec.js';
 
-export default defineCommand<{ spec: string; program: string; listing?: boolean }>({
+export default defineCommand<{ spec: string; program: string; listing?: boolean; aliases?: boolean }>({
   command: 'asm <spec> <program>',
   describe: 'assemble a guest program (.s) for a spec and print its words',
   builder: (y) =>
     y
       .positional('spec', { type: 'string', describe: 'the .isa spec' })
       .positional('program', { type: 'string', describe: 'the assembly program (.s)' })
-      .option('listing', { type: 'boolean', default: false, describe: 'print the source with each line\'s address and words' }),
+      .option('listing', { type: 'boolean', default: false, describe: 'print the source with each line\'s address and words' })
+      .option('aliases', { type: 'boolean', default: true, describe: "print an instruction as the spec's pseudo-instruction for it, as GNU objdump does (--no-aliases: the instructions)" }),
   examples: [
     ['isavirt asm isas/riscv.isa isas/riscv/kernel.s', 'address, word and instruction for every word'],
     ['isavirt asm isas/riscv.isa isas/riscv/kernel.s --listing', 'the source beside its addresses and words'],
+    ['isavirt asm isas/riscv.isa isas/riscv/kernel.s --no-aliases', 'every instruction by its own name (addi a0, zero, 21, not li a0, 21)'],
   ],
   async run(args, io) {
     const isa = await loadSpecOrExit(args.spec, io);
@@ -26,7 +28,7 @@ export default defineCommand<{ spec: string; program: string; listing?: boolean 
     }
     const digits = Math.ceil((fetchMemory(isa)?.wordWidth ?? 32) / 4);
     let section = '';
-    for (const l of disassembleProgram(isa, r.program)) {
+    for (const l of disassembleProgram(isa, r.program, { aliases: args.aliases !== false })) {
       const seg = r.program.segments.find((s) => l.address >= s.address && l.address < s.address + s.words.length);
       if (seg && seg.section !== section) {
         section = seg.section;

@@ -107,7 +107,7 @@ function links(items: { text: string; to: string | undefined }[]): Inline[] {
   return items.flatMap((x, i) => [...(i ? [', '] : []), x.to ? { link: x.text, to: x.to } : { code: x.text }]);
 }
 
-export function syntaxText(i: Instruction): string {
+export function syntaxText(i: Pick<Instruction, 'mnemonic' | 'operands' | 'syntax'>): string {
   if (i.syntax.length === 0) return [i.mnemonic, i.operands.map((o) => `{${o.name}}`).join(', ')].filter(Boolean).join(' ');
   return i.syntax.map((p) => (p.k === 'text' ? p.text : `{${p.name}${relativeText(p.relative)}}`)).join('');
 }
@@ -422,6 +422,28 @@ export function buildDoc(isa: Isa, analysis?: IsaAnalysis): Block[] {
       summaryOf(i.doc),
     ]),
   });
+
+  if (isa.pseudos?.length) {
+    B.push({ k: 'h', level: 3, text: 'Pseudo-instructions', id: 'pseudo-instructions' });
+    B.push({ k: 'p', parts: ['Assembly forms that stand for instructions (the assembler\'s only): the first expansion whose condition holds is assembled.'] });
+    B.push({
+      k: 'table',
+      id: 'pseudo-table',
+      head: ['pseudo-instruction', 'syntax', 'expands to', 'summary'],
+      rowIds: isa.pseudos.map((p) => anchor('pseudo', p.mnemonic)),
+      rows: isa.pseudos.map((p) => [
+        { code: p.mnemonic },
+        { code: syntaxText(p) },
+        p.expansions.flatMap((e, n): Inline[] => [
+          n ? '; ' : '',
+          e.when ? { code: `when ${printExpr(e.when)}` } : n ? 'otherwise' : '',
+          e.when || n ? ': ' : '',
+          ...e.instructions.flatMap((x, m): Inline[] => [m ? ', ' : '', { link: x.mnemonic, to: anchor('instr', x.mnemonic) }, { code: `(${x.operands.map((o) => printExpr(o)).join(', ')})` }]),
+        ]),
+        summaryOf(p.doc),
+      ]),
+    });
+  }
 
   for (const i of isa.instructions) {
     B.push({ k: 'h', level: 3, text: i.mnemonic, id: anchor('instr', i.mnemonic) });

@@ -11,8 +11,8 @@ import type * as A from '../syntax/ast.js';
 import { Diagnostics, diag, didYouMeanHint, type Diagnostic, type DiagnosticTemplate } from '../syntax/diagnostics.js';
 import { parseText } from '../syntax/parse.js';
 import type {
-  AsmSymbol, Assumption, BinOp, Claim, ClaimAt, Console, Encoding, EncodingBits, EncodingItem, Expr, Field, Func, Instruction, Isa, LValue, Memory, Mode,
-  Operand, Param, Register, RegisterFile, Relative, Span, Stmt, SyntaxPart, Translation, Trap, TrapKind, View,
+  AsmSymbol, Assumption, BinOp, Claim, ClaimAt, Console, Encoding, EncodingBits, EncodingItem, ExpandedInstruction, Expansion, Expr, Field, Func, Instruction, Isa,
+  LValue, Memory, Mode, Operand, Param, Pseudo, Register, RegisterFile, Relative, Span, Stmt, SyntaxPart, Translation, Trap, TrapKind, View,
 } from './types.js';
 import { MAX_WIDTH } from './types.js';
 import { fixedBits, operandPattern } from './encoding.js';
@@ -87,6 +87,8 @@ function namespaceOf(k: string): string {
   switch (k) {
     case 'register': case 'registers': case 'memory': case 'view': case 'translate': case 'function':
       return 'value';
+    case 'pseudo':
+      return 'instruction'; // an expansion names instructions: a pseudo-instruction may not share a name
     default:
       return k;
   }
@@ -94,10 +96,10 @@ function namespaceOf(k: string): string {
 
 const kindWords: Record<string, string> = {
   register: 'a register', registers: 'a register file', memory: 'a memory', view: 'a view', translate: 'a translation',
-  function: 'a function', trap: 'a trap', instruction: 'an instruction', assume: 'an assumption',
+  function: 'a function', trap: 'a trap', instruction: 'an instruction', pseudo: 'a pseudo-instruction', assume: 'an assumption',
 };
 
-type NamedDecl = Exclude<A.Decl, { k: 'remove' } | { k: SingleKind }>;
+type NamedDecl = Exclude<A.Decl, { k: 'remove' } | { k: SingleKind } | { k: 'trapVector' }>;
 
 function declName(d: A.Decl): A.Name | undefined {
   return 'name' in d ? d.name : undefined;
@@ -105,6 +107,7 @@ function declName(d: A.Decl): A.Name | undefined {
 
 function declKey(d: A.Decl): string {
   if (singleKinds.has(d.k)) return 'single:' + d.k;
+  if (d.k === 'trapVector') return 'trapVector:' + d.vector.value;
   const n = declName(d)!;
   return namespaceOf(d.k) + ':' + n.text;
 }
@@ -185,6 +188,10 @@ class Merger {
   private readonly byKey = new Map<string, A.Decl>();
 
   private apply(d: A.Decl, decls: A.Decl[]): void {
+    if (d.k === 'trapClause') {
+      this.replaceClause(d, decls);
+      return;
+    }
     if (d.k === 'remove') {
       const key = namespaceOf(d.what) + ':' + d.name.text;
       const found = this.byKey.get(key);
@@ -209,6 +216,8 @@ class Merger {
         this.byKey.set(key, d);
       } else if (singleKinds.has(d.k)) {
         this.diagnostics.push(diag(Diagnostics.SingleDeclRepeated, [singleWord[d.k as SingleKind]], d.span));
+      } else if (d.k === 'trapVector') {
+        this.diagnostics.push(diag(Diagnostics.DuplicateDeclaration, ['trap entry vector', d.vector.text, fmtSpan(existing.span)], d.vector.span));
       } else {
         const prev = decls[i] as NamedDecl;
         const what = prev.k === d.k ? kindWords[d.k]!.replace(/^an? /, '') : 'name';
@@ -217,6 +226,10 @@ class Merger {
       return;
     }
     if (d.replace) {
+      if (d.k === 'trapVector') {
+        this.diagnostics.push(diag(Diagnostics.ReplaceMissing, ['trap entry vector', d.vector.text], d.vector.span));
+        return;
+      }
       const n = declName(d);
       this.diagnostics.push(diag(Diagnostics.ReplaceMissing, [singleKinds.has(d.k) ? singleWord[d.k as SingleKind] : kindWords[d.k]!.replace(/^an? /, ''), n?.text ?? ''], n?.span ?? d.span));
       return;
@@ -224,15 +237,80 @@ class Merger {
     decls.push(d);
     this.byKey.set(key, d);
   }
+
+  /** `replace trap entry clause NAME { ... }`: the merged trap entry with that clause's body
+   *  replaced (a copy: the base's AST is left as it was read). */
+  private replaceClause(d: Extract<A.Decl, { k: 'trapClause' }>, decls: A.Decl[]): void {
+    if (!d.replace) {
+      this.diagnostics.push(diag(Diagnostics.TrapClauseWithoutReplace, [d.name.text], d.name.span));
+      return;
+    }
+    const entry = this.byKey.get('single:trapEntry') as Extract<A.Decl, { k: 'trapEntry' }> | undefined;
+    const names = entry ? clausesOf(entry.body).map((c) => c.name.text) : [];
+    if (!entry || !names.includes(d.name.text)) {
+      const hint = entry ? (didYouMeanHint(d.name.text, names) ?? (names.length ? `its clauses: ${names.join(', ')}` : 'it has no clauses')) : 'there is no trap entry';
+      this.diagnostics.push(diag(Diagnostics.UnknownTrapClause, [d.name.text], d.name.span, { hint }));
+      return;
+    }
+    const replaced: A.Decl = { ...entry, body: withClause(entry.body, d.name.text, d.body) };
+    decls[decls.indexOf(entry)] = replaced;
+    this.byKey.set('single:trapEntry', replaced);
+  }
+}
+
+/** The `clause` statements of a body, nested ones included, in source order. */
+function clausesOf(body: readonly A.AstStmt[]): Extract<A.AstStmt, { k: 'clause' }>[] {
+  const out: Extract<A.AstStmt, { k: 'clause' }>[] = [];
+  const visit = (ss: readonly A.AstStmt[]): void => {
+    for (const s of ss) {
+      switch (s.k) {
+        case 'clause':
+          out.push(s);
+          visit(s.body);
+          break;
+        case 'if':
+          visit(s.then);
+          if (s.else) visit(s.else);
+          break;
+        case 'for':
+          visit(s.body);
+          break;
+        case 'let': case 'assign': case 'trap': case 'halt':
+          break;
+        default:
+          assertNever(s, 'statement');
+      }
+    }
+  };
+  visit(body);
+  return out;
+}
+
+/** A copy of `body` in which clause `name` has the statements `replacement`. */
+function withClause(body: readonly A.AstStmt[], name: string, replacement: A.AstStmt[]): A.AstStmt[] {
+  return body.map((s): A.AstStmt => {
+    switch (s.k) {
+      case 'clause':
+        return s.name.text === name ? { ...s, body: replacement } : { ...s, body: withClause(s.body, name, replacement) };
+      case 'if':
+        return s.else ? { ...s, then: withClause(s.then, name, replacement), else: withClause(s.else, name, replacement) } : { ...s, then: withClause(s.then, name, replacement) };
+      case 'for':
+        return { ...s, body: withClause(s.body, name, replacement) };
+      case 'let': case 'assign': case 'trap': case 'halt':
+        return s;
+      default:
+        return assertNever(s, 'statement');
+    }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Checking
 
-type Where = 'instruction' | 'trapEntry' | 'reset' | 'translation' | 'function' | 'mode' | 'assume' | 'timer';
+type Where = 'instruction' | 'trapEntry' | 'reset' | 'translation' | 'function' | 'mode' | 'assume' | 'timer' | 'pseudo';
 const whereWords: Record<Where, string> = {
   instruction: 'instruction semantics', trapEntry: 'the trap entry', reset: 'the reset block', translation: 'a translation',
-  function: 'a function', mode: 'a mode predicate', assume: 'an assumption', timer: 'a timer condition',
+  function: 'a function', mode: 'a mode predicate', assume: 'an assumption', timer: 'a timer condition', pseudo: 'a pseudo-instruction',
 };
 
 type Local = { k: 'let'; irName: string; width: number; span: Span } | { k: 'index'; value: bigint; to: bigint; span: Span };
@@ -434,7 +512,9 @@ class Checker {
       return a;
     });
     const te = of('trapEntry')[0];
-    const trapEntry = te ? this.measured('the trap entry', 'trap entry', te.span, () => this.block(te.body, this.ctx('trapEntry', 'trap entry'))).value : [];
+    if (te) this.uniqueClauses(te.body);
+    let trapEntry = te ? this.measured('the trap entry', 'trap entry', te.span, () => this.block(te.body, this.ctx('trapEntry', 'trap entry'))).value : [];
+    trapEntry = this.vectorEntries(of('trapVector'), trapEntry, te !== undefined);
     const rs = of('reset')[0];
     const reset = rs ? this.measured('the reset block', 'reset', rs.span, () => this.block(rs.body, this.ctx('reset', 'reset'))).value : [];
 
@@ -442,6 +522,14 @@ class Checker {
     if (instrDecls.length === 0) this.error(Diagnostics.NoInstructions, [], this.merged.name.span);
     const instructions = instrDecls.map((d) => this.instruction(d, fetchWordWidth));
     this.checkOverlaps(instructions, instrDecls);
+    const pseudos = of('pseudo').map((d) => this.pseudo(d, instructions));
+    // Declared before every instruction it expands to: an alias the disassembler prints.
+    const declIndex = new Map(ds.map((d, i) => [d, i]));
+    const instrIndex = new Map(instrDecls.map((d) => [d.name.text, declIndex.get(d)!]));
+    of('pseudo').forEach((d, i) => {
+      const targets = pseudos[i]!.expansions.flatMap((e) => e.instructions.map((x) => instrIndex.get(x.mnemonic) ?? -1));
+      if (targets.length > 0 && targets.every((t) => t > declIndex.get(d)!)) pseudos[i]!.alias = true;
+    });
 
     if (this.diagnostics.some((d) => d.severity === 'error')) return undefined;
     const isa: Isa = {
@@ -475,6 +563,7 @@ class Checker {
       if (!c) return undefined;
       isa.console = c;
     }
+    if (pseudos.length > 0) isa.pseudos = pseudos;
     return isa;
   }
 
@@ -674,12 +763,36 @@ class Checker {
 
   // ---- Instructions ----
 
-  private instruction(d: Extract<A.Decl, { k: 'instruction' }>, fetchWordWidth: number): Instruction {
-    const mn = d.name.text;
+  /** Each clause name of the trap entry once: `replace trap entry clause NAME` must name one. */
+  private uniqueClauses(body: A.AstStmt[]): void {
+    const seen = new Map<string, Span>();
+    for (const c of clausesOf(body)) {
+      const prev = seen.get(c.name.text);
+      if (prev) this.error(Diagnostics.DuplicateDeclaration, ['clause', c.name.text, fmtSpan(prev)], c.name.span);
+      else seen.set(c.name.text, c.name.span);
+    }
+  }
+
+  /** `trap entry vector N { ... }` blocks wrapped around the trap entry: the IR is one entry that
+   *  tests trap_vector, so later stages need nothing new. */
+  private vectorEntries(ds: Extract<A.Decl, { k: 'trapVector' }>[], general: Stmt[], hasGeneral: boolean): Stmt[] {
+    let out = general;
+    const vectors = new Set([...this.traps.values()].map((t) => BigInt(t.vector)));
+    for (const d of [...ds].reverse()) {
+      if (!vectors.has(d.vector.value)) this.error(Diagnostics.UnknownTrapVector, [d.vector.text], d.vector.span, `the traps' vectors: ${[...vectors].map(String).join(', ') || 'none'}`);
+      if (!hasGeneral) this.error(Diagnostics.TrapVectorWithoutEntry, [d.vector.text], d.vector.span);
+      const body = this.measured(`the trap entry of vector ${d.vector.text}`, 'trap entry', d.span, () => this.block(d.body, this.ctx('trapEntry', 'trap entry'))).value;
+      const cond: Expr = { k: 'binop', width: 1, op: 'eq', a: { k: 'builtin', width: 8, name: 'trap_vector' }, b: { k: 'const', width: 8, value: hex(d.vector.value & 0xffn) } };
+      out = [{ k: 'if', cond, then: body, else: out, span: d.span }];
+    }
+    return out;
+  }
+
+  private operandDecls(decls: A.OperandDecl[]): Map<string, Operand> {
     const operands = new Map<string, Operand>();
-    for (const o of d.operands) {
+    for (const o of decls) {
       if (operands.has(o.name.text)) {
-        this.error(Diagnostics.DuplicateDeclaration, ['operand', o.name.text, fmtSpan(d.operands.find((x) => x.name.text === o.name.text)!.name.span)], o.name.span);
+        this.error(Diagnostics.DuplicateDeclaration, ['operand', o.name.text, fmtSpan(decls.find((x) => x.name.text === o.name.text)!.name.span)], o.name.span);
         continue;
       }
       this.noShadow(o.name, undefined);
@@ -697,6 +810,12 @@ class Checker {
       }
       operands.set(op.name, op);
     }
+    return operands;
+  }
+
+  private instruction(d: Extract<A.Decl, { k: 'instruction' }>, fetchWordWidth: number): Instruction {
+    const mn = d.name.text;
+    const operands = this.operandDecls(d.operands);
 
     const byKind = new Map<string, A.Clause>();
     for (const c of d.clauses) {
@@ -730,6 +849,63 @@ class Checker {
     const ins: Instruction = { mnemonic: mn, operands: [...operands.values()], syntax, encoding, claims, semantics, span: d.span };
     if (d.doc !== undefined) ins.doc = d.doc;
     return ins;
+  }
+
+  /** A pseudo-instruction: its operands and syntax as an instruction's, each expansion a list of
+   *  real instructions whose operand values are expressions over the pseudo's operands. */
+  private pseudo(d: Extract<A.Decl, { k: 'pseudo' }>, instructions: Instruction[]): Pseudo {
+    const mn = d.name.text;
+    const operands = this.operandDecls(d.operands);
+    const syntaxes = d.clauses.filter((c): c is Extract<A.PseudoClause, { k: 'syntax' }> => c.k === 'syntax');
+    for (const c of syntaxes.slice(1)) this.error(Diagnostics.DuplicateClause, [mn, 'syntax'], c.span);
+    const syntax = syntaxes[0] ? this.syntax(syntaxes[0], mn, operands) : defaultSyntax(mn, [...operands.keys()]);
+    for (const p of syntax) {
+      // Its targets are distances from its own address: the next address depends on the expansion.
+      if (p.k === 'operand' && p.relative?.base === 'next_pc') this.error(Diagnostics.RelativeOperand, [p.name, 'next_pc', "a pseudo-instruction's targets are relative to its own address: write pc"], syntaxes[0]!.span);
+    }
+    const byName = new Map(instructions.map((i) => [i.mnemonic, i]));
+    const expansions: Expansion[] = [];
+    for (const c of d.clauses) {
+      if (c.k !== 'expand') continue;
+      const ctx = this.ctx('pseudo', mn, { operands });
+      const e: Expansion = { instructions: c.items.map((it) => this.expandedInstruction(it, mn, byName, operands, ctx)), span: c.span };
+      if (c.when) e.when = this.bool(c.when, ctx, 'an expansion condition');
+      expansions.push(e);
+    }
+    if (expansions.length === 0) this.error(Diagnostics.PseudoWithoutExpansion, [mn], d.name.span);
+    const p: Pseudo = { mnemonic: mn, operands: [...operands.values()], syntax, expansions, span: d.span };
+    if (d.doc !== undefined) p.doc = d.doc;
+    return p;
+  }
+
+  private expandedInstruction(it: A.ExpandItem, mn: string, byName: Map<string, Instruction>, operands: Map<string, Operand>, ctx: Ctx): ExpandedInstruction {
+    const target = byName.get(it.instruction.text);
+    const out: ExpandedInstruction = { mnemonic: it.instruction.text, operands: [], span: it.span };
+    if (!target) {
+      const pseudoHint = this.merged.decls.some((x) => x.k === 'pseudo' && x.name.text === it.instruction.text) ? `'${it.instruction.text}' is a pseudo-instruction; an expansion lists real instructions` : undefined;
+      this.error(Diagnostics.UnknownExpansionTarget, [mn, it.instruction.text], it.instruction.span, pseudoHint ?? didYouMeanHint(it.instruction.text, byName.keys()));
+      for (const a of it.args) this.infer(a, undefined, ctx, true);
+      return out;
+    }
+    if (it.args.length !== target.operands.length) {
+      this.error(Diagnostics.WrongArgCount, [target.mnemonic, target.operands.length, it.args.length], it.span);
+      return out;
+    }
+    const kindOf = (o: Operand): string => (o.kind === 'reg' ? `a register of ${o.file}` : `${o.kind === 'simm' ? 'a signed' : o.kind === 'addr' ? 'an address' : 'an'} ${o.kind === 'addr' ? '' : 'immediate '}operand`.replace('  ', ' '));
+    target.operands.forEach((op, i) => {
+      const a = it.args[i]!;
+      // A bare operand name carries its kind: a register of one file is not a register of another, nor a number.
+      const named = a.k === 'name' ? operands.get(a.name.text) : undefined;
+      if (named && ((named.kind === 'reg') !== (op.kind === 'reg') || named.file !== op.file)) {
+        this.error(Diagnostics.ExpansionOperandType, [op.name, target.mnemonic, kindOf(op), mn, `'${named.name}', ${kindOf(named)}`], a.span);
+        out.operands.push({ k: 'const', width: op.width, value: '0x0' });
+        return;
+      }
+      const v = this.infer(a, op.width, ctx);
+      if (v.width !== op.width) this.error(Diagnostics.ExpansionDoesNotFit, [op.name, target.mnemonic, bits(op.width), mn, bits(v.width)], a.span);
+      out.operands.push(v);
+    });
+    return out;
   }
 
   private syntax(c: Extract<A.Clause, { k: 'syntax' }>, mn: string, operands: Map<string, Operand>): SyntaxPart[] {
@@ -970,6 +1146,11 @@ class Checker {
     return out;
   }
 
+  /** A function or a pseudo-instruction's expression names state: each has its own rule. */
+  private readsState(ctx: Ctx, name: string, span: Span): void {
+    this.error(ctx.where === 'function' ? Diagnostics.FunctionReadsState : Diagnostics.PseudoReadsState, [ctx.owner, name], span);
+  }
+
   private notAllowed(what: string, ctx: Ctx, span: Span): void {
     this.error(Diagnostics.NotAllowedHere, [what, whereWords[ctx.where]], span);
   }
@@ -1024,6 +1205,12 @@ class Checker {
         if (pure || ctx.where === 'reset') this.notAllowed("'trap'", ctx, s.span);
         if (!this.traps.has(s.trap.text)) this.error(Diagnostics.UnknownTrap, [s.trap.text], s.trap.span, didYouMeanHint(s.trap.text, this.traps.keys()));
         out.push({ k: 'trap', trap: s.trap.text, span: s.span });
+        return;
+      }
+      case 'clause': {
+        // Its statements stand in its place (no scope of its own: see LANGUAGE.md).
+        if (ctx.where !== 'trapEntry') this.notAllowed('a clause', ctx, s.span);
+        for (const x of s.body) this.stmt(x, ctx, out);
         return;
       }
       case 'halt': {
@@ -1149,7 +1336,7 @@ class Checker {
   }
 
   private memAccess(e: Extract<A.AstExpr, { k: 'index' }>, n: string, space: NonNullable<ReturnType<Checker['space']>>, ctx: Ctx): { addr: Expr; words: number; width: number } | undefined {
-    if (ctx.where === 'function') this.error(Diagnostics.FunctionReadsState, [ctx.owner, n], e.span);
+    if (ctx.where === 'function' || ctx.where === 'pseudo') this.readsState(ctx, n, e.span);
     if (ctx.where === 'mode') this.error(Diagnostics.ModePredicateReadsNonMode, [n], e.span);
     if (ctx.where === 'translation' && space.view) this.error(Diagnostics.ViewInTranslation, [ctx.owner, n], e.span);
     const view = this.views.get(n);
@@ -1456,7 +1643,7 @@ class Checker {
     }
     const r = this.regs.get(n);
     if (r) {
-      if (ctx.where === 'function') this.error(Diagnostics.FunctionReadsState, [ctx.owner, n], e.span);
+      if (ctx.where === 'function' || ctx.where === 'pseudo') this.readsState(ctx, n, e.span);
       if (ctx.where === 'mode' && r.role !== 'mode') this.error(Diagnostics.ModePredicateReadsNonMode, [n], e.span);
       return { k: 'reg', width: r.width, reg: n };
     }
@@ -1479,7 +1666,7 @@ class Checker {
           this.error(Diagnostics.UnknownField, [r.name, e.field.text], e.field.span, didYouMeanHint(e.field.text, r.fields.map((x) => x.name)));
           return this.bad();
         }
-        if (ctx.where === 'function') this.error(Diagnostics.FunctionReadsState, [ctx.owner, `${r.name}.${f.name}`], e.span);
+        if (ctx.where === 'function' || ctx.where === 'pseudo') this.readsState(ctx, `${r.name}.${f.name}`, e.span);
         if (ctx.where === 'mode' && f.role !== 'mode') this.error(Diagnostics.ModePredicateReadsNonMode, [`${r.name}.${f.name}`], e.span);
         return { k: 'field', width: f.hi - f.lo + 1, reg: r.name, field: f.name, hi: f.hi, lo: f.lo };
       }
@@ -1508,7 +1695,7 @@ class Checker {
           this.error(Diagnostics.NotAllowedHere, [e.lo ? 'a slice' : 'a word count', `an index of the register file '${n}'`], e.span);
           return this.bad();
         }
-        if (ctx.where === 'function') this.error(Diagnostics.FunctionReadsState, [ctx.owner, n], e.span);
+        if (ctx.where === 'function' || ctx.where === 'pseudo') this.readsState(ctx, n, e.span);
         if (ctx.where === 'mode' && file.role !== 'mode') this.error(Diagnostics.ModePredicateReadsNonMode, [n], e.span);
         const index = this.index(e.index, addrWidth(file.count), ctx);
         const read: Expr = { k: 'file', width: file.width, file: n, index };

@@ -19,6 +19,7 @@ import type {
   ModeDecl,
   NumberLit,
   OperandDecl,
+  PseudoClause,
   SpecFile,
 } from '../syntax/ast.js';
 import { IsaLexer } from '../syntax/tokens.js';
@@ -364,6 +365,12 @@ class Printer {
       case 'trapEntry':
         this.block(d.span, `${r}trap entry`, () => this.stmts(d.body), forceBlank);
         return;
+      case 'trapVector':
+        this.block(d.span, `${r}trap entry vector ${num(d.vector)}`, () => this.stmts(d.body), forceBlank);
+        return;
+      case 'trapClause':
+        this.block(d.span, `${r}trap entry clause ${d.name.text}`, () => this.stmts(d.body), forceBlank);
+        return;
       case 'reset':
         this.block(d.span, `${r}reset`, () => this.stmts(d.body), forceBlank);
         return;
@@ -384,6 +391,14 @@ class Printer {
           d.span,
           `${r}instruction ${d.name.text}(${d.operands.map(operand).join(', ')})`,
           () => d.clauses.forEach((c) => this.clause(c)),
+          forceBlank,
+        );
+        return;
+      case 'pseudo':
+        this.block(
+          d.span,
+          `${r}pseudo ${d.name.text}(${d.operands.map(operand).join(', ')})`,
+          () => d.clauses.forEach((c) => this.pseudoClause(c)),
           forceBlank,
         );
         return;
@@ -423,6 +438,20 @@ class Printer {
     }
   }
 
+  pseudoClause(c: PseudoClause): void {
+    switch (c.k) {
+      case 'syntax':
+        return this.leaf(c.span, `syntax ${quote(c.text)};`);
+      case 'expand':
+        this.block(c.span, `expand${c.when ? ` when ${printExpr(c.when)}` : ''}`, () =>
+          c.items.forEach((it) => this.leaf(it.span, `${it.instruction.text}(${it.args.map((a) => printExpr(a)).join(', ')});`)),
+        );
+        return;
+      default:
+        return assertNever(c, 'clause');
+    }
+  }
+
   bodyWithReturn(declStart: Pos, body: AstStmt[], result: AstExpr): void {
     this.stmts(body);
     // `return e;` has no node of its own: its span runs from the `return` keyword to the `;`.
@@ -451,6 +480,9 @@ class Printer {
         return;
       case 'if':
         this.ifStmt(s, this.codeStart(s.span), 'if');
+        return;
+      case 'clause':
+        this.block(s.span, `clause ${s.name.text}`, () => this.stmts(s.body));
         return;
       default:
         return assertNever(s, 'statement');
@@ -500,9 +532,12 @@ function hasBlock(d: Decl): boolean {
     case 'modes':
     case 'translate':
     case 'trapEntry':
+    case 'trapVector':
+    case 'trapClause':
     case 'reset':
     case 'function':
     case 'instruction':
+    case 'pseudo':
     case 'names':
       return true;
     case 'endian':

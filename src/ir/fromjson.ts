@@ -9,7 +9,7 @@
 
 import type * as A from '../syntax/ast.js';
 import { type JsonPositions, spanAt } from './jsonpos.js';
-import type { EncodingBits, BinOp, Expr, Isa, LValue, Role, Stmt, SyntaxPart } from './types.js';
+import type { EncodingBits, BinOp, Expr, Isa, LValue, Operand, Role, Stmt, SyntaxPart } from './types.js';
 import { assertNever } from './walk.js';
 
 export interface JsonAst {
@@ -367,14 +367,16 @@ export function irToAst(isa: Isa, positions: JsonPositions, file: string): JsonA
     const p = `/assumptions/${i}`;
     decls.push(doc({ k: 'assume', name: name(a.name, `${p}/name`), holds: expr(a.holds, `${p}/holds`), replace: false, span: at(p) }, a.doc));
   });
-  isa.instructions.forEach((ins, i) => {
-    const p = `/instructions/${i}`;
-    const operands: A.OperandDecl[] = ins.operands.map((o, j) => {
+  const operandDecls = (ops: Operand[], p: string): A.OperandDecl[] =>
+    ops.map((o, j) => {
       const q = `${p}/operands/${j}`;
       return o.kind === 'reg'
         ? { name: name(o.name, `${q}/name`), kind: 'reg', file: name(o.file ?? '', `${q}/file`), span: at(q) }
         : { name: name(o.name, `${q}/name`), kind: o.kind, width: num(o.width, `${q}/width`), span: at(q) };
     });
+  isa.instructions.forEach((ins, i) => {
+    const p = `/instructions/${i}`;
+    const operands = operandDecls(ins.operands, p);
     const clauses: A.Clause[] = [
       { k: 'syntax', text: syntaxText(ins.syntax), span: at(`${p}/syntax`) },
       {
@@ -395,6 +397,32 @@ export function irToAst(isa: Isa, positions: JsonPositions, file: string): JsonA
     ];
     decls.push(doc({ k: 'instruction', name: name(ins.mnemonic, `${p}/mnemonic`), operands, clauses, replace: false, span: at(p) }, ins.doc));
   });
+  // An alias is declared before the instructions (that is what makes it one); the others after.
+  const pseudoDecls: A.Decl[] = [];
+  (isa.pseudos ?? []).forEach((ps, i) => {
+    const p = `/pseudos/${i}`;
+    const clauses: A.PseudoClause[] = [
+      { k: 'syntax', text: syntaxText(ps.syntax), span: at(`${p}/syntax`) },
+      ...ps.expansions.map((e, j): A.PseudoClause => {
+        const q = `${p}/expansions/${j}`;
+        const items = e.instructions.map((it, n) => ({
+          instruction: name(it.mnemonic, `${q}/instructions/${n}/mnemonic`),
+          args: it.operands.map((a, m) => expr(a, `${q}/instructions/${n}/operands/${m}`)),
+          span: at(`${q}/instructions/${n}`),
+        }));
+        return e.when ? { k: 'expand', when: expr(e.when, `${q}/when`), items, span: at(q) } : { k: 'expand', items, span: at(q) };
+      }),
+    ];
+    const d = doc(
+      { k: 'pseudo', name: name(ps.mnemonic, `${p}/mnemonic`), operands: operandDecls(ps.operands, p), clauses, replace: false, span: at(p) } as A.Decl,
+      ps.doc,
+    );
+    if (ps.alias) pseudoDecls.unshift(d);
+    else decls.push(d);
+  });
+  // Aliases in their order, before the first instruction.
+  const firstInstr = decls.findIndex((d) => d.k === 'instruction');
+  decls.splice(firstInstr < 0 ? decls.length : firstInstr, 0, ...pseudoDecls.reverse());
 
   const ast: A.SpecFile = { file, name: name(isa.name, '/name'), extends: [], decls, span: at('') };
   if (isa.doc !== undefined) ast.doc = isa.doc;

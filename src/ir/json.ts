@@ -17,10 +17,10 @@ import type { Isa } from './types.js';
 /** One global key order: every IR object prints its keys in this order (unknown keys last, sorted). */
 const KEY_ORDER = [
   'format', 'version', 'k', 'name', 'mnemonic', 'source', 'extends', 'endian', 'registers', 'files', 'memories', 'views',
-  'translations', 'functions', 'modes', 'guestMode', 'traps', 'trapEntry', 'reset', 'fetch', 'console', 'assumptions', 'symbols', 'instructions',
+  'translations', 'functions', 'modes', 'guestMode', 'traps', 'trapEntry', 'reset', 'fetch', 'console', 'assumptions', 'symbols', 'instructions', 'pseudos',
   'width', 'word', 'hi', 'lo', 'count', 'wordWidth', 'size', 'role', 'readonly', 'clock', 'init', 'names', 'fields', 'memory',
   'translation', 'param', 'params', 'resultWidth', 'kind', 'vector', 'timer', 'period', 'when', 'holds', 'operands',
-  'syntax', 'encoding', 'claims', 'semantics', 'items', 'mask', 'match', 'exclude', 'claim', 'negated', 'text', 'operand', 'relative', 'base', 'addend', 'target',
+  'syntax', 'encoding', 'claims', 'semantics', 'expansions', 'alias', 'items', 'mask', 'match', 'exclude', 'claim', 'negated', 'text', 'operand', 'relative', 'base', 'addend', 'target',
   'value', 'reg', 'field', 'file', 'index', 'space', 'address', 'addr', 'words', 'op', 'a', 'b', 'parts', 'fn', 'args', 'cond',
   'then', 'else', 'trap', 'pc', 'doc', 'span', 'line', 'col', 'endLine', 'endCol',
 ];

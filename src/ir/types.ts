@@ -72,6 +72,9 @@ export interface Isa {
    *  output (the store still writes the storage; absent: the machine has no console). */
   console?: Console;
   instructions: Instruction[];
+  /** Pseudo-instructions: assembly forms that expand into instructions (the assembler's only; the
+   *  analysis and the machine never see them). Absent: none. */
+  pseudos?: Pseudo[];
 }
 
 /** `console S at A;`: stores to address `address` of space `space` (a memory: that word; a view:
@@ -281,6 +284,38 @@ export interface Instruction {
   claims: ClaimAt[];
   semantics: Stmt[];
   doc?: string;
+  span: Span;
+}
+
+/** A pseudo-instruction (RISC-V `li`): operands and syntax like an instruction, and expansions
+ *  into real instructions; the assembler uses the first whose condition holds. */
+export interface Pseudo {
+  mnemonic: string;
+  operands: Operand[];
+  /** PC-relative holes are relative to the pseudo-instruction's own address (`pc`). */
+  syntax: SyntaxPart[];
+  expansions: Expansion[];
+  /** Declared before the instructions it expands to: the disassembler prints an instruction that
+   *  is exactly its one-instruction expansion as it, as GNU objdump prints the first entry of its
+   *  opcode table that matches (`li a0, 5` for `addi a0, zero, 5`). Absent: never. */
+  alias?: true;
+  doc?: string;
+  span: Span;
+}
+
+export interface Expansion {
+  /** 1-bit condition over the pseudo-instruction's operands; absent: always. */
+  when?: Expr;
+  /** The instructions, in order; each operand value an expression over the pseudo's operands (a
+   *  PC-relative operand of the pseudo is its distance from the pseudo's address). */
+  instructions: ExpandedInstruction[];
+  span: Span;
+}
+
+export interface ExpandedInstruction {
+  mnemonic: string;
+  /** One value per operand of the instruction, in its operand order, each of the operand's width. */
+  operands: Expr[];
   span: Span;
 }
 

@@ -201,7 +201,9 @@ export function hoverMarkdown(sym: IsaSymbol, analysis: { result: IsaAnalysis; s
     parts.push(`${sym.kind}, ${width}; role **${sym.role}** — ${ROLE_WORDS[sym.role]}`);
   }
   if (sym.doc) parts.push(sym.doc);
-  if (sym.kind === 'instruction') {
+  if (sym.kind === 'instruction' && sym.detail.startsWith('pseudo ')) {
+    parts.push('_a pseudo-instruction: the assembler expands it into instructions; the analysis does not see it_');
+  } else if (sym.kind === 'instruction') {
     const c = analysis?.result.instructions.find((i) => i.mnemonic === sym.name);
     if (c) {
       parts.push(classificationMarkdown(c, analysis!.result.guestMode, analysis!.isa));

@@ -181,7 +181,16 @@ function declare(d: Decl, key: string, add: Add): void {
       for (const c of d.clauses) if (c.k === 'semantics') declareLets(c.body, key, d.name.text, add);
       return;
     }
+    case 'pseudo': {
+      // Completion and hover offer a pseudo-instruction where they offer instructions.
+      const ops = d.operands.map((o) => `${o.name.text} : ${o.kind} ${o.file ? o.file.text : (o.width?.text ?? '')}`);
+      base('instruction', d.name, `pseudo ${d.name.text}(${ops.join(', ')})`);
+      for (const o of d.operands) local('operand', o.name, key, d.name.text, `operand ${o.name.text} : ${o.kind} ${o.file ? o.file.text : (o.width?.text ?? '')}`, o.span, add);
+      return;
+    }
     case 'trapEntry':
+    case 'trapVector':
+    case 'trapClause':
     case 'reset':
       declareLets(d.body, key, d.k === 'reset' ? 'reset' : 'trap entry', add);
       return;
@@ -210,7 +219,7 @@ function declareLets(body: AstStmt[], key: string, container: string, add: Add):
     } else if (s.k === 'if') {
       declareLets(s.then, key, container, add);
       if (s.else) declareLets(s.else, key, container, add);
-    }
+    } else if (s.k === 'clause') declareLets(s.body, key, container, add);
   }
 }
 
@@ -282,6 +291,7 @@ function collectRefs(d: Decl, key: string, lookup: Lookup, byId: Map<string, Isa
           nameRef(s.trap.text, s.trap.span, ['trap']);
           break;
         case 'for':
+        case 'clause':
           stmts(s.body);
           break;
         case 'halt':
@@ -319,8 +329,21 @@ function collectRefs(d: Decl, key: string, lookup: Lookup, byId: Map<string, Isa
       if (d.timer) expr(d.timer.when);
       return;
     case 'trapEntry':
+    case 'trapVector':
+    case 'trapClause':
     case 'reset':
       stmts(d.body);
+      return;
+    case 'pseudo':
+      for (const o of d.operands) if (o.file) nameRef(o.file.text, o.file.span, ['file']);
+      for (const c of d.clauses) {
+        if (c.k !== 'expand') continue;
+        if (c.when) expr(c.when);
+        for (const it of c.items) {
+          nameRef(it.instruction.text, it.instruction.span, ['instruction']);
+          for (const a of it.args) expr(a);
+        }
+      }
       return;
     case 'assume':
       expr(d.holds);
@@ -338,7 +361,7 @@ function collectRefs(d: Decl, key: string, lookup: Lookup, byId: Map<string, Isa
     case 'remove': {
       const kind: Record<string, SymbolKind> = {
         register: 'register', registers: 'file', memory: 'memory', view: 'view', translate: 'translation',
-        function: 'function', trap: 'trap', instruction: 'instruction', assume: 'assumption',
+        function: 'function', trap: 'trap', instruction: 'instruction', pseudo: 'instruction', assume: 'assumption',
       };
       nameRef(d.name.text, d.name.span, [kind[d.what]!]);
       return;

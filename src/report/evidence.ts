@@ -404,7 +404,12 @@ function locationPhrase(w: Witness, model: StateModel): Rich | undefined {
   const results = v.results.filter((x) => x.keys[0]).map((x) => x.element);
   // The monitor owns control state: name those causes (every cause when the spec is not at hand).
   const causes = v.inputs.map((x) => x.element).filter((el) => model.role(el) === undefined || model.role(el) === 'control');
-  if (results.length === 0) return undefined;
+  if (results.length === 0) {
+    // The two runs differ only in how they end: whether it traps is what the owned state decides.
+    const trapping = v.endings.find((e) => e.startsWith('traps'));
+    if (!trapping || v.endings[0] === v.endings[1] || causes.length === 0) return undefined;
+    return [text('in '), name(v.modes[0] ?? '?'), text(` whether it ${trapping} depends on `), ...names(causes, 3), text(', which the monitor owns')];
+  }
   const out: Rich = [text('in '), name(v.modes[0] ?? '?'), text(' '), ...names(results, 2), text(results.length > 1 ? ' depend on ' : ' depends on ')];
   if (causes.length === 0) out.push(text('state the monitor owns'));
   else out.push(...names(causes, 3), text(', which the monitor owns'));
@@ -412,9 +417,12 @@ function locationPhrase(w: Witness, model: StateModel): Rich | undefined {
 }
 
 /** Control-sensitive: "in ring3 it changes SS_desc". */
-function controlPhrase(w: Witness, model: StateModel): Rich | undefined {
+function controlPhrase(w: Witness, model: StateModel, writes: string[] = []): Rich | undefined {
   const v = witnessView(w, model);
-  const changed = v.results.filter((r) => r.cells[0] !== r.cells[1]).map((r) => r.element);
+  let changed = v.results.filter((r) => r.cells[0] !== r.cells[1]).map((r) => r.element);
+  // A witness whose values do not show the change (it may rewrite what was there): the mode and
+  // control state the instruction writes, as its effects name them.
+  if (changed.length === 0) changed = v.results.map((r) => r.element).filter((el) => writes.includes(el));
   const halts = w.outcomes[0]?.kind === 'halt';
   if (changed.length === 0 && !halts) return undefined;
   const out: Rich = [text('in '), name(v.modes[0] ?? '?'), text(' it ')];
@@ -428,7 +436,9 @@ function privilegePhrase(p: PrivilegeVerdict, guest: string | undefined): Rich {
   if (p.value === 'conditional') return [text('does not always trap')];
   if (p.value === 'unknown') return [text('privilege undecided')];
   if (p.value === 'yes') return guest ? [text('privileged: it traps in every '), name(guest), text(' state')] : [text('privileged')];
-  return [text('no trap')];
+  // Not "no trap": the witness before it may show a trap (a GP in one mode), and privileged is
+  // about every guest-mode state.
+  return [text('not privileged')];
 }
 
 /** The instances (by operand condition) that are sensitive but not privileged, when the
@@ -452,7 +462,7 @@ export function splitRich(c: InstructionClassification): Rich | undefined {
 }
 
 /** Why an instruction is an offender, in one line of words built from its witnesses: the
- *  behaviour a guest sees, then what the monitor sees ("no trap"). */
+ *  behaviour a guest sees, then what the monitor sees ("not privileged"). */
 export function reasonRich(c: InstructionClassification, model: StateModel, guest: string | undefined = model.isa?.guestMode): Rich {
   const candidates: (Rich | undefined)[] = [];
   const mw = witnessOf(c.modeSensitive);
@@ -461,15 +471,16 @@ export function reasonRich(c: InstructionClassification, model: StateModel, gues
   const inGuest = (w: Witness | undefined) => w !== undefined && (guest === undefined || w.states.some((s) => s.mode === guest));
   // A privileged instruction differs between modes at least by trapping; what makes it sensitive
   // is better told by what it changes or reads.
+  const writes = [...c.effects.modeWrites, ...c.effects.controlWrites];
   if (c.privileged.value === 'yes') {
-    if (c.controlSensitive.value === 'yes' && cw) candidates.push(controlPhrase(cw, model));
+    if (c.controlSensitive.value === 'yes' && cw) candidates.push(controlPhrase(cw, model, writes));
     if (c.locationSensitive.value === 'yes' && lw) candidates.push(locationPhrase(lw, model));
   }
   if (c.modeSensitive.value === 'yes' && mw && inGuest(mw)) candidates.push(modePhrase(mw, model, guest));
-  if (c.controlSensitive.value === 'yes' && cw && inGuest(cw)) candidates.push(controlPhrase(cw, model));
+  if (c.controlSensitive.value === 'yes' && cw && inGuest(cw)) candidates.push(controlPhrase(cw, model, writes));
   if (c.locationSensitive.value === 'yes' && lw) candidates.push(locationPhrase(lw, model));
   if (c.modeSensitive.value === 'yes' && mw) candidates.push(modePhrase(mw, model, guest));
-  if (c.controlSensitive.value === 'yes' && cw) candidates.push(controlPhrase(cw, model));
+  if (c.controlSensitive.value === 'yes' && cw) candidates.push(controlPhrase(cw, model, writes));
   if (c.sensitive !== 'yes' && c.timingDependent.value === 'yes') {
     candidates.push([text('reads the clock '), ...names(c.effects.clockReads.length ? c.effects.clockReads : ['?']), text(', so a guest can time the monitor')]);
   }
@@ -478,9 +489,16 @@ export function reasonRich(c: InstructionClassification, model: StateModel, gues
   if (!phrase && !c.reason.includes('…')) phrase = [text(c.reason.startsWith(`${c.mnemonic}:`) ? c.reason.slice(c.mnemonic.length + 1).trim() : c.reason)];
   const tail = c.sensitive === 'yes' ? privilegePhrase(c.privileged, guest) : [];
   const out: Rich = phrase ? [...phrase, ...(tail.length ? [text('; '), ...tail] : [])] : [text(c.sensitive === 'unknown' ? 'sensitivity undecided' : 'sensitive'), text('; '), ...privilegePhrase(c.privileged, guest)];
-  // A split instruction: which instances are which says more than the whole's verdict.
-  const split = splitRich(c);
-  if (split) out.push(text(' — '), ...split);
+  // A split instruction: where it offends (sensitive, not privileged) is what the sentence is
+  // about; otherwise which instances are which says more than the whole's verdict.
+  const offending = offendingInstances(c);
+  if (offending.length) {
+    out.push(text(' where '));
+    offending.forEach((x, i) => out.push(...(i ? [text(' or ')] : []), name(x.condition)));
+  } else {
+    const split = splitRich(c);
+    if (split) out.push(text(' — '), ...split);
+  }
   return out;
 }
 

@@ -78,13 +78,18 @@ export type Decl =
       span: Span;
     }
   | { k: 'trapEntry'; body: AstStmt[]; replace: boolean; doc?: string; span: Span }
+  /** `trap entry vector N { ... }`: runs instead of the trap entry when trap_vector == N. */
+  | { k: 'trapVector'; vector: NumberLit; body: AstStmt[]; replace: boolean; doc?: string; span: Span }
+  /** `replace trap entry clause NAME { ... }`: a new body for one clause of the trap entry. */
+  | { k: 'trapClause'; name: Name; body: AstStmt[]; replace: boolean; doc?: string; span: Span }
   | { k: 'reset'; body: AstStmt[]; replace: boolean; doc?: string; span: Span }
   | { k: 'function'; name: Name; params: ParamDecl[]; resultWidth: NumberLit; body: AstStmt[]; result: AstExpr; replace: boolean; doc?: string; span: Span }
   | { k: 'assume'; name: Name; holds: AstExpr; replace: boolean; doc?: string; span: Span }
   | { k: 'instruction'; name: Name; operands: OperandDecl[]; clauses: Clause[]; replace: boolean; doc?: string; span: Span }
+  | { k: 'pseudo'; name: Name; operands: OperandDecl[]; clauses: PseudoClause[]; replace: boolean; doc?: string; span: Span }
   | { k: 'remove'; what: RemovableKind; name: Name; doc?: string; span: Span };
 
-export type RemovableKind = 'register' | 'registers' | 'memory' | 'view' | 'translate' | 'function' | 'trap' | 'instruction' | 'assume';
+export type RemovableKind = 'register' | 'registers' | 'memory' | 'view' | 'translate' | 'function' | 'trap' | 'instruction' | 'pseudo' | 'assume';
 
 export interface FieldDecl {
   name: Name;
@@ -132,6 +137,18 @@ export type Clause =
   | { k: 'claims'; claims: { claim: string; negated: boolean; span: Span }[]; span: Span }
   | { k: 'semantics'; body: AstStmt[]; span: Span };
 
+/** A pseudo-instruction's clauses: its assembly syntax and its expansions, tried in order. */
+export type PseudoClause =
+  | { k: 'syntax'; text: string; span: Span }
+  | { k: 'expand'; when?: AstExpr; items: ExpandItem[]; span: Span };
+
+/** `ADDI(rd, 0, v[11..0])`: one real instruction of an expansion, with operand expressions. */
+export interface ExpandItem {
+  instruction: Name;
+  args: AstExpr[];
+  span: Span;
+}
+
 export type EncBits =
   | { k: 'fixed'; value: NumberLit; width: NumberLit; span: Span }
   /** `rd` (no width, no slice: the whole operand), `rd:5`, `off[10..5]` or `off[11]` (hi only). */
@@ -147,7 +164,10 @@ export type AstStmt =
   | { k: 'if'; cond: AstExpr; then: AstStmt[]; else?: AstStmt[]; span: Span }
   | { k: 'trap'; trap: Name; span: Span }
   | { k: 'halt'; span: Span }
-  | { k: 'for'; index: Name; from: NumberLit; to: NumberLit; body: AstStmt[]; span: Span };
+  | { k: 'for'; index: Name; from: NumberLit; to: NumberLit; body: AstStmt[]; span: Span }
+  /** `clause NAME { ... }` in the trap entry: statements an extending spec may replace by name.
+   *  No scope of its own: its statements stand in its place. */
+  | { k: 'clause'; name: Name; body: AstStmt[]; span: Span };
 
 export type AstBinOp =
   | '||' | '&&' | '|' | '^' | '&' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '++'

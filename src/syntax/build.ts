@@ -196,7 +196,7 @@ export class AstBuilder {
     const rm = this.optNode(c, 'removeDecl');
     if (rm) {
       const rc = rm.children;
-      const what = this.firstOf(rc, ['KwRegister', 'KwRegisters', 'KwMemory', 'KwView', 'KwTranslate', 'KwFunction', 'KwTrap', 'KwInstruction', 'KwAssume'])!;
+      const what = this.firstOf(rc, ['KwRegister', 'KwRegisters', 'KwMemory', 'KwView', 'KwTranslate', 'KwFunction', 'KwTrap', 'KwInstruction', 'KwPseudo', 'KwAssume'])!;
       return withDoc({ k: 'remove', what: what.image as A.RemovableKind, name: this.name(this.tok(rc, 'Identifier')), span });
     }
     const replace = c['KwReplace'] !== undefined;
@@ -313,8 +313,14 @@ export class AstBuilder {
         if (nums[1]) d.timer = { period: this.num(nums[1]), when: this.expression(this.node(sc, 'expression')) };
         return withDoc(d);
       }
-      case 'trapEntryDecl':
-        return withDoc({ k: 'trapEntry', body: this.block(this.node(sc, 'block')), replace, span });
+      case 'trapEntryDecl': {
+        const body = this.block(this.node(sc, 'block'));
+        const vector = this.optTok(sc, 'NumberLit');
+        if (vector) return withDoc({ k: 'trapVector', vector: this.num(vector), body, replace, span });
+        const clause = this.optTok(sc, 'Identifier');
+        if (clause) return withDoc({ k: 'trapClause', name: this.name(clause), body, replace, span });
+        return withDoc({ k: 'trapEntry', body, replace, span });
+      }
       case 'resetDecl':
         return withDoc({ k: 'reset', body: this.block(this.node(sc, 'block')), replace, span });
       case 'functionDecl': {
@@ -338,6 +344,17 @@ export class AstBuilder {
           name: this.name(this.tok(sc, 'Identifier')),
           operands: this.nodes(sc, 'operand').map((o) => this.operand(o)),
           clauses: this.nodes(sc, 'clause').map((cl) => this.clause(cl)),
+          replace,
+          span,
+        });
+      case 'pseudoDecl':
+        return withDoc({
+          k: 'pseudo',
+          name: this.name(this.tok(sc, 'Identifier')),
+          operands: this.nodes(sc, 'operand').map((o) => this.operand(o)),
+          clauses: [...this.nodes(sc, 'syntaxClause'), ...this.nodes(sc, 'expandClause')]
+            .sort((a, b) => a.location!.startOffset - b.location!.startOffset)
+            .map((cl) => this.pseudoClause(cl)),
           replace,
           span,
         });
@@ -435,6 +452,19 @@ export class AstBuilder {
     }
   }
 
+  private pseudoClause(n: CstNode): A.PseudoClause {
+    const c = n.children;
+    const span = this.nodeSpan(n);
+    if (c['KwSyntax']) return { k: 'syntax', text: parseStringLit(this.tok(c, 'StringLit').image), span };
+    const items = this.nodes(c, 'expandItem').map((it): A.ExpandItem => ({
+      instruction: this.name(this.tok(it.children, 'Identifier')),
+      args: this.nodes(it.children, 'expression').map((e) => this.expression(e)),
+      span: this.nodeSpan(it),
+    }));
+    const when = this.optNode(c, 'expression');
+    return when ? { k: 'expand', when: this.expression(when), items, span } : { k: 'expand', items, span };
+  }
+
   // ---- Statements ----
 
   private block(n: CstNode): A.AstStmt[] {
@@ -461,6 +491,8 @@ export class AstBuilder {
         return { k: 'trap', trap: this.name(this.tok(c, 'Identifier')), span };
       case 'haltStmt':
         return { k: 'halt', span };
+      case 'clauseStmt':
+        return { k: 'clause', name: this.name(this.tok(c, 'Identifier')), body: this.block(this.node(c, 'block')), span };
       case 'forStmt': {
         const nums = this.toks(c, 'NumberLit');
         return { k: 'for', index: this.name(this.tok(c, 'Identifier')), from: this.num(nums[0]!), to: this.num(nums[1]!), body: this.block(this.node(c, 'block')), span };

@@ -62,6 +62,13 @@ export const Diagnostics = {
   NotAValue: { code: 'ISA2031', message: "'{0}' is {1} and has no value by itself" },
   RemoveWrongKind: { code: 'ISA2032', message: "'{0}' is {1}, not {2}" },
   TooManyDeclarations: { code: 'ISA2033', message: 'the spec has {0} declarations, more than the limit of {1} (grammar/LANGUAGE.md, "Limits")' },
+  UnknownExpansionTarget: { code: 'ISA2034', message: "the expansion of pseudo-instruction '{0}' names no instruction '{1}'" },
+  PseudoWithoutExpansion: { code: 'ISA2035', message: "pseudo-instruction '{0}' has no expansion: write 'expand { INSTRUCTION(operands); }'" },
+  PseudoReadsState: { code: 'ISA2036', message: "pseudo-instruction '{0}' reads '{1}': an expansion may use only the pseudo-instruction's operands (grammar/LANGUAGE.md, \"Pseudo-instructions\")" },
+  UnknownTrapClause: { code: 'ISA2037', message: "the trap entry has no clause '{0}'" },
+  TrapClauseWithoutReplace: { code: 'ISA2038', message: "'trap entry clause {0}' gives a clause of the trap entry a new body: write 'replace trap entry clause {0}'" },
+  UnknownTrapVector: { code: 'ISA2039', message: "'trap entry vector {0}': no trap has vector {0}" },
+  TrapVectorWithoutEntry: { code: 'ISA2040', message: "'trap entry vector {0}' needs a 'trap entry' for the other vectors" },
 
   // ---- ISA3xxx: types and widths ----
   WidthOutOfRange: { code: 'ISA3001', message: 'width {0} is out of range: widths are 1..64' },
@@ -88,6 +95,8 @@ export const Diagnostics = {
   ConsoleNotBytes: { code: 'ISA3023', message: "console '{0}' has {1}-bit words; a console takes bytes (a space of 8-bit words)" },
   ConsoleOutside: { code: 'ISA3024', message: "console address {0} is not an address of '{1}' (0..{2})" },
   StateTooLarge: { code: 'ISA3021', message: 'registers and register files hold {0} bits, more than the limit of {1} (grammar/LANGUAGE.md, "Limits")' },
+  ExpansionOperandType: { code: 'ISA3025', message: "operand '{0}' of '{1}' is {2}, but the expansion of '{3}' gives it {4}" },
+  ExpansionDoesNotFit: { code: 'ISA3026', message: "operand '{0}' of '{1}' has {2}, but the expansion of '{3}' gives it {4}: slice or extend the value (v[11..0], zext(k, 32))" },
 
   // ---- ISA4xxx: encodings ----
   EncodingWidth: { code: 'ISA4001', message: "encoding of '{0}' is {1} bits: it must be a multiple of {2} (the fetch word width) and at most 64" },
@@ -140,6 +149,7 @@ export const Diagnostics = {
   AsmEquCycle: { code: 'ISA6018', message: '.equ constants defined in terms of each other: {0}' },
   AsmBadExpression: { code: 'ISA6019', message: 'cannot compute {0}' },
   ElfNotLoadable: { code: 'ISA6020', message: 'cannot load this ELF file: {0}' },
+  AsmNoExpansion: { code: 'ISA6021', message: 'no expansion of {0} applies to {1}' },
   AsmInternal: { code: 'ISA6099', message: 'internal assembler error: {0}' },
 } as const satisfies Record<string, DiagnosticTemplate>;
 

@@ -158,6 +158,7 @@ export class IsaParser extends CstParser {
             { ALT: () => this.SUBRULE(this.functionDecl) },
             { ALT: () => this.SUBRULE(this.assumeDecl) },
             { ALT: () => this.SUBRULE(this.instructionDecl) },
+            { ALT: () => this.SUBRULE(this.pseudoDecl) },
             { ALT: () => this.SUBRULE(this.namesDecl) },
           ]);
         },
@@ -176,6 +177,7 @@ export class IsaParser extends CstParser {
       { ALT: () => this.CONSUME(K.function) },
       { ALT: () => this.CONSUME(K.trap) },
       { ALT: () => this.CONSUME(K.instruction) },
+      { ALT: () => this.CONSUME(K.pseudo) },
       { ALT: () => this.CONSUME(K.assume) },
     ]);
     this.CONSUME(T.Identifier);
@@ -383,9 +385,27 @@ export class IsaParser extends CstParser {
     ]);
   });
 
+  /** The trap entry; `trap entry vector N` is the entry of one vector, `trap entry clause NAME`
+   *  a new body for one clause of it (in a spec that extends another). */
   public trapEntryDecl = this.RULE('trapEntryDecl', () => {
     this.CONSUME(K.trap);
     this.CONSUME(K.entry);
+    this.OPTION(() =>
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(K.vector);
+            this.CONSUME(T.NumberLit);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(K.clause);
+            this.CONSUME(T.Identifier);
+          },
+        },
+      ]),
+    );
     this.SUBRULE(this.block);
   });
 
@@ -434,6 +454,51 @@ export class IsaParser extends CstParser {
     this.CONSUME(T.LBrace);
     this.MANY2(() => this.SUBRULE(this.clause));
     this.CONSUME(T.RBrace);
+  });
+
+  /** A pseudo-instruction: assembly syntax and expansions into real instructions (no encoding, no
+   *  semantics: the analysis never sees it). */
+  public pseudoDecl = this.RULE('pseudoDecl', () => {
+    this.CONSUME(K.pseudo);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.LParen);
+    this.OPTION(() => {
+      this.SUBRULE(this.operand);
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.operand);
+      });
+    });
+    this.CONSUME(T.RParen);
+    this.CONSUME(T.LBrace);
+    this.MANY2(() => this.OR([{ ALT: () => this.SUBRULE(this.syntaxClause) }, { ALT: () => this.SUBRULE(this.expandClause) }]));
+    this.CONSUME(T.RBrace);
+  });
+
+  /** `expand [when COND] { INSTR(args); ... }`: the first expansion whose condition holds is used. */
+  public expandClause = this.RULE('expandClause', () => {
+    this.CONSUME(K.expand);
+    this.OPTION(() => {
+      this.CONSUME(K.when);
+      this.SUBRULE(this.expression);
+    });
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.expandItem));
+    this.CONSUME(T.RBrace);
+  });
+
+  public expandItem = this.RULE('expandItem', () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.LParen);
+    this.OPTION(() => {
+      this.SUBRULE(this.expression);
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.expression);
+      });
+    });
+    this.CONSUME(T.RParen);
+    this.CONSUME(T.Semicolon);
   });
 
   public operand = this.RULE('operand', () => {
@@ -593,6 +658,8 @@ export class IsaParser extends CstParser {
 
   public statement = this.RULE('statement', () => {
     this.OR([
+      // `clause` is contextual: a clause where a name and `{` follow it, else an assignment.
+      { GATE: () => this.LA(1).tokenType === K.clause && this.LA(3).tokenType === T.LBrace, ALT: () => this.SUBRULE(this.clauseStmt) },
       { ALT: () => this.SUBRULE(this.letStmt) },
       { ALT: () => this.SUBRULE(this.ifStmt) },
       { ALT: () => this.SUBRULE(this.trapStmt) },
@@ -600,6 +667,13 @@ export class IsaParser extends CstParser {
       { ALT: () => this.SUBRULE(this.forStmt) },
       { ALT: () => this.SUBRULE(this.assignStmt) },
     ]);
+  });
+
+  /** `clause NAME { ... }`: statements of the trap entry that an extending spec may replace. */
+  public clauseStmt = this.RULE('clauseStmt', () => {
+    this.CONSUME(K.clause);
+    this.CONSUME(T.Identifier);
+    this.SUBRULE(this.block);
   });
 
   public letStmt = this.RULE('letStmt', () => {

@@ -44,7 +44,7 @@ export const keywordWords = [
   'at', 'trap', 'kind', 'vector', 'every', 'entry', 'reset', 'function', 'instruction', 'syntax',
   'encoding', 'claims', 'not', 'semantics', 'let', 'if', 'else', 'halt', 'for', 'in', 'assume',
   'remove', 'replace', 'reg', 'imm', 'simm', 'addr', 'zext', 'sext', 'privilege', 'arithmetic',
-  'software', 'illegal', 'interrupt', 'console',
+  'software', 'illegal', 'interrupt', 'console', 'pseudo', 'expand', 'clause',
 ] as const;
 export type KeywordWord = (typeof keywordWords)[number];
 
@@ -60,7 +60,7 @@ function capitalise(w: string): string {
  */
 export const contextualWords: readonly KeywordWord[] = [
   'at', 'via', 'kind', 'vector', 'every', 'when', 'names', 'little', 'big', 'clock', 'in',
-  'privilege', 'arithmetic', 'software', 'illegal', 'interrupt', 'console',
+  'privilege', 'arithmetic', 'software', 'illegal', 'interrupt', 'console', 'pseudo', 'expand', 'clause',
 ];
 const contextual: ReadonlySet<string> = new Set(contextualWords);
 

@@ -639,17 +639,18 @@ export class GuestSession {
     const mode = this.modes.name(this.vmode) ?? '?';
     if (t < 0 && (st === EXEC_DONE || st === EXEC_HALT)) return `virtual mode ${mode}: the hybrid monitor runs no instruction of a privileged virtual mode directly`;
     const why = t >= 0 ? `${this.isa.traps[t]!.name} in the real ${this.isa.guestMode} mode` : `interpreted in virtual mode ${mode}`;
+    // The action ("emulated", "reflected") is printed before the reason: the reason says why.
     switch (st) {
       case EXEC_DONE:
-        return `${why}; the virtual machine (${mode}) does not trap: emulated`;
+        return `${why}; the virtual machine (${mode}) would not trap, so the monitor does what it would do`;
       case EXEC_HALT:
-        return `${why}; the virtual machine (${mode}) halts: emulated`;
+        return `${why}; the virtual machine (${mode}) would halt`;
       case EXEC_TRAP:
-        return `${why}; the virtual machine (${mode}) traps too (${this.isa.traps[vt]!.name}): reflected into the guest`;
+        return `${why}; the virtual machine (${mode}) traps too (${this.isa.traps[vt]!.name}), so the guest's own handler runs`;
       case EXEC_FETCH_TRAP:
-        return `${why}; the virtual machine (${mode}) faults fetching it (${this.isa.traps[vt]!.name}): reflected into the guest`;
+        return `${why}; the virtual machine (${mode}) faults fetching it (${this.isa.traps[vt]!.name}), so the guest's own handler runs`;
       default:
-        return `${why}; no encoding matches on the virtual machine either: reflected into the guest`;
+        return `${why}; no encoding matches on the virtual machine either, so the guest's own handler runs`;
     }
   }
 

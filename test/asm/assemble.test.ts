@@ -169,7 +169,7 @@ describe('assemble: directives', () => {
     const src = '; comment\n.org 3\nx: HALT\n\n.word 1, 2 # also a comment\n';
     const p = ok(pgFixture, src);
     expect(p.lines).toEqual([
-      { address: 3, line: 3, length: 1 },
+      { address: 3, line: 3, length: 1, instruction: true },
       { address: 4, line: 5, length: 2 },
     ]);
     expect(formatListing(pgFixture, p, src).split('\n')[2]).toMatch(/^0003: 43000000 +x: HALT$/);

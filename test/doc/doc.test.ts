@@ -85,6 +85,23 @@ describe('cross-links and reflowed doc comments', () => {
   });
 });
 
+describe('pseudo-instructions', () => {
+  it('a table of them, each expansion linked to the instructions it is made of; none where a spec has none', () => {
+    const riscv = load('isas/riscv.isa');
+    const md = renderIsaDoc(riscv, undefined, { format: 'markdown' });
+    expect(md).toContain('### Pseudo-instructions');
+    expect(md).toMatch(/^\| `LI` \| `li \{rd\}, \{v\}` \| `when sext\(v\[11\.\.0\], 32\) == v`: \[ADDI\]\(#instr-ADDI\)`\(rd, 0, v\[11\.\.0\]\)`; .*otherwise: \[LUI\]\(#instr-LUI\)/m);
+    expect(md).toMatch(/^\| `J` \| `j \{off:pc\}` \| \[JAL\]\(#instr-JAL\)`\(0, off\)` \|/m);
+    // Every link in the table names an instruction section of the document.
+    const table = md.slice(md.indexOf('### Pseudo-instructions'), md.indexOf('###', md.indexOf('### Pseudo-instructions') + 4));
+    const html = renderIsaDoc(riscv, undefined, { format: 'html' });
+    const targets = [...table.matchAll(/\]\(#(instr-[A-Za-z0-9_]+)\)/g)].map((m) => m[1]!);
+    expect(targets.length).toBeGreaterThan(25);
+    for (const id of targets) expect(html).toContain(`id="${id}"`);
+    expect(renderIsaDoc(pg, pgAnalysis, { format: 'markdown' })).not.toContain('Pseudo-instructions');
+  });
+});
+
 describe('html in a real browser', () => {
   let browser: Browser | undefined;
   beforeAll(async () => {

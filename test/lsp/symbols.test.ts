@@ -1,6 +1,7 @@
 // The symbol index, in-process: declarations, uses, locals, and definitions in an extended spec.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { hoverMarkdown } from '../../src/lsp/server.js';
 import { buildSymbolIndex, referencesOf, symbolAt } from '../../src/lsp/symbols.js';
 import { parseText } from '../../src/syntax/parse.js';
 
@@ -55,3 +56,40 @@ describe('symbol index', () => {
     expect(cx.byId.get('instruction:HALT')!.map((s) => s.span.file)).toEqual(['base.isa', 'child.isa']);
   });
 });
+
+describe('pseudo-instructions and trap-entry clauses', () => {
+  const riscv = readFileSync('isas/riscv.isa', 'utf8');
+  const ix = index(riscv, 'isas/riscv.isa');
+
+  it('a pseudo-instruction is declared where instructions are, and its expansion names resolve to the instructions', () => {
+    const li = ix.byId.get('instruction:LI')?.[0];
+    expect(li?.detail).toBe('pseudo LI(rd : reg x, v : simm 32)');
+    const addiUses = referencesOf(ix, 'instruction:ADDI', false);
+    // NOP, LI (twice), LA, MV name ADDI in their expansions.
+    expect(addiUses.length).toBe(5);
+    const lines = riscv.split('\n');
+    for (const u of addiUses) expect(lines[u.line - 1]!.slice(u.col - 1, u.endCol - 1)).toBe('ADDI');
+    // The pseudo's operand is local to it.
+    const at = addiUses[1]!;
+    const v = symbolAt(ix, 'isas/riscv.isa', at.line, lines[at.line - 1]!.indexOf('v[') + 1);
+    expect(v?.symbol).toMatchObject({ kind: 'operand', container: 'LI' });
+  });
+
+  it("a let inside a trap-entry clause is a local of the trap entry, and its uses resolve to it", () => {
+    const m68000 = readFileSync('isas/m68000.isa', 'utf8');
+    const mx = index(m68000, 'isas/m68000.isa');
+    const lines = m68000.split('\n');
+    const use = lines.findIndex((l) => l.includes('a[7] = sp;'));
+    const at = symbolAt(mx, 'isas/m68000.isa', use + 1, lines[use]!.indexOf('sp') + 1);
+    expect(at?.symbol).toMatchObject({ kind: 'local', name: 'sp', container: 'trap entry' });
+  });
+
+  it("hover says what a pseudo-instruction is instead of waiting for an analysis that never classifies it", () => {
+    const li = ix.byId.get('instruction:LI')![0]!;
+    const md = hoverMarkdown(li, undefined, true);
+    expect(md).toContain('pseudo LI(rd : reg x, v : simm 32)');
+    expect(md).toContain('a pseudo-instruction: the assembler expands it');
+    expect(md).not.toContain('analysis is running');
+  });
+});
+

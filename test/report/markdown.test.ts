@@ -24,7 +24,7 @@ describe('Markdown report', () => {
   it('lists each offender once in a table, the deciding value in bold', () => {
     const rows = md.split('\n').filter((l) => /^\| \*\*[A-Z]+\*\* \|/.test(l));
     expect(rows.map((r) => r.split('|')[1]!.trim())).toEqual(['**POPF**', '**SGDT**', '**RDTSC**']);
-    expect(md).toContain('| **POPF** | T1 T2 T3 M H | in `user` `FLAGS.IF` stays **`0x1`** (in `kernel` it becomes **`0x0`**); no trap |');
+    expect(md).toContain('| **POPF** | T1 T2 T3 M H | in `user` `FLAGS.IF` stays **`0x1`** (in `kernel` it becomes **`0x0`**); not privileged |');
     expect(md).toContain('Undecided (verdict unknown, never guessed): VERW');
   });
 
