@@ -126,9 +126,6 @@ function anyTrap(L: Logic, r: SymResult): B {
 function memTrap(ctx: ClassifyContext, r: SymResult): B {
   return ctx.L.or(...r.traps.filter((t) => kindOf(ctx.isa, t.trap) === 'memory').map((t) => t.cond));
 }
-function nonMemTrap(ctx: ClassifyContext, r: SymResult): B {
-  return ctx.L.or(...r.traps.filter((t) => kindOf(ctx.isa, t.trap) !== 'memory').map((t) => t.cond));
-}
 const guestIx = (isa: Isa) => Math.max(0, isa.modes.findIndex((m) => m.name === isa.guestMode));
 
 /** Which control bits and arrays are free in the varied copy: all of them, those the monitor
@@ -340,12 +337,6 @@ function visibleDiffer(ctx: ClassifyContext, f1: SymState, f2: SymState, exclude
     }
   }
   return L.or(...out);
-}
-
-/** Does the instance write storage a guest view shows (raw, or through any view)? */
-function writesStorage(isa: Isa, cube: Cube): boolean {
-  const backed = viewBacked(isa);
-  return cube.effects.effects.writes.some((w) => backed.has(w) || isa.views.some((v) => v.name === w && backed.has(v.memory)));
 }
 
 /** Does the instance write physical storage behind a view directly (raw, or through a view no

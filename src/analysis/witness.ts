@@ -62,29 +62,29 @@ export function stateFromModel(
   }
   const known = new Map<BV, bigint>();
   evalMany(model, terms).forEach((v, i) => known.set(terms[i]!, v));
-  const num = (_: M, t: BV): bigint => known.get(t) ?? numOf(model, t);
+  const num = (t: BV): bigint => known.get(t) ?? numOf(model, t);
   // Files and raw memory are read at every index either run touches (the arrays are this state's).
   for (const a of [...accesses, ...other]) {
     if (a.k === 'file') {
-      const i = Number(num(model, a.index));
+      const i = Number(num(a.index));
       const v = sym.files.get(a.file)!.base.valueAt(model, BigInt(i)) ?? 0n;
       state.files[a.file]![i] = v;
       values[`${a.file}[${i}]`] = toHex(v);
     } else if (a.k === 'mem') {
-      const addr = Number(num(model, a.addr));
+      const addr = Number(num(a.addr));
       setWord(a.mem, addr, sym.mems.get(a.mem)!.base.valueAt(model, BigInt(addr)) ?? 0n);
     }
   }
   // Virtual model: the word a view shows at vaddr lives at this state's physical address.
   for (const a of accesses) {
     if (a.k !== 'view') continue;
-    setWord(a.mem, Number(num(model, a.phys)), sym.virt!.get(a.view)!.base.valueAt(model, num(model, a.vaddr)) ?? 0n);
+    setWord(a.mem, Number(num(a.phys)), sym.virt!.get(a.view)!.base.valueAt(model, num(a.vaddr)) ?? 0n);
   }
   // Words the other run saw through a view: place them where this state's translation puts them.
   for (const a of other) {
     if (a.k !== 'view') continue;
-    const t = translateAddress(isa, state, a.view, num(model, a.vaddr));
-    if ('addr' in t) setWord(a.mem, t.addr, sym.virt!.get(a.view)!.base.valueAt(model, num(model, a.vaddr)) ?? 0n);
+    const t = translateAddress(isa, state, a.view, num(a.vaddr));
+    if ('addr' in t) setWord(a.mem, t.addr, sym.virt!.get(a.view)!.base.valueAt(model, num(a.vaddr)) ?? 0n);
   }
   return { state, values, conflicts };
 }

@@ -243,7 +243,10 @@ export class Machine {
     this.u.fill(0);
     this.w.fill(0n);
     // A 36- or 64-bit memory is a BigUint64Array, which only takes bigint.
-    for (const m of this.mems) (m instanceof BigUint64Array ? m.fill(0n) : m.fill(0));
+    for (const m of this.mems) {
+      if (m instanceof BigUint64Array) m.fill(0n);
+      else m.fill(0);
+    }
     for (const r of this.layout.regs.values()) this.setRegRaw(r.reg.name, BigInt(r.reg.init ?? '0x0'));
     this.program.timers.forEach((t, i) => (this.tc[i] = this.isa.traps[t]!.timer!.period));
     this.halted = false;
@@ -364,7 +367,10 @@ export class Machine {
     this.u.fill(0);
     this.w.fill(0n);
     // A 36- or 64-bit memory is a BigUint64Array, which only takes bigint.
-    for (const m of this.mems) (m instanceof BigUint64Array ? m.fill(0n) : m.fill(0));
+    for (const m of this.mems) {
+      if (m instanceof BigUint64Array) m.fill(0n);
+      else m.fill(0);
+    }
     for (const [name, v] of Object.entries(s.regs ?? {})) this.setRegRaw(name, v);
     for (const [name, vs] of Object.entries(s.files ?? {})) vs.forEach((v, i) => this.writeFile(name, i, v));
     for (const [name, words] of Object.entries(s.mem ?? {})) {

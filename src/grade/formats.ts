@@ -201,7 +201,7 @@ export function toText(grades: SubmissionGrade[]): string {
   const L: string[] = [];
   for (const g of grades) {
     // A name with control characters (a newline could fake another student's line) is quoted.
-    const name = /[\u0000-\u001f\u007f]/.test(g.student) ? JSON.stringify(g.student) : g.student;
+    const name = [...g.student].some((c) => c < ' ' || c === '\u007f') ? JSON.stringify(g.student) : g.student;
     L.push(`${name}: ${points(g.score)} / ${points(g.maxScore)}${g.gradable ? '' : ' (not gradable)'}`);
     for (const e of g.formatErrors) L.push(`  ${e.split('\n').join('\n  ')}`);
     for (const t of g.tests) {
@@ -234,7 +234,7 @@ export function renderBatch(format: Exclude<GradeFormat, 'csv' | 'text'>, grades
 export function batchFileNames(grades: SubmissionGrade[]): string[] {
   const taken = new Set<string>();
   return grades.map((g) => {
-    const base = g.student.replace(/[\/\\\0]/g, '_').replace(/^\.+/, (dots) => '_'.repeat(dots.length)) || '_';
+    const base = g.student.replace(/[/\\\0]/g, '_').replace(/^\.+/, (dots) => '_'.repeat(dots.length)) || '_';
     let name = `${base}.json`;
     for (let n = 2; taken.has(name.toLowerCase()) || name.toLowerCase() === 'index.json'; n++) name = `${base}~${n}.json`;
     taken.add(name.toLowerCase());

@@ -8,7 +8,6 @@
 
 import type { IsaAnalysis } from '../analysis/types.js';
 import { parseIsaText, renderDiagnostic, type FileHost } from '../ir/index.js';
-import type { Isa } from '../ir/types.js';
 import { derivedProperty } from './assignment.js';
 import { clip, resolveFeedback, resolveVisibility } from './common.js';
 import { compareInstruction, stateMismatches, type EquivResult } from './equiv.js';

@@ -258,7 +258,7 @@ export class SpecSide {
 }
 
 /** The value of S-level CSR `num` in isavirt's state (the views computed as riscv.isa reads them). */
-function sView(isa: Isa, csrs: bigint[], num: number): bigint {
+function sView(csrs: bigint[], num: number): bigint {
   const get = (reg: string) => csrs[idx(reg)]!;
   switch (num) {
     case 0x100: return get('mstatus') & 0x000c0122n;
@@ -268,7 +268,7 @@ function sView(isa: Isa, csrs: bigint[], num: number): bigint {
   }
 }
 
-export function compare(isa: Isa, inst: Instance, q: QemuState, s: ReturnType<SpecSide['run']>): string[] {
+export function compare(inst: Instance, q: QemuState, s: ReturnType<SpecSide['run']>): string[] {
   const d: string[] = [];
   if (!s.entered) return [`isavirt: the MRET into ${inst.mode}-mode did not enter ${inst.mode} at the instance`];
   if (s.kind !== 'stepped') return [`isavirt: ${s.kind}`];
@@ -288,7 +288,7 @@ export function compare(isa: Isa, inst: Instance, q: QemuState, s: ReturnType<Sp
     // The S-level CSRs as sland read them; M-only CSRs but those sland's ECALL rewrote.
     SCSR.forEach((n, i) => {
       const mask = n === 0x143 && illegal ? 0n : CSRS.find((k) => k.num === n)?.mask ?? VIEW_MASK[n]!;
-      const sv = sView(isa, s.csrs, n);
+      const sv = sView(s.csrs, n);
       if ((q.safter[i]! & mask) !== (sv & mask)) d.push(`${hex(n, 3)}: QEMU ${hex(q.safter[i]!)}, isavirt ${hex(sv)}`);
     });
     CSRS.forEach((k, i) => {
@@ -329,7 +329,7 @@ export function cosimulate(isa: Isa, o: { seed: number; perInstruction: number; 
     states.forEach((q, k) => {
       const p = group[k]!;
       const s = side.run(p.inst, p.slot, q.before);
-      const d = compare(isa, p.inst, q, s);
+      const d = compare(p.inst, q, s);
       res.compared++;
       res.count.set(p.inst.mnemonic, (res.count.get(p.inst.mnemonic) ?? 0) + 1);
       const how = `${p.inst.mode}: ` + (s.trap ? `trap:${s.trap}->${s.priv === 3n ? 'M' : 'S'}` : s.priv === 0n ? 'in U' : 'completed');

@@ -248,7 +248,7 @@ export class SpecSide {
   }
 }
 
-export function compare(inst: Instance, slot: number, q: QemuState, s: ReturnType<SpecSide['run']>): string[] {
+export function compare(inst: Instance, q: QemuState, s: ReturnType<SpecSide['run']>): string[] {
   const d: string[] = [];
   // P 3.1.17: on a breakpoint mtval is the faulting address or zero; riscv.isa writes zero.
   const skip = inst.mnemonic === 'EBREAK' ? ['mtval'] : [];
@@ -285,7 +285,7 @@ export function cosimulate(isa: Isa, o: { seed: number; perInstruction: number; 
     states.forEach((q, k) => {
       const p = group[k]!;
       const s = side.run(p.inst, p.slot, q.before);
-      const d = compare(p.inst, p.slot, q, s);
+      const d = compare(p.inst, q, s);
       res.compared++;
       res.count.set(p.inst.mnemonic, (res.count.get(p.inst.mnemonic) ?? 0) + 1);
       if (d.length) res.mismatches.push(`${p.inst.mnemonic} "${p.inst.gnu}" (isavirt: "${side.text(p.inst)}") rs1/zimm=${p.inst.ops.rs1 !== undefined ? hex(p.inst.x[p.inst.ops.rs1]!) : p.inst.ops.z} before: ${CSRS.map((c, j) => `${c.reg}=${hex(q.before[j]!)}`).join(' ')}: ${d.join('; ')}`);
