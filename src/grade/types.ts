@@ -78,6 +78,9 @@ export interface RedPillQuestion extends QuestionBase {
 
 export type Question = ClassificationQuestion | SpecQuestion | RedPillQuestion;
 
+/** `Limits.timeoutMs` when the assignment gives none. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
 export interface Limits {
   /** Wall-clock time for one submission, milliseconds (default 60000). */
   timeoutMs?: number;

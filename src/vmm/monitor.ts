@@ -68,6 +68,7 @@ import {
   EXEC_ILLEGAL,
   EXEC_TRAP,
   MachineError,
+  timeLimitMessage,
   type DecodeResult,
   type Machine,
   type MemoryWindow,
@@ -138,6 +139,8 @@ export type Placement =
 export interface GuestOptions {
   /** Step budget (default 1,000,000). */
   maxSteps?: number;
+  /** Wall-clock limit of the session's runs, milliseconds from its first run (default none). */
+  timeLimitMs?: number;
   /** Record up to this many steps. */
   trace?: number;
   /** The guest's allocation under relocation (default: the upper half of every memory a view
@@ -315,6 +318,7 @@ export class GuestSession {
         onTrapIndex: this.virt ? this.dispatch : undefined,
         trace: this.traceLimit,
         memoryCap: opts.memoryCap,
+        timeLimitMs: opts.timeLimitMs,
       });
       // Emulation and reflection reach the guest's storage through the monitor's own mapping;
       // direct execution sees host storage through the spec's translations only.
@@ -741,7 +745,7 @@ export class GuestSession {
     const done = (o: RunOutcome): RunOutcome => {
       this.updateStats();
       const out = { ...o, steps: this.totalSteps() } as RunOutcome;
-      if (out.kind !== 'budget') this.finished = out;
+      if (out.kind !== 'budget' && out.kind !== 'time') this.finished = out;
       return out;
     };
     for (;;) {
@@ -749,11 +753,14 @@ export class GuestSession {
       if (left <= 0) return done({ kind: 'budget', steps: 0, message: this.budgetMessage(maxSteps, reflectedBefore) });
       try {
         if (this.kind === 'hybrid' && this.deprivileged()) {
+          // Interpreted one at a time, outside the machine's run: the clock is read here.
+          if (m.timeUp()) return this.timeOutcome();
           this.interpretOne();
           continue;
         }
         const out = m.run({ maxSteps: left });
         if (out.kind === 'budget') continue;
+        if (out.kind === 'time') return this.timeOutcome();
         return done(out);
       } catch (e) {
         if (e instanceof Stop) return done(e.outcome);
@@ -761,6 +768,13 @@ export class GuestSession {
         throw e;
       }
     }
+  }
+
+  /** The time limit's outcome, counting the session's steps (the machine's and the interpreted). */
+  private timeOutcome(): RunOutcome {
+    this.updateStats();
+    const steps = this.totalSteps(), limitMs = this.opts.timeLimitMs!, pc = this.machine.pc;
+    return { kind: 'time', steps, pc, limitMs, message: timeLimitMessage(limitMs, pc, steps) };
   }
 
   /** Why the budget ran out: under a monitor that reflected traps in most of those steps, a loop of
