@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Isa } from '../ir/types.js';
+import type { Isa } from '../ir/index.js';
 import type { IsaAnalysis } from './types.js';
 
 let codeHash: string | undefined;

@@ -9,10 +9,8 @@
 // unknown with the reason.
 
 import type { Model } from 'z3-solver';
-import type { Expr, Instruction, Isa, TrapKind } from '../ir/types.js';
-import type { ConcreteState, Outcome } from '../exec/state.js';
-import { evalExprOutcome, modeOf, runSemantics, toHex } from '../exec/interpret.js';
-import { walkExpr, walkStmts } from '../ir/walk.js';
+import { type Expr, type Instruction, type Isa, type TrapKind, walkExpr, walkStmts } from '../ir/index.js';
+import { type ConcreteState, type Outcome, evalExprOutcome, modeOf, runSemantics, toHex } from '../exec/index.js';
 import { roleMasks, type EffectsDetail } from './effects.js';
 import { printExpr } from './print.js';
 import { probe } from './probe.js';

@@ -3,8 +3,7 @@
 // clock state, which traps it may raise and when. When it touches neither mode nor control state
 // and cannot halt, it is innocuous for every state, and that is the syntactic proof.
 
-import type { Expr, Instruction, Isa, LValue, Role, Stmt } from '../ir/types.js';
-import { assertNever } from '../ir/walk.js';
+import { type Expr, type Instruction, type Isa, type LValue, type Role, type Stmt, assertNever } from '../ir/index.js';
 import type { InstructionEffects } from './types.js';
 import { andE, notE, orE, printExpr, substitute, TRUE } from './print.js';
 

@@ -10,9 +10,7 @@
 // cube's condition on the operand terms, and the cubes partition the operand space. Atoms only
 // decide how finely the report can say *which* instances are which.
 
-import type { Expr, Instruction, Isa, Stmt } from '../ir/types.js';
-import { assertNever, mapChildExpr, walkExpr } from '../ir/walk.js';
-import { coveredBits, fieldRuns, fixedBits } from '../ir/encoding.js';
+import { type Expr, type Instruction, type Isa, type Stmt, assertNever, mapChildExpr, walkExpr, coveredBits, fieldRuns, fixedBits } from '../ir/index.js';
 import { printExpr } from './print.js';
 import { Logic, SymExec, type B, type BV, type Z3 } from './symbolic.js';
 

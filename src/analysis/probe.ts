@@ -5,9 +5,8 @@
 // Most satisfiable questions on simple machines are answered here, which saves a solver query
 // each. The generator is seeded by the question, so every run finds the same witness.
 
-import type { Instruction, Isa } from '../ir/types.js';
-import type { ConcreteState } from '../exec/state.js';
-import { evalExprOutcome, mask, modeOf, toHex, zeroState } from '../exec/interpret.js';
+import type { Instruction, Isa } from '../ir/index.js';
+import { type ConcreteState, evalExprOutcome, mask, modeOf, toHex, zeroState } from '../exec/index.js';
 import type { ModelState } from './witness.js';
 
 /** A small deterministic generator (mulberry32). */

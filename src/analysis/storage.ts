@@ -18,11 +18,9 @@
 // where it left free words inconsistent, and checked against the full statement by a small query
 // over concrete states before any witness is reported.
 
-import type { Expr, Isa } from '../ir/types.js';
-import { walkExpr, walkStmts } from '../ir/walk.js';
+import { type Expr, type Isa, walkExpr, walkStmts } from '../ir/index.js';
 import { roleMasks } from './effects.js';
-import type { ConcreteState } from '../exec/state.js';
-import { toHex } from '../exec/interpret.js';
+import { type ConcreteState, toHex } from '../exec/index.js';
 import {
   freshState,
   indexBits,

@@ -5,8 +5,7 @@
 // condition. The same engine serves every question in classify.ts.
 
 import type { Bool, BitVec, Context, Model, Tactic } from 'z3-solver';
-import type { Expr, Instruction, Isa, LValue, Stmt } from '../ir/types.js';
-import { assertNever } from '../ir/walk.js';
+import { type Expr, type Instruction, type Isa, type LValue, type Stmt, assertNever } from '../ir/index.js';
 
 export type Z3 = Context<'main'>;
 export type BV = BitVec<number, 'main'>;

@@ -4,9 +4,8 @@
 // bug and reports the verdict as unknown.
 
 import type { Model } from 'z3-solver';
-import type { Instruction, Isa } from '../ir/types.js';
-import type { ConcreteState, Outcome } from '../exec/state.js';
-import { modeOf, runSemantics, toHex, translateAddress, zeroState } from '../exec/interpret.js';
+import type { Instruction, Isa } from '../ir/index.js';
+import { type ConcreteState, type Outcome, modeOf, runSemantics, toHex, translateAddress, zeroState } from '../exec/index.js';
 import { roleMasks } from './effects.js';
 import { evalMany, type Access, type BV, type SymState, type Z3 } from './symbolic.js';
 import type { Witness, WitnessOutcome, WitnessState } from './types.js';

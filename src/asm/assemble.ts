@@ -7,9 +7,7 @@
 // where several instructions share a mnemonic the operand values may pick a longer one); the last
 // pass is the one whose words and diagnostics are kept.
 
-import type { Span } from '../ir/types.js';
-import type { Isa } from '../ir/types.js';
-import { assertNever } from '../ir/walk.js';
+import { type Span, type Isa, assertNever } from '../ir/index.js';
 import { ASM, asmError, didYouMean, type AsmDiagnostic } from './diagnostics.js';
 import { evalExpr, exprSymbols, parseExpr, usesHere, type AsmExpr, type EvalResult } from './expr.js';
 import { lexLine, tokSpan, type Tok } from './lex.js';

@@ -1,8 +1,7 @@
 // What the assembler and disassembler need from a spec, indexed once per Isa: the fetch memory, each
 // instruction's syntax as tokens, operand ranges and field layout, register names.
 
-import { coveredBits, extractOperands, fieldRuns, insertOperands } from '../ir/encoding.js';
-import type { Instruction, Isa, Operand, RegisterFile, Relative, SyntaxPart } from '../ir/types.js';
+import { coveredBits, extractOperands, fieldRuns, insertOperands, type Instruction, type Isa, type Operand, type RegisterFile, type Relative, type SyntaxPart } from '../ir/index.js';
 import { lexLine, type Tok } from './lex.js';
 
 export interface FetchMemory {

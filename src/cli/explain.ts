@@ -33,7 +33,7 @@ export default defineCommand<{ spec: string; mnemonic: string; detail?: boolean 
     const width = outputWidth();
     io.write(explainForLearner(isa, analysis, found.instruction, found.classification, { color: io.colorOut, width }));
     if (args.detail) {
-      const { renderExplainText } = await import('../report/text.js');
+      const { renderExplainText } = await import('../report/index.js');
       io.write('\nEvidence in detail\n' + renderExplainText(analysis, found.classification, { isa, color: io.colorOut, width }));
     }
     return EXIT.ok;

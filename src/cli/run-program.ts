@@ -4,13 +4,12 @@
 // monitor emulated (traps, reflections), the final state the guest sees, and with --trace every
 // instruction in assembly syntax with what the monitor did with each trap and why. The JSON shape
 // (`--format json`, isavirt-run version 2) is documented in src/demo/run-report.ts.
-import type { Isa } from '../ir/types.js';
+import { type Isa, assertNever } from '../ir/index.js';
 import { defineCommand } from './command.js';
 import { EXIT, UsageError, paint, type CliIO } from './io.js';
 import { assembleOrExit, loadSpecOrExit } from './spec.js';
-import { assertNever } from '../ir/walk.js';
 import { privilegedInstances, type Placement, type PrivilegedInstance } from '../vmm/index.js';
-import { DEFAULT_MEMORY_CAP, MachineError, layOut } from '../exec/layout.js';
+import { DEFAULT_MEMORY_CAP, MachineError, layOut } from '../exec/index.js';
 
 type Monitor = 'none' | 'trap' | 'hybrid' | 'patched';
 
@@ -115,7 +114,7 @@ export default defineCommand<Args>({
     const { diffGuestStates, describeDiff, finalState, finalStateText, traceLines, eventLines } = await import('../demo/index.js');
     const monitor: Monitor = args.monitor ?? (args.compare ? 'trap' : 'none');
     const p = paint(io.colorOut);
-    const { elementsOfRole } = await import('../vmm/elements.js');
+    const { elementsOfRole } = await import('../vmm/index.js');
     const monitorControl = parseMonitorControl(isa, elementsOfRole(isa, 'control'), args.monitorControl ?? []);
     const opts = {
       maxSteps: args.maxSteps, timeLimitMs: args.timeLimit * 1000, trace: args.trace ? TRACE_LIMIT : 0, monitorControl, ownControl: !args.guestControl, memoryCap,

@@ -21,17 +21,11 @@
 // a raw read then shows the monitor's storage, as it would on the real machine), then with the
 // whole storage the guest's (identity), so that no difference comes from where the guest sits.
 
-import { insertOperands } from '../ir/encoding.js';
-import type { Instruction, Isa, Stmt } from '../ir/types.js';
-import type { ConcreteState } from '../exec/state.js';
-import type { RunOutcome } from '../exec/machine.js';
-import type { IsaAnalysis, InstructionClassification, Witness } from '../analysis/types.js';
-import type { Program } from '../asm/index.js';
-import { fetchMemory, loadProgram, disassemble } from '../asm/index.js';
-import { operandsOfWitness, statesOfWitness } from '../analysis/witness.js';
-import { fetchDecode, modeOf, resetState, translateAddress } from '../exec/interpret.js';
-import { composedControl, defaultAllocation, GuestSession, privilegedInstances, VmmError, type GuestOptions } from '../vmm/index.js';
-import { elementsOfRole, exprReads, stmtsReads, modeAssignment, modeRank, ownedControlDefaults, readElementOf, writeElementOf } from '../vmm/elements.js';
+import { insertOperands, type Instruction, type Isa, type Stmt } from '../ir/index.js';
+import { type ConcreteState, type RunOutcome, fetchDecode, modeOf, resetState, translateAddress } from '../exec/index.js';
+import { type IsaAnalysis, type InstructionClassification, type Witness, operandsOfWitness, statesOfWitness } from '../analysis/index.js';
+import { type Program, fetchMemory, loadProgram, disassemble } from '../asm/index.js';
+import { composedControl, defaultAllocation, GuestSession, privilegedInstances, VmmError, type GuestOptions, elementsOfRole, exprReads, stmtsReads, modeAssignment, modeRank, ownedControlDefaults, readElementOf, writeElementOf } from '../vmm/index.js';
 import { lockstep, type Divergence, type Lockstep } from './diff.js';
 
 export interface DemoOptions {

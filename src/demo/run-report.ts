@@ -11,12 +11,11 @@
 //   stats:   { steps, direct, emulated, traps, reflected }
 // Hex strings throughout ("0x1f"): values may be wider than a JSON number holds.
 
-import type { Isa } from '../ir/types.js';
-import type { ConcreteState } from '../exec/state.js';
-import type { TraceEntry } from '../exec/machine.js';
+import type { Isa } from '../ir/index.js';
+import type { ConcreteState, TraceEntry } from '../exec/index.js';
 import { disassemble } from '../asm/index.js';
 import { encodeInstruction } from './demo.js';
-import type { MonitorEvent } from '../vmm/monitor.js';
+import type { MonitorEvent } from '../vmm/index.js';
 
 const hex = (v: bigint | number) => '0x' + BigInt(v).toString(16);
 const maskB = (w: number) => (1n << BigInt(w)) - 1n;

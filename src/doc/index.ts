@@ -6,10 +6,8 @@
 // self-contained HTML page, so both formats say the same thing and every string from the spec
 // goes through exactly one escaping function per format.
 
-import type { Evidence, InstructionClassification, IsaAnalysis, Verdict } from '../analysis/types.js';
-import { instructionEffects } from '../analysis/effects.js';
-import { printExpr, printStmts } from '../analysis/print.js';
-import type { Encoding, EncodingBits, Instruction, Isa, Operand, Relative, Stmt } from '../ir/types.js';
+import { type Evidence, type InstructionClassification, type IsaAnalysis, type Verdict, instructionEffects, printExpr, printStmts } from '../analysis/index.js';
+import type { Encoding, EncodingBits, Instruction, Isa, Operand, Relative, Stmt } from '../ir/index.js';
 import {
   MONITOR_COLUMNS,
   StateModel,
@@ -21,7 +19,7 @@ import {
   witnessTable,
   witnessView,
   type Rich,
-} from '../report/evidence.js';
+} from '../report/index.js';
 
 export type DocFormat = 'markdown' | 'html';
 

@@ -39,9 +39,7 @@
 // Inside a block the guard's values are constants, and `Folder` evaluates what they decide (an
 // M-mode Sv32 walk becomes `va[19..0]`).
 
-import { fieldRuns } from '../ir/encoding.js';
-import type { Expr, Func, Isa, LValue, Stmt, Translation, Builtin, Instruction } from '../ir/types.js';
-import { assertNever, forEachChildExpr as forEachChild, mapChildExpr, mapLValueExpr, walkExpr, walkStmts } from '../ir/walk.js';
+import { fieldRuns, type Expr, type Func, type Isa, type LValue, type Stmt, type Translation, type Builtin, type Instruction, assertNever, forEachChildExpr as forEachChild, mapChildExpr, mapLValueExpr, walkExpr, walkStmts } from '../ir/index.js';
 import { evalExpr } from './interpret.js';
 import { MachineError, checkWidth, isInt, type Layout, type MemSlot } from './layout.js';
 

@@ -8,8 +8,7 @@
 // - The pc rule (pc := next_pc if unwritten) also applies when the semantics halt.
 // - An address expression is taken modulo the region's size (memories) or 2^paramWidth (views).
 
-import { excluded, extractOperands } from '../ir/encoding.js';
-import type { Expr, Instruction, Isa, LValue, Stmt, Translation, Trap, Func } from '../ir/types.js';
+import { excluded, extractOperands, type Expr, type Instruction, type Isa, type LValue, type Stmt, type Translation, type Trap, type Func } from '../ir/index.js';
 import type { ConcreteState, Outcome } from './state.js';
 
 /** Thrown inside the interpreter to abort an instruction; never escapes the public functions. */

@@ -35,7 +35,7 @@
 // compiled semantics); the typed arrays `u`, `w` and `mems` are exposed for reading, and a write
 // into `mems` directly would not invalidate the blocks decoded from it.
 
-import type { Instruction, Isa, Trap } from '../ir/types.js';
+import type { Instruction, Isa, Trap } from '../ir/index.js';
 import type { ConcreteState } from './state.js';
 import {
   compileProgram,

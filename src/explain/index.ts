@@ -4,10 +4,10 @@
 // see when a guest runs it. `check --explain` (src/analysis explainInstruction) prints the same
 // evidence tersely for experts; this text is for someone meeting the definitions for the first time.
 
-import type { Evidence, InstructionClassification, IsaAnalysis, PrivilegeVerdict, Verdict, Witness } from '../analysis/types.js';
-import type { Instruction, Isa, TrapKind } from '../ir/types.js';
-import { didYouMean } from '../syntax/diagnostics.js';
-import { NO_PAINT, StateModel, reasonRich, richText, splitRich, witnessLines, witnessView, type Paint } from '../report/evidence.js';
+import type { Evidence, InstructionClassification, IsaAnalysis, PrivilegeVerdict, Verdict, Witness } from '../analysis/index.js';
+import type { Instruction, Isa, TrapKind } from '../ir/index.js';
+import { didYouMean } from '../syntax/index.js';
+import { NO_PAINT, StateModel, reasonRich, richText, splitRich, witnessLines, witnessView, type Paint } from '../report/index.js';
 import wrapAnsi from 'wrap-ansi';
 import { createColors } from 'picocolors';
 

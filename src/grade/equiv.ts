@@ -5,26 +5,9 @@
 // replayed on the reference interpreter before it is reported, with the concrete state.
 
 import type { Model } from 'z3-solver';
-import { instructionEffects } from '../analysis/effects.js';
-import { stateFromModel } from '../analysis/witness.js';
-import {
-  freshState,
-  indexBits,
-  Logic,
-  SymArray,
-  operandTerms,
-  predicate,
-  runSymbolic,
-  solve,
-  type ArrayBase,
-  type B,
-  type BV,
-  type SymState,
-  type Z3,
-} from '../analysis/symbolic.js';
-import { runSemantics, toHex, zeroState } from '../exec/interpret.js';
-import type { ConcreteState, Outcome } from '../exec/state.js';
-import type { Instruction, Isa } from '../ir/types.js';
+import { instructionEffects, stateFromModel, freshState, indexBits, Logic, SymArray, operandTerms, predicate, runSymbolic, solve, type ArrayBase, type B, type BV, type SymState, type Z3 } from '../analysis/index.js';
+import { runSemantics, toHex, zeroState, type ConcreteState, type Outcome } from '../exec/index.js';
+import type { Instruction, Isa } from '../ir/index.js';
 
 export type EquivStatus = 'equal' | 'differs' | 'unknown' | 'missing';
 

@@ -8,9 +8,7 @@
 // else Theorem 1, its sufficient condition.
 
 import { assemble, disassembleProgram, formatAsmDiagnostic } from '../asm/index.js';
-import { diffStates } from '../exec/interpret.js';
-import type { ConcreteState } from '../exec/state.js';
-import type { RunOutcome } from '../exec/machine.js';
+import { diffStates, type ConcreteState, type RunOutcome } from '../exec/index.js';
 import { runGuest, type GuestRun } from '../vmm/index.js';
 import { parseAnswers } from './assignment.js';
 import { resolveFeedback, resolveVisibility, showsAnswer } from './common.js';

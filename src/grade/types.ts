@@ -2,8 +2,8 @@
 // student writes for classification questions) and a grade (what every output format renders).
 // Everything here is plain JSON so a grade can cross a worker boundary and be written as is.
 
-import type { IsaAnalysis } from '../analysis/types.js';
-import type { Isa } from '../ir/types.js';
+import type { IsaAnalysis } from '../analysis/index.js';
+import type { Isa } from '../ir/index.js';
 
 /** Gradescope's visibility words; the other formats show or hide a test by the same setting. */
 export type Visibility = 'visible' | 'hidden' | 'after_due_date' | 'after_published';

@@ -7,9 +7,8 @@
 // Every problem is a diagnostic; nothing here throws on user input.
 
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
-import type * as A from '../syntax/ast.js';
-import { Diagnostics, diag, didYouMeanHint, type Diagnostic, type DiagnosticTemplate } from '../syntax/diagnostics.js';
-import { parseText } from '../syntax/parse.js';
+import type * as A from '../syntax/index.js';
+import { Diagnostics, diag, didYouMeanHint, type Diagnostic, type DiagnosticTemplate, parseText } from '../syntax/index.js';
 import type {
   AsmSymbol, Assumption, BinOp, Claim, ClaimAt, Encoding, EncodingBits, EncodingItem, Expr, Field, Func, Instruction, Isa, LValue, Memory, Mode,
   Operand, Param, Register, RegisterFile, Relative, Span, Stmt, SyntaxPart, Translation, Trap, TrapKind, View,

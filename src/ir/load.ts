@@ -1,9 +1,7 @@
 // Loading a spec: `.isa` text (parse + check) or `.isa.json` (schema + IR checks). Never throws.
 
 import { readFileSync, realpathSync } from 'node:fs';
-import type { Diagnostic } from '../syntax/diagnostics.js';
-import { Diagnostics, diag } from '../syntax/diagnostics.js';
-import { parseText } from '../syntax/parse.js';
+import { type Diagnostic, Diagnostics, diag, parseText } from '../syntax/index.js';
 import { checkSpec, type CheckOptions, type FileHost } from './check.js';
 import { parseIsaJson } from './json.js';
 import type { Isa } from './types.js';

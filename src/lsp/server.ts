@@ -27,14 +27,10 @@ import {
   type TextEdit,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { IsaAnalysis, InstructionClassification } from '../analysis/types.js';
-import { StateModel, plain, reasonRich, richMarkdown, splitRich, verdictList } from '../report/evidence.js';
-import { formatSpec } from '../ir/format.js';
-import { checkSpec, type CheckOptions } from '../ir/check.js';
-import { fsHost, type FileHost } from '../ir/load.js';
-import type { Isa, Span } from '../ir/types.js';
-import { Diagnostics, diag, type Diagnostic } from '../syntax/diagnostics.js';
-import { parseText } from '../syntax/parse.js';
+import type { IsaAnalysis, InstructionClassification } from '../analysis/index.js';
+import { StateModel, plain, reasonRich, richMarkdown, splitRich, verdictList } from '../report/index.js';
+import { formatSpec, checkSpec, type CheckOptions, fsHost, type FileHost, type Isa, type Span } from '../ir/index.js';
+import { Diagnostics, diag, type Diagnostic, parseText } from '../syntax/index.js';
 import { buildSymbolIndex, definitionsOf, referencesOf, symbolAt, type IsaSymbol, type SymbolIndex } from './symbols.js';
 
 export interface LspOptions {

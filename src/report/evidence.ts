@@ -13,8 +13,8 @@ import type {
   TheoremVerdict,
   Verdict,
   Witness,
-} from '../analysis/types.js';
-import type { Isa, Role } from '../ir/types.js';
+} from '../analysis/index.js';
+import type { Isa, Role } from '../ir/index.js';
 
 // ---- rich text: the one model every format renders ----
 

@@ -3,8 +3,8 @@
 // of what differs, the deciding values in bold). The summary mode folds the table and the evidence
 // into <details> so the whole fits a pull-request comment.
 
-import type { InstructionClassification, IsaAnalysis } from '../analysis/types.js';
-import type { Isa } from '../ir/types.js';
+import type { InstructionClassification, IsaAnalysis } from '../analysis/index.js';
+import type { Isa } from '../ir/index.js';
 import { displayPath, instructionVerdict, spanLocation, triMark } from './common.js';
 import {
   EVIDENCE_KIND,

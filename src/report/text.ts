@@ -5,8 +5,8 @@
 
 import { createColors } from 'picocolors';
 import wrapAnsi from 'wrap-ansi';
-import type { IsaAnalysis, InstructionClassification, TheoremVerdict } from '../analysis/types.js';
-import type { Isa } from '../ir/types.js';
+import type { IsaAnalysis, InstructionClassification, TheoremVerdict } from '../analysis/index.js';
+import type { Isa } from '../ir/index.js';
 import {
   EVIDENCE_KIND,
   StateModel,

@@ -6,10 +6,8 @@
 // To put a machine into a mode the monitor needs values of the mode elements that make that
 // mode's predicate hold: they are found by trying values (mode elements are a few bits) and cached.
 
-import type { Expr, Isa, Stmt } from '../ir/types.js';
-import type { ConcreteState } from '../exec/state.js';
-import { MachineError, type Machine } from '../exec/machine.js';
-import { evalExprOutcome, modeOf, resetState, zeroState } from '../exec/interpret.js';
+import type { Expr, Isa, Stmt } from '../ir/index.js';
+import { type ConcreteState, MachineError, type Machine, evalExprOutcome, modeOf, resetState, zeroState } from '../exec/index.js';
 
 export type Element =
   | { k: 'reg'; name: string; reg: string; width: number }

@@ -55,26 +55,11 @@
 // reuses, and emulates with `Machine.executeAt`: nothing is allocated for a trap that the guest
 // survives (events are recorded only with a trace).
 
-import type { Isa } from '../ir/types.js';
+import type { Isa } from '../ir/index.js';
 import type { PrivilegedInstance } from './patch.js';
-import type { ConcreteState } from '../exec/state.js';
-import type { Program } from '../asm/index.js';
-import { programImage } from '../asm/index.js';
-import {
-  createMachine,
-  EXEC_DONE,
-  EXEC_FETCH_TRAP,
-  EXEC_HALT,
-  EXEC_ILLEGAL,
-  EXEC_TRAP,
-  MachineError,
-  timeLimitMessage,
-  type DecodeResult,
-  type Machine,
-  type MemoryWindow,
-  type RunOutcome,
-  type TraceEntry,
-} from '../exec/machine.js';
+import { patchProgram, type PatchSite } from './patch.js';
+import { type ConcreteState, createMachine, EXEC_DONE, EXEC_FETCH_TRAP, EXEC_HALT, EXEC_ILLEGAL, EXEC_TRAP, MachineError, timeLimitMessage, type DecodeResult, type Machine, type MemoryWindow, type RunOutcome, type TraceEntry, translateAddress } from '../exec/index.js';
+import { type Program, programImage } from '../asm/index.js';
 import {
   assumptionsHold,
   ElementBank,
@@ -89,9 +74,7 @@ import {
   type Element,
   type Val,
 } from './elements.js';
-import { patchProgram, type PatchSite } from './patch.js';
 import { composeRelocation, defaultWindows, relocations, type ControlPart, type Relocation } from './placement.js';
-import { translateAddress } from '../exec/interpret.js';
 
 export type MonitorKind = 'none' | 'trap' | 'hybrid' | 'patched';
 export const MONITORS: readonly MonitorKind[] = ['none', 'trap', 'hybrid', 'patched'];

@@ -3,12 +3,10 @@
 // by a word that traps, and a side table remembers the original. When the patched word traps, the
 // monitor emulates the original instruction against the virtual state.
 
-import type { IsaAnalysis } from '../analysis/types.js';
-import { insertOperands } from '../ir/encoding.js';
-import type { Isa } from '../ir/types.js';
-import type { DisasmLine, Program } from '../asm/index.js';
-import { disassemble, fetchMemory } from '../asm/index.js';
-import { decodeOperands } from '../exec/interpret.js';
+import type { IsaAnalysis } from '../analysis/index.js';
+import { insertOperands, type Isa } from '../ir/index.js';
+import { type DisasmLine, type Program, disassemble, fetchMemory } from '../asm/index.js';
+import { decodeOperands } from '../exec/index.js';
 
 export interface PatchSite {
   /** Address of the instruction (in the fetch space, as assembled). */

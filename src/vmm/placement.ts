@@ -12,9 +12,8 @@
 // P&G's R = (l, b). Anything else (segment descriptors, page tables, a mode-dependent relocation)
 // the monitor cannot compose without knowing more than the spec says, so it does not try.
 
-import type { Expr, Isa, Translation } from '../ir/types.js';
-import type { MemoryWindow } from '../exec/machine.js';
-import { walkExpr, walkStmts } from '../ir/walk.js';
+import { type Expr, type Isa, type Translation, walkExpr, walkStmts } from '../ir/index.js';
+import type { MemoryWindow } from '../exec/index.js';
 import type { Element } from './elements.js';
 
 /** Bits of a control element: the whole element, or a field of a whole control register. */
