@@ -12,7 +12,6 @@ import type { Model } from 'z3-solver';
 import { type Expr, type Instruction, type Isa, type TrapKind, walkExpr, walkStmts } from '../ir/index.js';
 import { type ConcreteState, type Outcome, evalExprOutcome, modeOf, runSemantics, toHex } from '../exec/index.js';
 import { roleMasks, type EffectsDetail } from './effects.js';
-import { printExpr } from './print.js';
 import { probe } from './probe.js';
 import {
   freshState,
@@ -34,7 +33,7 @@ import {
 } from './symbolic.js';
 import { correspondence, guestViews, instantiationPoints, repairStorage, storageMismatch, viewBacked, visibleStorageDiffers, type Correspondence } from './storage.js';
 import { statesOfWitness, makeWitness, memDiffs, modelRegDiffs, fileDiffsOf, operandsFromModel, stateFromModel, witnessState, type Diff, type ModelState } from './witness.js';
-import type { Evidence, Verdict, Witness, WitnessOutcome } from './types.js';
+import type { Verdict, Witness, WitnessOutcome } from './types.js';
 
 export interface ClassifyContext {
   z3: Z3;
@@ -1011,5 +1010,3 @@ function valuesOf(isa: Isa, s: ConcreteState): Record<string, string> {
 
 export const confirmers = { guestCompletes: confirmGuestCompletes, mostCompletes: confirmMostCompletes, control: confirmControl };
 
-export type { Evidence };
-export { printExpr };

@@ -329,13 +329,3 @@ export function instructionEffects(isa: Isa, instr: Instruction): EffectsDetail 
     directSpaces: sorted(c.directSpaces),
   };
 }
-
-/** The syntactic innocuity argument, or undefined when the semantics touch mode/control state. */
-export function syntacticInnocuous(d: EffectsDetail): string | undefined {
-  const e = d.effects;
-  if (e.readsMode || e.readsControl || e.writesMode || e.writesControl) return undefined;
-  const tail = e.traps.length
-    ? `its traps (${e.traps.map((t) => t.trap).join(', ')}) depend only on plain state`
-    : 'it never traps';
-  return `never reads or writes mode or control state (not even through a view's translation); ${tail}`;
-}

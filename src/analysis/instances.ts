@@ -26,15 +26,6 @@ export interface Atom {
   text: string;
 }
 
-export interface Cube {
-  /** Truth value of each atom, in `atoms` order. */
-  values: boolean[];
-  /** The cube as an IR condition and as text ("true" for the single cube of an unsplit opcode). */
-  text: string;
-  /** A satisfying assignment of the operands (probing and the report use it). */
-  sample: Record<string, bigint>;
-}
-
 type Env = Map<string, Expr | undefined>;
 
 /** `e` with locals (and, inside functions, parameters) replaced by their operand-only

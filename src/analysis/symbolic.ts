@@ -350,17 +350,6 @@ export function freshState(z3: Z3, isa: Isa, prefix: string, registry?: ArrayBas
   return { regs, files, mems };
 }
 
-/** Fresh virtual arrays for every view (the contents a program sees through it). */
-export function freshVirtual(z3: Z3, isa: Isa, prefix: string, registry?: ArrayBase[]): Map<string, SymArray> {
-  const out = new Map<string, SymArray>();
-  for (const v of isa.views) {
-    const t = isa.translations.find((x) => x.name === v.translation)!;
-    const m = isa.memories.find((x) => x.name === v.memory)!;
-    out.set(v.name, SymArray.fresh(z3, `${prefix}.${v.name}`, t.param.width, m.wordWidth, registry));
-  }
-  return out;
-}
-
 /** One memory or file access, kept so a model can be turned into a concrete state. */
 export type Access =
   | { k: 'file'; file: string; index: BV }

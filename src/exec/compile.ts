@@ -43,7 +43,6 @@ import { fieldRuns, type Expr, type Func, type Isa, type LValue, type Stmt, type
 import { evalExpr } from './interpret.js';
 import { MachineError, checkWidth, isInt, type Layout, type MemSlot } from './layout.js';
 
-export const ST_DONE = 0;
 export const ST_HALT = 1;
 export const ST_ILLEGAL = 2;
 export const ST_TRAP = 3;

@@ -27,10 +27,6 @@ export function toSigned(v: bigint, width: number): bigint {
   return v & sign ? v - (1n << BigInt(width)) : v;
 }
 
-export function hexValue(h: string): bigint {
-  return BigInt(h);
-}
-
 export function toHex(v: bigint): string {
   return '0x' + v.toString(16);
 }
@@ -87,14 +83,6 @@ export function trapReturnPc(isa: Isa, trapName: string, pc: bigint, next: bigin
 }
 
 // ---- state copies ----
-
-export function cloneState(s: ConcreteState): ConcreteState {
-  const files: Record<string, bigint[]> = {};
-  for (const [k, v] of Object.entries(s.files)) files[k] = v.slice();
-  const mem: Record<string, Map<number, bigint>> = {};
-  for (const [k, v] of Object.entries(s.mem)) mem[k] = new Map(v);
-  return { regs: { ...s.regs }, files, mem };
-}
 
 /** A working copy: registers copied now, files and memories copied on first write. */
 class Work {
@@ -635,11 +623,6 @@ function deliver(isa: Isa, state: ConcreteState, trap: string, returnPc: bigint)
   if (t.kind === 'halt') return { kind: 'halt', state: t.state, trap };
   if (t.kind === 'trap') return { kind: 'stuck', state, message: `trap ${t.trap} while entering trap ${trap}` };
   return { kind: 'trapped', trap, state: t.state };
-}
-
-/** Element-wise equality of two states (absent = zero). */
-export function statesEqual(a: ConcreteState, b: ConcreteState): boolean {
-  return diffStates(a, b).length === 0;
 }
 
 /** Names of the elements that differ: "R", "r[3]", "E[0x40]". */

@@ -18,11 +18,6 @@ export interface EquivResult {
   message: string;
 }
 
-export interface StateMismatch {
-  /** Elements of the reference the student's spec lacks or declares with another shape. */
-  elements: Map<string, string>;
-}
-
 /** Register, file and memory shapes that differ between the two specs, by element name. */
 export function stateMismatches(ref: Isa, stu: Isa): Map<string, string> {
   const out = new Map<string, string>();

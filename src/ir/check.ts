@@ -54,7 +54,7 @@ export function resolveExtends(fromFile: string, rel: string, rootFile: string, 
   return { path };
 }
 
-export { MAX_IR_NODES, MAX_MEMORY_LOG2, MAX_LOOP_ITERATIONS } from './limits.js';
+export { MAX_IR_NODES } from './limits.js';
 
 export const CLAIMS: readonly Claim[] = [
   'privileged', 'sensitive', 'control-sensitive', 'mode-sensitive', 'location-sensitive', 'user-sensitive', 'innocuous', 'timing-dependent',

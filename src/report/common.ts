@@ -61,12 +61,6 @@ export function theorems(a: IsaAnalysis): [string, TheoremVerdict][] {
   ];
 }
 
-export const THEOREM_TITLES: Record<string, string> = {
-  T1: 'Theorem 1 (trap-and-emulate monitor)',
-  T2: 'Theorem 2 (recursive virtualization)',
-  T3: 'Theorem 3 (hybrid monitor)',
-};
-
 /** Distinct mnemonics that break at least one theorem. */
 export function offenderMnemonics(a: IsaAnalysis): string[] {
   const seen = new Set<string>();

@@ -6,7 +6,6 @@
 
 import type {
   Evidence,
-  InstanceClass,
   InstructionClassification,
   IsaAnalysis,
   PrivilegeVerdict,
@@ -431,14 +430,6 @@ function privilegePhrase(p: PrivilegeVerdict, guest: string | undefined): Rich {
   return [text('no trap')];
 }
 
-/** The instances (by operand condition) that are sensitive but not privileged, when the
- *  instruction is split: "where n == 0". */
-export function offendingInstances(c: InstructionClassification): InstanceClass[] {
-  const xs = c.instances ?? [];
-  if (xs.length <= 1) return [];
-  return xs.filter((x) => x.sensitive === 'yes' && x.privileged !== 'yes');
-}
-
 /** "privileged where n != 0; innocuous where n == 0", or undefined when not split. */
 export function splitRich(c: InstructionClassification): Rich | undefined {
   const xs = c.instances ?? [];
@@ -482,18 +473,6 @@ export function reasonRich(c: InstructionClassification, model: StateModel, gues
   const split = splitRich(c);
   if (split) out.push(text(' — '), ...split);
   return out;
-}
-
-/** Why the instruction breaks the exact monitor, from its witness pair (virtual, real). */
-export function monitorReasonRich(o: TheoremVerdict['offenders'][number], c: InstructionClassification | undefined, model: StateModel, guest?: string): Rich {
-  if (o.witness) {
-    const v = witnessView(o.witness, model, MONITOR_COLUMNS);
-    const r = v.results.find((x) => x.keys[0]);
-    const realEnds = v.endings[1] ?? '';
-    if (r) return [text('on the real machine it does not trap and '), name(r.element), text(' becomes '), key(r.cells[1] ?? '?'), text(' instead of '), key(r.cells[0] ?? '?')];
-    if (v.endings[0] && v.endings[0] !== realEnds) return [text(`the virtual machine ${v.endings[0].replace('no trap', 'does not trap')}; the real one ${realEnds.replace('no trap', 'does not trap')}`)];
-  }
-  return c ? reasonRich(c, model, guest) : [text('breaks the monitor')];
 }
 
 // ---- verdict words ----

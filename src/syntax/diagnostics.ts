@@ -140,8 +140,6 @@ export const Diagnostics = {
   AsmInternal: { code: 'ISA6099', message: 'internal assembler error: {0}' },
 } as const satisfies Record<string, DiagnosticTemplate>;
 
-export type DiagnosticKey = keyof typeof Diagnostics;
-
 export interface Diagnostic {
   code: string;
   severity: 'error' | 'warning';

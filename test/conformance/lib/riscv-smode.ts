@@ -37,7 +37,6 @@ import { run } from './tools.js';
 export const TOOLS = SYS_TOOLS;
 export const TEXT = 0x80000000;
 export const SNIP = 2048;
-export const DATA = 0x80060000;
 export const BLK = 512;
 export const BATCH = 0x60000 / SNIP - 2;
 const PADS = 4;

@@ -4,7 +4,7 @@
 // reads RV32 I S U, as in riscv.isa) and on isavirt's machine in M-mode.
 //
 // A harness per batch of instances, bare metal at 0x80000000 (harness/riscv32-virt.ld). Instance i's
-// block at DATA + i*BLK: x0..x31, the CSR values to write first (INIT), the values read back after
+// block at 0x80060000 (the data section, harness/riscv32-virt.ld) + i*BLK: x0..x31, the CSR values to write first (INIT), the values read back after
 // writing them (BEFORE: what the hart made of them, WARL fields legalised; isavirt is seeded with
 // these), the values read after the instance (AFTER), and the landing pad's mark. The snippet writes
 // INIT, reads BEFORE, loads the x registers, runs the instance, lands on a pad (`jal c, land`, as in
@@ -28,7 +28,6 @@ import { run } from './tools.js';
 
 export const TEXT = 0x80000000;
 export const SNIP = 1024;
-export const DATA = 0x80060000;
 export const BLK = 512;
 export const BATCH = 0x60000 / SNIP - 2;
 const PADS = 4;
