@@ -4,6 +4,7 @@
 // gradebook; `text` is for people at a terminal. A batch is always an array (or rows) in the order
 // found: a submission's name is data, never a key.
 
+import { stringify } from 'csv-stringify/sync';
 import { points } from './common.js';
 import type { SubmissionGrade, TestResult } from './types.js';
 
@@ -178,22 +179,18 @@ export function classroomEnvironment(g: SubmissionGrade): { env: string; output:
   };
 }
 
-function csvCell(s: string): string {
-  // Spreadsheet formula injection: a cell a student controls must not start with = + - @.
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-/** One row per student: name, total, maximum, gradable, then one column per test (stable order). */
+/** One row per student: name, total, maximum, gradable, then one column per test (stable order).
+ *  csv-stringify quotes; `escape_formulas` defuses spreadsheet formula injection (a cell a student
+ *  controls must not start with = + - @, tab or CR: it gets a leading '). */
 export function toCsv(grades: SubmissionGrade[]): string {
   const names: string[] = [];
   for (const g of grades) for (const t of g.tests) if (!names.includes(t.name)) names.push(t.name);
-  const rows = [['student', 'score', 'max_score', 'gradable', ...names].map(csvCell).join(',')];
+  const rows = [['student', 'score', 'max_score', 'gradable', ...names]];
   for (const g of grades) {
     const by = new Map(g.tests.map((t) => [t.name, t.score]));
-    rows.push([g.student, String(g.score), String(g.maxScore), g.gradable ? 'yes' : 'no', ...names.map((n) => (by.has(n) ? String(by.get(n)) : ''))].map(csvCell).join(','));
+    rows.push([g.student, String(g.score), String(g.maxScore), g.gradable ? 'yes' : 'no', ...names.map((n) => (by.has(n) ? String(by.get(n)) : ''))]);
   }
-  return rows.join('\n') + '\n';
+  return stringify(rows, { escape_formulas: true });
 }
 
 /** For a terminal: each student's tests and feedback. */
