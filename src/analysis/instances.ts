@@ -13,6 +13,7 @@
 import { type Expr, type Instruction, type Isa, type Stmt, assertNever, mapChildExpr, walkExpr, coveredBits, fieldRuns, fixedBits } from '../ir/index.js';
 import { printExpr } from './print.js';
 import { Logic, SymExec, type B, type BV, type Z3 } from './symbolic.js';
+import { isaIndex } from '../ir/index.js';
 
 /** More cubes than this and the instruction is decided as one class (the theorems stay exact). */
 export const MAX_CUBES = 64;
@@ -94,7 +95,7 @@ export function operandAtoms(isa: Isa, instr: Instruction): Atom[] {
     walkExpr(e, (x) => {
       if (x.k === 'ite') consider(x.cond, env, params);
       if (x.k === 'call' && depth < 8) {
-        const f = isa.functions.find((g) => g.name === x.fn);
+        const f = isaIndex(isa).functions.get(x.fn);
         if (f) {
           const ps = new Map(f.params.map((p, i) => [p.name, operandOnly(isa, x.args[i]!, env, params)] as const));
           const fenv: Env = new Map();

@@ -8,6 +8,7 @@ import type { Instruction, Isa } from '../ir/index.js';
 import { type ConcreteState, modeOf, toHex, translateAddress, zeroState } from '../exec/index.js';
 import { evalMany, type Access, type BV, type SymState } from './symbolic.js';
 import type { Witness, WitnessOutcome, WitnessState } from './types.js';
+import { isaIndex } from '../ir/index.js';
 
 type M = Model<'main'>;
 
@@ -99,7 +100,7 @@ const maskOf = (w: number) => (1n << BigInt(w)) - 1n;
 
 /** Names for the differing bits of a register: its fields where they cover the bits. */
 function regBitNames(isa: Isa, reg: string, bits: bigint): string[] {
-  const r = isa.registers.find((x) => x.name === reg)!;
+  const r = isaIndex(isa).registers.get(reg)!;
   const names: string[] = [];
   let covered = 0n;
   for (const f of r.fields) {
@@ -117,7 +118,7 @@ function fieldValue(isa: Isa, name: string, s: ConcreteState): bigint {
   const [reg, field] = name.split('.');
   const v = s.regs[reg!] ?? 0n;
   if (!field) return v;
-  const f = isa.registers.find((x) => x.name === reg)!.fields.find((x) => x.name === field)!;
+  const f = isaIndex(isa).registers.get(reg)!.fields.find((x) => x.name === field)!;
   return (v >> BigInt(f.lo)) & maskOf(f.hi - f.lo + 1);
 }
 

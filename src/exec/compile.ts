@@ -39,7 +39,7 @@
 // Inside a block the guard's values are constants, and `Folder` evaluates what they decide (an
 // M-mode Sv32 walk becomes `va[19..0]`).
 
-import { fieldRuns, type Expr, type Func, type Isa, type LValue, type Stmt, type Translation, type Builtin, type Instruction, assertNever, forEachChildExpr as forEachChild, mapChildExpr, mapLValueExpr, walkExpr, walkStmts } from '../ir/index.js';
+import { fieldRuns, type Expr, type Func, type Isa, type LValue, type Stmt, type Translation, type Builtin, type Instruction, assertNever, forEachChildExpr as forEachChild, mapChildExpr, mapLValueExpr, walkExpr, walkStmts, derived, derivedKey } from '../ir/index.js';
 import { evalExpr } from './interpret.js';
 import { MachineError, checkWidth, isInt, type Layout, type MemSlot } from './layout.js';
 
@@ -2243,7 +2243,7 @@ function checkAcyclic(fns: { name: string; calls: string[] }[]): void {
   for (const f of fns) visit(f.name);
 }
 
-const cache = new WeakMap<Isa, Map<string, Program>>();
+const PROGRAMS = derivedKey<Map<string, Program>>('compiled programs by window configuration');
 
 function windowKey(windows: MemoryWindow[]): string {
   return windows.map((w) => `${String(w.memory)}@${String(w.base)}+${String(w.size)}`).sort().join(';');
@@ -2251,11 +2251,7 @@ function windowKey(windows: MemoryWindow[]): string {
 
 /** The compiled program of a spec for a window configuration (compiled once, then cached). */
 export function compileProgram(isa: Isa, layout: Layout, windows: MemoryWindow[] = []): Program {
-  let byWin = cache.get(isa);
-  if (!byWin) {
-    byWin = new Map();
-    cache.set(isa, byWin);
-  }
+  const byWin = derived(isa, PROGRAMS, () => new Map<string, Program>());
   const key = windowKey(windows);
   let p = byWin.get(key);
   if (!p) {

@@ -8,7 +8,7 @@
 // - The pc rule (pc := next_pc if unwritten) also applies when the semantics halt.
 // - An address expression is taken modulo the region's size (memories) or 2^paramWidth (views).
 
-import { excluded, extractOperands, type Expr, type Instruction, type Isa, type LValue, type Stmt, type Translation, type Trap, type Func } from '../ir/index.js';
+import { derived, derivedKey, excluded, extractOperands, isaIndex, type Expr, type Instruction, type Isa, type IsaIndex, type LValue, type Stmt, type Translation } from '../ir/index.js';
 import type { ConcreteState, Outcome } from './state.js';
 
 /** Thrown inside the interpreter to abort an instruction; never escapes the public functions. */
@@ -31,42 +31,37 @@ export function toHex(v: bigint): string {
   return '0x' + v.toString(16);
 }
 
-/** Lookup tables built once per Isa (the IR is plain data; we index it by name). */
+/** The declarations by name (the one index over an Isa, `isaIndex`) and what fetching needs. */
 interface Index {
-  regs: Map<string, Isa['registers'][number]>;
-  files: Map<string, Isa['files'][number]>;
-  mems: Map<string, Isa['memories'][number]>;
-  views: Map<string, Isa['views'][number]>;
-  translations: Map<string, Translation>;
-  functions: Map<string, Func>;
-  traps: Map<string, Trap>;
+  regs: IsaIndex['registers'];
+  files: IsaIndex['files'];
+  mems: IsaIndex['memories'];
+  views: IsaIndex['views'];
+  translations: IsaIndex['translations'];
+  functions: IsaIndex['functions'];
+  traps: IsaIndex['traps'];
   pcWidth: number;
   fetchWordWidth: number;
 }
 
-const indexCache = new WeakMap<Isa, Index>();
+const EXEC_INDEX = derivedKey<Index>('interpreter index');
 
 export function indexIsa(isa: Isa): Index {
-  let ix = indexCache.get(isa);
-  if (ix) return ix;
-  const regs = new Map(isa.registers.map((r) => [r.name, r]));
-  const mems = new Map(isa.memories.map((m) => [m.name, m]));
-  const views = new Map(isa.views.map((v) => [v.name, v]));
-  const pcReg = regs.get(isa.fetch.pc);
-  const fetchMem = mems.get(isa.fetch.space) ?? mems.get(views.get(isa.fetch.space)?.memory ?? '');
-  ix = {
-    regs,
-    files: new Map(isa.files.map((f) => [f.name, f])),
-    mems,
-    views,
-    translations: new Map(isa.translations.map((t) => [t.name, t])),
-    functions: new Map(isa.functions.map((f) => [f.name, f])),
-    traps: new Map(isa.traps.map((t) => [t.name, t])),
-    pcWidth: pcReg?.width ?? 64,
-    fetchWordWidth: fetchMem?.wordWidth ?? 8,
-  };
-  indexCache.set(isa, ix);
-  return ix;
+  return derived(isa, EXEC_INDEX, () => {
+    const ix = isaIndex(isa);
+    const fetchMem = ix.memories.get(isa.fetch.space) ?? ix.memories.get(ix.views.get(isa.fetch.space)?.memory);
+    return {
+      regs: ix.registers,
+      files: ix.files,
+      mems: ix.memories,
+      views: ix.views,
+      translations: ix.translations,
+      functions: ix.functions,
+      traps: ix.traps,
+      pcWidth: ix.registers.get(isa.fetch.pc)?.width ?? 64,
+      fetchWordWidth: fetchMem?.wordWidth ?? 8,
+    };
+  });
 }
 
 /** Address of the instruction after `instr` at `pc`, wrapped to the pc's width. */

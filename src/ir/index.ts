@@ -17,4 +17,5 @@ export {
 } from '../syntax/index.js';
 export { coveredBits, excluded, extractOperands, fieldRuns, fixedBits, insertOperands } from './encoding.js';
 export { formatSpec, printExpr, printSpec, type FormatResult } from './format.js';
+export { isaIndex, derived, derivedKey, type IsaIndex, type DerivedKey } from './lookup.js';
 export { assertNever, forEachChildExpr, forEachChildStmt, forEachLValueExpr, walkExpr, walkStmts, mapChildExpr, mapLValueExpr } from './walk.js';

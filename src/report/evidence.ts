@@ -14,6 +14,7 @@ import type {
   Witness,
 } from '../analysis/index.js';
 import type { Isa, Role } from '../ir/index.js';
+import { isaIndex } from '../ir/index.js';
 
 // ---- rich text: the one model every format renders ----
 
@@ -67,7 +68,7 @@ export class StateModel {
     for (const f of isa.files) this.elements.set(f.name, { width: f.width, role: f.role, fields: [], names: f.names });
     for (const m of isa.memories) this.elements.set(m.name, { width: m.wordWidth, role: m.role, fields: [] });
     for (const v of isa.views) {
-      const m = isa.memories.find((x) => x.name === v.memory);
+      const m = isaIndex(isa).memories.get(v.memory);
       this.elements.set(v.name, { width: m?.wordWidth ?? 8, role: 'plain', fields: [] });
     }
   }

@@ -75,6 +75,7 @@ import {
   type Val,
 } from './elements.js';
 import { composeRelocation, defaultWindows, relocations, type ControlPart, type Relocation } from './placement.js';
+import { isaIndex } from '../ir/index.js';
 
 export type MonitorKind = 'none' | 'trap' | 'hybrid' | 'patched';
 export const MONITORS: readonly MonitorKind[] = ['none', 'trap', 'hybrid', 'patched'];
@@ -268,12 +269,12 @@ export class GuestSession {
       const relocs = relocations(isa, this.ctlEls);
       const asked = opts.allocation ?? (relocs ? defaultWindows(isa, relocs) : []);
       for (const w of asked) {
-        const m = isa.memories.find((x) => x.name === w.memory);
+        const m = isaIndex(isa).memories.get(w.memory);
         if (!m) throw new VmmError(`allocation: no memory ${w.memory} in ${isa.name}`);
         if (!(w.size > 0 && w.base >= 0 && w.base + w.size <= m.size)) throw new VmmError(`allocation of ${w.memory}: [${w.base}, ${w.base + w.size}) is not inside its ${m.size} words`);
       }
       // A window at 0 over the whole memory places nothing: that is the identity.
-      const placed = asked.filter((w) => !(w.base === 0 && w.size === isa.memories.find((x) => x.name === w.memory)!.size));
+      const placed = asked.filter((w) => !(w.base === 0 && w.size === isaIndex(isa).memories.get(w.memory)!.size));
       if (placed.length > 0) {
         if (!relocs) {
           throw new VmmError(`allocation: the monitor may place a guest only through the spec's translations, and ${isa.name}'s are not base-and-bound relocations it can compose with an allocation (the guest gets the whole storage)`);
@@ -387,7 +388,7 @@ export class GuestSession {
     }
     // The monitor's own memory: a few words below and above each allocation.
     for (const w of this.allocation) {
-      const size = this.isa.memories.find((x) => x.name === w.memory)!.size;
+      const size = isaIndex(this.isa).memories.get(w.memory)!.size;
       for (let i = 0; i < Math.min(64, w.base); i++) m.writeMem(w.memory, i, monitorWord(i));
       for (let i = w.base + w.size; i < Math.min(size, w.base + w.size + 64); i++) m.writeMem(w.memory, i, monitorWord(i));
     }
@@ -647,7 +648,7 @@ export class GuestSession {
 
   private decodedSite(s: PatchSite, pc: bigint): Extract<DecodeResult, { kind: 'instr' }> {
     const index = this.isa.instructions.findIndex((i) => i.mnemonic === s.mnemonic);
-    const pcWidth = this.isa.registers.find((r) => r.name === this.isa.fetch.pc)!.width;
+    const pcWidth = isaIndex(this.isa).registers.get(this.isa.fetch.pc)!.width;
     return {
       kind: 'instr', instr: this.isa.instructions[index]!, index, operands: s.operands, length: s.length, pc,
       nextPc: (pc + BigInt(s.length)) & ((1n << BigInt(pcWidth)) - 1n),
