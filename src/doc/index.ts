@@ -10,6 +10,7 @@ import { type Evidence, type InstructionClassification, type IsaAnalysis, type V
 import type { Encoding, EncodingBits, Instruction, Isa, Operand, Relative, Stmt } from '../ir/index.js';
 import {
   MONITOR_COLUMNS,
+  mdTable,
   StateModel,
   reasonRich,
   richHtml,
@@ -20,6 +21,7 @@ import {
   witnessView,
   type Rich,
 } from '../report/index.js';
+import { isaIndex } from '../ir/index.js';
 
 export type DocFormat = 'markdown' | 'html';
 
@@ -92,7 +94,7 @@ function stateAnchor(isa: Isa, element: string): string | undefined {
   const base = element.replace(/\[.*$/, '');
   const dot = base.indexOf('.');
   if (dot > 0) {
-    const r = isa.registers.find((x) => x.name === base.slice(0, dot));
+    const r = isaIndex(isa).registers.get(base.slice(0, dot));
     if (r?.fields.some((f) => f.name === base.slice(dot + 1))) return anchor('state', base);
     if (r) return anchor('state', r.name);
   }
@@ -491,15 +493,11 @@ export function renderMarkdownDoc(blocks: Block[]): string {
         out.push(mdCell(b.parts, false), '');
         break;
       case 'table':
-        out.push(`| ${b.head.map(mdText).join(' | ')} |`, `|${b.head.map(() => '---').join('|')}|`);
-        for (const r of b.rows) out.push(`| ${r.map((c) => mdCell(c, true)).join(' | ')} |`);
-        out.push('');
+        out.push(...mdTable(b.head.map(mdText), b.rows.map((r) => r.map((c) => mdCell(c, true)))), '');
         break;
       case 'bitfield':
         // GFM has no column spans: the field names head the columns, their bit ranges below.
-        out.push(`| ${b.fields.map((f) => (f.operand ? `**${mdText(f.name)}**` : mdInline({ code: f.name }, true))).join(' | ')} |`);
-        out.push(`|${b.fields.map(() => '---').join('|')}|`);
-        out.push(`| ${b.fields.map((f) => f.bits).join(' | ')} |`, '');
+        out.push(...mdTable(b.fields.map((f) => (f.operand ? `**${mdText(f.name)}**` : mdInline({ code: f.name }, true))), [b.fields.map((f) => f.bits)]), '');
         break;
       case 'pre': {
         // A fence longer than any backtick run inside, so spec text cannot close it.

@@ -5,7 +5,7 @@ export { MONITOR_COLUMNS, NO_PAINT, StateModel, plain, reasonRich, richHtml, ric
 export type { Paint, Rich } from './evidence.js';
 export { buildJsonReport, failedSpec, renderJson, toolVersion } from './json.js';
 export type { FailedSpec, JsonReport } from './json.js';
-export { renderMarkdown } from './markdown.js';
+export { mdTable, renderMarkdown } from './markdown.js';
 export type { MarkdownOptions } from './markdown.js';
 export { SARIF_RULES, buildSarif, renderSarif } from './sarif.js';
 export type { SarifOptions } from './sarif.js';
