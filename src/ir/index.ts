@@ -3,7 +3,7 @@
 
 export type * from './types.js';
 export { MAX_WIDTH } from './types.js';
-export { loadIsaFile, loadIsaSource, parseIsaText, fsHost, type LoadResult, type FileHost, type CheckOptions } from './load.js';
+export { loadIsaFile, loadIsaSource, parseIsaText, frontEnd, fsHost, type LoadResult, type FrontEnd, type FileHost, type CheckOptions } from './load.js';
 export { exportIsaJson, parseIsaJson, isaSchemaValidator } from './json.js';
 export { checkSpec, resolveExtends, CLAIMS, MAX_IR_NODES, addrWidth } from './check.js';
 export { parseText, type ParseResult } from '../syntax/index.js';
