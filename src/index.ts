@@ -11,27 +11,25 @@
 // Grade:            prepareAssignment, listSubmissions, gradeEntries, gradeSubmission, gradeFolder,
 //                   toGradescope, toPrairieLearn, toClassroom, toCsv, gradesToText
 
-import type { IsaAnalysis } from './analysis/types.js';
-import { analyzeIsa, type AnalyzeOptions } from './analysis/index.js';
+import { type IsaAnalysis, analyzeIsa, type AnalyzeOptions } from './analysis/index.js';
 import { gradeEntries, listSubmissions, prepareAssignment, summarise, type BatchSummary, type ListOptions, type PoolOptions, type PrepareOptions, type SubmissionGrade } from './grade/index.js';
-import { loadIsaFile } from './ir/index.js';
-import type { Isa } from './ir/types.js';
-import { failedSpec, type FailedSpec } from './report/json.js';
+import { loadIsaFile, type Isa } from './ir/index.js';
+import { failedSpec, type FailedSpec } from './report/index.js';
 
 // ---- load and check ----
 export * from './ir/index.js';
-export type * from './syntax/ast.js';
-export { formatSpec, printExpr, printSpec, type FormatResult } from './ir/format.js';
+export type * from './syntax/index.js';
+export { formatSpec, printExpr, printSpec, type FormatResult } from './ir/index.js';
 
 // ---- analyse ----
 export { analyzeIsa, analyzeIsas, explainInstruction, type AnalyzeOptions } from './analysis/index.js';
-export type * from './analysis/types.js';
+export type * from './analysis/index.js';
 
 // ---- report (each format) ----
-export { renderText, renderSummary, type TextOptions, type SummaryOptions } from './report/text.js';
-export { renderMarkdown, type MarkdownOptions } from './report/markdown.js';
-export { renderJson, buildJsonReport, failedSpec, toolVersion, type JsonReport, type FailedSpec } from './report/json.js';
-export { renderSarif, buildSarif, SARIF_RULES, type SarifOptions } from './report/sarif.js';
+export { renderText, renderSummary, type TextOptions, type SummaryOptions } from './report/index.js';
+export { renderMarkdown, type MarkdownOptions } from './report/index.js';
+export { renderJson, buildJsonReport, failedSpec, toolVersion, type JsonReport, type FailedSpec } from './report/index.js';
+export { renderSarif, buildSarif, SARIF_RULES, type SarifOptions } from './report/index.js';
 
 // ---- run, monitor, demo ----
 export { assemble, disassembleProgram, formatAsmDiagnostic, type AssembleResult, type Program, type AsmDiagnostic } from './asm/index.js';

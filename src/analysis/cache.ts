@@ -19,7 +19,7 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Instruction, Isa } from '../ir/types.js';
+import type { Instruction, Isa } from '../ir/index.js';
 import type { InstructionClassification } from './types.js';
 
 let codeHash: string | undefined;

@@ -7,8 +7,7 @@
 // or control state and never halts is not control-sensitive), concrete probes (a random state that
 // shows a property is a witness like any other: it is replayed), then the solver.
 
-import type { Instruction, Isa } from '../ir/types.js';
-import { walkStmts } from '../ir/walk.js';
+import { type Instruction, type Isa, walkStmts } from '../ir/index.js';
 import { instructionEffects, type EffectsDetail } from './effects.js';
 import { atomTerms, classCondition, cubeTerm, cubeText, MAX_ATOMS, MAX_CUBES, operandAtoms, operandDomain, specialise, type Atom } from './instances.js';
 import { guestViews, offsetTranslations, viewBacked } from './storage.js';

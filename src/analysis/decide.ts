@@ -9,12 +9,9 @@
 // unknown with the reason.
 
 import type { Model } from 'z3-solver';
-import type { Expr, Instruction, Isa, TrapKind } from '../ir/types.js';
-import type { ConcreteState, Outcome } from '../exec/state.js';
-import { evalExprOutcome, modeOf, runSemantics, toHex } from '../exec/interpret.js';
-import { walkExpr, walkStmts } from '../ir/walk.js';
+import { type Expr, type Instruction, type Isa, type TrapKind, walkExpr, walkStmts, derived, derivedKey } from '../ir/index.js';
+import { type ConcreteState, type Outcome, evalExprOutcome, modeOf, runSemantics, toHex } from '../exec/index.js';
 import { roleMasks, type EffectsDetail } from './effects.js';
-import { printExpr } from './print.js';
 import { probe, valuesOf } from './probe.js';
 import {
   freshState,
@@ -36,7 +33,8 @@ import {
 } from './symbolic.js';
 import { correspondence, guestViews, instantiationPoints, repairStorage, storageMismatch, viewBacked, visibleStorageDiffers, type Correspondence } from './storage.js';
 import { statesOfWitness, operandsOfWitness, makeWitness, memDiffs, modelRegDiffs, fileDiffsOf, operandsFromModel, stateFromModel, witnessState, type Diff, type ModelState } from './witness.js';
-import type { Evidence, Verdict, Witness, WitnessOutcome } from './types.js';
+import type { Verdict, Witness, WitnessOutcome } from './types.js';
+import { isaIndex } from '../ir/index.js';
 
 export interface ClassifyContext {
   z3: Z3;
@@ -119,7 +117,7 @@ function runOn(ctx: ClassifyContext, cube: Cube, s: SymState): Run {
 }
 
 function kindOf(isa: Isa, trap: string): TrapKind {
-  return isa.traps.find((t) => t.name === trap)?.kind ?? 'illegal';
+  return isaIndex(isa).traps.get(trap)?.kind ?? 'illegal';
 }
 
 function anyTrap(L: Logic, r: SymResult): B {
@@ -127,9 +125,6 @@ function anyTrap(L: Logic, r: SymResult): B {
 }
 function memTrap(ctx: ClassifyContext, r: SymResult): B {
   return ctx.L.or(...r.traps.filter((t) => kindOf(ctx.isa, t.trap) === 'memory').map((t) => t.cond));
-}
-function nonMemTrap(ctx: ClassifyContext, r: SymResult): B {
-  return ctx.L.or(...r.traps.filter((t) => kindOf(ctx.isa, t.trap) !== 'memory').map((t) => t.cond));
 }
 const guestIx = (isa: Isa) => Math.max(0, isa.modes.findIndex((m) => m.name === isa.guestMode));
 
@@ -193,26 +188,25 @@ function controlRead(isa: Isa, visit: (onExpr: (e: Expr) => void) => void): { bi
   visit((e) => {
     if (e.k === 'reg') add(e.reg, -1n);
     if (e.k === 'field') add(e.reg, ((1n << BigInt(e.hi - e.lo + 1)) - 1n) << BigInt(e.lo));
-    if (e.k === 'file' && isa.files.find((f) => f.name === e.file)?.role === 'control') arrays.add(e.file);
-    if (e.k === 'mem' && isa.memories.find((m) => m.name === e.space)?.role === 'control') arrays.add(e.space);
+    if (e.k === 'file' && isaIndex(isa).files.get(e.file)?.role === 'control') arrays.add(e.file);
+    if (e.k === 'mem' && isaIndex(isa).memories.get(e.space)?.role === 'control') arrays.add(e.space);
   });
   return { bits, arrays };
 }
 
 /** Control registers and arrays some translation reads (the mapping of storage). */
-const tcCache = new WeakMap<Isa, { regs: Set<string>; arrays: Set<string> }>();
+const TRANSLATION_CONTROL = derivedKey<{ regs: Set<string>; arrays: Set<string> }>('translation control');
 function translationControl(isa: Isa): { regs: Set<string>; arrays: Set<string> } {
-  let c = tcCache.get(isa);
-  if (c) return c;
+  return derived(isa, TRANSLATION_CONTROL, () => computeTranslationControl(isa));
+}
+function computeTranslationControl(isa: Isa): { regs: Set<string>; arrays: Set<string> } {
   const r = controlRead(isa, (onExpr) => {
     for (const t of isa.translations) {
       walkStmts(t.body, () => {}, (e) => void onExpr(e));
       walkExpr(t.result, (x) => void onExpr(x));
     }
   });
-  c = { regs: new Set(r.bits.keys()), arrays: r.arrays };
-  tcCache.set(isa, c);
-  return c;
+  return { regs: new Set(r.bits.keys()), arrays: r.arrays };
 }
 
 /** Does a change of `element` ("EFLAGS.IF", "GDTR", "spsr[3]") touch control state the monitor
@@ -224,9 +218,9 @@ export function changesOwnedState(isa: Isa, element: string): boolean {
   const tc = translationControl(isa);
   const rm = roleMasks(isa);
   const arr = /^(\w+)\[/.exec(element)?.[1];
-  if (arr) return (owned.arrays.has(arr) && !tc.arrays.has(arr)) || isa.files.find((f) => f.name === arr)?.role === 'mode';
+  if (arr) return (owned.arrays.has(arr) && !tc.arrays.has(arr)) || isaIndex(isa).files.get(arr)?.role === 'mode';
   const [reg, field] = element.split('.');
-  const r = isa.registers.find((x) => x.name === reg);
+  const r = isaIndex(isa).registers.get(reg);
   if (!r) return false;
   const f = field ? r.fields.find((x) => x.name === field) : undefined;
   const bits = f ? ((1n << BigInt(f.hi - f.lo + 1)) - 1n) << BigInt(f.lo) : (1n << BigInt(r.width)) - 1n;
@@ -234,7 +228,7 @@ export function changesOwnedState(isa: Isa, element: string): boolean {
   return !tc.regs.has(r.name) && ((owned.bits.get(r.name) ?? 0n) & bits) !== 0n;
 }
 
-const ownedCache = new WeakMap<Isa, { bits: Map<string, bigint>; arrays: Set<string> }>();
+const MONITOR_OWNED = derivedKey<{ bits: Map<string, bigint>; arrays: Set<string> }>('monitor-owned control');
 /**
  * The control state a trap-and-emulate monitor must keep for itself while a guest runs: what the
  * machine consults on its own — the trap entry (a real trap must reach the monitor, so the vector
@@ -247,9 +241,10 @@ const ownedCache = new WeakMap<Isa, { bits: Map<string, bigint>; arrays: Set<str
  * does (DESIGN.md, "The model").
  */
 export function monitorOwned(isa: Isa): { bits: Map<string, bigint>; arrays: Set<string> } {
-  let o = ownedCache.get(isa);
-  if (o) return o;
-  o = controlRead(isa, (onExpr) => {
+  return derived(isa, MONITOR_OWNED, () => computeMonitorOwned(isa));
+}
+function computeMonitorOwned(isa: Isa): { bits: Map<string, bigint>; arrays: Set<string> } {
+  return controlRead(isa, (onExpr) => {
     const inExpr = (e: Expr) => walkExpr(e, (x) => void onExpr(x));
     walkStmts(isa.trapEntry, () => {}, (e) => void onExpr(e));
     for (const t of isa.translations) {
@@ -259,8 +254,6 @@ export function monitorOwned(isa: Isa): { bits: Map<string, bigint>; arrays: Set
     for (const t of isa.traps) if (t.timer) inExpr(t.timer.when);
     for (const a of isa.assumptions) inExpr(a.holds);
   });
-  ownedCache.set(isa, o);
-  return o;
 }
 
 function regsDiffer(ctx: ClassifyContext, a: SymState, b: SymState, bitsOf: (reg: string) => bigint): B[] {
@@ -326,7 +319,7 @@ function visibleDiffer(ctx: ClassifyContext, f1: SymState, f2: SymState, exclude
     ...arraysDiffer(ctx, f1.mems, f2.mems, ctx.isa.memories.filter((x) => !(excluded as string[]).includes(x.role) && !backed.has(x.name)).map((x) => x.name)),
   );
   for (const [view, a] of [...at, ...written.map((w) => [w.view, w.vaddr] as const)]) {
-    const v = ctx.isa.views.find((x) => x.name === view)!;
+    const v = isaIndex(ctx.isa).views.get(view)!;
     const t1 = translateIn(ctx.z3, ctx.isa, f1, view, a), t2 = translateIn(ctx.z3, ctx.isa, f2, view, a);
     out.push(L.and(t1.valid, t2.valid, f1.mems.get(v.memory)!.select(t1.phys, L).neq(f2.mems.get(v.memory)!.select(t2.phys, L))));
   }
@@ -342,12 +335,6 @@ function visibleDiffer(ctx: ClassifyContext, f1: SymState, f2: SymState, exclude
     }
   }
   return L.or(...out);
-}
-
-/** Does the instance write storage a guest view shows (raw, or through any view)? */
-function writesStorage(isa: Isa, cube: Cube): boolean {
-  const backed = viewBacked(isa);
-  return cube.effects.effects.writes.some((w) => backed.has(w) || isa.views.some((v) => v.name === w && backed.has(v.memory)));
 }
 
 /** Does the instance write physical storage behind a view directly (raw, or through a view no
@@ -375,7 +362,7 @@ function probeAddresses(ctx: ClassifyContext, prefix: string, cube?: Cube): Map<
   // needs a free address to look for the difference through the views.
   if (cube && !writesRawStorage(ctx.isa, cube)) return m;
   for (const v of guestViews(ctx.isa)) {
-    const t = ctx.isa.translations.find((x) => x.name === v.translation)!;
+    const t = isaIndex(ctx.isa).translations.get(v.translation)!;
     m.set(v.name, ctx.z3.BitVec.const(`${prefix}.at.${v.name}`, t.param.width));
   }
   return m;
@@ -646,12 +633,12 @@ function setValueIn(isa: Isa, s: ConcreteState, name: string, v: bigint): boolea
   const m = /^(\w+)\[(0x[0-9a-f]+|\d+)\]$/.exec(name);
   if (m) {
     const [, el, idx] = m;
-    const f = isa.files.find((x) => x.name === el);
+    const f = isaIndex(isa).files.get(el);
     if (f) {
       s.files[el!]![Number(idx)] = v & ((1n << BigInt(f.width)) - 1n);
       return true;
     }
-    const mm = isa.memories.find((x) => x.name === el);
+    const mm = isaIndex(isa).memories.get(el);
     if (mm) {
       s.mem[el!]!.set(Number(idx), v & ((1n << BigInt(mm.wordWidth)) - 1n));
       return true;
@@ -659,7 +646,7 @@ function setValueIn(isa: Isa, s: ConcreteState, name: string, v: bigint): boolea
     return false;
   }
   const [reg, field] = name.split('.');
-  const r = isa.registers.find((x) => x.name === reg);
+  const r = isaIndex(isa).registers.get(reg);
   if (!r) return false;
   const old = s.regs[reg!] ?? 0n;
   if (!field) {
@@ -682,7 +669,7 @@ function valueIn(isa: Isa, s: ConcreteState, name: string): string | undefined {
     return undefined;
   }
   const [reg, field] = name.split('.');
-  const r = isa.registers.find((x) => x.name === reg);
+  const r = isaIndex(isa).registers.get(reg);
   if (!r) return undefined;
   const v = s.regs[reg!] ?? 0n;
   if (!field) return toHex(v);
@@ -737,7 +724,7 @@ function pairSetup(ctx: ClassifyContext, cube: Cube, prefix: string, varied: ('m
     for (const r of [A.r, B_.r]) {
       for (const x of r.viewAccesses) {
         if (!x.write) continue;
-        const t = isa.translations.find((y) => y.name === isa.views.find((v) => v.name === x.view)?.translation);
+        const t = isaIndex(isa).translations.get(isaIndex(isa).views.get(x.view)?.translation);
         if (t) keyed.add((x.vaddr.size() === t.param.width ? x.vaddr : x.vaddr.size() > t.param.width ? x.vaddr.extract(t.param.width - 1, 0) : x.vaddr.zeroExt(t.param.width - x.vaddr.size())).id());
       }
     }
@@ -1085,5 +1072,3 @@ export async function findGuestBase(ctx: ClassifyContext): Promise<void> {
 
 export const confirmers = { guestCompletes: confirmGuestCompletes, mostCompletes: confirmMostCompletes, control: confirmControl };
 
-export type { Evidence };
-export { printExpr };

@@ -3,10 +3,10 @@
 // clock state, which traps it may raise and when. When it touches neither mode nor control state
 // and cannot halt, it is innocuous for every state, and that is the syntactic proof.
 
-import type { Expr, Instruction, Isa, LValue, Role, Stmt } from '../ir/types.js';
-import { assertNever } from '../ir/walk.js';
+import { type Expr, type Instruction, type Isa, type LValue, type Role, type Stmt, assertNever, derived, derivedKey } from '../ir/index.js';
 import type { InstructionEffects } from './types.js';
 import { andE, notE, orE, printExpr, substitute, TRUE } from './print.js';
+import { isaIndex } from '../ir/index.js';
 
 /** Bit masks of the mode and control bits of each register (a field's role applies to its bits;
  *  a register's role to all of them). */
@@ -17,12 +17,14 @@ export interface RoleMasks {
 
 const maskOf = (w: number) => (1n << BigInt(w)) - 1n;
 
-const roleMasksCache = new WeakMap<Isa, RoleMasks>();
+const ROLE_MASKS = derivedKey<RoleMasks>('role masks');
 
 export function roleMasks(isa: Isa): RoleMasks {
-  let rm = roleMasksCache.get(isa);
-  if (rm) return rm;
-  rm = { mode: new Map(), control: new Map() };
+  return derived(isa, ROLE_MASKS, () => computeRoleMasks(isa));
+}
+
+function computeRoleMasks(isa: Isa): RoleMasks {
+  const rm: RoleMasks = { mode: new Map(), control: new Map() };
   for (const r of isa.registers) {
     let mode = r.role === 'mode' ? maskOf(r.width) : 0n;
     let control = r.role === 'control' ? maskOf(r.width) : 0n;
@@ -36,7 +38,6 @@ export function roleMasks(isa: Isa): RoleMasks {
     if (mode) rm.mode.set(r.name, mode);
     if (control) rm.control.set(r.name, control);
   }
-  roleMasksCache.set(isa, rm);
   return rm;
 }
 
@@ -52,10 +53,10 @@ function regRoles(isa: Isa, reg: string, bits: bigint): Set<Role> {
 }
 
 export function spaceRole(isa: Isa, space: string): Role {
-  const m = isa.memories.find((x) => x.name === space);
+  const m = isaIndex(isa).memories.get(space);
   if (m) return m.role;
-  const v = isa.views.find((x) => x.name === space);
-  return v ? (isa.memories.find((x) => x.name === v.memory)?.role ?? 'plain') : 'plain';
+  const v = isaIndex(isa).views.get(space);
+  return v ? (isaIndex(isa).memories.get(v.memory)?.role ?? 'plain') : 'plain';
 }
 
 /** Effects plus what the classifier needs but the JSON result does not carry. */
@@ -95,7 +96,7 @@ class Collector {
   constructor(readonly isa: Isa) {}
 
   touchReg(reg: string, bits: bigint, name: string, write: boolean): void {
-    const r = this.isa.registers.find((x) => x.name === reg);
+    const r = isaIndex(this.isa).registers.get(reg);
     if (!r) return;
     (write ? this.writes : this.reads).add(name);
     const roles = regRoles(this.isa, reg, bits & maskOf(r.width));
@@ -127,7 +128,7 @@ class Collector {
 
   touchFile(file: string, write: boolean): void {
     (write ? this.writes : this.reads).add(file);
-    const f = this.isa.files.find((x) => x.name === file);
+    const f = isaIndex(this.isa).files.get(file);
     if (f?.role === 'mode') (write ? this.modeWrites : this.modeReads).add(file);
     if (f?.role === 'control') (write ? this.controlWrites : this.controlReads).add(file);
     if (!write && !this.inTranslation && f?.role === 'mode') this.directModeReads.add(file);
@@ -190,7 +191,7 @@ function expr(c: Collector, e: Expr, ctx: Ctx): void {
     }
     case 'call': {
       for (const a of e.args) expr(c, a, ctx);
-      const f = isa.functions.find((x) => x.name === e.fn);
+      const f = isaIndex(isa).functions.get(e.fn);
       if (!f) return;
       // Functions are pure (parameters only), but walk them anyway: a checker slip must not hide a read.
       const fctx: Ctx = { reach: TRUE, locals: new Map(), params: new Map(), inline: true };
@@ -211,9 +212,9 @@ function expr(c: Collector, e: Expr, ctx: Ctx): void {
 
 /** A view access reads what its translation reads and may raise the translation's traps. */
 function viewAccess(c: Collector, space: string, addr: Expr, ctx: Ctx): void {
-  const v = c.isa.views.find((x) => x.name === space);
+  const v = isaIndex(c.isa).views.get(space);
   if (!v) return;
-  const t = c.isa.translations.find((x) => x.name === v.translation);
+  const t = isaIndex(c.isa).translations.get(v.translation);
   if (!t) return;
   const a = substitute(addr, ctx.locals, ctx.params);
   const tctx: Ctx = { reach: ctx.reach, locals: new Map(), params: new Map([[t.param.name, a]]), inline: true };
@@ -329,14 +330,4 @@ export function instructionEffects(isa: Isa, instr: Instruction): EffectsDetail 
     directControlReads: sorted(c.directControlReads),
     directSpaces: sorted(c.directSpaces),
   };
-}
-
-/** The syntactic innocuity argument, or undefined when the semantics touch mode/control state. */
-export function syntacticInnocuous(d: EffectsDetail): string | undefined {
-  const e = d.effects;
-  if (e.readsMode || e.readsControl || e.writesMode || e.writesControl) return undefined;
-  const tail = e.traps.length
-    ? `its traps (${e.traps.map((t) => t.trap).join(', ')}) depend only on plain state`
-    : 'it never traps';
-  return `never reads or writes mode or control state (not even through a view's translation); ${tail}`;
 }

@@ -1,7 +1,7 @@
 // The analysis entry: classify every instruction of an ISA, decide the theorems, and explain one
 // instruction's evidence in words (for `check --explain`).
 
-import type { Instruction, Isa } from '../ir/types.js';
+import type { Instruction, Isa } from '../ir/index.js';
 import { printExpr } from './print.js';
 import { instructionKey, readInstruction, writeInstruction } from './cache.js';
 import { classifyInstruction, fromCache, newContext } from './classify.js';
@@ -14,8 +14,8 @@ export { analyzeIsas, startWorkers, type ParallelOptions } from './parallel.js';
 export type * from './types.js';
 export { printExpr, printStmts } from './print.js';
 export { instructionEffects } from './effects.js';
-export { getZ3, solverHeapBytes } from './symbolic.js';
-export { statesOfWitness, operandsOfWitness } from './witness.js';
+export { getZ3, solverHeapBytes, Logic, SymArray, freshState, indexBits, operandTerms, predicate, runSymbolic, solve, type ArrayBase, type B, type BV, type SymState, type Z3 } from './symbolic.js';
+export { statesOfWitness, operandsOfWitness, stateFromModel } from './witness.js';
 
 export interface AnalyzeOptions {
   /** Bound on each solver query, in milliseconds (default 8000); hitting it gives 'unknown'. Most

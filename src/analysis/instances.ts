@@ -10,11 +10,10 @@
 // cube's condition on the operand terms, and the cubes partition the operand space. Atoms only
 // decide how finely the report can say *which* instances are which.
 
-import type { Expr, Instruction, Isa, Stmt } from '../ir/types.js';
-import { assertNever, mapChildExpr, walkExpr } from '../ir/walk.js';
-import { coveredBits, fieldRuns, fixedBits } from '../ir/encoding.js';
+import { type Expr, type Instruction, type Isa, type Stmt, assertNever, mapChildExpr, walkExpr, coveredBits, fieldRuns, fixedBits } from '../ir/index.js';
 import { printExpr } from './print.js';
 import { Logic, SymExec, type B, type BV, type Z3 } from './symbolic.js';
+import { isaIndex } from '../ir/index.js';
 
 /** More cubes than this and the instruction is decided as one class (the theorems stay exact). */
 export const MAX_CUBES = 64;
@@ -26,15 +25,6 @@ export interface Atom {
   expr: Expr;
   /** As the spec would write it. */
   text: string;
-}
-
-export interface Cube {
-  /** Truth value of each atom, in `atoms` order. */
-  values: boolean[];
-  /** The cube as an IR condition and as text ("true" for the single cube of an unsplit opcode). */
-  text: string;
-  /** A satisfying assignment of the operands (probing and the report use it). */
-  sample: Record<string, bigint>;
 }
 
 type Env = Map<string, Expr | undefined>;
@@ -105,7 +95,7 @@ export function operandAtoms(isa: Isa, instr: Instruction): Atom[] {
     walkExpr(e, (x) => {
       if (x.k === 'ite') consider(x.cond, env, params);
       if (x.k === 'call' && depth < 8) {
-        const f = isa.functions.find((g) => g.name === x.fn);
+        const f = isaIndex(isa).functions.get(x.fn);
         if (f) {
           const ps = new Map(f.params.map((p, i) => [p.name, operandOnly(isa, x.args[i]!, env, params)] as const));
           const fenv: Env = new Map();

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Isa } from '../ir/types.js';
+import type { Isa } from '../ir/index.js';
 import { CHUNK, analysedInstructions, assembleAnalysis, cachedInstruction, classifyRange, mergeChunks, type AnalyzeOptions, type ChunkResult } from './index.js';
 import type { IsaAnalysis } from './types.js';
 

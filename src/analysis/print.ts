@@ -2,8 +2,7 @@
 // conditions and privilege conditions read as the author wrote them ("M == 0", "EFLAGS.IOPL < 3").
 // Reports use it too.
 
-import { assertNever, mapChildExpr } from '../ir/walk.js';
-import type { Expr, LValue, Stmt } from '../ir/types.js';
+import { assertNever, mapChildExpr, type Expr, type LValue, type Stmt } from '../ir/index.js';
 
 // Binding strength, loosest first, as in grammar/LANGUAGE.md.
 const PREC: Record<string, number> = {

@@ -5,10 +5,10 @@
 // Most satisfiable questions on simple machines are answered here, which saves a solver query
 // each. The generator is seeded by the question, so every run finds the same witness.
 
-import type { Instruction, Isa } from '../ir/types.js';
-import type { ConcreteState } from '../exec/state.js';
-import { evalExprOutcome, mask, modeOf, toHex, zeroState } from '../exec/interpret.js';
+import type { Instruction, Isa } from '../ir/index.js';
+import { type ConcreteState, evalExprOutcome, mask, modeOf, toHex, zeroState } from '../exec/index.js';
 import type { ModelState } from './witness.js';
+import { isaIndex } from '../ir/index.js';
 
 /** A small deterministic generator (mulberry32). */
 function rng(seed: number): () => number {
@@ -75,7 +75,7 @@ export function probe(
 }
 
 function guestWhen(isa: Isa): Isa['modes'][number]['when'] {
-  return (isa.modes.find((m) => m.name === isa.guestMode) ?? isa.modes.at(-1)!).when;
+  return (isaIndex(isa).modes.get(isa.guestMode) ?? isa.modes.at(-1)!).when;
 }
 
 function holds(isa: Isa, s: ConcreteState, e: Isa['assumptions'][number]['holds']): boolean {

@@ -18,11 +18,9 @@
 // where it left free words inconsistent, and checked against the full statement by a small query
 // over concrete states before any witness is reported.
 
-import type { Expr, Isa } from '../ir/types.js';
-import { walkExpr, walkStmts } from '../ir/walk.js';
+import { type Expr, type Isa, walkExpr, walkStmts, derived, derivedKey } from '../ir/index.js';
 import { roleMasks } from './effects.js';
-import type { ConcreteState } from '../exec/state.js';
-import { toHex } from '../exec/interpret.js';
+import { type ConcreteState, toHex } from '../exec/index.js';
 import {
   freshState,
   indexBits,
@@ -41,6 +39,7 @@ import {
   type SymState,
   type Z3,
 } from './symbolic.js';
+import { isaIndex } from '../ir/index.js';
 
 export type Correspondence = 'both' | 'inclusion';
 
@@ -48,10 +47,11 @@ export type Correspondence = 'both' | 'inclusion';
  *  control state (relocation, segmentation, paging). A view whose mapping no control state
  *  moves (a bounds check with no base) is a window onto physical storage: the monitor cannot
  *  relocate what it shows, so an access through it is a physical access (DESIGN.md, "The model"). */
-const relocCache = new WeakMap<Isa, Isa['views']>();
+const GUEST_VIEWS = derivedKey<Isa['views']>('guest views');
 export function guestViews(isa: Isa): Isa['views'] {
-  let out = relocCache.get(isa);
-  if (out) return out;
+  return derived(isa, GUEST_VIEWS, () => computeGuestViews(isa));
+}
+function computeGuestViews(isa: Isa): Isa['views'] {
   const rm = roleMasks(isa);
   const controlIn = (e: Expr, lets: Map<string, Expr>): boolean => {
     let found = false;
@@ -60,22 +60,20 @@ export function guestViews(isa: Isa): Isa['views'] {
         const bits = x.k === 'reg' ? -1n : ((1n << BigInt(x.hi - x.lo + 1)) - 1n) << BigInt(x.lo);
         if ((rm.control.get(x.reg) ?? 0n) & bits) found = true;
       }
-      if (x.k === 'file' && isa.files.find((f) => f.name === x.file)?.role === 'control') found = true;
+      if (x.k === 'file' && isaIndex(isa).files.get(x.file)?.role === 'control') found = true;
       if (x.k === 'mem') found = true; // a table walk: the tables are the monitor's to build
       if (x.k === 'local' && lets.has(x.name) && controlIn(lets.get(x.name)!, lets)) found = true;
     });
     return found;
   };
-  out = isa.views.filter((v) => {
-    const t = isa.translations.find((x) => x.name === v.translation)!;
+  return isa.views.filter((v) => {
+    const t = isaIndex(isa).translations.get(v.translation)!;
     const lets = new Map<string, Expr>();
     walkStmts(t.body, (st) => {
       if (st.k === 'let') lets.set(st.name, st.value);
     }, () => {});
     return controlIn(t.result, lets);
   });
-  relocCache.set(isa, out);
-  return out;
 }
 
 /** Memories a relocatable view maps: their raw contents are physical storage, not guest-visible
@@ -86,17 +84,16 @@ export function viewBacked(isa: Isa): Set<string> {
 
 /** Translations of the form phys = vaddr + offset(state) (relocation, segmentation): their
  *  preimage of a physical word is computable, which lets the correspondence be instantiated at
- *  the virtual address a raw access names. Decided once per translation by the solver. */
-const offsetCache = new WeakMap<Isa, Map<string, boolean>>();
+ *  the virtual address a raw access names. Decided once per translation by the solver (the
+ *  answers are kept with the Isa as they come). */
+const OFFSET_TRANSLATIONS = derivedKey<Map<string, boolean>>('offset translations');
 
 export async function offsetTranslations(z3: Z3, isa: Isa, timeoutMs: number): Promise<Map<string, boolean>> {
-  let m = offsetCache.get(isa);
-  if (m) return m;
-  m = new Map();
+  const m = derived(isa, OFFSET_TRANSLATIONS, () => new Map<string, boolean>());
   const L = new Logic(z3);
   for (const v of guestViews(isa)) {
     if (m.has(v.translation)) continue;
-    const t = isa.translations.find((x) => x.name === v.translation)!;
+    const t = isaIndex(isa).translations.get(v.translation)!;
     const st = freshState(z3, isa, 'off');
     const built = recordReads(() => {
       const u = z3.BitVec.const('off.u', t.param.width);
@@ -110,7 +107,6 @@ export async function offsetTranslations(z3: Z3, isa: Isa, timeoutMs: number): P
     if (r.r === 'sat') r.model.release();
     m.set(v.translation, r.r === 'unsat');
   }
-  offsetCache.set(isa, m);
   return m;
 }
 
@@ -126,8 +122,8 @@ export function instantiationPoints(
   const points = new Map<string, BV[]>();
   const seen = new Map<string, Set<number>>();
   const add = (view: string, a: BV) => {
-    const v = isa.views.find((x) => x.name === view)!;
-    const t = isa.translations.find((x) => x.name === v.translation)!;
+    const v = isaIndex(isa).views.get(view)!;
+    const t = isaIndex(isa).translations.get(v.translation)!;
     const va = resize(a, t.param.width);
     let s = seen.get(view);
     if (!s) seen.set(view, (s = new Set()));
@@ -153,7 +149,7 @@ export function instantiationPoints(
           add(v.name, acc.addr);
           continue;
         }
-        const t = isa.translations.find((x) => x.name === v.translation)!;
+        const t = isaIndex(isa).translations.get(v.translation)!;
         for (const { s } of runs) {
           const zero = translateIn(z3, isa, s, v.name, z3.BitVec.val(0, t.param.width)).phys;
           add(v.name, resize(acc.addr, width(zero)).sub(zero));
@@ -185,7 +181,7 @@ export function correspondence(
   const wordsB: { mem: string; addr: BV }[] = [];
   const byMem = new Map<string, { va: BV; ta: { phys: BV; valid: B }; tb: { phys: BV; valid: B } }[]>();
   for (const [view, vas] of points) {
-    const v = isa.views.find((x) => x.name === view)!;
+    const v = isaIndex(isa).views.get(view)!;
     for (const va of vas) {
       const ta = translateIn(z3, isa, a, view, va);
       const tb = translateIn(z3, isa, b, view, va);
@@ -261,7 +257,7 @@ export async function storageMismatch(z3: Z3, isa: Isa, mode: Correspondence, a:
     const A = concreteTerms(z3, isa, a, 'ca');
     const B_ = concreteTerms(z3, isa, b, 'cb');
     const cases = views.map((v, n) => {
-      const t = isa.translations.find((x) => x.name === v.translation)!;
+      const t = isaIndex(isa).translations.get(v.translation)!;
       const va = z3.BitVec.const(`c.va${n}`, t.param.width);
       const ta = translateIn(z3, isa, A.st, v.name, va);
       const tb = translateIn(z3, isa, B_.st, v.name, va);

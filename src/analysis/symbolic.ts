@@ -5,8 +5,8 @@
 // condition. The same engine serves every question in classify.ts.
 
 import type { Bool, BitVec, Context, Model, Tactic } from 'z3-solver';
-import type { Expr, Instruction, Isa, LValue, Stmt } from '../ir/types.js';
-import { assertNever } from '../ir/walk.js';
+import { type Expr, type Instruction, type Isa, type LValue, type Stmt, assertNever } from '../ir/index.js';
+import { isaIndex } from '../ir/index.js';
 
 export type Z3 = Context<'main'>;
 export type BV = BitVec<number, 'main'>;
@@ -351,17 +351,6 @@ export function freshState(z3: Z3, isa: Isa, prefix: string, registry?: ArrayBas
   return { regs, files, mems };
 }
 
-/** Fresh virtual arrays for every view (the contents a program sees through it). */
-export function freshVirtual(z3: Z3, isa: Isa, prefix: string, registry?: ArrayBase[]): Map<string, SymArray> {
-  const out = new Map<string, SymArray>();
-  for (const v of isa.views) {
-    const t = isa.translations.find((x) => x.name === v.translation)!;
-    const m = isa.memories.find((x) => x.name === v.memory)!;
-    out.set(v.name, SymArray.fresh(z3, `${prefix}.${v.name}`, t.param.width, m.wordWidth, registry));
-  }
-  return out;
-}
-
 /** One memory or file access, kept so a model can be turned into a concrete state. */
 export type Access =
   | { k: 'file'; file: string; index: BV }
@@ -531,7 +520,7 @@ export class SymExec {
   /** Word addresses of an n-word access, translated when `space` is a view. */
   private words(space: string, addr: BV, n: number, write: boolean): { mem: string; phys: BV[]; root?: BV; virt?: { view: string; vaddr: BV[] } } {
     const isa = this.isa;
-    const m = isa.memories.find((x) => x.name === space);
+    const m = isaIndex(isa).memories.get(space);
     if (m) {
       const bits = indexBits(m.size);
       const base = resize(addr, Math.max(bits, width(addr)));
@@ -545,9 +534,9 @@ export class SymExec {
       // Word i of the access is root + i: distinct words, which the read consistency can skip.
       return { mem: m.name, phys, root: n > 1 && n < m.size ? base : undefined };
     }
-    const v = isa.views.find((x) => x.name === space)!;
-    const t = isa.translations.find((x) => x.name === v.translation)!;
-    const pm = isa.memories.find((x) => x.name === v.memory)!;
+    const v = isaIndex(isa).views.get(space)!;
+    const t = isaIndex(isa).translations.get(v.translation)!;
+    const pm = isaIndex(isa).memories.get(v.memory)!;
     const bits = indexBits(pm.size);
     const va0 = resize(addr, t.param.width);
     const phys: BV[] = [];
@@ -571,9 +560,9 @@ export class SymExec {
    *  physical word index and whether the translation lets it through (raises no trap). */
   translateView(view: string, va: BV): { phys: BV; valid: B } {
     const isa = this.isa;
-    const v = isa.views.find((x) => x.name === view)!;
-    const t = isa.translations.find((x) => x.name === v.translation)!;
-    const pm = isa.memories.find((x) => x.name === v.memory)!;
+    const v = isaIndex(isa).views.get(view)!;
+    const t = isaIndex(isa).translations.get(v.translation)!;
+    const pm = isaIndex(isa).memories.get(v.memory)!;
     const n = this.traps.length;
     const g = this.guard;
     const pa = this.translate(t, resize(va, t.param.width));
@@ -627,7 +616,7 @@ export class SymExec {
         this.noteClock(e.reg);
         return this.st.regs.get(e.reg)!.extract(e.hi, e.lo);
       case 'file': {
-        const f = this.isa.files.find((x) => x.name === e.file)!;
+        const f = isaIndex(this.isa).files.get(e.file)!;
         const idx = f.count === 1 ? z3.BitVec.val(0, 1) : resize(this.expr(e.index), indexBits(f.count));
         this.accesses.push({ k: 'file', file: f.name, index: idx });
         return this.st.files.get(f.name)!.select(idx, this.L);
@@ -708,7 +697,7 @@ export class SymExec {
         return this.L.ite(c, a, b);
       }
       case 'call': {
-        const f = this.isa.functions.find((x) => x.name === e.fn)!;
+        const f = isaIndex(this.isa).functions.get(e.fn)!;
         const args = e.args.map((a, i) => resize(this.expr(a), f.params[i]!.width));
         const savedLocals = this.locals;
         const savedParams = this.params;
@@ -785,7 +774,7 @@ export class SymExec {
         return;
       }
       case 'file': {
-        const f = this.isa.files.find((x) => x.name === t.file)!;
+        const f = isaIndex(this.isa).files.get(t.file)!;
         const idx = f.count === 1 ? z3.BitVec.val(0, 1) : resize(this.expr(t.index), indexBits(f.count));
         this.accesses.push({ k: 'file', file: f.name, index: idx });
         const arr = this.st.files.get(f.name)!;
@@ -796,7 +785,7 @@ export class SymExec {
         const a = this.expr(t.addr);
         const w = this.words(t.space, a, t.words, true);
         const gg = this.path;
-        const ww = this.isa.memories.find((x) => x.name === w.mem)!.wordWidth;
+        const ww = isaIndex(this.isa).memories.get(w.mem)!.wordWidth;
         const parts = this.split(resize(v, t.words * ww), t.words, ww);
         if (w.virt) {
           let arr = this.st.virt!.get(w.virt.view)!;
@@ -866,8 +855,8 @@ export class SymExec {
 
 /** Words of fetch space one instruction occupies (as the interpreter counts them). */
 function instrWords(isa: Isa, instr: Instruction): number {
-  const sp = isa.memories.find((m) => m.name === isa.fetch.space)
-    ?? isa.memories.find((m) => m.name === isa.views.find((v) => v.name === isa.fetch.space)?.memory);
+  const sp = isaIndex(isa).memories.get(isa.fetch.space)
+    ?? isaIndex(isa).memories.get(isaIndex(isa).views.get(isa.fetch.space)?.memory);
   return Math.max(1, Math.ceil(instr.encoding.width / (sp?.wordWidth ?? 8)));
 }
 

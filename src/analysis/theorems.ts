@@ -9,7 +9,7 @@
 // "The model")? Theorem 1 implies the first; where Theorem 1 fails and the monitor exists anyway,
 // the note says why.
 
-import type { InstructionClassification, TheoremVerdict, Tri, Verdict } from './types.js';
+import type { InstructionClassification, TheoremVerdict, Verdict } from './types.js';
 
 type Check = (c: InstructionClassification) => Verdict;
 
@@ -98,4 +98,3 @@ export function hybridMonitor(cs: InstructionClassification[], t3: TheoremVerdic
   return exact(cs, t3, true);
 }
 
-export type { Tri };

@@ -2,7 +2,7 @@
 // with evidence, per ISA the theorems. Reports (src/report), grading (src/grade), the demo and the
 // language server read only these types. The JSON report (grammar/report.schema.json) embeds them.
 
-import type { Span, ClaimAt, TrapKind } from '../ir/types.js';
+import type { Span, ClaimAt, TrapKind } from '../ir/index.js';
 
 /** A verdict is proved for all states, refuted by a replayed witness, or unknown (never a guess). */
 export type Tri = 'yes' | 'no' | 'unknown';

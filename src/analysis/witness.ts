@@ -4,12 +4,11 @@
 // bug and reports the verdict as unknown.
 
 import type { Model } from 'z3-solver';
-import type { Instruction, Isa } from '../ir/types.js';
-import type { ConcreteState, Outcome } from '../exec/state.js';
-import { modeOf, runSemantics, toHex, translateAddress, zeroState } from '../exec/interpret.js';
-import { roleMasks } from './effects.js';
-import { evalMany, type Access, type BV, type SymState, type Z3 } from './symbolic.js';
+import type { Instruction, Isa } from '../ir/index.js';
+import { type ConcreteState, modeOf, toHex, translateAddress, zeroState } from '../exec/index.js';
+import { evalMany, type Access, type BV, type SymState } from './symbolic.js';
 import type { Witness, WitnessOutcome, WitnessState } from './types.js';
+import { isaIndex } from '../ir/index.js';
 
 type M = Model<'main'>;
 
@@ -62,29 +61,29 @@ export function stateFromModel(
   }
   const known = new Map<BV, bigint>();
   evalMany(model, terms).forEach((v, i) => known.set(terms[i]!, v));
-  const num = (_: M, t: BV): bigint => known.get(t) ?? numOf(model, t);
+  const num = (t: BV): bigint => known.get(t) ?? numOf(model, t);
   // Files and raw memory are read at every index either run touches (the arrays are this state's).
   for (const a of [...accesses, ...other]) {
     if (a.k === 'file') {
-      const i = Number(num(model, a.index));
+      const i = Number(num(a.index));
       const v = sym.files.get(a.file)!.base.valueAt(model, BigInt(i)) ?? 0n;
       state.files[a.file]![i] = v;
       values[`${a.file}[${i}]`] = toHex(v);
     } else if (a.k === 'mem') {
-      const addr = Number(num(model, a.addr));
+      const addr = Number(num(a.addr));
       setWord(a.mem, addr, sym.mems.get(a.mem)!.base.valueAt(model, BigInt(addr)) ?? 0n);
     }
   }
   // Virtual model: the word a view shows at vaddr lives at this state's physical address.
   for (const a of accesses) {
     if (a.k !== 'view') continue;
-    setWord(a.mem, Number(num(model, a.phys)), sym.virt!.get(a.view)!.base.valueAt(model, num(model, a.vaddr)) ?? 0n);
+    setWord(a.mem, Number(num(a.phys)), sym.virt!.get(a.view)!.base.valueAt(model, num(a.vaddr)) ?? 0n);
   }
   // Words the other run saw through a view: place them where this state's translation puts them.
   for (const a of other) {
     if (a.k !== 'view') continue;
-    const t = translateAddress(isa, state, a.view, num(model, a.vaddr));
-    if ('addr' in t) setWord(a.mem, t.addr, sym.virt!.get(a.view)!.base.valueAt(model, num(model, a.vaddr)) ?? 0n);
+    const t = translateAddress(isa, state, a.view, num(a.vaddr));
+    if ('addr' in t) setWord(a.mem, t.addr, sym.virt!.get(a.view)!.base.valueAt(model, num(a.vaddr)) ?? 0n);
   }
   return { state, values, conflicts };
 }
@@ -101,7 +100,7 @@ const maskOf = (w: number) => (1n << BigInt(w)) - 1n;
 
 /** Names for the differing bits of a register: its fields where they cover the bits. */
 function regBitNames(isa: Isa, reg: string, bits: bigint): string[] {
-  const r = isa.registers.find((x) => x.name === reg)!;
+  const r = isaIndex(isa).registers.get(reg)!;
   const names: string[] = [];
   let covered = 0n;
   for (const f of r.fields) {
@@ -119,7 +118,7 @@ function fieldValue(isa: Isa, name: string, s: ConcreteState): bigint {
   const [reg, field] = name.split('.');
   const v = s.regs[reg!] ?? 0n;
   if (!field) return v;
-  const f = isa.registers.find((x) => x.name === reg)!.fields.find((x) => x.name === field)!;
+  const f = isaIndex(isa).registers.get(reg)!.fields.find((x) => x.name === field)!;
   return (v >> BigInt(f.lo)) & maskOf(f.hi - f.lo + 1);
 }
 
@@ -177,148 +176,10 @@ export function memDiffs(isa: Isa, x: ConcreteState, y: ConcreteState, include: 
   return out;
 }
 
-function word(s: ConcreteState, mem: string, addr: number): bigint {
-  return s.mem[mem]?.get(addr) ?? 0n;
-}
-
-// ---- replay ----
-
-export interface Replayed {
-  confirmed: boolean;
-  outcomes: Outcome[];
-  diffs: Diff[];
-  /** Why the replay did not confirm the witness. */
-  problem?: string;
-}
-
-function outcomeOf(isa: Isa, instr: Instruction, s: ConcreteState, ops: Record<string, bigint>): Outcome {
-  return runSemantics(isa, s, instr, ops, s.regs[isa.fetch.pc] ?? 0n);
-}
-
-function trapKind(isa: Isa, trap: string): string | undefined {
-  return isa.traps.find((t) => t.name === trap)?.kind;
-}
-
-/** The instruction does not trap for privilege in `s` (the privilege witness). */
-export function replayNoPrivilegeTrap(isa: Isa, instr: Instruction, s: ConcreteState, ops: Record<string, bigint>): Replayed {
-  const o = outcomeOf(isa, instr, s, ops);
-  const ok = !(o.kind === 'trap' && trapKind(isa, o.trap) === 'privilege');
-  return { confirmed: ok, outcomes: [o], diffs: [], problem: ok ? undefined : `it trapped for privilege (${o.kind === 'trap' ? o.trap : ''})` };
-}
-
-/** The instruction traps for privilege in `s` (a most-privileged state that traps). */
-export function replayPrivilegeTrap(isa: Isa, instr: Instruction, s: ConcreteState, ops: Record<string, bigint>): Replayed {
-  const o = outcomeOf(isa, instr, s, ops);
-  const ok = o.kind === 'trap' && trapKind(isa, o.trap) === 'privilege';
-  return { confirmed: ok, outcomes: [o], diffs: [], problem: ok ? undefined : `it did not trap for privilege (${o.kind})` };
-}
-
-/** Control sensitivity: no trap, and some mode or control element changed. */
-export function replayControlChange(isa: Isa, instr: Instruction, s: ConcreteState, ops: Record<string, bigint>): Replayed {
-  const o = outcomeOf(isa, instr, s, ops);
-  if (o.kind === 'trap') return { confirmed: false, outcomes: [o], diffs: [], problem: `it trapped (${o.trap})` };
-  const rm = roleMasks(isa);
-  const owned = (role: string) => role === 'mode' || role === 'control';
-  const diffs = [
-    ...regDiffs(isa, s, o.state, (r) => (rm.mode.get(r) ?? 0n) | (rm.control.get(r) ?? 0n)),
-    ...fileDiffs(isa, s, o.state, owned),
-    ...memDiffs(isa, s, o.state, owned),
-  ];
-  return { confirmed: diffs.length > 0, outcomes: [o], diffs, problem: diffs.length ? undefined : 'no mode or control element changed' };
-}
-
-/** Words written in the two runs of a two-state question (evaluated in the model). */
-export interface WriteSets {
-  raw: { mem: string; addr: number }[];
-  view: { view: string; vaddr: bigint }[];
-}
-
-/** Two-state questions (mode: the states differ only in mode; location: only in control). Views
- *  show the same words in both states (shifted to match). Neither run may trap, and the results
- *  must differ: elements outside the varied role; for location, varied (control) elements only in
- *  bits some run changed; raw memory where written; view contents where written. */
-export function replayPair(
-  isa: Isa,
-  instr: Instruction,
-  varied: 'mode' | 'control',
-  s1: ConcreteState,
-  s2: ConcreteState,
-  ops: Record<string, bigint>,
-  writes: WriteSets,
-): Replayed {
-  const o1 = outcomeOf(isa, instr, s1, ops), o2 = outcomeOf(isa, instr, s2, ops);
-  if (o1.kind === 'trap' || o2.kind === 'trap') return { confirmed: false, outcomes: [o1, o2], diffs: [], problem: 'a run trapped' };
-  const rm = roleMasks(isa);
-  const vm = varied === 'mode' ? rm.mode : rm.control;
-  const f1 = o1.state, f2 = o2.state;
-  const diffs: Diff[] = [...regDiffs(isa, f1, f2, (r) => ~(vm.get(r) ?? 0n))];
-  if (varied === 'control') {
-    for (const r of isa.registers) {
-      const cm = vm.get(r.name) ?? 0n;
-      if (!cm) continue;
-      const i1 = s1.regs[r.name] ?? 0n, i2 = s2.regs[r.name] ?? 0n;
-      const e1 = f1.regs[r.name] ?? 0n, e2 = f2.regs[r.name] ?? 0n;
-      // Bits that differ initially by design count only where some run changed them.
-      const d = (e1 ^ e2) & ((e1 ^ i1) | (e2 ^ i2)) & cm;
-      if (d) for (const n of regBitNames(isa, r.name, d)) diffs.push({ name: n, a: toHex(fieldValue(isa, n, f1)), b: toHex(fieldValue(isa, n, f2)) });
-    }
-  }
-  diffs.push(...fileDiffs(isa, f1, f2, (role) => role !== varied));
-  if (varied === 'control') {
-    for (const f of isa.files) {
-      if (f.role !== 'control') continue;
-      for (let i = 0; i < f.count; i++) {
-        const i1 = s1.files[f.name]?.[i] ?? 0n, i2 = s2.files[f.name]?.[i] ?? 0n;
-        const e1 = f1.files[f.name]?.[i] ?? 0n, e2 = f2.files[f.name]?.[i] ?? 0n;
-        if ((e1 !== i1 || e2 !== i2) && e1 !== e2) diffs.push({ name: `${f.name}[${i}]`, a: toHex(e1), b: toHex(e2) });
-      }
-    }
-  }
-  const seen = new Set<string>();
-  for (const w of writes.raw) {
-    if (isa.memories.find((m) => m.name === w.mem)?.role === varied) continue;
-    const key = `${w.mem}[${toHex(BigInt(w.addr))}]`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const a = word(f1, w.mem, w.addr), b = word(f2, w.mem, w.addr);
-    if (a !== b) diffs.push({ name: key, a: toHex(a), b: toHex(b) });
-  }
-  for (const w of writes.view) {
-    const key = `${w.view}[${toHex(w.vaddr)}]`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    // Each side's word at that virtual address, found through its own initial translation.
-    const t1 = translateAddress(isa, s1, w.view, w.vaddr), t2 = translateAddress(isa, s2, w.view, w.vaddr);
-    const mem = isa.views.find((v) => v.name === w.view)!.memory;
-    const a = 'addr' in t1 ? word(f1, mem, t1.addr) : undefined;
-    const b = 'addr' in t2 ? word(f2, mem, t2.addr) : undefined;
-    if (a !== b) diffs.push({ name: key, a: a === undefined ? 'unmapped' : toHex(a), b: b === undefined ? 'unmapped' : toHex(b) });
-  }
-  if (varied === 'control') {
-    // A control-role memory is compared like a control register: where some run changed it.
-    for (const m of isa.memories) {
-      if (m.role !== 'control') continue;
-      const ads = new Set([...(f1.mem[m.name]?.keys() ?? []), ...(f2.mem[m.name]?.keys() ?? []), ...(s1.mem[m.name]?.keys() ?? []), ...(s2.mem[m.name]?.keys() ?? [])]);
-      for (const ad of ads) {
-        const i1 = word(s1, m.name, ad), i2 = word(s2, m.name, ad), e1 = word(f1, m.name, ad), e2 = word(f2, m.name, ad);
-        if ((e1 !== i1 || e2 !== i2) && e1 !== e2) diffs.push({ name: `${m.name}[${toHex(BigInt(ad))}]`, a: toHex(e1), b: toHex(e2) });
-      }
-    }
-  }
-  if (o1.kind !== o2.kind) diffs.push({ name: 'halt', a: o1.kind, b: o2.kind });
-  return { confirmed: diffs.length > 0, outcomes: [o1, o2], diffs, problem: diffs.length ? undefined : 'the results are the same' };
-}
-
 // ---- JSON form ----
 
 export function witnessState(isa: Isa, ms: ModelState): WitnessState {
   return { mode: modeOf(isa, ms.state) ?? '(no mode)', values: ms.values };
-}
-
-export function witnessOutcome(o: Outcome, diffs: Diff[], side: 'a' | 'b'): WitnessOutcome {
-  const values: Record<string, string> = {};
-  for (const d of diffs) values[d.name] = side === 'a' ? d.a : d.b;
-  return o.kind === 'trap' ? { kind: 'trap', trap: o.trap, values } : { kind: o.kind, values };
 }
 
 export function makeWitness(
@@ -357,4 +218,3 @@ export function operandsOfWitness(w: Witness): Record<string, bigint> {
   return out;
 }
 
-export type { Z3 };

@@ -2,7 +2,7 @@
 // sent, one at a time, with its own Z3, and posts each result back. Specs arrive once per worker
 // and are kept by key.
 import { parentPort } from 'node:worker_threads';
-import type { Isa } from '../ir/types.js';
+import type { Isa } from '../ir/index.js';
 import { classifyRange } from './index.js';
 import type { JobMessage, WorkerMessage } from './parallel.js';
 

@@ -7,9 +7,7 @@
 // where several instructions share a mnemonic the operand values may pick a longer one); the last
 // pass is the one whose words and diagnostics are kept.
 
-import type { Span } from '../ir/types.js';
-import type { Isa } from '../ir/types.js';
-import { assertNever } from '../ir/walk.js';
+import { type Span, type Isa, assertNever } from '../ir/index.js';
 import { ASM, asmError, didYouMean, type AsmDiagnostic } from './diagnostics.js';
 import { evalExpr, exprSymbols, parseExpr, usesHere, type AsmExpr, type EvalResult } from './expr.js';
 import { lexLine, tokSpan, type Tok } from './lex.js';
@@ -224,7 +222,7 @@ function readLines(t: AsmTables, src: string, file: string, diags: AsmDiagnostic
       const at = body[furthest];
       const span = at ? tokSpan(file, at) : { file, line: no, col: last.endCol, endLine: no, endCol: last.endCol + 1 };
       const found = at ? `'${at.text}'` : 'the end of the line';
-      diags.push(asmError(ASM.wrongOperands, [mnemonic, found], span, `expected ${cands.map((a) => describeSyntax(t, a)).join(' or ')}`));
+      diags.push(asmError(ASM.wrongOperands, [mnemonic, found], span, `expected ${cands.map((a) => describeSyntax(a)).join(' or ')}`));
       return;
     }
     line.stmt = { k: 'ins', matches, first, last };
@@ -233,13 +231,13 @@ function readLines(t: AsmTables, src: string, file: string, diags: AsmDiagnostic
 }
 
 /** `LOAD {rd}, [{a}]  (rd: register r0..r15, a: address 0..0xffff)`. */
-export function describeSyntax(t: AsmTables, a: AsmForm): string {
+export function describeSyntax(a: AsmForm): string {
   const text = a.parts.map((p) => (p.k === 'text' ? p.text : `{${p.name}}`)).join('');
-  const ops = [...a.operands.values()].map((o) => `${o.op.name}: ${describeOperand(t, o)}`);
+  const ops = [...a.operands.values()].map((o) => `${o.op.name}: ${describeOperand(o)}`);
   return ops.length ? `'${text}' (${ops.join(', ')})` : `'${text}'`;
 }
 
-function describeOperand(t: AsmTables, o: OperandInfo): string {
+function describeOperand(o: OperandInfo): string {
   if (o.relative) {
     const base = o.relative.base + (o.relative.addend > 0 ? `+${o.relative.addend}` : o.relative.addend < 0 ? `${o.relative.addend}` : '');
     const step = (o.implied & (o.implied + 1n)) === 0n && o.implied > 0n ? `, a multiple of ${o.implied + 1n}` : '';
@@ -498,7 +496,7 @@ function layoutPass(t: AsmTables, lines: Line[], file: string, prev: Map<string,
     return { ok: false, diag: asmError(ASM.undefinedSymbol, [tok.text], tokSpan(file, tok), dym ? `did you mean '${dym}'?` : undefined) };
   };
   // `.` is the address of the statement being laid out.
-  const value = (e: AsmExpr, _from: Tok, _to: Tok): Value => {
+  const value = (e: AsmExpr): Value => {
     const r = evalExpr(e, { lookup, here: BigInt(loc) });
     return r.ok ? r : failure(r);
   };
@@ -525,7 +523,7 @@ function layoutPass(t: AsmTables, lines: Line[], file: string, prev: Map<string,
       const exprs = splitArgs(t, st, file, diagnostics, 1, 1);
       const e = exprs?.[0];
       if (e) {
-        const v = value(e.expr, e.from, e.to);
+        const v = value(e.expr);
         if (!v.ok) diagnostics.push(v.diag);
         else if (v.value < 0n || v.value >= BigInt(memSize)) {
           diagnostics.push(asmError(ASM.outsideMemory, [`.org ${hex(v.value)}`, t.mem.name, hex(BigInt(memSize - 1))], tokSpan(file, e.from, e.to)));
@@ -580,7 +578,7 @@ function layoutPass(t: AsmTables, lines: Line[], file: string, prev: Map<string,
           reportedCycles.add(cycle);
           break;
         }
-        const v = value(e.expr, e.from, e.to);
+        const v = value(e.expr);
         if (!v.ok) diagnostics.push(v.diag);
         else symbols.set(name.text, v.value);
         break;
@@ -591,7 +589,7 @@ function layoutPass(t: AsmTables, lines: Line[], file: string, prev: Map<string,
         const words: bigint[] = [];
         let bad = false;
         for (const e of exprs) {
-          const v = value(e.expr, e.from, e.to);
+          const v = value(e.expr);
           if (!v.ok) {
             diagnostics.push(v.diag);
             bad = true;
@@ -639,7 +637,7 @@ function layoutPass(t: AsmTables, lines: Line[], file: string, prev: Map<string,
       case '.space': {
         const e = splitArgs(t, st, file, diagnostics, 1, 1)?.[0];
         if (!e) break;
-        const v = value(e.expr, e.from, e.to);
+        const v = value(e.expr);
         if (!v.ok) {
           diagnostics.push(v.diag);
           break;
@@ -663,7 +661,7 @@ function layoutPass(t: AsmTables, lines: Line[], file: string, prev: Map<string,
           break;
         }
         entrySeen = st.first;
-        const v = value(e.expr, e.from, e.to);
+        const v = value(e.expr);
         if (!v.ok) diagnostics.push(v.diag);
         else if (v.value < 0n || v.value >= BigInt(memSize)) {
           diagnostics.push(asmError(ASM.outsideMemory, [`.entry ${hex(v.value)}`, t.mem.name, hex(BigInt(memSize - 1))], tokSpan(file, e.from, e.to)));
@@ -683,7 +681,7 @@ function chooseMatch(
   t: AsmTables,
   file: string,
   matches: Match[],
-  value: (e: AsmExpr, from: Tok, to: Tok) => Value,
+  value: (e: AsmExpr) => Value,
   loc: number,
   stSpan: Span,
 ): { match: Match; words: bigint[][]; diags: AsmDiagnostic[] } {
@@ -702,7 +700,7 @@ function chooseMatch(
         values.set(name, BigInt(b.index));
         continue;
       }
-      const v = value(b.expr, b.from, b.to);
+      const v = value(b.expr);
       if (!v.ok) {
         diags.push(v.diag);
         continue;

@@ -1,10 +1,10 @@
 // Diagnostics of the assembler: the ISA6xxx section of the one catalogue (src/syntax/diagnostics.ts).
 // An assembler diagnostic always has a place in the program.
 
-import type { Span } from '../ir/types.js';
-import { diag, Diagnostics, renderDiagnostic, type Diagnostic, type DiagnosticTemplate } from '../syntax/diagnostics.js';
+import type { Span } from '../ir/index.js';
+import { diag, Diagnostics, renderDiagnostic, type Diagnostic, type DiagnosticTemplate } from '../syntax/index.js';
 
-export { didYouMean } from '../syntax/diagnostics.js';
+export { didYouMean } from '../syntax/index.js';
 
 export interface AsmDiagnostic extends Diagnostic {
   span: Span;

@@ -1,8 +1,7 @@
 // The disassembler generated from a spec: mask/match picks the instruction (the shortest encoding
 // that matches, then declaration order, as the machine's decoder does), the syntax prints it.
 
-import { excluded } from '../ir/encoding.js';
-import type { Isa } from '../ir/types.js';
+import { excluded, type Isa } from '../ir/index.js';
 import type { Program } from './assemble.js';
 import { aliasOf, combineInstrWords, decodeFields, getTables, registerName, type AsmForm, type AsmInstr, type AsmTables, type OperandInfo } from './tables.js';
 

@@ -8,10 +8,9 @@
 // word itself). The entry (e_entry) becomes the pc, as a boot loader or `-bios none` would set it.
 // Everything is bounded: the header count, each segment's size, the bytes loaded in all.
 
-import type { Isa } from '../ir/types.js';
-import type { Diagnostic } from '../syntax/diagnostics.js';
-import { diag, Diagnostics } from '../syntax/diagnostics.js';
-import { resetState, translateAddress } from '../exec/interpret.js';
+import type { Isa } from '../ir/index.js';
+import { diag, Diagnostics, type Diagnostic } from '../syntax/index.js';
+import { resetState, translateAddress } from '../exec/index.js';
 import type { Program, Segment } from './assemble.js';
 import { MAX_PROGRAM_WORDS } from './assemble.js';
 import { fetchMemory } from './tables.js';

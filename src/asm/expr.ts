@@ -4,7 +4,7 @@
 // and `MOV eax, 5` pick different instructions. Shifts are written as two adjacent `<` or `>`
 // (the line lexer reads punctuation one character at a time, so a spec's syntax can use `<` alone).
 
-import { assertNever } from '../ir/walk.js';
+import { assertNever } from '../ir/index.js';
 import type { Tok } from './lex.js';
 
 const MAX_NODES = 512;

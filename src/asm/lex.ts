@@ -2,7 +2,7 @@
 // tokenizer splits an instruction's syntax text, so literal text in a syntax string and in a
 // program line compare token by token, whatever the spacing.
 
-import type { Span } from '../ir/types.js';
+import type { Span } from '../ir/index.js';
 import { ASM, asmError, type AsmDiagnostic } from './diagnostics.js';
 
 export type TokKind = 'ident' | 'num' | 'char' | 'str' | 'punct';

@@ -1,8 +1,8 @@
 // Putting an assembled program into a machine: its words go to the fetch space's underlying memory
 // at their addresses (programs are assembled for the reset translation, where virtual = physical).
 
-import type { Isa } from '../ir/types.js';
-import type { ConcreteState } from '../exec/state.js';
+import type { Isa } from '../ir/index.js';
+import type { ConcreteState } from '../exec/index.js';
 import type { Program } from './assemble.js';
 import { fetchMemory } from './tables.js';
 

@@ -1,10 +1,10 @@
 // What the assembler and disassembler need from a spec, indexed once per Isa: the fetch memory, each
 // instruction's syntax as tokens, operand ranges and field layout, register names.
 
-import { coveredBits, extractOperands, fieldRuns, insertOperands } from '../ir/encoding.js';
-import { evalExpr, zeroState } from '../exec/interpret.js';
-import type { Encoding, Expansion, Expr, Instruction, Isa, Operand, Pseudo, RegisterFile, Relative, SyntaxPart } from '../ir/types.js';
+import { coveredBits, extractOperands, fieldRuns, insertOperands, type Encoding, type Expansion, type Expr, type Instruction, type Isa, type Operand, type Pseudo, type RegisterFile, type Relative, type SyntaxPart, derived, derivedKey } from '../ir/index.js';
+import { evalExpr, zeroState } from '../exec/index.js';
 import { lexLine, type Tok } from './lex.js';
+import { isaIndex } from '../ir/index.js';
 
 export interface FetchMemory {
   /** The memory instructions live in (the fetch space, or the memory under the fetch view). */
@@ -91,7 +91,7 @@ export interface AsmTables {
 
 export type TablesResult = { ok: true; tables: AsmTables } | { ok: false; message: string };
 
-const cache = new WeakMap<Isa, TablesResult>();
+const TABLES = derivedKey<TablesResult>('assembler tables');
 
 export function mask(width: number): bigint {
   return (1n << BigInt(width)) - 1n;
@@ -99,8 +99,8 @@ export function mask(width: number): bigint {
 
 export function fetchMemory(isa: Isa): FetchMemory | undefined {
   const space = isa.fetch?.space;
-  const view = isa.views.find((v) => v.name === space);
-  const m = isa.memories.find((x) => x.name === (view ? view.memory : space));
+  const view = isaIndex(isa).views.get(space);
+  const m = isaIndex(isa).memories.get(view ? view.memory : space);
   return m ? { name: m.name, wordWidth: m.wordWidth, size: m.size } : undefined;
 }
 
@@ -120,11 +120,7 @@ export function registerName(file: RegisterFile, index: number): string {
 }
 
 export function getTables(isa: Isa): TablesResult {
-  const hit = cache.get(isa);
-  if (hit) return hit;
-  const r = buildTables(isa);
-  cache.set(isa, r);
-  return r;
+  return derived(isa, TABLES, () => buildTables(isa));
 }
 
 function buildTables(isa: Isa): TablesResult {
@@ -173,7 +169,7 @@ function buildTables(isa: Isa): TablesResult {
     list.push(a);
     byKey.set(a.key, list);
   }
-  const pcWidth = isa.registers.find((r) => r.name === isa.fetch?.pc)?.width ?? 64;
+  const pcWidth = isaIndex(isa).registers.get(isa.fetch?.pc)?.width ?? 64;
   const names = new Map<string, bigint>();
   for (const s of isa.symbols ?? []) {
     try {

@@ -3,17 +3,14 @@
 // 2 on bad input (reported after every other spec has been analysed).
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { IsaAnalysis } from '../analysis/types.js';
-import type { Isa } from '../ir/types.js';
-import { failedSpec, renderJson, type FailedSpec } from '../report/json.js';
-import { renderMarkdown } from '../report/markdown.js';
-import { renderSarif } from '../report/sarif.js';
-import { renderExplainText, renderSummary, renderText } from '../report/text.js';
+import type { IsaAnalysis } from '../analysis/index.js';
+import type { Isa } from '../ir/index.js';
+import { failedSpec, renderJson, type FailedSpec, renderMarkdown, renderSarif, renderExplainText, renderSummary, renderText } from '../report/index.js';
 import { defineCommand } from './command.js';
 import { EXIT, STDIN_ARG, UsageError, paint, type CliIO } from './io.js';
 import { outputWidth, startProgress } from './progress.js';
 import { loadSpecResult } from './spec.js';
-import { editDistance as levenshtein } from '../syntax/diagnostics.js';
+import { editDistance as levenshtein } from '../syntax/index.js';
 
 export const CHECK_FORMATS = ['text', 'json', 'markdown', 'sarif'] as const;
 export type CheckFormat = (typeof CHECK_FORMATS)[number];

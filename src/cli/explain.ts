@@ -3,6 +3,7 @@ import { defineCommand } from './command.js';
 import { EXIT, paint } from './io.js';
 import { outputWidth } from './progress.js';
 import { loadSpecOrExit } from './spec.js';
+import { isaIndex } from '../ir/index.js';
 
 export default defineCommand<{ spec: string; mnemonic: string; detail?: boolean }>({
   command: 'explain <spec> <mnemonic>',
@@ -21,7 +22,7 @@ export default defineCommand<{ spec: string; mnemonic: string; detail?: boolean 
     const { analyzeIsa } = await import('../analysis/index.js');
     const { explainForLearner, findInstruction } = await import('../explain/index.js');
     // Only the one instruction is analysed: the theorems then speak of it alone, which is all we say.
-    const wanted = isa.instructions.find((i) => i.mnemonic === args.mnemonic) ?? isa.instructions.find((i) => i.mnemonic.toLowerCase() === String(args.mnemonic).toLowerCase());
+    const wanted = isaIndex(isa).instructions.get(args.mnemonic) ?? isa.instructions.find((i) => i.mnemonic.toLowerCase() === String(args.mnemonic).toLowerCase());
     const analysis = await analyzeIsa(isa, wanted ? { only: [wanted.mnemonic] } : { only: [] });
     const found = findInstruction(isa, analysis, String(args.mnemonic));
     if (!found.ok) {
@@ -33,7 +34,7 @@ export default defineCommand<{ spec: string; mnemonic: string; detail?: boolean 
     const width = outputWidth();
     io.write(explainForLearner(isa, analysis, found.instruction, found.classification, { color: io.colorOut, width }));
     if (args.detail) {
-      const { renderExplainText } = await import('../report/text.js');
+      const { renderExplainText } = await import('../report/index.js');
       io.write('\nEvidence in detail\n' + renderExplainText(analysis, found.classification, { isa, color: io.colorOut, width }));
     }
     return EXIT.ok;

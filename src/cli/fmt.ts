@@ -1,7 +1,7 @@
 // `isavirt fmt [--check] [--write] <files...>`: print specs in canonical form, rewrite them, or
 // check that they already are.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { formatSpec } from '../ir/format.js';
+import { formatSpec } from '../ir/index.js';
 import { defineCommand } from './command.js';
 import { EXIT, paint } from './io.js';
 import { expandFolders, printDiagnostics, requireFile } from './spec.js';

@@ -4,8 +4,7 @@
 // an entry of the batch was skipped), 2 when the assignment or the arguments are bad.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { classroomEnvironment } from '../grade/formats.js';
-import type { SubmissionGrade } from '../grade/types.js';
+import type { classroomEnvironment, SubmissionGrade } from '../grade/index.js';
 import { defineCommand } from './command.js';
 import { EXIT, UsageError, paint, writeOutputFile } from './io.js';
 

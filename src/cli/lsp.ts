@@ -13,8 +13,8 @@ export default defineCommand<{ stdio?: boolean; analysis: boolean; allowExtendsO
   async run(args) {
     // Loaded here: `isavirt --help` should not pay for the protocol libraries.
     const { createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter } = await import('vscode-languageserver/node');
-    const { startLanguageServer } = await import('../lsp/server.js');
-    const { FramingGuard } = await import('../lsp/framing.js');
+    const { startLanguageServer } = await import('../lsp/index.js');
+    const { FramingGuard } = await import('../lsp/index.js');
     const guard = new FramingGuard({ onDropped: (why) => process.stderr.write(`isavirt lsp: dropped ${why}\n`) });
     const reader = new StreamMessageReader(process.stdin.pipe(guard));
     const connection = createConnection(ProposedFeatures.all, reader, new StreamMessageWriter(process.stdout));

@@ -4,15 +4,12 @@
 // monitor emulated (traps, reflections), the final state the guest sees, and with --trace every
 // instruction in assembly syntax with what the monitor did with each trap and why. The JSON shape
 // (`--format json`, isavirt-run version 2) is documented in src/demo/run-report.ts.
-import type { Isa } from '../ir/types.js';
+import { type Isa, assertNever } from '../ir/index.js';
 import { defineCommand } from './command.js';
 import { EXIT, UsageError, paint, type CliIO } from './io.js';
 import { assembleOrExit, loadSpecOrExit } from './spec.js';
-import { assertNever } from '../ir/walk.js';
 import { privilegedInstances, type Placement, type PrivilegedInstance } from '../vmm/index.js';
-import { DEFAULT_MEMORY_CAP, MachineError, layOut } from '../exec/layout.js';
-import { resetState } from '../exec/interpret.js';
-import type { ConcreteState } from '../exec/state.js';
+import { DEFAULT_MEMORY_CAP, MachineError, layOut, resetState, type ConcreteState } from '../exec/index.js';
 
 type Monitor = 'none' | 'trap' | 'hybrid' | 'patched';
 
@@ -23,6 +20,7 @@ interface Args {
   trace?: boolean;
   compare?: boolean;
   maxSteps: number;
+  timeLimit: number;
   format: 'text' | 'json';
   monitorControl?: string[];
   set?: string[];
@@ -87,6 +85,11 @@ const MAX_MEMORY_CAP_MIB = 16 * 1024;
 /** The largest step budget: a run this long already takes minutes, and the budget is what bounds a run. */
 export const MAX_STEPS = 1_000_000_000;
 
+/** `--time-limit`, in seconds: the default stops a forgotten endless loop within a minute; the
+ *  largest is a day. */
+export const DEFAULT_TIME_LIMIT_S = 60;
+const MAX_TIME_LIMIT_S = 24 * 3600;
+
 const TRACE_LIMIT = 10_000;
 const hex = (v: bigint | number) => '0x' + BigInt(v).toString(16);
 
@@ -115,6 +118,7 @@ export default defineCommand<Args>({
       .option('monitor-control', { type: 'string', array: true, describe: 'NAME=VALUE: a value the monitor keeps in a real control element (repeatable)' })
       .option('guest-control', { type: 'boolean', default: false, describe: "pass the guest's control values through to the real machine (by default the monitor keeps its own IDT, GDT... registers)" })
       .option('max-steps', { type: 'number', requiresArg: true, default: 1_000_000, describe: `step budget of each run (at most ${MAX_STEPS})` })
+      .option('time-limit', { type: 'number', requiresArg: true, default: DEFAULT_TIME_LIMIT_S, describe: `seconds each run may take (at most ${MAX_TIME_LIMIT_S}); a run it stops exits ${EXIT.badInput}, since where it stopped depends on the host's speed` })
       .option('memory-cap', { type: 'number', requiresArg: true, describe: `MiB the machine may allocate for the spec's memories (default ${DEFAULT_MEMORY_CAP / 2 ** 20}, at most ${MAX_MEMORY_CAP_MIB})` })
       .option('format', { requiresArg: true, choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' }),
   examples: [
@@ -127,6 +131,7 @@ export default defineCommand<Args>({
   async run(args, io: CliIO) {
     if (!Number.isInteger(args.maxSteps) || args.maxSteps < 1) throw new UsageError('--max-steps must be a positive whole number');
     if (args.maxSteps > MAX_STEPS) throw new UsageError(`--max-steps ${args.maxSteps} is more than the limit of ${MAX_STEPS} steps (a run that long takes many minutes; a guest that needs more is probably looping)`);
+    if (!(args.timeLimit > 0 && args.timeLimit <= MAX_TIME_LIMIT_S)) throw new UsageError(`--time-limit must be a number of seconds above 0 and at most ${MAX_TIME_LIMIT_S}`);
     if (args.memoryCap !== undefined && (!Number.isInteger(args.memoryCap) || args.memoryCap < 1 || args.memoryCap > MAX_MEMORY_CAP_MIB)) {
       throw new UsageError(`--memory-cap must be a whole number of MiB from 1 to ${MAX_MEMORY_CAP_MIB}`);
     }
@@ -146,10 +151,10 @@ export default defineCommand<Args>({
     const { diffGuestStates, describeDiff, finalState, finalStateText, traceLines, eventLines } = await import('../demo/index.js');
     const monitor: Monitor = args.monitor ?? (args.compare ? 'trap' : 'none');
     const p = paint(io.colorOut);
-    const { elementsOfRole } = await import('../vmm/elements.js');
+    const { elementsOfRole } = await import('../vmm/index.js');
     const monitorControl = parseMonitorControl(isa, elementsOfRole(isa, 'control'), args.monitorControl ?? []);
     const opts = {
-      maxSteps: args.maxSteps, trace: args.trace ? TRACE_LIMIT : 0, monitorControl, ownControl: !args.guestControl, memoryCap,
+      maxSteps: args.maxSteps, timeLimitMs: args.timeLimit * 1000, trace: args.trace ? TRACE_LIMIT : 0, monitorControl, ownControl: !args.guestControl, memoryCap,
       ...(await patchLists(isa, monitor)),
     };
     const seeded = seededState(isa, args.set ?? []);
@@ -226,6 +231,19 @@ export default defineCommand<Args>({
           if (diffs.length > 40) io.out(`  ... and ${diffs.length - 40} more`);
         }
       }
+    }
+    // A run the clock stopped is no result (another host stops it elsewhere): say where, and exit 2.
+    let timed = false;
+    for (const { run: r } of runs) {
+      const o = r.outcome;
+      if (o.kind !== 'time') continue;
+      timed = true;
+      const where = r.monitor === 'none' ? 'on the bare machine' : `under the ${r.monitor} monitor`;
+      io.err(`${paint(io.colorErr).error('error:')} ${args.program}: ${where}, stopped by the time limit of ${o.limitMs / 1000} s at pc=${hex(o.pc)} after ${o.steps} instructions`);
+    }
+    if (timed) {
+      io.err('hint: --time-limit S allows S seconds (and --max-steps N bounds a run by its steps, the same on every host)');
+      return EXIT.badInput;
     }
     if (args.compare) return diffs.length === 0 && sameEnd ? EXIT.ok : EXIT.finding;
     return EXIT.ok;

@@ -3,8 +3,7 @@
 // "bad spec" looks the same everywhere.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsHost, loadIsaFile, loadIsaSource, renderDiagnostic, type CheckOptions, type Diagnostic, type LoadResult } from '../ir/index.js';
-import type { Isa } from '../ir/types.js';
+import { fsHost, loadIsaFile, loadIsaSource, renderDiagnostic, type CheckOptions, type Diagnostic, type LoadResult, type Isa } from '../ir/index.js';
 import { assemble, isElf, loadElf, type Program } from '../asm/index.js';
 import { CliExit, EXIT, STDIN_ARG, UsageError, type CliIO } from './io.js';
 

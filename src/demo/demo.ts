@@ -21,18 +21,13 @@
 // a raw read then shows the monitor's storage, as it would on the real machine), then with the
 // whole storage the guest's (identity), so that no difference comes from where the guest sits.
 
-import { insertOperands } from '../ir/encoding.js';
-import type { Instruction, Isa, Stmt } from '../ir/types.js';
-import type { ConcreteState } from '../exec/state.js';
-import type { RunOutcome } from '../exec/machine.js';
-import type { IsaAnalysis, InstructionClassification, Witness } from '../analysis/types.js';
-import type { Program } from '../asm/index.js';
-import { fetchMemory, loadProgram, disassemble } from '../asm/index.js';
-import { operandsOfWitness, statesOfWitness } from '../analysis/witness.js';
-import { fetchDecode, modeOf, resetState, translateAddress } from '../exec/interpret.js';
-import { composedControl, defaultAllocation, GuestSession, privilegedInstances, VmmError, type GuestOptions } from '../vmm/index.js';
-import { elementsOfRole, exprReads, stmtsReads, modeAssignment, modeRank, ownedControlDefaults, readElementOf, writeElementOf } from '../vmm/elements.js';
+import { insertOperands, type Instruction, type Isa, type Stmt } from '../ir/index.js';
+import { type ConcreteState, type RunOutcome, fetchDecode, modeOf, resetState, translateAddress } from '../exec/index.js';
+import { type IsaAnalysis, type InstructionClassification, type Witness, operandsOfWitness, statesOfWitness } from '../analysis/index.js';
+import { type Program, fetchMemory, loadProgram, disassemble } from '../asm/index.js';
+import { composedControl, defaultAllocation, GuestSession, privilegedInstances, VmmError, type GuestOptions, elementsOfRole, exprReads, stmtsReads, modeAssignment, modeRank, ownedControlDefaults, readElementOf, writeElementOf } from '../vmm/index.js';
 import { lockstep, type Divergence, type Lockstep } from './diff.js';
+import { isaIndex } from '../ir/index.js';
 
 export interface DemoOptions {
   /** Only this instruction (a mnemonic, case-insensitive). */
@@ -105,7 +100,7 @@ type Overlay = 'witness plain and control-field values' | 'witness values' | 'wi
 
 /** Bits of a register that belong to no mode or control field (all of it for a plain register). */
 function plainBits(isa: Isa, reg: string, withControlFields: boolean): bigint {
-  const r = isa.registers.find((x) => x.name === reg)!;
+  const r = isaIndex(isa).registers.get(reg)!;
   if (r.role !== 'plain') return 0n;
   let m = maskB(r.width);
   for (const f of r.fields) {
@@ -201,7 +196,7 @@ function place(isa: Isa, instr: Instruction, state: ConcreteState, words: bigint
   const mem = fetchMemory(isa);
   if (!mem) return undefined;
   const isView = isa.views.some((v) => v.name === isa.fetch.space);
-  const pcWidth = isa.registers.find((r) => r.name === isa.fetch.pc)!.width;
+  const pcWidth = isaIndex(isa).registers.get(isa.fetch.pc)!.width;
   const old = state.mem[mem.name] ?? new Map<number, bigint>();
   const addrs: number[] = [];
   for (let i = 0; i < words.length; i++) {
@@ -238,13 +233,13 @@ function place(isa: Isa, instr: Instruction, state: ConcreteState, words: bigint
 
 /** Registers the fetch reads (the pc and what the fetch translation consults: x86 EIP and CS_desc). */
 function fetchRegisters(isa: Isa): string[] {
-  const view = isa.views.find((v) => v.name === isa.fetch.space);
-  const t = view && isa.translations.find((x) => x.name === view.translation);
+  const view = isaIndex(isa).views.get(isa.fetch.space);
+  const t = view && isaIndex(isa).translations.get(view.translation);
   const reads = t ? exprReads(t.result, stmtsReads(t.body)) : new Set<string>();
   const regs = new Set([isa.fetch.pc]);
   for (const r of reads) {
     const reg = r.split('.')[0]!;
-    const def = isa.registers.find((x) => x.name === reg);
+    const def = isaIndex(isa).registers.get(reg);
     // Mode elements stay: the guest's mode is what the demonstration is about.
     if (def && def.role !== 'mode' && !def.fields.some((f) => f.role === 'mode')) regs.add(reg);
   }
@@ -393,7 +388,7 @@ export function demoIsa(isa: Isa, analysis: IsaAnalysis, options: DemoOptions = 
   const placements: GuestOptions['allocation'][] = defaultAllocation(isa).length ? [undefined, fullAllocation(isa)] : [fullAllocation(isa)];
   for (const o of offenders) {
     const c = analysis.instructions.find((x) => x.mnemonic === o.mnemonic);
-    const instr = isa.instructions.find((i) => i.mnemonic === o.mnemonic);
+    const instr = isaIndex(isa).instructions.get(o.mnemonic);
     const demo: OffenderDemo = { mnemonic: o.mnemonic, reason: o.reason, status: 'no-witness', code: [], monitorControl: {} };
     result.offenders.push(demo);
     if (!c || !instr) continue;

@@ -2,9 +2,8 @@
 // "r[3]", "E[0x300]"), and the lockstep comparison that finds the first step where two runs of the
 // same guest part ways.
 
-import type { Isa } from '../ir/types.js';
-import type { ConcreteState } from '../exec/state.js';
-import type { RunOutcome } from '../exec/machine.js';
+import type { Isa } from '../ir/index.js';
+import type { ConcreteState, RunOutcome } from '../exec/index.js';
 import type { GuestSession } from '../vmm/index.js';
 import { instructionText } from './run-report.js';
 

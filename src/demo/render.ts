@@ -2,29 +2,15 @@
 
 import type { DemoResult, OffenderDemo, RunSummary } from './demo.js';
 import { describeDiff } from './diff.js';
+import wrapAnsi from 'wrap-ansi';
 
 const WIDTH = 80;
 const COL = (WIDTH - 3) / 2; // two columns and " | "
 
-/** Break text into lines of at most `w` characters (at spaces where possible). */
+/** Break text into lines of at most `w` columns (at spaces where possible; wrap-ansi, as the
+ *  text report and explain wrap). */
 function wrap(text: string, w: number): string[] {
-  const out: string[] = [];
-  for (const para of text.split('\n')) {
-    let line = '';
-    for (const word of para.split(' ')) {
-      let piece = word;
-      while (piece.length > w) {
-        if (line) out.push(line), (line = '');
-        out.push(piece.slice(0, w));
-        piece = piece.slice(w);
-      }
-      if (!line) line = piece;
-      else if (line.length + 1 + piece.length <= w) line += ' ' + piece;
-      else out.push(line), (line = piece);
-    }
-    out.push(line);
-  }
-  return out;
+  return wrapAnsi(text, w, { hard: true, trim: true }).split('\n');
 }
 
 function indent(lines: string[], n: number): string[] {

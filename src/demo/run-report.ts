@@ -14,12 +14,12 @@
 //            gives them back exactly
 // Hex strings throughout ("0x1f"): values may be wider than a JSON number holds.
 
-import type { Isa } from '../ir/types.js';
-import type { ConcreteState } from '../exec/state.js';
-import type { TraceEntry } from '../exec/machine.js';
+import type { Isa } from '../ir/index.js';
+import type { ConcreteState, TraceEntry } from '../exec/index.js';
 import { disassemble } from '../asm/index.js';
 import { encodeInstruction } from './demo.js';
-import type { MonitorEvent } from '../vmm/monitor.js';
+import type { MonitorEvent } from '../vmm/index.js';
+import { isaIndex } from '../ir/index.js';
 
 const hex = (v: bigint | number) => '0x' + BigInt(v).toString(16);
 const maskB = (w: number) => (1n << BigInt(w)) - 1n;
@@ -63,7 +63,7 @@ export function finalState(isa: Isa, start: ConcreteState, end: ConcreteState, m
 /** An instruction of the trace in the spec's assembly syntax (encoded, then disassembled, so the
  *  text is exactly what the disassembler prints for those words). */
 export function instructionText(isa: Isa, t: TraceEntry): string {
-  const instr = isa.instructions.find((i) => i.mnemonic === t.mnemonic);
+  const instr = isaIndex(isa).instructions.get(t.mnemonic);
   if (!instr) return t.mnemonic;
   const words = encodeInstruction(isa, instr, t.operands);
   const line = disassemble(isa, words, Number(t.pc))[0];

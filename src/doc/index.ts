@@ -6,12 +6,11 @@
 // self-contained HTML page, so both formats say the same thing and every string from the spec
 // goes through exactly one escaping function per format.
 
-import type { Evidence, InstructionClassification, IsaAnalysis, Verdict } from '../analysis/types.js';
-import { instructionEffects } from '../analysis/effects.js';
-import { printExpr, printStmts } from '../analysis/print.js';
-import type { Encoding, EncodingBits, Instruction, Isa, Operand, Relative, Stmt } from '../ir/types.js';
+import { type Evidence, type InstructionClassification, type IsaAnalysis, type Verdict, instructionEffects, printExpr, printStmts } from '../analysis/index.js';
+import type { Encoding, EncodingBits, Instruction, Isa, Operand, Relative, Stmt } from '../ir/index.js';
 import {
   MONITOR_COLUMNS,
+  mdTable,
   StateModel,
   reasonRich,
   richHtml,
@@ -21,7 +20,8 @@ import {
   witnessTable,
   witnessView,
   type Rich,
-} from '../report/evidence.js';
+} from '../report/index.js';
+import { isaIndex } from '../ir/index.js';
 
 export type DocFormat = 'markdown' | 'html';
 
@@ -94,7 +94,7 @@ function stateAnchor(isa: Isa, element: string): string | undefined {
   const base = element.replace(/\[.*$/, '');
   const dot = base.indexOf('.');
   if (dot > 0) {
-    const r = isa.registers.find((x) => x.name === base.slice(0, dot));
+    const r = isaIndex(isa).registers.get(base.slice(0, dot));
     if (r?.fields.some((f) => f.name === base.slice(dot + 1))) return anchor('state', base);
     if (r) return anchor('state', r.name);
   }
@@ -516,15 +516,11 @@ export function renderMarkdownDoc(blocks: Block[]): string {
         out.push(mdCell(b.parts, false), '');
         break;
       case 'table':
-        out.push(`| ${b.head.map(mdText).join(' | ')} |`, `|${b.head.map(() => '---').join('|')}|`);
-        for (const r of b.rows) out.push(`| ${r.map((c) => mdCell(c, true)).join(' | ')} |`);
-        out.push('');
+        out.push(...mdTable(b.head.map(mdText), b.rows.map((r) => r.map((c) => mdCell(c, true)))), '');
         break;
       case 'bitfield':
         // GFM has no column spans: the field names head the columns, their bit ranges below.
-        out.push(`| ${b.fields.map((f) => (f.operand ? `**${mdText(f.name)}**` : mdInline({ code: f.name }, true))).join(' | ')} |`);
-        out.push(`|${b.fields.map(() => '---').join('|')}|`);
-        out.push(`| ${b.fields.map((f) => f.bits).join(' | ')} |`, '');
+        out.push(...mdTable(b.fields.map((f) => (f.operand ? `**${mdText(f.name)}**` : mdInline({ code: f.name }, true))), [b.fields.map((f) => f.bits)]), '');
         break;
       case 'pre': {
         // A fence longer than any backtick run inside, so spec text cannot close it.

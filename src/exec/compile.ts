@@ -39,13 +39,10 @@
 // Inside a block the guard's values are constants, and `Folder` evaluates what they decide (an
 // M-mode Sv32 walk becomes `va[19..0]`).
 
-import { fieldRuns } from '../ir/encoding.js';
-import type { Expr, Func, Isa, LValue, Stmt, Translation, Builtin, Instruction } from '../ir/types.js';
-import { assertNever, forEachChildExpr as forEachChild, mapChildExpr, mapLValueExpr, walkExpr, walkStmts } from '../ir/walk.js';
+import { fieldRuns, type Expr, type Func, type Isa, type LValue, type Stmt, type Translation, type Builtin, type Instruction, assertNever, forEachChildExpr as forEachChild, mapChildExpr, mapLValueExpr, walkExpr, walkStmts, derived, derivedKey } from '../ir/index.js';
 import { evalExpr } from './interpret.js';
 import { MachineError, checkWidth, isInt, type Layout, type MemSlot } from './layout.js';
 
-export const ST_DONE = 0;
 export const ST_HALT = 1;
 export const ST_ILLEGAL = 2;
 export const ST_TRAP = 3;
@@ -2270,7 +2267,7 @@ function checkAcyclic(fns: { name: string; calls: string[] }[]): void {
   for (const f of fns) visit(f.name);
 }
 
-const cache = new WeakMap<Isa, Map<string, Program>>();
+const PROGRAMS = derivedKey<Map<string, Program>>('compiled programs by window configuration');
 
 function windowKey(windows: MemoryWindow[]): string {
   return windows.map((w) => `${String(w.memory)}@${String(w.base)}+${String(w.size)}`).sort().join(';');
@@ -2278,11 +2275,7 @@ function windowKey(windows: MemoryWindow[]): string {
 
 /** The compiled program of a spec for a window configuration (compiled once, then cached). */
 export function compileProgram(isa: Isa, layout: Layout, windows: MemoryWindow[] = []): Program {
-  let byWin = cache.get(isa);
-  if (!byWin) {
-    byWin = new Map();
-    cache.set(isa, byWin);
-  }
+  const byWin = derived(isa, PROGRAMS, () => new Map<string, Program>());
   const key = windowKey(windows);
   let p = byWin.get(key);
   if (!p) {

@@ -8,8 +8,7 @@
 // - The pc rule (pc := next_pc if unwritten) also applies when the semantics halt.
 // - An address expression is taken modulo the region's size (memories) or 2^paramWidth (views).
 
-import { excluded, extractOperands } from '../ir/encoding.js';
-import type { Expr, Instruction, Isa, LValue, Stmt, Translation, Trap, Func } from '../ir/types.js';
+import { derived, derivedKey, excluded, extractOperands, isaIndex, type Expr, type Instruction, type Isa, type IsaIndex, type LValue, type Stmt, type Translation } from '../ir/index.js';
 import type { ConcreteState, Outcome } from './state.js';
 
 /** Thrown inside the interpreter to abort an instruction; never escapes the public functions. */
@@ -28,50 +27,41 @@ export function toSigned(v: bigint, width: number): bigint {
   return v & sign ? v - (1n << BigInt(width)) : v;
 }
 
-export function hexValue(h: string): bigint {
-  return BigInt(h);
-}
-
 export function toHex(v: bigint): string {
   return '0x' + v.toString(16);
 }
 
-/** Lookup tables built once per Isa (the IR is plain data; we index it by name). */
+/** The declarations by name (the one index over an Isa, `isaIndex`) and what fetching needs. */
 interface Index {
-  regs: Map<string, Isa['registers'][number]>;
-  files: Map<string, Isa['files'][number]>;
-  mems: Map<string, Isa['memories'][number]>;
-  views: Map<string, Isa['views'][number]>;
-  translations: Map<string, Translation>;
-  functions: Map<string, Func>;
-  traps: Map<string, Trap>;
+  regs: IsaIndex['registers'];
+  files: IsaIndex['files'];
+  mems: IsaIndex['memories'];
+  views: IsaIndex['views'];
+  translations: IsaIndex['translations'];
+  functions: IsaIndex['functions'];
+  traps: IsaIndex['traps'];
   pcWidth: number;
   fetchWordWidth: number;
 }
 
-const indexCache = new WeakMap<Isa, Index>();
+const EXEC_INDEX = derivedKey<Index>('interpreter index');
 
 export function indexIsa(isa: Isa): Index {
-  let ix = indexCache.get(isa);
-  if (ix) return ix;
-  const regs = new Map(isa.registers.map((r) => [r.name, r]));
-  const mems = new Map(isa.memories.map((m) => [m.name, m]));
-  const views = new Map(isa.views.map((v) => [v.name, v]));
-  const pcReg = regs.get(isa.fetch.pc);
-  const fetchMem = mems.get(isa.fetch.space) ?? mems.get(views.get(isa.fetch.space)?.memory ?? '');
-  ix = {
-    regs,
-    files: new Map(isa.files.map((f) => [f.name, f])),
-    mems,
-    views,
-    translations: new Map(isa.translations.map((t) => [t.name, t])),
-    functions: new Map(isa.functions.map((f) => [f.name, f])),
-    traps: new Map(isa.traps.map((t) => [t.name, t])),
-    pcWidth: pcReg?.width ?? 64,
-    fetchWordWidth: fetchMem?.wordWidth ?? 8,
-  };
-  indexCache.set(isa, ix);
-  return ix;
+  return derived(isa, EXEC_INDEX, () => {
+    const ix = isaIndex(isa);
+    const fetchMem = ix.memories.get(isa.fetch.space) ?? ix.memories.get(ix.views.get(isa.fetch.space)?.memory);
+    return {
+      regs: ix.registers,
+      files: ix.files,
+      mems: ix.memories,
+      views: ix.views,
+      translations: ix.translations,
+      functions: ix.functions,
+      traps: ix.traps,
+      pcWidth: ix.registers.get(isa.fetch.pc)?.width ?? 64,
+      fetchWordWidth: fetchMem?.wordWidth ?? 8,
+    };
+  });
 }
 
 /** Address of the instruction after `instr` at `pc`, wrapped to the pc's width. */
@@ -88,14 +78,6 @@ export function trapReturnPc(isa: Isa, trapName: string, pc: bigint, next: bigin
 }
 
 // ---- state copies ----
-
-export function cloneState(s: ConcreteState): ConcreteState {
-  const files: Record<string, bigint[]> = {};
-  for (const [k, v] of Object.entries(s.files)) files[k] = v.slice();
-  const mem: Record<string, Map<number, bigint>> = {};
-  for (const [k, v] of Object.entries(s.mem)) mem[k] = new Map(v);
-  return { regs: { ...s.regs }, files, mem };
-}
 
 /** A working copy: registers copied now, files and memories copied on first write. */
 class Work {
@@ -644,11 +626,6 @@ function deliver(isa: Isa, state: ConcreteState, trap: string, returnPc: bigint)
   if (t.kind === 'halt') return { kind: 'halt', state: t.state, trap };
   if (t.kind === 'trap') return { kind: 'stuck', state, message: `trap ${t.trap} while entering trap ${trap}` };
   return { kind: 'trapped', trap, state: t.state };
-}
-
-/** Element-wise equality of two states (absent = zero). */
-export function statesEqual(a: ConcreteState, b: ConcreteState): boolean {
-  return diffStates(a, b).length === 0;
 }
 
 /** Names of the elements that differ: "R", "r[3]", "E[0x40]". */

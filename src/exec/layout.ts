@@ -3,7 +3,7 @@
 // and are plain JS numbers in compiled code; wider ones (33..64 bits) live in one BigUint64Array
 // (`w`) and are bigints. Memories get one typed array each, sized from the spec.
 
-import type { Isa, Memory, Register, RegisterFile, Translation, Trap, View, Func } from '../ir/types.js';
+import type { Isa, Memory, Register, RegisterFile, Translation, Trap, View, Func } from '../ir/index.js';
 
 /** A user-causable problem with a spec or a request (too much memory, unknown name, bad IR). The
  *  CLI prints its message as a diagnostic; it never needs a stack trace. */

@@ -35,7 +35,7 @@
 // compiled semantics); the typed arrays `u`, `w` and `mems` are exposed for reading, and a write
 // into `mems` directly would not invalidate the blocks decoded from it.
 
-import type { Instruction, Isa, Trap } from '../ir/types.js';
+import type { Instruction, Isa, Trap } from '../ir/index.js';
 import type { ConcreteState } from './state.js';
 import {
   compileProgram,
@@ -59,6 +59,18 @@ export type { MemoryWindow } from './compile.js';
 
 /** Default step budget of `run()`. */
 export const DEFAULT_MAX_STEPS = 10_000_000;
+
+/** With a time limit, RUN is given the budget in slices: its budget test ends each slice at a block
+ *  boundary, and the clock is read between slices. A slice doubles while one takes under 1 ms and
+ *  halves above 8 ms, so the clock is read a few hundred times a second at most, and a slow guest
+ *  (every instruction trapping into a monitor) still stops within a slice of its limit. */
+const SLICE_MIN = 1 << 10;
+const SLICE_MAX = 1 << 20;
+
+/** The message of a run the time limit stopped (the machine's and the monitor's). */
+export function timeLimitMessage(limitMs: number, pc: bigint, steps: number): string {
+  return `stopped by the time limit of ${limitMs / 1000} s at pc=${hex(pc)} after ${steps} instructions (an endless loop? raise the time limit)`;
+}
 
 /** Called for every trap before the trap entry; return true if the monitor handled it. */
 export type TrapHook = (trap: Trap, returnPc: bigint, machine: Machine) => boolean;
@@ -86,6 +98,9 @@ export interface MachineOptions {
   trace?: number;
   /** Budget of `run()` when none is given (default 10 million). */
   maxSteps?: number;
+  /** Wall-clock limit of the machine's runs together, in milliseconds from its first `run()`
+   *  (default none): a run past it ends with `kind: 'time'`. */
+  timeLimitMs?: number;
   /** Skip the reset (all state zero or init, reset block not run). */
   noReset?: boolean;
   /** Compile hot straight-line runs of instructions into blocks (default true); false runs every
@@ -104,6 +119,8 @@ export type RunOutcome =
   /** A trap nobody took: no trap entry in the spec, or the entry itself trapped (`double`). */
   | { kind: 'trap'; trap: string; steps: number; pc: bigint; double: boolean; message: string }
   | { kind: 'budget'; steps: number; message: string }
+  /** The time limit ran out (`MachineOptions.timeLimitMs`): where it stopped depends on the host's speed. */
+  | { kind: 'time'; steps: number; pc: bigint; limitMs: number; message: string }
   | { kind: 'illegal'; steps: number; pc: bigint; message: string };
 
 /** One step: the instruction completed (or its trap was taken, `trap` says which), or the run ended. */
@@ -155,6 +172,10 @@ export class Machine {
   /** Set by a halt; `run()` and `step()` do nothing until reset() or restore(). */
   halted = false;
   readonly maxSteps: number;
+  readonly timeLimitMs: number | undefined;
+  /** When the time limit runs out (performance.now()), set by the first run(). */
+  private deadline: number | undefined;
+  private slice = SLICE_MIN;
 
   private readonly x: Exchange = { n: 0, t: 0, ret: 0, pc: 0, ins: 0, ops: [], len: 0, out: [], ca: -1 };
   private readonly tc: Int32Array;
@@ -192,6 +213,9 @@ export class Machine {
     this.pcLimit = this.layout.pc.wide ? 0 : 2 ** this.layout.pc.width;
     this.traceLimit = Math.max(0, Math.floor(options.trace ?? 0));
     this.maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
+    const limit = options.timeLimitMs;
+    if (limit !== undefined && !(limit > 0 && Number.isFinite(limit))) throw new MachineError('the time limit must be a positive number of milliseconds');
+    this.timeLimitMs = limit;
     this.tc = new Int32Array((isa.traps ?? []).filter((t) => t.timer).length);
     this.blocks = options.blocks ?? true;
     this.x.ca = isa.console?.address ?? -1;
@@ -256,7 +280,10 @@ export class Machine {
     this.u.fill(0);
     this.w.fill(0n);
     // A 36- or 64-bit memory is a BigUint64Array, which only takes bigint.
-    for (const m of this.mems) (m instanceof BigUint64Array ? m.fill(0n) : m.fill(0));
+    for (const m of this.mems) {
+      if (m instanceof BigUint64Array) m.fill(0n);
+      else m.fill(0);
+    }
     for (const r of this.layout.regs.values()) this.setRegRaw(r.reg.name, BigInt(r.reg.init ?? '0x0'));
     this.program.timers.forEach((t, i) => (this.tc[i] = this.isa.traps[t]!.timer!.period));
     this.halted = false;
@@ -378,7 +405,10 @@ export class Machine {
     this.u.fill(0);
     this.w.fill(0n);
     // A 36- or 64-bit memory is a BigUint64Array, which only takes bigint.
-    for (const m of this.mems) (m instanceof BigUint64Array ? m.fill(0n) : m.fill(0));
+    for (const m of this.mems) {
+      if (m instanceof BigUint64Array) m.fill(0n);
+      else m.fill(0);
+    }
     for (const [name, v] of Object.entries(s.regs ?? {})) this.setRegRaw(name, v);
     for (const [name, vs] of Object.entries(s.files ?? {})) vs.forEach((v, i) => this.writeFile(name, i, v));
     for (const [name, words] of Object.entries(s.mem ?? {})) {
@@ -581,6 +611,8 @@ export class Machine {
     if (!(budget >= 0)) throw new MachineError('the step budget must be a non-negative number');
     let steps = 0;
     if (this.halted) return { kind: 'halted', steps: 0, pc: this.pc, message: `halted at pc=${hex(this.pc)}` };
+    const timed = this.timeLimitMs !== undefined;
+    let sliceStart = timed ? this.startClock() : 0;
     for (;;) {
       const left = budget - steps;
       if (left <= 0) {
@@ -588,6 +620,14 @@ export class Machine {
           kind: 'budget', steps,
           message: `stopped after the step budget of ${budget} instructions at pc=${hex(this.pc)} (an endless loop? raise the budget)`,
         };
+      }
+      if (timed) {
+        const now = performance.now();
+        if (now >= this.deadline!) return this.timeOutcome(steps);
+        const took = now - sliceStart;
+        if (took < 1 && this.slice < SLICE_MAX) this.slice *= 2;
+        else if (took > 8 && this.slice > SLICE_MIN) this.slice /= 2;
+        sliceStart = now;
       }
       let st: number;
       this.runBase = steps;
@@ -597,7 +637,7 @@ export class Machine {
       if (this.trace.length < this.traceLimit) {
         this.record();
         st = this.fns.RUN(1);
-      } else st = this.fns.RUN(left);
+      } else st = this.fns.RUN(timed ? Math.min(left, this.slice) : left);
       const n = this.x.n;
       steps += n;
       this.counters.steps += n;
@@ -623,6 +663,22 @@ export class Machine {
       }
       throw new MachineError(`internal: unknown status ${st}`);
     }
+  }
+
+  /** Starts the time limit's clock (at the first run) and returns the time now. */
+  private startClock(): number {
+    const now = performance.now();
+    this.deadline ??= now + this.timeLimitMs!;
+    return now;
+  }
+
+  /** Has the time limit run out (false without one)? Starts its clock like a run. */
+  timeUp(): boolean {
+    return this.timeLimitMs !== undefined && this.startClock() >= this.deadline!;
+  }
+
+  private timeOutcome(steps: number): RunOutcome {
+    return { kind: 'time', steps, pc: this.pc, limitMs: this.timeLimitMs!, message: timeLimitMessage(this.timeLimitMs!, this.pc, steps) };
   }
 
   /** Run exactly one instruction (taking its trap, if any). */

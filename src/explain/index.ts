@@ -4,12 +4,13 @@
 // see when a guest runs it. `check --explain` (src/analysis explainInstruction) prints the same
 // evidence tersely for experts; this text is for someone meeting the definitions for the first time.
 
-import type { Evidence, InstructionClassification, IsaAnalysis, PrivilegeVerdict, Verdict, Witness } from '../analysis/types.js';
-import type { Instruction, Isa, TrapKind } from '../ir/types.js';
-import { didYouMean } from '../syntax/diagnostics.js';
-import { NO_PAINT, StateModel, reasonRich, richText, splitRich, witnessLines, witnessView, type Paint } from '../report/evidence.js';
+import type { Evidence, InstructionClassification, IsaAnalysis, PrivilegeVerdict, Verdict, Witness } from '../analysis/index.js';
+import type { Instruction, Isa, TrapKind } from '../ir/index.js';
+import { didYouMean } from '../syntax/index.js';
+import { NO_PAINT, StateModel, reasonRich, richText, splitRich, witnessLines, witnessView, type Paint } from '../report/index.js';
 import wrapAnsi from 'wrap-ansi';
 import { createColors } from 'picocolors';
+import { isaIndex } from '../ir/index.js';
 
 export type FindResult =
   | { ok: true; instruction: Instruction; classification: InstructionClassification }
@@ -17,7 +18,7 @@ export type FindResult =
 
 /** Find an instruction by mnemonic (exact, then case-insensitive), or say what is close. */
 export function findInstruction(isa: Isa, analysis: IsaAnalysis, mnemonic: string): FindResult {
-  const instruction = isa.instructions.find((i) => i.mnemonic === mnemonic) ?? isa.instructions.find((i) => i.mnemonic.toLowerCase() === mnemonic.toLowerCase());
+  const instruction = isaIndex(isa).instructions.get(mnemonic) ?? isa.instructions.find((i) => i.mnemonic.toLowerCase() === mnemonic.toLowerCase());
   const classification = instruction && analysis.instructions.find((c) => c.mnemonic === instruction.mnemonic);
   if (instruction && classification) return { ok: true, instruction, classification };
   const suggestion = didYouMean(mnemonic, isa.instructions.map((i) => i.mnemonic)) ?? didYouMean(mnemonic.toUpperCase(), isa.instructions.map((i) => i.mnemonic));

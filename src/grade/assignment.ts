@@ -8,9 +8,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { IsaAnalysis } from '../analysis/types.js';
-import { loadIsaFile, renderDiagnostic } from '../ir/index.js';
-import type { Isa } from '../ir/types.js';
+import type { IsaAnalysis } from '../analysis/index.js';
+import { loadIsaFile, renderDiagnostic, type Isa } from '../ir/index.js';
 import { PROPERTIES, type Answers, type Assignment, type PreparedAssignment } from './types.js';
 
 const validators = new Map<string, ValidateFunction>();

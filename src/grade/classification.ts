@@ -3,7 +3,7 @@
 // what the analysis derived for the reference spec. A wrong claim's feedback is built from the
 // evidence behind the derived verdict (the witness, the proof, the syntactic argument).
 
-import type { Evidence, InstructionClassification, IsaAnalysis, TheoremVerdict } from '../analysis/types.js';
+import type { Evidence, InstructionClassification, IsaAnalysis, TheoremVerdict } from '../analysis/index.js';
 import { derivedProperty, parseAnswers } from './assignment.js';
 import { clip, points, resolveFeedback, resolveVisibility, showsAnswer } from './common.js';
 import type { Answers, ClassificationQuestion, FeedbackLevel, InstructionAnswer, PreparedAssignment, Property, TestResult } from './types.js';

@@ -5,26 +5,10 @@
 // replayed on the reference interpreter before it is reported, with the concrete state.
 
 import type { Model } from 'z3-solver';
-import { instructionEffects } from '../analysis/effects.js';
-import { stateFromModel } from '../analysis/witness.js';
-import {
-  freshState,
-  indexBits,
-  Logic,
-  SymArray,
-  operandTerms,
-  predicate,
-  runSymbolic,
-  solve,
-  type ArrayBase,
-  type B,
-  type BV,
-  type SymState,
-  type Z3,
-} from '../analysis/symbolic.js';
-import { runSemantics, toHex, zeroState } from '../exec/interpret.js';
-import type { ConcreteState, Outcome } from '../exec/state.js';
-import type { Instruction, Isa } from '../ir/types.js';
+import { instructionEffects, stateFromModel, freshState, indexBits, Logic, SymArray, operandTerms, predicate, runSymbolic, solve, type ArrayBase, type B, type BV, type SymState, type Z3 } from '../analysis/index.js';
+import { runSemantics, toHex, zeroState, type ConcreteState, type Outcome } from '../exec/index.js';
+import type { Instruction, Isa } from '../ir/index.js';
+import { isaIndex } from '../ir/index.js';
 
 export type EquivStatus = 'equal' | 'differs' | 'unknown' | 'missing';
 
@@ -35,26 +19,21 @@ export interface EquivResult {
   message: string;
 }
 
-export interface StateMismatch {
-  /** Elements of the reference the student's spec lacks or declares with another shape. */
-  elements: Map<string, string>;
-}
-
 /** Register, file and memory shapes that differ between the two specs, by element name. */
 export function stateMismatches(ref: Isa, stu: Isa): Map<string, string> {
   const out = new Map<string, string>();
   for (const r of ref.registers) {
-    const s = stu.registers.find((x) => x.name === r.name);
+    const s = isaIndex(stu).registers.get(r.name);
     if (!s) out.set(r.name, `register ${r.name} is missing`);
     else if (s.width !== r.width) out.set(r.name, `register ${r.name} has ${s.width} bits, the reference's has ${r.width}`);
   }
   for (const f of ref.files) {
-    const s = stu.files.find((x) => x.name === f.name);
+    const s = isaIndex(stu).files.get(f.name);
     if (!s) out.set(f.name, `register file ${f.name} is missing`);
     else if (s.width !== f.width || s.count !== f.count) out.set(f.name, `register file ${f.name} is ${s.count} × ${s.width} bits, the reference's is ${f.count} × ${f.width}`);
   }
   for (const m of ref.memories) {
-    const s = stu.memories.find((x) => x.name === m.name);
+    const s = isaIndex(stu).memories.get(m.name);
     if (!s) out.set(m.name, `memory ${m.name} is missing`);
     else if (s.wordWidth !== m.wordWidth || s.size !== m.size) out.set(m.name, `memory ${m.name} is ${s.size} words of ${s.wordWidth} bits, the reference's is ${m.size} of ${m.wordWidth}`);
   }
@@ -65,15 +44,15 @@ export function stateMismatches(ref: Isa, stu: Isa): Map<string, string> {
 function sharedState(z3: Z3, ref: Isa, stu: Isa, sRef: SymState, registry: ArrayBase[]): SymState {
   const own = freshState(z3, stu, 'T', registry);
   for (const r of stu.registers) {
-    const x = ref.registers.find((y) => y.name === r.name);
+    const x = isaIndex(ref).registers.get(r.name);
     if (x && x.width === r.width) own.regs.set(r.name, sRef.regs.get(r.name)!);
   }
   for (const f of stu.files) {
-    const x = ref.files.find((y) => y.name === f.name);
+    const x = isaIndex(ref).files.get(f.name);
     if (x && x.width === f.width && x.count === f.count) own.files.set(f.name, sRef.files.get(f.name)!);
   }
   for (const m of stu.memories) {
-    const x = ref.memories.find((y) => y.name === m.name);
+    const x = isaIndex(ref).memories.get(m.name);
     if (x && x.wordWidth === m.wordWidth && x.size === m.size) own.mems.set(m.name, sRef.mems.get(m.name)!);
   }
   return own;
@@ -90,7 +69,7 @@ function touched(isa: Isa, i: Instruction): Set<string> {
   for (const n of [...e.reads, ...e.writes]) out.add(n.split(/[.[]/)[0]!);
   // A view stands for its memory.
   for (const n of [...out]) {
-    const v = isa.views.find((x) => x.name === n);
+    const v = isaIndex(isa).views.get(n);
     if (v) out.add(v.memory);
   }
   return out;
@@ -156,7 +135,7 @@ export interface CompareOptions {
 /** Compare one reference instruction with the student's instruction of the same mnemonic. */
 export async function compareInstruction(z3: Z3, ref: Isa, stu: Isa, ri: Instruction, opts: CompareOptions): Promise<EquivResult> {
   const m = ri.mnemonic;
-  const si = stu.instructions.find((x) => x.mnemonic === m);
+  const si = isaIndex(stu).instructions.get(m);
   if (!si) return { mnemonic: m, status: 'missing', message: `${m} is missing from your spec.` };
   if (signature(si) !== signature(ri)) {
     return { mnemonic: m, status: 'differs', message: `${m} takes operands (${signature(si)}); the reference's takes (${signature(ri)}).` };
@@ -191,11 +170,11 @@ export async function compareInstruction(z3: Z3, ref: Isa, stu: Isa, ri: Instruc
     values.push(a.select(k, L).neq(b.select(k, L)));
   };
   for (const f of ref.files) {
-    const g = stu.files.find((x) => x.name === f.name);
+    const g = isaIndex(stu).files.get(f.name);
     if (g && g.count === f.count && g.width === f.width) compareArray(f.name, indexBits(f.count), rr.final.files.get(f.name), rs.final.files.get(f.name));
   }
   for (const mm of ref.memories) {
-    const g = stu.memories.find((x) => x.name === mm.name);
+    const g = isaIndex(stu).memories.get(mm.name);
     if (g && g.size === mm.size && g.wordWidth === mm.wordWidth) compareArray(mm.name, indexBits(mm.size), rr.final.mems.get(mm.name), rs.final.mems.get(mm.name));
   }
   diffs.push(L.and(L.not(anyR), L.not(anyS), L.or(...values)));

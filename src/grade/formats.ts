@@ -4,6 +4,7 @@
 // gradebook; `text` is for people at a terminal. A batch is always an array (or rows) in the order
 // found: a submission's name is data, never a key.
 
+import { stringify } from 'csv-stringify/sync';
 import { points } from './common.js';
 import type { SubmissionGrade, TestResult } from './types.js';
 
@@ -178,22 +179,18 @@ export function classroomEnvironment(g: SubmissionGrade): { env: string; output:
   };
 }
 
-function csvCell(s: string): string {
-  // Spreadsheet formula injection: a cell a student controls must not start with = + - @.
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-/** One row per student: name, total, maximum, gradable, then one column per test (stable order). */
+/** One row per student: name, total, maximum, gradable, then one column per test (stable order).
+ *  csv-stringify quotes; `escape_formulas` defuses spreadsheet formula injection (a cell a student
+ *  controls must not start with = + - @, tab or CR: it gets a leading '). */
 export function toCsv(grades: SubmissionGrade[]): string {
   const names: string[] = [];
   for (const g of grades) for (const t of g.tests) if (!names.includes(t.name)) names.push(t.name);
-  const rows = [['student', 'score', 'max_score', 'gradable', ...names].map(csvCell).join(',')];
+  const rows = [['student', 'score', 'max_score', 'gradable', ...names]];
   for (const g of grades) {
     const by = new Map(g.tests.map((t) => [t.name, t.score]));
-    rows.push([g.student, String(g.score), String(g.maxScore), g.gradable ? 'yes' : 'no', ...names.map((n) => (by.has(n) ? String(by.get(n)) : ''))].map(csvCell).join(','));
+    rows.push([g.student, String(g.score), String(g.maxScore), g.gradable ? 'yes' : 'no', ...names.map((n) => (by.has(n) ? String(by.get(n)) : ''))]);
   }
-  return rows.join('\n') + '\n';
+  return stringify(rows, { escape_formulas: true });
 }
 
 /** For a terminal: each student's tests and feedback. */
@@ -201,7 +198,7 @@ export function toText(grades: SubmissionGrade[]): string {
   const L: string[] = [];
   for (const g of grades) {
     // A name with control characters (a newline could fake another student's line) is quoted.
-    const name = /[\u0000-\u001f\u007f]/.test(g.student) ? JSON.stringify(g.student) : g.student;
+    const name = [...g.student].some((c) => c < ' ' || c === '\u007f') ? JSON.stringify(g.student) : g.student;
     L.push(`${name}: ${points(g.score)} / ${points(g.maxScore)}${g.gradable ? '' : ' (not gradable)'}`);
     for (const e of g.formatErrors) L.push(`  ${e.split('\n').join('\n  ')}`);
     for (const t of g.tests) {
@@ -234,7 +231,7 @@ export function renderBatch(format: Exclude<GradeFormat, 'csv' | 'text'>, grades
 export function batchFileNames(grades: SubmissionGrade[]): string[] {
   const taken = new Set<string>();
   return grades.map((g) => {
-    const base = g.student.replace(/[\/\\\0]/g, '_').replace(/^\.+/, (dots) => '_'.repeat(dots.length)) || '_';
+    const base = g.student.replace(/[/\\\0]/g, '_').replace(/^\.+/, (dots) => '_'.repeat(dots.length)) || '_';
     let name = `${base}.json`;
     for (let n = 2; taken.has(name.toLowerCase()) || name.toLowerCase() === 'index.json'; n++) name = `${base}~${n}.json`;
     taken.add(name.toLowerCase());

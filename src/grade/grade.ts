@@ -25,7 +25,7 @@ interface Located {
 
 function locate(submission: string): Located {
   const abs = path.resolve(submission);
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = statSync(abs).isDirectory();
   } catch {

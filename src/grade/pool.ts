@@ -8,7 +8,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { zeroGrade } from './grade.js';
-import type { PreparedAssignment, SubmissionGrade } from './types.js';
+import { DEFAULT_TIMEOUT_MS, type PreparedAssignment, type SubmissionGrade } from './types.js';
 import type { WorkReply } from './worker.js';
 
 export interface PoolOptions {
@@ -34,7 +34,7 @@ interface Slot {
 /** Grade every submission in isolation; the result array follows `submissions`' order. */
 export function gradeInPool(prep: PreparedAssignment, submissions: string[], options: PoolOptions = {}): Promise<SubmissionGrade[]> {
   const limits = prep.assignment.limits ?? {};
-  const timeoutMs = limits.timeoutMs ?? 60_000;
+  const timeoutMs = limits.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const memoryMb = limits.memoryMb ?? 512;
   const n = Math.max(1, Math.min(options.workers ?? os.availableParallelism(), submissions.length));
   const results: SubmissionGrade[] = new Array(submissions.length);

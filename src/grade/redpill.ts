@@ -8,15 +8,18 @@
 // else Theorem 1, its sufficient condition.
 
 import { assemble, disassembleProgram, formatAsmDiagnostic } from '../asm/index.js';
-import { diffStates } from '../exec/interpret.js';
-import type { ConcreteState } from '../exec/state.js';
-import type { RunOutcome } from '../exec/machine.js';
+import { diffStates, type ConcreteState, type RunOutcome } from '../exec/index.js';
 import { runGuest, type GuestRun } from '../vmm/index.js';
 import { parseAnswers } from './assignment.js';
 import { resolveFeedback, resolveVisibility, showsAnswer } from './common.js';
-import type { PreparedAssignment, RedPillQuestion, TestResult } from './types.js';
+import { DEFAULT_TIMEOUT_MS, type PreparedAssignment, type RedPillQuestion, type TestResult } from './types.js';
+import { assertNever } from '../ir/index.js';
 
 export const DEFAULT_REDPILL_STEPS = 100_000;
+
+/** Each of the two runs may take this share of the submission's time limit (`limits.timeoutMs`):
+ *  a program that outlasts it is told so, before the grading worker is stopped for it. */
+const REDPILL_TIME_SHARE = 1 / 4;
 
 export interface RedPillInput {
   program: string | undefined;
@@ -36,6 +39,10 @@ function ended(o: RunOutcome): string {
       return `stopped on an illegal instruction word after ${o.steps} steps`;
     case 'budget':
       return `did not finish within ${o.steps} steps`;
+    case 'time':
+      return `was stopped by the time limit of ${o.limitMs / 1000} s after ${o.steps} steps`;
+    default:
+      return assertNever(o, 'run outcome');
   }
 }
 
@@ -50,9 +57,10 @@ function valueOf(s: ConcreteState, name: string): string {
 
 /** Run the program both ways; a VmmError or MachineError becomes a message. */
 function runBoth(prep: PreparedAssignment, program: Parameters<typeof runGuest>[2], steps: number): { native: GuestRun; trap: GuestRun } | { error: string } {
+  const timeLimitMs = (prep.assignment.limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS) * REDPILL_TIME_SHARE;
   try {
-    const native = runGuest(prep.reference, 'none', program, { maxSteps: steps });
-    const trap = runGuest(prep.reference, 'trap', program, { maxSteps: steps });
+    const native = runGuest(prep.reference, 'none', program, { maxSteps: steps, timeLimitMs });
+    const trap = runGuest(prep.reference, 'trap', program, { maxSteps: steps, timeLimitMs });
     return { native, trap };
   } catch (e) {
     return { error: e instanceof Error ? e.message : String(e) };
@@ -129,6 +137,10 @@ export function gradeRedPill(prep: PreparedAssignment, q: RedPillQuestion, input
   const used = new Set(disassembleProgram(isa, asm.program).map((l) => l.instruction).filter((m): m is string => m !== undefined));
   const offenders = t1.offenders.map((o) => o.mnemonic);
   const usedOffenders = offenders.filter((m) => used.has(m));
+  // Where a run stopped by the clock depends on the host's speed: no verdict can rest on it.
+  if (native.outcome.kind === 'time' || trap.outcome.kind === 'time') {
+    return result(0, `${both} A red pill must end within the time limit on both, so that the runs can be compared (ask your instructor if it should).`);
+  }
   if (native.outcome.kind === 'budget') {
     return result(0, `${both} A red pill must end on the bare machine (within ${steps} steps) so that the monitor's run can be compared with it.`);
   }

@@ -6,9 +6,8 @@
 // mode) and every other instruction must stay as it was; `minimal` rewards changing no more
 // instructions than the reference has offenders.
 
-import type { IsaAnalysis } from '../analysis/types.js';
+import type { IsaAnalysis } from '../analysis/index.js';
 import { parseIsaText, renderDiagnostic, type FileHost } from '../ir/index.js';
-import type { Isa } from '../ir/types.js';
 import { derivedProperty } from './assignment.js';
 import { clip, resolveFeedback, resolveVisibility } from './common.js';
 import { compareInstruction, stateMismatches, type EquivResult } from './equiv.js';

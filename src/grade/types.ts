@@ -2,8 +2,8 @@
 // student writes for classification questions) and a grade (what every output format renders).
 // Everything here is plain JSON so a grade can cross a worker boundary and be written as is.
 
-import type { IsaAnalysis } from '../analysis/types.js';
-import type { Isa } from '../ir/types.js';
+import type { IsaAnalysis } from '../analysis/index.js';
+import type { Isa } from '../ir/index.js';
 
 /** Gradescope's visibility words; the other formats show or hide a test by the same setting. */
 export type Visibility = 'visible' | 'hidden' | 'after_due_date' | 'after_published';
@@ -77,6 +77,9 @@ export interface RedPillQuestion extends QuestionBase {
 }
 
 export type Question = ClassificationQuestion | SpecQuestion | RedPillQuestion;
+
+/** `Limits.timeoutMs` when the assignment gives none. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
 
 export interface Limits {
   /** Wall-clock time for one submission, milliseconds (default 60000). */

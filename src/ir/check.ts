@@ -7,9 +7,8 @@
 // Every problem is a diagnostic; nothing here throws on user input.
 
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
-import type * as A from '../syntax/ast.js';
-import { Diagnostics, diag, didYouMeanHint, type Diagnostic, type DiagnosticTemplate } from '../syntax/diagnostics.js';
-import { parseText } from '../syntax/parse.js';
+import type * as A from '../syntax/index.js';
+import { Diagnostics, diag, didYouMeanHint, type Diagnostic, type DiagnosticTemplate, parseText } from '../syntax/index.js';
 import type {
   AsmSymbol, Assumption, BinOp, Claim, ClaimAt, Console, Encoding, EncodingBits, EncodingItem, ExpandedInstruction, Expansion, Expr, Field, Func, Instruction, Isa,
   LValue, Memory, Mode, Operand, Param, Pseudo, Register, RegisterFile, Relative, Span, Stmt, SyntaxPart, Translation, Trap, TrapKind, View,
@@ -55,7 +54,7 @@ export function resolveExtends(fromFile: string, rel: string, rootFile: string, 
   return { path };
 }
 
-export { MAX_IR_NODES, MAX_MEMORY_LOG2, MAX_LOOP_ITERATIONS } from './limits.js';
+export { MAX_IR_NODES } from './limits.js';
 
 export const CLAIMS: readonly Claim[] = [
   'privileged', 'sensitive', 'control-sensitive', 'mode-sensitive', 'location-sensitive', 'user-sensitive', 'innocuous', 'timing-dependent',

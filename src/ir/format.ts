@@ -9,24 +9,9 @@
 // the tests compare the IR of a spec and of its formatted text.
 
 import type { IToken } from 'chevrotain';
-import type {
-  AstExpr,
-  AstStmt,
-  Clause,
-  Decl,
-  EncBits,
-  FieldDecl,
-  ModeDecl,
-  NumberLit,
-  OperandDecl,
-  PseudoClause,
-  SpecFile,
-} from '../syntax/ast.js';
-import { IsaLexer } from '../syntax/tokens.js';
-import type { Diagnostic } from '../syntax/diagnostics.js';
+import { type AstExpr, type AstStmt, type Clause, type Decl, type EncBits, type FieldDecl, type ModeDecl, type NumberLit, type OperandDecl, type PseudoClause, type SpecFile, IsaLexer, type Diagnostic, parseText } from '../syntax/index.js';
 import type { Span } from './types.js';
 import { assertNever } from './walk.js';
-import { parseText } from '../syntax/parse.js';
 
 export type FormatResult = { ok: true; text: string } | { ok: false; diagnostics: Diagnostic[] };
 

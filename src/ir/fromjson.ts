@@ -7,7 +7,7 @@
 // compares what the checker derives with what the JSON says, so a stated width or mask that
 // disagrees is reported too (IrMismatch), at its pointer.
 
-import type * as A from '../syntax/ast.js';
+import type * as A from '../syntax/index.js';
 import { type JsonPositions, spanAt } from './jsonpos.js';
 import type { EncodingBits, BinOp, Expr, Isa, LValue, Operand, Role, Stmt, SyntaxPart } from './types.js';
 import { assertNever } from './walk.js';

@@ -3,10 +3,10 @@
 
 export type * from './types.js';
 export { MAX_WIDTH } from './types.js';
-export { loadIsaFile, loadIsaSource, parseIsaText, fsHost, type LoadResult, type FileHost, type CheckOptions } from './load.js';
+export { loadIsaFile, loadIsaSource, parseIsaText, frontEnd, fsHost, type LoadResult, type FrontEnd, type FileHost, type CheckOptions } from './load.js';
 export { exportIsaJson, parseIsaJson, isaSchemaValidator } from './json.js';
 export { checkSpec, resolveExtends, CLAIMS, MAX_IR_NODES, addrWidth } from './check.js';
-export { parseText, type ParseResult } from '../syntax/parse.js';
+export { parseText, type ParseResult } from '../syntax/index.js';
 export {
   Diagnostics,
   renderDiagnostic,
@@ -14,5 +14,8 @@ export {
   sortDiagnostics,
   type Diagnostic,
   type DiagnosticTemplate,
-} from '../syntax/diagnostics.js';
+} from '../syntax/index.js';
+export { coveredBits, excluded, extractOperands, fieldRuns, fixedBits, insertOperands } from './encoding.js';
+export { formatSpec, printExpr, printSpec, type FormatResult } from './format.js';
+export { isaIndex, derived, derivedKey, type IsaIndex, type DerivedKey } from './lookup.js';
 export { assertNever, forEachChildExpr, forEachChildStmt, forEachLValueExpr, walkExpr, walkStmts, mapChildExpr, mapLValueExpr } from './walk.js';

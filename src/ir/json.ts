@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
-import { Diagnostics, diag, type Diagnostic } from '../syntax/diagnostics.js';
+import { Diagnostics, diag, type Diagnostic } from '../syntax/index.js';
 import { checkSpec } from './check.js';
 import { irToAst } from './fromjson.js';
 import { jsonPositions, spanAt, type JsonPositions } from './jsonpos.js';

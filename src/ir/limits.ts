@@ -3,7 +3,7 @@
 // gets one clear diagnostic instead of exhausting memory or time. Change a value here and in
 // LANGUAGE.md together.
 
-export { MAX_DECLARATIONS, MAX_SPEC_CHARS } from '../syntax/limits.js';
+export { MAX_DECLARATIONS, MAX_SPEC_CHARS } from '../syntax/index.js';
 
 /** Bits of register and register-file state together (memories are counted separately). */
 export const MAX_STATE_BITS = 1 << 22;

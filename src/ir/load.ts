@@ -1,9 +1,7 @@
 // Loading a spec: `.isa` text (parse + check) or `.isa.json` (schema + IR checks). Never throws.
 
 import { readFileSync, realpathSync } from 'node:fs';
-import type { Diagnostic } from '../syntax/diagnostics.js';
-import { Diagnostics, diag } from '../syntax/diagnostics.js';
-import { parseText } from '../syntax/parse.js';
+import { type Diagnostic, Diagnostics, diag, parseText, type ParseResult, type SpecFile } from '../syntax/index.js';
 import { checkSpec, type CheckOptions, type FileHost } from './check.js';
 import { parseIsaJson } from './json.js';
 import type { Isa } from './types.js';
@@ -38,21 +36,43 @@ function result(isa: Isa | undefined, diagnostics: Diagnostic[]): LoadResult {
   return { ok: false, diagnostics };
 }
 
-function internalError(file: string, err: unknown): LoadResult {
-  // A bug in the front end must still not surface as a stack trace to the user.
-  return { ok: false, diagnostics: [diag(Diagnostics.InternalFrontEnd, [(err as Error)?.message ?? String(err)], undefined, { file })] };
+/** A bug in the front end must still not surface as a stack trace to the user. */
+function internalError(file: string, err: unknown): Diagnostic {
+  return diag(Diagnostics.InternalFrontEnd, [(err as Error)?.message ?? String(err)], undefined, { file });
 }
 
-/** Parse and check `.isa` text; `file` names it in diagnostics and is the base for `extends`. */
-export function parseIsaText(text: string, file: string, host: FileHost = fsHost, opts: CheckOptions = {}): LoadResult {
+/** What the front end makes of `.isa` text, for whoever needs more than the Isa: the language
+ *  server indexes the AST and the specs it extends. */
+export interface FrontEnd {
+  ast?: SpecFile;
+  /** The ASTs of the specs `extends` reads, each after its own bases. */
+  bases: SpecFile[];
+  /** The checked spec, when no diagnostic is an error. */
+  isa?: Isa;
+  diagnostics: Diagnostic[];
+}
+
+/** The one front end on `.isa` text (the CLI's loaders and the language server): parse, then check,
+ *  which merges `extends` by the one rule. `file` names it in diagnostics and is the base for
+ *  `extends`. Never throws: a bug is a diagnostic. */
+export function frontEnd(text: string, file: string, host: FileHost = fsHost, opts: CheckOptions = {}): FrontEnd {
+  let parsed: ParseResult | undefined;
   try {
-    const parsed = parseText(text, file);
-    if (!parsed.ast) return { ok: false, diagnostics: parsed.diagnostics };
+    parsed = parseText(text, file);
+    if (!parsed.ast) return { bases: [], diagnostics: parsed.diagnostics };
     const checked = checkSpec(parsed.ast, host, file, opts);
-    return result(checked.isa, [...parsed.diagnostics, ...checked.diagnostics]);
+    const diagnostics = [...parsed.diagnostics, ...checked.diagnostics];
+    const clean = !diagnostics.some((d) => d.severity === 'error');
+    return { ast: parsed.ast, bases: checked.bases, isa: clean ? checked.isa : undefined, diagnostics };
   } catch (err) {
-    return internalError(file, err);
+    return { ast: parsed?.ast, bases: [], diagnostics: [...(parsed?.diagnostics ?? []), internalError(file, err)] };
   }
+}
+
+/** Parse and check `.isa` text into an Isa (`frontEnd`). */
+export function parseIsaText(text: string, file: string, host: FileHost = fsHost, opts: CheckOptions = {}): LoadResult {
+  const fe = frontEnd(text, file, host, opts);
+  return fe.isa ? { ok: true, isa: fe.isa, diagnostics: fe.diagnostics } : { ok: false, diagnostics: fe.diagnostics };
 }
 
 /**
@@ -77,6 +97,6 @@ function loadJson(text: string, path: string): LoadResult {
     const r = parseIsaJson(text, path);
     return result(r.isa, r.diagnostics);
   } catch (err) {
-    return internalError(path, err);
+    return { ok: false, diagnostics: [internalError(path, err)] };
   }
 }

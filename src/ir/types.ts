@@ -25,7 +25,7 @@
 //   least significant word first (a RISC-V instruction, an x86 imm32). mask and match are over
 //   the fetch-order bits; src/ir/encoding.ts places every item there.
 
-import type { Span } from '../syntax/span.js';
+import type { Span } from '../syntax/index.js';
 
 export type Role = 'mode' | 'control' | 'plain';
 

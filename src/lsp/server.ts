@@ -27,14 +27,10 @@ import {
   type TextEdit,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { IsaAnalysis, InstructionClassification } from '../analysis/types.js';
-import { StateModel, plain, reasonRich, richMarkdown, splitRich, verdictList } from '../report/evidence.js';
-import { formatSpec } from '../ir/format.js';
-import { checkSpec, type CheckOptions } from '../ir/check.js';
-import { fsHost, type FileHost } from '../ir/load.js';
-import type { Isa, Span } from '../ir/types.js';
-import { Diagnostics, diag, type Diagnostic } from '../syntax/diagnostics.js';
-import { parseText } from '../syntax/parse.js';
+import type { IsaAnalysis, InstructionClassification } from '../analysis/index.js';
+import { StateModel, plain, reasonRich, richMarkdown, splitRich, verdictList } from '../report/index.js';
+import { formatSpec, frontEnd, type CheckOptions, fsHost, type FileHost, type Isa, type Span } from '../ir/index.js';
+import type { Diagnostic } from '../syntax/index.js';
 import { buildSymbolIndex, definitionsOf, referencesOf, symbolAt, type IsaSymbol, type SymbolIndex } from './symbols.js';
 
 export interface LspOptions {
@@ -288,24 +284,11 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     if (!doc) return;
     s.version = doc.version;
     s.checked = doc.version;
-    const text = doc.getText();
-    const parsed = parseText(text, s.file);
-    s.isa = undefined;
-    s.frontEnd = parsed.diagnostics;
-    if (parsed.ast) {
-      // The checker on the AST we already have: parsing is the expensive half of the front end.
-      // It resolves `extends` (one rule, the CLI's) and hands back the base specs for the index.
-      try {
-        const checked = checkSpec(parsed.ast, host, s.file, checkOptions);
-        s.index = buildSymbolIndex(parsed.ast, checked.bases);
-        s.frontEnd = [...parsed.diagnostics, ...checked.diagnostics];
-        if (checked.isa && !s.frontEnd.some((d) => d.severity === 'error')) s.isa = checked.isa;
-      } catch (e) {
-        s.index = buildSymbolIndex(parsed.ast, []);
-        // A checker bug must not take the server down; say so where the author looks.
-        s.frontEnd = [...parsed.diagnostics, diag(Diagnostics.InternalFrontEnd, [e instanceof Error ? e.message : String(e)], undefined, { file: s.file })];
-      }
-    }
+    // The CLI's front end (extends by its one rule), keeping the AST and the bases for the index.
+    const fe = frontEnd(doc.getText(), s.file, host, checkOptions);
+    s.isa = fe.isa;
+    s.frontEnd = fe.diagnostics;
+    if (fe.ast) s.index = buildSymbolIndex(fe.ast, fe.bases);
     publish(s);
     if (s.isa && analysisOn) {
       clearTimeout(s.analysisTimer);

@@ -4,9 +4,8 @@
 // checker or the solver has said anything. Go-to-definition, references, hover and document symbols
 // read only this.
 
-import type { AstExpr, AstStmt, Decl, SpecFile } from '../syntax/ast.js';
-import type { Span } from '../ir/types.js';
-import { assertNever } from '../ir/walk.js';
+import type { AstExpr, AstStmt, Decl, SpecFile } from '../syntax/index.js';
+import { type Span, assertNever } from '../ir/index.js';
 
 export type SymbolKind =
   | 'register'

@@ -2,7 +2,7 @@
 // places in spec files, and the list of offenders across the three theorems.
 
 import path from 'node:path';
-import type { Span } from '../ir/types.js';
+import type { Span } from '../ir/index.js';
 import type {
   IsaAnalysis,
   InstructionClassification,
@@ -10,7 +10,7 @@ import type {
   TheoremVerdict,
   Tri,
   Verdict,
-} from '../analysis/types.js';
+} from '../analysis/index.js';
 
 /** The compact mark of a table cell: yes / no / cond / ?. */
 export function triMark(value: Tri | PrivilegeVerdict['value']): string {
@@ -60,12 +60,6 @@ export function theorems(a: IsaAnalysis): [string, TheoremVerdict][] {
     ['T3', a.theorem3],
   ];
 }
-
-export const THEOREM_TITLES: Record<string, string> = {
-  T1: 'Theorem 1 (trap-and-emulate monitor)',
-  T2: 'Theorem 2 (recursive virtualization)',
-  T3: 'Theorem 3 (hybrid monitor)',
-};
 
 /** Distinct mnemonics that break at least one theorem. */
 export function offenderMnemonics(a: IsaAnalysis): string[] {

@@ -6,15 +6,15 @@
 
 import type {
   Evidence,
-  InstanceClass,
   InstructionClassification,
   IsaAnalysis,
   PrivilegeVerdict,
   TheoremVerdict,
   Verdict,
   Witness,
-} from '../analysis/types.js';
-import type { Isa, Role } from '../ir/types.js';
+} from '../analysis/index.js';
+import type { Isa, Role } from '../ir/index.js';
+import { isaIndex } from '../ir/index.js';
 
 // ---- rich text: the one model every format renders ----
 
@@ -68,7 +68,7 @@ export class StateModel {
     for (const f of isa.files) this.elements.set(f.name, { width: f.width, role: f.role, fields: [], names: f.names });
     for (const m of isa.memories) this.elements.set(m.name, { width: m.wordWidth, role: m.role, fields: [] });
     for (const v of isa.views) {
-      const m = isa.memories.find((x) => x.name === v.memory);
+      const m = isaIndex(isa).memories.get(v.memory);
       this.elements.set(v.name, { width: m?.wordWidth ?? 8, role: 'plain', fields: [] });
     }
   }
@@ -441,9 +441,8 @@ function privilegePhrase(p: PrivilegeVerdict, guest: string | undefined): Rich {
   return [text('not privileged')];
 }
 
-/** The instances (by operand condition) that are sensitive but not privileged, when the
- *  instruction is split: "where n == 0". */
-export function offendingInstances(c: InstructionClassification): InstanceClass[] {
+/** The instances of a split instruction that are sensitive and not privileged (none when not split). */
+function offendingInstances(c: InstructionClassification): InstructionClassification['instances'] {
   const xs = c.instances ?? [];
   if (xs.length <= 1) return [];
   return xs.filter((x) => x.sensitive === 'yes' && x.privileged !== 'yes');
@@ -500,18 +499,6 @@ export function reasonRich(c: InstructionClassification, model: StateModel, gues
     if (split) out.push(text(' — '), ...split);
   }
   return out;
-}
-
-/** Why the instruction breaks the exact monitor, from its witness pair (virtual, real). */
-export function monitorReasonRich(o: TheoremVerdict['offenders'][number], c: InstructionClassification | undefined, model: StateModel, guest?: string): Rich {
-  if (o.witness) {
-    const v = witnessView(o.witness, model, MONITOR_COLUMNS);
-    const r = v.results.find((x) => x.keys[0]);
-    const realEnds = v.endings[1] ?? '';
-    if (r) return [text('on the real machine it does not trap and '), name(r.element), text(' becomes '), key(r.cells[1] ?? '?'), text(' instead of '), key(r.cells[0] ?? '?')];
-    if (v.endings[0] && v.endings[0] !== realEnds) return [text(`the virtual machine ${v.endings[0].replace('no trap', 'does not trap')}; the real one ${realEnds.replace('no trap', 'does not trap')}`)];
-  }
-  return c ? reasonRich(c, model, guest) : [text('breaks the monitor')];
 }
 
 // ---- verdict words ----

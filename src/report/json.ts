@@ -4,7 +4,7 @@
 // ISAs is never mistaken for "all clear".
 
 import { readFileSync } from 'node:fs';
-import type { IsaAnalysis } from '../analysis/types.js';
+import type { IsaAnalysis } from '../analysis/index.js';
 import type { Diagnostic } from '../ir/index.js';
 
 /** A spec named for checking that did not load (a syntax or type error, a missing file). */

@@ -3,8 +3,8 @@
 // of what differs, the deciding values in bold). The summary mode folds the table and the evidence
 // into <details> so the whole fits a pull-request comment.
 
-import type { InstructionClassification, IsaAnalysis } from '../analysis/types.js';
-import type { Isa } from '../ir/types.js';
+import type { InstructionClassification, IsaAnalysis } from '../analysis/index.js';
+import type { Isa } from '../ir/index.js';
 import { displayPath, instructionVerdict, spanLocation, triMark } from './common.js';
 import {
   EVIDENCE_KIND,
@@ -39,7 +39,8 @@ function code(s: string, inTable = false): string {
   return s.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``;
 }
 
-function table(head: string[], rows: string[][]): string[] {
+/** A GFM table: the head, the delimiter row, the rows (cells already escaped for a table). */
+export function mdTable(head: string[], rows: string[][]): string[] {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
 }
 
@@ -80,7 +81,7 @@ function instructionEvidence(a: IsaAnalysis, ic: InstructionClassification, mode
       tables++;
       const t = witnessTable(witnessView(ev.witness, model, v.columns));
       out.push('');
-      if (t.rows.length > 0) out.push(...table(t.head.map(mdEscape), t.rows.map((r) => r.cells.map((c) => richMarkdown(c, true)))).map((l) => '  ' + l), '');
+      if (t.rows.length > 0) out.push(...mdTable(t.head.map(mdEscape), t.rows.map((r) => r.cells.map((c) => richMarkdown(c, true)))).map((l) => '  ' + l), '');
       out.push(`  _${mdEscape(t.note)}._`, '');
     }
   }
@@ -127,7 +128,7 @@ function renderOne(a: IsaAnalysis, opts: MarkdownOptions): string[] {
   if (offs.length) {
     out.push(`## Offenders (${offs.length})`, '');
     out.push(
-      ...table(
+      ...mdTable(
         ['instruction', 'breaks', 'why'],
         offs.map(({ ic, labels }) => [`**${mdEscape(ic.mnemonic)}**`, labels.join(' '), richMarkdown(reasonRich(ic, model, a.guestMode), true)]),
       ),
@@ -145,7 +146,7 @@ function renderOne(a: IsaAnalysis, opts: MarkdownOptions): string[] {
   }
 
   const classification = [
-    ...table(
+    ...mdTable(
       ['instruction', 'privileged', 'control', 'mode', 'location', 'user', 'verdict', 'line'],
       a.instructions.map((ic) => [
         mdEscape(ic.mnemonic),

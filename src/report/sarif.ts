@@ -12,8 +12,8 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Span } from '../ir/types.js';
-import type { InstructionClassification, IsaAnalysis } from '../analysis/types.js';
+import type { Span } from '../ir/index.js';
+import type { InstructionClassification, IsaAnalysis } from '../analysis/index.js';
 import { unknownVerdicts } from './common.js';
 import { toolVersion, type FailedSpec } from './json.js';
 

@@ -5,8 +5,8 @@
 
 import { createColors } from 'picocolors';
 import wrapAnsi from 'wrap-ansi';
-import type { IsaAnalysis, InstructionClassification, TheoremVerdict } from '../analysis/types.js';
-import type { Isa } from '../ir/types.js';
+import type { IsaAnalysis, InstructionClassification, TheoremVerdict } from '../analysis/index.js';
+import type { Isa } from '../ir/index.js';
 import {
   EVIDENCE_KIND,
   StateModel,
@@ -41,29 +41,10 @@ export interface TextOptions {
 
 type Colors = ReturnType<typeof createColors>;
 
-/** Splits `text` into lines of at most `width` characters, breaking at spaces (hard-breaking a longer word). */
+/** Splits `text` into lines of at most `width` columns, breaking at spaces (hard-breaking a longer
+ *  word); runs of white space count as one space (wrap-ansi, as every wrapped text here). */
 export function wrapText(text: string, width: number): string[] {
-  const w = Math.max(1, width);
-  const lines: string[] = [];
-  let line = '';
-  for (let word of text.split(/\s+/).filter((x) => x.length > 0)) {
-    while (word.length > w) {
-      if (line) {
-        lines.push(line);
-        line = '';
-      }
-      lines.push(word.slice(0, w));
-      word = word.slice(w);
-    }
-    if (!line) line = word;
-    else if (line.length + 1 + word.length <= w) line += ' ' + word;
-    else {
-      lines.push(line);
-      line = word;
-    }
-  }
-  if (line || lines.length === 0) lines.push(line);
-  return lines;
+  return wrapAnsi(text.split(/\s+/).filter((x) => x.length > 0).join(' '), Math.max(1, width), { hard: true, trim: true }).split('\n');
 }
 
 /** Wrapped text, every line indented; the first line may carry a different prefix of the same width. */

@@ -3,6 +3,7 @@
 // and widths, ISA4xxx encodings, ISA5xxx files and JSON. Messages use {0}, {1}... placeholders.
 // Codes never change meaning once published: add new ones, do not renumber.
 
+import leven from 'leven';
 import type { Span } from './span.js';
 
 export interface DiagnosticTemplate {
@@ -153,8 +154,6 @@ export const Diagnostics = {
   AsmInternal: { code: 'ISA6099', message: 'internal assembler error: {0}' },
 } as const satisfies Record<string, DiagnosticTemplate>;
 
-export type DiagnosticKey = keyof typeof Diagnostics;
-
 export interface Diagnostic {
   code: string;
   severity: 'error' | 'warning';
@@ -192,24 +191,9 @@ export function diag(
   return d;
 }
 
-/** Levenshtein distance, capped: stops early once every cell exceeds `max`. */
+/** Levenshtein distance (leven), capped: anything beyond `max` is `max + 1`. */
 export function editDistance(a: string, b: string, max = Infinity): number {
-  if (a === b) return 0;
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-      cur.push(v);
-      if (v < rowMin) rowMin = v;
-    }
-    if (rowMin > max) return max + 1;
-    prev = cur;
-  }
-  return prev[b.length]!;
+  return Number.isFinite(max) ? leven(a, b, { maxDistance: max + 1 }) : leven(a, b);
 }
 
 /**

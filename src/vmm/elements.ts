@@ -6,10 +6,9 @@
 // To put a machine into a mode the monitor needs values of the mode elements that make that
 // mode's predicate hold: they are found by trying values (mode elements are a few bits) and cached.
 
-import type { Expr, Isa, Stmt } from '../ir/types.js';
-import type { ConcreteState } from '../exec/state.js';
-import { MachineError, type Machine } from '../exec/machine.js';
-import { evalExprOutcome, modeOf, resetState, zeroState } from '../exec/interpret.js';
+import type { Expr, Isa, Stmt } from '../ir/index.js';
+import { type ConcreteState, MachineError, type Machine, evalExprOutcome, modeOf, resetState, zeroState } from '../exec/index.js';
+import { derived, derivedKey } from '../ir/index.js';
 
 export type Element =
   | { k: 'reg'; name: string; reg: string; width: number }
@@ -95,7 +94,7 @@ export function writeElementOf(s: ConcreteState, e: Element, v: bigint): void {
 /** Most bits of mode state the search tries (2^16 assignments). */
 const MAX_MODE_BITS = 16;
 
-const assignmentCache = new WeakMap<Isa, Map<string, bigint[] | null>>();
+const MODE_ASSIGNMENTS = derivedKey<Map<string, bigint[] | null>>('mode assignments');
 
 /**
  * Values of the mode elements (in `elementsOfRole(isa, 'mode')` order) that put a state into
@@ -103,8 +102,7 @@ const assignmentCache = new WeakMap<Isa, Map<string, bigint[] | null>>();
  * when no assignment within the search bound gives that mode.
  */
 export function modeAssignment(isa: Isa, mode: string): bigint[] | null {
-  let cache = assignmentCache.get(isa);
-  if (!cache) assignmentCache.set(isa, (cache = new Map()));
+  const cache = derived(isa, MODE_ASSIGNMENTS, () => new Map<string, bigint[] | null>());
   if (cache.has(mode)) return cache.get(mode)!;
   const els = elementsOfRole(isa, 'mode');
   const bits = els.reduce((n, e) => n + e.width, 0);
@@ -140,8 +138,7 @@ export function modeRank(isa: Isa, mode: string | undefined): number {
 /** The mode a set of mode-element values puts the machine in (the other state does not matter). */
 export function modeOfValues(isa: Isa, els: Element[], vals: bigint[]): string | undefined {
   // Asked on every trap the monitor takes; mode elements are few and small, so remember answers.
-  let cache = modeCache.get(isa);
-  if (!cache) modeCache.set(isa, (cache = new Map()));
+  const cache = derived(isa, MODES_OF_VALUES, () => new Map<string, string | undefined>());
   const key = els.map((e, i) => `${e.name}=${vals[i]}`).join(',');
   if (cache.has(key)) return cache.get(key);
   const s = zeroState(isa);
@@ -151,7 +148,7 @@ export function modeOfValues(isa: Isa, els: Element[], vals: bigint[]): string |
   return mode;
 }
 
-const modeCache = new WeakMap<Isa, Map<string, string | undefined>>();
+const MODES_OF_VALUES = derivedKey<Map<string, string | undefined>>('modes of mode-element values');
 
 /** Names of the registers (and "reg.field") an expression reads. */
 export function exprReads(e: Expr, out = new Set<string>()): Set<string> {

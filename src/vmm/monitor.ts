@@ -55,25 +55,11 @@
 // reuses, and emulates with `Machine.executeAt`: nothing is allocated for a trap that the guest
 // survives (events are recorded only with a trace).
 
-import type { Isa } from '../ir/types.js';
+import type { Isa } from '../ir/index.js';
 import type { PrivilegedInstance } from './patch.js';
-import type { ConcreteState } from '../exec/state.js';
-import type { Program } from '../asm/index.js';
-import { programImage } from '../asm/index.js';
-import {
-  createMachine,
-  EXEC_DONE,
-  EXEC_FETCH_TRAP,
-  EXEC_HALT,
-  EXEC_ILLEGAL,
-  EXEC_TRAP,
-  MachineError,
-  type DecodeResult,
-  type Machine,
-  type MemoryWindow,
-  type RunOutcome,
-  type TraceEntry,
-} from '../exec/machine.js';
+import { patchProgram, type PatchSite } from './patch.js';
+import { type ConcreteState, createMachine, EXEC_DONE, EXEC_FETCH_TRAP, EXEC_HALT, EXEC_ILLEGAL, EXEC_TRAP, MachineError, timeLimitMessage, type DecodeResult, type Machine, type MemoryWindow, type RunOutcome, type TraceEntry, translateAddress } from '../exec/index.js';
+import { type Program, programImage } from '../asm/index.js';
 import {
   assumptionsHold,
   ElementBank,
@@ -88,9 +74,8 @@ import {
   type Element,
   type Val,
 } from './elements.js';
-import { patchProgram, type PatchSite } from './patch.js';
 import { composeRelocation, defaultWindows, relocations, type ControlPart, type Relocation } from './placement.js';
-import { translateAddress } from '../exec/interpret.js';
+import { isaIndex } from '../ir/index.js';
 
 export type MonitorKind = 'none' | 'trap' | 'hybrid' | 'patched';
 export const MONITORS: readonly MonitorKind[] = ['none', 'trap', 'hybrid', 'patched'];
@@ -138,6 +123,8 @@ export type Placement =
 export interface GuestOptions {
   /** Step budget (default 1,000,000). */
   maxSteps?: number;
+  /** Wall-clock limit of the session's runs, milliseconds from its first run (default none). */
+  timeLimitMs?: number;
   /** Record up to this many steps. */
   trace?: number;
   /** The guest's allocation under relocation (default: the upper half of every memory a view
@@ -284,12 +271,12 @@ export class GuestSession {
       const relocs = relocations(isa, this.ctlEls);
       const asked = opts.allocation ?? (relocs ? defaultWindows(isa, relocs) : []);
       for (const w of asked) {
-        const m = isa.memories.find((x) => x.name === w.memory);
+        const m = isaIndex(isa).memories.get(w.memory);
         if (!m) throw new VmmError(`allocation: no memory ${w.memory} in ${isa.name}`);
         if (!(w.size > 0 && w.base >= 0 && w.base + w.size <= m.size)) throw new VmmError(`allocation of ${w.memory}: [${w.base}, ${w.base + w.size}) is not inside its ${m.size} words`);
       }
       // A window at 0 over the whole memory places nothing: that is the identity.
-      const placed = asked.filter((w) => !(w.base === 0 && w.size === isa.memories.find((x) => x.name === w.memory)!.size));
+      const placed = asked.filter((w) => !(w.base === 0 && w.size === isaIndex(isa).memories.get(w.memory)!.size));
       if (placed.length > 0) {
         if (!relocs) {
           throw new VmmError(`allocation: the monitor may place a guest only through the spec's translations, and ${isa.name}'s are not base-and-bound relocations it can compose with an allocation (the guest gets the whole storage)`);
@@ -317,6 +304,7 @@ export class GuestSession {
         onTrapIndex: this.virt ? this.dispatch : undefined,
         trace: this.traceLimit,
         memoryCap: opts.memoryCap,
+        timeLimitMs: opts.timeLimitMs,
       });
       // Emulation and reflection reach the guest's storage through the monitor's own mapping;
       // direct execution sees host storage through the spec's translations only.
@@ -405,7 +393,7 @@ export class GuestSession {
     }
     // The monitor's own memory: a few words below and above each allocation.
     for (const w of this.allocation) {
-      const size = this.isa.memories.find((x) => x.name === w.memory)!.size;
+      const size = isaIndex(this.isa).memories.get(w.memory)!.size;
       for (let i = 0; i < Math.min(64, w.base); i++) m.writeMem(w.memory, i, monitorWord(i));
       for (let i = w.base + w.size; i < Math.min(size, w.base + w.size + 64); i++) m.writeMem(w.memory, i, monitorWord(i));
     }
@@ -666,7 +654,7 @@ export class GuestSession {
 
   private decodedSite(s: PatchSite, pc: bigint): Extract<DecodeResult, { kind: 'instr' }> {
     const index = this.isa.instructions.findIndex((i) => i.mnemonic === s.mnemonic);
-    const pcWidth = this.isa.registers.find((r) => r.name === this.isa.fetch.pc)!.width;
+    const pcWidth = isaIndex(this.isa).registers.get(this.isa.fetch.pc)!.width;
     return {
       kind: 'instr', instr: this.isa.instructions[index]!, index, operands: s.operands, length: s.length, pc,
       nextPc: (pc + BigInt(s.length)) & ((1n << BigInt(pcWidth)) - 1n),
@@ -747,7 +735,7 @@ export class GuestSession {
     const done = (o: RunOutcome): RunOutcome => {
       this.updateStats();
       const out = { ...o, steps: this.totalSteps() } as RunOutcome;
-      if (out.kind !== 'budget') this.finished = out;
+      if (out.kind !== 'budget' && out.kind !== 'time') this.finished = out;
       return out;
     };
     for (;;) {
@@ -755,11 +743,14 @@ export class GuestSession {
       if (left <= 0) return done({ kind: 'budget', steps: 0, message: this.budgetMessage(maxSteps, reflectedBefore) });
       try {
         if (this.kind === 'hybrid' && this.deprivileged()) {
+          // Interpreted one at a time, outside the machine's run: the clock is read here.
+          if (m.timeUp()) return this.timeOutcome();
           this.interpretOne();
           continue;
         }
         const out = m.run({ maxSteps: left });
         if (out.kind === 'budget') continue;
+        if (out.kind === 'time') return this.timeOutcome();
         return done(out);
       } catch (e) {
         if (e instanceof Stop) return done(e.outcome);
@@ -767,6 +758,13 @@ export class GuestSession {
         throw e;
       }
     }
+  }
+
+  /** The time limit's outcome, counting the session's steps (the machine's and the interpreted). */
+  private timeOutcome(): RunOutcome {
+    this.updateStats();
+    const steps = this.totalSteps(), limitMs = this.opts.timeLimitMs!, pc = this.machine.pc;
+    return { kind: 'time', steps, pc, limitMs, message: timeLimitMessage(limitMs, pc, steps) };
   }
 
   /** Why the budget ran out: under a monitor that reflected traps in most of those steps, a loop of

@@ -3,12 +3,11 @@
 // by a word that traps, and a side table remembers the original. When the patched word traps, the
 // monitor emulates the original instruction against the virtual state.
 
-import type { IsaAnalysis } from '../analysis/types.js';
-import { insertOperands } from '../ir/encoding.js';
-import type { Isa } from '../ir/types.js';
-import type { DisasmLine, Program } from '../asm/index.js';
-import { disassemble, fetchMemory } from '../asm/index.js';
-import { decodeOperands } from '../exec/interpret.js';
+import type { IsaAnalysis } from '../analysis/index.js';
+import { insertOperands, type Isa } from '../ir/index.js';
+import { type DisasmLine, type Program, disassemble, fetchMemory } from '../asm/index.js';
+import { decodeOperands } from '../exec/index.js';
+import { isaIndex } from '../ir/index.js';
 
 export interface PatchSite {
   /** Address of the instruction (in the fetch space, as assembled). */
@@ -106,7 +105,7 @@ export function patchProgram(isa: Isa, program: Program, offenders: readonly str
     const words = seg.words.slice();
     for (const line of codeLines(isa, program, seg)) {
       if (!line.instruction || !off.has(line.instruction)) continue;
-      const instr = isa.instructions.find((i) => i.mnemonic === line.instruction)!;
+      const instr = isaIndex(isa).instructions.get(line.instruction)!;
       const bitsAll = line.words.reduce((v, w) => (v << BigInt(ww)) | w, 0n);
       const bits = bitsAll >> BigInt(line.length * ww - instr.encoding.width);
       const operands = decodeOperands(instr, bits);
@@ -117,10 +116,10 @@ export function patchProgram(isa: Isa, program: Program, offenders: readonly str
       } else {
         // A privileged instance of the same length (operand fields zero unless the instance names them).
         const pi = privileged.find((x) => {
-          const i = isa.instructions.find((y) => y.mnemonic === x.mnemonic);
+          const i = isaIndex(isa).instructions.get(x.mnemonic);
           return i !== undefined && Math.ceil(i.encoding.width / ww) === line.length;
         });
-        const p = pi && isa.instructions.find((y) => y.mnemonic === pi.mnemonic);
+        const p = pi && isaIndex(isa).instructions.get(pi.mnemonic);
         if (p && pi) {
           const word = insertOperands(p.encoding, new Map(Object.entries(pi.operands)));
           patched = splitWords(word << BigInt(line.length * ww - p.encoding.width), line.length, ww);

@@ -12,10 +12,10 @@
 // P&G's R = (l, b). Anything else (segment descriptors, page tables, a mode-dependent relocation)
 // the monitor cannot compose without knowing more than the spec says, so it does not try.
 
-import type { Expr, Isa, Translation } from '../ir/types.js';
-import type { MemoryWindow } from '../exec/machine.js';
-import { walkExpr, walkStmts } from '../ir/walk.js';
+import { type Expr, type Isa, type Translation, walkExpr, walkStmts } from '../ir/index.js';
+import type { MemoryWindow } from '../exec/index.js';
 import type { Element } from './elements.js';
+import { isaIndex } from '../ir/index.js';
 
 /** Bits of a control element: the whole element, or a field of a whole control register. */
 export interface ControlPart {
@@ -70,7 +70,7 @@ function relocationOf(isa: Isa, t: Translation, ctl: readonly Element[]): Omit<R
   const check = t.body[0]!;
   if (check.k !== 'if' || check.else.length !== 0 || check.then.length !== 1) return undefined;
   const raise = check.then[0]!;
-  if (raise.k !== 'trap' || isa.traps.find((x) => x.name === raise.trap)?.kind !== 'memory') return undefined;
+  if (raise.k !== 'trap' || isaIndex(isa).traps.get(raise.trap)?.kind !== 'memory') return undefined;
   const c = check.cond;
   if (c.k !== 'binop') return undefined;
   let bound: ControlPart | undefined;
@@ -105,7 +105,7 @@ export function relocations(isa: Isa, ctl: readonly Element[]): Relocation[] | u
   if (!isa.views.some((v) => v.name === isa.fetch.space)) return undefined;
   const out: Relocation[] = [];
   for (const v of isa.views) {
-    const t = isa.translations.find((x) => x.name === v.translation);
+    const t = isaIndex(isa).translations.get(v.translation);
     if (!t) return undefined;
     const r = relocationOf(isa, t, ctl);
     if (!r) return undefined;
@@ -118,7 +118,7 @@ export function relocations(isa: Isa, ctl: readonly Element[]): Relocation[] | u
 export function defaultWindows(isa: Isa, relocs: readonly Relocation[]): MemoryWindow[] {
   const mems = [...new Set(relocs.map((r) => r.memory))];
   return mems.flatMap((name) => {
-    const m = isa.memories.find((x) => x.name === name);
+    const m = isaIndex(isa).memories.get(name);
     return m && m.size >= 2 ? [{ memory: name, base: m.size / 2, size: m.size / 2 }] : [];
   });
 }

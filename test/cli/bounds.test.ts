@@ -98,6 +98,31 @@ describe('flags', () => {
     expect(isavirt(['run', spec, path.join(tmp, 'nop.s'), '--memory-cap', '0']).code).toBe(2);
   });
 
+  it('run: a guest that loops forever under a huge --max-steps is stopped by the clock, exit 2', () => {
+    writeFileSync(path.join(tmp, 'forever.s'), 'loop: ADDI r1, 1\n      JMP loop\n');
+    for (const extra of [[], ['--compare'], ['--monitor', 'hybrid', '--format', 'json']]) {
+      const r = isavirt(['run', 'isas/pg.isa', path.join(tmp, 'forever.s'), '--max-steps', '1000000000', '--time-limit', '0.2', ...extra]);
+      expect(r.code, extra.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(
+        /forever\.s: (on the bare machine|under the \w+ monitor), stopped by the time limit of 0\.2 s at pc=0x[01] after [1-9]\d* instructions$/m,
+      );
+      expect(r.stderr).toContain('hint: --time-limit S');
+      noStack(r.stderr);
+    }
+    const help = isavirt(['run', '--help']).stdout;
+    expect(help).toContain('--time-limit');
+    expect(help).toMatch(/default: 60/);
+  });
+
+  it('run --time-limit out of range or without a value exits 2', () => {
+    for (const v of [['0'], ['-1'], ['86401'], ['soon'], []]) {
+      const r = isavirt(['run', 'isas/pg.isa', 'nothing.s', '--time-limit', ...v]);
+      expect(r.code, v.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/time-limit/);
+      noStack(r.stderr);
+    }
+  });
+
   it('run --max-steps beyond the cap exits 2 with the limit', () => {
     const r = isavirt(['run', 'isas/pg.isa', 'nothing.s', '--max-steps', '1e15']);
     expect(r.code).toBe(2);

@@ -111,6 +111,28 @@ describe('compiled blocks agree with the reference interpreter', () => {
     expect(blockStats.built).toBeGreaterThan(built);
   });
 
+  it('property: a run the time limit stops is the state of exactly the steps it reports', () => {
+    // Random looping user programs whose traps the handler takes: the clock ends a slice at a
+    // block boundary or between instructions, never inside one, and the count is exact.
+    fc.assert(
+      fc.property(fc.integer(), fc.integer({ min: 1, max: 20 }), (seed, ms) => {
+        const rng = new Rng(seed);
+        const init = pgImage(randomPgProgram(rng), rng.int(2) ? 0 : 0x400);
+        const timed = createMachine(pg, { noReset: true, timeLimitMs: ms });
+        timed.restore(init);
+        const out = timed.run({ maxSteps: Number.MAX_SAFE_INTEGER });
+        if (out.kind !== 'time') return; // it halted or stopped on its own
+        expect(out.steps).toBe(timed.counters.steps);
+        const counted = createMachine(pg, { noReset: true });
+        counted.restore(init);
+        expect(counted.run({ maxSteps: out.steps })).toMatchObject({ kind: 'budget', steps: out.steps });
+        expect(diffStates(counted.snapshot(), timed.snapshot())).toEqual([]);
+        expect(counted.counters).toEqual(timed.counters);
+      }),
+      { numRuns: 15 },
+    );
+  });
+
   it('a store into the running block takes effect at the next instruction', () => {
     // The loop stores r6 at (r5 << 8) + 0x1b, data until r5 reaches 0 in the 41st iteration (well
     // after the loop became a block); then the store, from inside the block, overwrites the

@@ -125,10 +125,6 @@ export class Rng {
   }
 }
 
-export interface Leaf {
-  expr: Expr;
-}
-
 /** Adapt e to width w (slice the low bits or zero-extend). */
 export function adapt(e: Expr, w: number): Expr {
   if (e.width === w) return e;

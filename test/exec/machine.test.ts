@@ -156,6 +156,41 @@ describe('pg.isa on the compiled machine', () => {
     expect(m2.run()).toMatchObject({ kind: 'budget', steps: 1234 });
   });
 
+  it('the time limit stops an endless loop that the step budget would let run on', () => {
+    // ADDI r1, 1; JMP 0x10: after n instructions r1 = ceil(n / 2) and the pc is where n leaves it.
+    const m = createMachine(pg, { timeLimitMs: 100 });
+    m.loadImage('E', 0x10, [enc('ADDI', { rd: 1, value: 1 }), enc('JMP', { a: 0x10 })]);
+    const out = m.run({ maxSteps: Number.MAX_SAFE_INTEGER });
+    if (out.kind !== 'time') throw new Error(`expected the time limit, got ${out.kind}: ${out.message}`);
+    expect(out.limitMs).toBe(100);
+    expect(out.steps).toBeGreaterThan(0);
+    expect(out.steps).toBe(m.counters.steps);
+    // It stops between instructions, with the state of exactly the steps it reports.
+    expect(out.pc).toBe(BigInt(0x10 + (out.steps % 2)));
+    expect(r(m, 1)).toBe(BigInt(Math.ceil(out.steps / 2)) & 0xffffffffn);
+    expect(out.message).toBe(`stopped by the time limit of 0.1 s at pc=0x${out.pc.toString(16)} after ${out.steps} instructions (an endless loop? raise the time limit)`);
+    // The limit spans the machine's runs: a second one stops at once.
+    expect(m.run({ maxSteps: 10 })).toMatchObject({ kind: 'time', steps: 0 });
+    expect(m.timeUp()).toBe(true);
+  });
+
+  it('under a time limit the step budget and a halt still end the run on the exact instruction', () => {
+    const m = createMachine(pg, { timeLimitMs: 3_600_000 });
+    m.loadImage('E', 0x10, [enc('ADDI', { rd: 1, value: 1 }), enc('JMP', { a: 0x10 })]);
+    expect(m.run({ maxSteps: 3_000_001 })).toMatchObject({ kind: 'budget', steps: 3_000_001 });
+    expect(r(m, 1)).toBe(1_500_001n);
+    const h = createMachine(pg, { timeLimitMs: 3_600_000 });
+    h.loadImage('E', 0x10, [enc('ADDI', { rd: 1, value: 1 }), enc('HALT')]);
+    expect(h.run()).toMatchObject({ kind: 'halted', steps: 2 });
+    expect(createMachine(pg).timeUp()).toBe(false);
+  });
+
+  it('a time limit that is not a positive number is refused', () => {
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => createMachine(pg, { timeLimitMs: bad }), String(bad)).toThrow(MachineError);
+    }
+  });
+
   it('fetching beyond the bound traps with the fetching pc', () => {
     const m = pgWith([enc('LPSW', { a: 0x80 })], (m) => {
       m.loadImage('E', 0x80, [psw(0, 0x0ff), rr(0x1000, 0x100)]);

@@ -3,8 +3,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
+import { parse } from 'csv-parse/sync';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { batchFileNames, classroomEnvironment, renderBatch, toClassroom, toClassroomRunners, toGradescope, toPrairieLearn, type SubmissionGrade } from '../../src/grade/index.js';
+import { batchFileNames, classroomEnvironment, renderBatch, toClassroom, toClassroomRunners, toCsv, toGradescope, toPrairieLearn, type SubmissionGrade } from '../../src/grade/index.js';
 import { ROOT } from './fixture.js';
 
 const schema = (name: string) => new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(path.join(ROOT, 'grammar', name), 'utf8')) as object);
@@ -81,5 +83,23 @@ describe('batches', () => {
     expect(renderBatch('gradescope', grades).map((e) => e.submission)).toEqual(names);
     const files = batchFileNames(grades);
     expect(files).toEqual(['__proto__.json', 'Alice.json', 'alice~2.json', 'index~2.json', '_x.json', 'a_b.json']);
+  });
+});
+
+describe('CSV', () => {
+  it('property: any student and test names come back from a CSV parser cell for cell, formulas defused', () => {
+    // Commas, quotes, line breaks and formula prefixes are what a hostile name would use.
+    const text = fc.string({ unit: fc.constantFrom('a', 'Z', ',', '"', '\n', '\r', '=', '+', '-', '@', '\t', ' ', ';', 'é', '😀'), maxLength: 10 });
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 1, maxLength: 5 }), text, (students, testName) => {
+        const grades = students.map((student, i) => ({ ...grade, student, tests: [{ ...grade.tests[0]!, name: testName, score: i }] }));
+        const rows = parse(toCsv(grades), { relax_column_count: false }) as string[][];
+        const defused = (s: string) => (/^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
+        expect(rows[0]).toEqual(['student', 'score', 'max_score', 'gradable', defused(testName)]);
+        expect(rows.slice(1).map((r) => r[0])).toEqual(students.map(defused));
+        expect(rows.slice(1).map((r) => r[4])).toEqual(students.map((_, i) => String(i)));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

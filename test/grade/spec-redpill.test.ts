@@ -151,6 +151,17 @@ describe('red-pill programs', () => {
     }
   });
 
+  it('bounds a program that loops forever by the clock when the step budget would not', async () => {
+    // A quarter of the submission's time limit for each run (the budget here is past any schema's).
+    const questions = fix.assignment.questions.map((q) => (q.kind === 'redpill' ? { ...q, steps: Number.MAX_SAFE_INTEGER } : q));
+    const p: PreparedAssignment = { ...fix, assignment: { ...fix.assignment, questions, limits: { timeoutMs: 400 } } };
+    const loop = '        .kernel\n        .org 0x10\nstart:  LOADI r0, 1\nagain:  JNZ r0, again\n';
+    const g = await gradeSubmission(p, submission(subs, 'clock', { 'toy-fixed.isa': TOY_FIXED, 'redpill.s': loop }));
+    const t = tests(g)['pill: red pill']!;
+    expect(t.score).toBe(0);
+    expect(t.output).toMatch(/^On the bare machine it was stopped by the time limit of 0\.1 s after \d+ steps; under the trap-and-emulate monitor it was stopped by the time limit of 0\.1 s after \d+ steps\. A red pill must end within the time limit on both/);
+  });
+
   it('bounds a program that loops forever by the step budget', async () => {
     const loop = '        .kernel\n        .org 0x10\nstart:  LOADI r0, 1\nagain:  JNZ r0, again\n';
     const g = await gradeSubmission(fix, submission(subs, 'loop', { 'toy-fixed.isa': TOY_FIXED, 'redpill.s': loop }));

@@ -13,7 +13,6 @@ import { readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { analyzeIsa } from '../../src/analysis/index.js';
-import type { IsaAnalysis } from '../../src/analysis/types.js';
 import { assemble, formatAsmDiagnostic } from '../../src/asm/index.js';
 import { getTables, type AsmInstr } from '../../src/asm/tables.js';
 import { demoIsa, diffGuestStates } from '../../src/demo/index.js';

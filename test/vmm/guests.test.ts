@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { privilegedInstances, runGuest, type GuestRun } from '../../src/vmm/index.js';
-import { createMachine } from '../../src/exec/machine.js';
 import { analyzeIsa } from '../../src/analysis/index.js';
 import type { Isa } from '../../src/ir/types.js';
 import { asm, spec } from './helpers.js';

@@ -120,6 +120,30 @@ loop:   JNZ r1, loop
     }
   });
 
+  test('the time limit ends an endless loop under every monitor, counting every step', async () => {
+    const isa = await spec('pg');
+    // In the kernel: the hybrid monitor interprets it one instruction at a time, the others run it
+    // directly; SVC in the loop makes every other instruction a trap the monitor takes.
+    for (const body of ['loop:   JNZ r1, loop', 'loop:   SVC 1\n        JNZ r1, loop']) {
+      const program = asm(isa, `
+        .kernel
+        .org 4
+newpsw: .word 0x00010000 + loop, 0x0000ffff
+        .org 0x10
+start:  LOADI r1, 1
+${body}
+`);
+      for (const kind of MONITORS) {
+        const r = runGuest(isa, kind, { program }, { maxSteps: Number.MAX_SAFE_INTEGER, timeLimitMs: 50, offenders: [] });
+        if (r.outcome.kind !== 'time') throw new Error(`${kind}: expected the time limit, got ${r.outcome.kind}: ${r.outcome.message}`);
+        expect(r.outcome.limitMs, kind).toBe(50);
+        expect(r.outcome.steps, kind).toBe(r.stats.steps);
+        expect(r.outcome.steps, kind).toBeGreaterThan(3);
+        expect(r.outcome.message, kind).toMatch(new RegExp(`^stopped by the time limit of 0.05 s at pc=0x[0-9a-f]+ after ${r.outcome.steps} instructions`));
+      }
+    }
+  });
+
   test('a guest that does not fit its allocation is a clear error', async () => {
     const isa = await spec('pg');
     const program = asm(isa, `

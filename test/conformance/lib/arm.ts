@@ -158,8 +158,6 @@ export function generate(rng: Rng, mnemonic: string, slot: number, envCpsr: bigi
   return { mnemonic, ops, gnu, r, cpsr, win, b, c, targets };
 }
 
-export const covered = (m: string): boolean => !NOT_RUN[m];
-
 // ---- harness ----
 
 function snippet(inst: Instance, slot: number, next: number | undefined): string {

@@ -34,7 +34,6 @@ import { batches, blocks, linkHarness, placeAll, Tally, TOOLCHAINS, type Placed 
 export const TOOLS = SYS_TOOLS;
 export const TEXT = 0x80000000;
 export const SNIP = 2048;
-export const DATA = 0x80060000;
 export const BLK = 512;
 export const BATCH = 0x60000 / SNIP - 2;
 const PADS = 4;
@@ -44,7 +43,6 @@ const NC = CSRS.length;
 const SCSR = [0x100, 0x104, 0x105, 0x140, 0x141, 0x142, 0x143, 0x144];
 const OFF = { x: 0, init: 128, before: 128 + 4 * NC, after: 128 + 8 * NC, safter: 128 + 12 * NC, flag: 128 + 12 * NC + 4 * SCSR.length, xs: 128 + 12 * NC + 4 * SCSR.length + 4 };
 export const BLKSZ = OFF.xs + 128;
-export const QEMU = 'qemu-system-riscv32';
 export const QEMU_ARGS = ['-machine', 'virt', '-cpu', 'rv32,m=false,a=false,c=false,f=false,d=false,h=false,pmp=false', '-bios', 'none',
   '-nographic', '-monitor', 'none'];
 
@@ -208,7 +206,7 @@ export class SpecSide extends InstanceSide<Instance> {
 }
 
 /** The value of S-level CSR `num` in isavirt's state (the views computed as riscv.isa reads them). */
-function sView(isa: Isa, csrs: bigint[], num: number): bigint {
+function sView(csrs: bigint[], num: number): bigint {
   const get = (reg: string) => csrs[idx(reg)]!;
   switch (num) {
     case 0x100: return get('mstatus') & 0x000c0122n;
@@ -218,7 +216,7 @@ function sView(isa: Isa, csrs: bigint[], num: number): bigint {
   }
 }
 
-export function compare(isa: Isa, inst: Instance, q: QemuState, s: ReturnType<SpecSide['run']>): string[] {
+export function compare(inst: Instance, q: QemuState, s: ReturnType<SpecSide['run']>): string[] {
   const d: string[] = [];
   if (!s.entered) return [`isavirt: the MRET into ${inst.mode}-mode did not enter ${inst.mode} at the instance`];
   if (s.kind !== 'stepped') return [`isavirt: ${s.kind}`];
@@ -238,7 +236,7 @@ export function compare(isa: Isa, inst: Instance, q: QemuState, s: ReturnType<Sp
     // The S-level CSRs as sland read them; M-only CSRs but those sland's ECALL rewrote.
     SCSR.forEach((n, i) => {
       const mask = n === 0x143 && illegal ? 0n : CSRS.find((k) => k.num === n)?.mask ?? VIEW_MASK[n]!;
-      const sv = sView(isa, s.csrs, n);
+      const sv = sView(s.csrs, n);
       if ((q.safter[i]! & mask) !== (sv & mask)) d.push(`${hex(n, 3)}: QEMU ${hex(q.safter[i]!)}, isavirt ${hex(sv)}`);
     });
     CSRS.forEach((k, i) => {
@@ -276,7 +274,7 @@ export function cosimulate(isa: Isa, o: { seed: number; perInstruction: number; 
       const p = group[k]!;
       const s = side.run(p.inst, p.slot, q.before);
       const how = `${p.inst.mode}: ` + (s.trap ? `trap:${s.trap}->${s.priv === 3n ? 'M' : 'S'}` : s.priv === 0n ? 'in U' : 'completed');
-      res.add(p.inst.mnemonic, how, compare(isa, p.inst, q, s),
+      res.add(p.inst.mnemonic, how, compare(p.inst, q, s),
         () => `${p.inst.mnemonic} (${p.inst.mode}) "${p.inst.gnu}" (isavirt: "${side.text(p.inst)}") before: ${CSRS.map((c, j) => `${c.reg}=${hex(q.before[j]!)}`).join(' ')}`);
     });
   });

@@ -4,7 +4,7 @@
 // reads RV32 I S U, as in riscv.isa) and on isavirt's machine in M-mode.
 //
 // A harness per batch of instances, bare metal at 0x80000000 (harness/riscv32-virt.ld). Instance i's
-// block at DATA + i*BLK: x0..x31, the CSR values to write first (INIT), the values read back after
+// block at 0x80060000 (the data section, harness/riscv32-virt.ld) + i*BLK: x0..x31, the CSR values to write first (INIT), the values read back after
 // writing them (BEFORE: what the hart made of them, WARL fields legalised; isavirt is seeded with
 // these), the values read after the instance (AFTER), and the landing pad's mark. The snippet writes
 // INIT, reads BEFORE, loads the x registers, runs the instance, lands on a pad (`jal c, land`, as in
@@ -27,7 +27,6 @@ import { batches, blocks, linkHarness, placeAll, Tally, TOOLCHAINS, type Placed 
 
 export const TEXT = 0x80000000;
 export const SNIP = 1024;
-export const DATA = 0x80060000;
 export const BLK = 512;
 export const BATCH = 0x60000 / SNIP - 2;
 const PADS = 4;
@@ -258,7 +257,7 @@ export class SpecSide extends InstanceSide<Instance> {
   }
 }
 
-export function compare(inst: Instance, slot: number, q: QemuState, s: ReturnType<SpecSide['run']>): string[] {
+export function compare(inst: Instance, q: QemuState, s: ReturnType<SpecSide['run']>): string[] {
   const d: string[] = [];
   // P 3.1.17: on a breakpoint mtval is the faulting address or zero; riscv.isa writes zero.
   const skip = inst.mnemonic === 'EBREAK' ? ['mtval'] : [];
@@ -293,7 +292,7 @@ export function cosimulate(isa: Isa, o: { seed: number; perInstruction: number; 
     states.forEach((q, k) => {
       const p = group[k]!;
       const s = side.run(p.inst, p.slot, q.before);
-      res.add(p.inst.mnemonic, s.outcome.kind === 'done' ? 'completed' : s.outcome.kind, compare(p.inst, p.slot, q, s),
+      res.add(p.inst.mnemonic, s.outcome.kind === 'done' ? 'completed' : s.outcome.kind, compare(p.inst, q, s),
         () => `${p.inst.mnemonic} "${p.inst.gnu}" (isavirt: "${side.text(p.inst)}") rs1/zimm=${p.inst.ops.rs1 !== undefined ? hex(p.inst.x[p.inst.ops.rs1]!) : p.inst.ops.z} before: ${CSRS.map((c, j) => `${c.reg}=${hex(q.before[j]!)}`).join(' ')}`);
     });
   });
