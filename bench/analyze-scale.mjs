@@ -82,7 +82,7 @@ reset {
 const OPS = ['+', '-', '^', '&', '|'];
 const TEMPLATES = [
   [30, (k) => `r[rd] = (r[rd] ${OPS[k % 5]} r[rs]) ${OPS[(k >> 3) % 5]} ${(k * 2654435761) % 0xfff};`],
-  [12, (k) => `let t = r[rs] << ${k % 31 + 1};\n    r[rd] = t ^ (r[rd] >> ${(k >> 2) % 31 + 1});`],
+  [12, (k) => `let t = r[rs] << ${(k % 31) + 1};\n    r[rd] = t ^ (r[rd] >> ${((k >> 2) % 31) + 1});`],
   [12, (k) => `r[rd] = V[r[rs][15..0] + ${k % 4096}];`],
   [10, (k) => `V[r[rd][15..0] + ${k % 4096}] = r[rs] + ${k % 977};`],
   [8, (k) => `if r[rs] == 0 {\n      trap divide_trap;\n    }\n    r[rd] = r[rd] / r[rs] + ${k % 13};`],
@@ -103,7 +103,8 @@ function generate(n) {
   const out = [HEADER];
   for (let i = 0; i < n; i++) {
     // Deterministic spread over the templates by share.
-    let pick = (i * 7919) % totalShare, t = 0;
+    let pick = (i * 7919) % totalShare,
+      t = 0;
     while (pick >= TEMPLATES[t][0]) pick -= TEMPLATES[t++][0];
     out.push(`instruction I${i}(rd : reg r, rs : reg r) {
   encoding 0x${(i + 0x10).toString(16)}:12 rd:4 rs:4 0:12;
@@ -128,7 +129,14 @@ if (process.argv[2] === '--child') {
   const loaded = loadIsaFile(file);
   const tLoad = performance.now() - t1;
   if (!loaded.ok) {
-    console.log(JSON.stringify({ error: loaded.diagnostics.slice(0, 3).map((d) => d.message).join('; ') }));
+    console.log(
+      JSON.stringify({
+        error: loaded.diagnostics
+          .slice(0, 3)
+          .map((d) => d.message)
+          .join('; '),
+      }),
+    );
     process.exit(0);
   }
   const t2 = performance.now();
@@ -143,12 +151,22 @@ if (process.argv[2] === '--child') {
   const a = await analyzeIsa(loaded.isa);
   const tAnalysis = performance.now() - t3;
   const verdicts = (key) => a.instructions.filter((c) => (c[key]?.value ?? c[key]) === 'yes').length;
-  console.log(JSON.stringify({
-    instructions: a.stats.instructions, queries: a.stats.solverQueries, solverMs: a.stats.solverMs,
-    tImport, tLoad, tZ3, tAnalysis, rss: process.memoryUsage().rss,
-    privileged: verdicts('privileged'), sensitive: verdicts('sensitive'), innocuous: verdicts('innocuous'),
-    T1: a.theorem1.value,
-  }));
+  console.log(
+    JSON.stringify({
+      instructions: a.stats.instructions,
+      queries: a.stats.solverQueries,
+      solverMs: a.stats.solverMs,
+      tImport,
+      tLoad,
+      tZ3,
+      tAnalysis,
+      rss: process.memoryUsage().rss,
+      privileged: verdicts('privileged'),
+      sensitive: verdicts('sensitive'),
+      innocuous: verdicts('innocuous'),
+      T1: a.theorem1.value,
+    }),
+  );
   process.exit(0);
 }
 
@@ -160,7 +178,10 @@ const warmFile = join(dir, 'warm.isa');
 writeFileSync(warmFile, generate(20).replace('isa gen;', 'isa warm;'));
 const child = (file, warm) => {
   const wall0 = performance.now();
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', file, ...(warm ? [warmFile] : [])], { encoding: 'utf8', cwd: join(here, '..') });
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', file, ...(warm ? [warmFile] : [])], {
+    encoding: 'utf8',
+    cwd: join(here, '..'),
+  });
   const wall = performance.now() - wall0;
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
@@ -206,4 +227,6 @@ try {
 }
 console.table(rows);
 console.log('cold: the first analysis in a fresh process; warm: after a 20-instruction spec warmed the JIT and the solver.');
-console.log('ms/instr = warm analysis ms / instructions (import, load and solver start-up excluded); goal: the 800 figure within 1.5x of the 100 one, 800 cold in < 20 s wall');
+console.log(
+  'ms/instr = warm analysis ms / instructions (import, load and solver start-up excluded); goal: the 800 figure within 1.5x of the 100 one, 800 cold in < 20 s wall',
+);

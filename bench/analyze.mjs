@@ -23,9 +23,13 @@ import os from 'node:os';
 // Milliseconds since the process started: node's own start-up and the imports above.
 const startup = performance.now();
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const files = process.argv.length > 2
-  ? process.argv.slice(2)
-  : readdirSync(join(root, 'isas')).filter((f) => f.endsWith('.isa')).sort().map((f) => join(root, 'isas', f));
+const files =
+  process.argv.length > 2
+    ? process.argv.slice(2)
+    : readdirSync(join(root, 'isas'))
+        .filter((f) => f.endsWith('.isa'))
+        .sort()
+        .map((f) => join(root, 'isas', f));
 
 const cpuMs = (u) => (u.user + u.system) / 1000;
 const loaded = files.map((f) => {
@@ -33,13 +37,18 @@ const loaded = files.map((f) => {
   const r = loadIsaFile(f);
   return { f, r, loadMs: performance.now() - t };
 });
-console.log(`process start-up (node and module imports): ${startup.toFixed(0)} ms; loading the specs: ${loaded.reduce((s, x) => s + x.loadMs, 0).toFixed(0)} ms`);
+console.log(
+  `process start-up (node and module imports): ${startup.toFixed(0)} ms; loading the specs: ${loaded.reduce((s, x) => s + x.loadMs, 0).toFixed(0)} ms`,
+);
 const good = loaded.filter((x) => x.r.ok);
 const strip = (a) => JSON.stringify(a, (k, v) => (k === 'stats' || k === 'ms' ? undefined : v));
 
 const p0 = performance.now();
 const pc0 = process.cpuUsage();
-const parallel = await analyzeIsas(good.map((x) => x.r.isa), { cache: false });
+const parallel = await analyzeIsas(
+  good.map((x) => x.r.isa),
+  { cache: false },
+);
 const parallelMs = performance.now() - p0;
 // Workers' CPU is not this thread's: process.cpuUsage counts the whole process.
 const parallelCpu = cpuMs(process.cpuUsage(pc0));
@@ -97,11 +106,15 @@ console.table(rows);
 const all = performance.now() - t0;
 const allCpu = cpuMs(process.cpuUsage(c0));
 const heap = process.memoryUsage();
-console.log(`all ${rows.length} specs: ${all.toFixed(0)} ms wall, ${allCpu.toFixed(0)} ms CPU (solver start-up included); ` +
-  `${rows.reduce((n, r) => n + r.instructions, 0)} instructions, ${rows.reduce((n, r) => n + r.queries, 0)} solver queries; rss ${(heap.rss / 2 ** 20).toFixed(0)} MiB`);
+console.log(
+  `all ${rows.length} specs: ${all.toFixed(0)} ms wall, ${allCpu.toFixed(0)} ms CPU (solver start-up included); ` +
+    `${rows.reduce((n, r) => n + r.instructions, 0)} instructions, ${rows.reduce((n, r) => n + r.queries, 0)} solver queries; rss ${(heap.rss / 2 ** 20).toFixed(0)} MiB`,
+);
 const same = parallel.length === sequential.length && parallel.every((a, i) => strip(a) === strip(sequential[i]));
-console.log(`parallel (analyzeIsas, ${Math.min(2, os.availableParallelism())} workers): ${parallelMs.toFixed(0)} ms wall, ${parallelCpu.toFixed(0)} ms CPU ` +
-  `(workers' solver start-up included); results ${same ? 'equal' : 'DIFFER from'} the sequential ones`);
+console.log(
+  `parallel (analyzeIsas, ${Math.min(2, os.availableParallelism())} workers): ${parallelMs.toFixed(0)} ms wall, ${parallelCpu.toFixed(0)} ms CPU ` +
+    `(workers' solver start-up included); results ${same ? 'equal' : 'DIFFER from'} the sequential ones`,
+);
 rmSync(cacheDir, { recursive: true, force: true });
 
 // The CLI on the whole library, cold then warm, each in a fresh process.

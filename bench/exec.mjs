@@ -42,7 +42,7 @@ const program = [
   JNZ(2, LOOP),
   HALT(),
 ];
-if ((ITER >>> 8) > 0xffff || ITER % 256 !== 0) throw new Error("ITER must be a multiple of 256 below 2^24");
+if (ITER >>> 8 > 0xffff || ITER % 256 !== 0) throw new Error('ITER must be a multiple of 256 below 2^24');
 const INSTRUCTIONS = 5 + ITER * 9 + 1;
 
 /** The baseline: pg.isa by hand, relocation-bounds checks included. */
@@ -50,17 +50,24 @@ function baseline() {
   const E = new Uint32Array(65536);
   E.set(program, 0x10);
   const r = new Uint32Array(16);
-  let P = 0x10, M = 1, R = 0xffff;
+  let P = 0x10,
+    M = 1,
+    R = 0xffff;
   let n = 0;
   for (;;) {
     n++;
-    const bound = R & 0xffff, base = R >>> 16;
+    const bound = R & 0xffff,
+      base = R >>> 16;
     if (P >= bound) throw new Error('bounds');
     const w = E[(P + base) & 0xffff];
-    const a = (w >>> 20) & 15, b = (w >>> 16) & 15, low = w & 0xffff;
+    const a = (w >>> 20) & 15,
+      b = (w >>> 16) & 15,
+      low = w & 0xffff;
     let next = (P + 1) & 0xffff;
     switch (w >>> 24) {
-      case 0x03: r[a] = low; break;
+      case 0x03:
+        r[a] = low;
+        break;
       case 0x04: {
         const va = (r[b] + low) & 0xffff;
         if (va >= bound) throw new Error('bounds');
@@ -73,15 +80,32 @@ function baseline() {
         E[(va + base) & 0xffff] = r[a];
         break;
       }
-      case 0x10: r[a] = r[a] + r[b]; break;
-      case 0x11: r[a] = r[a] - r[b]; break;
-      case 0x12: r[a] = r[a] & r[b]; break;
-      case 0x13: r[a] = r[a] | r[b]; break;
-      case 0x14: r[a] = r[a] ^ r[b]; break;
-      case 0x16: r[a] = (w & 31) >= 32 ? 0 : r[a] << (w & 31); break;
-      case 0x22: if (r[a] !== 0) next = low; break;
-      case 0x43: if (M === 0) throw new Error('privileged'); return { n, sum: r[1] };
-      default: throw new Error('unexpected opcode ' + (w >>> 24));
+      case 0x10:
+        r[a] = r[a] + r[b];
+        break;
+      case 0x11:
+        r[a] = r[a] - r[b];
+        break;
+      case 0x12:
+        r[a] = r[a] & r[b];
+        break;
+      case 0x13:
+        r[a] = r[a] | r[b];
+        break;
+      case 0x14:
+        r[a] = r[a] ^ r[b];
+        break;
+      case 0x16:
+        r[a] = (w & 31) >= 32 ? 0 : r[a] << (w & 31);
+        break;
+      case 0x22:
+        if (r[a] !== 0) next = low;
+        break;
+      case 0x43:
+        if (M === 0) throw new Error('privileged');
+        return { n, sum: r[1] };
+      default:
+        throw new Error('unexpected opcode ' + (w >>> 24));
     }
     P = next;
   }
@@ -138,7 +162,10 @@ console.log(`compiled/baseline: ${(c.mips / b.mips).toFixed(2)}x (goal, with blo
   const { assemble } = await import('../dist/asm/index.js');
   const { runGuest } = await import('../dist/vmm/index.js');
   const hexw = (w) => '0x' + w.toString(16);
-  const body = program.slice(0, -1).map((w) => `.word ${hexw(w)}`).join('\n');
+  const body = program
+    .slice(0, -1)
+    .map((w) => `.word ${hexw(w)}`)
+    .join('\n');
   const text = `
         .kernel
         .org 4
@@ -172,7 +199,9 @@ ${body}
     process.exit(1);
   }
   const s = trapped.result.stats;
-  console.log(`monitor: ${s.emulated} emulated, ${s.reflected} reflected, ${s.direct} direct; kernel share ${(100 * (s.emulated + s.reflected) / s.steps).toFixed(5)}%`);
+  console.log(
+    `monitor: ${s.emulated} emulated, ${s.reflected} reflected, ${s.direct} direct; kernel share ${((100 * (s.emulated + s.reflected)) / s.steps).toFixed(5)}%`,
+  );
   console.log(`monitor/native time: ${(native.mips / trapped.mips).toFixed(3)}x (goal: <= 1.10x)`);
 }
 
@@ -254,7 +283,9 @@ inner:  LOADX r3, [r2+0x800]
   const log2 = (n) => Math.log2(n);
   const specs = [
     {
-      spec: 'riscv', iter: 50_000_000, per: 4,
+      spec: 'riscv',
+      iter: 50_000_000,
+      per: 4,
       guest: (n) => `
         .org 0x1000
 start:  lui t0, ${((n + 0x800) >>> 12) & 0xfffff}
@@ -265,7 +296,9 @@ loop:   addi t0, t0, -1
         xor a2, a2, a1
         bne t0, zero, -12
         wfi`,
-      qemu: 'qemu-riscv32', as: ['riscv64-unknown-elf-as', '-march=rv32i', '-mabi=ilp32'], ld: ['riscv64-unknown-elf-ld', '-m', 'elf32lriscv'],
+      qemu: 'qemu-riscv32',
+      as: ['riscv64-unknown-elf-as', '-march=rv32i', '-mabi=ilp32'],
+      ld: ['riscv64-unknown-elf-ld', '-m', 'elf32lriscv'],
       pkgs: ['qemu-user', 'binutils-riscv64-unknown-elf'],
       real: (n) => `
         .globl _start
@@ -280,7 +313,9 @@ loop:   addi t0, t0, -1
         ecall`,
     },
     {
-      spec: 'x86-386', iter: 10_000_000, per: 4,
+      spec: 'x86-386',
+      iter: 10_000_000,
+      per: 4,
       guest: (n) => `
         .org 0x1000
 start:  MOV ecx, ${n}
@@ -290,7 +325,9 @@ loop:   ADD eax, ebx
         DEC ecx
         JNE loop
         HLT`,
-      qemu: 'qemu-i386', as: ['x86_64-linux-gnu-as', '--32'], ld: ['ld', '-m', 'elf_i386'],
+      qemu: 'qemu-i386',
+      as: ['x86_64-linux-gnu-as', '--32'],
+      ld: ['ld', '-m', 'elf_i386'],
       pkgs: ['qemu-user', 'binutils-x86-64-linux-gnu'],
       real: (n) => `
         .globl _start
@@ -306,7 +343,9 @@ loop:   add %ebx, %eax
     },
     {
       // The count is an ARM immediate: 1 rotated right by 2 * rot (a power of four).
-      spec: 'armv7', iter: 1 << 24, per: 5,
+      spec: 'armv7',
+      iter: 1 << 24,
+      per: 5,
       guest: (n) => `
         .org 0x8000
 start:  mov r0, #${16 - log2(n) / 2}, 1
@@ -317,7 +356,9 @@ loop:   sub r0, r0, #0, 1
         cmp r0, #0, 0
         bne -6
         wfi`,
-      qemu: 'qemu-arm', as: ['arm-none-eabi-as'], ld: ['arm-none-eabi-ld'],
+      qemu: 'qemu-arm',
+      as: ['arm-none-eabi-as'],
+      ld: ['arm-none-eabi-ld'],
       pkgs: ['qemu-user', 'binutils-arm-none-eabi'],
       real: (n) => `
         .globl _start
@@ -333,7 +374,9 @@ loop:   sub r0, r0, #1
         svc #0`,
     },
     {
-      spec: 'm68000', iter: 10_000_000, per: 4,
+      spec: 'm68000',
+      iter: 10_000_000,
+      per: 4,
       guest: (n) => `
         .org 0x400
 start:  MOVE.L #${n}, d0
@@ -343,7 +386,9 @@ loop:   ADD.L d2, d1
         SUBQ.L #1, d0
         BNE -8
         STOP #0x2700`,
-      qemu: 'qemu-m68k', as: ['m68k-linux-gnu-as'], ld: ['m68k-linux-gnu-ld'],
+      qemu: 'qemu-m68k',
+      as: ['m68k-linux-gnu-as'],
+      ld: ['m68k-linux-gnu-ld'],
       pkgs: ['qemu-user', 'binutils-m68k-linux-gnu'],
       real: (n) => `
         .globl _start
@@ -381,9 +426,14 @@ loop:   add.l %d2, %d1
   const dir = mkdtempSync(join(tmpdir(), 'isavirt-bench-'));
   /** Seconds of the best of `rounds` runs of an executable under QEMU. */
   const qemuTime = (s, n, rounds = 3) => {
-    const src = join(dir, `${s.spec}-${n}.s`), obj = join(dir, `${s.spec}-${n}.o`), exe = join(dir, `${s.spec}-${n}`);
+    const src = join(dir, `${s.spec}-${n}.s`),
+      obj = join(dir, `${s.spec}-${n}.o`),
+      exe = join(dir, `${s.spec}-${n}`);
     writeFileSync(src, s.real(n) + '\n');
-    for (const [cmd, ...args] of [[...s.as, '-o', obj, src], [...s.ld, '-o', exe, obj]]) {
+    for (const [cmd, ...args] of [
+      [...s.as, '-o', obj, src],
+      [...s.ld, '-o', exe, obj],
+    ]) {
       const r = spawnSync(cmd, args, { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr}`);
     }
@@ -423,7 +473,8 @@ loop:   add.l %d2, %d1
       if (out.kind !== 'halted' || out.steps < total) throw new Error(`${s.spec}: the loop did not run to its end: ${out.message}`);
       return out.steps;
     };
-    let best = Infinity, steps = 0;
+    let best = Infinity,
+      steps = 0;
     for (let i = 0; i < 3; i++) {
       const t0 = process.hrtime.bigint();
       steps = once();
@@ -450,7 +501,8 @@ loop:   add.l %d2, %d1
         // QEMU is fast enough that the machine's count would be over in a few ms: 200 M
         // instructions for it (a rate is a rate), so start-up noise stays small.
         const qIter = Math.max(s.iter, Math.round((200_000_000 * Math.min(1, scale)) / s.per));
-        const tLong = qemuTime(s, qIter), tShort = qemuTime(s, 1);
+        const tLong = qemuTime(s, qIter),
+          tShort = qemuTime(s, 1);
         const qmips = (s.per * (qIter - 1)) / Math.max(1e-6, tLong - tShort) / 1e6;
         line += `; ${s.qemu} ${qmips.toFixed(0)} M instr/s (${(tLong * 1000).toFixed(0)} ms wall, ${(tShort * 1000).toFixed(0)} ms of it start-up); QEMU/machine ${(qmips / mips).toFixed(1)}x`;
       } catch (e) {

@@ -22,7 +22,7 @@ const prep = prepared.prepared;
 
 // Deterministic pseudo-random answers (a linear congruential generator, seed fixed).
 let seed = 12345;
-const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
 const props = ['privileged', 'control-sensitive', 'behaviour-sensitive', 'innocuous'];
 const q = prep.assignment.questions.find((x) => x.kind === 'classification');
 const programs = [
@@ -51,5 +51,7 @@ rmSync(dir, { recursive: true, force: true });
 const gradable = grades.filter((x) => x.gradable).length;
 const mean = grades.reduce((s, x) => s + x.score, 0) / grades.length;
 console.log(`reference analysis: ${(tPrep / 1000).toFixed(1)} s (${prepared.cached ? 'from the cache' : 'analysed; cached for next time'})`);
-console.log(`graded ${grades.length} submissions in ${(tGrade / 1000).toFixed(1)} s with ${Math.min(os.availableParallelism(), grades.length)} workers (${(tGrade / grades.length).toFixed(0)} ms each); goal: under 30 s`);
+console.log(
+  `graded ${grades.length} submissions in ${(tGrade / 1000).toFixed(1)} s with ${Math.min(os.availableParallelism(), grades.length)} workers (${(tGrade / grades.length).toFixed(0)} ms each); goal: under 30 s`,
+);
 console.log(`gradable: ${gradable}; mean score ${mean.toFixed(2)} of ${grades[0]?.maxScore}`);

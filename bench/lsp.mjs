@@ -43,12 +43,27 @@ function generateSpec(n) {
     const op = `0x${(0x100 + i).toString(16)}`;
     let body;
     switch (i % 4) {
-      case 0: body = '    r[rd] = r[rd] + r[rs] ^ zext(x, 32);'; break;
-      case 1: body = '    r[rd] = V[x];'; break;
-      case 2: body = '    V[x] = r[rs] - r[rd];'; break;
-      default: body = '    if M == 0 {\n      trap priv;\n    }\n    B = r[rs];';
+      case 0:
+        body = '    r[rd] = r[rd] + r[rs] ^ zext(x, 32);';
+        break;
+      case 1:
+        body = '    r[rd] = V[x];';
+        break;
+      case 2:
+        body = '    V[x] = r[rs] - r[rd];';
+        break;
+      default:
+        body = '    if M == 0 {\n      trap priv;\n    }\n    B = r[rs];';
     }
-    L.push(`/// Generated instruction ${i}.`, `instruction I${i}(rd : reg r, rs : reg r, x : imm 12) {`, `  encoding ${op}:12 rd:4 rs:4 x:12;`, '  semantics {', body, '  }', '}');
+    L.push(
+      `/// Generated instruction ${i}.`,
+      `instruction I${i}(rd : reg r, rs : reg r, x : imm 12) {`,
+      `  encoding ${op}:12 rd:4 rs:4 x:12;`,
+      '  semantics {',
+      body,
+      '  }',
+      '}',
+    );
   }
   return L.join('\n') + '\n';
 }
@@ -91,10 +106,14 @@ async function measure(name, file, text, analysis) {
   child.kill();
   times.sort((a, b) => a - b);
   const q = (f) => times[Math.min(times.length - 1, Math.floor(f * times.length))].toFixed(1);
-  console.log(`${name.padEnd(34)} solver ${analysis ? 'on ' : 'off'}  median ${q(0.5).padStart(6)} ms   p90 ${q(0.9).padStart(6)} ms   max ${q(1).padStart(6)} ms`);
+  console.log(
+    `${name.padEnd(34)} solver ${analysis ? 'on ' : 'off'}  median ${q(0.5).padStart(6)} ms   p90 ${q(0.9).padStart(6)} ms   max ${q(1).padStart(6)} ms`,
+  );
 }
 
-const specs = readdirSync('isas').filter((f) => f.endsWith('.isa')).map((f) => `isas/${f}`);
+const specs = readdirSync('isas')
+  .filter((f) => f.endsWith('.isa'))
+  .map((f) => `isas/${f}`);
 const largest = specs.sort((a, b) => statSync(b).size - statSync(a).size)[0];
 const generated = generateSpec(200);
 console.log(`didChange -> publishDiagnostics latency over stdio, ${EDITS} edits each (goal < 200 ms)`);
@@ -116,7 +135,10 @@ async function measureEdit(file, mnemonic) {
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const cacheDir = mkdtempSync(`${tmpdir()}/isavirt-bench-lsp-`);
-  const child = spawn(process.execPath, ['dist/cli/main.js', 'lsp', '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ISAVIRT_CACHE_DIR: cacheDir } });
+  const child = spawn(process.execPath, ['dist/cli/main.js', 'lsp', '--stdio'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ISAVIRT_CACHE_DIR: cacheDir },
+  });
   const conn = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   const firstFinding = new Map();
   let ended;
@@ -152,7 +174,9 @@ async function measureEdit(file, mnemonic) {
   rmSync(cacheDir, { recursive: true, force: true });
   times.sort((a, b) => a - b);
   const q = (f) => times[Math.min(times.length - 1, Math.floor(f * times.length))].toFixed(0);
-  console.log(`edit of ${mnemonic} in ${file}: its findings (and the document's) published in median ${q(0.5)} ms, max ${q(1)} ms; cold open ${openMs.toFixed(0)} ms`);
+  console.log(
+    `edit of ${mnemonic} in ${file}: its findings (and the document's) published in median ${q(0.5)} ms, max ${q(1)} ms; cold open ${openMs.toFixed(0)} ms`,
+  );
 }
 
 console.log('\none-instruction edit, solver on (goal < 300 ms for the instruction, < 1 s for the document)');

@@ -81,7 +81,9 @@ function time(fn, runs) {
 }
 
 const rows = [];
-for (const f of readdirSync('isas').filter((x) => x.endsWith('.isa')).sort()) {
+for (const f of readdirSync('isas')
+  .filter((x) => x.endsWith('.isa'))
+  .sort()) {
   const path = `isas/${f}`;
   const text = readFileSync(path, 'utf8');
   const first = parseIsaText(text, path, fsHost);
@@ -92,7 +94,12 @@ for (const n of [50, 200, 800]) {
   const text = generateSpec(n);
   const r = parseIsaText(text, 'gen.isa', fsHost);
   if (!r.ok) {
-    console.error(r.diagnostics.slice(0, 3).map((d) => `${d.span?.line}:${d.span?.col} ${d.code} ${d.message}`).join('\n'));
+    console.error(
+      r.diagnostics
+        .slice(0, 3)
+        .map((d) => `${d.span?.line}:${d.span?.col} ${d.code} ${d.message}`)
+        .join('\n'),
+    );
     process.exit(1);
   }
   rows.push([`generated, ${n} instructions`, `${r.isa.instructions.length} instr`, time(() => parseIsaText(text, 'gen.isa', fsHost), n > 200 ? 5 : 15)]);
@@ -107,4 +114,5 @@ for (const n of [50, 200, 800]) {
 }
 const w = Math.max(...rows.map((r) => r[0].length));
 console.log('parse + check, median after warm-up: wall ms / CPU ms');
-for (const [name, what, [wall, cpu]] of rows) console.log(`${name.padEnd(w)}  ${what.padStart(12)}  ${wall.toFixed(2).padStart(8)} ms  ${cpu.toFixed(2).padStart(8)} ms`);
+for (const [name, what, [wall, cpu]] of rows)
+  console.log(`${name.padEnd(w)}  ${what.padStart(12)}  ${wall.toFixed(2).padStart(8)} ms  ${cpu.toFixed(2).padStart(8)} ms`);

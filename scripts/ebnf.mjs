@@ -32,9 +32,7 @@ function item(p) {
       return p.name;
     case 'Option':
       // `[a | b]`, not `[(a | b)]`.
-      return p.definition.length === 1 && p.definition[0].type === 'Alternation'
-        ? `[${alternatives(p.definition[0])}]`
-        : `[${seq(p.definition)}]`;
+      return p.definition.length === 1 && p.definition[0].type === 'Alternation' ? `[${alternatives(p.definition[0])}]` : `[${seq(p.definition)}]`;
     case 'Repetition':
       return `${group(p.definition)}*`;
     case 'RepetitionMandatory':
@@ -68,7 +66,7 @@ export function renderEbnf(rules) {
   const out = [
     '(* The grammar of the .isa language, generated from the parser (src/syntax/parser.ts) by',
     '   scripts/grammar.mjs: do not edit; run `npm run grammar`. The reference with meanings is',
-    '   grammar/LANGUAGE.md. Notation: \'text\' a token, [x] optional, x* repeated, x+ at least once. *)',
+    "   grammar/LANGUAGE.md. Notation: 'text' a token, [x] optional, x* repeated, x+ at least once. *)",
     '',
   ];
   for (const r of rules) {

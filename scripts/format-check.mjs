@@ -1,4 +1,4 @@
-// `prettier --check` over the files listed in tools/lint/formatted.txt (see the note there);
+// `prettier --check` over what tools/lint/formatted.txt names (globs; see the note there);
 // `--write` formats them instead. Run by `npm run lint`.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

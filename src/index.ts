@@ -12,7 +12,17 @@
 //                   toGradescope, toPrairieLearn, toClassroom, toCsv, gradesToText
 
 import { type IsaAnalysis, analyzeIsa, type AnalyzeOptions } from './analysis/index.js';
-import { gradeEntries, listSubmissions, prepareAssignment, summarise, type BatchSummary, type ListOptions, type PoolOptions, type PrepareOptions, type SubmissionGrade } from './grade/index.js';
+import {
+  gradeEntries,
+  listSubmissions,
+  prepareAssignment,
+  summarise,
+  type BatchSummary,
+  type ListOptions,
+  type PoolOptions,
+  type PrepareOptions,
+  type SubmissionGrade,
+} from './grade/index.js';
 import { loadIsaFile, type Isa } from './ir/index.js';
 import { failedSpec, type FailedSpec } from './report/index.js';
 
@@ -33,7 +43,19 @@ export { renderSarif, buildSarif, SARIF_RULES, type SarifOptions } from './repor
 
 // ---- run, monitor, demo ----
 export { assemble, disassembleProgram, formatAsmDiagnostic, type AssembleResult, type Program, type AsmDiagnostic } from './asm/index.js';
-export { runGuest, GuestSession, VmmError, MONITORS, DEFAULT_GUEST_STEPS, patchProgram, type MonitorKind, type GuestOptions, type GuestImage, type GuestRun, type PatchResult } from './vmm/index.js';
+export {
+  runGuest,
+  GuestSession,
+  VmmError,
+  MONITORS,
+  DEFAULT_GUEST_STEPS,
+  patchProgram,
+  type MonitorKind,
+  type GuestOptions,
+  type GuestImage,
+  type GuestRun,
+  type PatchResult,
+} from './vmm/index.js';
 export { demoIsa, renderDemoText, demoJson, type DemoOptions, type DemoResult, type OffenderDemo } from './demo/index.js';
 
 // ---- grade ----

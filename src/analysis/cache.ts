@@ -29,7 +29,10 @@ function code(): string {
   if (codeHash) return codeHash;
   const h = createHash('sha256');
   const dir = fileURLToPath(new URL('.', import.meta.url));
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.js') || x.endsWith('.ts')).sort()) h.update(f).update(readFileSync(join(dir, f)));
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith('.js') || x.endsWith('.ts'))
+    .sort())
+    h.update(f).update(readFileSync(join(dir, f)));
   // The exec interpreter replays witnesses; the IR helpers shape instances.
   for (const f of ['../exec/interpret.js', '../ir/encoding.js', '../ir/walk.js']) {
     try {

@@ -40,7 +40,18 @@ import type { Evidence, InstanceClass, InstructionClassification, PrivilegeVerdi
 export type { ClassifyContext } from './decide.js';
 
 export function newContext(z3: Z3, isa: Isa, timeoutMs: number, rlimit = 0): ClassifyContext {
-  return { z3, isa, L: new Logic(z3), timeoutMs, rlimit, stats: { solverQueries: 0, solverMs: 0, symbolicMs: 0, replayMs: 0, probeMs: 0 }, errors: [], models: [], indices: 0, offsets: new Map() };
+  return {
+    z3,
+    isa,
+    L: new Logic(z3),
+    timeoutMs,
+    rlimit,
+    stats: { solverQueries: 0, solverMs: 0, symbolicMs: 0, replayMs: 0, probeMs: 0 },
+    errors: [],
+    models: [],
+    indices: 0,
+    offsets: new Map(),
+  };
 }
 
 // ---- the classes of instances ----
@@ -51,7 +62,11 @@ async function cubesOf(ctx: ClassifyContext, instr: Instruction): Promise<{ cube
   const domain = operandDomain(z3, instr, ops);
   let atoms = operandAtoms(isa, instr);
   if (atoms.length > MAX_ATOMS) atoms = [];
-  const whole = () => ({ cubes: [{ instr, spec: instr, ops, opsCs: domain, sample: {}, text: 'true', effects: instructionEffects(isa, instr) }], atoms: [], values: [[]] });
+  const whole = () => ({
+    cubes: [{ instr, spec: instr, ops, opsCs: domain, sample: {}, text: 'true', effects: instructionEffects(isa, instr) }],
+    atoms: [],
+    values: [[]],
+  });
   if (atoms.length === 0) return whole();
   const terms = atomTerms(z3, isa, atoms, ops);
   const found: { values: boolean[]; sample: Record<string, bigint> }[] = [];
@@ -101,9 +116,13 @@ function translationsTrapForMemoryOnly(isa: Isa): boolean {
   if (v !== undefined) return v;
   v = true;
   for (const t of isa.translations) {
-    walkStmts(t.body, (s) => {
-      if (s.k === 'trap' && isa.traps.find((x) => x.name === s.trap)?.kind !== 'memory') v = false;
-    }, () => {});
+    walkStmts(
+      t.body,
+      (s) => {
+        if (s.k === 'trap' && isa.traps.find((x) => x.name === s.trap)?.kind !== 'memory') v = false;
+      },
+      () => {},
+    );
   }
   memOnlyCache.set(isa, v);
   return v;
@@ -122,7 +141,8 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
   const isa = ctx.isa;
   const d = cube.effects;
   const e = d.effects;
-  const guest = isa.guestMode, most = isa.modes[0]!.name;
+  const guest = isa.guestMode,
+    most = isa.modes[0]!.name;
   const A = isa.assumptions.length ? ' (with the assumptions)' : '';
   const raw = rawStorage(isa, d);
   const memOnly = translationsTrapForMemoryOnly(isa);
@@ -149,24 +169,50 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
     privileged =
       probeFirst(ctx, cube, 'guest-completes', true, (ms, ops) => confirmers.guestCompletes(ctx, cube, ms, ops)) ??
       (await (async (): Promise<Verdict> => {
-        const g = await ask(ctx, Q('gc', () => guestCompletes(ctx, cube)), '', '', `does it always trap in mode ${guest}?`);
+        const g = await ask(
+          ctx,
+          Q('gc', () => guestCompletes(ctx, cube)),
+          '',
+          '',
+          `does it always trap in mode ${guest}?`,
+        );
         if (g.value !== 'no' || g.evidence.k !== 'proof') return g;
         const proved = `traps in every ${guest}-mode state${A} where it does not memory-trap (unsat: ${guest}(s)${A ? ' ∧ assumptions(s)' : ''} ∧ ¬trap(s))`;
-        const m = probeFirst(ctx, cube, 'most-completes', false, (ms, ops) => confirmers.mostCompletes(ctx, cube, ms, ops)) ??
-          (await ask(ctx, Q('mc', () => mostCompletes(ctx, cube)), `it traps in every ${most}-mode state too`, `unsat: ${most}(s) ∧ ¬trap(s)`, `can it complete in mode ${most}?`));
+        const m =
+          probeFirst(ctx, cube, 'most-completes', false, (ms, ops) => confirmers.mostCompletes(ctx, cube, ms, ops)) ??
+          (await ask(
+            ctx,
+            Q('mc', () => mostCompletes(ctx, cube)),
+            `it traps in every ${most}-mode state too`,
+            `unsat: ${most}(s) ∧ ¬trap(s)`,
+            `can it complete in mode ${most}?`,
+          ));
         if (m.value === 'yes' && m.evidence.k === 'witness') {
           return { value: 'yes', evidence: { k: 'witness', text: `${proved}; ${m.evidence.text}`, witness: m.evidence.witness } };
         }
         if (m.value === 'no') {
           trapsEverywhere = true;
-          return { value: 'no', evidence: { k: 'proof', text: `it traps in every ${guest}-mode state and in every ${most}-mode state: it is not privileged, it is never executable`, query: `${g.evidence.query}; unsat: ${most}(s) ∧ ¬trap(s)`, ms: g.evidence.ms } };
+          return {
+            value: 'no',
+            evidence: {
+              k: 'proof',
+              text: `it traps in every ${guest}-mode state and in every ${most}-mode state: it is not privileged, it is never executable`,
+              query: `${g.evidence.query}; unsat: ${most}(s) ∧ ¬trap(s)`,
+              ms: g.evidence.ms,
+            },
+          };
         }
         return m;
       })());
   }
   const privProof: Verdict = {
     value: 'no',
-    evidence: { k: 'proof', text: `it traps in every ${guest}-mode state${A}, so it never completes there`, query: `unsat: ${guest}(s)${A ? ' ∧ assumptions(s)' : ''} ∧ ¬trap(s)`, ms: 0 },
+    evidence: {
+      k: 'proof',
+      text: `it traps in every ${guest}-mode state${A}, so it never completes there`,
+      query: `unsat: ${guest}(s)${A ? ' ∧ assumptions(s)' : ''} ∧ ¬trap(s)`,
+      ms: 0,
+    },
   };
   const isPriv = privileged.value === 'yes';
   // Traps in every guest-mode state (privileged, or never executable): nothing runs there.
@@ -189,12 +235,22 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
     controlUser = guestAlwaysTraps
       ? privProof
       : (probeFirst(ctx, cube, 'control-guest', true, (ms, ops) => confirmers.control(ctx, cube, ms, ops, true)) ??
-        (await ask(ctx, Q('cu', () => controlChange(ctx, cube, true)), ...proof(true), `can it change mode or control state without trapping in mode ${guest}?`)));
+        (await ask(
+          ctx,
+          Q('cu', () => controlChange(ctx, cube, true)),
+          ...proof(true),
+          `can it change mode or control state without trapping in mode ${guest}?`,
+        )));
     control =
       controlUser.value === 'yes'
         ? controlUser
         : (probeFirst(ctx, cube, 'control-any', false, (ms, ops) => confirmers.control(ctx, cube, ms, ops, false)) ??
-          (await ask(ctx, Q('c', () => controlChange(ctx, cube, false)), ...proof(false), 'can it change mode or control state without trapping?')));
+          (await ask(
+            ctx,
+            Q('c', () => controlChange(ctx, cube, false)),
+            ...proof(false),
+            'can it change mode or control state without trapping?',
+          )));
   }
 
   // Mode sensitivity (a trap on one side only is a difference).
@@ -214,15 +270,23 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
     // instructions show it there, without the pair query (the hardest the analysis asks).
     const seeds = [privileged, controlUser, control].flatMap((v) => (v.evidence.k === 'witness' ? [v.evidence.witness] : []));
     const seeded = await seededModePair(ctx, cube, seeds);
-    mode = seeded ?? await ask(
-      ctx,
-      Q('m', () => modePair(ctx, cube)),
-      'in two states that differ only in mode (the same guest-visible storage), where neither memory-traps, the outcomes (trap or result) agree outside the mode',
-      'unsat: s2 = s1 except mode ∧ visible(s1) = visible(s2) ∧ mode(s1) ≠ mode(s2) ∧ ¬memory_trap(s1) ∧ ¬memory_trap(s2) ∧ outcome(s1) ≠ outcome(s2)',
-      'does its outcome depend on the mode?',
-    );
+    mode =
+      seeded ??
+      (await ask(
+        ctx,
+        Q('m', () => modePair(ctx, cube)),
+        'in two states that differ only in mode (the same guest-visible storage), where neither memory-traps, the outcomes (trap or result) agree outside the mode',
+        'unsat: s2 = s1 except mode ∧ visible(s1) = visible(s2) ∧ mode(s1) ≠ mode(s2) ∧ ¬memory_trap(s1) ∧ ¬memory_trap(s2) ∧ outcome(s1) ≠ outcome(s2)',
+        'does its outcome depend on the mode?',
+      ));
     if (mode.value === 'unknown' && 'problem' in mode && mode.problem) {
-      const s = await ask(ctx, Q('ms', () => modePair(ctx, cube, true)), '', '', '');
+      const s = await ask(
+        ctx,
+        Q('ms', () => modePair(ctx, cube, true)),
+        '',
+        '',
+        '',
+      );
       if (s.value === 'yes') mode = s;
     }
   }
@@ -245,9 +309,20 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
       // First one physical storage with the translations' control equal: a small query, and the
       // correspondence holds by construction, so a model is a witness at once. Then the general
       // question, which alone can prove the answer no.
-      const s = await ask(ctx, Q(`ls${user}`, () => locationPair(ctx, cube, user, true)), '', '', '');
+      const s = await ask(
+        ctx,
+        Q(`ls${user}`, () => locationPair(ctx, cube, user, true)),
+        '',
+        '',
+        '',
+      );
       if (s.value === 'yes') return s;
-      return ask(ctx, Q(`l${user}`, () => locationPair(ctx, cube, user)), ...proof(user), 'does its outcome depend on control state?');
+      return ask(
+        ctx,
+        Q(`l${user}`, () => locationPair(ctx, cube, user)),
+        ...proof(user),
+        'does its outcome depend on control state?',
+      );
     };
     locationUser = guestAlwaysTraps ? privProof : await locAsk(true);
     location = locationUser.value === 'yes' ? locationUser : await locAsk(false);
@@ -257,7 +332,8 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
   // Timing dependence: a clock read in a guest-mode state where it does not trap.
   let timingV: Verdict;
   if (d.clockReads.length === 0) timingV = syn('no', 'reads no clock');
-  else if (guestAlwaysTraps) timingV = { ...privProof, evidence: { ...privProof.evidence, text: `it reads ${d.clockReads.join(', ')}, but ${privProof.evidence.text}` } as Evidence };
+  else if (guestAlwaysTraps)
+    timingV = { ...privProof, evidence: { ...privProof.evidence, text: `it reads ${d.clockReads.join(', ')}, but ${privProof.evidence.text}` } as Evidence };
   else
     timingV = await ask(
       ctx,
@@ -271,7 +347,10 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
   let breaks: Verdict, breaksHybrid: Verdict;
   const noDirect = d.directModeReads.length === 0 && d.directControlReads.length === 0;
   if (guestAlwaysTraps) {
-    breaks = breaksHybrid = { ...privProof, evidence: { ...privProof.evidence, text: `${privProof.evidence.text}: the monitor gets it every time` } as Evidence };
+    breaks = breaksHybrid = {
+      ...privProof,
+      evidence: { ...privProof.evidence, text: `${privProof.evidence.text}: the monitor gets it every time` } as Evidence,
+    };
   } else if (noDirect && !e.writesMode && !e.writesControl && !e.halts && raw.length === 0 && memOnly) {
     breaks = breaksHybrid = syn(
       'no',
@@ -283,9 +362,20 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
       `unsat: corresponds(v, r) ∧ ${guest}(r)${hybrid ? ` ∧ ${guest}(v)` : ''} ∧ ¬trap(r) ∧ (trap(v) ∨ halt ∨ owned(r') ≠ owned(r) ∨ owned(v') ≠ owned(v) ∨ visible(r') ≠ visible(v'))`,
     ];
     const breakAsk = async (hybrid: boolean): Promise<Verdict> => {
-      const s = await ask(ctx, Q(`bs${hybrid}`, () => monitorBreak(ctx, cube, hybrid, true)), '', '', '');
+      const s = await ask(
+        ctx,
+        Q(`bs${hybrid}`, () => monitorBreak(ctx, cube, hybrid, true)),
+        '',
+        '',
+        '',
+      );
       if (s.value === 'yes') return s;
-      const v = await ask(ctx, Q(`b${hybrid}`, () => monitorBreak(ctx, cube, hybrid)), ...proof(hybrid), 'does it break the monitor?');
+      const v = await ask(
+        ctx,
+        Q(`b${hybrid}`, () => monitorBreak(ctx, cube, hybrid)),
+        ...proof(hybrid),
+        'does it break the monitor?',
+      );
       if (v.value !== 'unknown' || !locationUser || locationUser.value !== 'yes' || locationUser.evidence.k !== 'witness') return v;
       // The model could not be made a pair that corresponds: the guest-mode location witness may be
       // one (its first state, with the assumptions, the real one; its second the virtual one).
@@ -296,7 +386,9 @@ async function decideCube(ctx: ClassifyContext, cube: Cube): Promise<CubeDecisio
     // being the real one itself (it corresponds to itself).
     const cu = controlUser.value === 'yes' && controlUser.evidence.k === 'witness' ? controlUser.evidence : undefined;
     const direct =
-      cu && (cu.witness.outcomes[0]?.kind === 'halt' || Object.keys(cu.witness.outcomes[0]?.values ?? {}).some((el) => changesOwnedState(isa, el))) ? cu : undefined;
+      cu && (cu.witness.outcomes[0]?.kind === 'halt' || Object.keys(cu.witness.outcomes[0]?.values ?? {}).some((el) => changesOwnedState(isa, el)))
+        ? cu
+        : undefined;
     if (direct) {
       const w = direct.witness;
       const pair = { ...w, states: [w.states[0]!, w.states[0]!], outcomes: [w.outcomes[0]!, w.outcomes[0]!] };
@@ -375,7 +467,10 @@ function combineUser(isa: Isa, x: CubeDecision): Verdict {
   const text = user.map((v) => v.evidence.text).join('; ') + modeNote;
   if (user.every((v) => v.evidence.k === 'syntactic')) return { value: 'no', evidence: { k: 'syntactic', text } };
   const ms = user.reduce((a, v) => a + (v.evidence.k === 'proof' ? v.evidence.ms : 0), 0);
-  const query = user.map((v) => (v.evidence.k === 'proof' ? v.evidence.query : '')).filter(Boolean).join('; ');
+  const query = user
+    .map((v) => (v.evidence.k === 'proof' ? v.evidence.query : ''))
+    .filter(Boolean)
+    .join('; ');
   return { value: 'no', evidence: { k: 'proof', text: `in mode ${isa.guestMode}: ${text}`, query, ms } };
 }
 
@@ -442,7 +537,11 @@ export async function classifyInstruction(ctx: ClassifyContext, instr: Instructi
   const tagged = split.values.map((values, i) => ({ values, cls: keys[i]! }));
   const conditionOf = (pick: (i: number) => boolean): string => {
     const cls = '\u0000selected';
-    return classCondition(split.atoms, tagged.map((t, i) => ({ values: t.values, cls: pick(i) ? cls : t.cls + '\u0001' })), cls);
+    return classCondition(
+      split.atoms,
+      tagged.map((t, i) => ({ values: t.values, cls: pick(i) ? cls : t.cls + '\u0001' })),
+      cls,
+    );
   };
 
   // Privilege of the instruction: every instance, some instances, none.
@@ -480,7 +579,10 @@ export async function classifyInstruction(ctx: ClassifyContext, instr: Instructi
     const sample = Object.fromEntries(Object.entries(x.cube.sample).map(([k, v]) => [k, `0x${v.toString(16)}`]));
     classes.set(keys[i]!, { condition: '', ...cls, summary: summaryOf(cls), ...(Object.keys(sample).length ? { sample } : {}) });
   });
-  const instances: InstanceClass[] = [...classes].map(([key, c]) => ({ ...c, condition: classes.size === 1 ? 'true' : classCondition(split.atoms, tagged, key) }));
+  const instances: InstanceClass[] = [...classes].map(([key, c]) => ({
+    ...c,
+    condition: classes.size === 1 ? 'true' : classCondition(split.atoms, tagged, key),
+  }));
 
   const c: InstructionClassification = {
     mnemonic: instr.mnemonic,
@@ -528,16 +630,20 @@ function reasonFor(isa: Isa, c: InstructionClassification): string {
   const clock = c.timingDependent.value === 'yes' ? `; ${c.timingDependent.evidence.text} (timing-dependent)` : '';
   const split = c.instances.length > 1 ? `; ${c.instances.map((i) => `${i.summary} where ${i.condition}`).join('; ')}` : '';
   if (c.offendsTheorem1.value === 'yes') return `${m}: ${c.offendsTheorem1.evidence.text}${split}${clock}`;
-  const unknowns = [c.privileged, c.controlSensitive, c.modeSensitive, c.locationSensitive, c.userSensitive, c.offendsTheorem1].filter((v) => v.value === 'unknown');
-  if (unknowns.length) return `${m}: undecided — ${unknowns.map((u) => (u.evidence.k === 'unknown' ? `${u.evidence.text} (${u.evidence.reason})` : u.evidence.text)).join('; ')}`;
+  const unknowns = [c.privileged, c.controlSensitive, c.modeSensitive, c.locationSensitive, c.userSensitive, c.offendsTheorem1].filter(
+    (v) => v.value === 'unknown',
+  );
+  if (unknowns.length)
+    return `${m}: undecided — ${unknowns.map((u) => (u.evidence.k === 'unknown' ? `${u.evidence.text} (${u.evidence.reason})` : u.evidence.text)).join('; ')}`;
   if (c.privileged.value === 'yes') {
     return `${m}: ${sens.length ? `${sens.join(', ')}, and privileged` : 'privileged'}: traps in every ${isa.guestMode}-mode state${clock}`;
   }
   if (c.sensitive === 'yes') return `${m}: ${sens.join(', ')}, but every sensitive instance is privileged${split}${clock}`;
   const ev = c.controlSensitive.evidence;
-  const why = ev.k === 'syntactic' && c.modeSensitive.evidence.k === 'syntactic' && c.locationSensitive.evidence.k === 'syntactic'
-    ? [ev.text, c.modeSensitive.evidence.text].join('; ')
-    : 'proved: changes no mode or control state and behaves the same in every mode and location';
+  const why =
+    ev.k === 'syntactic' && c.modeSensitive.evidence.k === 'syntactic' && c.locationSensitive.evidence.k === 'syntactic'
+      ? [ev.text, c.modeSensitive.evidence.text].join('; ')
+      : 'proved: changes no mode or control state and behaves the same in every mode and location';
   return `${m}: innocuous: ${why}${split}${clock}`;
 }
 

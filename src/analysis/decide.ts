@@ -31,8 +31,29 @@ import {
   type SymState,
   type Z3,
 } from './symbolic.js';
-import { correspondence, guestViews, instantiationPoints, repairStorage, storageMismatch, viewBacked, visibleStorageDiffers, type Correspondence } from './storage.js';
-import { statesOfWitness, operandsOfWitness, makeWitness, memDiffs, modelRegDiffs, fileDiffsOf, operandsFromModel, stateFromModel, witnessState, type Diff, type ModelState } from './witness.js';
+import {
+  correspondence,
+  guestViews,
+  instantiationPoints,
+  repairStorage,
+  storageMismatch,
+  viewBacked,
+  visibleStorageDiffers,
+  type Correspondence,
+} from './storage.js';
+import {
+  statesOfWitness,
+  operandsOfWitness,
+  makeWitness,
+  memDiffs,
+  modelRegDiffs,
+  fileDiffsOf,
+  operandsFromModel,
+  stateFromModel,
+  witnessState,
+  type Diff,
+  type ModelState,
+} from './witness.js';
 import type { Verdict, Witness, WitnessOutcome } from './types.js';
 import { isaIndex } from '../ir/index.js';
 
@@ -70,7 +91,7 @@ export async function check(ctx: ClassifyContext, cs: B[], reads: Iterable<Set<A
   ctx.stats.solverQueries++;
   ctx.stats.solverMs += ms;
   // ISAVIRT_DEBUG_SOLVER=1 prints each query's answer and time.
-  if (debug) process.stderr.write(`solver ${currentInstr.get(ctx)?.mnemonic ?? "-"} ${label} ${a.r} ${ms} ms\n`);
+  if (debug) process.stderr.write(`solver ${currentInstr.get(ctx)?.mnemonic ?? '-'} ${label} ${a.r} ${ms} ms\n`);
   if (a.r === 'sat') {
     modelReads.set(a.model, used);
     ctx.models.push(a.model);
@@ -126,7 +147,11 @@ function anyTrap(L: Logic, r: SymResult): B {
 function memTrap(ctx: ClassifyContext, r: SymResult): B {
   return ctx.L.or(...r.traps.filter((t) => kindOf(ctx.isa, t.trap) === 'memory').map((t) => t.cond));
 }
-const guestIx = (isa: Isa) => Math.max(0, isa.modes.findIndex((m) => m.name === isa.guestMode));
+const guestIx = (isa: Isa) =>
+  Math.max(
+    0,
+    isa.modes.findIndex((m) => m.name === isa.guestMode),
+  );
 
 /** Which control bits and arrays are free in the varied copy: all of them, those the monitor
  *  owns (the exact monitor question), or all but the translations' (one physical storage). */
@@ -202,7 +227,11 @@ function translationControl(isa: Isa): { regs: Set<string>; arrays: Set<string> 
 function computeTranslationControl(isa: Isa): { regs: Set<string>; arrays: Set<string> } {
   const r = controlRead(isa, (onExpr) => {
     for (const t of isa.translations) {
-      walkStmts(t.body, () => {}, (e) => void onExpr(e));
+      walkStmts(
+        t.body,
+        () => {},
+        (e) => void onExpr(e),
+      );
       walkExpr(t.result, (x) => void onExpr(x));
     }
   });
@@ -246,9 +275,17 @@ export function monitorOwned(isa: Isa): { bits: Map<string, bigint>; arrays: Set
 function computeMonitorOwned(isa: Isa): { bits: Map<string, bigint>; arrays: Set<string> } {
   return controlRead(isa, (onExpr) => {
     const inExpr = (e: Expr) => walkExpr(e, (x) => void onExpr(x));
-    walkStmts(isa.trapEntry, () => {}, (e) => void onExpr(e));
+    walkStmts(
+      isa.trapEntry,
+      () => {},
+      (e) => void onExpr(e),
+    );
     for (const t of isa.translations) {
-      walkStmts(t.body, () => {}, (e) => void onExpr(e));
+      walkStmts(
+        t.body,
+        () => {},
+        (e) => void onExpr(e),
+      );
       inExpr(t.result);
     }
     for (const t of isa.traps) if (t.timer) inExpr(t.timer.when);
@@ -261,7 +298,8 @@ function regsDiffer(ctx: ClassifyContext, a: SymState, b: SymState, bitsOf: (reg
   for (const r of ctx.isa.registers) {
     const m = bitsOf(r.name) & ((1n << BigInt(r.width)) - 1n);
     if (!m) continue;
-    const x = a.regs.get(r.name)!, y = b.regs.get(r.name)!;
+    const x = a.regs.get(r.name)!,
+      y = b.regs.get(r.name)!;
     if (x.eqIdentity(y)) continue;
     const mv = ctx.z3.BitVec.val(m, r.width);
     out.push(x.xor(y).and(mv).neq(ctx.z3.BitVec.val(0, r.width)));
@@ -272,7 +310,8 @@ function regsDiffer(ctx: ClassifyContext, a: SymState, b: SymState, bitsOf: (reg
 function arraysDiffer(ctx: ClassifyContext, a: Map<string, SymArray>, b: Map<string, SymArray>, names: string[]): B[] {
   const out: B[] = [];
   for (const n of names) {
-    const x = a.get(n)!, y = b.get(n)!;
+    const x = a.get(n)!,
+      y = b.get(n)!;
     if (x.sameAs(y)) continue;
     const k = ctx.z3.BitVec.const(`k!${ctx.indices++}`, x.base.idxW);
     out.push(x.select(k, ctx.L).neq(y.select(k, ctx.L)));
@@ -285,8 +324,18 @@ function ownedChanged(ctx: ClassifyContext, s: SymState, f: SymState): B {
   const rm = roleMasks(ctx.isa);
   return ctx.L.or(
     ...regsDiffer(ctx, s, f, (reg) => (rm.mode.get(reg) ?? 0n) | (rm.control.get(reg) ?? 0n)),
-    ...arraysDiffer(ctx, s.files, f.files, ctx.isa.files.filter((x) => x.role !== 'plain').map((x) => x.name)),
-    ...arraysDiffer(ctx, s.mems, f.mems, ctx.isa.memories.filter((x) => x.role !== 'plain').map((x) => x.name)),
+    ...arraysDiffer(
+      ctx,
+      s.files,
+      f.files,
+      ctx.isa.files.filter((x) => x.role !== 'plain').map((x) => x.name),
+    ),
+    ...arraysDiffer(
+      ctx,
+      s.mems,
+      f.mems,
+      ctx.isa.memories.filter((x) => x.role !== 'plain').map((x) => x.name),
+    ),
   );
 }
 
@@ -308,19 +357,40 @@ function outcomesDiffer(ctx: ClassifyContext, r1: SymResult, r2: SymResult, comp
  *  initial states `from`, control bits (which differ there by design) count where some run changed
  *  them and the two runs leave them different: what the instruction does to control state is part
  *  of its outcome (a POPF that sets IF under one IOPL and not the other). */
-function visibleDiffer(ctx: ClassifyContext, f1: SymState, f2: SymState, excluded: ('mode' | 'control')[], at: Map<string, BV>, from?: [SymState, SymState], written: { view: string; vaddr: BV }[] = []): B {
+function visibleDiffer(
+  ctx: ClassifyContext,
+  f1: SymState,
+  f2: SymState,
+  excluded: ('mode' | 'control')[],
+  at: Map<string, BV>,
+  from?: [SymState, SymState],
+  written: { view: string; vaddr: BV }[] = [],
+): B {
   const rm = roleMasks(ctx.isa);
   const L = ctx.L;
   const backed = viewBacked(ctx.isa);
   const ex = (reg: string) => excluded.reduce((m, role) => m | ((role === 'mode' ? rm.mode : rm.control).get(reg) ?? 0n), 0n);
   const out: B[] = [...regsDiffer(ctx, f1, f2, (reg) => ~ex(reg))];
-  out.push(...arraysDiffer(ctx, f1.files, f2.files, ctx.isa.files.filter((x) => !(excluded as string[]).includes(x.role)).map((x) => x.name)));
   out.push(
-    ...arraysDiffer(ctx, f1.mems, f2.mems, ctx.isa.memories.filter((x) => !(excluded as string[]).includes(x.role) && !backed.has(x.name)).map((x) => x.name)),
+    ...arraysDiffer(
+      ctx,
+      f1.files,
+      f2.files,
+      ctx.isa.files.filter((x) => !(excluded as string[]).includes(x.role)).map((x) => x.name),
+    ),
+  );
+  out.push(
+    ...arraysDiffer(
+      ctx,
+      f1.mems,
+      f2.mems,
+      ctx.isa.memories.filter((x) => !(excluded as string[]).includes(x.role) && !backed.has(x.name)).map((x) => x.name),
+    ),
   );
   for (const [view, a] of [...at, ...written.map((w) => [w.view, w.vaddr] as const)]) {
     const v = isaIndex(ctx.isa).views.get(view)!;
-    const t1 = translateIn(ctx.z3, ctx.isa, f1, view, a), t2 = translateIn(ctx.z3, ctx.isa, f2, view, a);
+    const t1 = translateIn(ctx.z3, ctx.isa, f1, view, a),
+      t2 = translateIn(ctx.z3, ctx.isa, f2, view, a);
     out.push(L.and(t1.valid, t2.valid, f1.mems.get(v.memory)!.select(t1.phys, L).neq(f2.mems.get(v.memory)!.select(t2.phys, L))));
   }
   if (from && excluded.includes('control')) {
@@ -331,7 +401,13 @@ function visibleDiffer(ctx: ClassifyContext, f1: SymState, f2: SymState, exclude
       if (e1.eqIdentity(i1) && e2.eqIdentity(i2)) continue;
       const w = i1.size();
       const changed = e1.xor(i1).or(e2.xor(i2));
-      out.push(e1.xor(e2).and(changed).and(z3.BitVec.val(m & ~(rm.mode.get(reg) ?? 0n), w)).neq(z3.BitVec.val(0, w)));
+      out.push(
+        e1
+          .xor(e2)
+          .and(changed)
+          .and(z3.BitVec.val(m & ~(rm.mode.get(reg) ?? 0n), w))
+          .neq(z3.BitVec.val(0, w)),
+      );
     }
   }
   return L.or(...out);
@@ -343,7 +419,9 @@ function writesRawStorage(isa: Isa, cube: Cube): boolean {
   const backed = viewBacked(isa);
   const guest = new Set(guestViews(isa).map((v) => v.name));
   const direct = new Set(cube.effects.directSpaces);
-  return cube.effects.effects.writes.some((w) => direct.has(w) && (backed.has(w) || isa.views.some((v) => v.name === w && !guest.has(w) && backed.has(v.memory))));
+  return cube.effects.effects.writes.some(
+    (w) => direct.has(w) && (backed.has(w) || isa.views.some((v) => v.name === w && !guest.has(w) && backed.has(v.memory))),
+  );
 }
 
 /** The words an instance writes through the guest views, in either run. */
@@ -400,7 +478,13 @@ function witnessOf(isa: Isa, ops: Record<string, bigint>, states: ModelState[], 
   };
   // A two-state witness: each run's own values. One state: its outcome is the after side (a is
   // the value going in), so a report can say "changes CS.RPL 3 → 2".
-  const w = makeWitness(ops, states.map((m) => witnessState(isa, m)), outcomes.map((o, i) => wo(o, i === 0 && states.length > 1 ? 'a' : 'b')), diffs.map((d) => (states.length > 1 ? `${d.name}: ${d.a} vs ${d.b}` : `${d.name}: ${d.a} → ${d.b}`)), true);
+  const w = makeWitness(
+    ops,
+    states.map((m) => witnessState(isa, m)),
+    outcomes.map((o, i) => wo(o, i === 0 && states.length > 1 ? 'a' : 'b')),
+    diffs.map((d) => (states.length > 1 ? `${d.name}: ${d.a} vs ${d.b}` : `${d.name}: ${d.a} → ${d.b}`)),
+    true,
+  );
   // Fields by their own name and by their register's (witness values are keyed by register).
   const named = [...relevant, ...diffs.map((d) => d.name)];
   w.relevant = [...new Set([...named, ...named.map((n) => n.split('.')[0]!.split('[')[0]!)])];
@@ -421,7 +505,8 @@ function assumptionsHoldIn(isa: Isa, s: ConcreteState): boolean {
 
 /** Single-state question: a guest-mode state (with the assumptions) where it does not trap. */
 export function guestCompletes(ctx: ClassifyContext, cube: Cube): Question {
-  const isa = ctx.isa, L = ctx.L;
+  const isa = ctx.isa,
+    L = ctx.L;
   const R = runOn(ctx, cube, freshState(ctx.z3, isa, 'pg'));
   return {
     label: 'guest-completes',
@@ -450,7 +535,8 @@ function confirmGuestCompletes(ctx: ClassifyContext, cube: Cube, ms: ModelState,
 /** Single-state question: a most-privileged-mode state where it does not trap (the instruction
  *  is not one that traps everywhere). */
 export function mostCompletes(ctx: ClassifyContext, cube: Cube): Question {
-  const isa = ctx.isa, L = ctx.L;
+  const isa = ctx.isa,
+    L = ctx.L;
   const R = runOn(ctx, cube, freshState(ctx.z3, isa, 'pm'));
   return {
     label: 'most-completes',
@@ -472,7 +558,8 @@ function confirmMostCompletes(ctx: ClassifyContext, cube: Cube, ms: ModelState, 
 /** Control sensitivity: a state (guest mode with the assumptions, or any mode) where it does not
  *  trap and changes a mode or control element, or halts. */
 export function controlChange(ctx: ClassifyContext, cube: Cube, user: boolean): Question {
-  const isa = ctx.isa, L = ctx.L;
+  const isa = ctx.isa,
+    L = ctx.L;
   const R = runOn(ctx, cube, freshState(ctx.z3, isa, user ? 'cu' : 'c'));
   const where = user ? [R.modes[guestIx(isa)]!, R.assume] : [L.or(...R.modes)];
   const change = recordReads(() => ownedChanged(ctx, R.s, R.r.final));
@@ -503,7 +590,13 @@ function confirmControl(ctx: ClassifyContext, cube: Cube, ms: ModelState, ops: R
   if (o.kind === 'trap') return { problem: `it trapped (${o.trap})` };
   const diffs = ownedDiffs(isa, ms.state, o.state);
   if (o.kind !== 'halt' && diffs.length === 0) return { problem: 'no mode or control element changed' };
-  const what = o.kind === 'halt' ? 'halts the machine (taking the processor from the monitor)' : `changes ${diffs.slice(0, 4).map((d) => `${d.name} ${d.a} → ${d.b}`).join(', ')}${diffs.length > 4 ? ` and ${diffs.length - 4} more` : ''}`;
+  const what =
+    o.kind === 'halt'
+      ? 'halts the machine (taking the processor from the monitor)'
+      : `changes ${diffs
+          .slice(0, 4)
+          .map((d) => `${d.name} ${d.a} → ${d.b}`)
+          .join(', ')}${diffs.length > 4 ? ` and ${diffs.length - 4} more` : ''}`;
   const text = `in mode ${mode} it ${what} without trapping${opsText(ops)}`;
   return { verdict: { value: 'yes', evidence: { k: 'witness', text, witness: witnessOf(isa, ops, [ms], [o], diffs, cube.effects.effects.reads) } } };
 }
@@ -534,7 +627,10 @@ async function compareOutcomes(
     for (const r of isa.registers) {
       const cm = (rm.control.get(r.name) ?? 0n) & ~(rm.mode.get(r.name) ?? 0n);
       if (!cm) continue;
-      const i1 = a.regs[r.name] ?? 0n, i2 = b.regs[r.name] ?? 0n, e1 = oa.state.regs[r.name] ?? 0n, e2 = ob.state.regs[r.name] ?? 0n;
+      const i1 = a.regs[r.name] ?? 0n,
+        i2 = b.regs[r.name] ?? 0n,
+        e1 = oa.state.regs[r.name] ?? 0n,
+        e2 = ob.state.regs[r.name] ?? 0n;
       const d = (e1 ^ e2) & ((e1 ^ i1) | (e2 ^ i2)) & cm;
       if (d) diffs.push(...modelRegDiffs(isa, oa.state, ob.state, () => d));
     }
@@ -552,14 +648,20 @@ async function compareOutcomes(
  *  mode sees the same words as a relocated user mode would) — neither memory-traps, and the
  *  outcomes differ outside the mode (a trap on one side only is a difference). */
 export function modePair(ctx: ClassifyContext, cube: Cube, shared = false): Question {
-  const isa = ctx.isa, L = ctx.L;
+  const isa = ctx.isa,
+    L = ctx.L;
   const prefix = shared ? 'ms' : 'm';
   const at = probeAddresses(ctx, prefix, cube);
   const P = pairSetup(ctx, cube, prefix, ['mode'], 'both', shared, at);
   const built = recordReads(() => {
     const pairs: B[] = [];
     P.A.modes.forEach((m1, i) => P.B.modes.forEach((m2, j) => i !== j && pairs.push(L.and(m1, m2))));
-    return [L.or(...pairs), L.not(memTrap(ctx, P.A.r)), L.not(memTrap(ctx, P.B.r)), outcomesDiffer(ctx, P.A.r, P.B.r, visibleDiffer(ctx, P.A.r.final, P.B.r.final, ['mode'], at, undefined, writtenWords(isa, [P.A.r, P.B.r])))];
+    return [
+      L.or(...pairs),
+      L.not(memTrap(ctx, P.A.r)),
+      L.not(memTrap(ctx, P.B.r)),
+      outcomesDiffer(ctx, P.A.r, P.B.r, visibleDiffer(ctx, P.A.r.final, P.B.r.final, ['mode'], at, undefined, writtenWords(isa, [P.A.r, P.B.r]))),
+    ];
   });
   return {
     label: `mode-pair${shared ? '-shared' : ''}`,
@@ -568,22 +670,40 @@ export function modePair(ctx: ClassifyContext, cube: Cube, shared = false): Ques
     extract: async (model) => {
       const c = await concretePair(ctx, model, P, 'both', shared);
       if ('problem' in c) return { problem: c.problem };
-      const m1 = c.a, m2 = c.b;
+      const m1 = c.a,
+        m2 = c.b;
       const ops = operandsFromModel(model, cube.instr, cube.ops);
-      const o1 = outcomeOf(isa, cube.instr, m1.state, ops), o2 = outcomeOf(isa, cube.instr, m2.state, ops);
-      const n1 = modeOf(isa, m1.state), n2 = modeOf(isa, m2.state);
+      const o1 = outcomeOf(isa, cube.instr, m1.state, ops),
+        o2 = outcomeOf(isa, cube.instr, m2.state, ops);
+      const n1 = modeOf(isa, m1.state),
+        n2 = modeOf(isa, m2.state);
       if (!n1 || !n2 || n1 === n2) return { problem: 'the states are not in two modes' };
       for (const o of [o1, o2]) if (o.kind === 'trap' && kindOf(isa, o.trap) === 'memory') return { problem: 'a run memory-trapped' };
       const diffs = await compareOutcomes(ctx, m1.state, m2.state, o1, o2, ['mode']);
       if (diffs === 'unknown') return { problem: 'the solver gave no answer on the storage check' };
       if (diffs.length === 0) return { problem: 'the outcomes are the same' };
       const text = modeText(ctx, n1, n2, o1, o2, diffs, m1.state, m2.state, ops);
-      return { verdict: { value: 'yes', evidence: { k: 'witness', text, witness: witnessOf(isa, ops, [m1, m2], [o1, o2], diffs, [...cube.effects.effects.reads, ...cube.effects.modeReads]) } } };
+      return {
+        verdict: {
+          value: 'yes',
+          evidence: { k: 'witness', text, witness: witnessOf(isa, ops, [m1, m2], [o1, o2], diffs, [...cube.effects.effects.reads, ...cube.effects.modeReads]) },
+        },
+      };
     },
   };
 }
 
-function modeText(ctx: ClassifyContext, n1: string, n2: string, o1: Outcome, o2: Outcome, diffs: Diff[], s1: ConcreteState, s2: ConcreteState, ops: Record<string, bigint>): string {
+function modeText(
+  ctx: ClassifyContext,
+  n1: string,
+  n2: string,
+  o1: Outcome,
+  o2: Outcome,
+  diffs: Diff[],
+  s1: ConcreteState,
+  s2: ConcreteState,
+  ops: Record<string, bigint>,
+): string {
   const isa = ctx.isa;
   if (o1.kind !== o2.kind || (o1.kind === 'trap' && o2.kind === 'trap')) {
     const t = (o: Outcome, n: string) => `in mode ${n} it ${o.kind === 'trap' ? `traps (${o.trap})` : o.kind === 'halt' ? 'halts' : 'completes'}`;
@@ -596,10 +716,15 @@ function modeText(ctx: ClassifyContext, n1: string, n2: string, o1: Outcome, o2:
     // Kept: the final value is the old one, and stays the old one whatever the old one is.
     const kept1 = d.a === valueIn(isa, s1, d.name) && keepsOld(isa, ctx, s1, ops, d.name);
     const kept2 = d.b === valueIn(isa, s2, d.name) && keepsOld(isa, ctx, s2, ops, d.name);
-    if (kept1 && !kept2) return `in mode ${n1} the write to ${d.name} is silently dropped (it stays ${d.a}; in mode ${n2} it becomes ${d.b}); no trap${opsText(ops)}`;
-    if (kept2 && !kept1) return `in mode ${n2} the write to ${d.name} is silently dropped (it stays ${d.b}; in mode ${n1} it becomes ${d.a}); no trap${opsText(ops)}`;
+    if (kept1 && !kept2)
+      return `in mode ${n1} the write to ${d.name} is silently dropped (it stays ${d.a}; in mode ${n2} it becomes ${d.b}); no trap${opsText(ops)}`;
+    if (kept2 && !kept1)
+      return `in mode ${n2} the write to ${d.name} is silently dropped (it stays ${d.b}; in mode ${n1} it becomes ${d.a}); no trap${opsText(ops)}`;
   }
-  return `the result depends on the mode: ${diffs.slice(0, 3).map((x) => `${x.name} is ${x.a} in mode ${n1} but ${x.b} in mode ${n2}`).join('; ')}; no trap${opsText(ops)}`;
+  return `the result depends on the mode: ${diffs
+    .slice(0, 3)
+    .map((x) => `${x.name} is ${x.a} in mode ${n1} but ${x.b} in mode ${n2}`)
+    .join('; ')}; no trap${opsText(ops)}`;
 }
 
 /** Does the instruction leave element `name` unwritten from state `s`? */
@@ -626,7 +751,11 @@ function keepsOld(isa: Isa, ctx: ClassifyContext, s: ConcreteState, ops: Record<
 export const currentInstr = new WeakMap<ClassifyContext, Instruction>();
 
 function structuredCloneState(s: ConcreteState): ConcreteState {
-  return { regs: { ...s.regs }, files: Object.fromEntries(Object.entries(s.files).map(([k, v]) => [k, [...v]])), mem: Object.fromEntries(Object.entries(s.mem).map(([k, v]) => [k, new Map(v)])) };
+  return {
+    regs: { ...s.regs },
+    files: Object.fromEntries(Object.entries(s.files).map(([k, v]) => [k, [...v]])),
+    mem: Object.fromEntries(Object.entries(s.mem).map(([k, v]) => [k, new Map(v)])),
+  };
 }
 
 function setValueIn(isa: Isa, s: ConcreteState, name: string, v: bigint): boolean {
@@ -700,7 +829,16 @@ interface PairSetup {
 /** Two states that share the plain state and correspond in guest-visible storage; `varied` the
  *  roles that are free in the second (control, and mode for the monitor). `sharedStorage`: one
  *  physical storage and the translations' control kept equal (correspondence by construction). */
-function pairSetup(ctx: ClassifyContext, cube: Cube, prefix: string, varied: ('mode' | 'control')[], mode: Correspondence, sharedStorage: boolean, at: Map<string, BV>, monitor = false): PairSetup {
+function pairSetup(
+  ctx: ClassifyContext,
+  cube: Cube,
+  prefix: string,
+  varied: ('mode' | 'control')[],
+  mode: Correspondence,
+  sharedStorage: boolean,
+  at: Map<string, BV>,
+  monitor = false,
+): PairSetup {
   const isa = ctx.isa;
   const A = runOn(ctx, cube, freshState(ctx.z3, isa, `${prefix}a`));
   const scope: ControlScope = sharedStorage ? (monitor ? 'monitor-owned-non-translation' : 'non-translation') : monitor ? 'monitor-owned' : 'all';
@@ -715,7 +853,16 @@ function pairSetup(ctx: ClassifyContext, cube: Cube, prefix: string, varied: ('m
       l.push(A.r.final.regs.get(isa.fetch.pc)!, B_.r.final.regs.get(isa.fetch.pc)!);
       extra.set(isa.fetch.space, l);
     }
-    const points = instantiationPoints(ctx.z3, isa, ctx.offsets, [{ s: A.s, r: A.r }, { s: B_.s, r: B_.r }], extra);
+    const points = instantiationPoints(
+      ctx.z3,
+      isa,
+      ctx.offsets,
+      [
+        { s: A.s, r: A.r },
+        { s: B_.s, r: B_.r },
+      ],
+      extra,
+    );
     // Sharing only where it can matter: the addresses written and those where a difference is
     // sought. Leaving out the rest of a premise keeps every unsat answer a proof, and the
     // concrete check of every witness includes all of the sharing.
@@ -725,7 +872,15 @@ function pairSetup(ctx: ClassifyContext, cube: Cube, prefix: string, varied: ('m
       for (const x of r.viewAccesses) {
         if (!x.write) continue;
         const t = isaIndex(isa).translations.get(isaIndex(isa).views.get(x.view)?.translation);
-        if (t) keyed.add((x.vaddr.size() === t.param.width ? x.vaddr : x.vaddr.size() > t.param.width ? x.vaddr.extract(t.param.width - 1, 0) : x.vaddr.zeroExt(t.param.width - x.vaddr.size())).id());
+        if (t)
+          keyed.add(
+            (x.vaddr.size() === t.param.width
+              ? x.vaddr
+              : x.vaddr.size() > t.param.width
+                ? x.vaddr.extract(t.param.width - 1, 0)
+                : x.vaddr.zeroExt(t.param.width - x.vaddr.size())
+            ).id(),
+          );
       }
     }
     const c = correspondence(ctx.z3, isa, mode, A.s, B_.s, points, keyed);
@@ -755,7 +910,13 @@ function rawReads(isa: Isa, runs: SymResult[]): { mem: string; addr: BV }[] {
 }
 
 /** Concrete states of a pair from a model, with storage repaired and checked. */
-async function concretePair(ctx: ClassifyContext, model: Model<'main'>, P: PairSetup, mode: Correspondence, shared: boolean): Promise<{ a: ModelState; b: ModelState } | { problem: string }> {
+async function concretePair(
+  ctx: ClassifyContext,
+  model: Model<'main'>,
+  P: PairSetup,
+  mode: Correspondence,
+  shared: boolean,
+): Promise<{ a: ModelState; b: ModelState } | { problem: string }> {
   const isa = ctx.isa;
   const extraA = P.words.a.map((w) => ({ k: 'mem' as const, mem: w.mem, addr: w.addr, write: false }));
   const extraB = P.words.b.map((w) => ({ k: 'mem' as const, mem: w.mem, addr: w.addr, write: false }));
@@ -771,7 +932,10 @@ async function concretePair(ctx: ClassifyContext, model: Model<'main'>, P: PairS
     const rep = shared ? { ok: true as const } : await repairStorage(ctx.z3, isa, mode, a.state, b.state, pinnedWords(a), pinnedWords(b), ctx.timeoutMs);
     if (!rep.ok) return { problem: rep.problem };
     // The report shows the repaired words too.
-    for (const [name, s, ms] of [['a', a.state, a], ['b', b.state, b]] as const) {
+    for (const [name, s, ms] of [
+      ['a', a.state, a],
+      ['b', b.state, b],
+    ] as const) {
       void name;
       for (const m of isa.memories) for (const [ad, v] of s.mem[m.name] ?? []) ms.values[`${m.name}[${toHex(BigInt(ad))}]`] = toHex(v);
     }
@@ -783,13 +947,19 @@ async function concretePair(ctx: ClassifyContext, model: Model<'main'>, P: PairS
  *  state, the same guest-visible storage; neither memory-traps; outcomes differ in guest-visible
  *  state. `user`: both in the guest mode (the first with the assumptions). */
 export function locationPair(ctx: ClassifyContext, cube: Cube, user: boolean, shared = false): Question {
-  const isa = ctx.isa, L = ctx.L;
+  const isa = ctx.isa,
+    L = ctx.L;
   const prefix = `l${user ? 'u' : ''}${shared ? 's' : ''}`;
   const at = probeAddresses(ctx, prefix, cube);
   const P = pairSetup(ctx, cube, prefix, ['control'], 'both', shared, at);
   const built = recordReads(() => {
     const where = user ? [P.A.modes[guestIx(isa)]!, P.A.assume] : [L.or(...P.A.modes)];
-    return [...where, L.not(memTrap(ctx, P.A.r)), L.not(memTrap(ctx, P.B.r)), outcomesDiffer(ctx, P.A.r, P.B.r, visibleDiffer(ctx, P.A.r.final, P.B.r.final, ['control'], at, [P.A.s, P.B.s], writtenWords(isa, [P.A.r, P.B.r])))];
+    return [
+      ...where,
+      L.not(memTrap(ctx, P.A.r)),
+      L.not(memTrap(ctx, P.B.r)),
+      outcomesDiffer(ctx, P.A.r, P.B.r, visibleDiffer(ctx, P.A.r.final, P.B.r.final, ['control'], at, [P.A.s, P.B.s], writtenWords(isa, [P.A.r, P.B.r]))),
+    ];
   });
   return {
     label: `location-${user ? 'guest' : 'any'}${shared ? '-shared' : ''}`,
@@ -799,7 +969,8 @@ export function locationPair(ctx: ClassifyContext, cube: Cube, user: boolean, sh
       const c = await concretePair(ctx, model, P, 'both', shared);
       if ('problem' in c) return { problem: c.problem };
       const ops = operandsFromModel(model, cube.instr, cube.ops);
-      const oa = outcomeOf(isa, cube.instr, c.a.state, ops), ob = outcomeOf(isa, cube.instr, c.b.state, ops);
+      const oa = outcomeOf(isa, cube.instr, c.a.state, ops),
+        ob = outcomeOf(isa, cube.instr, c.b.state, ops);
       const n = modeOf(isa, c.a.state);
       if (!n || n !== modeOf(isa, c.b.state)) return { problem: 'the states are not in one mode' };
       if (user && (n !== isa.guestMode || !assumptionsHoldIn(isa, c.a.state))) return { problem: 'not a guest-mode state with the assumptions' };
@@ -808,10 +979,29 @@ export function locationPair(ctx: ClassifyContext, cube: Cube, user: boolean, sh
       if (diffs === 'unknown') return { problem: 'the solver gave no answer on the storage check' };
       if (diffs.length === 0) return { problem: 'the outcomes are the same' };
       const control = cube.effects.directControlReads;
-      const how = oa.kind !== ob.kind || oa.kind === 'trap' ? `one ${describe(oa, isa)}, the other ${describe(ob, isa)}` : `they give ${diffs.slice(0, 3).map((d) => `${d.name} ${d.a} vs ${d.b}`).join(', ')}`;
-      const reads = control.length ? `reads ${control.join(', ')}, which the monitor owns: ` : cube.effects.effects.reads.some((r) => viewBacked(isa).has(r)) ? 'reads storage past its translation: ' : '';
+      const how =
+        oa.kind !== ob.kind || oa.kind === 'trap'
+          ? `one ${describe(oa, isa)}, the other ${describe(ob, isa)}`
+          : `they give ${diffs
+              .slice(0, 3)
+              .map((d) => `${d.name} ${d.a} vs ${d.b}`)
+              .join(', ')}`;
+      const reads = control.length
+        ? `reads ${control.join(', ')}, which the monitor owns: `
+        : cube.effects.effects.reads.some((r) => viewBacked(isa).has(r))
+          ? 'reads storage past its translation: '
+          : '';
       const text = `${reads}two ${n}-mode states with the same guest-visible storage but different control state: ${how}${opsText(ops)}`;
-      return { verdict: { value: 'yes', evidence: { k: 'witness', text, witness: witnessOf(isa, ops, [c.a, c.b], [oa, ob], diffs, [...cube.effects.effects.reads, ...cube.effects.controlReads]) } } };
+      return {
+        verdict: {
+          value: 'yes',
+          evidence: {
+            k: 'witness',
+            text,
+            witness: witnessOf(isa, ops, [c.a, c.b], [oa, ob], diffs, [...cube.effects.effects.reads, ...cube.effects.controlReads]),
+          },
+        },
+      };
     },
   };
 }
@@ -819,7 +1009,8 @@ export function locationPair(ctx: ClassifyContext, cube: Cube, user: boolean, sh
 /** Timing dependence: a guest-mode state (with the assumptions) where it does not trap and reads
  *  a clock. */
 export function timing(ctx: ClassifyContext, cube: Cube): Question {
-  const isa = ctx.isa, L = ctx.L;
+  const isa = ctx.isa,
+    L = ctx.L;
   const R = runOn(ctx, cube, freshState(ctx.z3, isa, 't'));
   return {
     label: 'timing',
@@ -843,7 +1034,8 @@ export function timing(ctx: ClassifyContext, cube: Cube): Question {
  *  trap in r and either traps in v, halts, changes a real mode or control element, changes v's
  *  mode or control (which the monitor never saw), or leaves guest-visible state different. */
 export function monitorBreak(ctx: ClassifyContext, cube: Cube, hybrid: boolean, shared = false): Question {
-  const isa = ctx.isa, L = ctx.L;
+  const isa = ctx.isa,
+    L = ctx.L;
   const prefix = `${hybrid ? 'h' : 'b'}${shared ? 's' : ''}`;
   const at = probeAddresses(ctx, prefix, cube);
   // A is the real state, B the virtual one.
@@ -857,7 +1049,13 @@ export function monitorBreak(ctx: ClassifyContext, cube: Cube, hybrid: boolean, 
       ownedChanged(ctx, P.A.s, P.A.r.final),
       anyTrap(L, P.B.r),
       P.B.r.halted,
-      L.and(vDone, L.or(ownedChanged(ctx, P.B.s, P.B.r.final), visibleDiffer(ctx, P.A.r.final, P.B.r.final, ['mode', 'control'], at, undefined, writtenWords(isa, [P.A.r, P.B.r])))),
+      L.and(
+        vDone,
+        L.or(
+          ownedChanged(ctx, P.B.s, P.B.r.final),
+          visibleDiffer(ctx, P.A.r.final, P.B.r.final, ['mode', 'control'], at, undefined, writtenWords(isa, [P.A.r, P.B.r])),
+        ),
+      ),
     );
     return [...real, virt, L.not(anyTrap(L, P.A.r)), breaks];
   });
@@ -869,9 +1067,12 @@ export function monitorBreak(ctx: ClassifyContext, cube: Cube, hybrid: boolean, 
       const c = await concretePair(ctx, model, P, 'inclusion', shared);
       if ('problem' in c) return { problem: c.problem };
       const ops = operandsFromModel(model, cube.instr, cube.ops);
-      const real = c.a, virt = c.b;
-      const or_ = outcomeOf(isa, cube.instr, real.state, ops), ov = outcomeOf(isa, cube.instr, virt.state, ops);
-      const nr = modeOf(isa, real.state), nv = modeOf(isa, virt.state);
+      const real = c.a,
+        virt = c.b;
+      const or_ = outcomeOf(isa, cube.instr, real.state, ops),
+        ov = outcomeOf(isa, cube.instr, virt.state, ops);
+      const nr = modeOf(isa, real.state),
+        nv = modeOf(isa, virt.state);
       if (nr !== isa.guestMode || !assumptionsHoldIn(isa, real.state)) return { problem: 'the real state is not a guest-mode state with the assumptions' };
       if (!nv || (hybrid && nv !== isa.guestMode)) return { problem: 'the virtual state is in no (allowed) mode' };
       if (or_.kind === 'trap') return { problem: `it trapped in the real state (${or_.trap})` };
@@ -882,20 +1083,33 @@ export function monitorBreak(ctx: ClassifyContext, cube: Cube, hybrid: boolean, 
         const realOwned = ownedDiffs(isa, real.state, or_.state);
         if (realOwned.length) {
           diffs = realOwned;
-          text = `in the real ${nr}-mode state it changes ${realOwned.slice(0, 3).map((d) => `${d.name} ${d.a} → ${d.b}`).join(', ')} without trapping`;
-        } else if (ov.kind === 'trap') text = `it traps (${ov.trap}) on the virtual machine in mode ${nv} but not in the real ${nr}-mode state, so the monitor never sees it`;
+          text = `in the real ${nr}-mode state it changes ${realOwned
+            .slice(0, 3)
+            .map((d) => `${d.name} ${d.a} → ${d.b}`)
+            .join(', ')} without trapping`;
+        } else if (ov.kind === 'trap')
+          text = `it traps (${ov.trap}) on the virtual machine in mode ${nv} but not in the real ${nr}-mode state, so the monitor never sees it`;
         else if (ov.kind === 'halt') text = `it halts the virtual machine in mode ${nv} but completes in the real ${nr}-mode state`;
         else {
           const virtOwned = ownedDiffs(isa, virt.state, ov.state);
           if (virtOwned.length) {
             diffs = virtOwned;
-            text = `in virtual mode ${nv} it changes ${virtOwned.slice(0, 3).map((d) => `${d.name} ${d.a} → ${d.b}`).join(', ')}, but in the real ${nr}-mode state it runs without trapping, so the monitor never updates the virtual machine`;
+            text = `in virtual mode ${nv} it changes ${virtOwned
+              .slice(0, 3)
+              .map((d) => `${d.name} ${d.a} → ${d.b}`)
+              .join(', ')}, but in the real ${nr}-mode state it runs without trapping, so the monitor never updates the virtual machine`;
           } else {
             const d = await compareOutcomes(ctx, virt.state, real.state, ov, or_, ['mode', 'control']);
             if (d === 'unknown') return { problem: 'the solver gave no answer on the storage check' };
             if (d.length) {
               diffs = d;
-              text = `run directly in the real ${nr}-mode state it gives ${d.slice(0, 3).map((x) => `${x.name} ${x.b}`).join(', ')} where the virtual machine in mode ${nv} gives ${d.slice(0, 3).map((x) => `${x.a}`).join(', ')}; no trap`;
+              text = `run directly in the real ${nr}-mode state it gives ${d
+                .slice(0, 3)
+                .map((x) => `${x.name} ${x.b}`)
+                .join(', ')} where the virtual machine in mode ${nv} gives ${d
+                .slice(0, 3)
+                .map((x) => `${x.a}`)
+                .join(', ')}; no trap`;
             }
           }
         }
@@ -909,7 +1123,15 @@ export function monitorBreak(ctx: ClassifyContext, cube: Cube, hybrid: boolean, 
 
 // ---- asking ----
 
-export async function ask(ctx: ClassifyContext, q: Question, proofText: string, queryText: string, question: string, extraCs: B[] = [], extraReads: Set<ArrayRead>[] = []): Promise<Verdict & { problem?: string }> {
+export async function ask(
+  ctx: ClassifyContext,
+  q: Question,
+  proofText: string,
+  queryText: string,
+  question: string,
+  extraCs: B[] = [],
+  extraReads: Set<ArrayRead>[] = [],
+): Promise<Verdict & { problem?: string }> {
   const r = await check(ctx, [...q.cs, ...extraCs], [...q.reads, ...extraReads], q.label);
   if (r.r === 'unknown') return { value: 'unknown', evidence: { k: 'unknown', text: `undecided: ${question}`, reason: r.reason } };
   if (r.r === 'unsat') return { value: 'no', evidence: { k: 'proof', text: proofText, query: queryText, ms: r.ms } };
@@ -917,11 +1139,21 @@ export async function ask(ctx: ClassifyContext, q: Question, proofText: string, 
   const x = await q.extract(r.model);
   ctx.stats.replayMs += performance.now() - t0;
   if (x.verdict) return x.verdict;
-  return { value: 'unknown', evidence: { k: 'unknown', text: `undecided: ${question}`, reason: `the solver's witness did not survive replay: ${x.problem}` }, problem: x.problem };
+  return {
+    value: 'unknown',
+    evidence: { k: 'unknown', text: `undecided: ${question}`, reason: `the solver's witness did not survive replay: ${x.problem}` },
+    problem: x.problem,
+  };
 }
 
 /** Try a concrete probe before the solver: a state that shows the property is as good a witness. */
-export function probeFirst(ctx: ClassifyContext, cube: Cube, question: string, guest: boolean, confirm: (ms: ModelState, ops: Record<string, bigint>) => Extracted): Verdict | undefined {
+export function probeFirst(
+  ctx: ClassifyContext,
+  cube: Cube,
+  question: string,
+  guest: boolean,
+  confirm: (ms: ModelState, ops: Record<string, bigint>) => Extracted,
+): Verdict | undefined {
   let got: Verdict | undefined;
   const t0 = performance.now();
   probe(
@@ -966,12 +1198,19 @@ async function asBreak(ctx: ClassifyContext, cube: Cube, w: Witness, real: Concr
   for (const [reg, m] of rm.control) if (((real.regs[reg] ?? 0n) ^ (virt.regs[reg] ?? 0n)) & m & ~(owned.bits.get(reg) ?? 0n)) return undefined;
   if (guestViews(isa).length && (await storageMismatch(ctx.z3, isa, 'inclusion', real, virt, ctx.timeoutMs))) return undefined;
   const ops = Object.fromEntries(Object.entries(w.operands).map(([k, v]) => [k, BigInt(v)]));
-  const or_ = outcomeOf(isa, cube.instr, real, ops), ov = outcomeOf(isa, cube.instr, virt, ops);
+  const or_ = outcomeOf(isa, cube.instr, real, ops),
+    ov = outcomeOf(isa, cube.instr, virt, ops);
   if (or_.kind === 'trap') return undefined;
   const d = await compareOutcomes(ctx, virt, real, ov, or_, ['mode', 'control']);
   if (d === 'unknown' || d.length === 0) return undefined;
   const ms = (s: ConcreteState): ModelState => ({ state: s, values: valuesOf(isa, s), conflicts: [] });
-  const text = `run directly in the real ${isa.guestMode}-mode state it gives ${d.slice(0, 3).map((x) => `${x.name} ${x.b}`).join(', ')} where the virtual machine gives ${d.slice(0, 3).map((x) => x.a).join(', ')}; no trap${opsText(ops)}`;
+  const text = `run directly in the real ${isa.guestMode}-mode state it gives ${d
+    .slice(0, 3)
+    .map((x) => `${x.name} ${x.b}`)
+    .join(', ')} where the virtual machine gives ${d
+    .slice(0, 3)
+    .map((x) => x.a)
+    .join(', ')}; no trap${opsText(ops)}`;
   return { value: 'yes', evidence: { k: 'witness', text, witness: witnessOf(isa, ops, [ms(virt), ms(real)], [ov, or_], d, cube.effects.effects.reads) } };
 }
 
@@ -987,7 +1226,8 @@ export async function privilegedModePair(ctx: ClassifyContext, cube: Cube, compl
   for (const f of isa.files) if (f.role === 'mode') s2.files[f.name] = [...base.state.files[f.name]!];
   if (modeOf(isa, s2) !== isa.guestMode) return undefined;
   const ops = Object.fromEntries(Object.entries(completes.operands).map(([k, v]) => [k, BigInt(v)]));
-  const o1 = outcomeOf(isa, cube.instr, s1, ops), o2 = outcomeOf(isa, cube.instr, s2, ops);
+  const o1 = outcomeOf(isa, cube.instr, s1, ops),
+    o2 = outcomeOf(isa, cube.instr, s2, ops);
   if (o1.kind === 'trap' || o2.kind !== 'trap' || kindOf(isa, o2.trap) === 'memory') return undefined;
   if (guestViews(isa).length && (await storageMismatch(ctx.z3, isa, 'both', s1, s2, ctx.timeoutMs))) return undefined;
   const ms = (s: ConcreteState): ModelState => ({ state: s, values: valuesOf(isa, s), conflicts: [] });
@@ -996,7 +1236,6 @@ export async function privilegedModePair(ctx: ClassifyContext, cube: Cube, compl
   const diffs = [{ name: 'outcome', a: describe(o1, isa), b: describe(o2, isa) }];
   return { value: 'yes', evidence: { k: 'witness', text, witness: witnessOf(isa, ops, [ms(s1), ms(s2)], [o1, o2], diffs, cube.effects.effects.reads) } };
 }
-
 
 /** Mode bits enumerated at most (2^MODE_BITS states per seed): every library machine has 5 or fewer. */
 const MODE_BITS = 10;
@@ -1032,7 +1271,14 @@ export async function seededModePair(ctx: ClassifyContext, cube: Cube, seeds: Wi
         if (diffs === 'unknown' || diffs.length === 0) continue;
         const ms = (s: ConcreteState): ModelState => ({ state: s, values: valuesOf(isa, s), conflicts: [] });
         const text = modeText(ctx, n1, n2, o1, o2, diffs, s1, s2, ops);
-        return { value: 'yes', evidence: { k: 'witness', text, witness: witnessOf(isa, ops, [ms(s1), ms(s2)], [o1, o2], diffs, [...cube.effects.effects.reads, ...cube.effects.modeReads]) } };
+        return {
+          value: 'yes',
+          evidence: {
+            k: 'witness',
+            text,
+            witness: witnessOf(isa, ops, [ms(s1), ms(s2)], [o1, o2], diffs, [...cube.effects.effects.reads, ...cube.effects.modeReads]),
+          },
+        };
       }
     }
   }
@@ -1047,12 +1293,16 @@ export async function findGuestBase(ctx: ClassifyContext): Promise<void> {
   if (guestBases.has(ctx)) return;
   const isa = ctx.isa;
   const s = freshState(ctx.z3, isa, 'base');
-  const built = recordReads(() => [predicate(ctx.z3, isa, s, isa.modes[guestIx(isa)]!.when), ...isa.assumptions.map((a) => predicate(ctx.z3, isa, s, a.holds))]);
+  const built = recordReads(() => [
+    predicate(ctx.z3, isa, s, isa.modes[guestIx(isa)]!.when),
+    ...isa.assumptions.map((a) => predicate(ctx.z3, isa, s, a.holds)),
+  ]);
   const r = await check(ctx, built.value, [built.reads], 'guest base');
   if (r.r !== 'sat') return;
   const ms = stateFromModel(isa, r.model, s, []);
   const fixed = new Set<string>();
-  for (const e of [isa.modes[guestIx(isa)]!.when, ...isa.assumptions.map((a) => a.holds)]) walkExpr(e, (x) => void ((x.k === 'reg' || x.k === 'field') && fixed.add(x.reg)));
+  for (const e of [isa.modes[guestIx(isa)]!.when, ...isa.assumptions.map((a) => a.holds)])
+    walkExpr(e, (x) => void ((x.k === 'reg' || x.k === 'field') && fixed.add(x.reg)));
   // Canonical, whatever model the solver gave (which depends on the history of the term context,
   // so on the worker): every register zero but the bits the guest mode and the assumptions need.
   const base = ms.state;
@@ -1071,4 +1321,3 @@ export async function findGuestBase(ctx: ClassifyContext): Promise<void> {
 }
 
 export const confirmers = { guestCompletes: confirmGuestCompletes, mostCompletes: confirmMostCompletes, control: confirmControl };
-

@@ -14,7 +14,23 @@ export { analyzeIsas, startWorkers, type ParallelOptions } from './parallel.js';
 export type * from './types.js';
 export { printExpr, printStmts } from './print.js';
 export { instructionEffects } from './effects.js';
-export { getZ3, solverHeapBytes, Logic, SymArray, freshState, indexBits, operandTerms, predicate, runSymbolic, solve, type ArrayBase, type B, type BV, type SymState, type Z3 } from './symbolic.js';
+export {
+  getZ3,
+  solverHeapBytes,
+  Logic,
+  SymArray,
+  freshState,
+  indexBits,
+  operandTerms,
+  predicate,
+  runSymbolic,
+  solve,
+  type ArrayBase,
+  type B,
+  type BV,
+  type SymState,
+  type Z3,
+} from './symbolic.js';
 export { statesOfWitness, operandsOfWitness, stateFromModel } from './witness.js';
 
 export interface AnalyzeOptions {
@@ -57,7 +73,16 @@ export const TIMERS = ['solverMs', 'symbolicMs', 'replayMs', 'probeMs'] as const
 
 /** Chunks merged: their instructions in order, their counts and timers summed. */
 export function mergeChunks(cs: ChunkResult[]): ChunkResult {
-  const out: ChunkResult = { instructions: cs.flatMap((c) => c.instructions), errors: cs.flatMap((c) => c.errors), solverQueries: 0, solverMs: 0, symbolicMs: 0, replayMs: 0, probeMs: 0, cached: 0 };
+  const out: ChunkResult = {
+    instructions: cs.flatMap((c) => c.instructions),
+    errors: cs.flatMap((c) => c.errors),
+    solverQueries: 0,
+    solverMs: 0,
+    symbolicMs: 0,
+    replayMs: 0,
+    probeMs: 0,
+    cached: 0,
+  };
   for (const c of cs) {
     out.solverQueries += c.solverQueries;
     out.cached += c.cached;
@@ -76,7 +101,16 @@ export function cachedInstruction(isa: Isa, instr: Instruction, options: Analyze
   if (options.cache === false) return undefined;
   const hit = readInstruction(instructionKey(isa, instr, options));
   if (!hit) return undefined;
-  return { instructions: [fromCache(instr, hit.classification)], errors: hit.errors, solverQueries: 0, solverMs: 0, symbolicMs: 0, replayMs: 0, probeMs: 0, cached: 1 };
+  return {
+    instructions: [fromCache(instr, hit.classification)],
+    errors: hit.errors,
+    solverQueries: 0,
+    solverMs: 0,
+    symbolicMs: 0,
+    replayMs: 0,
+    probeMs: 0,
+    cached: 1,
+  };
 }
 
 /** Classify the analysed instructions [from, to) — `from` a multiple of CHUNK — a fresh solving
@@ -130,9 +164,18 @@ export async function classifyRange(
 
 /** Does any verdict of `c` say unknown? */
 function undecided(c: InstructionClassification): boolean {
-  return [c.privileged, c.controlSensitive, c.modeSensitive, c.locationSensitive, c.userSensitive, c.timingDependent, c.breaksMonitor, c.breaksHybrid, c.offendsTheorem1, c.offendsTheorem3].some(
-    (v) => v.value === 'unknown',
-  );
+  return [
+    c.privileged,
+    c.controlSensitive,
+    c.modeSensitive,
+    c.locationSensitive,
+    c.userSensitive,
+    c.timingDependent,
+    c.breaksMonitor,
+    c.breaksHybrid,
+    c.offendsTheorem1,
+    c.offendsTheorem3,
+  ].some((v) => v.value === 'unknown');
 }
 
 /** The analysis of an ISA from its classified chunks (in instruction order): theorems decided
@@ -182,8 +225,22 @@ function failed(instr: Isa['instructions'][number], msg: string): InstructionCla
     mnemonic: instr.mnemonic,
     span: instr.span,
     effects: {
-      reads: [], writes: [], readsMode: false, readsControl: false, writesMode: false, writesControl: false,
-      readsClock: false, traps: [], halts: false, modeReads: [], controlReads: [], modeWrites: [], controlWrites: [], clockReads: [], directModeReads: [], directControlReads: [],
+      reads: [],
+      writes: [],
+      readsMode: false,
+      readsControl: false,
+      writesMode: false,
+      writesControl: false,
+      readsClock: false,
+      traps: [],
+      halts: false,
+      modeReads: [],
+      controlReads: [],
+      modeWrites: [],
+      controlWrites: [],
+      clockReads: [],
+      directModeReads: [],
+      directControlReads: [],
     },
     privileged: u,
     controlSensitive: u,
@@ -195,7 +252,19 @@ function failed(instr: Isa['instructions'][number], msg: string): InstructionCla
     innocuous: 'unknown',
     reason: `${instr.mnemonic}: undecided — ${msg}`,
     claimFindings: [],
-    instances: [{ condition: 'true', privileged: 'unknown', controlSensitive: 'unknown', modeSensitive: 'unknown', locationSensitive: 'unknown', sensitive: 'unknown', userSensitive: 'unknown', timingDependent: 'unknown', summary: 'undecided' }],
+    instances: [
+      {
+        condition: 'true',
+        privileged: 'unknown',
+        controlSensitive: 'unknown',
+        modeSensitive: 'unknown',
+        locationSensitive: 'unknown',
+        sensitive: 'unknown',
+        userSensitive: 'unknown',
+        timingDependent: 'unknown',
+        summary: 'undecided',
+      },
+    ],
     breaksMonitor: u,
     breaksHybrid: u,
     offendsTheorem1: u,
@@ -207,15 +276,21 @@ function failed(instr: Isa['instructions'][number], msg: string): InstructionCla
 
 function witnessLines(w: Witness, pad: string): string[] {
   const out: string[] = [];
-  const ops = Object.entries(w.operands).map(([k, v]) => `${k} = ${v}`).join(', ');
+  const ops = Object.entries(w.operands)
+    .map(([k, v]) => `${k} = ${v}`)
+    .join(', ');
   if (ops) out.push(`${pad}operands: ${ops}`);
   w.states.forEach((s, i) => {
     const label = w.states.length > 1 ? `state ${i === 0 ? 'A' : 'B'}` : 'state';
-    const vals = Object.entries(s.values).map(([k, v]) => `${k} = ${v}`).join(', ');
+    const vals = Object.entries(s.values)
+      .map(([k, v]) => `${k} = ${v}`)
+      .join(', ');
     out.push(`${pad}${label} (mode ${s.mode}): ${vals}`);
     const o = w.outcomes[i];
     if (o) {
-      const res = Object.entries(o.values).map(([k, v]) => `${k} = ${v}`).join(', ');
+      const res = Object.entries(o.values)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join(', ');
       out.push(`${pad}  → ${o.kind === 'trap' ? `trap ${o.trap}` : o.kind}${res ? `; ${res}` : ''}`);
     }
   });
@@ -252,7 +327,8 @@ export function explainInstruction(analysis: IsaAnalysis, mnemonic: string): str
   L.push(`  reads: ${e.reads.join(', ') || 'nothing'}`);
   L.push(`  writes: ${e.writes.join(', ') || 'nothing'}`);
   if (e.modeReads.length || e.modeWrites.length) L.push(`  mode state: reads ${e.modeReads.join(', ') || '—'}; writes ${e.modeWrites.join(', ') || '—'}`);
-  if (e.controlReads.length || e.controlWrites.length) L.push(`  control state: reads ${e.controlReads.join(', ') || '—'}; writes ${e.controlWrites.join(', ') || '—'}`);
+  if (e.controlReads.length || e.controlWrites.length)
+    L.push(`  control state: reads ${e.controlReads.join(', ') || '—'}; writes ${e.controlWrites.join(', ') || '—'}`);
   if (e.clockReads.length) L.push(`  clocks read: ${e.clockReads.join(', ')}`);
   if (e.halts) L.push('  may halt the machine');
   for (const t of e.traps) L.push(`  trap ${t.trap} (${t.kind}) when ${t.condition}`);
@@ -260,13 +336,19 @@ export function explainInstruction(analysis: IsaAnalysis, mnemonic: string): str
     L.push(`${name}: ${value}`);
     L.push(...evidenceLines(ev, '  '));
   };
-  verdict('privileged', c.privileged.value + (c.privileged.condition ? ` (traps in mode ${analysis.guestMode} when ${c.privileged.condition})` : ''), c.privileged.evidence);
+  verdict(
+    'privileged',
+    c.privileged.value + (c.privileged.condition ? ` (traps in mode ${analysis.guestMode} when ${c.privileged.condition})` : ''),
+    c.privileged.evidence,
+  );
   verdict('control-sensitive', c.controlSensitive.value, c.controlSensitive.evidence);
   verdict('mode-sensitive', c.modeSensitive.value, c.modeSensitive.evidence);
   verdict('location-sensitive', c.locationSensitive.value, c.locationSensitive.evidence);
   L.push(`sensitive: ${c.sensitive}; innocuous: ${c.innocuous}`);
   verdict(`user-sensitive (in mode ${analysis.guestMode})`, c.userSensitive.value, c.userSensitive.evidence);
-  L.push(`  (user-sensitive: control-sensitive in a ${analysis.guestMode}-mode state, or location-sensitive between two ${analysis.guestMode}-mode states; mode-sensitivity alone does not count, because under a hybrid monitor the guest's user code runs in the real ${analysis.guestMode} mode, which is the mode it expects)`);
+  L.push(
+    `  (user-sensitive: control-sensitive in a ${analysis.guestMode}-mode state, or location-sensitive between two ${analysis.guestMode}-mode states; mode-sensitivity alone does not count, because under a hybrid monitor the guest's user code runs in the real ${analysis.guestMode} mode, which is the mode it expects)`,
+  );
   verdict('timing-dependent', c.timingDependent.value, c.timingDependent.evidence);
   for (const f of c.claimFindings) L.push(`claim contradicted at ${f.claim.span.file}:${f.claim.span.line}:${f.claim.span.col}: ${f.message}`);
   return L.join('\n');

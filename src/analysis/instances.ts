@@ -154,7 +154,8 @@ export function operandDomain(z3: Z3, instr: Instruction, ops: Map<string, BV>):
   }
   const fixed = fixedBits(enc);
   for (const x of enc.exclude ?? []) {
-    const mask = BigInt(x.mask), match = BigInt(x.match);
+    const mask = BigInt(x.mask),
+      match = BigInt(x.match);
     // The reserved pattern can only be met if the fixed bits it covers agree with it.
     if (((fixed.match ^ match) & mask & fixed.mask) !== 0n) continue;
     const parts: B[] = [];
@@ -213,7 +214,8 @@ export function specialise(isa: Isa, instr: Instruction, atoms: Atom[], values: 
       return a.k === 'const' ? bit(BigInt(a.value) === 0n) : { ...c, a };
     }
     if (c.width === 1 && c.k === 'binop' && (c.op === 'and' || c.op === 'or') && c.a.width === 1) {
-      const a = fold(c.a, env), b = fold(c.b, env);
+      const a = fold(c.a, env),
+        b = fold(c.b, env);
       const va = a.k === 'const' ? BigInt(a.value) !== 0n : undefined;
       const vb = b.k === 'const' ? BigInt(b.value) !== 0n : undefined;
       if (c.op === 'and') {

@@ -10,7 +10,16 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Isa } from '../ir/index.js';
-import { CHUNK, analysedInstructions, assembleAnalysis, cachedInstruction, classifyRange, mergeChunks, type AnalyzeOptions, type ChunkResult } from './index.js';
+import {
+  CHUNK,
+  analysedInstructions,
+  assembleAnalysis,
+  cachedInstruction,
+  classifyRange,
+  mergeChunks,
+  type AnalyzeOptions,
+  type ChunkResult,
+} from './index.js';
 import type { IsaAnalysis } from './types.js';
 
 export interface ParallelOptions extends Omit<AnalyzeOptions, 'onInstruction'> {
@@ -116,7 +125,10 @@ export async function analyzeIsas(isas: Isa[], options: ParallelOptions = {}): P
   }
 
   // Stable sort: equal costs keep spec and instruction order.
-  const queue = jobs.map((j, ix) => ({ j, ix })).sort((a, b) => b.j.cost - a.j.cost || a.ix - b.ix).map((x) => x.j);
+  const queue = jobs
+    .map((j, ix) => ({ j, ix }))
+    .sort((a, b) => b.j.cost - a.j.cost || a.ix - b.ix)
+    .map((x) => x.j);
 
   /** Classify `job` on `worker`, or here when there is none or it dies (out of memory, say): a
    *  dead worker loses only its chunk, which is redone here. */

@@ -6,16 +6,49 @@ import { assertNever, mapChildExpr, type Expr, type LValue, type Stmt } from '..
 
 // Binding strength, loosest first, as in grammar/LANGUAGE.md.
 const PREC: Record<string, number> = {
-  '?': 1, '||': 2, '&&': 3, '|': 4, '^': 5, '&': 6, '==': 7, '!=': 7,
-  '<': 8, '<=': 8, '>': 8, '>=': 8, '++': 9, '<<': 10, '>>': 10, '>>>': 10,
-  '+': 11, '-': 11, '*': 12, '/': 12, '%': 12,
+  '?': 1,
+  '||': 2,
+  '&&': 3,
+  '|': 4,
+  '^': 5,
+  '&': 6,
+  '==': 7,
+  '!=': 7,
+  '<': 8,
+  '<=': 8,
+  '>': 8,
+  '>=': 8,
+  '++': 9,
+  '<<': 10,
+  '>>': 10,
+  '>>>': 10,
+  '+': 11,
+  '-': 11,
+  '*': 12,
+  '/': 12,
+  '%': 12,
 };
 const UNARY = 13;
 const POSTFIX = 14;
 
 const BINOP: Record<string, string> = {
-  add: '+', sub: '-', mul: '*', udiv: '/', urem: '%', and: '&', or: '|', xor: '^',
-  shl: '<<', lshr: '>>', ashr: '>>>', eq: '==', ne: '!=', ult: '<', ule: '<=', ugt: '>', uge: '>=',
+  add: '+',
+  sub: '-',
+  mul: '*',
+  udiv: '/',
+  urem: '%',
+  and: '&',
+  or: '|',
+  xor: '^',
+  shl: '<<',
+  lshr: '>>',
+  ashr: '>>>',
+  eq: '==',
+  ne: '!=',
+  ult: '<',
+  ule: '<=',
+  ugt: '>',
+  uge: '>=',
 };
 const CALLOP = new Set(['slt', 'sle', 'sgt', 'sge', 'sdiv', 'srem']);
 

@@ -62,7 +62,8 @@ export function probe(
   const next = rng(hash(`${isa.name}/${instr.mnemonic}/${question}`));
   for (let k = 0; k < tries; k++) {
     const s = zeroState(isa);
-    for (const r of isa.registers) s.regs[r.name] = guest && guestBase && (guestBase.fixed.has(r.name) || k === 0) ? (guestBase.state.regs[r.name] ?? 0n) : value(next, r.width);
+    for (const r of isa.registers)
+      s.regs[r.name] = guest && guestBase && (guestBase.fixed.has(r.name) || k === 0) ? (guestBase.state.regs[r.name] ?? 0n) : value(next, r.width);
     for (const f of isa.files) s.files[f.name] = s.files[f.name]!.map(() => value(next, f.width));
     const ops: Record<string, bigint> = {};
     for (const o of instr.operands) ops[o.name] = fixedOps?.[o.name] ?? value(next, o.width);

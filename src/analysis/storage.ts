@@ -69,9 +69,13 @@ function computeGuestViews(isa: Isa): Isa['views'] {
   return isa.views.filter((v) => {
     const t = isaIndex(isa).translations.get(v.translation)!;
     const lets = new Map<string, Expr>();
-    walkStmts(t.body, (st) => {
-      if (st.k === 'let') lets.set(st.name, st.value);
-    }, () => {});
+    walkStmts(
+      t.body,
+      (st) => {
+        if (st.k === 'let') lets.set(st.name, st.value);
+      },
+      () => {},
+    );
     return controlIn(t.result, lets);
   });
 }
@@ -109,7 +113,6 @@ export async function offsetTranslations(z3: Z3, isa: Isa, timeoutMs: number): P
   }
   return m;
 }
-
 
 /** Virtual addresses, per view, at which the correspondence of two runs is instantiated. */
 export function instantiationPoints(
@@ -200,7 +203,8 @@ export function correspondence(
   for (const l of byMem.values()) {
     for (let j = 1; j < l.length; j++) {
       for (let i = 0; i < j; i++) {
-        const x = l[i]!, y = l[j]!;
+        const x = l[i]!,
+          y = l[j]!;
         if (sharingOf && !sharingOf.has(x.va.id()) && !sharingOf.has(y.va.id())) continue;
         const valid = mode === 'both' ? L.and(x.ta.valid, x.tb.valid, y.ta.valid, y.tb.valid) : L.and(x.ta.valid, y.ta.valid);
         cs.push(z3.Implies(valid, x.ta.phys.eq(y.ta.phys).eq(x.tb.phys.eq(y.tb.phys))));
@@ -247,7 +251,14 @@ export type Mismatch =
 
 /** Where concrete states a and b break the correspondence (the full statement, every address),
  *  or undefined when they keep it. */
-export async function storageMismatch(z3: Z3, isa: Isa, mode: Correspondence, a: ConcreteState, b: ConcreteState, timeoutMs: number): Promise<Mismatch | undefined> {
+export async function storageMismatch(
+  z3: Z3,
+  isa: Isa,
+  mode: Correspondence,
+  a: ConcreteState,
+  b: ConcreteState,
+  timeoutMs: number,
+): Promise<Mismatch | undefined> {
   const L = new Logic(z3);
   const views = guestViews(isa);
   if (views.length === 0) return undefined;
@@ -265,7 +276,8 @@ export async function storageMismatch(z3: Z3, isa: Isa, mode: Correspondence, a:
       const wb = B_.st.mems.get(v.memory)!.select(tb.phys, L);
       const word = mode === 'both' ? L.and(ta.valid, tb.valid, wa.neq(wb)) : L.and(ta.valid, L.or(L.not(tb.valid), wa.neq(wb)));
       const y = z3.BitVec.const(`c.y${n}`, t.param.width);
-      const ay = translateIn(z3, isa, A.st, v.name, y), by = translateIn(z3, isa, B_.st, v.name, y);
+      const ay = translateIn(z3, isa, A.st, v.name, y),
+        by = translateIn(z3, isa, B_.st, v.name, y);
       const valid = mode === 'both' ? L.and(ta.valid, ay.valid, tb.valid, by.valid) : L.and(ta.valid, ay.valid);
       const sharing = L.and(valid, ta.phys.eq(ay.phys).neq(tb.phys.eq(by.phys)));
       return { v, va, y, ta, tb, wa, wb, word, sharing };
@@ -284,7 +296,16 @@ export async function storageMismatch(z3: Z3, isa: Isa, mode: Correspondence, a:
       if (!holds(c.word)) continue;
       const vaddr = num(c.va);
       return holds(c.tb.valid)
-        ? { k: 'word', view: c.v.name, vaddr, mem: c.v.memory, addrA: Number(num(c.ta.phys)), addrB: Number(num(c.tb.phys)), valueA: num(c.wa), valueB: num(c.wb) }
+        ? {
+            k: 'word',
+            view: c.v.name,
+            vaddr,
+            mem: c.v.memory,
+            addrA: Number(num(c.ta.phys)),
+            addrB: Number(num(c.tb.phys)),
+            valueA: num(c.wa),
+            valueB: num(c.wb),
+          }
         : { k: 'domain', view: c.v.name, vaddr };
     }
     const c = cases.find((x) => holds(x.sharing))!;
@@ -314,7 +335,8 @@ export async function repairStorage(
     if (m.k === 'unknown') return { ok: false, problem: 'the solver gave no answer on the storage check' };
     if (m.k === 'domain') return { ok: false, problem: `${m.view}[${toHex(m.vaddr)}] is mapped in one state only` };
     if (m.k === 'sharing') return { ok: false, problem: `${m.view}[${toHex(m.vaddr)}] and ${m.view}[${toHex(m.other)}] share a word in one state only` };
-    const ka = `${m.mem}:${m.addrA}`, kb = `${m.mem}:${m.addrB}`;
+    const ka = `${m.mem}:${m.addrA}`,
+      kb = `${m.mem}:${m.addrB}`;
     const setWord = (s: ConcreteState, addr: number, v: bigint) => {
       if (v === 0n) s.mem[m.mem]!.delete(addr);
       else s.mem[m.mem]!.set(addr, v);
@@ -334,7 +356,13 @@ export async function repairStorage(
 
 /** Does guest-visible storage differ between two final states (some address both translations
  *  let through holds different words)? A small query over concrete states. */
-export async function visibleStorageDiffers(z3: Z3, isa: Isa, a: ConcreteState, b: ConcreteState, timeoutMs: number): Promise<{ view: string; vaddr: bigint; a: bigint; b: bigint } | undefined | 'unknown'> {
+export async function visibleStorageDiffers(
+  z3: Z3,
+  isa: Isa,
+  a: ConcreteState,
+  b: ConcreteState,
+  timeoutMs: number,
+): Promise<{ view: string; vaddr: bigint; a: bigint; b: bigint } | undefined | 'unknown'> {
   const m = await storageMismatch(z3, isa, 'both', a, b, timeoutMs);
   if (!m) return undefined;
   if (m.k === 'word') return { view: m.view, vaddr: m.vaddr, a: m.valueA, b: m.valueB };

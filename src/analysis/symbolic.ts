@@ -68,7 +68,8 @@ function pairConstraint(z3: Z3, a: ArrayRead, b: ArrayRead): B | null {
   if (!m) pairs.set(a, (m = new Map()));
   let c = m.get(b);
   if (c !== undefined) return c;
-  if (z3.isBitVecVal(a.addr) && z3.isBitVecVal(b.addr)) c = null; // distinct constants (reads are deduplicated)
+  if (z3.isBitVecVal(a.addr) && z3.isBitVecVal(b.addr))
+    c = null; // distinct constants (reads are deduplicated)
   // Words i and j of one multi-word access are distinct addresses (sizes are powers of two > n).
   else if (a.root && b.root && a.off !== b.off && a.root.ast === b.root.ast) c = null;
   else c = z3.Implies(a.addr.eq(b.addr), a.val.eq(b.val));
@@ -137,7 +138,10 @@ export class ArrayBase {
       byAddr = new Map();
       const used = modelReads.get(model);
       const reads = this.reads.filter((r) => !used || used.has(r));
-      const vs = evalMany(model, reads.flatMap((r) => [r.addr, r.val]));
+      const vs = evalMany(
+        model,
+        reads.flatMap((r) => [r.addr, r.val]),
+      );
       reads.forEach((_, i) => {
         if (!byAddr!.has(vs[2 * i]!)) byAddr!.set(vs[2 * i]!, vs[2 * i + 1]!);
       });
@@ -238,10 +242,7 @@ export async function getZ3(): Promise<Z3> {
   return (await start()).terms;
 }
 
-export type Answer =
-  | { r: 'sat'; model: Model<'main'> }
-  | { r: 'unsat' }
-  | { r: 'unknown' };
+export type Answer = { r: 'sat'; model: Model<'main'> } | { r: 'unsat' } | { r: 'unknown' };
 
 export interface SolveOptions {
   /** Wall-clock bound in milliseconds. */
@@ -657,10 +658,12 @@ export class SymExec {
         return e.op === 'not' ? a.not() : a.neg();
       }
       case 'binop': {
-        const a = this.expr(e.a), b = this.expr(e.b);
+        const a = this.expr(e.a),
+          b = this.expr(e.b);
         // Logical connectives on 1-bit values stay Boolean (smaller terms, no bit-vector detour).
         if (e.width === 1 && width(a) === 1 && (e.op === 'and' || e.op === 'or')) {
-          const x = this.truth(a), y = this.truth(b);
+          const x = this.truth(a),
+            y = this.truth(b);
           return this.bool(e.op === 'and' ? this.L.and(x, y) : this.L.or(x, y));
         }
         return this.binop(e.op, a, b, e.width);
@@ -717,16 +720,26 @@ export class SymExec {
   private binop(op: string, a: BV, b: BV, rw: number): BV {
     const w = width(a);
     switch (op) {
-      case 'add': return a.add(b);
-      case 'sub': return a.sub(b);
-      case 'mul': return a.mul(b);
-      case 'udiv': return a.udiv(b);
-      case 'urem': return a.urem(b);
-      case 'sdiv': return a.sdiv(b);
-      case 'srem': return a.srem(b);
-      case 'and': return a.and(b);
-      case 'or': return a.or(b);
-      case 'xor': return a.xor(b);
+      case 'add':
+        return a.add(b);
+      case 'sub':
+        return a.sub(b);
+      case 'mul':
+        return a.mul(b);
+      case 'udiv':
+        return a.udiv(b);
+      case 'urem':
+        return a.urem(b);
+      case 'sdiv':
+        return a.sdiv(b);
+      case 'srem':
+        return a.srem(b);
+      case 'and':
+        return a.and(b);
+      case 'or':
+        return a.or(b);
+      case 'xor':
+        return a.xor(b);
       case 'shl':
       case 'lshr':
       case 'ashr': {
@@ -737,16 +750,26 @@ export class SymExec {
         const wide = resize(a, W);
         return (op === 'shl' ? wide.shl(amt) : wide.lshr(amt)).extract(rw - 1, 0);
       }
-      case 'eq': return this.bool(a.eq(b));
-      case 'ne': return this.bool(a.neq(b));
-      case 'ult': return this.bool(a.ult(b));
-      case 'ule': return this.bool(a.ule(b));
-      case 'ugt': return this.bool(a.ugt(b));
-      case 'uge': return this.bool(a.uge(b));
-      case 'slt': return this.bool(a.slt(b));
-      case 'sle': return this.bool(a.sle(b));
-      case 'sgt': return this.bool(a.sgt(b));
-      case 'sge': return this.bool(a.sge(b));
+      case 'eq':
+        return this.bool(a.eq(b));
+      case 'ne':
+        return this.bool(a.neq(b));
+      case 'ult':
+        return this.bool(a.ult(b));
+      case 'ule':
+        return this.bool(a.ule(b));
+      case 'ugt':
+        return this.bool(a.ugt(b));
+      case 'uge':
+        return this.bool(a.uge(b));
+      case 'slt':
+        return this.bool(a.slt(b));
+      case 'sle':
+        return this.bool(a.sle(b));
+      case 'sgt':
+        return this.bool(a.sgt(b));
+      case 'sge':
+        return this.bool(a.sge(b));
     }
     throw new Error(`symbolic: unknown operator ${op}`);
   }
@@ -828,11 +851,13 @@ export class SymExec {
           this.guard = this.L.and(g, c);
           this.path = this.L.and(p, c);
           this.stmts(s.then);
-          const gThen = this.guard, pThen = this.path;
+          const gThen = this.guard,
+            pThen = this.path;
           this.guard = this.L.and(g, this.L.not(c));
           this.path = this.L.and(p, this.L.not(c));
           this.stmts(s.else);
-          const gElse = this.guard, pElse = this.path;
+          const gElse = this.guard,
+            pElse = this.path;
           // Neither branch aborted: every path continues, so the guard is what it was.
           this.guard = this.traps.length === n && h === this.halted ? g : this.L.or(gThen, gElse);
           this.path = h === this.halted ? p : this.L.or(pThen, pElse);
@@ -855,8 +880,7 @@ export class SymExec {
 
 /** Words of fetch space one instruction occupies (as the interpreter counts them). */
 function instrWords(isa: Isa, instr: Instruction): number {
-  const sp = isaIndex(isa).memories.get(isa.fetch.space)
-    ?? isaIndex(isa).memories.get(isaIndex(isa).views.get(isa.fetch.space)?.memory);
+  const sp = isaIndex(isa).memories.get(isa.fetch.space) ?? isaIndex(isa).memories.get(isaIndex(isa).views.get(isa.fetch.space)?.memory);
   return Math.max(1, Math.ceil(instr.encoding.width / (sp?.wordWidth ?? 8)));
 }
 
@@ -887,4 +911,3 @@ export function predicate(z3: Z3, isa: Isa, st: SymState, e: Expr): B {
 export function operandTerms(z3: Z3, instr: Instruction): Map<string, BV> {
   return new Map(instr.operands.map((o) => [o.name, z3.BitVec.const(`op.${o.name}`, o.width)]));
 }
-

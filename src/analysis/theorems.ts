@@ -68,7 +68,8 @@ export function theorem2(cs: InstructionClassification[], t1: TheoremVerdict): T
 /** Why an instruction that breaks a theorem's premise does not break the monitor. */
 function whyNotBreaking(c: InstructionClassification): string {
   const split = c.instances.length > 1 && c.instances.some((i) => i.privileged === 'yes');
-  if (split) return `${c.mnemonic}: its instances split (${c.instances.map((i) => `${i.summary} where ${i.condition}`).join('; ')}), and wherever an instance behaves differently on the real machine it traps, so the monitor emulates it`;
+  if (split)
+    return `${c.mnemonic}: its instances split (${c.instances.map((i) => `${i.summary} where ${i.condition}`).join('; ')}), and wherever an instance behaves differently on the real machine it traps, so the monitor emulates it`;
   return `${c.mnemonic}: it is sensitive and not privileged, but every execution in which the real and the virtual machine would differ traps (the trap depends on the data), so the monitor emulates it`;
 }
 
@@ -97,4 +98,3 @@ export function trapAndEmulate(cs: InstructionClassification[], t1: TheoremVerdi
 export function hybridMonitor(cs: InstructionClassification[], t3: TheoremVerdict): TheoremVerdict & { note?: string } {
   return exact(cs, t3, true);
 }
-

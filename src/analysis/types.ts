@@ -178,5 +178,14 @@ export interface IsaAnalysis {
   /** `cached`: instructions whose classification came from the cache (cache.ts), not the solver.
    *  The times (ms): in the solver, building query terms (symbolic execution), replaying models
    *  on the interpreter, probing with concrete states; the rest of totalMs is everything else. */
-  stats: { instructions: number; solverQueries: number; solverMs: number; symbolicMs: number; replayMs: number; probeMs: number; totalMs: number; cached: number };
+  stats: {
+    instructions: number;
+    solverQueries: number;
+    solverMs: number;
+    symbolicMs: number;
+    replayMs: number;
+    probeMs: number;
+    totalMs: number;
+    cached: number;
+  };
 }

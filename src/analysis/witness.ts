@@ -37,7 +37,10 @@ export function stateFromModel(
   const state = zeroState(isa);
   const values: Record<string, string> = {};
   const conflicts: string[] = [];
-  const regValues = evalMany(model, isa.registers.map((r) => sym.regs.get(r.name)!));
+  const regValues = evalMany(
+    model,
+    isa.registers.map((r) => sym.regs.get(r.name)!),
+  );
   isa.registers.forEach((r, i) => {
     state.regs[r.name] = regValues[i]!;
     values[r.name] = toHex(regValues[i]!);
@@ -118,7 +121,9 @@ function fieldValue(isa: Isa, name: string, s: ConcreteState): bigint {
   const [reg, field] = name.split('.');
   const v = s.regs[reg!] ?? 0n;
   if (!field) return v;
-  const f = isaIndex(isa).registers.get(reg)!.fields.find((x) => x.name === field)!;
+  const f = isaIndex(isa)
+    .registers.get(reg)!
+    .fields.find((x) => x.name === field)!;
   return (v >> BigInt(f.lo)) & maskOf(f.hi - f.lo + 1);
 }
 
@@ -155,7 +160,8 @@ function fileDiffs(isa: Isa, x: ConcreteState, y: ConcreteState, include: (role:
   for (const f of isa.files) {
     if (!include(f.role)) continue;
     for (let i = 0; i < f.count; i++) {
-      const a = x.files[f.name]?.[i] ?? 0n, b = y.files[f.name]?.[i] ?? 0n;
+      const a = x.files[f.name]?.[i] ?? 0n,
+        b = y.files[f.name]?.[i] ?? 0n;
       if (a !== b) out.push({ name: `${f.name}[${i}]`, a: toHex(a), b: toHex(b) });
     }
   }
@@ -166,10 +172,12 @@ export function memDiffs(isa: Isa, x: ConcreteState, y: ConcreteState, include: 
   const out: Diff[] = [];
   for (const m of isa.memories) {
     if (!include(m.role)) continue;
-    const mx = x.mem[m.name] ?? new Map(), my = y.mem[m.name] ?? new Map();
+    const mx = x.mem[m.name] ?? new Map(),
+      my = y.mem[m.name] ?? new Map();
     const addrs = [...new Set([...mx.keys(), ...my.keys()])].sort((p, q) => p - q);
     for (const ad of addrs) {
-      const a = mx.get(ad) ?? 0n, b = my.get(ad) ?? 0n;
+      const a = mx.get(ad) ?? 0n,
+        b = my.get(ad) ?? 0n;
       if (a !== b) out.push({ name: `${m.name}[${toHex(BigInt(ad))}]`, a: toHex(a), b: toHex(b) });
     }
   }
@@ -182,13 +190,7 @@ export function witnessState(isa: Isa, ms: ModelState): WitnessState {
   return { mode: modeOf(isa, ms.state) ?? '(no mode)', values: ms.values };
 }
 
-export function makeWitness(
-  ops: Record<string, bigint>,
-  states: WitnessState[],
-  outcomes: WitnessOutcome[],
-  differs: string[],
-  replayed: boolean,
-): Witness {
+export function makeWitness(ops: Record<string, bigint>, states: WitnessState[], outcomes: WitnessOutcome[], differs: string[], replayed: boolean): Witness {
   const operands: Record<string, string> = {};
   for (const [k, v] of Object.entries(ops)) operands[k] = toHex(v);
   return { operands, states, outcomes, differs, replayed };
@@ -217,4 +219,3 @@ export function operandsOfWitness(w: Witness): Record<string, bigint> {
   for (const [k, v] of Object.entries(w.operands)) out[k] = BigInt(v);
   return out;
 }
-

@@ -11,7 +11,20 @@ import { type Span, type Isa, assertNever } from '../ir/index.js';
 import { ASM, asmError, didYouMean, type AsmDiagnostic } from './diagnostics.js';
 import { evalExpr, exprSymbols, parseExpr, usesHere, type AsmExpr, type EvalResult } from './expr.js';
 import { lexLine, tokSpan, type Tok } from './lex.js';
-import { chosenExpansion, encodeInstr, getTables, isPseudo, lookupRegister, mask, mnemonicText, pseudoEvaluator, type AsmForm, type AsmPseudo, type AsmTables, type OperandInfo } from './tables.js';
+import {
+  chosenExpansion,
+  encodeInstr,
+  getTables,
+  isPseudo,
+  lookupRegister,
+  mask,
+  mnemonicText,
+  pseudoEvaluator,
+  type AsmForm,
+  type AsmPseudo,
+  type AsmTables,
+  type OperandInfo,
+} from './tables.js';
 
 export type Section = 'kernel' | 'user';
 
@@ -51,9 +64,7 @@ interface Match {
   binds: Map<string, Bind>;
 }
 
-type Stmt =
-  | { k: 'dir'; name: string; nameTok: Tok; args: Tok[]; first: Tok; last: Tok }
-  | { k: 'ins'; matches: Match[]; first: Tok; last: Tok };
+type Stmt = { k: 'dir'; name: string; nameTok: Tok; args: Tok[]; first: Tok; last: Tok } | { k: 'ins'; matches: Match[]; first: Tok; last: Tok };
 
 interface Line {
   no: number;
@@ -103,7 +114,9 @@ function assembleUnchecked(isa: Isa, sourceText: string, file: string): Assemble
     if (sameSymbols(pass.symbols, prev)) break;
     prev = pass.symbols;
     if (n === MAX_PASSES - 1) {
-      diags.push(asmError(ASM.unsettled, [MAX_PASSES], { file, line: 1, col: 1, endLine: 1, endCol: 2 }, 'an instruction whose size depends on a label it moves'));
+      diags.push(
+        asmError(ASM.unsettled, [MAX_PASSES], { file, line: 1, col: 1, endLine: 1, endCol: 2 }, 'an instruction whose size depends on a label it moves'),
+      );
     }
   }
   const p = pass!;
@@ -133,7 +146,11 @@ function assembleUnchecked(isa: Isa, sourceText: string, file: string): Assemble
       entry,
       symbols,
       labels,
-      lines: p.emissions.map((e) => (e.isInstr ? { address: e.address, line: e.line, length: e.words.length, instruction: true } : { address: e.address, line: e.line, length: e.words.length })),
+      lines: p.emissions.map((e) =>
+        e.isInstr
+          ? { address: e.address, line: e.line, length: e.words.length, instruction: true }
+          : { address: e.address, line: e.line, length: e.words.length },
+      ),
       file,
     },
   };
@@ -191,7 +208,9 @@ function readLines(t: AsmTables, src: string, file: string, diags: AsmDiagnostic
       const dirTok: Tok = { ...first, k: 'ident', text: '.' + second.text, endCol: second.endCol };
       if (!(DIRECTIVES as readonly string[]).includes(name)) {
         const dym = didYouMean(name, DIRECTIVES);
-        diags.push(asmError(ASM.unknownDirective, [dirTok.text], tokSpan(file, dirTok), dym ? `did you mean '${dym}'?` : `directives: ${DIRECTIVES.join(' ')}`));
+        diags.push(
+          asmError(ASM.unknownDirective, [dirTok.text], tokSpan(file, dirTok), dym ? `did you mean '${dym}'?` : `directives: ${DIRECTIVES.join(' ')}`),
+        );
         return;
       }
       if (name === '.equ' && args[0]?.k === 'ident') define(args[0], 'constant');
@@ -488,7 +507,8 @@ function layoutPass(t: AsmTables, lines: Line[], file: string, prev: Map<string,
   const failure = (r: Extract<EvalResult, { ok: false }>): Value => {
     const tok = r.undefined;
     if (r.why === 'divide') return { ok: false, diag: asmError(ASM.badExpression, [`'${tok.text}' by zero`], tokSpan(file, tok)) };
-    if (r.why === 'shift') return { ok: false, diag: asmError(ASM.badExpression, [`a shift by a negative amount or by more than 256 bits`], tokSpan(file, tok)) };
+    if (r.why === 'shift')
+      return { ok: false, diag: asmError(ASM.badExpression, [`a shift by a negative amount or by more than 256 bits`], tokSpan(file, tok)) };
     if (r.why === 'here') return { ok: false, diag: asmError(ASM.badExpression, [`'.' (the current address) where there is none`], tokSpan(file, tok)) };
     const cycle = resolver.cycles.get(tok.text);
     if (cycle !== undefined) return { ok: false, diag: asmError(ASM.equCycle, [cycle], tokSpan(file, tok)) };
@@ -643,7 +663,13 @@ function layoutPass(t: AsmTables, lines: Line[], file: string, prev: Map<string,
           break;
         }
         if (v.value < 0n || v.value > BigInt(memSize - loc)) {
-          diagnostics.push(asmError(ASM.outOfRange, [`.space ${v.value}`, `the ${memSize - loc} words left in memory ${t.mem.name} after ${hex(BigInt(loc))}`], tokSpan(file, e.from, e.to)));
+          diagnostics.push(
+            asmError(
+              ASM.outOfRange,
+              [`.space ${v.value}`, `the ${memSize - loc} words left in memory ${t.mem.name} after ${hex(BigInt(loc))}`],
+              tokSpan(file, e.from, e.to),
+            ),
+          );
           break;
         }
         if (total + Number(v.value) > MAX_PROGRAM_WORDS) {
@@ -753,7 +779,9 @@ function chooseMatch(
       // An operand the syntax does not name is reported at the statement.
       const at = b ? (b.k === 'reg' ? tokSpan(file, b.tok) : tokSpan(file, b.from, b.to)) : stSpan;
       const what = b?.k === 'reg' ? `register ${b.tok.text}` : showValue(BigInt(x.value));
-      diags.push(asmError(ASM.outOfRange, [what, `operand ${x.operand} of ${a.keyText}: this encoding excludes ${x.operand} = ${showValue(BigInt(x.value))}`], at));
+      diags.push(
+        asmError(ASM.outOfRange, [what, `operand ${x.operand} of ${a.keyText}: this encoding excludes ${x.operand} = ${showValue(BigInt(x.value))}`], at),
+      );
     }
     if (diags.length === 0) return { match: m, words: [encodeInstr(t, a, values)], diags };
     firstBad ??= { match: m, words: [], diags };
@@ -783,7 +811,9 @@ function expandPseudo(t: AsmTables, p: AsmPseudo, values: Map<string, bigint>, s
       const excluded = (a.instr.encoding.exclude ?? []).some((x) => x.operand === op.name && BigInt(x.value) === v);
       if (v < o.min || v > o.max || (v & o.implied) !== 0n || excluded) {
         const why = excluded ? 'a value its encoding excludes' : (v & o.implied) !== 0n ? 'its low bits are not encoded' : `${o.min}..${hex(o.max)}`;
-        diags.push(asmError(ASM.outOfRange, [showValue(v), `operand ${op.name} of ${a.keyText} (${why}) in the expansion of ${p.keyText} with ${shown}`], span));
+        diags.push(
+          asmError(ASM.outOfRange, [showValue(v), `operand ${op.name} of ${a.keyText} (${why}) in the expansion of ${p.keyText} with ${shown}`], span),
+        );
       }
       vals.set(op.name, v);
     });
@@ -826,7 +856,14 @@ function splitArgs(
   if (groups.length < min || groups.length > max) {
     const where = groups.length > max ? st.args[0]! : st.nameTok;
     const n = max === 0 ? 'no arguments' : max === 1 ? 'one argument' : 'at least one argument';
-    diagnostics.push(asmError(ASM.directiveArgs, [st.nameTok.text, `it takes ${n}`], tokSpan(file, where, groups.length > max ? st.last : where), `usage: ${usage[st.name] ?? st.name}`));
+    diagnostics.push(
+      asmError(
+        ASM.directiveArgs,
+        [st.nameTok.text, `it takes ${n}`],
+        tokSpan(file, where, groups.length > max ? st.last : where),
+        `usage: ${usage[st.name] ?? st.name}`,
+      ),
+    );
     return undefined;
   }
   const out: { expr: AsmExpr; from: Tok; to: Tok }[] = [];
@@ -839,7 +876,9 @@ function splitArgs(
       // Nothing between commas: point at the comma before the gap (or after it, for the first).
       const where = bad ?? commas[k - 1] ?? commas[0] ?? st.last;
       const what = bad ? `'${bad.text}'` : 'nothing';
-      diagnostics.push(asmError(ASM.directiveArgs, [st.nameTok.text, `expected a value but found ${what}`], tokSpan(file, where), `usage: ${usage[st.name] ?? st.name}`));
+      diagnostics.push(
+        asmError(ASM.directiveArgs, [st.nameTok.text, `expected a value but found ${what}`], tokSpan(file, where), `usage: ${usage[st.name] ?? st.name}`),
+      );
       return undefined;
     }
     out.push({ expr: e, from: g[0]!, to: g[g.length - 1]! });
@@ -861,7 +900,9 @@ function overlaps(emissions: Emission[]): AsmDiagnostic[] {
       if (!seen.has(key)) {
         seen.add(key);
         const at = Math.max(e.address, owner.address);
-        out.push(asmError(ASM.overlap, [early.regionSpan.line, hex(BigInt(at))], late.regionSpan, `line ${early.line} already put a word at ${hex(BigInt(at))}`));
+        out.push(
+          asmError(ASM.overlap, [early.regionSpan.line, hex(BigInt(at))], late.regionSpan, `line ${early.line} already put a word at ${hex(BigInt(at))}`),
+        );
       }
     }
     if (!owner || e.address + e.words.length > owner.address + owner.words.length) owner = e;

@@ -54,7 +54,9 @@ export function disassemble(isa: Isa, words: readonly bigint[], address = 0, sym
       length: d.a.words,
       instruction: d.a.instr.mnemonic,
       operands,
-      text: alias ? formatInstr(alias.p, alias.values, byAddr, at, tr.ok ? tr.tables.pcWidth : undefined) : formatInstr(d.a, d.values, byAddr, at, tr.ok ? tr.tables.pcWidth : undefined),
+      text: alias
+        ? formatInstr(alias.p, alias.values, byAddr, at, tr.ok ? tr.tables.pcWidth : undefined)
+        : formatInstr(d.a, d.values, byAddr, at, tr.ok ? tr.tables.pcWidth : undefined),
       words: words.slice(i, i + d.a.words),
     });
     i += d.a.words;

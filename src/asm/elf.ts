@@ -31,10 +31,17 @@ const hex = (v: number) => '0x' + v.toString(16);
 
 /** The ELF32 executable `bytes` (named `file` in diagnostics) as a program of `isa`. */
 export function loadElf(isa: Isa, bytes: Uint8Array, file: string): ElfResult {
-  const bad = (why: string, hint?: string): ElfResult => ({ ok: false, diagnostics: [diag(Diagnostics.ElfNotLoadable, [why], undefined, { file, ...(hint ? { hint } : {}) })] });
+  const bad = (why: string, hint?: string): ElfResult => ({
+    ok: false,
+    diagnostics: [diag(Diagnostics.ElfNotLoadable, [why], undefined, { file, ...(hint ? { hint } : {}) })],
+  });
   if (!isElf(bytes)) return bad('it does not begin with the ELF magic number');
   if (bytes.length < 52) return bad(`it has ${bytes.length} bytes, fewer than an ELF32 header's 52`);
-  if (bytes[4] !== 1) return bad(bytes[4] === 2 ? 'it is a 64-bit ELF file (ELFCLASS64)' : 'its ELF class is not ELFCLASS32', 'link it as ELF32, e.g. ld -m elf32lriscv or ld -m elf_i386');
+  if (bytes[4] !== 1)
+    return bad(
+      bytes[4] === 2 ? 'it is a 64-bit ELF file (ELFCLASS64)' : 'its ELF class is not ELFCLASS32',
+      'link it as ELF32, e.g. ld -m elf32lriscv or ld -m elf_i386',
+    );
   const little = bytes[5] === 1;
   if (bytes[5] !== 1 && bytes[5] !== 2) return bad('its data encoding is neither little- nor big-endian');
   if ((little ? 'little' : 'big') !== isa.endian) return bad(`it is ${little ? 'little' : 'big'}-endian and ${isa.name} is ${isa.endian}-endian`);
@@ -44,7 +51,10 @@ export function loadElf(isa: Isa, bytes: Uint8Array, file: string): ElfResult {
   if (u16(16) !== 2) return bad(`it is not an executable (e_type ${u16(16)}, ET_EXEC is 2): link it`);
   const mem = fetchMemory(isa);
   if (!mem || mem.wordWidth !== 8) return bad(`${isa.name} fetches ${mem ? `${mem.wordWidth}-bit words` : 'from no memory'}, not bytes`);
-  const entry = u32(24), phoff = u32(28), phentsize = u16(42), phnum = u16(44);
+  const entry = u32(24),
+    phoff = u32(28),
+    phentsize = u16(42),
+    phnum = u16(44);
   const pcWidth = isa.registers.find((r) => r.name === isa.fetch.pc)?.width ?? 32;
   if (pcWidth < 32 && entry >= 2 ** pcWidth) return bad(`its entry ${hex(entry)} does not fit the ${pcWidth}-bit ${isa.fetch.pc}`);
   if (phnum > MAX_ELF_HEADERS) return bad(`it has ${phnum} program headers, more than the ${MAX_ELF_HEADERS} read`);
@@ -57,11 +67,18 @@ export function loadElf(isa: Isa, bytes: Uint8Array, file: string): ElfResult {
   for (let k = 0; k < phnum; k++) {
     const h = phoff + k * phentsize;
     if (u32(h) !== PT_LOAD) continue;
-    const offset = u32(h + 4), paddr = u32(h + 12), filesz = u32(h + 16), memsz = u32(h + 20);
+    const offset = u32(h + 4),
+      paddr = u32(h + 12),
+      filesz = u32(h + 16),
+      memsz = u32(h + 20);
     if (filesz > memsz) return bad(`segment ${k} has more file bytes (${filesz}) than memory bytes (${memsz})`);
     if (offset + filesz > bytes.length) return bad(`segment ${k}'s bytes lie outside the file`);
     loaded += memsz;
-    if (loaded > Math.min(mem.size, MAX_PROGRAM_WORDS)) return bad(`its segments hold ${loaded} bytes, more than ${Math.min(mem.size, MAX_PROGRAM_WORDS)}`, `${isa.name}'s ${mem.name} has ${mem.size} bytes; a program at most ${MAX_PROGRAM_WORDS}`);
+    if (loaded > Math.min(mem.size, MAX_PROGRAM_WORDS))
+      return bad(
+        `its segments hold ${loaded} bytes, more than ${Math.min(mem.size, MAX_PROGRAM_WORDS)}`,
+        `${isa.name}'s ${mem.name} has ${mem.size} bytes; a program at most ${MAX_PROGRAM_WORDS}`,
+      );
     for (let i = 0; i < memsz; i++) {
       const at = paddr + i;
       let addr: number;

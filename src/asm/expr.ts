@@ -25,13 +25,7 @@ const LEVELS: readonly (readonly AsmBinOp[])[] = [['|'], ['^'], ['&'], ['<<', '>
 
 /** Parse toks[from, to) as exactly one expression; undefined if they are not one. On failure,
  *  `stop` (if given) receives the index of the first token that could not be read. */
-export function parseExpr(
-  toks: Tok[],
-  from: number,
-  to: number,
-  isRegister: (name: string) => boolean,
-  stop?: { at: number },
-): AsmExpr | undefined {
+export function parseExpr(toks: Tok[], from: number, to: number, isRegister: (name: string) => boolean, stop?: { at: number }): AsmExpr | undefined {
   let i = from;
   let depth = 0;
   // Bounded nesting and length keep the recursive evaluator's stack small on hostile input.

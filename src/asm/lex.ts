@@ -52,12 +52,7 @@ export function parseNumber(text: string): bigint | undefined {
  * Tokens of one line (without its comment), and diagnostics for malformed literals. `line` is the
  * 1-based line number; columns count UTF-16 units from 1.
  */
-export function lexLine(
-  text: string,
-  line: number,
-  file: string,
-  opts: LexOptions,
-): { toks: Tok[]; diagnostics: AsmDiagnostic[] } {
+export function lexLine(text: string, line: number, file: string, opts: LexOptions): { toks: Tok[]; diagnostics: AsmDiagnostic[] } {
   const toks: Tok[] = [];
   const diagnostics: AsmDiagnostic[] = [];
   const n = text.length;
@@ -130,8 +125,7 @@ export function lexLine(
       const sp = span(start, i);
       if (quote === "'") {
         if (!closed) bad = 'unterminated character literal';
-        else if (bad === undefined && codes.length !== 1)
-          bad = codes.length === 0 ? 'empty character literal' : 'a character literal holds one character';
+        else if (bad === undefined && codes.length !== 1) bad = codes.length === 0 ? 'empty character literal' : 'a character literal holds one character';
         if (bad !== undefined) {
           diagnostics.push(asmError(ASM.badChar, [written, bad], sp, "write one character: 'a', or an escape: '\\n' '\\t' '\\0' '\\\\' '\\'' '\\x41'"));
           continue;

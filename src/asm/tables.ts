@@ -1,7 +1,24 @@
 // What the assembler and disassembler need from a spec, indexed once per Isa: the fetch memory, each
 // instruction's syntax as tokens, operand ranges and field layout, register names.
 
-import { coveredBits, extractOperands, fieldRuns, insertOperands, type Encoding, type Expansion, type Expr, type Instruction, type Isa, type Operand, type Pseudo, type RegisterFile, type Relative, type SyntaxPart, derived, derivedKey } from '../ir/index.js';
+import {
+  coveredBits,
+  extractOperands,
+  fieldRuns,
+  insertOperands,
+  type Encoding,
+  type Expansion,
+  type Expr,
+  type Instruction,
+  type Isa,
+  type Operand,
+  type Pseudo,
+  type RegisterFile,
+  type Relative,
+  type SyntaxPart,
+  derived,
+  derivedKey,
+} from '../ir/index.js';
 import { evalExpr, zeroState } from '../exec/index.js';
 import { lexLine, type Tok } from './lex.js';
 import { isaIndex } from '../ir/index.js';
@@ -219,7 +236,12 @@ export function aliasOf(t: AsmTables, a: AsmInstr, values: Map<string, bigint>):
       only.operands.forEach((x, i) => {
         const op = a.instr.operands[i]!;
         const bits = BigInt.asUintN(op.width, values.get(op.name) ?? 0n);
-        const src = x.k === 'operand' ? { name: x.name, width: x.width } : x.k === 'slice' && x.lo === 0 && x.a.k === 'operand' ? { name: x.a.name, width: x.width } : undefined;
+        const src =
+          x.k === 'operand'
+            ? { name: x.name, width: x.width }
+            : x.k === 'slice' && x.lo === 0 && x.a.k === 'operand'
+              ? { name: x.a.name, width: x.width }
+              : undefined;
         const po = src ? p.pseudo.operands.find((o) => o.name === src.name) : undefined;
         if (!src || !po || got.has(po.name)) return;
         got.set(po.name, po.kind === 'simm' ? BigInt.asIntN(src.width, bits) : bits);

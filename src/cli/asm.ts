@@ -11,8 +11,12 @@ export default defineCommand<{ spec: string; program: string; listing?: boolean;
     y
       .positional('spec', { type: 'string', describe: 'the .isa spec' })
       .positional('program', { type: 'string', describe: 'the assembly program (.s)' })
-      .option('listing', { type: 'boolean', default: false, describe: 'print the source with each line\'s address and words' })
-      .option('aliases', { type: 'boolean', default: true, describe: "print an instruction as the spec's pseudo-instruction for it, as GNU objdump does (--no-aliases: the instructions)" }),
+      .option('listing', { type: 'boolean', default: false, describe: "print the source with each line's address and words" })
+      .option('aliases', {
+        type: 'boolean',
+        default: true,
+        describe: "print an instruction as the spec's pseudo-instruction for it, as GNU objdump does (--no-aliases: the instructions)",
+      }),
   examples: [
     ['isavirt asm isas/riscv.isa isas/riscv/kernel.s', 'address, word and instruction for every word'],
     ['isavirt asm isas/riscv.isa isas/riscv/kernel.s --listing', 'the source beside its addresses and words'],

@@ -159,7 +159,11 @@ export default defineCommand<CheckArgs>({
       .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the report to this file instead of stdout' })
       .option('explain', { type: 'string', requiresArg: true, describe: 'the verdicts of one instruction with their evidence' })
       .option('verbose', { type: 'boolean', default: false, describe: 'text: add the classification table and the evidence of every verdict' })
-      .option('summary', { type: 'boolean', default: false, describe: 'markdown: fold the table and the evidence into <details> (fits a pull-request comment)' }),
+      .option('summary', {
+        type: 'boolean',
+        default: false,
+        describe: 'markdown: fold the table and the evidence into <details> (fits a pull-request comment)',
+      }),
   examples: [
     ['isavirt check isas/pg.isa', 'the verdicts of Theorems 1-3, then each offender with its reason'],
     ['isavirt check isas/x86-386.isa --verbose', 'also the classification table and every witness'],
@@ -209,7 +213,11 @@ export default defineCommand<CheckArgs>({
     const all = totals.reduce((x, y) => x + y, 0);
     const tick = (n: number, mnemonic: string) => {
       done[n] = (done[n] ?? 0) + 1;
-      progress.update(done.reduce((x, y) => x + y, 0), all, isas.length > 1 ? `${isas[n]!.name} ${mnemonic}` : mnemonic);
+      progress.update(
+        done.reduce((x, y) => x + y, 0),
+        all,
+        isas.length > 1 ? `${isas[n]!.name} ${mnemonic}` : mnemonic,
+      );
     };
     let analyses: IsaAnalysis[];
     try {
@@ -230,7 +238,15 @@ export default defineCommand<CheckArgs>({
       out = text;
     } else {
       const summary = folders > 0 || args.spec.length > 1 || files.length > 1;
-      out = render(analyses, isas, args.format, { color: !toFile && io.colorOut, summary, failed, verbose: args.verbose === true, mdSummary: args.summary === true, width, failedSpecs });
+      out = render(analyses, isas, args.format, {
+        color: !toFile && io.colorOut,
+        summary,
+        failed,
+        verbose: args.verbose === true,
+        mdSummary: args.summary === true,
+        width,
+        failedSpecs,
+      });
     }
 
     if (args.output !== undefined) {

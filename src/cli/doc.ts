@@ -14,7 +14,11 @@ export default defineCommand<{ spec: string; format: (typeof DOC_FORMATS)[number
       .positional('spec', { type: 'string', describe: '.isa or .isa.json file' })
       .option('format', { alias: 'f', requiresArg: true, choices: DOC_FORMATS, default: 'markdown' as const, describe: 'document format' })
       .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write to this file instead of stdout' })
-      .option('analysis', { type: 'boolean', default: true, describe: 'include the derived classification and verdicts (--no-analysis: the spec alone, no solver)' }),
+      .option('analysis', {
+        type: 'boolean',
+        default: true,
+        describe: 'include the derived classification and verdicts (--no-analysis: the spec alone, no solver)',
+      }),
   examples: [
     ['isavirt doc isas/pg.isa', 'Markdown on stdout'],
     ['isavirt doc isas/x86-386.isa --format html -o x86.html', 'one self-contained HTML page'],

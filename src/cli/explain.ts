@@ -22,7 +22,8 @@ export default defineCommand<{ spec: string; mnemonic: string; detail?: boolean 
     const { analyzeIsa } = await import('../analysis/index.js');
     const { explainForLearner, findInstruction } = await import('../explain/index.js');
     // Only the one instruction is analysed: the theorems then speak of it alone, which is all we say.
-    const wanted = isaIndex(isa).instructions.get(args.mnemonic) ?? isa.instructions.find((i) => i.mnemonic.toLowerCase() === String(args.mnemonic).toLowerCase());
+    const wanted =
+      isaIndex(isa).instructions.get(args.mnemonic) ?? isa.instructions.find((i) => i.mnemonic.toLowerCase() === String(args.mnemonic).toLowerCase());
     const analysis = await analyzeIsa(isa, wanted ? { only: [wanted.mnemonic] } : { only: [] });
     const found = findInstruction(isa, analysis, String(args.mnemonic));
     if (!found.ok) {

@@ -30,18 +30,39 @@ export default defineCommand<GradeArgs>({
   builder: (y) =>
     y
       .positional('submission', { type: 'string', describe: 'a submission (file or folder), or a folder with one sub-folder or file per student' })
-      .option('assignment', { alias: 'a', type: 'string', demandOption: true, requiresArg: true, describe: 'the assignment file (JSON, grammar/assignment.schema.json)' })
+      .option('assignment', {
+        alias: 'a',
+        type: 'string',
+        demandOption: true,
+        requiresArg: true,
+        describe: 'the assignment file (JSON, grammar/assignment.schema.json)',
+      })
       .option('format', { alias: 'f', requiresArg: true, choices: FORMATS, default: 'text' as Format, describe: 'output format' })
-      .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write to this file (a batch in a JSON format: this folder, one file per submission and index.json)' })
+      .option('output', {
+        alias: 'o',
+        type: 'string',
+        requiresArg: true,
+        describe: 'write to this file (a batch in a JSON format: this folder, one file per submission and index.json)',
+      })
       .option('workers', { type: 'number', requiresArg: true, describe: 'grading workers at once (default: one per core)' })
       .option('cache', { type: 'boolean', default: true, describe: 'keep the reference analysis beside the assignment (--no-cache: analyse every time)' })
-      .option('single', { type: 'boolean', default: false, describe: 'the target is one submission, never a batch (an uploaded folder inside it is the submission)' })
+      .option('single', {
+        type: 'boolean',
+        default: false,
+        describe: 'the target is one submission, never a batch (an uploaded folder inside it is the submission)',
+      })
       .option('allow-root', { type: 'string', array: true, requiresArg: true, describe: 'a folder that symbolic links in a batch may lead into (repeatable)' }),
   examples: [
     ['isavirt grade -a isas/course/x86/assignment.json isas/course/x86/submissions/alice', 'grade one submission, feedback on the terminal'],
-    ['isavirt grade -a isas/course/x86/assignment.json isas/course/x86/submissions/bob -f gradescope -o results/results.json', "Gradescope's results.json (in the autograder: /autograder/submission, /autograder/results)"],
+    [
+      'isavirt grade -a isas/course/x86/assignment.json isas/course/x86/submissions/bob -f gradescope -o results/results.json',
+      "Gradescope's results.json (in the autograder: /autograder/submission, /autograder/results)",
+    ],
     ['isavirt grade -a isas/course/toy/assignment.json isas/course/toy/submissions -f csv -o grades.csv', 'a whole class, one CSV row per student'],
-    ['isavirt grade -a isas/course/x86/assignment.json isas/course/x86/submissions/alice -f classroom', 'GitHub Classroom: runner results for the autograding reporter (see isas/course/classroom/)'],
+    [
+      'isavirt grade -a isas/course/x86/assignment.json isas/course/x86/submissions/alice -f classroom',
+      'GitHub Classroom: runner results for the autograding reporter (see isas/course/classroom/)',
+    ],
   ],
   async run(args, io) {
     const p = paint(io.colorErr);
@@ -55,7 +76,10 @@ export default defineCommand<GradeArgs>({
       onInstruction: (done, total, m) => {
         if (!SingleBar) return;
         if (!bar) {
-          bar = new SingleBar({ format: 'analysing the reference [{bar}] {value}/{total} {m}', stream: process.stderr, hideCursor: true, clearOnComplete: true }, Presets!.shades_classic);
+          bar = new SingleBar(
+            { format: 'analysing the reference [{bar}] {value}/{total} {m}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
+            Presets!.shades_classic,
+          );
           bar.start(total, 0, { m });
         }
         bar.update(done, { m });
@@ -72,9 +96,13 @@ export default defineCommand<GradeArgs>({
 
     const listed = g.listSubmissions(args.submission, prep.assignment, { allowedRoots: args.allowRoot, single: args.single });
     if (!listed.ok) throw new UsageError(listed.error);
-    if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1)) throw new UsageError('--workers must be a whole number of at least 1');
+    if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1))
+      throw new UsageError('--workers must be a whole number of at least 1');
     if (SingleBar && listed.batch) {
-      bar = new SingleBar({ format: 'grading [{bar}] {value}/{total} {student}', stream: process.stderr, hideCursor: true, clearOnComplete: true }, Presets!.shades_classic);
+      bar = new SingleBar(
+        { format: 'grading [{bar}] {value}/{total} {student}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
+        Presets!.shades_classic,
+      );
       bar.start(listed.entries.filter((e) => e.gradable).length, 0, { student: '' });
     }
     const grades = await g.gradeEntries(prep, listed.entries, {

@@ -6,9 +6,11 @@ export default defineCommand<{ stdio?: boolean; analysis: boolean; allowExtendsO
   command: 'lsp',
   describe: 'run the language server over stdio (for editors; see editors/vscode)',
   builder: (y) =>
-    y
-      .option('stdio', { type: 'boolean', describe: 'talk over stdin/stdout (the only transport; accepted for editors that pass it)' })
-      .option('analysis', { type: 'boolean', default: true, describe: 'run the solver for claims and hover classifications (--no-analysis: parser and checker only)' }),
+    y.option('stdio', { type: 'boolean', describe: 'talk over stdin/stdout (the only transport; accepted for editors that pass it)' }).option('analysis', {
+      type: 'boolean',
+      default: true,
+      describe: 'run the solver for claims and hover classifications (--no-analysis: parser and checker only)',
+    }),
   examples: [['isavirt lsp --stdio', 'what an editor runs']],
   async run(args) {
     // Loaded here: `isavirt --help` should not pay for the protocol libraries.

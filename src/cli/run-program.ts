@@ -36,10 +36,14 @@ function parseMonitorControl(isa: Isa, elements: readonly { name: string; width:
     const m = /^\s*([A-Za-z_][\w.[\]]*)\s*=\s*(0x[0-9a-fA-F_]+|0b[01_]+|[0-9_]+)\s*$/.exec(item);
     if (!m) throw new UsageError(`--monitor-control ${item}: write NAME=VALUE, e.g. ${names[0] ?? 'R'}=0x100`);
     const element = elements.find((e) => e.name === m[1]);
-    if (!element) throw new UsageError(`--monitor-control ${item}: ${m[1]} is not a control element of ${isa.name} (${names.slice(0, 12).join(', ')}${names.length > 12 ? ', ...' : ''})`);
+    if (!element)
+      throw new UsageError(
+        `--monitor-control ${item}: ${m[1]} is not a control element of ${isa.name} (${names.slice(0, 12).join(', ')}${names.length > 12 ? ', ...' : ''})`,
+      );
     const value = BigInt(m[2]!.replace(/_/g, ''));
     // A value wider than the element would be cut silently by the machine: the user meant something else.
-    if (value >> BigInt(element.width) !== 0n) throw new UsageError(`--monitor-control ${item}: ${element.name} has ${element.width} bits, and ${m[2]} needs ${value.toString(2).length}`);
+    if (value >> BigInt(element.width) !== 0n)
+      throw new UsageError(`--monitor-control ${item}: ${element.name} has ${element.width} bits, and ${m[2]} needs ${value.toString(2).length}`);
     out[element.name] = value;
   }
   return out;
@@ -71,7 +75,8 @@ function seededState(isa: Isa, items: readonly string[]): ConcreteState | undefi
     } else {
       const file = m[3] !== undefined ? isa.files.find((f) => f.name === m[1]) : named?.f;
       const index = m[3] !== undefined ? Number(m[3]) : (named?.i ?? -1);
-      if (!file || m[2] !== undefined || index < 0 || index >= file.count) throw new UsageError(`--set ${item}: ${m[1]}${m[3] !== undefined ? `[${m[3]}]` : ''} is not a register of ${isa.name}`);
+      if (!file || m[2] !== undefined || index < 0 || index >= file.count)
+        throw new UsageError(`--set ${item}: ${m[1]}${m[3] !== undefined ? `[${m[3]}]` : ''} is not a register of ${isa.name}`);
       fits(file.width);
       s.files[file.name]![index] = value;
     }
@@ -112,26 +117,54 @@ export default defineCommand<Args>({
       .positional('spec', { type: 'string', describe: 'the .isa spec' })
       .positional('program', { type: 'string', describe: 'the guest program (.s, or an ELF32 executable)' })
       .option('monitor', { choices: ['none', 'trap', 'hybrid', 'patched'] as const, describe: 'where the guest runs (default none; with --compare, trap)' })
-      .option('trace', { type: 'boolean', default: false, describe: `print every instruction run (up to ${TRACE_LIMIT}) in assembly syntax, and what the monitor did with each trap and why` })
+      .option('trace', {
+        type: 'boolean',
+        default: false,
+        describe: `print every instruction run (up to ${TRACE_LIMIT}) in assembly syntax, and what the monitor did with each trap and why`,
+      })
       .option('compare', { type: 'boolean', default: false, describe: 'run on the bare machine too and diff the guest states (exit 1 if they differ)' })
-      .option('set', { type: 'string', array: true, describe: "NAME=VALUE: the guest's register at the start, after reset (repeatable; a boot loader's state)" })
+      .option('set', {
+        type: 'string',
+        array: true,
+        describe: "NAME=VALUE: the guest's register at the start, after reset (repeatable; a boot loader's state)",
+      })
       .option('monitor-control', { type: 'string', array: true, describe: 'NAME=VALUE: a value the monitor keeps in a real control element (repeatable)' })
-      .option('guest-control', { type: 'boolean', default: false, describe: "pass the guest's control values through to the real machine (by default the monitor keeps its own IDT, GDT... registers)" })
+      .option('guest-control', {
+        type: 'boolean',
+        default: false,
+        describe: "pass the guest's control values through to the real machine (by default the monitor keeps its own IDT, GDT... registers)",
+      })
       .option('max-steps', { type: 'number', requiresArg: true, default: 1_000_000, describe: `step budget of each run (at most ${MAX_STEPS})` })
-      .option('time-limit', { type: 'number', requiresArg: true, default: DEFAULT_TIME_LIMIT_S, describe: `seconds each run may take (at most ${MAX_TIME_LIMIT_S}); a run it stops exits ${EXIT.badInput}, since where it stopped depends on the host's speed` })
-      .option('memory-cap', { type: 'number', requiresArg: true, describe: `MiB the machine may allocate for the spec's memories (default ${DEFAULT_MEMORY_CAP / 2 ** 20}, at most ${MAX_MEMORY_CAP_MIB})` })
+      .option('time-limit', {
+        type: 'number',
+        requiresArg: true,
+        default: DEFAULT_TIME_LIMIT_S,
+        describe: `seconds each run may take (at most ${MAX_TIME_LIMIT_S}); a run it stops exits ${EXIT.badInput}, since where it stopped depends on the host's speed`,
+      })
+      .option('memory-cap', {
+        type: 'number',
+        requiresArg: true,
+        describe: `MiB the machine may allocate for the spec's memories (default ${DEFAULT_MEMORY_CAP / 2 ** 20}, at most ${MAX_MEMORY_CAP_MIB})`,
+      })
       .option('format', { requiresArg: true, choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' }),
   examples: [
     ['isavirt run isas/m68010.isa isas/m68010/kernel.s --monitor trap --trace', 'under the trap-and-emulate monitor, every trap and what the monitor did'],
-    ['isavirt run isas/riscv.isa isas/riscv/kernel.s --monitor trap --format json', 'the final state and the monitor\'s counts as JSON'],
+    ['isavirt run isas/riscv.isa isas/riscv/kernel.s --monitor trap --format json', "the final state and the monitor's counts as JSON"],
     ['isavirt run isas/m68000.isa isas/m68000/movesr.s --compare', 'bare machine against the monitor'],
-    ['isavirt run isas/riscv.isa isas/riscv/kernel.s --set a0=0 --set mscratch=0x1000', 'registers as a boot loader leaves them; a linked ELF32 kernel is run the same way'],
-    ['isavirt run isas/x86-386.isa isas/x86-386/redpill.s --compare --monitor-control IDTR=0x7f0007ff', 'the red pill, the monitor\'s IDT at 0x7f00'],
+    [
+      'isavirt run isas/riscv.isa isas/riscv/kernel.s --set a0=0 --set mscratch=0x1000',
+      'registers as a boot loader leaves them; a linked ELF32 kernel is run the same way',
+    ],
+    ['isavirt run isas/x86-386.isa isas/x86-386/redpill.s --compare --monitor-control IDTR=0x7f0007ff', "the red pill, the monitor's IDT at 0x7f00"],
   ],
   async run(args, io: CliIO) {
     if (!Number.isInteger(args.maxSteps) || args.maxSteps < 1) throw new UsageError('--max-steps must be a positive whole number');
-    if (args.maxSteps > MAX_STEPS) throw new UsageError(`--max-steps ${args.maxSteps} is more than the limit of ${MAX_STEPS} steps (a run that long takes many minutes; a guest that needs more is probably looping)`);
-    if (!(args.timeLimit > 0 && args.timeLimit <= MAX_TIME_LIMIT_S)) throw new UsageError(`--time-limit must be a number of seconds above 0 and at most ${MAX_TIME_LIMIT_S}`);
+    if (args.maxSteps > MAX_STEPS)
+      throw new UsageError(
+        `--max-steps ${args.maxSteps} is more than the limit of ${MAX_STEPS} steps (a run that long takes many minutes; a guest that needs more is probably looping)`,
+      );
+    if (!(args.timeLimit > 0 && args.timeLimit <= MAX_TIME_LIMIT_S))
+      throw new UsageError(`--time-limit must be a number of seconds above 0 and at most ${MAX_TIME_LIMIT_S}`);
     if (args.memoryCap !== undefined && (!Number.isInteger(args.memoryCap) || args.memoryCap < 1 || args.memoryCap > MAX_MEMORY_CAP_MIB)) {
       throw new UsageError(`--memory-cap must be a whole number of MiB from 1 to ${MAX_MEMORY_CAP_MIB}`);
     }
@@ -154,7 +187,12 @@ export default defineCommand<Args>({
     const { elementsOfRole } = await import('../vmm/index.js');
     const monitorControl = parseMonitorControl(isa, elementsOfRole(isa, 'control'), args.monitorControl ?? []);
     const opts = {
-      maxSteps: args.maxSteps, timeLimitMs: args.timeLimit * 1000, trace: args.trace ? TRACE_LIMIT : 0, monitorControl, ownControl: !args.guestControl, memoryCap,
+      maxSteps: args.maxSteps,
+      timeLimitMs: args.timeLimit * 1000,
+      trace: args.trace ? TRACE_LIMIT : 0,
+      monitorControl,
+      ownControl: !args.guestControl,
+      memoryCap,
       ...(await patchLists(isa, monitor)),
     };
     const seeded = seededState(isa, args.set ?? []);
@@ -180,10 +218,20 @@ export default defineCommand<Args>({
     const sameEnd = !args.compare || runs[0]!.run.outcome.kind === runs[1]!.run.outcome.kind;
     if (args.format === 'json') {
       const out = {
-        format: 'isavirt-run', version: 2, spec: isa.name, program: args.program,
+        format: 'isavirt-run',
+        version: 2,
+        spec: isa.name,
+        program: args.program,
         runs: runs.map(({ run: r, final }) => ({
-          monitor: r.monitor, outcome: r.outcome.kind, message: r.outcome.message, steps: r.outcome.steps, mode: r.mode, stats: r.stats,
-          placement: r.placement, allocation: r.allocation, patches: r.patches.map((s) => ({ address: s.address, mnemonic: s.mnemonic })),
+          monitor: r.monitor,
+          outcome: r.outcome.kind,
+          message: r.outcome.message,
+          steps: r.outcome.steps,
+          mode: r.mode,
+          stats: r.stats,
+          placement: r.placement,
+          allocation: r.allocation,
+          patches: r.patches.map((s) => ({ address: s.address, mnemonic: s.mnemonic })),
           final: { mode: final.mode, registers: final.registers, fields: final.fields, files: final.files, memory: final.memory },
           console: isa.console ? consoleJson(r.output) : undefined,
           trace: r.trace ? traceLines(isa, r.trace) : undefined,
@@ -200,7 +248,9 @@ export default defineCommand<Args>({
         const st = r.stats;
         if (r.monitor === 'none') io.out(`  ${plural(st.direct, 'instruction')} completed, ${plural(st.traps, 'trap')}`);
         else {
-          io.out(`  efficiency: ${st.direct} instructions ran directly, ${st.emulated} ${r.monitor === 'hybrid' ? 'emulated or interpreted' : 'emulated'} by the monitor; ${plural(st.traps, 'trap')}, ${st.reflected} reflected into the guest`);
+          io.out(
+            `  efficiency: ${st.direct} instructions ran directly, ${st.emulated} ${r.monitor === 'hybrid' ? 'emulated or interpreted' : 'emulated'} by the monitor; ${plural(st.traps, 'trap')}, ${st.reflected} reflected into the guest`,
+          );
           io.out(`  guest storage: ${placementText(r.placement)}`);
         }
         if (r.patches.length) io.out(`  patched: ${r.patches.map((s) => `${s.mnemonic} at ${hex(s.address)}`).join(', ')}`);
@@ -239,7 +289,9 @@ export default defineCommand<Args>({
       if (o.kind !== 'time') continue;
       timed = true;
       const where = r.monitor === 'none' ? 'on the bare machine' : `under the ${r.monitor} monitor`;
-      io.err(`${paint(io.colorErr).error('error:')} ${args.program}: ${where}, stopped by the time limit of ${o.limitMs / 1000} s at pc=${hex(o.pc)} after ${o.steps} instructions`);
+      io.err(
+        `${paint(io.colorErr).error('error:')} ${args.program}: ${where}, stopped by the time limit of ${o.limitMs / 1000} s at pc=${hex(o.pc)} after ${o.steps} instructions`,
+      );
     }
     if (timed) {
       io.err('hint: --time-limit S allows S seconds (and --max-steps N bounds a run by its steps, the same on every host)');
@@ -274,8 +326,10 @@ function placementText(pl: Placement): string {
     case 'identity':
       return "the whole specified storage (the spec's translations give the monitor nothing to relocate with)";
     case 'relocation':
-      return `${pl.windows.map((w) => `${w.memory}[${hex(w.base)}..${hex(w.base + w.size - 1)}]`).join(', ')}, ` +
-        `through the relocation (${pl.registers.map((r) => `${r.base}, ${r.bound}`).join('; ')} composed with the allocation)`;
+      return (
+        `${pl.windows.map((w) => `${w.memory}[${hex(w.base)}..${hex(w.base + w.size - 1)}]`).join(', ')}, ` +
+        `through the relocation (${pl.registers.map((r) => `${r.base}, ${r.bound}`).join('; ')} composed with the allocation)`
+      );
     default:
       return assertNever(pl, 'placement');
   }

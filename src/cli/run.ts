@@ -18,13 +18,20 @@ class ArgumentError extends Error {}
 
 export function buildParser(y: Argv, commands: readonly CliCommand[], io: CliIO, setCode: (n: number) => void): Argv {
   y.scriptName('isavirt')
-    .usage('$0 <command> [options]\n\nDecides whether an instruction set can host a trap-and-emulate virtual machine monitor\n(Popek and Goldberg 1974), with proof or a witness.')
+    .usage(
+      '$0 <command> [options]\n\nDecides whether an instruction set can host a trap-and-emulate virtual machine monitor\n(Popek and Goldberg 1974), with proof or a witness.',
+    )
     .version(packageVersion())
     .help()
     .alias('h', 'help')
     .alias('v', 'version')
     .strict()
-    .option('allow-extends-outside', { type: 'boolean', default: false, global: true, describe: "let a spec's 'extends' name files outside its own folder tree" })
+    .option('allow-extends-outside', {
+      type: 'boolean',
+      default: false,
+      global: true,
+      describe: "let a spec's 'extends' name files outside its own folder tree",
+    })
     .middleware((argv) => setFrontEndOptions({ allowExtendsOutside: argv['allowExtendsOutside'] === true }))
     .demandCommand(1, 'name a command (isavirt --help lists them)')
     .recommendCommands()
@@ -59,7 +66,11 @@ function explainMissing(message: string, commands: readonly CliCommand[], args: 
   const name = args.find((a) => !a.startsWith('-'));
   const cmd = commands.find((c) => c.command.split(' ')[0] === name);
   if (!cmd) return message;
-  const wanted = cmd.command.split(' ').slice(1).filter((w) => w.startsWith('<')).join(' ');
+  const wanted = cmd.command
+    .split(' ')
+    .slice(1)
+    .filter((w) => w.startsWith('<'))
+    .join(' ');
   return `isavirt ${name} needs ${wanted} (usage: isavirt ${cmd.command})`;
 }
 

@@ -79,7 +79,8 @@ export type Loaded = { ok: true; isa: Isa } | { ok: false };
  * typed by itself would otherwise sit silently until end-of-file.
  */
 export function readStdinSpec(): string {
-  if (process.stdin.isTTY) throw new UsageError(`'-' reads a spec from standard input, but standard input is a terminal: pipe a spec in ('isavirt parse - < spec.isa')`);
+  if (process.stdin.isTTY)
+    throw new UsageError(`'-' reads a spec from standard input, but standard input is a terminal: pipe a spec in ('isavirt parse - < spec.isa')`);
   try {
     return readFileSync(0, 'utf8');
   } catch (e) {

@@ -25,7 +25,22 @@ import { insertOperands, type Instruction, type Isa, type Stmt } from '../ir/ind
 import { type ConcreteState, type RunOutcome, fetchDecode, modeOf, resetState, translateAddress } from '../exec/index.js';
 import { type IsaAnalysis, type InstructionClassification, type Witness, operandsOfWitness, statesOfWitness } from '../analysis/index.js';
 import { type Program, fetchMemory, loadProgram, disassemble } from '../asm/index.js';
-import { composedControl, defaultAllocation, GuestSession, privilegedInstances, VmmError, type GuestOptions, elementsOfRole, exprReads, stmtsReads, modeAssignment, modeRank, ownedControlDefaults, readElementOf, writeElementOf } from '../vmm/index.js';
+import {
+  composedControl,
+  defaultAllocation,
+  GuestSession,
+  privilegedInstances,
+  VmmError,
+  type GuestOptions,
+  elementsOfRole,
+  exprReads,
+  stmtsReads,
+  modeAssignment,
+  modeRank,
+  ownedControlDefaults,
+  readElementOf,
+  writeElementOf,
+} from '../vmm/index.js';
 import { lockstep, type Divergence, type Lockstep } from './diff.js';
 import { isaIndex } from '../ir/index.js';
 
@@ -119,7 +134,9 @@ function kernelState(isa: Isa, w: ConcreteState, overlay: Overlay): ConcreteStat
       // 'witness values': everything but the mode; the others keep the reset's control registers.
       const m =
         overlay === 'witness values'
-          ? r.role === 'control' ? maskB(r.width) : plainBits(isa, r.name, true)
+          ? r.role === 'control'
+            ? maskB(r.width)
+            : plainBits(isa, r.name, true)
           : plainBits(isa, r.name, overlay === 'witness plain and control-field values');
       s.regs[r.name] = ((s.regs[r.name] ?? 0n) & ~m) | (w.regs[r.name]! & m);
     }
@@ -161,7 +178,12 @@ function unionMemory(isa: Isa, a: ConcreteState, b: ConcreteState): ConcreteStat
 
 function summary(o: RunOutcome, s: GuestSession): RunSummary {
   const r = s.result(o);
-  return { outcome: `${o.kind}: ${o.message}`, steps: o.steps, mode: r.mode, stats: { direct: r.stats.direct, emulated: r.stats.emulated, traps: r.stats.traps, reflected: r.stats.reflected } };
+  return {
+    outcome: `${o.kind}: ${o.message}`,
+    steps: o.steps,
+    mode: r.mode,
+    stats: { direct: r.stats.direct, emulated: r.stats.emulated, traps: r.stats.traps, reflected: r.stats.reflected },
+  };
 }
 
 interface Attempt {
@@ -191,7 +213,13 @@ function witnessesOf(c: InstructionClassification): { kind: NonNullable<Offender
  * word by word) and check that the offending instruction decodes there. Undefined when the pc
  * does not translate or the code would overwrite a word the witness needs.
  */
-function place(isa: Isa, instr: Instruction, state: ConcreteState, words: bigint[], offenderWords: number): { state: ConcreteState; program: Program; code: string[] } | undefined {
+function place(
+  isa: Isa,
+  instr: Instruction,
+  state: ConcreteState,
+  words: bigint[],
+  offenderWords: number,
+): { state: ConcreteState; program: Program; code: string[] } | undefined {
   const pc = state.regs[isa.fetch.pc] ?? 0n;
   const mem = fetchMemory(isa);
   if (!mem) return undefined;
@@ -264,7 +292,8 @@ function controlOf(isa: Isa, s: ConcreteState): Record<string, bigint> {
 function controlDiff(isa: Isa, a: ConcreteState, b: ConcreteState): Record<string, bigint> {
   const out: Record<string, bigint> = {};
   for (const e of elementsOfRole(isa, 'control')) {
-    const x = readElementOf(a, e), y = readElementOf(b, e);
+    const x = readElementOf(a, e),
+      y = readElementOf(b, e);
     if (x !== y) out[e.name] = y;
   }
   return out;
@@ -301,7 +330,10 @@ function attempts(isa: Isa, instr: Instruction, kind: Attempt['witness'], w: Wit
     add(`kernel guest, ${overlay}`, { ...s, regs: { ...s.regs, [isa.fetch.pc]: resetState(isa).regs[isa.fetch.pc] ?? 0n } });
   }
   // The witness as it stands, then with the code fetched as after reset.
-  for (const [fix, note] of [[(x: ConcreteState) => x, ''], [(x: ConcreteState) => resetFetch(isa, x), ', code fetched as after reset']] as const) {
+  for (const [fix, note] of [
+    [(x: ConcreteState) => x, ''],
+    [(x: ConcreteState) => resetFetch(isa, x), ', code fetched as after reset'],
+  ] as const) {
     const a = fix(A);
     if (kind === 'mode-sensitive' && B) {
       add(`the witness's ${modeOf(isa, A)} state as the guest's virtual state, run by the monitor in ${isa.guestMode}${note}`, a);
@@ -309,7 +341,8 @@ function attempts(isa: Isa, instr: Instruction, kind: Attempt['witness'], w: Wit
     if (kind === 'location-sensitive' && B) {
       const b = fix(B);
       const mem = unionMemory(isa, a, b);
-      if (mem) add(`the witness pair: the first state the guest's, the second state's control values the monitor's own${note}`, { ...a, mem }, controlDiff(isa, a, b));
+      if (mem)
+        add(`the witness pair: the first state the guest's, the second state's control values the monitor's own${note}`, { ...a, mem }, controlDiff(isa, a, b));
     }
     if (kind === 'control-sensitive') add(`the witness state as it stands (${modeOf(isa, A)})${note}`, a);
   }
@@ -328,15 +361,22 @@ function pairAttempts(isa: Isa, instr: Instruction, w: Witness, end: Instruction
   const offender = encodeInstruction(isa, instr, operands);
   const words = [...offender, ...(end ? encodeInstruction(isa, end, {}) : [])];
   const out: Attempt[] = [];
-  for (const [fix, note] of [[(x: ConcreteState) => x, ''], [(x: ConcreteState) => resetFetch(isa, x), ', code fetched as after reset']] as const) {
-    const a = fix(v), b = fix(r);
+  for (const [fix, note] of [
+    [(x: ConcreteState) => x, ''],
+    [(x: ConcreteState) => resetFetch(isa, x), ', code fetched as after reset'],
+  ] as const) {
+    const a = fix(v),
+      b = fix(r);
     const p = place(isa, instr, a, words, offender.length);
     if (p) {
       out.push({
-        witness: 'breaks-monitor', construction: `the witness pair: the virtual ${modeOf(isa, a)} state the guest's, the real state's control values the monitor's own${note}`,
+        witness: 'breaks-monitor',
+        construction: `the witness pair: the virtual ${modeOf(isa, a)} state the guest's, the real state's control values the monitor's own${note}`,
         // Every control value of the real state, not only those that differ: the monitor's defaults
         // (the values it booted with) are not the witness's.
-        ...p, monitorControl: controlOf(isa, b), length: p.code.length,
+        ...p,
+        monitorControl: controlOf(isa, b),
+        length: p.code.length,
       });
     }
   }
@@ -423,7 +463,11 @@ export function demoIsa(isa: Isa, analysis: IsaAnalysis, options: DemoOptions = 
         const steps = Math.max(a.length, ls.divergence.step);
         const bare2 = new GuestSession(isa, 'none', image, { trace: steps });
         const pat = new GuestSession(isa, 'patched', image, {
-          trace: steps, allocation, monitorControl: a.monitorControl, offenders: allOffenders, privileged,
+          trace: steps,
+          allocation,
+          monitorControl: a.monitorControl,
+          offenders: allOffenders,
+          privileged,
         });
         const ls2 = lockstep(isa, bare2, pat, steps);
         cand.patched = { ...summary(ls2.monitor, pat), sites: pat.patches.length, divergence: ls2.divergence };

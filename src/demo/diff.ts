@@ -22,7 +22,8 @@ const maskB = (w: number) => (1n << BigInt(w)) - 1n;
 export function diffGuestStates(isa: Isa, a: ConcreteState, b: ConcreteState, limit = 64): StateDiff[] {
   const out: StateDiff[] = [];
   for (const r of isa.registers) {
-    const x = a.regs[r.name] ?? 0n, y = b.regs[r.name] ?? 0n;
+    const x = a.regs[r.name] ?? 0n,
+      y = b.regs[r.name] ?? 0n;
     if (x === y) continue;
     const bits = x ^ y;
     let covered = 0n;
@@ -35,17 +36,21 @@ export function diffGuestStates(isa: Isa, a: ConcreteState, b: ConcreteState, li
     if (bits & ~covered) out.push({ element: r.name, bare: hex(x), monitor: hex(y) });
   }
   for (const f of isa.files) {
-    const fa = a.files[f.name] ?? [], fb = b.files[f.name] ?? [];
+    const fa = a.files[f.name] ?? [],
+      fb = b.files[f.name] ?? [];
     for (let i = 0; i < f.count; i++) {
-      const x = fa[i] ?? 0n, y = fb[i] ?? 0n;
+      const x = fa[i] ?? 0n,
+        y = fb[i] ?? 0n;
       if (x !== y) out.push({ element: `${f.names[i] ?? `${f.name}[${i}]`}`, bare: hex(x), monitor: hex(y) });
     }
   }
   for (const m of isa.memories) {
-    const ma = a.mem[m.name] ?? new Map<number, bigint>(), mb = b.mem[m.name] ?? new Map<number, bigint>();
+    const ma = a.mem[m.name] ?? new Map<number, bigint>(),
+      mb = b.mem[m.name] ?? new Map<number, bigint>();
     const addrs = [...new Set([...ma.keys(), ...mb.keys()])].sort((p, q) => p - q);
     for (const ad of addrs) {
-      const x = ma.get(ad) ?? 0n, y = mb.get(ad) ?? 0n;
+      const x = ma.get(ad) ?? 0n,
+        y = mb.get(ad) ?? 0n;
       if (x !== y) out.push({ element: `${m.name}[${hex(BigInt(ad))}]`, bare: hex(x), monitor: hex(y) });
       if (out.length >= limit) return out;
     }
@@ -99,15 +104,17 @@ export function lockstep(isa: Isa, bare: GuestSession, monitor: GuestSession, ma
     if (rm.kind !== 'budget') om = rm;
     // Registers alone when the storage is known equal (a snapshot of a megabyte memory per step
     // was most of the demo's time); the whole guest state otherwise, to name the differing words.
-    const differs = bare.sameStorage(monitor) === true
-      ? diffGuestStates(isa, bare.guestRegisters(), monitor.guestRegisters())
-      : diffGuestStates(isa, bare.guestState(), monitor.guestState());
+    const differs =
+      bare.sameStorage(monitor) === true
+        ? diffGuestStates(isa, bare.guestRegisters(), monitor.guestRegisters())
+        : diffGuestStates(isa, bare.guestState(), monitor.guestState());
     const ended = (ob === undefined) !== (om === undefined) || (ob && om && ob.kind !== om.kind);
     if (differs.length > 0 || ended) {
       const at = instrText(isa, bare, step - 1);
       // Let both runs finish (within the budget) so the outcomes say where each one ended.
       const left = maxSteps - step;
-      const fb = ob ?? finish(bare, left, maxSteps), fm = om ?? finish(monitor, left, maxSteps);
+      const fb = ob ?? finish(bare, left, maxSteps),
+        fm = om ?? finish(monitor, left, maxSteps);
       return {
         divergence: { step, ...at, differs, outcomes: ended ? { bare: endText(ob), monitor: endText(om) } : undefined },
         bare: fb,

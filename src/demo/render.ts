@@ -62,7 +62,16 @@ function offenderText(d: OffenderDemo): string[] {
   }
   if (d.patched) {
     const p = d.patched;
-    if (!p.divergence) out.push(...indent(wrap(`patched guest (${p.sites} site${p.sites === 1 ? '' : 's'} rewritten to trap): no difference from the bare machine; ${p.stats.emulated} emulated`, WIDTH - 2), 2));
+    if (!p.divergence)
+      out.push(
+        ...indent(
+          wrap(
+            `patched guest (${p.sites} site${p.sites === 1 ? '' : 's'} rewritten to trap): no difference from the bare machine; ${p.stats.emulated} emulated`,
+            WIDTH - 2,
+          ),
+          2,
+        ),
+      );
     else {
       out.push(`  patched guest still diverges: step ${p.divergence.step}, ${p.divergence.instruction}`);
       for (const x of p.divergence.differs.slice(0, 4)) out.push(...indent(wrap(describeDiff(x, 'patched'), WIDTH - 4), 4));
@@ -80,10 +89,19 @@ export function renderDemoText(r: DemoResult): string {
   if (r.trapAndEmulate !== undefined) {
     // The exact verdict (the monitor exists or not), with Theorem 1 beside it.
     if (n === 0) {
-      return wrap(`${r.isa}: the trap-and-emulate monitor exists (${r.trapAndEmulate}; Theorem 1 ${r.theorem1}): it runs every guest as the bare machine does.`, WIDTH).join('\n');
+      return wrap(
+        `${r.isa}: the trap-and-emulate monitor exists (${r.trapAndEmulate}; Theorem 1 ${r.theorem1}): it runs every guest as the bare machine does.`,
+        WIDTH,
+      ).join('\n');
     }
     const shown = r.offenders.filter((o) => o.status === 'diverges').length;
-    out.push(...wrap(`${r.isa}: the trap-and-emulate monitor ${r.trapAndEmulate} (Theorem 1 ${r.theorem1}). ${n} instruction${s} break${n === 1 ? 's' : ''} it; ${shown} shown diverging.`, WIDTH), '');
+    out.push(
+      ...wrap(
+        `${r.isa}: the trap-and-emulate monitor ${r.trapAndEmulate} (Theorem 1 ${r.theorem1}). ${n} instruction${s} break${n === 1 ? 's' : ''} it; ${shown} shown diverging.`,
+        WIDTH,
+      ),
+      '',
+    );
     for (const d of r.offenders) out.push(...offenderText(d));
     return out.join('\n').trimEnd();
   }

@@ -49,7 +49,8 @@ export function finalState(isa: Isa, start: ConcreteState, end: ConcreteState, m
   const memory: Record<string, Record<string, string>> = {};
   const more: Record<string, number> = {};
   for (const m of isa.memories) {
-    const a = start.mem[m.name] ?? new Map<number, bigint>(), b = end.mem[m.name] ?? new Map<number, bigint>();
+    const a = start.mem[m.name] ?? new Map<number, bigint>(),
+      b = end.mem[m.name] ?? new Map<number, bigint>();
     const addrs = [...new Set([...a.keys(), ...b.keys()])].filter((ad) => (a.get(ad) ?? 0n) !== (b.get(ad) ?? 0n)).sort((p, q) => p - q);
     if (addrs.length === 0) continue;
     const words: Record<string, string> = {};
@@ -116,12 +117,18 @@ export function finalStateText(isa: Isa, f: FinalState & { more: Record<string, 
     }
     out.push(line);
   };
-  wrap('registers', isa.registers.map((r) => {
-    const fs = r.fields.map((x) => `${x.name}=${f.fields[`${r.name}.${x.name}`]}`);
-    return `${r.name}=${f.registers[r.name]}${fs.length ? ` (${fs.join(' ')})` : ''}`;
-  }));
+  wrap(
+    'registers',
+    isa.registers.map((r) => {
+      const fs = r.fields.map((x) => `${x.name}=${f.fields[`${r.name}.${x.name}`]}`);
+      return `${r.name}=${f.registers[r.name]}${fs.length ? ` (${fs.join(' ')})` : ''}`;
+    }),
+  );
   for (const file of isa.files) {
-    wrap(file.name, f.files[file.name]!.map((v, i) => `${file.names[i] ?? `${file.name}${i}`}=${v}`));
+    wrap(
+      file.name,
+      f.files[file.name]!.map((v, i) => `${file.names[i] ?? `${file.name}${i}`}=${v}`),
+    );
   }
   const mems = Object.entries(f.memory);
   if (mems.length === 0) out.push('  memory: no word changed');

@@ -168,7 +168,11 @@ export function bitFields(e: Encoding): BitField[] {
 export function encodingText(e: Encoding): string {
   const split = splitOperands(e);
   const bitsText = (it: EncodingBits) =>
-    it.k === 'fixed' ? `${printConstText(BigInt(it.value))}:${it.width}` : split.has(it.operand) || (it.lo ?? 0) > 0 ? sliceText(it) : `${it.operand}:${it.width}`;
+    it.k === 'fixed'
+      ? `${printConstText(BigInt(it.value))}:${it.width}`
+      : split.has(it.operand) || (it.lo ?? 0) > 0
+        ? sliceText(it)
+        : `${it.operand}:${it.width}`;
   return e.items.map((it) => (it.k === 'little' ? `little(${it.items.map(bitsText).join(' ')})` : bitsText(it))).join(' ');
 }
 
@@ -179,7 +183,10 @@ function printConstText(v: bigint): string {
 /** The first sentence of a doc comment, for a table cell. */
 export function summaryOf(doc: string | undefined): string {
   if (!doc) return '';
-  const para = doc.split(/\n\s*\n/)[0]!.replace(/\s*\n\s*/g, ' ').trim();
+  const para = doc
+    .split(/\n\s*\n/)[0]!
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
   // A sentence ends at . ! or ? before a capital (or the end): "SDM vol. 2" does not end one.
   const m = /^.*?[.!?](?=\s+[A-Z"(]|$)/.exec(para);
   return m ? m[0] : para;
@@ -210,7 +217,11 @@ function evidenceCell(e: Evidence, witnessNo: number | undefined): Inline[] {
 }
 
 function verdictRows(c: InstructionClassification, guestMode: string, witnessNo: (e: Evidence) => number | undefined): Cell[][] {
-  const row = (name: string, v: Verdict | InstructionClassification['privileged'], extra = ''): Cell[] => [name, { strong: v.value + extra }, evidenceCell(v.evidence, witnessNo(v.evidence))];
+  const row = (name: string, v: Verdict | InstructionClassification['privileged'], extra = ''): Cell[] => [
+    name,
+    { strong: v.value + extra },
+    evidenceCell(v.evidence, witnessNo(v.evidence)),
+  ];
   return [
     row('privileged', c.privileged, c.privileged.condition ? ` (when ${c.privileged.condition})` : ''),
     row('control-sensitive', c.controlSensitive),
@@ -261,7 +272,11 @@ export function classificationWord(c: InstructionClassification | undefined): st
 
 /** Which instructions read or write each state element, and which may raise each trap: the
  *  cross-references of the document. From the semantics alone (no solver). */
-function usage(isa: Isa): { state: Map<string, Set<string>>; traps: Map<string, Set<string>>; effects: Map<string, { reads: string[]; writes: string[]; traps: string[] }> } {
+function usage(isa: Isa): {
+  state: Map<string, Set<string>>;
+  traps: Map<string, Set<string>>;
+  effects: Map<string, { reads: string[]; writes: string[]; traps: string[] }>;
+} {
   const state = new Map<string, Set<string>>();
   const traps = new Map<string, Set<string>>();
   const effects = new Map<string, { reads: string[]; writes: string[]; traps: string[] }>();
@@ -302,9 +317,15 @@ export function buildDoc(isa: Isa, analysis?: IsaAnalysis): Block[] {
   B.push({
     k: 'p',
     parts: [
-      'Source ', { code: isa.source }, isa.extends.length ? `, extending ${isa.extends.join(', ')}` : '',
-      `; ${isa.endian}-endian; ${isa.instructions.length} instructions; fetch from `, { code: isa.fetch.space }, ' at ', { code: isa.fetch.pc },
-      ...(isa.console ? ['; console: the byte stored at ', { code: `${isa.console.space}[0x${isa.console.address.toString(16)}]` }] : []), '.',
+      'Source ',
+      { code: isa.source },
+      isa.extends.length ? `, extending ${isa.extends.join(', ')}` : '',
+      `; ${isa.endian}-endian; ${isa.instructions.length} instructions; fetch from `,
+      { code: isa.fetch.space },
+      ' at ',
+      { code: isa.fetch.pc },
+      ...(isa.console ? ['; console: the byte stored at ', { code: `${isa.console.space}[0x${isa.console.address.toString(16)}]` }] : []),
+      '.',
     ],
   });
 
@@ -312,7 +333,11 @@ export function buildDoc(isa: Isa, analysis?: IsaAnalysis): Block[] {
   B.push({ k: 'h', level: 2, text: 'Verdicts', id: 'verdicts' });
   if (analysis) {
     const theoremOf: Record<string, IsaAnalysis['theorem1'] | undefined> = {
-      T1: analysis.theorem1, T2: analysis.theorem2, T3: analysis.theorem3, M: analysis.trapAndEmulate, H: analysis.hybridMonitor,
+      T1: analysis.theorem1,
+      T2: analysis.theorem2,
+      T3: analysis.theorem3,
+      M: analysis.trapAndEmulate,
+      H: analysis.hybridMonitor,
     };
     const rows: Cell[][] = verdictLines(analysis).map((v) => {
       const t = theoremOf[v.label]!;
@@ -332,7 +357,15 @@ export function buildDoc(isa: Isa, analysis?: IsaAnalysis): Block[] {
   B.push({ k: 'h', level: 2, text: 'State', id: 'state' });
   B.push({
     k: 'p',
-    parts: ['Roles: ', { strong: 'mode' }, ' state decides the processor mode; ', { strong: 'control' }, ' state defines the virtual machine\'s resources and is owned by the monitor; ', { strong: 'plain' }, ' state is the guest\'s own.'],
+    parts: [
+      'Roles: ',
+      { strong: 'mode' },
+      ' state decides the processor mode; ',
+      { strong: 'control' },
+      " state defines the virtual machine's resources and is owned by the monitor; ",
+      { strong: 'plain' },
+      " state is the guest's own.",
+    ],
   });
   const stateRows: Cell[][] = [];
   const stateIds: string[] = [];
@@ -345,12 +378,40 @@ export function buildDoc(isa: Isa, analysis?: IsaAnalysis): Block[] {
     stateRows.push([...row, usedBy(id)]);
   };
   for (const r of isa.registers) {
-    push(anchor('state', r.name), [{ code: r.name }, `register${r.readonly ? ' (read-only)' : ''}${r.clock ? ', clock' : ''}`, bits(r.width), { strong: r.role }, oneLine(r.doc)]);
-    for (const f of r.fields) push(anchor('state', `${r.name}.${f.name}`), [{ code: `${r.name}.${f.name}` }, `field ${f.hi === f.lo ? f.hi : `${f.hi}..${f.lo}`}`, bits(f.hi - f.lo + 1), { strong: f.role }, oneLine(f.doc)]);
+    push(anchor('state', r.name), [
+      { code: r.name },
+      `register${r.readonly ? ' (read-only)' : ''}${r.clock ? ', clock' : ''}`,
+      bits(r.width),
+      { strong: r.role },
+      oneLine(r.doc),
+    ]);
+    for (const f of r.fields)
+      push(anchor('state', `${r.name}.${f.name}`), [
+        { code: `${r.name}.${f.name}` },
+        `field ${f.hi === f.lo ? f.hi : `${f.hi}..${f.lo}`}`,
+        bits(f.hi - f.lo + 1),
+        { strong: f.role },
+        oneLine(f.doc),
+      ]);
   }
-  for (const f of isa.files) push(anchor('state', f.name), [{ code: `${f.name}[${f.count}]` }, `register file${f.readonly ? ' (read-only)' : ''}${f.names.length ? `: ${f.names.join(', ')}` : ''}`, `${bits(f.width)} each`, { strong: f.role }, oneLine(f.doc)]);
-  for (const m of isa.memories) push(anchor('state', m.name), [{ code: `${m.name}[${m.size}]` }, 'memory', `${m.wordWidth}-bit words`, { strong: m.role }, oneLine(m.doc)]);
-  for (const v of isa.views) push(anchor('state', v.name), [{ code: v.name }, [`view of `, { link: v.memory, to: anchor('state', v.memory) }, ' via ', { code: v.translation }], '', { strong: 'plain' }, oneLine(v.doc)]);
+  for (const f of isa.files)
+    push(anchor('state', f.name), [
+      { code: `${f.name}[${f.count}]` },
+      `register file${f.readonly ? ' (read-only)' : ''}${f.names.length ? `: ${f.names.join(', ')}` : ''}`,
+      `${bits(f.width)} each`,
+      { strong: f.role },
+      oneLine(f.doc),
+    ]);
+  for (const m of isa.memories)
+    push(anchor('state', m.name), [{ code: `${m.name}[${m.size}]` }, 'memory', `${m.wordWidth}-bit words`, { strong: m.role }, oneLine(m.doc)]);
+  for (const v of isa.views)
+    push(anchor('state', v.name), [
+      { code: v.name },
+      [`view of `, { link: v.memory, to: anchor('state', v.memory) }, ' via ', { code: v.translation }],
+      '',
+      { strong: 'plain' },
+      oneLine(v.doc),
+    ]);
   B.push({ k: 'table', id: 'state-table', head: ['name', 'kind', 'width', 'role', 'description', 'used by'], rows: stateRows, rowIds: stateIds });
 
   if (isa.translations.length) {
@@ -363,7 +424,13 @@ export function buildDoc(isa: Isa, analysis?: IsaAnalysis): Block[] {
   if (isa.functions.length) {
     B.push({ k: 'h', level: 3, text: 'Functions' });
     for (const f of isa.functions) {
-      B.push({ k: 'p', parts: [{ code: `function ${f.name}(${f.params.map((p) => `${p.name} : ${p.width}`).join(', ')}) : ${f.resultWidth}` }, f.doc ? ` — ${oneLine(f.doc)}` : ''] });
+      B.push({
+        k: 'p',
+        parts: [
+          { code: `function ${f.name}(${f.params.map((p) => `${p.name} : ${p.width}`).join(', ')}) : ${f.resultWidth}` },
+          f.doc ? ` — ${oneLine(f.doc)}` : '',
+        ],
+      });
       B.push({ k: 'pre', text: `${f.body.length ? printStmts(f.body) + '\n' : ''}return ${printExpr(f.result)};` });
     }
   }
@@ -425,7 +492,7 @@ export function buildDoc(isa: Isa, analysis?: IsaAnalysis): Block[] {
 
   if (isa.pseudos?.length) {
     B.push({ k: 'h', level: 3, text: 'Pseudo-instructions', id: 'pseudo-instructions' });
-    B.push({ k: 'p', parts: ['Assembly forms that stand for instructions (the assembler\'s only): the first expansion whose condition holds is assembled.'] });
+    B.push({ k: 'p', parts: ["Assembly forms that stand for instructions (the assembler's only): the first expansion whose condition holds is assembled."] });
     B.push({
       k: 'table',
       id: 'pseudo-table',
@@ -438,7 +505,11 @@ export function buildDoc(isa: Isa, analysis?: IsaAnalysis): Block[] {
           n ? '; ' : '',
           e.when ? { code: `when ${printExpr(e.when)}` } : n ? 'otherwise' : '',
           e.when || n ? ': ' : '',
-          ...e.instructions.flatMap((x, m): Inline[] => [m ? ', ' : '', { link: x.mnemonic, to: anchor('instr', x.mnemonic) }, { code: `(${x.operands.map((o) => printExpr(o)).join(', ')})` }]),
+          ...e.instructions.flatMap((x, m): Inline[] => [
+            m ? ', ' : '',
+            { link: x.mnemonic, to: anchor('instr', x.mnemonic) },
+            { code: `(${x.operands.map((o) => printExpr(o)).join(', ')})` },
+          ]),
         ]),
         summaryOf(p.doc),
       ]),
@@ -448,7 +519,15 @@ export function buildDoc(isa: Isa, analysis?: IsaAnalysis): Block[] {
   for (const i of isa.instructions) {
     B.push({ k: 'h', level: 3, text: i.mnemonic, id: anchor('instr', i.mnemonic) });
     B.push(...docParagraphs(i.doc));
-    B.push({ k: 'p', parts: ['Syntax ', { code: syntaxText(i) }, i.operands.length ? '; operands ' : '', ...i.operands.flatMap((o, n) => [n ? ', ' : '', { code: operandText(o) }])] });
+    B.push({
+      k: 'p',
+      parts: [
+        'Syntax ',
+        { code: syntaxText(i) },
+        i.operands.length ? '; operands ' : '',
+        ...i.operands.flatMap((o, n) => [n ? ', ' : '', { code: operandText(o) }]),
+      ],
+    });
     B.push({ k: 'bitfield', fields: bitFields(i.encoding), width: i.encoding.width });
     B.push({ k: 'pre', text: stmtsText(i.semantics) });
     const fx = used.effects.get(i.mnemonic);
@@ -516,11 +595,23 @@ export function renderMarkdownDoc(blocks: Block[]): string {
         out.push(mdCell(b.parts, false), '');
         break;
       case 'table':
-        out.push(...mdTable(b.head.map(mdText), b.rows.map((r) => r.map((c) => mdCell(c, true)))), '');
+        out.push(
+          ...mdTable(
+            b.head.map(mdText),
+            b.rows.map((r) => r.map((c) => mdCell(c, true))),
+          ),
+          '',
+        );
         break;
       case 'bitfield':
         // GFM has no column spans: the field names head the columns, their bit ranges below.
-        out.push(...mdTable(b.fields.map((f) => (f.operand ? `**${mdText(f.name)}**` : mdInline({ code: f.name }, true))), [b.fields.map((f) => f.bits)]), '');
+        out.push(
+          ...mdTable(
+            b.fields.map((f) => (f.operand ? `**${mdText(f.name)}**` : mdInline({ code: f.name }, true))),
+            [b.fields.map((f) => f.bits)],
+          ),
+          '',
+        );
         break;
       case 'pre': {
         // A fence longer than any backtick run inside, so spec text cannot close it.
@@ -589,7 +680,9 @@ export function renderHtmlDoc(blocks: Block[], title: string): string {
         body.push(`<p>${htmlCell(b.parts)}</p>`);
         break;
       case 'table': {
-        const rows = b.rows.map((r, i) => `<tr${b.rowIds?.[i] ? ` id="${htmlEscape(b.rowIds[i]!)}"` : ''}>${r.map((c) => `<td>${htmlCell(c)}</td>`).join('')}</tr>`);
+        const rows = b.rows.map(
+          (r, i) => `<tr${b.rowIds?.[i] ? ` id="${htmlEscape(b.rowIds[i]!)}"` : ''}>${r.map((c) => `<td>${htmlCell(c)}</td>`).join('')}</tr>`,
+        );
         const attrs = `${b.id ? ` id="${htmlEscape(b.id)}"` : ''}${b.className ? ` class="${htmlEscape(b.className)}"` : ''}`;
         body.push(`<table${attrs}><thead><tr>${b.head.map((h) => `<th>${htmlEscape(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`);
         break;
@@ -601,8 +694,14 @@ export function renderHtmlDoc(blocks: Block[], title: string): string {
         const pct = Math.min(100, Math.max(12, b.width * 3));
         body.push(
           `<table class="bitfield" style="width:${pct}%"><caption>encoding, ${b.width} bits</caption><colgroup>${'<col>'.repeat(b.width)}</colgroup><tbody>` +
-            `<tr class="names">${cells((x) => (x.operand ? `<strong>${htmlEscape(x.name)}</strong>` : `<code>${htmlEscape(x.name)}</code>`), (x) => (x.operand ? 'operand' : 'fixed'))}</tr>` +
-            `<tr class="bits">${cells((x) => htmlEscape(x.bits), () => 'range')}</tr></tbody></table>`,
+            `<tr class="names">${cells(
+              (x) => (x.operand ? `<strong>${htmlEscape(x.name)}</strong>` : `<code>${htmlEscape(x.name)}</code>`),
+              (x) => (x.operand ? 'operand' : 'fixed'),
+            )}</tr>` +
+            `<tr class="bits">${cells(
+              (x) => htmlEscape(x.bits),
+              () => 'range',
+            )}</tr></tbody></table>`,
         );
         break;
       }

@@ -39,7 +39,25 @@
 // Inside a block the guard's values are constants, and `Folder` evaluates what they decide (an
 // M-mode Sv32 walk becomes `va[19..0]`).
 
-import { fieldRuns, type Expr, type Func, type Isa, type LValue, type Stmt, type Translation, type Builtin, type Instruction, assertNever, forEachChildExpr as forEachChild, mapChildExpr, mapLValueExpr, walkExpr, walkStmts, derived, derivedKey } from '../ir/index.js';
+import {
+  fieldRuns,
+  type Expr,
+  type Func,
+  type Isa,
+  type LValue,
+  type Stmt,
+  type Translation,
+  type Builtin,
+  type Instruction,
+  assertNever,
+  forEachChildExpr as forEachChild,
+  mapChildExpr,
+  mapLValueExpr,
+  walkExpr,
+  walkStmts,
+  derived,
+  derivedKey,
+} from '../ir/index.js';
 import { evalExpr } from './interpret.js';
 import { MachineError, checkWidth, isInt, type Layout, type MemSlot } from './layout.js';
 
@@ -401,9 +419,10 @@ class Body {
       const r = this.g.reg(name);
       const id = this.g.fresh('s');
       // Inside a block the pc register is not stored between instructions: its value is a literal.
-      const init = name === this.g.isa.fetch.pc && this.opts.pcConst !== undefined
-        ? this.opts.pcConst
-        : this.opts.cache?.get(name) ?? `${r.wide ? 'w' : 'u'}[${L(r.slot)}]`;
+      const init =
+        name === this.g.isa.fetch.pc && this.opts.pcConst !== undefined
+          ? this.opts.pcConst
+          : (this.opts.cache?.get(name) ?? `${r.wide ? 'w' : 'u'}[${L(r.slot)}]`);
       this.decls.push(`let ${id} = ${init};`);
       this.regLocal.set(name, id);
       if (name === this.g.isa.fetch.pc && this.npc) {
@@ -568,7 +587,8 @@ class Body {
         const cached = this.cachedElement(t.file, t.index);
         if (cached !== null) {
           if (this.needUndo.has(s)) {
-            const fl = this.g.fresh('f'), old = this.g.fresh('v');
+            const fl = this.g.fresh('f'),
+              old = this.g.fresh('v');
             this.decls.push(`let ${fl} = 0, ${old} = ${f.wide ? '0n' : '0'};`);
             this.out.push(`${fl} = 1; ${old} = ${cached};`);
             this.undo.push(`if (${fl}) ${cached} = ${old};`);
@@ -600,7 +620,8 @@ class Body {
           const atConsole = acc.atConsole[i];
           if (atConsole !== undefined) {
             if (this.needUndo.has(s)) {
-              const f = this.g.fresh('f'), n = this.g.fresh('a');
+              const f = this.g.fresh('f'),
+                n = this.g.fresh('a');
               this.decls.push(`let ${f} = 0, ${n} = 0;`);
               this.out.push(`${f} = 1; ${n} = x.out.length;`);
               this.undo.push(`if (${f}) x.out.length = ${n};`);
@@ -626,7 +647,7 @@ class Body {
    *  file's elements in locals and the index is a known constant; else null. */
   private cachedElement(name: string, index: Expr): string | null {
     const fc = this.opts.fileCache;
-    if (!fc || !fc.files.has(name) || index.k !== 'const' && index.k !== 'operand') return null;
+    if (!fc || !fc.files.has(name) || (index.k !== 'const' && index.k !== 'operand')) return null;
     const code = index.k === 'const' ? constCode(parseHex(index.value, 'constant'), checkWidth(index.width, 'expression')) : this.env.operands.get(index.name);
     if (code === undefined || !LITERAL.test(code)) return null;
     const f = this.g.file(name);
@@ -664,7 +685,8 @@ class Body {
     if (direct) {
       slot = direct;
       const base = words > 1 || con !== undefined ? this.hoist(a) : a;
-      for (let i = first; i < first + words; i++) idxs.push(con === undefined ? wrapIndex(base, aw, i, slot.size) : this.hoist(wrapIndex(base, aw, i, slot.size)));
+      for (let i = first; i < first + words; i++)
+        idxs.push(con === undefined ? wrapIndex(base, aw, i, slot.size) : this.hoist(wrapIndex(base, aw, i, slot.size)));
     } else {
       const view = g.layout.views.get(space);
       if (!view) throw new MachineError('unknown memory or view in the IR');
@@ -708,7 +730,8 @@ class Body {
       for (const s of tr.body) {
         if (s.k === 'assign' || s.k === 'halt') throw new MachineError('a translation may not write state or halt');
       }
-      let body = tr.body, result = tr.result;
+      let body = tr.body,
+        result = tr.result;
       if (this.opts.guarded) {
         // A Sv32 walk in M-mode is `va[19..0]` once `paging` is known to be false.
         const f = new Folder(this.g, this.env, this.opts, new Set(this.regLocal.keys()));
@@ -784,7 +807,9 @@ class Body {
 
   private foldCall(e: Extract<Expr, { k: 'call' }>, raw: string[]): string | null {
     try {
-      const args: Expr[] = e.args.map((a, i) => (a.k === 'const' ? a : { k: 'const', width: a.width, value: '0x' + BigInt(raw[i]!.replace(/n$/, '')).toString(16) }));
+      const args: Expr[] = e.args.map((a, i) =>
+        a.k === 'const' ? a : { k: 'const', width: a.width, value: '0x' + BigInt(raw[i]!.replace(/n$/, '')).toString(16) },
+      );
       const v = evalExpr(this.g.isa, { regs: {}, files: {}, mem: {} }, { ...e, args });
       return constCode(v, e.width);
     } catch {
@@ -800,7 +825,8 @@ class Body {
     if (!r.wide || !this.g.w32 || hi - lo >= 32 || hi >= r.width) return null;
     if (this.regLocal.has(name) || this.opts.staticRegs?.has(name)) return null;
     const wr = hi - lo + 1;
-    const lw = `w32[${L(2 * r.slot)}]`, hw = `w32[${L(2 * r.slot + 1)}]`;
+    const lw = `w32[${L(2 * r.slot)}]`,
+      hw = `w32[${L(2 * r.slot + 1)}]`;
     const mask = (x: string) => (wr === 32 ? `((${x}) >>> 0)` : `((${x}) & ${L(maskN(wr))})`);
     if (lo >= 32) return mask(lo === 32 ? hw : `${hw} >>> ${L(lo - 32)}`);
     if (hi < 32) return mask(lo === 0 ? lw : `${lw} >>> ${L(lo)}`);
@@ -843,7 +869,8 @@ class Body {
     if (!ok(e.a) || !ok(e.b)) return null;
     const part = (x: Expr): string =>
       x.k === 'zext' ? this.ex(x.a) : L(Number(parseHex((x as Extract<Expr, { k: 'const' }>).value, 'constant') & maskB(x.width)));
-    const a = part(e.a), b = part(e.b);
+    const a = part(e.a),
+      b = part(e.b);
     if (e.op === 'add') return `(${a} + ${b})`;
     const d = this.hoist(`(${a} - ${b})`);
     return `(${d} < 0 ? ${d} + ${L(2 ** e.width)} : ${d})`;
@@ -904,7 +931,11 @@ class Body {
       case 'binop':
         return this.binop(e);
       case 'concat':
-        return fit(concatCode(e.parts.map((p) => ({ code: this.ex(p), width: checkWidth(p.width, 'expression') }))), e.parts.reduce((s, p) => s + p.width, 0), w);
+        return fit(
+          concatCode(e.parts.map((p) => ({ code: this.ex(p), width: checkWidth(p.width, 'expression') }))),
+          e.parts.reduce((s, p) => s + p.width, 0),
+          w,
+        );
       case 'slice': {
         if (!isInt(e.hi, 0, 63) || !isInt(e.lo, 0, e.hi)) throw new MachineError('slice: bad bit range');
         if (e.a.k === 'reg') {
@@ -980,18 +1011,27 @@ class Body {
     const sa = n ? sxN(a, w) : `BigInt.asIntN(${W}, ${a})`;
     const sb = n ? sxN(b, w) : `BigInt.asIntN(${W}, ${b})`;
     switch (e.op) {
-      case 'add': return n ? normN(`${a} + ${b}`, w) : `BigInt.asUintN(${W}, ${a} + ${b})`;
-      case 'sub': return n ? normN(`${a} - ${b}`, w) : `BigInt.asUintN(${W}, ${a} - ${b})`;
+      case 'add':
+        return n ? normN(`${a} + ${b}`, w) : `BigInt.asUintN(${W}, ${a} + ${b})`;
+      case 'sub':
+        return n ? normN(`${a} - ${b}`, w) : `BigInt.asUintN(${W}, ${a} - ${b})`;
       case 'mul':
         if (!n) return `BigInt.asUintN(${W}, ${a} * ${b})`;
         return w <= 16 ? normN(`${a} * ${b}`, w) : normN(`Math.imul(${a}, ${b})`, w);
-      case 'udiv': return n ? `hUdiv(${a}, ${b}, ${m})` : `bUdiv(${a}, ${b}, ${m})`;
-      case 'urem': return n ? `hUrem(${a}, ${b})` : `bUrem(${a}, ${b})`;
-      case 'sdiv': return n ? `hSdiv(${a}, ${b}, ${W}, ${m})` : `bSdiv(${a}, ${b}, ${W}, ${m})`;
-      case 'srem': return n ? `hSrem(${a}, ${b}, ${W}, ${m})` : `bSrem(${a}, ${b}, ${W})`;
-      case 'and': return n ? (w === 32 ? `((${a} & ${b}) >>> 0)` : `(${a} & ${b})`) : `(${a} & ${b})`;
-      case 'or': return n ? (w === 32 ? `((${a} | ${b}) >>> 0)` : `(${a} | ${b})`) : `(${a} | ${b})`;
-      case 'xor': return n ? (w === 32 ? `((${a} ^ ${b}) >>> 0)` : `(${a} ^ ${b})`) : `(${a} ^ ${b})`;
+      case 'udiv':
+        return n ? `hUdiv(${a}, ${b}, ${m})` : `bUdiv(${a}, ${b}, ${m})`;
+      case 'urem':
+        return n ? `hUrem(${a}, ${b})` : `bUrem(${a}, ${b})`;
+      case 'sdiv':
+        return n ? `hSdiv(${a}, ${b}, ${W}, ${m})` : `bSdiv(${a}, ${b}, ${W}, ${m})`;
+      case 'srem':
+        return n ? `hSrem(${a}, ${b}, ${W}, ${m})` : `bSrem(${a}, ${b}, ${W})`;
+      case 'and':
+        return n ? (w === 32 ? `((${a} & ${b}) >>> 0)` : `(${a} & ${b})`) : `(${a} & ${b})`;
+      case 'or':
+        return n ? (w === 32 ? `((${a} | ${b}) >>> 0)` : `(${a} | ${b})`) : `(${a} | ${b})`;
+      case 'xor':
+        return n ? (w === 32 ? `((${a} ^ ${b}) >>> 0)` : `(${a} ^ ${b})`) : `(${a} ^ ${b})`;
       case 'shl':
       case 'lshr':
       case 'ashr': {
@@ -1024,16 +1064,26 @@ class Body {
         if (e.op === 'lshr') return `bLshr(${a}, ${amt}, ${W})`;
         return `bAshr(${a}, ${amt}, ${W})`;
       }
-      case 'eq': return bool(`${a} === ${b}`);
-      case 'ne': return bool(`${a} !== ${b}`);
-      case 'ult': return bool(`${a} < ${b}`);
-      case 'ule': return bool(`${a} <= ${b}`);
-      case 'ugt': return bool(`${a} > ${b}`);
-      case 'uge': return bool(`${a} >= ${b}`);
-      case 'slt': return bool(`${sa} < ${sb}`);
-      case 'sle': return bool(`${sa} <= ${sb}`);
-      case 'sgt': return bool(`${sa} > ${sb}`);
-      case 'sge': return bool(`${sa} >= ${sb}`);
+      case 'eq':
+        return bool(`${a} === ${b}`);
+      case 'ne':
+        return bool(`${a} !== ${b}`);
+      case 'ult':
+        return bool(`${a} < ${b}`);
+      case 'ule':
+        return bool(`${a} <= ${b}`);
+      case 'ugt':
+        return bool(`${a} > ${b}`);
+      case 'uge':
+        return bool(`${a} >= ${b}`);
+      case 'slt':
+        return bool(`${sa} < ${sb}`);
+      case 'sle':
+        return bool(`${sa} <= ${sb}`);
+      case 'sgt':
+        return bool(`${sa} > ${sb}`);
+      case 'sge':
+        return bool(`${sa} >= ${sb}`);
       default:
         return assertNever(e.op, 'binary operator');
     }
@@ -1116,14 +1166,23 @@ class Folder {
     scopes.pop();
     // Drop lets no later statement (nor `after`) names, unless evaluating them may trap.
     const used = new Set<string>();
-    const note = (e: Expr): void => walkExpr(e, (x) => { if (x.k === 'local') used.add(x.name); });
+    const note = (e: Expr): void =>
+      walkExpr(e, (x) => {
+        if (x.k === 'local') used.add(x.name);
+      });
     after.forEach(note);
     if (tail) note(tail.result);
     const kept: Stmt[] = [];
     for (let i = out.length - 1; i >= 0; i--) {
       const st = out[i]!;
       if (st.k === 'let' && !used.has(st.name) && !this.flow.expr(st.value)) continue;
-      walkStmts([st], () => {}, (e) => { if (e.k === 'local') used.add(e.name); });
+      walkStmts(
+        [st],
+        () => {},
+        (e) => {
+          if (e.k === 'local') used.add(e.name);
+        },
+      );
       kept.push(st);
     }
     return kept.reverse();
@@ -1181,7 +1240,12 @@ class Folder {
         }
         return this.evaluated({ ...e, a, b: this.expr(e.b, scopes) });
       }
-      case 'unop': case 'slice': case 'zext': case 'sext': case 'concat': case 'call':
+      case 'unop':
+      case 'slice':
+      case 'zext':
+      case 'sext':
+      case 'concat':
+      case 'call':
         return this.evaluated(mapChildExpr(e, (c) => this.expr(c, scopes)));
       default:
         return assertNever(e, 'expression');
@@ -1191,7 +1255,9 @@ class Folder {
   /** `e` evaluated when all its direct children are constants (they are already simplified). */
   private evaluated(e: Expr): Expr {
     let all = true;
-    forEachChild(e, (c) => { if (c.k !== 'const') all = false; });
+    forEachChild(e, (c) => {
+      if (c.k !== 'const') all = false;
+    });
     if (!all) return e;
     try {
       const v = evalExpr(this.g.isa, { regs: {}, files: {}, mem: {} }, e);
@@ -1213,9 +1279,15 @@ class TrapFlow {
     for (let i = list.length - 1; i >= 0; i--) {
       const s = list[i]!;
       switch (s.k) {
-        case 'trap': t = true; break;
-        case 'halt': t = false; break;
-        case 'let': t = t || this.expr(s.value); break;
+        case 'trap':
+          t = true;
+          break;
+        case 'halt':
+          t = false;
+          break;
+        case 'let':
+          t = t || this.expr(s.value);
+          break;
         case 'assign': {
           const tk = s.target.k;
           if (t && (tk === 'file' || tk === 'mem')) this.needUndo.add(s);
@@ -1258,16 +1330,34 @@ class TrapFlow {
   /** Conservative: may evaluating `e` trap (a view access, or a memory under a window)? */
   expr(e: Expr): boolean {
     switch (e.k) {
-      case 'mem': return this.space(e.space) || this.expr(e.addr);
-      case 'file': return this.expr(e.index);
-      case 'unop': case 'slice': case 'zext': case 'sext': return this.expr(e.a);
-      case 'binop': return this.expr(e.a) || this.expr(e.b);
-      case 'concat': return e.parts.some((p) => this.expr(p));
-      case 'ite': return this.expr(e.cond) || this.expr(e.then) || this.expr(e.else);
-      case 'call': return e.args.some((a) => this.expr(a));
+      case 'mem':
+        return this.space(e.space) || this.expr(e.addr);
+      case 'file':
+        return this.expr(e.index);
+      case 'unop':
+      case 'slice':
+      case 'zext':
+      case 'sext':
+        return this.expr(e.a);
+      case 'binop':
+        return this.expr(e.a) || this.expr(e.b);
+      case 'concat':
+        return e.parts.some((p) => this.expr(p));
+      case 'ite':
+        return this.expr(e.cond) || this.expr(e.then) || this.expr(e.else);
+      case 'call':
+        return e.args.some((a) => this.expr(a));
       // Leaves read state or names; functions cannot trap (they only compute).
-      case 'const': case 'reg': case 'field': case 'operand': case 'local': case 'param': case 'builtin': return false;
-      default: return assertNever(e, 'expression');
+      case 'const':
+      case 'reg':
+      case 'field':
+      case 'operand':
+      case 'local':
+      case 'param':
+      case 'builtin':
+        return false;
+      default:
+        return assertNever(e, 'expression');
     }
   }
 }
@@ -1506,8 +1596,18 @@ function blockSupport(isa: Isa, layout: Layout): BlockSupport | null {
         walkExpr(f.result, onExpr);
         return;
       }
-      case 'const': case 'operand': case 'local': case 'param': case 'builtin': case 'unop': case 'binop':
-      case 'concat': case 'slice': case 'zext': case 'sext': case 'ite':
+      case 'const':
+      case 'operand':
+      case 'local':
+      case 'param':
+      case 'builtin':
+      case 'unop':
+      case 'binop':
+      case 'concat':
+      case 'slice':
+      case 'zext':
+      case 'sext':
+      case 'ite':
         return;
       default:
         assertNever(e, 'expression');
@@ -1544,28 +1644,34 @@ function blockSupport(isa: Isa, layout: Layout): BlockSupport | null {
   const writesDeps: boolean[] = [];
   const stores: boolean[] = [];
   for (const ins of isa.instructions) {
-    let deps = false, pc = false, st = false;
-    walkStmts(ins.semantics, (s) => {
-      if (s.k !== 'assign') return;
-      const t = s.target;
-      switch (t.k) {
-        case 'reg':
-        case 'field':
-          if (t.reg === isa.fetch.pc) pc = true;
-          if (regs.has(t.reg)) deps = true;
-          return;
-        case 'file':
-          if (files.has(t.file)) deps = true;
-          return;
-        case 'mem': {
-          const m = layout.mems.get(t.space) ?? layout.mems.get(layout.views.get(t.space)?.memory ?? '');
-          if (m && watch.has(m.index)) st = true;
-          return;
+    let deps = false,
+      pc = false,
+      st = false;
+    walkStmts(
+      ins.semantics,
+      (s) => {
+        if (s.k !== 'assign') return;
+        const t = s.target;
+        switch (t.k) {
+          case 'reg':
+          case 'field':
+            if (t.reg === isa.fetch.pc) pc = true;
+            if (regs.has(t.reg)) deps = true;
+            return;
+          case 'file':
+            if (files.has(t.file)) deps = true;
+            return;
+          case 'mem': {
+            const m = layout.mems.get(t.space) ?? layout.mems.get(layout.views.get(t.space)?.memory ?? '');
+            if (m && watch.has(m.index)) st = true;
+            return;
+          }
+          default:
+            assertNever(t, 'lvalue');
         }
-        default:
-          assertNever(t, 'lvalue');
-      }
-    }, () => {});
+      },
+      () => {},
+    );
     ends.push(pc || deps);
     writesDeps.push(deps);
     stores.push(st);
@@ -1643,7 +1749,11 @@ export class Gen {
   readonly memTrap: number;
   readonly windows: Map<number, { base: number; size: number }>;
 
-  constructor(readonly isa: Isa, readonly layout: Layout, windows: MemoryWindow[]) {
+  constructor(
+    readonly isa: Isa,
+    readonly layout: Layout,
+    windows: MemoryWindow[],
+  ) {
     (isa.functions ?? []).forEach((f, i) => this.funcIndex.set(f.name, i));
     this.memTrap = (isa.traps ?? []).findIndex((t) => t.kind === 'memory');
     this.windows = new Map();
@@ -1720,7 +1830,12 @@ export class Gen {
   private functions(): string[] {
     const out: string[] = [];
     const fns = this.isa.functions ?? [];
-    checkAcyclic(fns.map((f) => ({ name: f.name, calls: callsIn([...f.body.map((s) => (s.k === 'let' ? s.value : null)).filter((e): e is Expr => e !== null), f.result]) })));
+    checkAcyclic(
+      fns.map((f) => ({
+        name: f.name,
+        calls: callsIn([...f.body.map((s) => (s.k === 'let' ? s.value : null)).filter((e): e is Expr => e !== null), f.result]),
+      })),
+    );
     fns.forEach((f, i) => {
       const params = new Map<string, string>();
       const names = f.params.map((p, j) => {
@@ -1729,10 +1844,18 @@ export class Gen {
         params.set(p.name, id);
         return id;
       });
-      const b = new Body(this, { ...emptyEnv(), params }, {
-        trap: () => { throw new MachineError('a function may not trap'); },
-        halt: () => { throw new MachineError('a function may not halt'); },
-      });
+      const b = new Body(
+        this,
+        { ...emptyEnv(), params },
+        {
+          trap: () => {
+            throw new MachineError('a function may not trap');
+          },
+          halt: () => {
+            throw new MachineError('a function may not halt');
+          },
+        },
+      );
       for (const s of f.body) if (s.k !== 'let') throw new MachineError('a function body may only hold let statements');
       b.stmts(f.body);
       const r = fit(b.ex(f.result), f.result.width, checkWidth(f.resultWidth, 'function result'));
@@ -1819,8 +1942,18 @@ export class Gen {
       if (!v || seen.has(v.translation)) return;
       seen.add(v.translation);
       const tr = this.layout.translations.get(v.translation)!;
-      walkStmts(tr.body, (st) => { if (st.k === 'trap') out.add(this.trap(st.trap)); }, (e) => { if (e.k === 'mem') visit(e.space); });
-      walkExpr(tr.result, (e) => { if (e.k === 'mem') visit(e.space); });
+      walkStmts(
+        tr.body,
+        (st) => {
+          if (st.k === 'trap') out.add(this.trap(st.trap));
+        },
+        (e) => {
+          if (e.k === 'mem') visit(e.space);
+        },
+      );
+      walkExpr(tr.result, (e) => {
+        if (e.k === 'mem') visit(e.space);
+      });
     };
     visit(this.isa.fetch.space);
     if (this.windows.size > 0 && this.memTrap >= 0) out.add(this.memTrap);
@@ -1834,7 +1967,19 @@ export class Gen {
     if (!view) return [];
     const out = ['let FT = -1;'];
     for (const logReads of this.blocks ? [false, true] : [false]) {
-      const b = new Body(this, emptyEnv(), { trap: (t) => `FT = ${L(t)}; return 0;`, halt: () => { throw new MachineError('a translation may not halt'); } }, new Set(), null, { logReads });
+      const b = new Body(
+        this,
+        emptyEnv(),
+        {
+          trap: (t) => `FT = ${L(t)}; return 0;`,
+          halt: () => {
+            throw new MachineError('a translation may not halt');
+          },
+        },
+        new Set(),
+        null,
+        { logReads },
+      );
       const { slot, idxs } = b.memAccess(this.isa.fetch.space, 'p', this.layout.translations.get(view.translation)!.param.width, 1, 0);
       const word = `m${L(slot.index)}[${b.logged(slot.index, idxs[0]!)}]`;
       out.push(`function ${logReads ? 'FETCHW' : 'FETCH'}(p) {`, b.text(), `FT = -1; return ${word};`, '}');
@@ -1843,14 +1988,7 @@ export class Gen {
   }
 
   /** The decoding switch. `onMatch` returns the statements for a decoded instruction. */
-  private decodeSwitch(
-    b: Body,
-    label: string,
-    pc: string,
-    dec: Decoder,
-    onMatch: (e: Enc, words: string[]) => string[],
-    onIllegal: string[],
-  ): void {
+  private decodeSwitch(b: Body, label: string, pc: string, dec: Decoder, onMatch: (e: Enc, words: string[]) => string[], onIllegal: string[]): void {
     const ww = this.layout.fetchWordWidth;
     const words: string[] = [];
     for (let j = 0; j <= (dec.bits > 0 ? dec.word : 0); j++) words.push(this.fetch(b, pc, j));
@@ -1874,7 +2012,8 @@ export class Gen {
           const mk = j === dec.word && keyed ? e.masks[j]! & ~(maskB(dec.bits) << BigInt(dec.lo)) : e.masks[j]!;
           if (mk === 0n) continue;
           const mt = e.matches[j]! & mk;
-          if (narrow(ww)) tests.push(ww === 32 ? `(${words[j]} & ${L(Number(mk) | 0)}) === ${L(Number(mt) | 0)}` : `(${words[j]} & ${L(Number(mk))}) === ${L(Number(mt))}`);
+          if (narrow(ww))
+            tests.push(ww === 32 ? `(${words[j]} & ${L(Number(mk) | 0)}) === ${L(Number(mt) | 0)}` : `(${words[j]} & ${L(Number(mk))}) === ${L(Number(mt))}`);
           else tests.push(`(${words[j]} & ${LB(mk)}) === ${LB(mt)}`);
         }
         for (const x of e.excluded) {
@@ -1883,7 +2022,8 @@ export class Gen {
             const mk = x.masks[j]!;
             if (mk === 0n) continue;
             const mt = x.matches[j]!;
-            if (narrow(ww)) parts.push(ww === 32 ? `(${words[j]} & ${L(Number(mk) | 0)}) === ${L(Number(mt) | 0)}` : `(${words[j]} & ${L(Number(mk))}) === ${L(Number(mt))}`);
+            if (narrow(ww))
+              parts.push(ww === 32 ? `(${words[j]} & ${L(Number(mk) | 0)}) === ${L(Number(mt) | 0)}` : `(${words[j]} & ${L(Number(mk))}) === ${L(Number(mt))}`);
             else parts.push(`(${words[j]} & ${LB(mk)}) === ${LB(mt)}`);
           }
           if (parts.length) tests.push(`!(${parts.join(' && ')})`);
@@ -1977,10 +2117,15 @@ export class Gen {
         if (inline) {
           const operands = new Map<string, string>();
           e.instr.operands.forEach((o, j) => operands.set(o.name, opIds[j]!));
-          const body = this.body(e.instr.semantics, { ...emptyEnv(), operands, builtins: { next_pc: npc } }, {
-            trap: (t) => `x.t = ${L(t)}; x.ret = ${this.softTrap(t) ? npc : 'pc'}; x.pc = pc; ${handle('3')}`,
-            halt: () => 'x.pc = pc; st = 1; break main;',
-          }, npc);
+          const body = this.body(
+            e.instr.semantics,
+            { ...emptyEnv(), operands, builtins: { next_pc: npc } },
+            {
+              trap: (t) => `x.t = ${L(t)}; x.ret = ${this.softTrap(t) ? npc : 'pc'}; x.pc = pc; ${handle('3')}`,
+              halt: () => 'x.pc = pc; st = 1; break main;',
+            },
+            npc,
+          );
           lines.push(body.text(), body.commit());
         } else {
           lines.push(
@@ -2052,7 +2197,8 @@ export class Gen {
   /** The narrow register files every access of the block's instructions (and of the
    *  translations they reach) indexes by a constant, once operands and the guard are known. */
   private constantlyIndexedFiles(insns: BlockInsn[]): Set<string> {
-    const used = new Set<string>(), dynamic = new Set<string>();
+    const used = new Set<string>(),
+      dynamic = new Set<string>();
     const seenT = new Set<string>();
     const visitSpace = (space: string): void => {
       const v = this.layout.views.get(space);
@@ -2077,11 +2223,15 @@ export class Gen {
       instr.operands.forEach((o, j) => operands.set(o.name, constCode(BigInt(ins.ops[j] ?? 0), checkWidth(o.width, 'operand'))));
       const env: Env = { ...emptyEnv(), operands, builtins: { next_pc: L(ins.pc) } };
       const folded = new Folder(this, env, { pcConst: L(ins.pc) }, writtenRegs(instr.semantics)).stmts(instr.semantics, []);
-      walkStmts(folded, (st) => {
-        if (st.k !== 'assign') return;
-        if (st.target.k === 'file') (st.target.index.k === 'const' ? used : dynamic).add(st.target.file);
-        if (st.target.k === 'mem') visitSpace(st.target.space);
-      }, onExpr);
+      walkStmts(
+        folded,
+        (st) => {
+          if (st.k !== 'assign') return;
+          if (st.target.k === 'file') (st.target.index.k === 'const' ? used : dynamic).add(st.target.file);
+          if (st.target.k === 'mem') visitSpace(st.target.space);
+        },
+        onExpr,
+      );
     }
     return new Set([...used].filter((f) => !dynamic.has(f) && !this.file(f).wide));
   }
@@ -2143,10 +2293,16 @@ export class Gen {
       const operands = new Map<string, string>();
       instr.operands.forEach((o, j) => operands.set(o.name, constCode(BigInt(ins.ops[j] ?? 0), checkWidth(o.width, 'operand'))));
       const done = `(c + ${L(k + 1)}) * 8`;
-      const body = this.body(instr.semantics, { ...emptyEnv(), operands, builtins: { next_pc: npcL } }, {
-        trap: (t) => `${flush} ${pcArr} = ${pcL}; x.t = ${L(t)}; x.ret = ${this.softTrap(t) ? npcL : pcL}; x.pc = ${pcL}; return ${done} + 3;`,
-        halt: () => `${flush} x.pc = ${pcL}; return ${done} + 1;`,
-      }, npcL, { pcConst: pcL, staticRegs, guarded, cache, fileCache });
+      const body = this.body(
+        instr.semantics,
+        { ...emptyEnv(), operands, builtins: { next_pc: npcL } },
+        {
+          trap: (t) => `${flush} ${pcArr} = ${pcL}; x.t = ${L(t)}; x.ret = ${this.softTrap(t) ? npcL : pcL}; x.pc = ${pcL}; return ${done} + 3;`,
+          halt: () => `${flush} x.pc = ${pcL}; return ${done} + 1;`,
+        },
+        npcL,
+        { pcConst: pcL, staticRegs, guarded, cache, fileCache },
+      );
       out.push('{', body.text(), body.commit(final), '}');
       if (!final && bs.stores[ins.index]) out.push(`if (V[0] !== 0) { ${flush} ${pcArr} = ${npcL}; return ${done}; }`);
       writesDeps ||= bs.writesDeps[ins.index]!;
@@ -2160,7 +2316,8 @@ export class Gen {
       out.push(`if (${pcArr} === ${L(insns[0]!.pc)} && V[0] === 0 && c + ${L(n)} <= lim) continue;`);
     }
     out.push(`${flush} return c * 8;`, '}', '};');
-    const loadF: string[] = [], storeF: string[] = [];
+    const loadF: string[] = [],
+      storeF: string[] = [];
     for (const [slot, id] of fileCache.slots) {
       loadF.push(`let ${id} = u[${L(slot)}];`);
       storeF.push(`u[${L(slot)}] = ${id};`);
@@ -2171,7 +2328,9 @@ export class Gen {
   generate(): Program {
     const isa = this.isa;
     const timers: number[] = [];
-    (isa.traps ?? []).forEach((t, i) => { if (t.timer) timers.push(i); });
+    (isa.traps ?? []).forEach((t, i) => {
+      if (t.timer) timers.push(i);
+    });
     const dec = buildDecoder(isa, this.layout);
     const parts: string[] = [HELPERS];
     parts.push(`const ${this.layout.memList.map((m) => `m${L(m.index)} = M[${L(m.index)}]`).join(', ') || 'M_ = 0'};`);
@@ -2212,7 +2371,10 @@ export class Gen {
     const out = ['const V = new Int32Array(2);'];
     for (const [mi, shift] of this.watch) {
       const pages = Math.max(1, this.layout.memList[mi]!.size >>> shift);
-      out.push(`const WT${L(mi)} = new Uint8Array(${L(pages)});`, `function WL${L(mi)}(a) { const p = a >>> ${L(shift)}; WT${L(mi)}[p] = 1; LOG.push(${L(mi)}, p); return a; }`);
+      out.push(
+        `const WT${L(mi)} = new Uint8Array(${L(pages)});`,
+        `function WL${L(mi)}(a) { const p = a >>> ${L(shift)}; WT${L(mi)}[p] = 1; LOG.push(${L(mi)}, p); return a; }`,
+      );
     }
     const wt = this.layout.memList.map((m) => (this.watch.has(m.index) ? `WT${L(m.index)}` : 'null'));
     const pb = this.layout.memList.map((m) => (this.watch.has(m.index) ? 'new Map()' : 'null'));
@@ -2249,7 +2411,10 @@ export class Gen {
 
 function callsIn(exprs: Expr[]): string[] {
   const out: string[] = [];
-  for (const e of exprs) walkExpr(e, (x) => { if (x.k === 'call') out.push(x.fn); });
+  for (const e of exprs)
+    walkExpr(e, (x) => {
+      if (x.k === 'call') out.push(x.fn);
+    });
   return out;
 }
 
@@ -2270,7 +2435,10 @@ function checkAcyclic(fns: { name: string; calls: string[] }[]): void {
 const PROGRAMS = derivedKey<Map<string, Program>>('compiled programs by window configuration');
 
 function windowKey(windows: MemoryWindow[]): string {
-  return windows.map((w) => `${String(w.memory)}@${String(w.base)}+${String(w.size)}`).sort().join(';');
+  return windows
+    .map((w) => `${String(w.memory)}@${String(w.base)}+${String(w.size)}`)
+    .sort()
+    .join(';');
 }
 
 /** The compiled program of a spec for a window configuration (compiled once, then cached). */

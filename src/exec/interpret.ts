@@ -8,7 +8,20 @@
 // - The pc rule (pc := next_pc if unwritten) also applies when the semantics halt.
 // - An address expression is taken modulo the region's size (memories) or 2^paramWidth (views).
 
-import { derived, derivedKey, excluded, extractOperands, isaIndex, type Expr, type Instruction, type Isa, type IsaIndex, type LValue, type Stmt, type Translation } from '../ir/index.js';
+import {
+  derived,
+  derivedKey,
+  excluded,
+  extractOperands,
+  isaIndex,
+  type Expr,
+  type Instruction,
+  type Isa,
+  type IsaIndex,
+  type LValue,
+  type Stmt,
+  type Translation,
+} from '../ir/index.js';
 import type { ConcreteState, Outcome } from './state.js';
 
 /** Thrown inside the interpreter to abort an instruction; never escapes the public functions. */
@@ -132,23 +145,13 @@ interface Env {
 
 /** Evaluate an expression against a state. Throws TrapSignal internally when a view's translation
  *  traps; callers outside this module should use `evalExprOutcome` or the statement runners. */
-export function evalExpr(
-  isa: Isa,
-  state: ConcreteState,
-  e: Expr,
-  env: Partial<Env> = {},
-): bigint {
+export function evalExpr(isa: Isa, state: ConcreteState, e: Expr, env: Partial<Env> = {}): bigint {
   const full: Env = { ...env, locals: env.locals ?? new Map(), operands: env.operands ?? {} };
   return ev(isa, indexIsa(isa), stateReader(state), e, full);
 }
 
 /** Like evalExpr but a translation trap becomes `{trap}` instead of an exception. */
-export function evalExprOutcome(
-  isa: Isa,
-  state: ConcreteState,
-  e: Expr,
-  env: Partial<Env> = {},
-): { value: bigint } | { trap: string } {
+export function evalExprOutcome(isa: Isa, state: ConcreteState, e: Expr, env: Partial<Env> = {}): { value: bigint } | { trap: string } {
   try {
     return { value: evalExpr(isa, state, e, env) };
   } catch (x) {
@@ -171,14 +174,7 @@ function readWord(s: Reader, mem: string, addr: number): bigint {
 }
 
 /** Physical word addresses of an n-word access at `addr` in `space` (memory or view). */
-function physicalAddrs(
-  isa: Isa,
-  ix: Index,
-  s: Reader,
-  space: string,
-  addr: bigint,
-  words: number,
-): { mem: string; wordWidth: number; addrs: number[] } {
+function physicalAddrs(isa: Isa, ix: Index, s: Reader, space: string, addr: bigint, words: number): { mem: string; wordWidth: number; addrs: number[] } {
   const m = ix.mems.get(space);
   if (m) {
     const size = BigInt(m.size);
@@ -333,44 +329,68 @@ export function binop(op: string, a: bigint, b: bigint, w: number, rw: number): 
   const m = mask(w);
   const bool = (x: boolean) => (x ? 1n : 0n);
   switch (op) {
-    case 'add': return (a + b) & m;
-    case 'sub': return (a - b) & m;
-    case 'mul': return (a * b) & m;
-    case 'udiv': return b === 0n ? m : a / b;
-    case 'urem': return b === 0n ? a : a % b;
+    case 'add':
+      return (a + b) & m;
+    case 'sub':
+      return (a - b) & m;
+    case 'mul':
+      return (a * b) & m;
+    case 'udiv':
+      return b === 0n ? m : a / b;
+    case 'urem':
+      return b === 0n ? a : a % b;
     case 'sdiv': {
       // SMT-LIB bvsdiv: divide magnitudes unsigned, negate when signs differ.
-      const sa = toSigned(a, w), sb = toSigned(b, w);
-      const ua = (sa < 0n ? -sa : sa) & m, ub = (sb < 0n ? -sb : sb) & m;
+      const sa = toSigned(a, w),
+        sb = toSigned(b, w);
+      const ua = (sa < 0n ? -sa : sa) & m,
+        ub = (sb < 0n ? -sb : sb) & m;
       const q = ub === 0n ? m : ua / ub;
-      return ((sa < 0n) !== (sb < 0n) ? -q : q) & m;
+      return (sa < 0n !== sb < 0n ? -q : q) & m;
     }
     case 'srem': {
       // SMT-LIB bvsrem: the sign follows the dividend.
-      const sa = toSigned(a, w), sb = toSigned(b, w);
-      const ua = (sa < 0n ? -sa : sa) & m, ub = (sb < 0n ? -sb : sb) & m;
+      const sa = toSigned(a, w),
+        sb = toSigned(b, w);
+      const ua = (sa < 0n ? -sa : sa) & m,
+        ub = (sb < 0n ? -sb : sb) & m;
       const r = ub === 0n ? ua : ua % ub;
       return (sa < 0n ? -r : r) & m;
     }
-    case 'and': return a & b;
-    case 'or': return a | b;
-    case 'xor': return a ^ b;
-    case 'shl': return b >= BigInt(rw) ? 0n : (a << b) & mask(rw);
-    case 'lshr': return b >= BigInt(rw) ? 0n : a >> b;
+    case 'and':
+      return a & b;
+    case 'or':
+      return a | b;
+    case 'xor':
+      return a ^ b;
+    case 'shl':
+      return b >= BigInt(rw) ? 0n : (a << b) & mask(rw);
+    case 'lshr':
+      return b >= BigInt(rw) ? 0n : a >> b;
     case 'ashr': {
       const sa = toSigned(a, rw);
       return (sa >> (b >= BigInt(rw) ? BigInt(rw) : b)) & mask(rw);
     }
-    case 'eq': return bool(a === b);
-    case 'ne': return bool(a !== b);
-    case 'ult': return bool(a < b);
-    case 'ule': return bool(a <= b);
-    case 'ugt': return bool(a > b);
-    case 'uge': return bool(a >= b);
-    case 'slt': return bool(toSigned(a, w) < toSigned(b, w));
-    case 'sle': return bool(toSigned(a, w) <= toSigned(b, w));
-    case 'sgt': return bool(toSigned(a, w) > toSigned(b, w));
-    case 'sge': return bool(toSigned(a, w) >= toSigned(b, w));
+    case 'eq':
+      return bool(a === b);
+    case 'ne':
+      return bool(a !== b);
+    case 'ult':
+      return bool(a < b);
+    case 'ule':
+      return bool(a <= b);
+    case 'ugt':
+      return bool(a > b);
+    case 'uge':
+      return bool(a >= b);
+    case 'slt':
+      return bool(toSigned(a, w) < toSigned(b, w));
+    case 'sle':
+      return bool(toSigned(a, w) <= toSigned(b, w));
+    case 'sgt':
+      return bool(toSigned(a, w) > toSigned(b, w));
+    case 'sge':
+      return bool(toSigned(a, w) >= toSigned(b, w));
   }
   throw new Error(`interpreter: unknown operator ${op}`);
 }
@@ -408,10 +428,16 @@ function assign(isa: Isa, ix: Index, w: Work, t: LValue, value: bigint, env: Env
       const mem = w.memForWrite(p.mem);
       // The console is a word of a memory, or an address of a view before its translation.
       const con = isa.console?.space === t.space ? BigInt(isa.console.address) : undefined;
-      const conAddrs = con === undefined ? [] : ix.mems.has(t.space) ? p.addrs.map(BigInt) : p.addrs.map((_, i) => (a + BigInt(i)) & mask(ix.translations.get(ix.views.get(t.space)!.translation)!.param.width));
+      const conAddrs =
+        con === undefined
+          ? []
+          : ix.mems.has(t.space)
+            ? p.addrs.map(BigInt)
+            : p.addrs.map((_, i) => (a + BigInt(i)) & mask(ix.translations.get(ix.views.get(t.space)!.translation)!.param.width));
       p.addrs.forEach((addr, i) => {
         const v = parts[i]!;
-        if (v === 0n) mem.delete(addr); // absent words are zero: keep the map canonical
+        if (v === 0n)
+          mem.delete(addr); // absent words are zero: keep the map canonical
         else mem.set(addr, v);
         if (conAddrs[i] === con) w.output.push(Number(v));
       });
@@ -443,14 +469,7 @@ function run(isa: Isa, ix: Index, w: Work, body: Stmt[], env: Env): void {
 }
 
 /** Run statements over a state; a trap discards every write. */
-function runBlock(
-  isa: Isa,
-  state: ConcreteState,
-  body: Stmt[],
-  env: Env,
-  before?: (w: Work) => void,
-  after?: (w: Work) => void,
-): Outcome {
+function runBlock(isa: Isa, state: ConcreteState, body: Stmt[], env: Env, before?: (w: Work) => void, after?: (w: Work) => void): Outcome {
   const ix = indexIsa(isa);
   const w = new Work(state);
   before?.(w);
@@ -470,13 +489,7 @@ function runBlock(
 }
 
 /** Run one instruction's semantics at `pc` (the trap entry is not run). Never mutates `state`. */
-export function runSemantics(
-  isa: Isa,
-  state: ConcreteState,
-  instr: Instruction,
-  operands: Record<string, bigint>,
-  pc: bigint,
-): Outcome {
+export function runSemantics(isa: Isa, state: ConcreteState, instr: Instruction, operands: Record<string, bigint>, pc: bigint): Outcome {
   const ix = indexIsa(isa);
   const pcw = ix.pcWidth;
   const np = nextPc(isa, instr, pc);
@@ -557,11 +570,7 @@ export function decodeOperands(instr: Instruction, bits: bigint): Record<string,
 
 /** Fetch and decode at `pc`: the shortest encoding that matches wins. A fetch through a view may
  *  trap; no match is `{illegal: true}`. */
-export function fetchDecode(
-  isa: Isa,
-  state: ConcreteState,
-  pc: bigint,
-): { decoded: Decoded } | { trap: string } | { illegal: true } {
+export function fetchDecode(isa: Isa, state: ConcreteState, pc: bigint): { decoded: Decoded } | { trap: string } | { illegal: true } {
   const ix = indexIsa(isa);
   const ww = ix.fetchWordWidth;
   const byWords = new Map<number, Instruction[]>();
@@ -576,7 +585,11 @@ export function fetchDecode(
       const p = physicalAddrs(isa, ix, state, isa.fetch.space, pc, n);
       // Instruction words combine first-fetched-most-significant whatever the data endian: an
       // encoding is written in fetch order (opcode byte first), see src/ir/types.ts.
-      bits = combineWords('big', p.addrs.map((a) => readWord(state, p.mem, a)), p.wordWidth);
+      bits = combineWords(
+        'big',
+        p.addrs.map((a) => readWord(state, p.mem, a)),
+        p.wordWidth,
+      );
     } catch (x) {
       if (x instanceof TrapSignal) return { trap: x.trap };
       throw x;
@@ -635,13 +648,15 @@ export function diffStates(a: ConcreteState, b: ConcreteState): string[] {
     if ((a.regs[k] ?? 0n) !== (b.regs[k] ?? 0n)) out.push(k);
   }
   for (const k of new Set([...Object.keys(a.files), ...Object.keys(b.files)])) {
-    const fa = a.files[k] ?? [], fb = b.files[k] ?? [];
+    const fa = a.files[k] ?? [],
+      fb = b.files[k] ?? [];
     for (let i = 0; i < Math.max(fa.length, fb.length); i++) {
       if ((fa[i] ?? 0n) !== (fb[i] ?? 0n)) out.push(`${k}[${i}]`);
     }
   }
   for (const k of new Set([...Object.keys(a.mem), ...Object.keys(b.mem)])) {
-    const ma = a.mem[k] ?? new Map<number, bigint>(), mb = b.mem[k] ?? new Map<number, bigint>();
+    const ma = a.mem[k] ?? new Map<number, bigint>(),
+      mb = b.mem[k] ?? new Map<number, bigint>();
     const addrs = [...new Set([...ma.keys(), ...mb.keys()])].sort((x, y) => x - y);
     for (const ad of addrs) if ((ma.get(ad) ?? 0n) !== (mb.get(ad) ?? 0n)) out.push(`${k}[${toHex(BigInt(ad))}]`);
   }

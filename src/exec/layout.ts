@@ -120,9 +120,7 @@ export function layOut(isa: Isa, memoryCap: number = DEFAULT_MEMORY_CAP): Layout
       throw new MachineError(`memory ${m.name}: size must be a power of two`);
     }
     if (m.size > MAX_WORDS) {
-      throw new MachineError(
-        `memory ${m.name} has ${m.size} words; the machine supports at most ${MAX_WORDS} words per memory`,
-      );
+      throw new MachineError(`memory ${m.name} has ${m.size} words; the machine supports at most ${MAX_WORDS} words per memory`);
     }
     const { kind, bytesPerWord } = memKind(wordWidth);
     const bytes = m.size * bytesPerWord;
@@ -167,7 +165,20 @@ export function layOut(isa: Isa, memoryCap: number = DEFAULT_MEMORY_CAP): Layout
     return Math.max(1, Math.ceil(i.encoding.width / fetchWordWidth));
   });
   return {
-    regs, files, mems, memList, views, translations, functions, traps, pc, fetchMem, fetchWordWidth, lengths, n32, n64,
+    regs,
+    files,
+    mems,
+    memList,
+    views,
+    translations,
+    functions,
+    traps,
+    pc,
+    fetchMem,
+    fetchWordWidth,
+    lengths,
+    n32,
+    n64,
   };
 }
 
@@ -181,9 +192,13 @@ export function fmtBytes(n: number): string {
 /** A fresh typed array for a memory. */
 export function allocMemory(m: MemSlot): Uint8Array | Uint16Array | Uint32Array | BigUint64Array {
   switch (m.kind) {
-    case 'u8': return new Uint8Array(m.size);
-    case 'u16': return new Uint16Array(m.size);
-    case 'u32': return new Uint32Array(m.size);
-    case 'u64': return new BigUint64Array(m.size);
+    case 'u8':
+      return new Uint8Array(m.size);
+    case 'u16':
+      return new Uint16Array(m.size);
+    case 'u32':
+      return new Uint32Array(m.size);
+    case 'u64':
+      return new BigUint64Array(m.size);
   }
 }

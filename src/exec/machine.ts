@@ -199,7 +199,10 @@ export class Machine {
   private stopOutcome: RunOutcome | undefined;
   private stopError: { error: unknown } | undefined;
 
-  constructor(readonly isa: Isa, options: MachineOptions = {}) {
+  constructor(
+    readonly isa: Isa,
+    options: MachineOptions = {},
+  ) {
     const cap = options.memoryCap ?? DEFAULT_MEMORY_CAP;
     if (!Number.isFinite(cap) || cap < 0) throw new MachineError('the memory cap must be a non-negative number of bytes');
     // Lay out (and refuse oversized memories) before allocating anything.
@@ -239,7 +242,10 @@ export class Machine {
   setMonitorWindows(windows: MemoryWindow[]): void {
     this.mwins = windows.map((w) => ({ ...w }));
     // The monitor's variant runs one instruction at a time (emulation, reflection): no blocks.
-    this.mfns = windows.length === 0 ? this.fns : instantiate(compileProgram(this.isa, this.layout, windows), this.u, this.w, this.mems, this.x, this.tc, this.handleTrap, false);
+    this.mfns =
+      windows.length === 0
+        ? this.fns
+        : instantiate(compileProgram(this.isa, this.layout, windows), this.u, this.w, this.mems, this.x, this.tc, this.handleTrap, false);
   }
 
   get monitorWindows(): MemoryWindow[] {
@@ -527,7 +533,11 @@ export class Machine {
     if ((this.isa.trapEntry ?? []).length === 0) {
       const pc = BigInt(ret);
       return {
-        kind: 'trap', trap: trap.name, steps, pc, double: false,
+        kind: 'trap',
+        trap: trap.name,
+        steps,
+        pc,
+        double: false,
         message: `trap ${trap.name} at pc=${hex(pc)} and the spec has no trap entry: the machine stops`,
       };
     }
@@ -536,7 +546,11 @@ export class Machine {
       const pc = BigInt(ret);
       const inner = this.isa.traps[this.x.t]!.name;
       return {
-        kind: 'trap', trap: inner, steps, pc, double: true,
+        kind: 'trap',
+        trap: inner,
+        steps,
+        pc,
+        double: true,
         message: `trap ${inner} while entering trap ${trap.name} (return pc=${hex(pc)}): the machine stops`,
       };
     }
@@ -566,7 +580,9 @@ export class Machine {
     this.lastTrap = t;
     const steps = this.runBase + x.n;
     if (this.onTrapIndex || this.onTrap) {
-      const fns = this.fns, base = this.runBase, trapped = this.runTrapped;
+      const fns = this.fns,
+        base = this.runBase,
+        trapped = this.runTrapped;
       let handled: boolean;
       try {
         handled = this.onTrapIndex ? this.onTrapIndex(t, ret) : this.onTrap!(this.isa.traps[t]!, BigInt(ret), this);
@@ -617,7 +633,8 @@ export class Machine {
       const left = budget - steps;
       if (left <= 0) {
         return {
-          kind: 'budget', steps,
+          kind: 'budget',
+          steps,
           message: `stopped after the step budget of ${budget} instructions at pc=${hex(this.pc)} (an endless loop? raise the budget)`,
         };
       }
@@ -645,7 +662,8 @@ export class Machine {
       if (st === 0) continue;
       if (st === ST_STOP) {
         // (Set by handleTrap during RUN; the annotation undoes the narrowing of the resets above.)
-        const e = this.stopError as { error: unknown } | undefined, o = this.stopOutcome as RunOutcome | undefined;
+        const e = this.stopError as { error: unknown } | undefined,
+          o = this.stopOutcome as RunOutcome | undefined;
         this.stopError = this.stopOutcome = undefined;
         if (e) throw e.error;
         if (o) return o;

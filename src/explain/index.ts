@@ -13,15 +13,22 @@ import { createColors } from 'picocolors';
 import { isaIndex } from '../ir/index.js';
 
 export type FindResult =
-  | { ok: true; instruction: Instruction; classification: InstructionClassification }
-  | { ok: false; message: string; suggestion?: string };
+  { ok: true; instruction: Instruction; classification: InstructionClassification } | { ok: false; message: string; suggestion?: string };
 
 /** Find an instruction by mnemonic (exact, then case-insensitive), or say what is close. */
 export function findInstruction(isa: Isa, analysis: IsaAnalysis, mnemonic: string): FindResult {
   const instruction = isaIndex(isa).instructions.get(mnemonic) ?? isa.instructions.find((i) => i.mnemonic.toLowerCase() === mnemonic.toLowerCase());
   const classification = instruction && analysis.instructions.find((c) => c.mnemonic === instruction.mnemonic);
   if (instruction && classification) return { ok: true, instruction, classification };
-  const suggestion = didYouMean(mnemonic, isa.instructions.map((i) => i.mnemonic)) ?? didYouMean(mnemonic.toUpperCase(), isa.instructions.map((i) => i.mnemonic));
+  const suggestion =
+    didYouMean(
+      mnemonic,
+      isa.instructions.map((i) => i.mnemonic),
+    ) ??
+    didYouMean(
+      mnemonic.toUpperCase(),
+      isa.instructions.map((i) => i.mnemonic),
+    );
   const r: FindResult = { ok: false, message: `${isa.name} has no instruction '${mnemonic}'` };
   if (suggestion !== undefined) r.suggestion = suggestion;
   return r;
@@ -41,12 +48,15 @@ function list(xs: string[]): string {
   return `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
 }
 
-
 /** A witness as lines a student can follow: the instance, what differs, the rest summarised
  *  (the one evidence model of src/report/evidence.ts, rendered as text). */
 export function witnessInWords(w: Witness, model: StateModel = new StateModel(), paint: Paint = NO_PAINT): string[] {
   const out = witnessLines(witnessView(w, model)).map((l) => capitalise(richText(l, paint)) + '.');
-  out.push(w.replayed ? 'This witness was replayed on the reference interpreter, which saw exactly this.' : 'Warning: the reference interpreter did NOT confirm this witness (a bug; please report it).');
+  out.push(
+    w.replayed
+      ? 'This witness was replayed on the reference interpreter, which saw exactly this.'
+      : 'Warning: the reference interpreter did NOT confirm this witness (a bug; please report it).',
+  );
   return out;
 }
 
@@ -78,7 +88,13 @@ function answer(v: string): string {
 }
 
 /** The plain-words explanation of one instruction's classification. */
-export function explainForLearner(isa: Isa, analysis: IsaAnalysis, instruction: Instruction, c: InstructionClassification, opts: { width?: number; color?: boolean } = {}): string {
+export function explainForLearner(
+  isa: Isa,
+  analysis: IsaAnalysis,
+  instruction: Instruction,
+  c: InstructionClassification,
+  opts: { width?: number; color?: boolean } = {},
+): string {
   const width = opts.width ?? 80;
   const model = new StateModel(isa);
   const colors = createColors(opts.color ?? false);
@@ -102,7 +118,9 @@ export function explainForLearner(isa: Isa, analysis: IsaAnalysis, instruction: 
   const split = splitRich(c);
   if (split) {
     blank();
-    para(`Its instances (the instruction with fixed operand values) are not all alike: ${richText(split, paint)}. Popek and Goldberg's definitions are about instances, so each class is judged on its own.`);
+    para(
+      `Its instances (the instruction with fixed operand values) are not all alike: ${richText(split, paint)}. Popek and Goldberg's definitions are about instances, so each class is judged on its own.`,
+    );
   }
   if (instruction.doc) {
     blank();
@@ -137,15 +155,31 @@ export function explainForLearner(isa: Isa, analysis: IsaAnalysis, instruction: 
     c.privileged,
     c.privileged.condition ? ` In mode ${guest} it traps only when ${c.privileged.condition}.` : '',
   );
-  step(3, 'Is it control-sensitive?', 'there is a state where it does not trap and changes a mode or control element (or halts the machine).', c.controlSensitive);
+  step(
+    3,
+    'Is it control-sensitive?',
+    'there is a state where it does not trap and changes a mode or control element (or halts the machine).',
+    c.controlSensitive,
+  );
   step(4, 'Is it mode-sensitive?', 'two states that differ only in the mode, neither traps, and the results differ outside the mode.', c.modeSensitive);
-  step(5, 'Is it location-sensitive?', 'two states that differ only in control elements (with memory seen through the translation shifted to match), neither traps, and the results differ.', c.locationSensitive);
+  step(
+    5,
+    'Is it location-sensitive?',
+    'two states that differ only in control elements (with memory seen through the translation shifted to match), neither traps, and the results differ.',
+    c.locationSensitive,
+  );
 
   blank();
   out.push('6. Putting it together');
   const sens = c.sensitive === 'yes' ? 'sensitive' : c.sensitive === 'no' ? 'innocuous (not sensitive)' : 'of unknown sensitivity';
-  para(`An instruction is sensitive when it is control-sensitive or behaviour-sensitive (mode or location); otherwise it is innocuous. ${m} is ${sens}.`, '   ');
-  para(`User-sensitive means control-sensitive in a state of the guest mode (${guest}), or location-sensitive with both states in it; the mode alone does not count, because under a hybrid monitor the guest's user code runs in the real ${guest} mode. Answer: ${answer(c.userSensitive.value)}`, '   ');
+  para(
+    `An instruction is sensitive when it is control-sensitive or behaviour-sensitive (mode or location); otherwise it is innocuous. ${m} is ${sens}.`,
+    '   ',
+  );
+  para(
+    `User-sensitive means control-sensitive in a state of the guest mode (${guest}), or location-sensitive with both states in it; the mode alone does not count, because under a hybrid monitor the guest's user code runs in the real ${guest} mode. Answer: ${answer(c.userSensitive.value)}`,
+    '   ',
+  );
   for (const l of evidenceInWords(c.userSensitive.evidence, model, paint, shown)) para(l, l.startsWith('  ') ? '     ' : '   ');
   para(`Timing-dependent (it reads a clock, which matters for recursive virtualization): ${answer(c.timingDependent.value)}`, '   ');
 
@@ -162,7 +196,8 @@ export function explainForLearner(isa: Isa, analysis: IsaAnalysis, instruction: 
           : `Whether ${m} breaks the trap-and-emulate monitor is undecided: ${b.evidence.text}.`,
       '   ',
     );
-    if (b.evidence.k === 'witness') for (const l of witnessLines(witnessView(b.evidence.witness, model, ['virtual', 'real']))) para(capitalise(richText(l, paint)) + '.', '     ');
+    if (b.evidence.k === 'witness')
+      for (const l of witnessLines(witnessView(b.evidence.witness, model, ['virtual', 'real']))) para(capitalise(richText(l, paint)) + '.', '     ');
   }
 
   blank();
@@ -171,7 +206,9 @@ export function explainForLearner(isa: Isa, analysis: IsaAnalysis, instruction: 
     ['Theorem 1', analysis.theorem1],
     ['Theorem 2', analysis.theorem2],
     ['Theorem 3', analysis.theorem3],
-  ].filter(([, t]) => (t as IsaAnalysis['theorem1']).offenders.some((o) => o.mnemonic === m)).map(([n]) => n as string);
+  ]
+    .filter(([, t]) => (t as IsaAnalysis['theorem1']).offenders.some((o) => o.mnemonic === m))
+    .map(([n]) => n as string);
   out.push(`   privileged: ${c.privileged.value}`);
   out.push(`   control-sensitive: ${c.controlSensitive.value}`);
   out.push(`   mode-sensitive: ${c.modeSensitive.value}`);
@@ -183,7 +220,9 @@ export function explainForLearner(isa: Isa, analysis: IsaAnalysis, instruction: 
   out.push(`   breaks: ${broken.length ? broken.join(', ') : 'no theorem'}`);
   for (const f of c.claimFindings) {
     blank();
-    para(`Note: the spec claims '${f.claim.negated ? 'not ' : ''}${f.claim.claim}' at line ${f.claim.span.line}, but the derivation says otherwise: ${f.message}`);
+    para(
+      `Note: the spec claims '${f.claim.negated ? 'not ' : ''}${f.claim.claim}' at line ${f.claim.span.line}, but the derivation says otherwise: ${f.message}`,
+    );
   }
   return out.join('\n') + '\n';
 }
@@ -200,18 +239,33 @@ function monitorView(a: IsaAnalysis, c: InstructionClassification, reason: strin
   const out: string[] = [];
   out.push(`The monitor runs the guest's code, even its supervisor code, in mode ${guest}, directly on the machine, and gets control only through traps.`);
   if (priv === 'yes') {
-    out.push(`In mode ${guest}, ${m} always traps${privTrap ? ` (${privTrap})` : ''}, so the monitor sees every execution of it and can emulate it on the guest's virtual state.`);
-    out.push(c.sensitive === 'yes' ? `That is exactly what a sensitive instruction needs: the guest cannot tell it is not on bare metal.` : `It is not even sensitive, so the trap costs time but nothing else.`);
+    out.push(
+      `In mode ${guest}, ${m} always traps${privTrap ? ` (${privTrap})` : ''}, so the monitor sees every execution of it and can emulate it on the guest's virtual state.`,
+    );
+    out.push(
+      c.sensitive === 'yes'
+        ? `That is exactly what a sensitive instruction needs: the guest cannot tell it is not on bare metal.`
+        : `It is not even sensitive, so the trap costs time but nothing else.`,
+    );
     return out;
   }
   if (c.sensitive === 'no') {
-    out.push(`${m} is innocuous: it runs directly on the hardware at full speed, the monitor never sees it, and it does not need to: it behaves the same whatever the monitor has done to mode and control state.`);
+    out.push(
+      `${m} is innocuous: it runs directly on the hardware at full speed, the monitor never sees it, and it does not need to: it behaves the same whatever the monitor has done to mode and control state.`,
+    );
     return out;
   }
-  if (priv === 'conditional') out.push(`In mode ${guest}, ${m} traps only when ${c.privileged.condition}; otherwise it runs directly and the monitor never sees it.`);
+  if (priv === 'conditional')
+    out.push(`In mode ${guest}, ${m} traps only when ${c.privileged.condition}; otherwise it runs directly and the monitor never sees it.`);
   else out.push(`In mode ${guest}, ${m} does not trap for privilege, so it runs directly on the real machine and the monitor never sees it.`);
-  out.push(`But it is sensitive: ${reason}. A guest that runs it can observe or change what the monitor owns, so the virtual machine is not faithful: this breaks Theorem 1 (every sensitive instruction must be privileged).`);
-  if (c.userSensitive.value === 'no') out.push(`It is not user-sensitive, though: in mode ${guest} it behaves correctly. A hybrid monitor, which interprets the guest's supervisor code instead of running it, can still work (Theorem 3).`);
-  else if (c.userSensitive.value === 'yes') out.push(`It is user-sensitive too, so even a hybrid monitor (Theorem 3) cannot host this machine without patching the guest.`);
+  out.push(
+    `But it is sensitive: ${reason}. A guest that runs it can observe or change what the monitor owns, so the virtual machine is not faithful: this breaks Theorem 1 (every sensitive instruction must be privileged).`,
+  );
+  if (c.userSensitive.value === 'no')
+    out.push(
+      `It is not user-sensitive, though: in mode ${guest} it behaves correctly. A hybrid monitor, which interprets the guest's supervisor code instead of running it, can still work (Theorem 3).`,
+    );
+  else if (c.userSensitive.value === 'yes')
+    out.push(`It is user-sensitive too, so even a hybrid monitor (Theorem 3) cannot host this machine without patching the guest.`);
   return out;
 }

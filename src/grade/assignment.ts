@@ -149,7 +149,10 @@ function analysisCode(): string {
     try {
       const dir = fileURLToPath(new URL('../analysis/', import.meta.url));
       const ext = path.extname(fileURLToPath(import.meta.url));
-      for (const f of readdirSync(dir).filter((n) => n.endsWith(ext)).sort()) h.update(f).update(readFileSync(path.join(dir, f)));
+      for (const f of readdirSync(dir)
+        .filter((n) => n.endsWith(ext))
+        .sort())
+        h.update(f).update(readFileSync(path.join(dir, f)));
     } catch {
       h.update('unknown');
     }
@@ -194,7 +197,13 @@ export async function prepareAssignment(file: string, options: PrepareOptions = 
     } catch {
       text = undefined;
     }
-    return { ok: false, errors: [`${file}: the reference spec ${a.reference} does not load:`, ...loaded.diagnostics.map((d) => renderDiagnostic(d, d.span?.file === refPath ? text : undefined))] };
+    return {
+      ok: false,
+      errors: [
+        `${file}: the reference spec ${a.reference} does not load:`,
+        ...loaded.diagnostics.map((d) => renderDiagnostic(d, d.span?.file === refPath ? text : undefined)),
+      ],
+    };
   }
   const isa = loaded.isa;
   const errors = checkAgainstReference(a, isa, file);

@@ -23,9 +23,7 @@ export function submissionFiles(a: Assignment): string[] {
 }
 
 /** One entry found at the target: to be graded, or not gradable with the reason. */
-export type SubmissionEntry =
-  | { name: string; path: string; gradable: true }
-  | { name: string; path: string; gradable: false; reason: string };
+export type SubmissionEntry = { name: string; path: string; gradable: true } | { name: string; path: string; gradable: false; reason: string };
 
 export type Listing = { ok: true; batch: boolean; entries: SubmissionEntry[] } | { ok: false; error: string };
 
@@ -114,7 +112,8 @@ export function listSubmissions(target: string, a: Assignment, options: ListOpti
     const only = dirs.length === 1 && names.length === 1 ? path.join(target, dirs[0]!) : target;
     return { ok: true, batch: false, entries: [{ name, path: only, gradable: true }] };
   }
-  if (names.length === 0) return { ok: false, error: `${target}: no submissions in this folder (expected ${[...wanted].join(', ')}, or one folder per student)` };
+  if (names.length === 0)
+    return { ok: false, error: `${target}: no submissions in this folder (expected ${[...wanted].join(', ')}, or one folder per student)` };
   const roots = [real(target) ?? path.resolve(target), ...(options.allowedRoots ?? []).map((r) => real(r) ?? path.resolve(r))];
   return { ok: true, batch: true, entries: names.map((n) => entryOf(target, n, roots)) };
 }
@@ -123,7 +122,11 @@ export function listSubmissions(target: string, a: Assignment, options: ListOpti
  *  One result per entry, in the entries' order. */
 export async function gradeEntries(prep: PreparedAssignment, entries: SubmissionEntry[], options: PoolOptions = {}): Promise<SubmissionGrade[]> {
   const toGrade = entries.filter((e) => e.gradable);
-  const graded = await gradeInPool(prep, toGrade.map((e) => e.path), options);
+  const graded = await gradeInPool(
+    prep,
+    toGrade.map((e) => e.path),
+    options,
+  );
   const byEntry = new Map<SubmissionEntry, SubmissionGrade>();
   toGrade.forEach((e, i) => byEntry.set(e, { ...graded[i]!, student: e.name }));
   return entries.map((e) => byEntry.get(e) ?? zeroGrade(prep, e.path, e.gradable ? 'it was not graded' : e.reason, 0, e.name));

@@ -65,7 +65,14 @@ const PHRASE: Record<Property, string> = {
 };
 
 /** One sentence about a wrong or missing claim, cut to the feedback level. */
-function claimFeedback(c: InstructionClassification, p: Property, derived: boolean, claim: boolean | undefined, level: FeedbackLevel, analysis: IsaAnalysis): string {
+function claimFeedback(
+  c: InstructionClassification,
+  p: Property,
+  derived: boolean,
+  claim: boolean | undefined,
+  level: FeedbackLevel,
+  analysis: IsaAnalysis,
+): string {
   const said = claim === undefined ? `you gave no answer for ${p}` : `you said it is ${claim ? '' : 'not '}${PHRASE[p]}`;
   if (level === 'score') return '';
   if (level === 'wrong') return `${c.mnemonic}, ${p}: ${said}; that is not right.`;
@@ -75,7 +82,9 @@ function claimFeedback(c: InstructionClassification, p: Property, derived: boole
 }
 
 function theoremName(n: 1 | 3): string {
-  return n === 1 ? 'Theorem 1 (sensitive ⊆ privileged: a trap-and-emulate monitor can be built)' : 'Theorem 3 (user-sensitive ⊆ privileged: a hybrid monitor can be built)';
+  return n === 1
+    ? 'Theorem 1 (sensitive ⊆ privileged: a trap-and-emulate monitor can be built)'
+    : 'Theorem 3 (user-sensitive ⊆ privileged: a hybrid monitor can be built)';
 }
 
 export interface ClassificationInput {
@@ -86,12 +95,7 @@ export interface ClassificationInput {
 
 /** Grade one classification question. `formatErrors` collects problems that make the submission
  *  not gradable (a missing or malformed answer file). */
-export function gradeClassification(
-  prep: PreparedAssignment,
-  q: ClassificationQuestion,
-  input: ClassificationInput,
-  formatErrors: string[],
-): TestResult[] {
+export function gradeClassification(prep: PreparedAssignment, q: ClassificationQuestion, input: ClassificationInput, formatErrors: string[]): TestResult[] {
   const { analysis } = prep;
   const level = resolveFeedback(prep.assignment, q);
   const visibility = resolveVisibility(prep.assignment, q);
@@ -157,11 +161,17 @@ export function gradeClassification(
       } else {
         const said = ans?.holds === undefined ? 'you gave no verdict' : `you said it ${ans.holds ? 'holds' : 'fails'}`;
         output =
-          level === 'score' ? `0 of ${points(t.verdictPoints)} points.`
-          : level === 'wrong' ? `${theoremName(t.theorem)}: ${said}; that is not right.`
-          : `${theoremName(t.theorem)} ${holds ? 'holds' : 'fails'} for ${analysis.isa} (${said})` +
-            (level === 'evidence' ? (holds ? ': every sensitive instruction is privileged.' : `: ${v.offenders.length} instruction${v.offenders.length === 1 ? ' breaks' : 's break'} it, e.g. ${v.offenders[0]!.reason}.`) : '.') +
-            `\nExpected: "holds": ${holds}.`;
+          level === 'score'
+            ? `0 of ${points(t.verdictPoints)} points.`
+            : level === 'wrong'
+              ? `${theoremName(t.theorem)}: ${said}; that is not right.`
+              : `${theoremName(t.theorem)} ${holds ? 'holds' : 'fails'} for ${analysis.isa} (${said})` +
+                (level === 'evidence'
+                  ? holds
+                    ? ': every sensitive instruction is privileged.'
+                    : `: ${v.offenders.length} instruction${v.offenders.length === 1 ? ' breaks' : 's break'} it, e.g. ${v.offenders[0]!.reason}.`
+                  : '.') +
+                `\nExpected: "holds": ${holds}.`;
       }
       tests.push({ name: `${q.id}: Theorem ${t.theorem} verdict`, question: q.id, score, maxScore: t.verdictPoints, visibility, output });
     }
@@ -179,7 +189,8 @@ export function gradeClassification(
       const score = !answers ? 0 : union === 0 ? t.offendersPoints : (t.offendersPoints * right.length) / union;
       let output: string;
       if (!answers) output = `not graded: ${failure}`;
-      else if (extra.length === 0 && missed.length === 0) output = `Theorem ${t.theorem} offenders: right (${truth.size === 0 ? 'none' : [...truth].sort().join(', ')}).`;
+      else if (extra.length === 0 && missed.length === 0)
+        output = `Theorem ${t.theorem} offenders: right (${truth.size === 0 ? 'none' : [...truth].sort().join(', ')}).`;
       else if (level === 'score') output = `${points(score)} of ${points(t.offendersPoints)} points.`;
       else {
         const L = [`Theorem ${t.theorem} offenders: ${right.length} of ${truth.size} right${among ? ` (among ${[...among].join(', ')})` : ''}.`];

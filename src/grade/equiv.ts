@@ -5,7 +5,23 @@
 // replayed on the reference interpreter before it is reported, with the concrete state.
 
 import type { Model } from 'z3-solver';
-import { instructionEffects, stateFromModel, freshState, indexBits, Logic, SymArray, operandTerms, predicate, runSymbolic, solve, type ArrayBase, type B, type BV, type SymState, type Z3 } from '../analysis/index.js';
+import {
+  instructionEffects,
+  stateFromModel,
+  freshState,
+  indexBits,
+  Logic,
+  SymArray,
+  operandTerms,
+  predicate,
+  runSymbolic,
+  solve,
+  type ArrayBase,
+  type B,
+  type BV,
+  type SymState,
+  type Z3,
+} from '../analysis/index.js';
 import { runSemantics, toHex, zeroState, type ConcreteState, type Outcome } from '../exec/index.js';
 import type { Instruction, Isa } from '../ir/index.js';
 import { isaIndex } from '../ir/index.js';
@@ -30,12 +46,14 @@ export function stateMismatches(ref: Isa, stu: Isa): Map<string, string> {
   for (const f of ref.files) {
     const s = isaIndex(stu).files.get(f.name);
     if (!s) out.set(f.name, `register file ${f.name} is missing`);
-    else if (s.width !== f.width || s.count !== f.count) out.set(f.name, `register file ${f.name} is ${s.count} × ${s.width} bits, the reference's is ${f.count} × ${f.width}`);
+    else if (s.width !== f.width || s.count !== f.count)
+      out.set(f.name, `register file ${f.name} is ${s.count} × ${s.width} bits, the reference's is ${f.count} × ${f.width}`);
   }
   for (const m of ref.memories) {
     const s = isaIndex(stu).memories.get(m.name);
     if (!s) out.set(m.name, `memory ${m.name} is missing`);
-    else if (s.wordWidth !== m.wordWidth || s.size !== m.size) out.set(m.name, `memory ${m.name} is ${s.size} words of ${s.wordWidth} bits, the reference's is ${m.size} of ${m.wordWidth}`);
+    else if (s.wordWidth !== m.wordWidth || s.size !== m.size)
+      out.set(m.name, `memory ${m.name} is ${s.size} words of ${s.wordWidth} bits, the reference's is ${m.size} of ${m.wordWidth}`);
   }
   return out;
 }
@@ -109,7 +127,8 @@ function outcomeDiffs(ref: Isa, a: Outcome, b: Outcome): string[] {
     const fa = a.state.files[f.name] ?? [];
     const fb = b.state.files[f.name];
     if (!fb) continue;
-    for (let i = 0; i < f.count; i++) if ((fa[i] ?? 0n) !== (fb[i] ?? 0n)) out.push(`${f.name}[${i}]: reference ${toHex(fa[i] ?? 0n)}, yours ${toHex(fb[i] ?? 0n)}`);
+    for (let i = 0; i < f.count; i++)
+      if ((fa[i] ?? 0n) !== (fb[i] ?? 0n)) out.push(`${f.name}[${i}]: reference ${toHex(fa[i] ?? 0n)}, yours ${toHex(fb[i] ?? 0n)}`);
   }
   for (const m of ref.memories) {
     const ma = a.state.mem[m.name] ?? new Map<number, bigint>();
@@ -142,7 +161,12 @@ export async function compareInstruction(z3: Z3, ref: Isa, stu: Isa, ri: Instruc
   }
   const mism = stateMismatches(ref, stu);
   const bad = [...touched(ref, ri), ...touched(stu, si)].filter((n) => mism.has(n));
-  if (bad.length) return { mnemonic: m, status: 'differs', message: `${m} uses state your spec declares differently: ${[...new Set(bad)].map((n) => mism.get(n)).join('; ')}.` };
+  if (bad.length)
+    return {
+      mnemonic: m,
+      status: 'differs',
+      message: `${m} uses state your spec declares differently: ${[...new Set(bad)].map((n) => mism.get(n)).join('; ')}.`,
+    };
 
   const L = new Logic(z3);
   // Every array's initial words are read-consistent variables; their constraints join the query.
@@ -175,7 +199,8 @@ export async function compareInstruction(z3: Z3, ref: Isa, stu: Isa, ri: Instruc
   }
   for (const mm of ref.memories) {
     const g = isaIndex(stu).memories.get(mm.name);
-    if (g && g.size === mm.size && g.wordWidth === mm.wordWidth) compareArray(mm.name, indexBits(mm.size), rr.final.mems.get(mm.name), rs.final.mems.get(mm.name));
+    if (g && g.size === mm.size && g.wordWidth === mm.wordWidth)
+      compareArray(mm.name, indexBits(mm.size), rr.final.mems.get(mm.name), rs.final.mems.get(mm.name));
   }
   diffs.push(L.and(L.not(anyR), L.not(anyS), L.or(...values)));
   // Solved through the analysis' solve(): it copies the query into a context the garbage
@@ -187,7 +212,12 @@ export async function compareInstruction(z3: Z3, ref: Isa, stu: Isa, ri: Instruc
   const answer = await solve(assertions, { timeoutMs: opts.timeoutMs });
   const where = modeIx >= 0 ? ` in mode ${opts.inMode}` : '';
   if (answer.r === 'unsat') return { mnemonic: m, status: 'equal', message: `${m}: same as the reference in every state${where} (proved by the solver).` };
-  if (answer.r !== 'sat') return { mnemonic: m, status: 'unknown', message: `${m}: the solver could not decide within ${opts.timeoutMs} ms whether it matches the reference${where}; not credited (ask your instructor to review).` };
+  if (answer.r !== 'sat')
+    return {
+      mnemonic: m,
+      status: 'unknown',
+      message: `${m}: the solver could not decide within ${opts.timeoutMs} ms whether it matches the reference${where}; not credited (ask your instructor to review).`,
+    };
 
   // A counterexample: make it concrete and replay both instructions on the interpreter.
   const model = answer.model;
@@ -202,16 +232,28 @@ export async function compareInstruction(z3: Z3, ref: Isa, stu: Isa, ri: Instruc
     a = runSemantics(ref, ms.state, ri, opVals, pc);
     b = runSemantics(stu, stateS, si, opVals, stateS.regs[stu.fetch.pc] ?? pc);
   } catch (e) {
-    return { mnemonic: m, status: 'unknown', message: `${m}: the counterexample could not be replayed (${(e as Error).message}); not credited (ask your instructor to review).` };
+    return {
+      mnemonic: m,
+      status: 'unknown',
+      message: `${m}: the counterexample could not be replayed (${(e as Error).message}); not credited (ask your instructor to review).`,
+    };
   }
   const d = outcomeDiffs(ref, a, b);
   if (d.length === 0) {
-    return { mnemonic: m, status: 'unknown', message: `${m}: the solver's counterexample did not replay as a difference; not credited (ask your instructor to review).` };
+    return {
+      mnemonic: m,
+      status: 'unknown',
+      message: `${m}: the solver's counterexample did not replay as a difference; not credited (ask your instructor to review).`,
+    };
   }
   const opText = ri.operands.map((o) => `${o.name} = ${toHex(opVals[o.name]!)}`).join(', ');
   const read = touched(ref, ri);
   const shown = Object.entries(ms.values).filter(([k]) => read.has(k.split(/[.[]/)[0]!) || k === ref.fetch.pc);
-  const stateText = shown.slice(0, 12).map(([k, v]) => `${k} = ${v}`).join(', ') + (shown.length > 12 ? ', …' : '');
+  const stateText =
+    shown
+      .slice(0, 12)
+      .map(([k, v]) => `${k} = ${v}`)
+      .join(', ') + (shown.length > 12 ? ', …' : '');
   return {
     mnemonic: m,
     status: 'differs',

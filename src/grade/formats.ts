@@ -64,7 +64,8 @@ export function toGradescope(g: SubmissionGrade): object {
  *  has no hidden tests of its own, so a hidden test is listed with its points (the tests then add
  *  up to the score) and its feedback withheld. */
 export function toPrairieLearn(g: SubmissionGrade): object {
-  if (!g.gradable) return { gradable: false, format_errors: g.formatErrors, message: 'Your submission could not be graded; fix the errors below and submit again.' };
+  if (!g.gradable)
+    return { gradable: false, format_errors: g.formatErrors, message: 'Your submission could not be graded; fix the errors below and submit again.' };
   return {
     gradable: true,
     score: g.maxScore > 0 ? Math.min(1, Math.max(0, g.score / g.maxScore)) : 1,
@@ -125,7 +126,12 @@ export interface ClassroomRunner {
 function runnerIds(tests: TestResult[]): string[] {
   const seen = new Set<string>();
   return tests.map((t, i) => {
-    const base = t.name.normalize('NFKD').replace(/[^A-Za-z0-9]/g, '').toLowerCase().slice(0, 40) || `test${i + 1}`;
+    const base =
+      t.name
+        .normalize('NFKD')
+        .replace(/[^A-Za-z0-9]/g, '')
+        .toLowerCase()
+        .slice(0, 40) || `test${i + 1}`;
     let id = base;
     for (let n = 2; seen.has(id); n++) id = `${base}${n}`;
     seen.add(id);
@@ -222,7 +228,10 @@ export function renderOne(format: Exclude<GradeFormat, 'csv' | 'text'>, g: Submi
 }
 
 /** A batch in a JSON format: one entry per submission found, in order, each naming its submission. */
-export function renderBatch(format: Exclude<GradeFormat, 'csv' | 'text'>, grades: SubmissionGrade[]): { submission: string; gradable: boolean; result: object }[] {
+export function renderBatch(
+  format: Exclude<GradeFormat, 'csv' | 'text'>,
+  grades: SubmissionGrade[],
+): { submission: string; gradable: boolean; result: object }[] {
   return grades.map((g) => ({ submission: g.student, gradable: g.gradable, result: renderOne(format, g) }));
 }
 

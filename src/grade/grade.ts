@@ -48,7 +48,10 @@ export function zeroGrade(prep: PreparedAssignment, submission: string, why: str
     for (const t of testShapes(prep, q)) tests.push({ ...t, score: 0, output: `not gradable: ${why}` });
   }
   const maxScore = roundScore(tests.reduce((s, t) => s + t.maxScore, 0));
-  return hideHostPaths({ student: name, path: submission, gradable: false, formatErrors: [`not gradable: ${why}`], tests, score: 0, maxScore, seconds }, prep.assignmentFile);
+  return hideHostPaths(
+    { student: name, path: submission, gradable: false, formatErrors: [`not gradable: ${why}`], tests, score: 0, maxScore, seconds },
+    prep.assignmentFile,
+  );
 }
 
 /** The tests a question produces, with their maxima (mirrors the graders' names). */
@@ -91,7 +94,14 @@ export async function gradeSubmission(prep: PreparedAssignment, submission: stri
       }
       case 'spec': {
         const r = read(q.file);
-        tests.push(...(await gradeSpec(prep, q, { text: r.text, file: r.abs ?? path.join(loc.host.root, q.file), shown: q.file, host: loc.host, solverMs }, formatErrors)));
+        tests.push(
+          ...(await gradeSpec(
+            prep,
+            q,
+            { text: r.text, file: r.abs ?? path.join(loc.host.root, q.file), shown: q.file, host: loc.host, solverMs },
+            formatErrors,
+          )),
+        );
         break;
       }
       case 'redpill': {
@@ -107,14 +117,17 @@ export async function gradeSubmission(prep: PreparedAssignment, submission: stri
   for (const t of tests) t.score = roundScore(t.score);
   const score = roundScore(tests.reduce((s, t) => s + t.score, 0));
   const maxScore = roundScore(tests.reduce((s, t) => s + t.maxScore, 0));
-  return hideHostPaths({
-    student: studentName(submission),
-    path: submission,
-    gradable: formatErrors.length === 0,
-    formatErrors: [...new Set(formatErrors)],
-    tests,
-    score,
-    maxScore,
-    seconds: Math.round((performance.now() - t0) / 10) / 100,
-  }, prep.assignmentFile);
+  return hideHostPaths(
+    {
+      student: studentName(submission),
+      path: submission,
+      gradable: formatErrors.length === 0,
+      formatErrors: [...new Set(formatErrors)],
+      tests,
+      score,
+      maxScore,
+      seconds: Math.round((performance.now() - t0) / 10) / 100,
+    },
+    prep.assignmentFile,
+  );
 }

@@ -8,7 +8,17 @@ export { gradeSubmission, zeroGrade, studentName } from './grade.js';
 export { gradeInPool, workerScript, type PoolOptions } from './pool.js';
 export { compareInstruction, stateMismatches, type EquivResult } from './equiv.js';
 export { confinedHost, MAX_SUBMISSION_FILE, type ConfinedHost } from './host.js';
-export { submissionFiles, listSubmissions, gradeEntries, summarise, summaryLine, type SubmissionEntry, type Listing, type ListOptions, type BatchSummary } from './batch.js';
+export {
+  submissionFiles,
+  listSubmissions,
+  gradeEntries,
+  summarise,
+  summaryLine,
+  type SubmissionEntry,
+  type Listing,
+  type ListOptions,
+  type BatchSummary,
+} from './batch.js';
 export {
   GRADE_FORMATS,
   toGradescope,

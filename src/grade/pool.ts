@@ -86,7 +86,12 @@ export function gradeInPool(prep: PreparedAssignment, submissions: string[], opt
         else fail(slot, `the grader failed on it (${m.error})`);
       });
       w.on('error', (e: Error & { code?: string }) => {
-        fail(slot, e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `it needed more than the ${memoryMb} MiB of memory a submission may use` : `grading it crashed (${e.message})`);
+        fail(
+          slot,
+          e.code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? `it needed more than the ${memoryMb} MiB of memory a submission may use`
+            : `grading it crashed (${e.message})`,
+        );
       });
       w.on('exit', (code) => {
         if (slot.busy && slot.worker === w) fail(slot, `grading it stopped the worker (exit code ${code})`);

@@ -89,7 +89,12 @@ export function gradeRedPill(prep: PreparedAssignment, q: RedPillQuestion, input
       score,
       maxScore: q.points,
       visibility,
-      output: level === 'score' ? `${score} of ${q.points} points.` : score < q.points && showsAnswer(level) && t1.value !== 'unknown' ? `${output}\n${expected()}` : output,
+      output:
+        level === 'score'
+          ? `${score} of ${q.points} points.`
+          : score < q.points && showsAnswer(level) && t1.value !== 'unknown'
+            ? `${output}\n${expected()}`
+            : output,
     },
   ];
 
@@ -106,13 +111,19 @@ export function gradeRedPill(prep: PreparedAssignment, q: RedPillQuestion, input
     const priv = prep.analysis.instructions.filter((c) => c.sensitive === 'yes').map((c) => c.mnemonic);
     // The monitor exists although Theorem 1 fails (a trap that depends on data, a split by operand):
     // the analysis says why, and "every sensitive instruction is privileged" would not be true.
-    if (exact && prep.analysis.theorem1.value !== 'holds') return `${holdsText[0]!.toUpperCase()}${holdsText.slice(1)}${prep.analysis.trapAndEmulate?.note ? `: ${prep.analysis.trapAndEmulate.note}` : ''}. No program can tell the two apart.`;
+    if (exact && prep.analysis.theorem1.value !== 'holds')
+      return `${holdsText[0]!.toUpperCase()}${holdsText.slice(1)}${prep.analysis.trapAndEmulate?.note ? `: ${prep.analysis.trapAndEmulate.note}` : ''}. No program can tell the two apart.`;
     return `${holdsText[0]!.toUpperCase()}${holdsText.slice(1)}: every sensitive instruction (${priv.join(', ') || 'none'}) is privileged, so in the guest mode each one traps to the monitor, which runs it against the virtual state exactly as the bare machine would; every other instruction touches neither mode nor control state and runs directly with the same effect. No program can tell the two apart.`;
   };
   if (claimsImpossible) {
     if (t1.value === 'holds') return result(q.points, `Right: no program can tell. ${level === 'evidence' ? whyImpossible() : ''}`.trim());
     if (t1.value === 'fails') {
-      return result(0, level === 'wrong' ? 'You said no program can tell; that is not right.' : `A program can tell: ${failsText}${level === 'evidence' ? `, e.g. ${t1.offenders[0]!.reason}` : ''}.`);
+      return result(
+        0,
+        level === 'wrong'
+          ? 'You said no program can tell; that is not right.'
+          : `A program can tell: ${failsText}${level === 'evidence' ? `, e.g. ${t1.offenders[0]!.reason}` : ''}.`,
+      );
     }
   }
   if (input.program === undefined) {
@@ -134,7 +145,11 @@ export function gradeRedPill(prep: PreparedAssignment, q: RedPillQuestion, input
   }
   const { native, trap } = runs;
   const both = `On the bare machine it ${ended(native.outcome)}; under the trap-and-emulate monitor it ${ended(trap.outcome)}.`;
-  const used = new Set(disassembleProgram(isa, asm.program).map((l) => l.instruction).filter((m): m is string => m !== undefined));
+  const used = new Set(
+    disassembleProgram(isa, asm.program)
+      .map((l) => l.instruction)
+      .filter((m): m is string => m !== undefined),
+  );
   const offenders = t1.offenders.map((o) => o.mnemonic);
   const usedOffenders = offenders.filter((m) => used.has(m));
   // Where a run stopped by the clock depends on the host's speed: no verdict can rest on it.
@@ -153,7 +168,8 @@ export function gradeRedPill(prep: PreparedAssignment, q: RedPillQuestion, input
     const shown = diff.slice(0, 6).map((n) => `${n}: ${valueOf(native.guestState, n)} natively, ${valueOf(trap.guestState, n)} under the monitor`);
     const L = [hangs ? `Detected: it ends on the bare machine but not under the monitor. ${both}` : `Detected: the two runs end differently. ${both}`];
     if (shown.length) L.push(`They differ in ${shown.join('; ')}${diff.length > 6 ? `; and ${diff.length - 6} more` : ''}.`);
-    if (usedOffenders.length && level === 'evidence') L.push(`Your program uses ${usedOffenders.join(', ')}, which break${usedOffenders.length === 1 ? 's' : ''} ${breaks}.`);
+    if (usedOffenders.length && level === 'evidence')
+      L.push(`Your program uses ${usedOffenders.join(', ')}, which break${usedOffenders.length === 1 ? 's' : ''} ${breaks}.`);
     if (t1.value === 'holds') L.push(`This contradicts the analysis (${holdsText}): please show your instructor.`);
     return result(q.points, L.join('\n'));
   }
@@ -161,8 +177,19 @@ export function gradeRedPill(prep: PreparedAssignment, q: RedPillQuestion, input
   if (t1.value === 'holds') {
     L.push(level === 'evidence' ? `No program could: ${whyImpossible()}` : `No program could: ${holdsText}.`);
   } else if (level === 'evidence' || level === 'answer') {
-    if (usedOffenders.length === 0) L.push(`Your program uses none of the instructions that break ${breaks} (${offenders.join(', ')}); only those behave differently under the monitor.`);
-    else L.push(`Your program uses ${usedOffenders.join(', ')}, but what ${usedOffenders.length === 1 ? 'it does differently' : 'they do differently'} never reaches the final state (store the result, or branch on it). ${level === 'evidence' ? t1.offenders.filter((o) => usedOffenders.includes(o.mnemonic)).map((o) => o.reason).join(' ') : ''}`.trim());
+    if (usedOffenders.length === 0)
+      L.push(`Your program uses none of the instructions that break ${breaks} (${offenders.join(', ')}); only those behave differently under the monitor.`);
+    else
+      L.push(
+        `Your program uses ${usedOffenders.join(', ')}, but what ${usedOffenders.length === 1 ? 'it does differently' : 'they do differently'} never reaches the final state (store the result, or branch on it). ${
+          level === 'evidence'
+            ? t1.offenders
+                .filter((o) => usedOffenders.includes(o.mnemonic))
+                .map((o) => o.reason)
+                .join(' ')
+            : ''
+        }`.trim(),
+      );
   }
   return result(0, L.join('\n'));
 }

@@ -38,10 +38,22 @@ export async function gradeSpec(prep: PreparedAssignment, q: SpecQuestion, input
     semantics: `${q.id}: semantics`,
     minimal: `${q.id}: fewest changes`,
   };
-  const test = (name: string, score: number, maxScore: number, output: string, parts?: TestResult['parts']): TestResult => ({ name, question: q.id, score, maxScore, visibility, output, ...(parts ? { parts } : {}) });
+  const test = (name: string, score: number, maxScore: number, output: string, parts?: TestResult['parts']): TestResult => ({
+    name,
+    question: q.id,
+    score,
+    maxScore,
+    visibility,
+    output,
+    ...(parts ? { parts } : {}),
+  });
   const zeros = (why: string): TestResult[] => {
     const later = `not graded: see "${names.parses}"`;
-    const t = [test(names.parses, 0, q.points.parses, why), test(names.verdicts, 0, q.points.verdicts, later), test(names.semantics, 0, q.points.semantics, later)];
+    const t = [
+      test(names.parses, 0, q.points.parses, why),
+      test(names.verdicts, 0, q.points.verdicts, later),
+      test(names.semantics, 0, q.points.semantics, later),
+    ];
     if (q.goal === 'fix' && q.points.minimal !== undefined) t.push(test(names.minimal, 0, q.points.minimal, later));
     return t;
   };
@@ -54,7 +66,14 @@ export async function gradeSpec(prep: PreparedAssignment, q: SpecQuestion, input
   const loaded = parseIsaText(input.text, input.file, input.host);
   if (!loaded.ok) {
     const errs = loaded.diagnostics.filter((d) => d.severity === 'error');
-    const shown = errs.slice(0, 10).map((d) => renderDiagnostic({ ...d, span: d.span && { ...d.span, file: d.span.file === input.file ? input.shown : d.span.file } }, d.span?.file === input.file ? input.text : undefined));
+    const shown = errs
+      .slice(0, 10)
+      .map((d) =>
+        renderDiagnostic(
+          { ...d, span: d.span && { ...d.span, file: d.span.file === input.file ? input.shown : d.span.file } },
+          d.span?.file === input.file ? input.text : undefined,
+        ),
+      );
     if (errs.length > 10) shown.push(`… and ${errs.length - 10} more errors`);
     for (const r of input.host.refused) shown.push(r);
     formatErrors.push(...shown);
@@ -82,12 +101,23 @@ export async function gradeSpec(prep: PreparedAssignment, q: SpecQuestion, input
     const c = analysis.instructions.find((x) => x.mnemonic === ri.mnemonic);
     const still = analysis.theorem1.offenders.some((o) => o.mnemonic === ri.mnemonic);
     if (full.status === 'missing') {
-      results.push({ r: { ...full, message: `${ri.mnemonic} was removed; fix it instead (the machine's programs still use it).` }, credit: false, changed: true });
+      results.push({
+        r: { ...full, message: `${ri.mnemonic} was removed; fix it instead (the machine's programs still use it).` },
+        credit: false,
+        changed: true,
+      });
     } else if (still || !c) {
-      results.push({ r: { mnemonic: ri.mnemonic, status: 'differs', message: `${ri.mnemonic} still breaks Theorem 1: ${c?.reason ?? 'not analysed'}` }, credit: false, changed: full.status !== 'equal' });
+      results.push({
+        r: { mnemonic: ri.mnemonic, status: 'differs', message: `${ri.mnemonic} still breaks Theorem 1: ${c?.reason ?? 'not analysed'}` },
+        credit: false,
+        changed: full.status !== 'equal',
+      });
     } else {
       const kept = await compareInstruction(z3, ref, stu, ri, { timeoutMs: input.solverMs, inMode: top });
-      const r = kept.status === 'equal' ? { ...kept, message: `${ri.mnemonic}: fixed (${c.reason.replace(`${ri.mnemonic}: `, '')}), and in mode ${top} it does what the reference does.` } : kept;
+      const r =
+        kept.status === 'equal'
+          ? { ...kept, message: `${ri.mnemonic}: fixed (${c.reason.replace(`${ri.mnemonic}: `, '')}), and in mode ${top} it does what the reference does.` }
+          : kept;
       results.push({ r, credit: kept.status === 'equal', changed: true });
     }
   }
@@ -103,7 +133,12 @@ export async function gradeSpec(prep: PreparedAssignment, q: SpecQuestion, input
       if (extra.length) L.push(`Instructions the reference does not have (not graded): ${extra.join(', ')}.`);
       if (mism.length && level !== 'wrong') L.push(`State declared differently from the reference: ${mism.join('; ')}.`);
     }
-    tests.push(test(names.semantics, semScore, q.points.semantics, L.join('\n'), { passed: ref.instructions.length ? credited : 1, of: Math.max(1, ref.instructions.length) }));
+    tests.push(
+      test(names.semantics, semScore, q.points.semantics, L.join('\n'), {
+        passed: ref.instructions.length ? credited : 1,
+        of: Math.max(1, ref.instructions.length),
+      }),
+    );
   }
   if (q.goal === 'fix' && q.points.minimal !== undefined) {
     const changed = results.filter((x) => x.changed).map((x) => x.r.mnemonic);
@@ -121,17 +156,34 @@ export async function gradeSpec(prep: PreparedAssignment, q: SpecQuestion, input
 
 /** Verdicts: for `fix`, Theorem 1 must hold; for `match`, the theorems and every instruction's
  *  classification must agree with the reference's (each item an equal share). */
-function verdictTest(q: SpecQuestion, refA: IsaAnalysis, stuA: IsaAnalysis, level: FeedbackLevel, make: (score: number, output: string, parts?: TestResult['parts']) => TestResult): TestResult {
+function verdictTest(
+  q: SpecQuestion,
+  refA: IsaAnalysis,
+  stuA: IsaAnalysis,
+  level: FeedbackLevel,
+  make: (score: number, output: string, parts?: TestResult['parts']) => TestResult,
+): TestResult {
   const max = q.points.verdicts;
   if (q.goal === 'fix') {
     const t = stuA.theorem1;
     if (t.value === 'holds') return make(max, 'Theorem 1 holds for your spec: every sensitive instruction is privileged.');
-    if (t.value === 'unknown') return make(0, `Theorem 1 could not be decided for your spec (undecided: ${t.undecided.join(', ')}); not credited (ask your instructor to review).`);
+    if (t.value === 'unknown')
+      return make(0, `Theorem 1 could not be decided for your spec (undecided: ${t.undecided.join(', ')}); not credited (ask your instructor to review).`);
     const why = t.offenders.map((o) => `- ${o.reason}`).join('\n');
-    return make(0, level === 'score' ? '' : level === 'wrong' ? 'Theorem 1 still fails for your spec.' : `Theorem 1 still fails for your spec:\n${why}\nExpected: Theorem 1 holds (every sensitive instruction privileged).`);
+    return make(
+      0,
+      level === 'score'
+        ? ''
+        : level === 'wrong'
+          ? 'Theorem 1 still fails for your spec.'
+          : `Theorem 1 still fails for your spec:\n${why}\nExpected: Theorem 1 holds (every sensitive instruction privileged).`,
+    );
   }
   const items: { ok: boolean; text: string }[] = [];
-  for (const [n, a, b] of [[1, refA.theorem1, stuA.theorem1], [3, refA.theorem3, stuA.theorem3]] as const) {
+  for (const [n, a, b] of [
+    [1, refA.theorem1, stuA.theorem1],
+    [3, refA.theorem3, stuA.theorem3],
+  ] as const) {
     if (a.value === 'unknown') continue;
     items.push({ ok: a.value === b.value, text: `Theorem ${n} ${a.value} for the reference, ${b.value} for yours` });
   }

@@ -10,8 +10,38 @@ import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import type * as A from '../syntax/index.js';
 import { Diagnostics, diag, didYouMeanHint, type Diagnostic, type DiagnosticTemplate, parseText } from '../syntax/index.js';
 import type {
-  AsmSymbol, Assumption, BinOp, Claim, ClaimAt, Console, Encoding, EncodingBits, EncodingItem, ExpandedInstruction, Expansion, Expr, Field, Func, Instruction, Isa,
-  LValue, Memory, Mode, Operand, Param, Pseudo, Register, RegisterFile, Relative, Span, Stmt, SyntaxPart, Translation, Trap, TrapKind, View,
+  AsmSymbol,
+  Assumption,
+  BinOp,
+  Claim,
+  ClaimAt,
+  Console,
+  Encoding,
+  EncodingBits,
+  EncodingItem,
+  ExpandedInstruction,
+  Expansion,
+  Expr,
+  Field,
+  Func,
+  Instruction,
+  Isa,
+  LValue,
+  Memory,
+  Mode,
+  Operand,
+  Param,
+  Pseudo,
+  Register,
+  RegisterFile,
+  Relative,
+  Span,
+  Stmt,
+  SyntaxPart,
+  Translation,
+  Trap,
+  TrapKind,
+  View,
 } from './types.js';
 import { MAX_WIDTH } from './types.js';
 import { fixedBits, operandPattern } from './encoding.js';
@@ -38,7 +68,13 @@ export interface CheckOptions {
  * The file an `extends "rel"` in `fromFile` names, or `outside` (the folder it must stay in) when it
  * leaves the folder tree of `rootFile`, the spec being checked. One rule for the CLI and the LSP.
  */
-export function resolveExtends(fromFile: string, rel: string, rootFile: string, opts: CheckOptions = {}, host?: FileHost): { path: string } | { outside: string } {
+export function resolveExtends(
+  fromFile: string,
+  rel: string,
+  rootFile: string,
+  opts: CheckOptions = {},
+  host?: FileHost,
+): { path: string } | { outside: string } {
   const path = join(dirname(fromFile), rel);
   if (opts.allowExtendsOutside) return { path };
   const inside = (root: string, p: string): boolean => {
@@ -57,7 +93,14 @@ export function resolveExtends(fromFile: string, rel: string, rootFile: string, 
 export { MAX_IR_NODES } from './limits.js';
 
 export const CLAIMS: readonly Claim[] = [
-  'privileged', 'sensitive', 'control-sensitive', 'mode-sensitive', 'location-sensitive', 'user-sensitive', 'innocuous', 'timing-dependent',
+  'privileged',
+  'sensitive',
+  'control-sensitive',
+  'mode-sensitive',
+  'location-sensitive',
+  'user-sensitive',
+  'innocuous',
+  'timing-dependent',
 ];
 
 const BUILTIN_FUNCS = ['slt', 'sle', 'sgt', 'sge', 'sdiv', 'srem', 'zext', 'sext'];
@@ -79,12 +122,26 @@ class Abort extends Error {}
 
 type SingleKind = 'endian' | 'modes' | 'guest' | 'fetch' | 'console' | 'reset' | 'trapEntry' | 'names';
 const singleKinds: ReadonlySet<string> = new Set<SingleKind>(['endian', 'modes', 'guest', 'fetch', 'console', 'reset', 'trapEntry', 'names']);
-const singleWord: Record<SingleKind, string> = { endian: 'endian', modes: 'modes', guest: 'guest mode', fetch: 'fetch', console: 'console', reset: 'reset', trapEntry: 'trap entry', names: 'names' };
+const singleWord: Record<SingleKind, string> = {
+  endian: 'endian',
+  modes: 'modes',
+  guest: 'guest mode',
+  fetch: 'fetch',
+  console: 'console',
+  reset: 'reset',
+  trapEntry: 'trap entry',
+  names: 'names',
+};
 
 /** Namespaces: everything an expression can name shares one; traps, instructions, assumptions have their own. */
 function namespaceOf(k: string): string {
   switch (k) {
-    case 'register': case 'registers': case 'memory': case 'view': case 'translate': case 'function':
+    case 'register':
+    case 'registers':
+    case 'memory':
+    case 'view':
+    case 'translate':
+    case 'function':
       return 'value';
     case 'pseudo':
       return 'instruction'; // an expansion names instructions: a pseudo-instruction may not share a name
@@ -94,8 +151,16 @@ function namespaceOf(k: string): string {
 }
 
 const kindWords: Record<string, string> = {
-  register: 'a register', registers: 'a register file', memory: 'a memory', view: 'a view', translate: 'a translation',
-  function: 'a function', trap: 'a trap', instruction: 'an instruction', pseudo: 'a pseudo-instruction', assume: 'an assumption',
+  register: 'a register',
+  registers: 'a register file',
+  memory: 'a memory',
+  view: 'a view',
+  translate: 'a translation',
+  function: 'a function',
+  trap: 'a trap',
+  instruction: 'an instruction',
+  pseudo: 'a pseudo-instruction',
+  assume: 'an assumption',
 };
 
 type NamedDecl = Exclude<A.Decl, { k: 'remove' } | { k: SingleKind } | { k: 'trapVector' }>;
@@ -129,7 +194,10 @@ class Merger {
   readonly bases: A.SpecFile[] = [];
   private readonly done = new Set<string>();
   private rootFile = '';
-  constructor(private readonly host: FileHost, private readonly opts: CheckOptions = {}) {}
+  constructor(
+    private readonly host: FileHost,
+    private readonly opts: CheckOptions = {},
+  ) {}
 
   merge(root: A.SpecFile): MergeResult {
     this.rootFile = root.file;
@@ -230,7 +298,13 @@ class Merger {
         return;
       }
       const n = declName(d);
-      this.diagnostics.push(diag(Diagnostics.ReplaceMissing, [singleKinds.has(d.k) ? singleWord[d.k as SingleKind] : kindWords[d.k]!.replace(/^an? /, ''), n?.text ?? ''], n?.span ?? d.span));
+      this.diagnostics.push(
+        diag(
+          Diagnostics.ReplaceMissing,
+          [singleKinds.has(d.k) ? singleWord[d.k as SingleKind] : kindWords[d.k]!.replace(/^an? /, ''), n?.text ?? ''],
+          n?.span ?? d.span,
+        ),
+      );
       return;
     }
     decls.push(d);
@@ -247,7 +321,9 @@ class Merger {
     const entry = this.byKey.get('single:trapEntry') as Extract<A.Decl, { k: 'trapEntry' }> | undefined;
     const names = entry ? clausesOf(entry.body).map((c) => c.name.text) : [];
     if (!entry || !names.includes(d.name.text)) {
-      const hint = entry ? (didYouMeanHint(d.name.text, names) ?? (names.length ? `its clauses: ${names.join(', ')}` : 'it has no clauses')) : 'there is no trap entry';
+      const hint = entry
+        ? (didYouMeanHint(d.name.text, names) ?? (names.length ? `its clauses: ${names.join(', ')}` : 'it has no clauses'))
+        : 'there is no trap entry';
       this.diagnostics.push(diag(Diagnostics.UnknownTrapClause, [d.name.text], d.name.span, { hint }));
       return;
     }
@@ -274,7 +350,10 @@ function clausesOf(body: readonly A.AstStmt[]): Extract<A.AstStmt, { k: 'clause'
         case 'for':
           visit(s.body);
           break;
-        case 'let': case 'assign': case 'trap': case 'halt':
+        case 'let':
+        case 'assign':
+        case 'trap':
+        case 'halt':
           break;
         default:
           assertNever(s, 'statement');
@@ -292,10 +371,15 @@ function withClause(body: readonly A.AstStmt[], name: string, replacement: A.Ast
       case 'clause':
         return s.name.text === name ? { ...s, body: replacement } : { ...s, body: withClause(s.body, name, replacement) };
       case 'if':
-        return s.else ? { ...s, then: withClause(s.then, name, replacement), else: withClause(s.else, name, replacement) } : { ...s, then: withClause(s.then, name, replacement) };
+        return s.else
+          ? { ...s, then: withClause(s.then, name, replacement), else: withClause(s.else, name, replacement) }
+          : { ...s, then: withClause(s.then, name, replacement) };
       case 'for':
         return { ...s, body: withClause(s.body, name, replacement) };
-      case 'let': case 'assign': case 'trap': case 'halt':
+      case 'let':
+      case 'assign':
+      case 'trap':
+      case 'halt':
         return s;
       default:
         return assertNever(s, 'statement');
@@ -308,8 +392,15 @@ function withClause(body: readonly A.AstStmt[], name: string, replacement: A.Ast
 
 type Where = 'instruction' | 'trapEntry' | 'reset' | 'translation' | 'function' | 'mode' | 'assume' | 'timer' | 'pseudo';
 const whereWords: Record<Where, string> = {
-  instruction: 'instruction semantics', trapEntry: 'the trap entry', reset: 'the reset block', translation: 'a translation',
-  function: 'a function', mode: 'a mode predicate', assume: 'an assumption', timer: 'a timer condition', pseudo: 'a pseudo-instruction',
+  instruction: 'instruction semantics',
+  trapEntry: 'the trap entry',
+  reset: 'the reset block',
+  translation: 'a translation',
+  function: 'a function',
+  mode: 'a mode predicate',
+  assume: 'an assumption',
+  timer: 'a timer condition',
+  pseudo: 'a pseudo-instruction',
 };
 
 type Local = { k: 'let'; irName: string; width: number; span: Span } | { k: 'index'; value: bigint; to: bigint; span: Span };
@@ -368,7 +459,11 @@ class Checker {
   private readonly traps = new Map<string, Trap>();
   private pcWidth = 1;
 
-  constructor(private readonly merged: MergeResult, private readonly source: string, private readonly rootSpan: Span) {}
+  constructor(
+    private readonly merged: MergeResult,
+    private readonly source: string,
+    private readonly rootSpan: Span,
+  ) {}
 
   private error(t: DiagnosticTemplate, args: readonly (string | number)[], span: Span, hint?: string): void {
     this.diagnostics.push(diag(t, args, span, hint === undefined ? undefined : { hint }));
@@ -398,7 +493,11 @@ class Checker {
     this.heaviest = saved.heaviest;
     if (size > MAX_INLINED_NODES && !this.expansionReported) {
       this.expansionReported = true;
-      this.error(Diagnostics.InlinedTooLarge, [what, size >= 1e15 ? 'about ' + size.toExponential(1) : size, MAX_INLINED_NODES, callChain([name, ...chain])], span);
+      this.error(
+        Diagnostics.InlinedTooLarge,
+        [what, size >= 1e15 ? 'about ' + size.toExponential(1) : size, MAX_INLINED_NODES, callChain([name, ...chain])],
+        span,
+      );
     }
     return { value, size, chain };
   }
@@ -492,7 +591,16 @@ class Checker {
     let guestMode = modes[modes.length - 1]?.name ?? '';
     if (guestDecl) {
       if (modes.some((m) => m.name === guestDecl.mode.text)) guestMode = guestDecl.mode.text;
-      else if (modes.length > 0) this.error(Diagnostics.UnknownMode, [guestDecl.mode.text], guestDecl.mode.span, didYouMeanHint(guestDecl.mode.text, modes.map((m) => m.name)));
+      else if (modes.length > 0)
+        this.error(
+          Diagnostics.UnknownMode,
+          [guestDecl.mode.text],
+          guestDecl.mode.span,
+          didYouMeanHint(
+            guestDecl.mode.text,
+            modes.map((m) => m.name),
+          ),
+        );
     }
 
     const traps = of('trap').map((d) => this.trapBody(d));
@@ -505,7 +613,9 @@ class Checker {
       fetchWordWidth = r.wordWidth;
     }
     const assumptions = of('assume').map((d) => {
-      const holds = this.measured(`assumption '${d.name.text}'`, d.name.text, d.name.span, () => this.bool(d.holds, this.ctx('assume', d.name.text), 'an assumption')).value;
+      const holds = this.measured(`assumption '${d.name.text}'`, d.name.text, d.name.span, () =>
+        this.bool(d.holds, this.ctx('assume', d.name.text), 'an assumption'),
+      ).value;
       const a: Assumption = { name: d.name.text, holds, span: d.span };
       if (d.doc !== undefined) a.doc = d.doc;
       return a;
@@ -604,7 +714,8 @@ class Checker {
   private registerFile(d: Extract<A.Decl, { k: 'registers' }>): RegisterFile {
     const width = this.width(d.width);
     const max = BigInt(MAX_FILE_REGISTERS);
-    if (!isPow2(d.count.value) || d.count.value > max) this.error(Diagnostics.NotPowerOfTwo, [`a register file size (at most ${MAX_FILE_REGISTERS})`, d.count.text], d.count.span);
+    if (!isPow2(d.count.value) || d.count.value > max)
+      this.error(Diagnostics.NotPowerOfTwo, [`a register file size (at most ${MAX_FILE_REGISTERS})`, d.count.text], d.count.span);
     const count = isPow2(d.count.value) && d.count.value <= max ? Number(d.count.value) : 1;
     if (d.names.length > 0 && d.names.length !== count) this.error(Diagnostics.NamesCount, [d.name.text, d.count.text, d.names.length], d.span);
     const seen = new Map<string, Span>();
@@ -647,8 +758,11 @@ class Checker {
     const t = this.traps.get(d.name.text)!;
     if (d.timer) {
       if (t.kind !== 'interrupt') this.error(Diagnostics.TimerNotInterrupt, [t.name, t.kind], d.kind.span);
-      if (d.timer.period.value < 1n || d.timer.period.value > BigInt(Number.MAX_SAFE_INTEGER)) this.error(Diagnostics.BadPeriod, [d.timer.period.text], d.timer.period.span);
-      const when = this.measured(`the timer of '${t.name}'`, t.name, d.timer.period.span, () => this.bool(d.timer!.when, this.ctx('timer', t.name), 'a timer condition')).value;
+      if (d.timer.period.value < 1n || d.timer.period.value > BigInt(Number.MAX_SAFE_INTEGER))
+        this.error(Diagnostics.BadPeriod, [d.timer.period.text], d.timer.period.span);
+      const when = this.measured(`the timer of '${t.name}'`, t.name, d.timer.period.span, () =>
+        this.bool(d.timer!.when, this.ctx('timer', t.name), 'a timer condition'),
+      ).value;
       // Rebuild so `timer` sits before doc/span in the JSON form.
       const out: Trap = { name: t.name, kind: t.kind, vector: t.vector, timer: { period: Number(d.timer.period.value), when }, span: t.span };
       if (t.doc !== undefined) out.doc = t.doc;
@@ -778,10 +892,19 @@ class Checker {
     let out = general;
     const vectors = new Set([...this.traps.values()].map((t) => BigInt(t.vector)));
     for (const d of [...ds].reverse()) {
-      if (!vectors.has(d.vector.value)) this.error(Diagnostics.UnknownTrapVector, [d.vector.text], d.vector.span, `the traps' vectors: ${[...vectors].map(String).join(', ') || 'none'}`);
+      if (!vectors.has(d.vector.value))
+        this.error(Diagnostics.UnknownTrapVector, [d.vector.text], d.vector.span, `the traps' vectors: ${[...vectors].map(String).join(', ') || 'none'}`);
       if (!hasGeneral) this.error(Diagnostics.TrapVectorWithoutEntry, [d.vector.text], d.vector.span);
-      const body = this.measured(`the trap entry of vector ${d.vector.text}`, 'trap entry', d.span, () => this.block(d.body, this.ctx('trapEntry', 'trap entry'))).value;
-      const cond: Expr = { k: 'binop', width: 1, op: 'eq', a: { k: 'builtin', width: 8, name: 'trap_vector' }, b: { k: 'const', width: 8, value: hex(d.vector.value & 0xffn) } };
+      const body = this.measured(`the trap entry of vector ${d.vector.text}`, 'trap entry', d.span, () =>
+        this.block(d.body, this.ctx('trapEntry', 'trap entry')),
+      ).value;
+      const cond: Expr = {
+        k: 'binop',
+        width: 1,
+        op: 'eq',
+        a: { k: 'builtin', width: 8, name: 'trap_vector' },
+        b: { k: 'const', width: 8, value: hex(d.vector.value & 0xffn) },
+      };
       out = [{ k: 'if', cond, then: body, else: out, span: d.span }];
     }
     return out;
@@ -844,7 +967,9 @@ class Checker {
       }
     }
     const sem = byKind.get('semantics') as Extract<A.Clause, { k: 'semantics' }> | undefined;
-    const semantics = sem ? this.measured(`the semantics of '${mn}'`, mn, sem.span, () => this.block(sem.body, this.ctx('instruction', mn, { operands }))).value : [];
+    const semantics = sem
+      ? this.measured(`the semantics of '${mn}'`, mn, sem.span, () => this.block(sem.body, this.ctx('instruction', mn, { operands }))).value
+      : [];
     const ins: Instruction = { mnemonic: mn, operands: [...operands.values()], syntax, encoding, claims, semantics, span: d.span };
     if (d.doc !== undefined) ins.doc = d.doc;
     return ins;
@@ -860,7 +985,12 @@ class Checker {
     const syntax = syntaxes[0] ? this.syntax(syntaxes[0], mn, operands) : defaultSyntax(mn, [...operands.keys()]);
     for (const p of syntax) {
       // Its targets are distances from its own address: the next address depends on the expansion.
-      if (p.k === 'operand' && p.relative?.base === 'next_pc') this.error(Diagnostics.RelativeOperand, [p.name, 'next_pc', "a pseudo-instruction's targets are relative to its own address: write pc"], syntaxes[0]!.span);
+      if (p.k === 'operand' && p.relative?.base === 'next_pc')
+        this.error(
+          Diagnostics.RelativeOperand,
+          [p.name, 'next_pc', "a pseudo-instruction's targets are relative to its own address: write pc"],
+          syntaxes[0]!.span,
+        );
     }
     const byName = new Map(instructions.map((i) => [i.mnemonic, i]));
     const expansions: Expansion[] = [];
@@ -881,8 +1011,15 @@ class Checker {
     const target = byName.get(it.instruction.text);
     const out: ExpandedInstruction = { mnemonic: it.instruction.text, operands: [], span: it.span };
     if (!target) {
-      const pseudoHint = this.merged.decls.some((x) => x.k === 'pseudo' && x.name.text === it.instruction.text) ? `'${it.instruction.text}' is a pseudo-instruction; an expansion lists real instructions` : undefined;
-      this.error(Diagnostics.UnknownExpansionTarget, [mn, it.instruction.text], it.instruction.span, pseudoHint ?? didYouMeanHint(it.instruction.text, byName.keys()));
+      const pseudoHint = this.merged.decls.some((x) => x.k === 'pseudo' && x.name.text === it.instruction.text)
+        ? `'${it.instruction.text}' is a pseudo-instruction; an expansion lists real instructions`
+        : undefined;
+      this.error(
+        Diagnostics.UnknownExpansionTarget,
+        [mn, it.instruction.text],
+        it.instruction.span,
+        pseudoHint ?? didYouMeanHint(it.instruction.text, byName.keys()),
+      );
       for (const a of it.args) this.infer(a, undefined, ctx, true);
       return out;
     }
@@ -890,7 +1027,10 @@ class Checker {
       this.error(Diagnostics.WrongArgCount, [target.mnemonic, target.operands.length, it.args.length], it.span);
       return out;
     }
-    const kindOf = (o: Operand): string => (o.kind === 'reg' ? `a register of ${o.file}` : `${o.kind === 'simm' ? 'a signed' : o.kind === 'addr' ? 'an address' : 'an'} ${o.kind === 'addr' ? '' : 'immediate '}operand`.replace('  ', ' '));
+    const kindOf = (o: Operand): string =>
+      o.kind === 'reg'
+        ? `a register of ${o.file}`
+        : `${o.kind === 'simm' ? 'a signed' : o.kind === 'addr' ? 'an address' : 'an'} ${o.kind === 'addr' ? '' : 'immediate '}operand`.replace('  ', ' ');
     target.operands.forEach((op, i) => {
       const a = it.args[i]!;
       // A bare operand name carries its kind: a register of one file is not a register of another, nor a number.
@@ -953,7 +1093,12 @@ class Checker {
     return parts;
   }
 
-  private encoding(c: Extract<A.Clause, { k: 'encoding' }>, d: Extract<A.Decl, { k: 'instruction' }>, operands: Map<string, Operand>, fetchWordWidth: number): Encoding {
+  private encoding(
+    c: Extract<A.Clause, { k: 'encoding' }>,
+    d: Extract<A.Decl, { k: 'instruction' }>,
+    operands: Map<string, Operand>,
+    fetchWordWidth: number,
+  ): Encoding {
     const mn = d.name.text;
     // Operand bits already placed, to report a bit placed twice (a slice may cover any bits).
     const placed = new Map<string, bigint>();
@@ -1186,7 +1331,13 @@ class Checker {
         if (target.k === 'file' && zero !== undefined) {
           // A write to a hard-wired register is ignored (the value is still computed: it may trap).
           const count = this.files.get(target.file)!.count;
-          out.push({ k: 'if', cond: { k: 'unop', width: 1, op: 'not', a: isRegister(target.index, zero, count) }, then: [{ k: 'assign', target, value, span: s.span }], else: [], span: s.span });
+          out.push({
+            k: 'if',
+            cond: { k: 'unop', width: 1, op: 'not', a: isRegister(target.index, zero, count) },
+            then: [{ k: 'assign', target, value, span: s.span }],
+            else: [],
+            span: s.span,
+          });
           return;
         }
         out.push({ k: 'assign', target, value, span: s.span });
@@ -1279,7 +1430,15 @@ class Checker {
         }
         const f = r.fields.find((x) => x.name === e.field.text);
         if (!f) {
-          this.error(Diagnostics.UnknownField, [r.name, e.field.text], e.field.span, didYouMeanHint(e.field.text, r.fields.map((x) => x.name)));
+          this.error(
+            Diagnostics.UnknownField,
+            [r.name, e.field.text],
+            e.field.span,
+            didYouMeanHint(
+              e.field.text,
+              r.fields.map((x) => x.name),
+            ),
+          );
           return undefined;
         }
         if (r.readonly) this.error(Diagnostics.ReadonlyAssignment, [`${r.name}.${f.name}`], e.span);
@@ -1334,7 +1493,12 @@ class Checker {
     return undefined;
   }
 
-  private memAccess(e: Extract<A.AstExpr, { k: 'index' }>, n: string, space: NonNullable<ReturnType<Checker['space']>>, ctx: Ctx): { addr: Expr; words: number; width: number } | undefined {
+  private memAccess(
+    e: Extract<A.AstExpr, { k: 'index' }>,
+    n: string,
+    space: NonNullable<ReturnType<Checker['space']>>,
+    ctx: Ctx,
+  ): { addr: Expr; words: number; width: number } | undefined {
     if (ctx.where === 'function' || ctx.where === 'pseudo') this.readsState(ctx, n, e.span);
     if (ctx.where === 'mode') this.error(Diagnostics.ModePredicateReadsNonMode, [n], e.span);
     if (ctx.where === 'translation' && space.view) this.error(Diagnostics.ViewInTranslation, [ctx.owner, n], e.span);
@@ -1662,7 +1826,15 @@ class Checker {
       if (r) {
         const f = r.fields.find((x) => x.name === e.field.text);
         if (!f) {
-          this.error(Diagnostics.UnknownField, [r.name, e.field.text], e.field.span, didYouMeanHint(e.field.text, r.fields.map((x) => x.name)));
+          this.error(
+            Diagnostics.UnknownField,
+            [r.name, e.field.text],
+            e.field.span,
+            didYouMeanHint(
+              e.field.text,
+              r.fields.map((x) => x.name),
+            ),
+          );
           return this.bad();
         }
         if (ctx.where === 'function' || ctx.where === 'pseudo') this.readsState(ctx, `${r.name}.${f.name}`, e.span);
@@ -1701,7 +1873,9 @@ class Checker {
         const zero = this.zeroes.get(n);
         // A hard-wired register reads as zero: the IR says so with a choice on the index, so every
         // later stage (machine, solver, reports) gets it without knowing about `zero`.
-        return zero === undefined ? read : { k: 'ite', width: file.width, cond: isRegister(index, zero, file.count), then: { k: 'const', width: file.width, value: '0x0' }, else: read };
+        return zero === undefined
+          ? read
+          : { k: 'ite', width: file.width, cond: isRegister(index, zero, file.count), then: { k: 'const', width: file.width, value: '0x0' }, else: read };
       }
       const space = this.space(n);
       if (space) {
@@ -1781,7 +1955,13 @@ class Checker {
         // Declared but not yet checked: a function calling a later (or itself).
         this.error(Diagnostics.UsedBeforeDeclared, [n], e.callee.span);
       } else if (g) this.error(Diagnostics.WrongKindOfName, [n, kindWords[g.kind]!, kindWords.function!], e.callee.span);
-      else this.error(Diagnostics.UnknownFunction, [n], e.callee.span, didYouMeanHint(n, [...this.funcs.keys(), 'zext', 'sext', 'slt', 'sle', 'sgt', 'sge', 'sdiv', 'srem']));
+      else
+        this.error(
+          Diagnostics.UnknownFunction,
+          [n],
+          e.callee.span,
+          didYouMeanHint(n, [...this.funcs.keys(), 'zext', 'sext', 'slt', 'sle', 'sgt', 'sge', 'sdiv', 'srem']),
+        );
       for (const a of e.args) this.infer(a, undefined, ctx, true);
       return this.bad();
     }

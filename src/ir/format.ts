@@ -9,7 +9,22 @@
 // the tests compare the IR of a spec and of its formatted text.
 
 import type { IToken } from 'chevrotain';
-import { type AstExpr, type AstStmt, type Clause, type Decl, type EncBits, type FieldDecl, type ModeDecl, type NumberLit, type OperandDecl, type PseudoClause, type SpecFile, IsaLexer, type Diagnostic, parseText } from '../syntax/index.js';
+import {
+  type AstExpr,
+  type AstStmt,
+  type Clause,
+  type Decl,
+  type EncBits,
+  type FieldDecl,
+  type ModeDecl,
+  type NumberLit,
+  type OperandDecl,
+  type PseudoClause,
+  type SpecFile,
+  IsaLexer,
+  type Diagnostic,
+  parseText,
+} from '../syntax/index.js';
 import type { Span } from './types.js';
 import { assertNever } from './walk.js';
 
@@ -50,8 +65,26 @@ function tok(t: IToken): Tok {
 
 /** Binding strength, loosest first (LANGUAGE.md, "Expressions"). */
 const binPrec: Record<string, number> = {
-  '||': 2, '&&': 3, '|': 4, '^': 5, '&': 6, '==': 7, '!=': 7, '<': 8, '<=': 8, '>': 8, '>=': 8,
-  '++': 9, '<<': 10, '>>': 10, '>>>': 10, '+': 11, '-': 11, '*': 12, '/': 12, '%': 12,
+  '||': 2,
+  '&&': 3,
+  '|': 4,
+  '^': 5,
+  '&': 6,
+  '==': 7,
+  '!=': 7,
+  '<': 8,
+  '<=': 8,
+  '>': 8,
+  '>=': 8,
+  '++': 9,
+  '<<': 10,
+  '>>': 10,
+  '>>>': 10,
+  '+': 11,
+  '-': 11,
+  '*': 12,
+  '/': 12,
+  '%': 12,
 };
 const COND = 1;
 const UNARY = 13;
@@ -144,7 +177,10 @@ class Printer {
   private atOpen = true;
   private readonly code: Tok[];
 
-  constructor(tokens: IToken[], private readonly comments: Tok[]) {
+  constructor(
+    tokens: IToken[],
+    private readonly comments: Tok[],
+  ) {
     this.code = tokens.map(tok);
   }
 
@@ -372,12 +408,7 @@ class Printer {
       case 'assume':
         return this.leaf(d.span, `${r}assume ${d.name.text} : ${printExpr(d.holds)};`, forceBlank);
       case 'instruction':
-        this.block(
-          d.span,
-          `${r}instruction ${d.name.text}(${d.operands.map(operand).join(', ')})`,
-          () => d.clauses.forEach((c) => this.clause(c)),
-          forceBlank,
-        );
+        this.block(d.span, `${r}instruction ${d.name.text}(${d.operands.map(operand).join(', ')})`, () => d.clauses.forEach((c) => this.clause(c)), forceBlank);
         return;
       case 'pseudo':
         this.block(
@@ -543,7 +574,10 @@ function hasBlock(d: Decl): boolean {
 
 /** Print a parsed spec; `tokens` and `comments` are the lexer's output for the same text. */
 export function printSpec(ast: SpecFile, tokens: IToken[], comments: IToken[]): string {
-  const p = new Printer(tokens, comments.map(tok).sort((a, b) => a.start - b.start));
+  const p = new Printer(
+    tokens,
+    comments.map(tok).sort((a, b) => a.start - b.start),
+  );
   p.spec(ast);
   return p.text();
 }

@@ -7,14 +7,7 @@ export { loadIsaFile, loadIsaSource, parseIsaText, frontEnd, fsHost, type LoadRe
 export { exportIsaJson, parseIsaJson, isaSchemaValidator } from './json.js';
 export { checkSpec, resolveExtends, CLAIMS, MAX_IR_NODES, addrWidth } from './check.js';
 export { parseText, type ParseResult } from '../syntax/index.js';
-export {
-  Diagnostics,
-  renderDiagnostic,
-  didYouMean,
-  sortDiagnostics,
-  type Diagnostic,
-  type DiagnosticTemplate,
-} from '../syntax/index.js';
+export { Diagnostics, renderDiagnostic, didYouMean, sortDiagnostics, type Diagnostic, type DiagnosticTemplate } from '../syntax/index.js';
 export { coveredBits, excluded, extractOperands, fieldRuns, fixedBits, insertOperands } from './encoding.js';
 export { formatSpec, printExpr, printSpec, type FormatResult } from './format.js';
 export { isaIndex, derived, derivedKey, type IsaIndex, type DerivedKey } from './lookup.js';

@@ -16,13 +16,100 @@ import type { Isa } from './types.js';
 
 /** One global key order: every IR object prints its keys in this order (unknown keys last, sorted). */
 const KEY_ORDER = [
-  'format', 'version', 'k', 'name', 'mnemonic', 'source', 'extends', 'endian', 'registers', 'files', 'memories', 'views',
-  'translations', 'functions', 'modes', 'guestMode', 'traps', 'trapEntry', 'reset', 'fetch', 'console', 'assumptions', 'symbols', 'instructions', 'pseudos',
-  'width', 'word', 'hi', 'lo', 'count', 'wordWidth', 'size', 'role', 'readonly', 'clock', 'init', 'names', 'fields', 'memory',
-  'translation', 'param', 'params', 'resultWidth', 'kind', 'vector', 'timer', 'period', 'when', 'holds', 'operands',
-  'syntax', 'encoding', 'claims', 'semantics', 'expansions', 'alias', 'items', 'mask', 'match', 'exclude', 'claim', 'negated', 'text', 'operand', 'relative', 'base', 'addend', 'target',
-  'value', 'reg', 'field', 'file', 'index', 'space', 'address', 'addr', 'words', 'op', 'a', 'b', 'parts', 'fn', 'args', 'cond',
-  'then', 'else', 'trap', 'pc', 'doc', 'span', 'line', 'col', 'endLine', 'endCol',
+  'format',
+  'version',
+  'k',
+  'name',
+  'mnemonic',
+  'source',
+  'extends',
+  'endian',
+  'registers',
+  'files',
+  'memories',
+  'views',
+  'translations',
+  'functions',
+  'modes',
+  'guestMode',
+  'traps',
+  'trapEntry',
+  'reset',
+  'fetch',
+  'console',
+  'assumptions',
+  'symbols',
+  'instructions',
+  'pseudos',
+  'width',
+  'word',
+  'hi',
+  'lo',
+  'count',
+  'wordWidth',
+  'size',
+  'role',
+  'readonly',
+  'clock',
+  'init',
+  'names',
+  'fields',
+  'memory',
+  'translation',
+  'param',
+  'params',
+  'resultWidth',
+  'kind',
+  'vector',
+  'timer',
+  'period',
+  'when',
+  'holds',
+  'operands',
+  'syntax',
+  'encoding',
+  'claims',
+  'semantics',
+  'expansions',
+  'alias',
+  'items',
+  'mask',
+  'match',
+  'exclude',
+  'claim',
+  'negated',
+  'text',
+  'operand',
+  'relative',
+  'base',
+  'addend',
+  'target',
+  'value',
+  'reg',
+  'field',
+  'file',
+  'index',
+  'space',
+  'address',
+  'addr',
+  'words',
+  'op',
+  'a',
+  'b',
+  'parts',
+  'fn',
+  'args',
+  'cond',
+  'then',
+  'else',
+  'trap',
+  'pc',
+  'doc',
+  'span',
+  'line',
+  'col',
+  'endLine',
+  'endCol',
 ];
 const rank = new Map(KEY_ORDER.map((k, i) => [k, i]));
 
@@ -71,7 +158,8 @@ function schemaError(e: ErrorObject): [string, string] {
 
 function schemaMessage(e: ErrorObject): string {
   if (e.keyword === 'additionalProperties') return `unknown property '${String((e.params as { additionalProperty: string }).additionalProperty)}'`;
-  if (e.keyword === 'enum') return `${e.message ?? 'invalid'}: ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map((x) => JSON.stringify(x)).join(', ')}`;
+  if (e.keyword === 'enum')
+    return `${e.message ?? 'invalid'}: ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map((x) => JSON.stringify(x)).join(', ')}`;
   return e.message ?? 'invalid';
 }
 
@@ -86,7 +174,8 @@ export function parseIsaJson(text: string, file: string): { isa?: Isa; diagnosti
   // Bound nesting before the recursive validators run (a hostile file could nest 10^5 levels).
   const deepAt = tooDeep(data, MAX_JSON_DEPTH);
   const positions = jsonPositions(text, file);
-  if (deepAt !== undefined) return { diagnostics: [diag(Diagnostics.JsonTooDeep, [MAX_JSON_DEPTH], spanAt(positions, deepAt === '/' ? '' : deepAt, file), { pointer: deepAt })] };
+  if (deepAt !== undefined)
+    return { diagnostics: [diag(Diagnostics.JsonTooDeep, [MAX_JSON_DEPTH], spanAt(positions, deepAt === '/' ? '' : deepAt, file), { pointer: deepAt })] };
   const validate = isaSchemaValidator();
   if (!validate(data)) {
     const seen = new Set<string>();
@@ -139,11 +228,20 @@ function checkIrJson(input: Isa, positions: JsonPositions, file: string): { isa?
 /** Keys the comparison skips: places, and what the IR records about where it came from. */
 const UNCOMPARED = new Set(['span', 'source', 'extends']);
 
-const show = (v: unknown): string => (v === undefined ? 'absent' : typeof v === 'string' ? `'${v.length > 40 ? v.slice(0, 37) + '...' : v}'` : Array.isArray(v) ? `a list of ${v.length}` : typeof v === 'object' && v !== null ? 'an object' : String(v));
+const show = (v: unknown): string =>
+  v === undefined
+    ? 'absent'
+    : typeof v === 'string'
+      ? `'${v.length > 40 ? v.slice(0, 37) + '...' : v}'`
+      : Array.isArray(v)
+        ? `a list of ${v.length}`
+        : typeof v === 'object' && v !== null
+          ? 'an object'
+          : String(v);
 
 /** Report each place where `stated` (the JSON) and `derived` (the checker's IR) differ. */
 function compareIr(stated: unknown, derived: unknown, pointer: string, report: (pointer: string, what: string, stated: string, derived: string) => void): void {
-  const what = pointer === '' ? 'the spec' : (pointer.slice(pointer.lastIndexOf('/') + 1) || 'the value');
+  const what = pointer === '' ? 'the spec' : pointer.slice(pointer.lastIndexOf('/') + 1) || 'the value';
   if (Array.isArray(stated) && Array.isArray(derived)) {
     if (stated.length !== derived.length) return report(pointer, `the number of items of '${what}'`, String(stated.length), String(derived.length));
     stated.forEach((x, i) => compareIr(x, derived[i], `${pointer}/${i}`, report));

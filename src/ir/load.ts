@@ -9,9 +9,7 @@ import { MAX_SPEC_CHARS } from './limits.js';
 
 export type { CheckOptions, FileHost } from './check.js';
 
-export type LoadResult =
-  | { ok: true; isa: Isa; diagnostics: Diagnostic[] }
-  | { ok: false; diagnostics: Diagnostic[] };
+export type LoadResult = { ok: true; isa: Isa; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
 
 /** Reads from disk; a missing or unreadable file is `undefined`, never an exception. */
 export const fsHost: FileHost = {

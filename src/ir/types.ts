@@ -223,9 +223,7 @@ export interface Operand {
  *  `lo + width - 1 .. lo` (`off[10..5]` has lo 5, width 6). A field wider than the operand holds
  *  it zero- or (simm) sign-extended. Operand bits no field holds are zero (the implied low bit of
  *  a RISC-V branch offset). */
-export type EncodingBits =
-  | { k: 'fixed'; width: number; value: Hex }
-  | { k: 'field'; operand: string; width: number; /** absent: 0 */ lo?: number };
+export type EncodingBits = { k: 'fixed'; width: number; value: Hex } | { k: 'field'; operand: string; width: number; /** absent: 0 */ lo?: number };
 
 export type EncodingItem =
   | EncodingBits
@@ -248,14 +246,7 @@ export interface Encoding {
 }
 
 export type Claim =
-  | 'privileged'
-  | 'sensitive'
-  | 'control-sensitive'
-  | 'mode-sensitive'
-  | 'location-sensitive'
-  | 'user-sensitive'
-  | 'innocuous'
-  | 'timing-dependent';
+  'privileged' | 'sensitive' | 'control-sensitive' | 'mode-sensitive' | 'location-sensitive' | 'user-sensitive' | 'innocuous' | 'timing-dependent';
 
 export interface ClaimAt {
   claim: Claim;
@@ -337,9 +328,29 @@ export type Stmt =
 export type UnOp = 'not' | 'neg';
 
 export type BinOp =
-  | 'add' | 'sub' | 'mul' | 'udiv' | 'urem' | 'sdiv' | 'srem'
-  | 'and' | 'or' | 'xor' | 'shl' | 'lshr' | 'ashr'
-  | 'eq' | 'ne' | 'ult' | 'ule' | 'ugt' | 'uge' | 'slt' | 'sle' | 'sgt' | 'sge';
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'udiv'
+  | 'urem'
+  | 'sdiv'
+  | 'srem'
+  | 'and'
+  | 'or'
+  | 'xor'
+  | 'shl'
+  | 'lshr'
+  | 'ashr'
+  | 'eq'
+  | 'ne'
+  | 'ult'
+  | 'ule'
+  | 'ugt'
+  | 'uge'
+  | 'slt'
+  | 'sle'
+  | 'sgt'
+  | 'sge';
 
 export type Builtin = 'next_pc' | 'trap_vector' | 'return_pc';
 

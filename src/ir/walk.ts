@@ -168,10 +168,7 @@ export function mapLValueExpr(t: LValue, f: (e: Expr) => Expr): LValue {
  * there may fall into several runs of fetch-order bits: `f` is called once per run, with `lo` the
  * item's bit (0 = its least significant) that the run begins with.
  */
-export function forEachEncodingBits(
-  enc: Encoding,
-  f: (it: EncodingBits, run: { at: number; width: number; lo: number }) => void,
-): void {
+export function forEachEncodingBits(enc: Encoding, f: (it: EncodingBits, run: { at: number; width: number; lo: number }) => void): void {
   let pos = enc.width;
   for (const it of enc.items) {
     switch (it.k) {

@@ -162,7 +162,13 @@ export function analysisDiagnostics(a: IsaAnalysis, file: string, isa?: Isa): Ls
       if (o.span.file !== file) continue;
       const r = spanToRange(o.span);
       // Only the header line: the whole instruction would underline a screenful.
-      out.push({ range: { start: r.start, end: { line: r.start.line, character: r.start.character + 'instruction'.length } }, severity: DiagnosticSeverity.Information, code, source: 'isavirt', message: `breaks ${title}: ${reasonOf(o)}` });
+      out.push({
+        range: { start: r.start, end: { line: r.start.line, character: r.start.character + 'instruction'.length } },
+        severity: DiagnosticSeverity.Information,
+        code,
+        source: 'isavirt',
+        message: `breaks ${title}: ${reasonOf(o)}`,
+      });
     }
   }
   return out;
@@ -170,7 +176,8 @@ export function analysisDiagnostics(a: IsaAnalysis, file: string, isa?: Isa): Ls
 
 const ROLE_WORDS: Record<string, string> = {
   mode: 'mode state: it decides the processor mode; an instruction that writes it is control-sensitive, one whose result depends on it is mode-sensitive',
-  control: 'control state: it defines the virtual machine\'s resources and the monitor owns it; an instruction that writes it is control-sensitive, one whose result depends on it is location-sensitive',
+  control:
+    "control state: it defines the virtual machine's resources and the monitor owns it; an instruction that writes it is control-sensitive, one whose result depends on it is location-sensitive",
   plain: 'plain state: a guest may use it freely',
 };
 
@@ -232,7 +239,13 @@ export function documentSymbols(index: SymbolIndex, file: string): DocumentSymbo
   const parents = new Map<string, DocumentSymbol>();
   for (const s of index.symbols) {
     if (s.span.file !== file || s.kind === 'local' || s.kind === 'param') continue;
-    const ds: DocumentSymbol = { name: s.name, detail: s.detail, kind: SYMBOL_KINDS[s.kind] ?? LspSymbolKind.Key, range: spanToRange(s.declSpan), selectionRange: spanToRange(s.span) };
+    const ds: DocumentSymbol = {
+      name: s.name,
+      detail: s.detail,
+      kind: SYMBOL_KINDS[s.kind] ?? LspSymbolKind.Key,
+      range: spanToRange(s.declSpan),
+      selectionRange: spanToRange(s.span),
+    };
     if (s.kind === 'field' || s.kind === 'operand') {
       const parent = parents.get(s.kind === 'field' ? `register:${s.container}` : `instruction:${s.container}`);
       if (parent) {
@@ -334,7 +347,15 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
       const current = () => s.version === version && !!documents.get(s.uri);
       const show = (last: string) => {
         if (s.analysis?.complete) s.lastComplete = s.analysis;
-        s.analysis = { version, result: assembleAnalysis(isa, chunks.filter((c) => c !== undefined), performance.now() - t0), complete: decided === total };
+        s.analysis = {
+          version,
+          result: assembleAnalysis(
+            isa,
+            chunks.filter((c) => c !== undefined),
+            performance.now() - t0,
+          ),
+          complete: decided === total,
+        };
         progress?.report(Math.round((decided * 100) / Math.max(1, total)), `${decided}/${total} instructions${last ? ` (${last})` : ''}`);
         publish(s);
       };
@@ -416,48 +437,61 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     return s;
   };
 
-  connection.onHover(onDocument((p): Hover | null => {
-    const s = current(p.textDocument.uri);
-    if (!s?.index) return null;
-    const at = symbolAt(s.index, s.file, p.position.line + 1, p.position.character + 1);
-    if (!at) return null;
-    // An instruction the running analysis has not reached yet: the last complete one, marked stale.
-    const decided = s.analysis && s.analysis.result.instructions.some((i) => i.mnemonic === at.symbol.name) ? s.analysis : (s.lastComplete ?? s.analysis);
-    const analysis = decided ? { result: decided.result, stale: decided.version !== s.version, isa: s.isa } : undefined;
-    const pending = analysisOn && s.isa !== undefined;
-    return { contents: { kind: MarkupKind.Markdown, value: hoverMarkdown(at.symbol, analysis, pending) }, range: spanToRange(at.span) };
-  }));
+  connection.onHover(
+    onDocument((p): Hover | null => {
+      const s = current(p.textDocument.uri);
+      if (!s?.index) return null;
+      const at = symbolAt(s.index, s.file, p.position.line + 1, p.position.character + 1);
+      if (!at) return null;
+      // An instruction the running analysis has not reached yet: the last complete one, marked stale.
+      const decided = s.analysis && s.analysis.result.instructions.some((i) => i.mnemonic === at.symbol.name) ? s.analysis : (s.lastComplete ?? s.analysis);
+      const analysis = decided ? { result: decided.result, stale: decided.version !== s.version, isa: s.isa } : undefined;
+      const pending = analysisOn && s.isa !== undefined;
+      return { contents: { kind: MarkupKind.Markdown, value: hoverMarkdown(at.symbol, analysis, pending) }, range: spanToRange(at.span) };
+    }),
+  );
 
-  connection.onDefinition(onDocument((p): Location[] => {
-    const s = current(p.textDocument.uri);
-    if (!s?.index) return [];
-    const at = symbolAt(s.index, s.file, p.position.line + 1, p.position.character + 1);
-    if (!at) return [];
-    return definitionsOf(s.index, at.symbol.id).map((d) => ({ uri: d.span.file === s.file ? s.uri : fileToUri(d.span.file), range: spanToRange(d.span) }));
-  }));
+  connection.onDefinition(
+    onDocument((p): Location[] => {
+      const s = current(p.textDocument.uri);
+      if (!s?.index) return [];
+      const at = symbolAt(s.index, s.file, p.position.line + 1, p.position.character + 1);
+      if (!at) return [];
+      return definitionsOf(s.index, at.symbol.id).map((d) => ({ uri: d.span.file === s.file ? s.uri : fileToUri(d.span.file), range: spanToRange(d.span) }));
+    }),
+  );
 
-  connection.onReferences(onDocument((p): Location[] => {
-    const s = current(p.textDocument.uri);
-    if (!s?.index) return [];
-    const at = symbolAt(s.index, s.file, p.position.line + 1, p.position.character + 1);
-    if (!at) return [];
-    return referencesOf(s.index, at.symbol.id, p.context.includeDeclaration).map((span) => ({ uri: span.file === s.file ? s.uri : fileToUri(span.file), range: spanToRange(span) }));
-  }));
+  connection.onReferences(
+    onDocument((p): Location[] => {
+      const s = current(p.textDocument.uri);
+      if (!s?.index) return [];
+      const at = symbolAt(s.index, s.file, p.position.line + 1, p.position.character + 1);
+      if (!at) return [];
+      return referencesOf(s.index, at.symbol.id, p.context.includeDeclaration).map((span) => ({
+        uri: span.file === s.file ? s.uri : fileToUri(span.file),
+        range: spanToRange(span),
+      }));
+    }),
+  );
 
-  connection.onDocumentSymbol(onDocument((p): DocumentSymbol[] => {
-    const s = current(p.textDocument.uri);
-    return s?.index ? documentSymbols(s.index, s.file) : [];
-  }));
+  connection.onDocumentSymbol(
+    onDocument((p): DocumentSymbol[] => {
+      const s = current(p.textDocument.uri);
+      return s?.index ? documentSymbols(s.index, s.file) : [];
+    }),
+  );
 
-  connection.onDocumentFormatting(onDocument((p): TextEdit[] | null => {
-    const doc = documents.get(p.textDocument.uri);
-    if (!doc) return null;
-    const text = doc.getText();
-    const r = formatSpec(text, uriToFile(doc.uri));
-    // A file that does not parse is left alone: its diagnostics already say why.
-    if (!r.ok || r.text === text) return [];
-    return [{ range: { start: { line: 0, character: 0 }, end: doc.positionAt(text.length) }, newText: r.text }];
-  }));
+  connection.onDocumentFormatting(
+    onDocument((p): TextEdit[] | null => {
+      const doc = documents.get(p.textDocument.uri);
+      if (!doc) return null;
+      const text = doc.getText();
+      const r = formatSpec(text, uriToFile(doc.uri));
+      // A file that does not parse is left alone: its diagnostics already say why.
+      if (!r.ok || r.text === text) return [];
+      return [{ range: { start: { line: 0, character: 0 }, end: doc.positionAt(text.length) }, newText: r.text }];
+    }),
+  );
 
   documents.listen(connection);
   connection.listen();

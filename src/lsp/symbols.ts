@@ -176,7 +176,8 @@ function declare(d: Decl, key: string, add: Add): void {
     case 'instruction': {
       const ops = d.operands.map((o) => `${o.name.text} : ${o.kind} ${o.file ? o.file.text : (o.width?.text ?? '')}`);
       base('instruction', d.name, `instruction ${d.name.text}(${ops.join(', ')})`);
-      for (const o of d.operands) local('operand', o.name, key, d.name.text, `operand ${o.name.text} : ${o.kind} ${o.file ? o.file.text : (o.width?.text ?? '')}`, o.span, add);
+      for (const o of d.operands)
+        local('operand', o.name, key, d.name.text, `operand ${o.name.text} : ${o.kind} ${o.file ? o.file.text : (o.width?.text ?? '')}`, o.span, add);
       for (const c of d.clauses) if (c.k === 'semantics') declareLets(c.body, key, d.name.text, add);
       return;
     }
@@ -184,7 +185,8 @@ function declare(d: Decl, key: string, add: Add): void {
       // Completion and hover offer a pseudo-instruction where they offer instructions.
       const ops = d.operands.map((o) => `${o.name.text} : ${o.kind} ${o.file ? o.file.text : (o.width?.text ?? '')}`);
       base('instruction', d.name, `pseudo ${d.name.text}(${ops.join(', ')})`);
-      for (const o of d.operands) local('operand', o.name, key, d.name.text, `operand ${o.name.text} : ${o.kind} ${o.file ? o.file.text : (o.width?.text ?? '')}`, o.span, add);
+      for (const o of d.operands)
+        local('operand', o.name, key, d.name.text, `operand ${o.name.text} : ${o.kind} ${o.file ? o.file.text : (o.width?.text ?? '')}`, o.span, add);
       return;
     }
     case 'trapEntry':
@@ -205,7 +207,15 @@ function declare(d: Decl, key: string, add: Add): void {
   }
 }
 
-function local(kind: 'operand' | 'param' | 'local', name: { text: string; span: Span }, key: string, container: string, detail: string, declSpan: Span, add: Add): void {
+function local(
+  kind: 'operand' | 'param' | 'local',
+  name: { text: string; span: Span },
+  key: string,
+  container: string,
+  detail: string,
+  declSpan: Span,
+  add: Add,
+): void {
   add({ id: `local:${key}:${name.text}`, name: name.text, kind, span: name.span, declSpan, detail, container });
 }
 
@@ -240,7 +250,8 @@ function collectRefs(d: Decl, key: string, lookup: Lookup, byId: Map<string, Isa
         return;
       case 'member':
         expr(e.base);
-        if (e.base.k === 'name') push(byId.has(`field:${e.base.name.text}.${e.field.text}`) ? `field:${e.base.name.text}.${e.field.text}` : undefined, e.field.span);
+        if (e.base.k === 'name')
+          push(byId.has(`field:${e.base.name.text}.${e.field.text}`) ? `field:${e.base.name.text}.${e.field.text}` : undefined, e.field.span);
         return;
       case 'index':
         expr(e.base);
@@ -359,8 +370,16 @@ function collectRefs(d: Decl, key: string, lookup: Lookup, byId: Map<string, Isa
       return;
     case 'remove': {
       const kind: Record<string, SymbolKind> = {
-        register: 'register', registers: 'file', memory: 'memory', view: 'view', translate: 'translation',
-        function: 'function', trap: 'trap', instruction: 'instruction', pseudo: 'instruction', assume: 'assumption',
+        register: 'register',
+        registers: 'file',
+        memory: 'memory',
+        view: 'view',
+        translate: 'translation',
+        function: 'function',
+        trap: 'trap',
+        instruction: 'instruction',
+        pseudo: 'instruction',
+        assume: 'assumption',
       };
       nameRef(d.name.text, d.name.span, [kind[d.what]!]);
       return;

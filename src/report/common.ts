@@ -3,14 +3,7 @@
 
 import path from 'node:path';
 import type { Span } from '../ir/index.js';
-import type {
-  IsaAnalysis,
-  InstructionClassification,
-  PrivilegeVerdict,
-  TheoremVerdict,
-  Tri,
-  Verdict,
-} from '../analysis/index.js';
+import type { IsaAnalysis, InstructionClassification, PrivilegeVerdict, TheoremVerdict, Tri, Verdict } from '../analysis/index.js';
 
 /** The compact mark of a table cell: yes / no / cond / ?. */
 export function triMark(value: Tri | PrivilegeVerdict['value']): string {

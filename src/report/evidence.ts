@@ -4,15 +4,7 @@
 // differs — and renders it with one of the functions at the end (text, Markdown, HTML, doc inlines).
 // Nothing here parses the analysis' prose: the model is computed from the witness' values.
 
-import type {
-  Evidence,
-  InstructionClassification,
-  IsaAnalysis,
-  PrivilegeVerdict,
-  TheoremVerdict,
-  Verdict,
-  Witness,
-} from '../analysis/index.js';
+import type { Evidence, InstructionClassification, IsaAnalysis, PrivilegeVerdict, TheoremVerdict, Verdict, Witness } from '../analysis/index.js';
 import type { Isa, Role } from '../ir/index.js';
 import { isaIndex } from '../ir/index.js';
 
@@ -223,7 +215,15 @@ export function witnessView(w: Witness, model: StateModel, columns?: string[]): 
   });
   const modes = w.states.map((s) => s.mode);
   // Only state elements: a non-numeric "result" is how the run ended, shown as its ending.
-  const resultEls = [...new Set(w.outcomes.flatMap((o) => Object.entries(o.values).filter(([, v]) => isNumber(v)).map(([k]) => k)))];
+  const resultEls = [
+    ...new Set(
+      w.outcomes.flatMap((o) =>
+        Object.entries(o.values)
+          .filter(([, v]) => isNumber(v))
+          .map(([k]) => k),
+      ),
+    ),
+  ];
   const endings = w.outcomes.map(ending);
 
   if (w.states.length >= 2) {
@@ -304,7 +304,8 @@ export function witnessLines(v: WitnessView): Rich[] {
   const two = v.columns.length === 2 && v.inputs.length + v.results.length > 0 && v.modes.length >= 2;
   if (two) {
     const [c0, c1] = v.columns as [string, string];
-    for (const r of v.inputs.slice(0, MAX_ROWS)) out.push([text('given '), name(r.element), text(' '), value(r.cells[0] ?? '?'), text(` (${c0}) vs `), value(r.cells[1] ?? '?'), text(` (${c1})`)]);
+    for (const r of v.inputs.slice(0, MAX_ROWS))
+      out.push([text('given '), name(r.element), text(' '), value(r.cells[0] ?? '?'), text(` (${c0}) vs `), value(r.cells[1] ?? '?'), text(` (${c1})`)]);
     if (v.inputs.length > MAX_ROWS) out.push([text(`and ${v.inputs.length - MAX_ROWS} more elements differ going in`)]);
     for (const r of v.results.slice(0, MAX_ROWS)) {
       const mk = (i: number) => (r.keys[i] ? key(r.cells[i] ?? '?') : value(r.cells[i] ?? '?'));
@@ -317,13 +318,21 @@ export function witnessLines(v: WitnessView): Rich[] {
       const shown = v.inputs.slice(0, MAX_ROWS).map((r) => [name(r.element), text(' = '), value(r.cells[0] ?? '?')]);
       out.push([text('given '), ...listOf(shown), text(v.inputs.length > MAX_ROWS ? ` and ${v.inputs.length - MAX_ROWS} more` : '')]);
     }
-    if (v.modes[0]) out.push([text('in a '), name(v.modes[0]), text(`-mode state it ${v.endings[0] === 'no trap' ? 'does not trap' : v.endings[0] === 'halts' ? 'halts the machine' : v.endings[0] || 'runs'}`)]);
+    if (v.modes[0])
+      out.push([
+        text('in a '),
+        name(v.modes[0]),
+        text(`-mode state it ${v.endings[0] === 'no trap' ? 'does not trap' : v.endings[0] === 'halts' ? 'halts the machine' : v.endings[0] || 'runs'}`),
+      ]);
     for (const r of v.results.slice(0, MAX_ROWS)) {
       out.push([text('changes '), name(r.element), text(' '), value(r.cells[0] ?? '?'), text(' → '), key(r.cells[1] ?? '?')]);
     }
     if (v.results.length > MAX_ROWS) out.push([text(`and ${v.results.length - MAX_ROWS} more elements change`)]);
   }
-  if (v.othersEqual > 0) out.push([text(two ? `all other state equal (${v.othersEqual} more elements)${unreadWords(v)}` : `all other state as given (${v.othersEqual} more elements)`)]);
+  if (v.othersEqual > 0)
+    out.push([
+      text(two ? `all other state equal (${v.othersEqual} more elements)${unreadWords(v)}` : `all other state as given (${v.othersEqual} more elements)`),
+    ]);
   else if (two && v.othersUnread) out.push([text(`nothing else the instruction reads differs${unreadWords(v)}`)]);
   if (!v.replayed) out.push([key('NOT confirmed by replay on the reference interpreter (a bug; please report it)')]);
   return out;
@@ -339,7 +348,8 @@ export function witnessTable(v: WitnessView): { head: string[]; rows: { cells: R
   const rows: { cells: Rich[] }[] = [];
   const two = v.modes.length >= 2;
   // A one-state witness's inputs have a value before and none after (they do not change).
-  for (const r of v.inputs.slice(0, MAX_ROWS)) rows.push({ cells: [[name(r.element)], ...v.columns.map((_, i) => (r.cells[i] === undefined ? [] : [value(r.cells[i]!)]))] });
+  for (const r of v.inputs.slice(0, MAX_ROWS))
+    rows.push({ cells: [[name(r.element)], ...v.columns.map((_, i) => (r.cells[i] === undefined ? [] : [value(r.cells[i]!)]))] });
   if (v.inputs.length > MAX_ROWS) rows.push({ cells: [[text(`${v.inputs.length - MAX_ROWS} more differ`)], ...v.columns.map(() => [])] });
   for (const r of v.results.slice(0, MAX_ROWS)) {
     rows.push({ cells: [[name(r.element), text(two ? ' (result)' : '')], ...r.cells.map((c, i) => (c === undefined ? [] : [r.keys[i] ? key(c) : value(c)]))] });
@@ -348,9 +358,13 @@ export function witnessTable(v: WitnessView): { head: string[]; rows: { cells: R
   if (two) rows.push({ cells: [[text('ends')], ...v.endings.slice(0, 2).map((e) => [text(e)])] });
   const note = [
     v.operands.length ? `instance: ${plain(operandsRich(v))}` : '',
-    two ? `all other state equal${v.othersEqual ? ` (${v.othersEqual} more elements)` : ''}${unreadWords(v)}` : `in a ${v.modes[0] ?? '?'}-mode state; ${v.endings[0] ?? ''}${v.othersEqual ? `; ${v.othersEqual} more elements as given` : ''}`,
+    two
+      ? `all other state equal${v.othersEqual ? ` (${v.othersEqual} more elements)` : ''}${unreadWords(v)}`
+      : `in a ${v.modes[0] ?? '?'}-mode state; ${v.endings[0] ?? ''}${v.othersEqual ? `; ${v.othersEqual} more elements as given` : ''}`,
     v.replayed ? 'replayed on the reference interpreter' : 'NOT confirmed by replay',
-  ].filter(Boolean).join('; ');
+  ]
+    .filter(Boolean)
+    .join('; ');
   return { head, rows, note };
 }
 
@@ -390,10 +404,34 @@ function modePhrase(w: Witness, model: StateModel, guest: string | undefined): R
   // "Stays" states what the witness shows (before = after) without guessing why (a dropped write,
   // or a value that happened to be there already).
   if (unchanged(i) && !unchanged(j)) {
-    return [text('in '), name(mi), text(' '), name(r.element), text(' stays '), key(r.cells[i] ?? '?'), text(' (in '), name(mj), text(' it becomes '), key(r.cells[j] ?? '?'), text(')')];
+    return [
+      text('in '),
+      name(mi),
+      text(' '),
+      name(r.element),
+      text(' stays '),
+      key(r.cells[i] ?? '?'),
+      text(' (in '),
+      name(mj),
+      text(' it becomes '),
+      key(r.cells[j] ?? '?'),
+      text(')'),
+    ];
   }
   if (unchanged(j) && !unchanged(i)) {
-    return [text('in '), name(mi), text(' '), name(r.element), text(' becomes '), key(r.cells[i] ?? '?'), text(' (in '), name(mj), text(' it stays '), key(r.cells[j] ?? '?'), text(')')];
+    return [
+      text('in '),
+      name(mi),
+      text(' '),
+      name(r.element),
+      text(' becomes '),
+      key(r.cells[i] ?? '?'),
+      text(' (in '),
+      name(mj),
+      text(' it stays '),
+      key(r.cells[j] ?? '?'),
+      text(')'),
+    ];
   }
   return [name(r.element), text(' is '), key(r.cells[i] ?? '?'), text(' in '), name(mi), text(' but '), key(r.cells[j] ?? '?'), text(' in '), name(mj)];
 }
@@ -481,13 +519,19 @@ export function reasonRich(c: InstructionClassification, model: StateModel, gues
   if (c.modeSensitive.value === 'yes' && mw) candidates.push(modePhrase(mw, model, guest));
   if (c.controlSensitive.value === 'yes' && cw) candidates.push(controlPhrase(cw, model, writes));
   if (c.sensitive !== 'yes' && c.timingDependent.value === 'yes') {
-    candidates.push([text('reads the clock '), ...names(c.effects.clockReads.length ? c.effects.clockReads : ['?']), text(', so a guest can time the monitor')]);
+    candidates.push([
+      text('reads the clock '),
+      ...names(c.effects.clockReads.length ? c.effects.clockReads : ['?']),
+      text(', so a guest can time the monitor'),
+    ]);
   }
   let phrase = candidates.find((x) => x !== undefined);
   // The analysis' own sentence when the witnesses give none, unless it was cut short.
   if (!phrase && !c.reason.includes('…')) phrase = [text(c.reason.startsWith(`${c.mnemonic}:`) ? c.reason.slice(c.mnemonic.length + 1).trim() : c.reason)];
   const tail = c.sensitive === 'yes' ? privilegePhrase(c.privileged, guest) : [];
-  const out: Rich = phrase ? [...phrase, ...(tail.length ? [text('; '), ...tail] : [])] : [text(c.sensitive === 'unknown' ? 'sensitivity undecided' : 'sensitive'), text('; '), ...privilegePhrase(c.privileged, guest)];
+  const out: Rich = phrase
+    ? [...phrase, ...(tail.length ? [text('; '), ...tail] : [])]
+    : [text(c.sensitive === 'unknown' ? 'sensitivity undecided' : 'sensitive'), text('; '), ...privilegePhrase(c.privileged, guest)];
   // A split instruction: where it offends (sensitive, not privileged) is what the sentence is
   // about; otherwise which instances are which says more than the whole's verdict.
   const offending = offendingInstances(c);
@@ -533,9 +577,27 @@ export function verdictLines(a: IsaAnalysis): VerdictLine[] {
     return parts.join(', ');
   };
   const out: VerdictLine[] = [
-    { label: 'T1', title: 'Theorem 1 (sensitive ⊆ privileged)', word: theoremWord(a.theorem1), value: a.theorem1.value, detail: count(a.theorem1, offenderWord(a.theorem1)) },
-    { label: 'T2', title: 'Theorem 2 (recursive: Theorem 1, no clock)', word: theoremWord(a.theorem2), value: a.theorem2.value, detail: count(a.theorem2, offenderWord(a.theorem2)) },
-    { label: 'T3', title: 'Theorem 3 (user-sensitive ⊆ privileged)', word: theoremWord(a.theorem3), value: a.theorem3.value, detail: count(a.theorem3, offenderWord(a.theorem3)) },
+    {
+      label: 'T1',
+      title: 'Theorem 1 (sensitive ⊆ privileged)',
+      word: theoremWord(a.theorem1),
+      value: a.theorem1.value,
+      detail: count(a.theorem1, offenderWord(a.theorem1)),
+    },
+    {
+      label: 'T2',
+      title: 'Theorem 2 (recursive: Theorem 1, no clock)',
+      word: theoremWord(a.theorem2),
+      value: a.theorem2.value,
+      detail: count(a.theorem2, offenderWord(a.theorem2)),
+    },
+    {
+      label: 'T3',
+      title: 'Theorem 3 (user-sensitive ⊆ privileged)',
+      word: theoremWord(a.theorem3),
+      value: a.theorem3.value,
+      detail: count(a.theorem3, offenderWord(a.theorem3)),
+    },
   ];
   const exact: [string, string, (TheoremVerdict & { note?: string }) | undefined][] = [
     ['M', 'a trap-and-emulate monitor exists', a.trapAndEmulate],
@@ -543,7 +605,13 @@ export function verdictLines(a: IsaAnalysis): VerdictLine[] {
   ];
   for (const [label, title, t] of exact) {
     if (!t) continue;
-    const line: VerdictLine = { label, title, word: existsWord(t), value: t.value, detail: count(t, t.offenders.length === 1 ? 'instruction breaks it' : 'instructions break it') };
+    const line: VerdictLine = {
+      label,
+      title,
+      word: existsWord(t),
+      value: t.value,
+      detail: count(t, t.offenders.length === 1 ? 'instruction breaks it' : 'instructions break it'),
+    };
     if (t.note) line.note = t.note;
     out.push(line);
   }
@@ -563,15 +631,23 @@ export const MONITOR_COLUMNS = ['virtual', 'real'];
 /** The verdicts of one instruction, each with how it is known, in order. */
 export function verdictList(c: InstructionClassification, guestMode: string): { name: string; value: string; evidence: Evidence; columns?: string[] }[] {
   return [
-    { name: 'privileged', value: c.privileged.value + (c.privileged.condition ? ` (traps when ${c.privileged.condition})` : ''), evidence: c.privileged.evidence },
+    {
+      name: 'privileged',
+      value: c.privileged.value + (c.privileged.condition ? ` (traps when ${c.privileged.condition})` : ''),
+      evidence: c.privileged.evidence,
+    },
     { name: 'control-sensitive', value: c.controlSensitive.value, evidence: c.controlSensitive.evidence },
     { name: 'mode-sensitive', value: c.modeSensitive.value, evidence: c.modeSensitive.evidence },
     { name: 'location-sensitive', value: c.locationSensitive.value, evidence: c.locationSensitive.evidence },
     { name: `user-sensitive (mode ${guestMode})`, value: c.userSensitive.value, evidence: c.userSensitive.evidence },
     { name: 'timing-dependent', value: c.timingDependent.value, evidence: c.timingDependent.evidence },
     // A monitor witness is a pair: the virtual state, and the real state that corresponds to it.
-    ...(c.breaksMonitor ? [{ name: 'breaks the trap-and-emulate monitor', value: c.breaksMonitor.value, evidence: c.breaksMonitor.evidence, columns: MONITOR_COLUMNS }] : []),
-    ...(c.breaksHybrid ? [{ name: 'breaks the hybrid monitor', value: c.breaksHybrid.value, evidence: c.breaksHybrid.evidence, columns: MONITOR_COLUMNS }] : []),
+    ...(c.breaksMonitor
+      ? [{ name: 'breaks the trap-and-emulate monitor', value: c.breaksMonitor.value, evidence: c.breaksMonitor.evidence, columns: MONITOR_COLUMNS }]
+      : []),
+    ...(c.breaksHybrid
+      ? [{ name: 'breaks the hybrid monitor', value: c.breaksHybrid.value, evidence: c.breaksHybrid.evidence, columns: MONITOR_COLUMNS }]
+      : []),
   ];
 }
 
@@ -611,6 +687,8 @@ export function htmlEscape(s: string): string {
 /** HTML: names and values as code, key values in <strong> (class "key"). */
 export function richHtml(r: Rich): string {
   return r
-    .map((x) => (x.t === 'text' ? htmlEscape(x.s) : x.t === 'key' ? `<strong class="key"><code>${htmlEscape(x.s)}</code></strong>` : `<code>${htmlEscape(x.s)}</code>`))
+    .map((x) =>
+      x.t === 'text' ? htmlEscape(x.s) : x.t === 'key' ? `<strong class="key"><code>${htmlEscape(x.s)}</code></strong>` : `<code>${htmlEscape(x.s)}</code>`,
+    )
     .join('');
 }

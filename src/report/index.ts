@@ -1,7 +1,22 @@
 // What a user reads of an analysis: text, Markdown, JSON and SARIF reports, and the one evidence
 // renderer they, explain, grade and the language server share.
 
-export { MONITOR_COLUMNS, NO_PAINT, StateModel, plain, reasonRich, richHtml, richMarkdown, richText, splitRich, verdictLines, verdictList, witnessLines, witnessTable, witnessView } from './evidence.js';
+export {
+  MONITOR_COLUMNS,
+  NO_PAINT,
+  StateModel,
+  plain,
+  reasonRich,
+  richHtml,
+  richMarkdown,
+  richText,
+  splitRich,
+  verdictLines,
+  verdictList,
+  witnessLines,
+  witnessTable,
+  witnessView,
+} from './evidence.js';
 export type { Paint, Rich } from './evidence.js';
 export { buildJsonReport, failedSpec, renderJson, toolVersion } from './json.js';
 export type { FailedSpec, JsonReport } from './json.js';

@@ -6,17 +6,7 @@
 import type { InstructionClassification, IsaAnalysis } from '../analysis/index.js';
 import type { Isa } from '../ir/index.js';
 import { displayPath, instructionVerdict, spanLocation, triMark } from './common.js';
-import {
-  EVIDENCE_KIND,
-  StateModel,
-  reasonRich,
-  richMarkdown,
-  splitRich,
-  verdictLines,
-  verdictList,
-  witnessTable,
-  witnessView,
-} from './evidence.js';
+import { EVIDENCE_KIND, StateModel, reasonRich, richMarkdown, splitRich, verdictLines, verdictList, witnessTable, witnessView } from './evidence.js';
 import { offenderLegend, offenders } from './text.js';
 
 export interface MarkdownOptions {
@@ -81,7 +71,14 @@ function instructionEvidence(a: IsaAnalysis, ic: InstructionClassification, mode
       tables++;
       const t = witnessTable(witnessView(ev.witness, model, v.columns));
       out.push('');
-      if (t.rows.length > 0) out.push(...mdTable(t.head.map(mdEscape), t.rows.map((r) => r.cells.map((c) => richMarkdown(c, true)))).map((l) => '  ' + l), '');
+      if (t.rows.length > 0)
+        out.push(
+          ...mdTable(
+            t.head.map(mdEscape),
+            t.rows.map((r) => r.cells.map((c) => richMarkdown(c, true))),
+          ).map((l) => '  ' + l),
+          '',
+        );
       out.push(`  _${mdEscape(t.note)}._`, '');
     }
   }
@@ -110,7 +107,10 @@ function renderOne(a: IsaAnalysis, opts: MarkdownOptions): string[] {
   const model = new StateModel(opts.isas?.find((i) => i.name === a.isa));
   const out: string[] = [`# ${mdEscape(a.isa)}: virtualization analysis`, ''];
   const assumed = a.assumptions.length ? `; the monitor keeps ${a.assumptions.map((x) => code(x.text)).join(', ')}` : '';
-  out.push(`${code(displayPath(a.source, base))}: ${a.stats.instructions} instructions; guest mode ${code(a.guestMode)}, most privileged ${code(a.mostPrivilegedMode)}${assumed}.`, '');
+  out.push(
+    `${code(displayPath(a.source, base))}: ${a.stats.instructions} instructions; guest mode ${code(a.guestMode)}, most privileged ${code(a.mostPrivilegedMode)}${assumed}.`,
+    '',
+  );
   if (a.errors.length > 0) {
     out.push('> **Analysis errors.** These are bugs in isavirt or the spec; verdicts that rest on them are not to be trusted.');
     for (const e of a.errors) out.push(`> - ${mdEscape(e)}`);

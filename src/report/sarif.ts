@@ -46,7 +46,9 @@ export const SARIF_RULES: readonly Rule[] = [
     level: 'error',
     help:
       'This instruction is sensitive (it reads or changes state the monitor owns) but does not trap in the guest mode, ' +
-      'so a trap-and-emulate monitor cannot intercept it (Theorem 1 of ' + PAPER + ').\n\n' +
+      'so a trap-and-emulate monitor cannot intercept it (Theorem 1 of ' +
+      PAPER +
+      ').\n\n' +
       '**To fix** the ISA, make the instruction trap for privilege in the guest mode (and behave as before in the most ' +
       'privileged mode), or remove what makes it sensitive. Run `isavirt explain <spec> <mnemonic>` for the witness, ' +
       'and `isavirt demo <spec> --instruction <mnemonic>` to see the two runs diverge.',
@@ -62,7 +64,9 @@ export const SARIF_RULES: readonly Rule[] = [
     level: 'error',
     help:
       'This instruction is sensitive in the guest mode itself and does not trap there, so even a hybrid monitor, which ' +
-      'interprets the guest supervisor, cannot intercept it (Theorem 3 of ' + PAPER + ').\n\n' +
+      'interprets the guest supervisor, cannot intercept it (Theorem 3 of ' +
+      PAPER +
+      ').\n\n' +
       '**To fix**, make it trap in the guest mode, or keep what it reads out of the guest mode.',
   },
   {
@@ -75,16 +79,16 @@ export const SARIF_RULES: readonly Rule[] = [
     level: 'warning',
     help:
       'The instruction lets a guest observe timing (it reads a `clock`), so the machine cannot be virtualized ' +
-      'recursively (Theorem 2 of ' + PAPER + ').\n\n**To fix**, make the clock read trap in the guest mode, or make ' +
+      'recursively (Theorem 2 of ' +
+      PAPER +
+      ').\n\n**To fix**, make the clock read trap in the guest mode, or make ' +
       'the clock virtual state the monitor owns.',
   },
   {
     id: 'ISA-CLAIM',
     name: 'ContradictedClaim',
     short: "The spec's claim about an instruction is contradicted by its semantics.",
-    full:
-      'An instruction carries a `claims` clause that the derivation from its semantics contradicts, ' +
-      'with proof or a replayed witness.',
+    full: 'An instruction carries a `claims` clause that the derivation from its semantics contradicts, ' + 'with proof or a replayed witness.',
     level: 'warning',
     help:
       'The spec says something about this instruction (`claims`) that its semantics contradict; the message gives the ' +
@@ -125,7 +129,9 @@ export const SARIF_RULES: readonly Rule[] = [
     level: 'error',
     help:
       'A trap-and-emulate monitor for this ISA would run this instruction without noticing, and the guest would see ' +
-      'a different machine (the exact condition behind Theorem 1 of ' + PAPER + ').\n\n' +
+      'a different machine (the exact condition behind Theorem 1 of ' +
+      PAPER +
+      ').\n\n' +
       '**To fix**, make the instruction trap in the guest mode where it breaks the monitor. `isavirt demo <spec> ' +
       '--instruction <mnemonic>` replays the witness on the bare machine and under the monitor.',
   },
@@ -139,7 +145,9 @@ export const SARIF_RULES: readonly Rule[] = [
     level: 'error',
     help:
       'Even a hybrid monitor, which interprets the guest supervisor, would run this instruction in the virtual user ' +
-      'mode without noticing (the exact condition behind Theorem 3 of ' + PAPER + ').\n\n**To fix**, make it trap in ' +
+      'mode without noticing (the exact condition behind Theorem 3 of ' +
+      PAPER +
+      ').\n\n**To fix**, make it trap in ' +
       'the guest mode.',
   },
 ];
@@ -185,7 +193,10 @@ function location(file: string, span: Span | undefined, base: string): Json {
 /** A key of the finding itself, not of its line: the rule, the ISA, the instruction (or the
  *  message when there is none) and the file. Edits elsewhere in the spec keep the alert. */
 function fingerprint(ruleId: string, isa: string, subject: string, file: string): string {
-  return createHash('sha256').update(JSON.stringify([ruleId, isa, subject, file])).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(JSON.stringify([ruleId, isa, subject, file]))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 function result(ruleId: string, text: string, file: string, span: Span | undefined, base: string, props: Json, subject: string): Json {
@@ -220,7 +231,10 @@ function resultsOf(a: IsaAnalysis, base: string): Json[] {
     if (!t1.has(o.mnemonic)) out.push(result('ISA-T2', o.reason, o.span.file, o.span, base, props(o.mnemonic), o.mnemonic));
   }
   // The exact monitor verdicts, where the analysis has them: one result per breaking instruction.
-  for (const [ruleId, v] of [['ISA-TE', a.trapAndEmulate], ['ISA-HM', a.hybridMonitor]] as const) {
+  for (const [ruleId, v] of [
+    ['ISA-TE', a.trapAndEmulate],
+    ['ISA-HM', a.hybridMonitor],
+  ] as const) {
     for (const o of v?.offenders ?? []) {
       const text = o.condition && o.condition !== 'true' ? `${o.reason} (where ${o.condition})` : o.reason;
       out.push(result(ruleId, text, o.span.file, o.span, base, { ...props(o.mnemonic), ...(o.condition ? { condition: o.condition } : {}) }, o.mnemonic));

@@ -20,15 +20,7 @@ import {
   type Paint,
   type VerdictLine,
 } from './evidence.js';
-import {
-  displayPath,
-  instructionVerdict,
-  offenderMnemonics,
-  spanLocation,
-  theorems,
-  triMark,
-  verdictMark,
-} from './common.js';
+import { displayPath, instructionVerdict, offenderMnemonics, spanLocation, theorems, triMark, verdictMark } from './common.js';
 
 export interface TextOptions {
   /** ANSI colour; off unless the caller's colour policy says so. */
@@ -44,7 +36,14 @@ type Colors = ReturnType<typeof createColors>;
 /** Splits `text` into lines of at most `width` columns, breaking at spaces (hard-breaking a longer
  *  word); runs of white space count as one space (wrap-ansi, as every wrapped text here). */
 export function wrapText(text: string, width: number): string[] {
-  return wrapAnsi(text.split(/\s+/).filter((x) => x.length > 0).join(' '), Math.max(1, width), { hard: true, trim: true }).split('\n');
+  return wrapAnsi(
+    text
+      .split(/\s+/)
+      .filter((x) => x.length > 0)
+      .join(' '),
+    Math.max(1, width),
+    { hard: true, trim: true },
+  ).split('\n');
 }
 
 /** Wrapped text, every line indented; the first line may carry a different prefix of the same width. */
@@ -98,12 +97,7 @@ function classificationTable(a: IsaAnalysis, width: number, c: Colors): string[]
     }
     return out;
   }
-  const head = [
-    'instruction'.padEnd(nameW),
-    ...MARK_COLUMNS.map((m) => m.head.padEnd(MARK)),
-    'line'.padEnd(lineW),
-    'verdict',
-  ].join(GAP);
+  const head = ['instruction'.padEnd(nameW), ...MARK_COLUMNS.map((m) => m.head.padEnd(MARK)), 'line'.padEnd(lineW), 'verdict'].join(GAP);
   out.push(c.bold(head));
   out.push('-'.repeat(Math.min(width, fixed + 'verdict'.length)));
 
@@ -211,7 +205,15 @@ function offenderSection(a: IsaAnalysis, model: StateModel, width: number, c: Co
 }
 
 /** The evidence of one instruction: every verdict and how it is known, witnesses reduced to what differs. */
-export function evidenceText(a: IsaAnalysis, ic: InstructionClassification, model: StateModel, width: number, c: Colors, base?: string, extra: string[] = []): string[] {
+export function evidenceText(
+  a: IsaAnalysis,
+  ic: InstructionClassification,
+  model: StateModel,
+  width: number,
+  c: Colors,
+  base?: string,
+  extra: string[] = [],
+): string[] {
   const paint = painter(c);
   const out: string[] = [];
   out.push(...hang(`${c.bold(ic.mnemonic)} (${spanLocation(ic.span, base)}): ${richText(reasonRich(ic, model, a.guestMode), paint)}`, width, 4, '  '));
@@ -279,7 +281,14 @@ export function renderText(a: IsaAnalysis, opts: TextReportOptions = {}): string
   const out: string[] = [];
 
   const assumed = a.assumptions.length ? `; the monitor keeps ${a.assumptions.map((x) => x.text).join(', ')}` : '';
-  out.push(...hang(`${c.bold(`ISA ${a.isa}`)} (${displayPath(a.source, base)}): ${a.stats.instructions} instructions; guest mode ${a.guestMode}, most privileged ${a.mostPrivilegedMode}${assumed}`, width, 2, ''));
+  out.push(
+    ...hang(
+      `${c.bold(`ISA ${a.isa}`)} (${displayPath(a.source, base)}): ${a.stats.instructions} instructions; guest mode ${a.guestMode}, most privileged ${a.mostPrivilegedMode}${assumed}`,
+      width,
+      2,
+      '',
+    ),
+  );
 
   if (a.errors.length > 0) {
     out.push('');
@@ -335,12 +344,22 @@ export function renderExplainText(a: IsaAnalysis, ic: InstructionClassification,
   const model = new StateModel(opts.isa);
   const e = ic.effects;
   const touches: string[] = [];
-  if (e.modeReads.length || e.modeWrites.length) touches.push(`mode state: reads ${e.modeReads.join(', ') || 'none'}; writes ${e.modeWrites.join(', ') || 'none'}`);
-  if (e.controlReads.length || e.controlWrites.length) touches.push(`control state: reads ${e.controlReads.join(', ') || 'none'}; writes ${e.controlWrites.join(', ') || 'none'}`);
+  if (e.modeReads.length || e.modeWrites.length)
+    touches.push(`mode state: reads ${e.modeReads.join(', ') || 'none'}; writes ${e.modeWrites.join(', ') || 'none'}`);
+  if (e.controlReads.length || e.controlWrites.length)
+    touches.push(`control state: reads ${e.controlReads.join(', ') || 'none'}; writes ${e.controlWrites.join(', ') || 'none'}`);
   if (e.clockReads.length) touches.push(`clocks read: ${e.clockReads.join(', ')}`);
   if (e.halts) touches.push('may halt the machine');
   for (const t of e.traps) touches.push(`trap ${t.trap} (${t.kind}) when ${t.condition}`);
-  const out = evidenceText(a, ic, model, width, c, opts.base, touches.flatMap((t) => hang(t, width, 6, '    ')));
+  const out = evidenceText(
+    a,
+    ic,
+    model,
+    width,
+    c,
+    opts.base,
+    touches.flatMap((t) => hang(t, width, 6, '    ')),
+  );
   const broken = offenders(a).find((o) => o.ic.mnemonic === ic.mnemonic)?.labels ?? [];
   out.push(`    breaks: ${broken.length ? broken.join(', ') : 'nothing'}`);
   return out.join('\n') + '\n';

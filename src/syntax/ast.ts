@@ -138,9 +138,7 @@ export type Clause =
   | { k: 'semantics'; body: AstStmt[]; span: Span };
 
 /** A pseudo-instruction's clauses: its assembly syntax and its expansions, tried in order. */
-export type PseudoClause =
-  | { k: 'syntax'; text: string; span: Span }
-  | { k: 'expand'; when?: AstExpr; items: ExpandItem[]; span: Span };
+export type PseudoClause = { k: 'syntax'; text: string; span: Span } | { k: 'expand'; when?: AstExpr; items: ExpandItem[]; span: Span };
 
 /** `ADDI(rd, 0, v[11..0])`: one real instruction of an expansion, with operand expressions. */
 export interface ExpandItem {
@@ -169,9 +167,7 @@ export type AstStmt =
    *  No scope of its own: its statements stand in its place. */
   | { k: 'clause'; name: Name; body: AstStmt[]; span: Span };
 
-export type AstBinOp =
-  | '||' | '&&' | '|' | '^' | '&' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '++'
-  | '<<' | '>>' | '>>>' | '+' | '-' | '*' | '/' | '%';
+export type AstBinOp = '||' | '&&' | '|' | '^' | '&' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '++' | '<<' | '>>' | '>>>' | '+' | '-' | '*' | '/' | '%';
 
 export type AstExpr =
   | { k: 'num'; lit: NumberLit; span: Span }

@@ -45,7 +45,13 @@ export class AstBuilder {
   // ---- Helpers ----
 
   private tokSpan(t: IToken): Span {
-    return { file: this.file, line: t.startLine ?? 1, col: t.startColumn ?? 1, endLine: t.endLine ?? t.startLine ?? 1, endCol: (t.endColumn ?? t.startColumn ?? 0) + 1 };
+    return {
+      file: this.file,
+      line: t.startLine ?? 1,
+      col: t.startColumn ?? 1,
+      endLine: t.endLine ?? t.startLine ?? 1,
+      endCol: (t.endColumn ?? t.startColumn ?? 0) + 1,
+    };
   }
 
   /** Offsets where each line starts (node locations carry offsets only: cheaper to track). */
@@ -196,7 +202,18 @@ export class AstBuilder {
     const rm = this.optNode(c, 'removeDecl');
     if (rm) {
       const rc = rm.children;
-      const what = this.firstOf(rc, ['KwRegister', 'KwRegisters', 'KwMemory', 'KwView', 'KwTranslate', 'KwFunction', 'KwTrap', 'KwInstruction', 'KwPseudo', 'KwAssume'])!;
+      const what = this.firstOf(rc, [
+        'KwRegister',
+        'KwRegisters',
+        'KwMemory',
+        'KwView',
+        'KwTranslate',
+        'KwFunction',
+        'KwTrap',
+        'KwInstruction',
+        'KwPseudo',
+        'KwAssume',
+      ])!;
       return withDoc({ k: 'remove', what: what.image as A.RemovableKind, name: this.name(this.tok(rc, 'Identifier')), span });
     }
     const replace = c['KwReplace'] !== undefined;
@@ -207,7 +224,14 @@ export class AstBuilder {
       case 'endianDecl':
         return withDoc({ k: 'endian', order: sc['KwLittle'] ? 'little' : 'big', replace, span });
       case 'memoryDecl': {
-        const d: A.Decl = { k: 'memory', name: this.name(this.tok(sc, 'Identifier')), wordWidth: this.num(this.tok(sc, 'NumberLit', 0)), size: this.num(this.tok(sc, 'NumberLit', 1)), replace, span };
+        const d: A.Decl = {
+          k: 'memory',
+          name: this.name(this.tok(sc, 'Identifier')),
+          wordWidth: this.num(this.tok(sc, 'NumberLit', 0)),
+          size: this.num(this.tok(sc, 'NumberLit', 1)),
+          replace,
+          span,
+        };
         const role = this.role(sc);
         if (role) d.role = role;
         return withDoc(d);
@@ -495,7 +519,14 @@ export class AstBuilder {
         return { k: 'clause', name: this.name(this.tok(c, 'Identifier')), body: this.block(this.node(c, 'block')), span };
       case 'forStmt': {
         const nums = this.toks(c, 'NumberLit');
-        return { k: 'for', index: this.name(this.tok(c, 'Identifier')), from: this.num(nums[0]!), to: this.num(nums[1]!), body: this.block(this.node(c, 'block')), span };
+        return {
+          k: 'for',
+          index: this.name(this.tok(c, 'Identifier')),
+          from: this.num(nums[0]!),
+          to: this.num(nums[1]!),
+          body: this.block(this.node(c, 'block')),
+          span,
+        };
       }
       default:
         throw new Error(`unhandled statement ${key}`);
@@ -524,8 +555,26 @@ export class AstBuilder {
 
   /** Binding strength of each binary operator (LANGUAGE.md, loosest first); all left-associative. */
   private static readonly precedence: Record<string, number> = {
-    '||': 1, '&&': 2, '|': 3, '^': 4, '&': 5, '==': 6, '!=': 6, '<': 7, '<=': 7, '>': 7, '>=': 7,
-    '++': 8, '<<': 9, '>>': 9, '>>>': 9, '+': 10, '-': 10, '*': 11, '/': 11, '%': 11,
+    '||': 1,
+    '&&': 2,
+    '|': 3,
+    '^': 4,
+    '&': 5,
+    '==': 6,
+    '!=': 6,
+    '<': 7,
+    '<=': 7,
+    '>': 7,
+    '>=': 7,
+    '++': 8,
+    '<<': 9,
+    '>>': 9,
+    '>>>': 9,
+    '+': 10,
+    '-': 10,
+    '*': 11,
+    '/': 11,
+    '%': 11,
   };
 
   /** `u (op u)*` to a tree by precedence climbing. */

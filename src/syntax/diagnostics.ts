@@ -50,7 +50,10 @@ export const Diagnostics = {
   Shadowing: { code: 'ISA2018', message: "'{0}' shadows {1}" },
   WrongKindOfName: { code: 'ISA2019', message: "'{0}' is {1}, not {2}" },
   ModePredicateReadsNonMode: { code: 'ISA2020', message: "mode predicate reads '{0}', which is not mode state" },
-  FunctionReadsState: { code: 'ISA2021', message: "function '{0}' reads '{1}': a function may read only its parameters (grammar/LANGUAGE.md, \"Functions\"); pass it as an argument" },
+  FunctionReadsState: {
+    code: 'ISA2021',
+    message: "function '{0}' reads '{1}': a function may read only its parameters (grammar/LANGUAGE.md, \"Functions\"); pass it as an argument",
+  },
   UnknownClaim: { code: 'ISA2022', message: "unknown claim '{0}'" },
   ConflictingClaims: { code: 'ISA2023', message: "claim '{0}' is made twice or both asserted and negated" },
   DuplicateClause: { code: 'ISA2024', message: "instruction '{0}' has more than one {1} clause" },
@@ -65,9 +68,15 @@ export const Diagnostics = {
   TooManyDeclarations: { code: 'ISA2033', message: 'the spec has {0} declarations, more than the limit of {1} (grammar/LANGUAGE.md, "Limits")' },
   UnknownExpansionTarget: { code: 'ISA2034', message: "the expansion of pseudo-instruction '{0}' names no instruction '{1}'" },
   PseudoWithoutExpansion: { code: 'ISA2035', message: "pseudo-instruction '{0}' has no expansion: write 'expand { INSTRUCTION(operands); }'" },
-  PseudoReadsState: { code: 'ISA2036', message: "pseudo-instruction '{0}' reads '{1}': an expansion may use only the pseudo-instruction's operands (grammar/LANGUAGE.md, \"Pseudo-instructions\")" },
+  PseudoReadsState: {
+    code: 'ISA2036',
+    message: "pseudo-instruction '{0}' reads '{1}': an expansion may use only the pseudo-instruction's operands (grammar/LANGUAGE.md, \"Pseudo-instructions\")",
+  },
   UnknownTrapClause: { code: 'ISA2037', message: "the trap entry has no clause '{0}'" },
-  TrapClauseWithoutReplace: { code: 'ISA2038', message: "'trap entry clause {0}' gives a clause of the trap entry a new body: write 'replace trap entry clause {0}'" },
+  TrapClauseWithoutReplace: {
+    code: 'ISA2038',
+    message: "'trap entry clause {0}' gives a clause of the trap entry a new body: write 'replace trap entry clause {0}'",
+  },
   UnknownTrapVector: { code: 'ISA2039', message: "'trap entry vector {0}': no trap has vector {0}" },
   TrapVectorWithoutEntry: { code: 'ISA2040', message: "'trap entry vector {0}' needs a 'trap entry' for the other vectors" },
 
@@ -97,7 +106,10 @@ export const Diagnostics = {
   ConsoleOutside: { code: 'ISA3024', message: "console address {0} is not an address of '{1}' (0..{2})" },
   StateTooLarge: { code: 'ISA3021', message: 'registers and register files hold {0} bits, more than the limit of {1} (grammar/LANGUAGE.md, "Limits")' },
   ExpansionOperandType: { code: 'ISA3025', message: "operand '{0}' of '{1}' is {2}, but the expansion of '{3}' gives it {4}" },
-  ExpansionDoesNotFit: { code: 'ISA3026', message: "operand '{0}' of '{1}' has {2}, but the expansion of '{3}' gives it {4}: slice or extend the value (v[11..0], zext(k, 32))" },
+  ExpansionDoesNotFit: {
+    code: 'ISA3026',
+    message: "operand '{0}' of '{1}' has {2}, but the expansion of '{3}' gives it {4}: slice or extend the value (v[11..0], zext(k, 32))",
+  },
 
   // ---- ISA4xxx: encodings ----
   EncodingWidth: { code: 'ISA4001', message: "encoding of '{0}' is {1} bits: it must be a multiple of {2} (the fetch word width) and at most 64" },
@@ -109,7 +121,11 @@ export const Diagnostics = {
   FixedTooWide: { code: 'ISA4007', message: 'fixed bits {0} do not fit in {1} bits' },
   SyntaxHoleUnknown: { code: 'ISA4008', message: "syntax hole '{{0}}' names no operand of '{1}'" },
   SyntaxMalformed: { code: 'ISA4009', message: 'malformed syntax string: {0}' },
-  OperandNotInSyntax: { code: 'ISA4010', message: "operand '{0}' does not appear in the syntax of '{1}', so a program cannot give it a value", severity: 'warning' },
+  OperandNotInSyntax: {
+    code: 'ISA4010',
+    message: "operand '{0}' does not appear in the syntax of '{1}', so a program cannot give it a value",
+    severity: 'warning',
+  },
   SliceOutsideOperand: { code: 'ISA4011', message: "encoding slice '{0}' is outside operand '{1}', whose bits are {2}..0" },
   SliceReversed: { code: 'ISA4012', message: "encoding slice '{0}' runs from bit {1} down to bit {2}: write the high bit first" },
   LittleGroupWidth: { code: 'ISA4013', message: 'a little group of {0} bits must be a whole number of {1}-bit words (the fetch word width)' },
@@ -123,7 +139,10 @@ export const Diagnostics = {
   // through the text form's checker, so each finding has that rule's own code.
   ExtendsJson: { code: 'ISA5005', message: "cannot extend '{0}': only .isa files can be extended" },
   SpecFileTooLarge: { code: 'ISA5006', message: 'the file has {0} characters, more than the limit of {1} for a spec' },
-  ExtendsOutside: { code: 'ISA5007', message: "cannot extend '{0}': it is outside the folder of the spec being checked ({1}); pass --allow-extends-outside to permit it" },
+  ExtendsOutside: {
+    code: 'ISA5007',
+    message: "cannot extend '{0}': it is outside the folder of the spec being checked ({1}); pass --allow-extends-outside to permit it",
+  },
   ExtendsNotSpec: { code: 'ISA5008', message: "cannot extend '{0}': it is not a spec (it does not begin with 'isa NAME;')" },
   IrMismatch: { code: 'ISA5009', message: '{0} is {1} in the JSON, but the spec it describes gives {2}' },
   JsonTooDeep: { code: 'ISA5010', message: 'nested more than {0} levels deep' },

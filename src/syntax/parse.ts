@@ -21,7 +21,27 @@ export interface ParseResult {
 }
 
 /** Words that begin a declaration, for "did you mean" on a misspelt one. */
-const declarationWords = ['endian', 'memory', 'register', 'registers', 'modes', 'names', 'guest', 'translate', 'view', 'fetch', 'trap', 'reset', 'function', 'assume', 'instruction', 'replace', 'remove', 'readonly', 'extends'];
+const declarationWords = [
+  'endian',
+  'memory',
+  'register',
+  'registers',
+  'modes',
+  'names',
+  'guest',
+  'translate',
+  'view',
+  'fetch',
+  'trap',
+  'reset',
+  'function',
+  'assume',
+  'instruction',
+  'replace',
+  'remove',
+  'readonly',
+  'extends',
+];
 
 /** At most this many syntax errors are reported per file (recovery can cascade). */
 const MAX_SYNTAX_ERRORS = 25;
@@ -70,7 +90,12 @@ function syntaxDiagnostic(file: string, e: IRecognitionException, lastToken: ITo
 export function parseText(source: string, file: string): ParseResult {
   const diagnostics: Diagnostic[] = [];
   // Before lexing: the lexer's tokens (and an editor's diagnostics) grow with the text.
-  if (source.length > MAX_SPEC_CHARS) return { comments: [], tokens: [], diagnostics: [diag(Diagnostics.SpecFileTooLarge, [source.length, MAX_SPEC_CHARS], { file, line: 1, col: 1, endLine: 1, endCol: 2 })] };
+  if (source.length > MAX_SPEC_CHARS)
+    return {
+      comments: [],
+      tokens: [],
+      diagnostics: [diag(Diagnostics.SpecFileTooLarge, [source.length, MAX_SPEC_CHARS], { file, line: 1, col: 1, endLine: 1, endCol: 2 })],
+    };
   // A byte-order mark is not part of the text (editors do not count it in columns either).
   const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
   const lexed = IsaLexer.tokenize(text);
@@ -82,12 +107,16 @@ export function parseText(source: string, file: string): ParseResult {
   for (const t of lexed.groups['errors'] ?? []) {
     if (t.tokenType === UnterminatedComment) diagnostics.push(diag(Diagnostics.UnterminatedComment, [], tokenSpan(file, t)));
     else if (t.tokenType === UnterminatedString) diagnostics.push(diag(Diagnostics.UnterminatedString, [], tokenSpan(file, t)));
-    else if (t.tokenType === Junk) diagnostics.push(diag(Diagnostics.UnexpectedCharacter, [JSON.stringify(t.image.length > 20 ? t.image.slice(0, 20) + '...' : t.image)], tokenSpan(file, t)));
+    else if (t.tokenType === Junk)
+      diagnostics.push(
+        diag(Diagnostics.UnexpectedCharacter, [JSON.stringify(t.image.length > 20 ? t.image.slice(0, 20) + '...' : t.image)], tokenSpan(file, t)),
+      );
     else diagnostics.push(diag(Diagnostics.InvalidCharLiteral, [t.image], tokenSpan(file, t)));
   }
   for (const t of lexed.tokens) {
     if (t.tokenType === NumberLit && parseNumber(t.image) === undefined) diagnostics.push(diag(Diagnostics.InvalidNumber, [t.image], tokenSpan(file, t)));
-    else if (t.tokenType === CharLit && parseCharLit(t.image) === undefined) diagnostics.push(diag(Diagnostics.InvalidCharLiteral, [t.image], tokenSpan(file, t)));
+    else if (t.tokenType === CharLit && parseCharLit(t.image) === undefined)
+      diagnostics.push(diag(Diagnostics.InvalidCharLiteral, [t.image], tokenSpan(file, t)));
   }
   // Junk input gives a lexical error every few characters: keep the first few, then say so.
   if (diagnostics.length > MAX_SYNTAX_ERRORS) {
@@ -128,7 +157,13 @@ export function parseText(source: string, file: string): ParseResult {
   const more = parser.errors.length - syntaxErrors.length;
   // A spec that does not begin with its header gets one clear message instead of a cascade.
   if (syntaxErrors.length > 0 && (lexed.tokens.length === 0 || lexed.tokens[0]!.image !== 'isa')) {
-    diagnostics.push(diag(Diagnostics.MissingIsaHeader, [lexed.tokens[0] ? `'${lexed.tokens[0].image}'` : 'end of file'], lexed.tokens[0] ? tokenSpan(file, lexed.tokens[0]) : { file, line: 1, col: 1, endLine: 1, endCol: 2 }));
+    diagnostics.push(
+      diag(
+        Diagnostics.MissingIsaHeader,
+        [lexed.tokens[0] ? `'${lexed.tokens[0].image}'` : 'end of file'],
+        lexed.tokens[0] ? tokenSpan(file, lexed.tokens[0]) : { file, line: 1, col: 1, endLine: 1, endCol: 2 },
+      ),
+    );
   } else {
     for (const e of syntaxErrors) {
       const d = syntaxDiagnostic(file, e, lastToken);
@@ -145,9 +180,18 @@ export function parseText(source: string, file: string): ParseResult {
   }
   if (more > 0 || (stopped && parser.errors.length > 0)) {
     const last = (parser.errors[MAX_SYNTAX_ERRORS] ?? parser.errors[parser.errors.length - 1]!).token;
-    diagnostics.push(diag(Diagnostics.TooManyErrors, [MAX_SYNTAX_ERRORS], Number.isFinite(last.startLine) ? tokenSpan(file, last) : tokenSpan(file, lastToken ?? last)));
+    diagnostics.push(
+      diag(Diagnostics.TooManyErrors, [MAX_SYNTAX_ERRORS], Number.isFinite(last.startLine) ? tokenSpan(file, last) : tokenSpan(file, lastToken ?? last)),
+    );
   }
-  if (!cst && diagnostics.length === 0) diagnostics.push(diag(Diagnostics.TooManyErrors, [MAX_SYNTAX_ERRORS], lexed.tokens[0] ? tokenSpan(file, lexed.tokens[0]) : { file, line: 1, col: 1, endLine: 1, endCol: 2 }));
+  if (!cst && diagnostics.length === 0)
+    diagnostics.push(
+      diag(
+        Diagnostics.TooManyErrors,
+        [MAX_SYNTAX_ERRORS],
+        lexed.tokens[0] ? tokenSpan(file, lexed.tokens[0]) : { file, line: 1, col: 1, endLine: 1, endCol: 2 },
+      ),
+    );
   if (diagnostics.length > 0 || !cst) return { comments, tokens: lexed.tokens, diagnostics: dedupe(diagnostics) };
   try {
     const ast = new AstBuilder(file, comments, lexed.tokens, text).spec(cst);
@@ -157,7 +201,15 @@ export function parseText(source: string, file: string): ParseResult {
       diagnostics.push(diag(Diagnostics.TooDeep, [MAX_NESTING], tokenSpan(file, err.token)));
       return { comments, tokens: lexed.tokens, diagnostics };
     }
-    diagnostics.push(diag(Diagnostics.UnexpectedToken, ['valid syntax', formatMessage('{0}', [String((err as Error).message)])], { file, line: 1, col: 1, endLine: 1, endCol: 2 }));
+    diagnostics.push(
+      diag(Diagnostics.UnexpectedToken, ['valid syntax', formatMessage('{0}', [String((err as Error).message)])], {
+        file,
+        line: 1,
+        col: 1,
+        endLine: 1,
+        endCol: 2,
+      }),
+    );
     return { comments, tokens: lexed.tokens, diagnostics };
   }
 }

@@ -59,7 +59,10 @@ const messageProvider: IParserErrorMessageProvider = {
     return message(Diagnostics.NoViableAlternative, describeAlternatives(expectedPathsPerAlt, ruleName), T.describeToken(actual[0]!));
   },
   buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
-    const what = ruleName === 'encodingClause' ? 'encoding item (VALUE:WIDTH, OPERAND, OPERAND:WIDTH, OPERAND[HI..LO] or little(...))' : describeAlternatives([expectedIterationPaths], '');
+    const what =
+      ruleName === 'encodingClause'
+        ? 'encoding item (VALUE:WIDTH, OPERAND, OPERAND:WIDTH, OPERAND[HI..LO] or little(...))'
+        : describeAlternatives([expectedIterationPaths], '');
     return message(Diagnostics.ExpectedAtLeastOne, what, T.describeToken(actual[0]!));
   },
 };
@@ -863,7 +866,16 @@ export function getSerializedGrammar(): (ISerializedGast & { name: string })[] {
     type: 'Rule',
     name: 'binaryOperator',
     orgText: '',
-    definition: [{ type: 'Alternation', idx: 0, definition: operators.map((t) => ({ type: 'Alternative', definition: [{ type: 'Terminal', name: t.name, label: T.tokenLabel(t), idx: 0, pattern: t.PATTERN }] })) }],
+    definition: [
+      {
+        type: 'Alternation',
+        idx: 0,
+        definition: operators.map((t) => ({
+          type: 'Alternative',
+          definition: [{ type: 'Terminal', name: t.name, label: T.tokenLabel(t), idx: 0, pattern: t.PATTERN }],
+        })),
+      },
+    ],
   } as unknown as Serialized;
   return [...(replace(rules) as typeof rules), binaryOperator] as (ISerializedGast & { name: string })[];
 }

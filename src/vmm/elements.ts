@@ -338,7 +338,10 @@ export class ElementBank {
   readonly sync: (put: Val[], virt: Val[]) => number;
   private readonly places: Place[];
 
-  constructor(m: Machine, readonly elements: readonly Element[]) {
+  constructor(
+    m: Machine,
+    readonly elements: readonly Element[],
+  ) {
     this.length = elements.length;
     this.places = elements.map((e) => placeOf(m, e));
     const rd: string[] = [];
@@ -350,9 +353,11 @@ export class ElementBank {
         const inPlace = mask << BigInt(p.lo);
         const inv = ((1n << 64n) - 1n) & ~inPlace;
         rd.push(p.whole ? `w[${N(p.slot)}]` : `((w[${N(p.slot)}] >> ${NB(BigInt(p.lo))}) & ${NB(mask)})`);
-        wr.push(p.whole
-          ? `w[${N(p.slot)}] = v[${I}] & ${NB(mask)};`
-          : `w[${N(p.slot)}] = (w[${N(p.slot)}] & ${NB(inv)}) | ((v[${I}] & ${NB(mask)}) << ${NB(BigInt(p.lo))});`);
+        wr.push(
+          p.whole
+            ? `w[${N(p.slot)}] = v[${I}] & ${NB(mask)};`
+            : `w[${N(p.slot)}] = (w[${N(p.slot)}] & ${NB(inv)}) | ((v[${I}] & ${NB(mask)}) << ${NB(BigInt(p.lo))});`,
+        );
         return;
       }
       const mask = 2 ** p.width - 1;
@@ -361,7 +366,7 @@ export class ElementBank {
       if (p.whole) wr.push(p.width === 32 ? `u[${N(p.slot)}] = v[${I}];` : `u[${N(p.slot)}] = v[${I}] & ${N(mask)};`);
       else {
         // `|` and `<<` give signed 32-bit results; the Uint32Array store takes them modulo 2^32.
-        const inv = (2 ** 32 - 1) - mask * 2 ** p.lo;
+        const inv = 2 ** 32 - 1 - mask * 2 ** p.lo;
         wr.push(`u[${N(p.slot)}] = (u[${N(p.slot)}] & ${N(inv)}) | ((v[${I}] & ${N(mask)}) << ${N(p.lo)});`);
       }
     });
@@ -401,7 +406,8 @@ export class ElementBank {
     const all = [...this.places, ...(other?.places ?? [])];
     for (let i = 0; i < all.length; i++) {
       for (let j = i + 1; j < all.length; j++) {
-        const a = all[i]!, b = all[j]!;
+        const a = all[i]!,
+          b = all[j]!;
         if (a.wide === b.wide && a.slot === b.slot && a.lo < b.lo + b.width && b.lo < a.lo + a.width) return true;
       }
     }
@@ -421,7 +427,10 @@ export class ModeTable {
   private readonly shift: Int32Array;
   private readonly table: Int16Array | null;
 
-  constructor(readonly isa: Isa, readonly elements: readonly Element[]) {
+  constructor(
+    readonly isa: Isa,
+    readonly elements: readonly Element[],
+  ) {
     const bits = elements.reduce((n, e) => n + e.width, 0);
     this.shift = new Int32Array(elements.length);
     let at = 0;
@@ -450,6 +459,10 @@ export class ModeTable {
   }
 
   private slow(vals: readonly Val[]): string | undefined {
-    return modeOfValues(this.isa, this.elements as Element[], vals.map((v) => BigInt(v)));
+    return modeOfValues(
+      this.isa,
+      this.elements as Element[],
+      vals.map((v) => BigInt(v)),
+    );
   }
 }

@@ -58,7 +58,23 @@
 import type { Isa } from '../ir/index.js';
 import type { PrivilegedInstance } from './patch.js';
 import { patchProgram, type PatchSite } from './patch.js';
-import { type ConcreteState, createMachine, EXEC_DONE, EXEC_FETCH_TRAP, EXEC_HALT, EXEC_ILLEGAL, EXEC_TRAP, MachineError, timeLimitMessage, type DecodeResult, type Machine, type MemoryWindow, type RunOutcome, type TraceEntry, translateAddress } from '../exec/index.js';
+import {
+  type ConcreteState,
+  createMachine,
+  EXEC_DONE,
+  EXEC_FETCH_TRAP,
+  EXEC_HALT,
+  EXEC_ILLEGAL,
+  EXEC_TRAP,
+  MachineError,
+  timeLimitMessage,
+  type DecodeResult,
+  type Machine,
+  type MemoryWindow,
+  type RunOutcome,
+  type TraceEntry,
+  translateAddress,
+} from '../exec/index.js';
 import { type Program, programImage } from '../asm/index.js';
 import {
   assumptionsHold,
@@ -115,10 +131,7 @@ export interface MonitorEvent {
 }
 
 /** How the monitor placed the guest's storage (monitor.ts header). */
-export type Placement =
-  | { kind: 'none' }
-  | { kind: 'identity' }
-  | { kind: 'relocation'; windows: MemoryWindow[]; registers: { base: string; bound: string }[] };
+export type Placement = { kind: 'none' } | { kind: 'identity' } | { kind: 'relocation'; windows: MemoryWindow[]; registers: { base: string; bound: string }[] };
 
 export interface GuestOptions {
   /** Step budget (default 1,000,000). */
@@ -250,7 +263,12 @@ export class GuestSession {
   private readonly guestRank: number;
   private readonly traceLimit: number;
 
-  constructor(readonly isa: Isa, readonly kind: MonitorKind, image: GuestImage, private readonly opts: GuestOptions = {}) {
+  constructor(
+    readonly isa: Isa,
+    readonly kind: MonitorKind,
+    image: GuestImage,
+    private readonly opts: GuestOptions = {},
+  ) {
     this.virt = kind !== 'none';
     this.modeEls = elementsOfRole(isa, 'mode');
     this.ctlEls = elementsOfRole(isa, 'control');
@@ -273,13 +291,16 @@ export class GuestSession {
       for (const w of asked) {
         const m = isaIndex(isa).memories.get(w.memory);
         if (!m) throw new VmmError(`allocation: no memory ${w.memory} in ${isa.name}`);
-        if (!(w.size > 0 && w.base >= 0 && w.base + w.size <= m.size)) throw new VmmError(`allocation of ${w.memory}: [${w.base}, ${w.base + w.size}) is not inside its ${m.size} words`);
+        if (!(w.size > 0 && w.base >= 0 && w.base + w.size <= m.size))
+          throw new VmmError(`allocation of ${w.memory}: [${w.base}, ${w.base + w.size}) is not inside its ${m.size} words`);
       }
       // A window at 0 over the whole memory places nothing: that is the identity.
       const placed = asked.filter((w) => !(w.base === 0 && w.size === isaIndex(isa).memories.get(w.memory)!.size));
       if (placed.length > 0) {
         if (!relocs) {
-          throw new VmmError(`allocation: the monitor may place a guest only through the spec's translations, and ${isa.name}'s are not base-and-bound relocations it can compose with an allocation (the guest gets the whole storage)`);
+          throw new VmmError(
+            `allocation: the monitor may place a guest only through the spec's translations, and ${isa.name}'s are not base-and-bound relocations it can compose with an allocation (the guest gets the whole storage)`,
+          );
         }
         for (const r of relocs) {
           const window = placed.find((w) => w.memory === r.memory);
@@ -289,7 +310,9 @@ export class GuestSession {
         const composed = new Set(this.relocs.flatMap((r) => [this.ctlEls[r.base.el]!.name, this.ctlEls[r.bound.el]!.name]));
         const clash = Object.keys(given).filter((k) => composed.has(k));
         if (clash.length) {
-          throw new VmmError(`monitorControl: ${clash.join(', ')} ${clash.length === 1 ? 'is' : 'are'} the relocation the monitor composes from the guest's own and its allocation; it cannot also keep a value of its choosing there`);
+          throw new VmmError(
+            `monitorControl: ${clash.join(', ')} ${clash.length === 1 ? 'is' : 'are'} the relocation the monitor composes from the guest's own and its allocation; it cannot also keep a value of its choosing there`,
+          );
         }
         this.allocation = placed.map((w) => ({ ...w }));
         this.placement = {
@@ -422,7 +445,8 @@ export class GuestSession {
    *  guest's values unless the monitor keeps its own, then the spec's assumptions are restored. */
   private install(): void {
     const vrank = this.modes.rank(this.vmode);
-    let real = this.vmode, realRank = vrank;
+    let real = this.vmode,
+      realRank = vrank;
     if (vrank < this.guestRank) {
       if (!this.guestAssignment) {
         const a = modeAssignment(this.isa, this.isa.guestMode);
@@ -625,7 +649,8 @@ export class GuestSession {
    *  leave(), so vmode is still the mode the instruction ran in. */
   private reason(t: number, st: number, vt: number): string {
     const mode = this.modes.name(this.vmode) ?? '?';
-    if (t < 0 && (st === EXEC_DONE || st === EXEC_HALT)) return `virtual mode ${mode}: the hybrid monitor runs no instruction of a privileged virtual mode directly`;
+    if (t < 0 && (st === EXEC_DONE || st === EXEC_HALT))
+      return `virtual mode ${mode}: the hybrid monitor runs no instruction of a privileged virtual mode directly`;
     const why = t >= 0 ? `${this.isa.traps[t]!.name} in the real ${this.isa.guestMode} mode` : `interpreted in virtual mode ${mode}`;
     // The action ("emulated", "reflected") is printed before the reason: the reason says why.
     switch (st) {
@@ -656,7 +681,12 @@ export class GuestSession {
     const index = this.isa.instructions.findIndex((i) => i.mnemonic === s.mnemonic);
     const pcWidth = isaIndex(this.isa).registers.get(this.isa.fetch.pc)!.width;
     return {
-      kind: 'instr', instr: this.isa.instructions[index]!, index, operands: s.operands, length: s.length, pc,
+      kind: 'instr',
+      instr: this.isa.instructions[index]!,
+      index,
+      operands: s.operands,
+      length: s.length,
+      pc,
       nextPc: (pc + BigInt(s.length)) & ((1n << BigInt(pcWidth)) - 1n),
     };
   }
@@ -763,7 +793,9 @@ export class GuestSession {
   /** The time limit's outcome, counting the session's steps (the machine's and the interpreted). */
   private timeOutcome(): RunOutcome {
     this.updateStats();
-    const steps = this.totalSteps(), limitMs = this.opts.timeLimitMs!, pc = this.machine.pc;
+    const steps = this.totalSteps(),
+      limitMs = this.opts.timeLimitMs!,
+      pc = this.machine.pc;
     return { kind: 'time', steps, pc, limitMs, message: timeLimitMessage(limitMs, pc, steps) };
   }
 
@@ -774,8 +806,10 @@ export class GuestSession {
     const k = this.stats.reflected - reflectedBefore;
     const last = this.lastReflect;
     if (k > 0 && last && 4 * k >= maxSteps) {
-      return `stopped after the step budget of ${maxSteps} instructions at pc=${pc}: the monitor reflected ${k} traps into the guest in them, ` +
-        `the last (${this.isa.traps[last.trap]!.name}) at pc=${hex(last.pc)}: a loop of reflected traps (the guest's handler traps again), not a computation a larger budget would finish`;
+      return (
+        `stopped after the step budget of ${maxSteps} instructions at pc=${pc}: the monitor reflected ${k} traps into the guest in them, ` +
+        `the last (${this.isa.traps[last.trap]!.name}) at pc=${hex(last.pc)}: a loop of reflected traps (the guest's handler traps again), not a computation a larger budget would finish`
+      );
     }
     const note = k > 0 ? `; the monitor reflected ${k} traps` : '';
     return `stopped after the step budget of ${maxSteps} instructions at pc=${pc}${note} (an endless loop? raise the budget with --max-steps)`;
@@ -798,9 +832,11 @@ export class GuestSession {
    *  the guest's words are then not the machine's). Cheap: no snapshot. */
   sameStorage(other: GuestSession): boolean | undefined {
     if (other.isa !== this.isa || this.allocation.length || other.allocation.length || this.patches.length || other.patches.length) return undefined;
-    const a = this.machine.mems, b = other.machine.mems;
+    const a = this.machine.mems,
+      b = other.machine.mems;
     for (let i = 0; i < a.length; i++) {
-      const x = a[i]!, y = b[i]!;
+      const x = a[i]!,
+        y = b[i]!;
       // The typed arrays' bytes, compared natively (a megabyte per lockstep step otherwise).
       if (!Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength))) return false;
     }

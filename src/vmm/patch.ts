@@ -90,7 +90,12 @@ export interface PrivilegedInstance {
   operands: Record<string, bigint>;
 }
 
-export function patchProgram(isa: Isa, program: Program, offenders: readonly string[], privilegedIn: readonly (string | PrivilegedInstance)[] = []): PatchResult {
+export function patchProgram(
+  isa: Isa,
+  program: Program,
+  offenders: readonly string[],
+  privilegedIn: readonly (string | PrivilegedInstance)[] = [],
+): PatchResult {
   const privileged = privilegedIn.map((p) => (typeof p === 'string' ? { mnemonic: p, operands: {} } : p));
   const mem = fetchMemory(isa);
   const ww = mem?.wordWidth ?? 32;
@@ -127,7 +132,9 @@ export function patchProgram(isa: Isa, program: Program, offenders: readonly str
         }
       }
       if (!patched) {
-        problems.push(`${instr.mnemonic} at 0x${line.address.toString(16)}: the spec has no undefined opcode pattern and no privileged instruction of ${line.length} word(s) to patch it with`);
+        problems.push(
+          `${instr.mnemonic} at 0x${line.address.toString(16)}: the spec has no undefined opcode pattern and no privileged instruction of ${line.length} word(s) to patch it with`,
+        );
         continue;
       }
       const at = line.address - seg.address;

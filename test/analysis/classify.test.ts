@@ -54,46 +54,110 @@ function instr(name: string, operands: string, enc: string, body: string, claims
 
 const INSTRS = [
   // Reads the mode but does the same thing in both modes.
-  instr('MOVE', 'rd : reg r, rs : reg r', 'rd:2 rs:2 0:4', `
-    if M == 0 { r[rd] = r[rs]; } else { r[rd] = r[rs]; }`, 'innocuous'),
+  instr(
+    'MOVE',
+    'rd : reg r, rs : reg r',
+    'rd:2 rs:2 0:4',
+    `
+    if M == 0 { r[rd] = r[rs]; } else { r[rd] = r[rs]; }`,
+    'innocuous',
+  ),
   // Traps in user mode only when the I/O privilege level is below 3.
-  instr('CLI', '', '0:8', `
+  instr(
+    'CLI',
+    '',
+    '0:8',
+    `
     if M == 0 && F.iopl < 3 { trap pt; }
-    F.ie = 0;`),
+    F.ie = 0;`,
+  ),
   // Reads memory through relocation only.
-  instr('LOAD', 'rd : reg r, a : addr 8', 'rd:2 0:14 a:8', `
-    r[rd] = V[a];`),
+  instr(
+    'LOAD',
+    'rd : reg r, a : addr 8',
+    'rd:2 0:14 a:8',
+    `
+    r[rd] = V[a];`,
+  ),
   // Writes a control field and restores it on every path.
-  instr('FIDDLE', 'rs : reg r', 'rs:2 0:6', `
+  instr(
+    'FIDDLE',
+    'rs : reg r',
+    'rs:2 0:6',
+    `
     let old = R.base;
     R.base = r[rs][7..0];
-    if r[rs] == 7 { r[0] = 1; R.base = old; } else { R.base = old; }`, 'not control-sensitive'),
+    if r[rs] == 7 { r[0] = 1; R.base = old; } else { R.base = old; }`,
+    'not control-sensitive',
+  ),
   // POPF: the write to F.ie is silently dropped in user mode.
-  instr('POPF', 'rs : reg r', 'rs:2 0:6', `
+  instr(
+    'POPF',
+    'rs : reg r',
+    'rs:2 0:6',
+    `
     F.cf = r[rs][7];
-    if M == 1 { F.ie = r[rs][0]; }`, 'innocuous'),
+    if M == 1 { F.ie = r[rs][0]; }`,
+    'innocuous',
+  ),
   // The 386's POPF rule: IF changes only when the I/O privilege level allows it (no trap).
-  instr('POPFIO', 'rs : reg r', 'rs:2 0:6', `
-    if M == 1 || F.iopl == 3 { F.ie = r[rs][0]; }`),
+  instr(
+    'POPFIO',
+    'rs : reg r',
+    'rs:2 0:6',
+    `
+    if M == 1 || F.iopl == 3 { F.ie = r[rs][0]; }`,
+  ),
   // Returns the mode bit.
-  instr('GETMODE', 'rd : reg r', 'rd:2 0:6', `
-    r[rd] = zext(M, 16);`),
+  instr(
+    'GETMODE',
+    'rd : reg r',
+    'rd:2 0:6',
+    `
+    r[rd] = zext(M, 16);`,
+  ),
   // Reads the relocation register.
-  instr('GETR', 'rd : reg r', 'rd:2 0:6', `
-    r[rd] = R;`),
+  instr(
+    'GETR',
+    'rd : reg r',
+    'rd:2 0:6',
+    `
+    r[rd] = R;`,
+  ),
   // JRST 1: return to user mode; a no-op in user mode.
-  instr('JRST1', '', '0:8', `
-    if M == 1 { M = 0; }`),
+  instr(
+    'JRST1',
+    '',
+    '0:8',
+    `
+    if M == 1 { M = 0; }`,
+  ),
   // Reads the clock.
-  instr('RDCLK', 'rd : reg r', 'rd:2 0:6', `
-    r[rd] = T[15..0];`),
+  instr(
+    'RDCLK',
+    'rd : reg r',
+    'rd:2 0:6',
+    `
+    r[rd] = T[15..0];`,
+  ),
   // Properly privileged write of R.
-  instr('SETR', 'rs : reg r', 'rs:2 0:6', `
+  instr(
+    'SETR',
+    'rs : reg r',
+    'rs:2 0:6',
+    `
     if M == 0 { trap pt; }
-    R = r[rs];`, 'privileged, control-sensitive'),
+    R = r[rs];`,
+    'privileged, control-sensitive',
+  ),
   // Plain arithmetic.
-  instr('ADD', 'rd : reg r, rs : reg r', 'rd:2 rs:2 0:4', `
-    r[rd] = r[rd] + r[rs];`),
+  instr(
+    'ADD',
+    'rd : reg r, rs : reg r',
+    'rd:2 rs:2 0:4',
+    `
+    r[rd] = r[rd] + r[rs];`,
+  ),
 ];
 
 function load(text: string): Isa {

@@ -11,7 +11,9 @@ import { loadIsaFile } from '../../src/ir/index.js';
 import { analyzeIsa, solverHeapBytes } from '../../src/analysis/index.js';
 
 const isas = fileURLToPath(new URL('../../isas/', import.meta.url));
-const specs = readdirSync(isas).filter((f) => f.endsWith('.isa')).sort();
+const specs = readdirSync(isas)
+  .filter((f) => f.endsWith('.isa'))
+  .sort();
 
 function load(file: string) {
   const r = loadIsaFile(isas + file);

@@ -19,7 +19,8 @@ describe('solving in chunks', () => {
   it('instructions classified first, alone, equal the same instructions of a whole run done after other work', async () => {
     const riscv = load('riscv.isa');
     // The CSR instructions near the end: solver questions with witnesses found in models.
-    const from = 2 * 16, to = 3 * 16;
+    const from = 2 * 16,
+      to = 3 * 16;
     expect(from % CHUNK).toBe(0);
     expect(riscv.instructions.length).toBeGreaterThan(to);
     const alone = await classifyRange(riscv, from, to, { cache: false });

@@ -113,7 +113,16 @@ async function agree(isa: Isa, instr: Instruction, sample: any): Promise<void> {
   };
   for (const f of isa.files) {
     const b = s.files.get(f.name)!.base;
-    for (const rd of b.reads) solver.add(rd.val.eq(lookup(b, rd.addr, state.files[f.name]!.map((x, i) => [i, x]))));
+    for (const rd of b.reads)
+      solver.add(
+        rd.val.eq(
+          lookup(
+            b,
+            rd.addr,
+            state.files[f.name]!.map((x, i) => [i, x]),
+          ),
+        ),
+      );
   }
   const mb = s.mems.get(mem.name)!.base;
   for (const rd of mb.reads) solver.add(rd.val.eq(lookup(mb, rd.addr, [...state.mem[mem.name]!.entries()])));
@@ -136,17 +145,23 @@ async function agree(isa: Isa, instr: Instruction, sample: any): Promise<void> {
 
 describe('symbolic execution agrees with the reference interpreter', () => {
   for (const [name, get] of [
-    ['pg.isa', () => {
-      const r = loadIsaFile(PG);
-      if (!r.ok) throw new Error('pg.isa does not load');
-      return r.isa;
-    }],
+    [
+      'pg.isa',
+      () => {
+        const r = loadIsaFile(PG);
+        if (!r.ok) throw new Error('pg.isa does not load');
+        return r.isa;
+      },
+    ],
     ['a little-endian machine with multi-word views, signed division and shifts', () => load(SMALL)],
   ] as const) {
     it(name, async () => {
       const isa = get();
       for (const instr of isa.instructions) {
-        await fc.assert(fc.asyncProperty(arb(isa, instr), (sample) => agree(isa, instr, sample)), { numRuns: 12 });
+        await fc.assert(
+          fc.asyncProperty(arb(isa, instr), (sample) => agree(isa, instr, sample)),
+          { numRuns: 12 },
+        );
       }
     });
   }

@@ -27,7 +27,8 @@ interface Seg {
 /** An ELF32 executable with these segments (the fields the loader reads; the rest zero). */
 function elf(segs: Seg[], o: { entry?: number; cls?: number; data?: number; type?: number } = {}): Uint8Array {
   const little = (o.data ?? 1) === 1;
-  const phoff = 52, ph = 32;
+  const phoff = 52,
+    ph = 32;
   let off = phoff + ph * segs.length;
   const buf = new Uint8Array(off + segs.reduce((n, s) => n + s.bytes.length, 0));
   const dv = new DataView(buf.buffer);
@@ -55,7 +56,13 @@ describe('loadElf', () => {
   const riscv = spec('riscv');
 
   it('places each segment through the reset translation, fills to p_memsz with zeros, and takes e_entry as the pc', () => {
-    const file = elf([{ paddr: 0x80000000, bytes: [0x13, 0, 0, 0] }, { paddr: 0x80001000, bytes: [1, 2], memsz: 4 }], { entry: 0x80000000 });
+    const file = elf(
+      [
+        { paddr: 0x80000000, bytes: [0x13, 0, 0, 0] },
+        { paddr: 0x80001000, bytes: [1, 2], memsz: 4 },
+      ],
+      { entry: 0x80000000 },
+    );
     expect(isElf(file)).toBe(true);
     const r = loadElf(riscv, file, 'k.elf');
     if (!r.ok) throw new Error(r.diagnostics[0]!.message);
@@ -63,9 +70,19 @@ describe('loadElf', () => {
     // riscv.isa takes physical addresses modulo its 1 MiB: 0x80000000 is ram word 0.
     const words = programImage(riscv, r.program).words;
     expect([...words.entries()].sort((a, b) => a[0] - b[0])).toEqual([
-      [0, 0x13n], [1, 0n], [2, 0n], [3, 0n], [0x1000, 1n], [0x1001, 2n], [0x1002, 0n], [0x1003, 0n],
+      [0, 0x13n],
+      [1, 0n],
+      [2, 0n],
+      [3, 0n],
+      [0x1000, 1n],
+      [0x1001, 2n],
+      [0x1002, 0n],
+      [0x1003, 0n],
     ]);
-    expect(r.program.segments.map((s) => [s.address, s.words.length])).toEqual([[0, 4], [0x1000, 4]]);
+    expect(r.program.segments.map((s) => [s.address, s.words.length])).toEqual([
+      [0, 4],
+      [0x1000, 4],
+    ]);
   });
 
   it('goes through the x86 code segment at reset (flat, linear addresses wrap at 1 MiB)', () => {
@@ -99,7 +116,8 @@ describe('loadElf', () => {
 describe('isavirt run with an ELF file', () => {
   const tmp = mkdtempSync(path.join(tmpdir(), 'isavirt-elf-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-  const run = (args: string[]) => spawnSync(process.execPath, [path.join(root, 'dist/cli/main.js'), 'run', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [path.join(root, 'dist/cli/main.js'), 'run', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 
   it('runs a linked program and prints its console output (text and JSON)', () => {
     // li a1, 0x68 ('h'); lui a2, 0x10000; sb a1, 0(a2); wfi: hand-assembled RV32I words.
@@ -111,7 +129,10 @@ describe('isavirt run with an ELF file', () => {
     expect(t.stdout).toContain('console (1 byte):\n    | h\n');
     const j = run(['isas/riscv.isa', file, '--format', 'json', '--compare']);
     const out = JSON.parse(j.stdout) as { runs: { console: { bytes: number; text: string } }[] };
-    expect(out.runs.map((r) => r.console)).toEqual([{ bytes: 1, text: 'h' }, { bytes: 1, text: 'h' }]);
+    expect(out.runs.map((r) => r.console)).toEqual([
+      { bytes: 1, text: 'h' },
+      { bytes: 1, text: 'h' },
+    ]);
   });
 
   it('--set seeds a register; a bad one is exit 2', () => {

@@ -97,7 +97,13 @@ describe('encodings of real machines', () => {
     expect(lines[0]!.operands).toEqual({ rs1: 1n, rs2: 2n, off: -128n });
     expect(lines[2]!.operands).toEqual({ rel: -11n });
     // The interpreter's decoder: the raw operand bits (off = -128 as 13 bits).
-    const bits = BigInt('0x' + w.slice(0, 4).map((b) => b.toString(16).padStart(2, '0')).join(''));
+    const bits = BigInt(
+      '0x' +
+        w
+          .slice(0, 4)
+          .map((b) => b.toString(16).padStart(2, '0'))
+          .join(''),
+    );
     expect(decodeOperands(isa.instructions[0]!, bits)).toEqual({ rs1: 1n, rs2: 2n, off: 0x1f80n });
     // The compiled machine runs the same program: the branch is taken (r1 = r2 = 0) to 0x80.
     const m = createMachine(isa);

@@ -67,7 +67,15 @@ export function makeIsa(opts: {
   instructions: InstrSpec[];
   endian?: 'little' | 'big';
 }): Isa {
-  const files: RegisterFile[] = opts.files.map((f) => ({ name: f.name, count: f.count, width: f.width, role: 'plain', readonly: false, names: f.names ?? [], span }));
+  const files: RegisterFile[] = opts.files.map((f) => ({
+    name: f.name,
+    count: f.count,
+    width: f.width,
+    role: 'plain',
+    readonly: false,
+    names: f.names ?? [],
+    span,
+  }));
   const instructions: Instruction[] = opts.instructions.map((i) => {
     const ops = operands(i.operands).map((o) => (o.kind === 'reg' ? { ...o, width: Math.log2(files.find((f) => f.name === o.file)!.count) } : o));
     return {

@@ -61,7 +61,18 @@ describe('pseudo-instructions (isas/riscv.isa)', () => {
   });
 
   it('runs: the expanded program computes what the pseudo-instructions say', () => {
-    const src = ['  li a0, 0x12345678', '  li a1, -2048', '  mv a2, a0', '  not a3, a1', '  neg a4, a1', '  seqz a5, zero', '  bnez a5, skip', '  li a6, 99', 'skip: wfi', ''].join('\n');
+    const src = [
+      '  li a0, 0x12345678',
+      '  li a1, -2048',
+      '  mv a2, a0',
+      '  not a3, a1',
+      '  neg a4, a1',
+      '  seqz a5, zero',
+      '  bnez a5, skip',
+      '  li a6, 99',
+      'skip: wfi',
+      '',
+    ].join('\n');
     const program = ok(riscv, `.org 0x1000\n${src}`);
     const run = runGuest(riscv, 'none', { program }, { maxSteps: 100 });
     const x = run.guestState.files.x!;
@@ -81,7 +92,14 @@ describe('the disassembler prints aliases as GNU objdump does', () => {
   });
 
   it('without: the instructions', () => {
-    expect(texts(riscv, ok(riscv, src))).toEqual(['addi a0, zero, 5', 'addi a5, a0, 0', 'blt a1, a0, 0x0', 'jalr zero, 0(ra)', 'addi a1, a1, 7', 'jal zero, 0x0']);
+    expect(texts(riscv, ok(riscv, src))).toEqual([
+      'addi a0, zero, 5',
+      'addi a5, a0, 0',
+      'blt a1, a0, 0x0',
+      'jalr zero, 0(ra)',
+      'addi a1, a1, 7',
+      'jal zero, 0x0',
+    ]);
   });
 
   it('the IR says which are aliases: those declared before the instructions they expand to', () => {

@@ -56,9 +56,54 @@ describe('round trip (fast-check)', () => {
 // ---- fuzz: the assembler never throws ----
 
 const pieces = [
-  'LOAD', 'LOADX', 'HALT', 'JMP', 'ADDI', 'r1', 'r15', 'r16', 'R3', 'loop', 'loop:', ':', ',', '[', ']', '+', '-', '(', ')',
-  '0x', '0xffff', '0b1', '12', '-1', "'a'", "'", '"hi"', '"', '\\', '.word', '.org', '.equ', '.space', '.ascii', '.entry',
-  '.kernel', '.user', '.', ';', '#', ' ', '  ', '\t', '\n', '\r\n', 'é', '💥', '99999999999999999999999',
+  'LOAD',
+  'LOADX',
+  'HALT',
+  'JMP',
+  'ADDI',
+  'r1',
+  'r15',
+  'r16',
+  'R3',
+  'loop',
+  'loop:',
+  ':',
+  ',',
+  '[',
+  ']',
+  '+',
+  '-',
+  '(',
+  ')',
+  '0x',
+  '0xffff',
+  '0b1',
+  '12',
+  '-1',
+  "'a'",
+  "'",
+  '"hi"',
+  '"',
+  '\\',
+  '.word',
+  '.org',
+  '.equ',
+  '.space',
+  '.ascii',
+  '.entry',
+  '.kernel',
+  '.user',
+  '.',
+  ';',
+  '#',
+  ' ',
+  '  ',
+  '\t',
+  '\n',
+  '\r\n',
+  'é',
+  '💥',
+  '99999999999999999999999',
 ];
 
 function neverThrows(isa: Isa, src: string): void {
@@ -77,21 +122,39 @@ function neverThrows(isa: Isa, src: string): void {
 
 describe('fuzz (fast-check)', () => {
   it('random text: a program or diagnostics, never an exception', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 200 }), (s) => neverThrows(pgFixture, s)), { numRuns: 300 });
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 100 }), (s) => neverThrows(byteFixture, s)), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (s) => neverThrows(pgFixture, s)),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 100 }), (s) => neverThrows(byteFixture, s)),
+      { numRuns: 200 },
+    );
   });
 
-  it('token soup from the assembler\'s own vocabulary', () => {
+  it("token soup from the assembler's own vocabulary", () => {
     const soup = fc.array(fc.constantFrom(...pieces), { maxLength: 40 }).map((xs) => xs.join(' '));
-    fc.assert(fc.property(soup, (s) => neverThrows(pgFixture, s)), { numRuns: 400 });
-    fc.assert(fc.property(soup, (s) => neverThrows(byteFixture, s.replace(/r1/g, 'al'))), { numRuns: 200 });
+    fc.assert(
+      fc.property(soup, (s) => neverThrows(pgFixture, s)),
+      { numRuns: 400 },
+    );
+    fc.assert(
+      fc.property(soup, (s) => neverThrows(byteFixture, s.replace(/r1/g, 'al'))),
+      { numRuns: 200 },
+    );
   });
 
   it('valid programs with a character deleted, duplicated or replaced', () => {
-    const base = '.org 0x10\nstart: LOADI r1, 10\nloop: ADDI r1, -1\n JNZ r1, loop\n LOADX r2, [r3+4]\n.word start+2, \'A\'\n.ascii "hi"\n.equ N, 3\n.space N\n.entry start\n';
+    const base =
+      '.org 0x10\nstart: LOADI r1, 10\nloop: ADDI r1, -1\n JNZ r1, loop\n LOADX r2, [r3+4]\n.word start+2, \'A\'\n.ascii "hi"\n.equ N, 3\n.space N\n.entry start\n';
     fc.assert(
       fc.property(fc.nat(base.length - 1), fc.constantFrom('delete', 'dup', 'replace'), fc.string({ minLength: 1, maxLength: 1 }), (i, op, c) => {
-        const s = op === 'delete' ? base.slice(0, i) + base.slice(i + 1) : op === 'dup' ? base.slice(0, i) + base[i] + base.slice(i) : base.slice(0, i) + c + base.slice(i + 1);
+        const s =
+          op === 'delete'
+            ? base.slice(0, i) + base.slice(i + 1)
+            : op === 'dup'
+              ? base.slice(0, i) + base[i] + base.slice(i)
+              : base.slice(0, i) + c + base.slice(i + 1);
         neverThrows(pgFixture, s);
       }),
       { numRuns: 500 },

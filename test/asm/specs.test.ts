@@ -9,7 +9,13 @@ import { roundTrip } from './gen.js';
 
 function load(path: string): Isa {
   const r = loadIsaFile(path);
-  if (!r.ok) throw new Error(`${path}: ${r.diagnostics.slice(0, 3).map((d) => `${d.code} ${d.message}`).join('; ')}`);
+  if (!r.ok)
+    throw new Error(
+      `${path}: ${r.diagnostics
+        .slice(0, 3)
+        .map((d) => `${d.code} ${d.message}`)
+        .join('; ')}`,
+    );
   return r.isa;
 }
 
@@ -40,7 +46,11 @@ describe('isas/pg.isa', () => {
       [0x100, 'user', ['41', '12', '68', '69', '0', '0', '0', '0']],
     ]);
     expect(r.program.entry).toBe(0x10);
-    expect(disassembleProgram(pg, r.program).slice(0, 4).map((l) => l.text)).toEqual(['LOADI r1, 0xa', 'ADDI r1, -1', 'JNZ r1, loop', 'LPSW [psw]']);
+    expect(
+      disassembleProgram(pg, r.program)
+        .slice(0, 4)
+        .map((l) => l.text),
+    ).toEqual(['LOADI r1, 0xa', 'ADDI r1, -1', 'JNZ r1, loop', 'LPSW [psw]']);
   });
 });
 

@@ -103,7 +103,10 @@ describe('isavirt check', () => {
     expect(t1.map((x: any) => x.properties.instruction)).toEqual(['POPF']);
     const loc = t1[0].locations[0].physicalLocation;
     expect(loc.artifactLocation.uri).toBe(TOY);
-    const line = readFileSync(path.join(root, TOY), 'utf8').split('\n').findIndex((l) => l.startsWith('instruction POPF')) + 1;
+    const line =
+      readFileSync(path.join(root, TOY), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.startsWith('instruction POPF')) + 1;
     // The span may start at the doc comment above the instruction.
     expect(loc.region.startLine).toBeLessThanOrEqual(line);
     expect(loc.region.endLine).toBeGreaterThan(line);
@@ -161,7 +164,10 @@ describe('isavirt check on the 386', () => {
     expect(lines[3]).toMatch(/^ {2}Theorem 2 /);
     expect(lines[4]).toMatch(/^ {2}Theorem 3 /);
     for (const m of ['POPF', 'PUSHF', 'SGDT', 'SMSW', 'MOV_SS_R', 'IRET']) {
-      expect(lines.filter((l) => new RegExp(`^ {2}${m} `).test(l)), m).toHaveLength(1);
+      expect(
+        lines.filter((l) => new RegExp(`^ {2}${m} `).test(l)),
+        m,
+      ).toHaveLength(1);
     }
     const flat = text.stdout.replace(/\s+/g, ' ');
     expect(flat).toMatch(/POPF T1 T2 T3 M H in ring3 EFLAGS\.IF depends on EFLAGS\.IOPL, which the monitor owns; not privileged/);

@@ -42,7 +42,7 @@ describe('global options', () => {
     expect(r.stdout).toContain('Exit codes');
   });
 
-  it('a command\'s --help shows its examples', () => {
+  it("a command's --help shows its examples", () => {
     const r = isavirt(['fmt', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Examples:');

@@ -77,7 +77,10 @@ const TARGETS: Target[] = [
     gnuLine: (text) =>
       text
         .replace(/\((.*)\)/, '{$1}')
-        .replace(/^(cpsi[de]) (\d), (\d), (\d)$/, (_, m: string, a: string, i: string, f: string) => `${m} ${a === '1' ? 'a' : ''}${i === '1' ? 'i' : ''}${f === '1' ? 'f' : ''}`)
+        .replace(
+          /^(cpsi[de]) (\d), (\d), (\d)$/,
+          (_, m: string, a: string, i: string, f: string) => `${m} ${a === '1' ? 'a' : ''}${i === '1' ? 'i' : ''}${f === '1' ? 'f' : ''}`,
+        )
         .replace(/_(0x[0-9a-f]+|\d+),/, (_, m: string) => {
           const v = Number(m);
           return `_${v & 8 ? 'f' : ''}${v & 4 ? 's' : ''}${v & 2 ? 'x' : ''}${v & 1 ? 'c' : ''},`;
@@ -119,7 +122,8 @@ const TARGETS: Target[] = [
     // GNU as reads an imm32 of 0xffffff80..0xffffffff as a negative number and picks the 83 /n ib
     // or 6A ib form; isavirt's assembler reads it unsigned, which those forms cannot hold, so it
     // keeps the imm32 form (both are right: the same operation, GNU's two bytes shorter).
-    gnuPrefersOther: (a, values) => [...a.operands.values()].some((o) => o.op.kind === 'imm' && o.op.width === 32 && (values.get(o.op.name) ?? 0n) >= 0xffffff80n),
+    gnuPrefersOther: (a, values) =>
+      [...a.operands.values()].some((o) => o.op.kind === 'imm' && o.op.width === 32 && (values.get(o.op.name) ?? 0n) >= 0xffffff80n),
     gnuLine: (text) => {
       let t = text.replace(/^(JMP|CALL) FAR /, '$1 ');
       // The spec's [base+disp32] forms always carry a 32-bit displacement; GNU is told so.
@@ -220,7 +224,13 @@ function claimedBy(isa: Isa, x: Instance, base: number): string | undefined {
 
 function loadSpec(path: string): Isa {
   const r = loadIsaFile(path);
-  if (!r.ok) throw new Error(`${path}: ${r.diagnostics.slice(0, 3).map((d) => d.message).join('; ')}`);
+  if (!r.ok)
+    throw new Error(
+      `${path}: ${r.diagnostics
+        .slice(0, 3)
+        .map((d) => d.message)
+        .join('; ')}`,
+    );
   return r.isa;
 }
 
@@ -233,7 +243,14 @@ function isavirtBytes(spec: string, program: string): Map<number, number[]> {
   const out = new Map<number, number[]>();
   for (const line of r.out.split('\n')) {
     const m = /^([0-9a-f]+): ((?:[0-9a-f]{2} )+)/.exec(line);
-    if (m) out.set(parseInt(m[1]!, 16), m[2]!.trim().split(' ').map((b) => parseInt(b, 16)));
+    if (m)
+      out.set(
+        parseInt(m[1]!, 16),
+        m[2]!
+          .trim()
+          .split(' ')
+          .map((b) => parseInt(b, 16)),
+      );
   }
   return out;
 }
@@ -292,7 +309,11 @@ for (const t of TARGETS) {
       const body = instances.flatMap((x, i) => [`.org 0x${x.address.toString(16)}`, ...(i === 0 ? ['base:'] : []), `  ${x.text}`]);
       const ours = isavirtBytes(t.spec, [...body, ''].join('\n'));
       // GNU's .org is an offset in the section, which is linked at base.
-      const gnuBody = instances.flatMap((x, i) => [`.org 0x${at0(x).toString(16)}`, ...(i === 0 ? ['base:'] : []), `  ${t.gnuLine ? t.gnuLine(x.text) : x.text}`]);
+      const gnuBody = instances.flatMap((x, i) => [
+        `.org 0x${at0(x).toString(16)}`,
+        ...(i === 0 ? ['base:'] : []),
+        `  ${t.gnuLine ? t.gnuLine(x.text) : x.text}`,
+      ]);
       const gnu = gnuBytes(t, [...t.gnuPrelude, ...gnuBody, ''].join('\n'));
 
       const mismatches: string[] = [];
@@ -306,7 +327,10 @@ for (const t of TARGETS) {
         const l = disassemble(isa, [...gnu.slice(at0(x), at0(x) + SLOT)].map(BigInt), x.address)[0];
         const want = { instruction: x.a.instr.mnemonic, operands: Object.fromEntries(x.values) };
         const got = { instruction: l?.instruction, operands: l?.operands };
-        if (JSON.stringify(got, (_, v) => (typeof v === 'bigint' ? v.toString() : v)) !== JSON.stringify(want, (_, v) => (typeof v === 'bigint' ? v.toString() : v))) {
+        if (
+          JSON.stringify(got, (_, v) => (typeof v === 'bigint' ? v.toString() : v)) !==
+          JSON.stringify(want, (_, v) => (typeof v === 'bigint' ? v.toString() : v))
+        ) {
           mismatches.push(`${x.text}: GNU's bytes disassemble to ${l?.text ?? 'nothing'}`);
         }
       }
@@ -364,7 +388,9 @@ for (const t of TARGETS) {
         }
       }
       const kinds = new Set(instances.map((x) => x.a.keyText)).size;
-      console.log(`binutils ${t.spec}: ${instances.length} instances of ${kinds} pseudo-instructions compared with ${t.as.join(' ')}: ${mismatches.length} mismatches`);
+      console.log(
+        `binutils ${t.spec}: ${instances.length} instances of ${kinds} pseudo-instructions compared with ${t.as.join(' ')}: ${mismatches.length} mismatches`,
+      );
       expect(kinds).toBe(tr.tables.pseudos.length);
       expect(mismatches.slice(0, 20)).toEqual([]);
     });

@@ -24,9 +24,15 @@ describe.skipIf(missing !== undefined)('armv7.isa against qemu-arm (User mode)',
     const isa = loadSpec('armv7');
     const r = cosimulate(isa, { seed: SEED, perInstruction: PER_INSTRUCTION, dir: scratch.dir });
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
-    console.log(`armv7.isa vs qemu-arm: ${r.compared} instances of ${r.count.size} instructions co-simulated ` +
-      `(seed 0x${SEED.toString(16)}), ${r.mismatches.length} mismatches, ${secs} s; ` +
-      [...r.outcomes].sort().map(([k, v]) => `${k} ${v}`).join(', ') + `; not run: ${r.notRun.join(', ')}`);
+    console.log(
+      `armv7.isa vs qemu-arm: ${r.compared} instances of ${r.count.size} instructions co-simulated ` +
+        `(seed 0x${SEED.toString(16)}), ${r.mismatches.length} mismatches, ${secs} s; ` +
+        [...r.outcomes]
+          .sort()
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') +
+        `; not run: ${r.notRun.join(', ')}`,
+    );
     for (const m of r.mismatches.slice(0, 30)) console.log(m);
     expect(r.mismatches.slice(0, 20), `${r.mismatches.length} mismatches`).toEqual([]);
     const all = isa.instructions.map((i) => i.mnemonic);

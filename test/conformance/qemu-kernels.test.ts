@@ -56,8 +56,21 @@ const kernels: Kernel[] = [
     // Console: debugcon on port 0xE9; isa-debug-exit on 0xF4 ends QEMU with (0 << 1) | 1.
     qemu: (elf, out) => ({
       cmd: 'qemu-system-i386',
-      args: ['-kernel', elf, '-display', 'none', '-monitor', 'none', '-serial', 'none', '-no-reboot', '-debugcon', `file:${out}`,
-        '-device', 'isa-debug-exit,iobase=0xf4,iosize=4'],
+      args: [
+        '-kernel',
+        elf,
+        '-display',
+        'none',
+        '-monitor',
+        'none',
+        '-serial',
+        'none',
+        '-no-reboot',
+        '-debugcon',
+        `file:${out}`,
+        '-device',
+        'isa-debug-exit,iobase=0xf4,iosize=4',
+      ],
       exit: 1,
     }),
     // The monitor keeps an empty GDT of its own (64 zero bytes at 0x90000, which the kernel does
@@ -84,7 +97,10 @@ interface RunJson {
 }
 
 function isavirt(spec: string, elf: string, extra: string[]): RunJson {
-  const r = spawnSync(process.execPath, [join(root, 'dist/cli/main.js'), 'run', spec, elf, '--compare', '--format', 'json', ...extra], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [join(root, 'dist/cli/main.js'), 'run', spec, elf, '--compare', '--format', 'json', ...extra], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   if (r.status !== 0 && r.status !== 1) throw new Error(`isavirt run ${spec}: exit ${r.status}\n${r.stderr}`);
   return JSON.parse(r.stdout) as RunJson;
 }
@@ -107,9 +123,14 @@ describe.skipIf(missing !== undefined)('GNU-built kernels: isavirt natively, und
       const qemu = readFileSync(out);
       const j = isavirt(k.spec, elf, k.isavirt);
       const [bare, trap] = j.runs.map((r) => Buffer.from(r.console.text, 'latin1'));
-      console.log(`${k.name} kernel: ${qemu.length} console bytes compared three ways (isavirt bare machine, isavirt --monitor trap with ` +
-        `${j.runs[1]!.stats.emulated} instructions emulated, ${q.cmd}), ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      expect(j.runs.map((r) => [r.monitor, r.outcome])).toEqual([['none', 'halted'], ['trap', 'halted']]);
+      console.log(
+        `${k.name} kernel: ${qemu.length} console bytes compared three ways (isavirt bare machine, isavirt --monitor trap with ` +
+          `${j.runs[1]!.stats.emulated} instructions emulated, ${q.cmd}), ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      );
+      expect(j.runs.map((r) => [r.monitor, r.outcome])).toEqual([
+        ['none', 'halted'],
+        ['trap', 'halted'],
+      ]);
       expect(qemu.toString('latin1')).toBe(k.says.join(''));
       expect(bare!.equals(qemu)).toBe(true);
       expect(trap!.equals(qemu)).toBe(true);

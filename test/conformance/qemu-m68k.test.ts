@@ -28,9 +28,14 @@ describe.skipIf(missing !== undefined)('m68000.isa against qemu-m68k -cpu m68000
     const isa = loadSpec('m68000');
     const r = cosimulate(isa, { seed: SEED, perInstruction: PER_INSTRUCTION, perTrapping: 2, dir: scratch.dir });
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
-    console.log(`m68000.isa vs qemu-m68k: ${r.compared} instances of ${r.count.size} instructions co-simulated ` +
-      `(seed 0x${SEED.toString(16)}), ${r.mismatches.length} mismatches, ${secs} s; ` +
-      [...r.outcomes].sort().map(([k, v]) => `${k} ${v}`).join(', '));
+    console.log(
+      `m68000.isa vs qemu-m68k: ${r.compared} instances of ${r.count.size} instructions co-simulated ` +
+        `(seed 0x${SEED.toString(16)}), ${r.mismatches.length} mismatches, ${secs} s; ` +
+        [...r.outcomes]
+          .sort()
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', '),
+    );
     for (const m of r.mismatches.slice(0, 30)) console.log(m);
     for (const [m, why] of r.qemuBugs) console.log(`not co-simulated: ${m}: QEMU fails on it (${why})`);
     expect(r.mismatches.slice(0, 20), `${r.mismatches.length} mismatches`).toEqual([]);

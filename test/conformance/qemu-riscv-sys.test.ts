@@ -23,12 +23,19 @@ describe.skipIf(missing !== undefined)('riscv.isa against qemu-system-riscv32 (M
     const isa = loadSpec('riscv');
     const r = cosimulate(isa, { seed: SEED, perInstruction: PER_INSTRUCTION, dir: scratch.dir });
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
-    console.log(`riscv.isa vs qemu-system-riscv32 (M-mode): ${r.compared} instances of ${r.count.size} instructions co-simulated ` +
-      `(seed 0x${SEED.toString(16)}), ${r.mismatches.length} mismatches, ${secs} s`);
+    console.log(
+      `riscv.isa vs qemu-system-riscv32 (M-mode): ${r.compared} instances of ${r.count.size} instructions co-simulated ` +
+        `(seed 0x${SEED.toString(16)}), ${r.mismatches.length} mismatches, ${secs} s`,
+    );
     for (const m of [...r.stopped, ...r.mismatches.slice(0, 30)]) console.log(m);
     expect(r.stopped).toEqual([]);
     expect(r.mismatches.slice(0, 20), `${r.mismatches.length} mismatches`).toEqual([]);
-    expect([...r.count.keys()].sort()).toEqual(isa.instructions.map((i) => i.mnemonic).filter((m) => /^CSRR[WSC]I?$/.test(m) || ['ECALL', 'EBREAK', 'MRET'].includes(m)).sort());
+    expect([...r.count.keys()].sort()).toEqual(
+      isa.instructions
+        .map((i) => i.mnemonic)
+        .filter((m) => /^CSRR[WSC]I?$/.test(m) || ['ECALL', 'EBREAK', 'MRET'].includes(m))
+        .sort(),
+    );
   }, 300_000);
 
   it('catches a wrong write mask: csrrw.m writing mie without MEIE/SEIE', () => {

@@ -29,19 +29,26 @@ describe.skipIf(missing !== undefined)('riscv.isa against qemu-riscv32 (U-mode)'
     const isa = loadSpec('riscv');
     const r = cosimulate(isa, { seed: SEED, perInstruction: PER_INSTRUCTION, perTrapping: 2, misaligned: 2, dir: scratch.dir });
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
-    console.log(`riscv.isa vs qemu-riscv32: ${r.compared} instances of ${r.count.size} instructions co-simulated ` +
-      `(seed 0x${SEED.toString(16)}), ${r.mismatches.length} mismatches, ${secs} s; ` +
-      [...r.outcomes].sort().map(([k, v]) => `${k} ${v}`).join(', '));
+    console.log(
+      `riscv.isa vs qemu-riscv32: ${r.compared} instances of ${r.count.size} instructions co-simulated ` +
+        `(seed 0x${SEED.toString(16)}), ${r.mismatches.length} mismatches, ${secs} s; ` +
+        [...r.outcomes]
+          .sort()
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', '),
+    );
     expect(r.uncovered, 'instructions of riscv.isa the co-simulation has no generator for').toEqual([]);
     expect(r.mismatches.slice(0, 20), `${r.mismatches.length} mismatches`).toEqual([]);
     expect([...r.count.keys()].sort()).toEqual(isa.instructions.map((i) => i.mnemonic).sort());
   }, 300_000);
 
   it('catches a wrong semantics: SRAI written as a logical shift, SLTIU as signed, SB storing a word', () => {
-    const wrong = editedSpec('riscv', scratch.dir, (text) => text
-      .replace('x[rd] = x[rs1] >>> sh;', 'x[rd] = x[rs1] >> sh;')
-      .replace('x[rd] = zext(x[rs1] < sext(k, 32), 32);', 'x[rd] = zext(slt(x[rs1], sext(k, 32)), 32);')
-      .replace('S[x[rs1] + sext(off, 32)] = x[rs2][7..0];', 'S[x[rs1] + sext(off, 32), 2] = x[rs2][15..0];'));
+    const wrong = editedSpec('riscv', scratch.dir, (text) =>
+      text
+        .replace('x[rd] = x[rs1] >>> sh;', 'x[rd] = x[rs1] >> sh;')
+        .replace('x[rd] = zext(x[rs1] < sext(k, 32), 32);', 'x[rd] = zext(slt(x[rs1], sext(k, 32)), 32);')
+        .replace('S[x[rs1] + sext(off, 32)] = x[rs2][7..0];', 'S[x[rs1] + sext(off, 32), 2] = x[rs2][15..0];'),
+    );
     const only = ['SRAI', 'SLTIU', 'SB', 'ADDI'];
     const r = cosimulate(wrong, { seed: SEED, perInstruction: 40, perTrapping: 0, misaligned: 0, only, dir: scratch.dir });
     const bad = new Set(r.mismatches.map((m) => m.split(' ')[0]));

@@ -33,22 +33,34 @@ describe.skipIf(missing !== undefined)('x86-386.isa against qemu-i386 (CPL 3)', 
     const isa = loadSpec('x86-386');
     const r = cosimulate(isa, { seed: SEED, perInstruction: PER_INSTRUCTION, perFaulting: 2, dir: scratch.dir });
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
-    console.log(`x86-386.isa vs qemu-i386: ${r.compared} instances of ${r.count.size} instructions co-simulated ` +
-      `(seed 0x${SEED.toString(16)}), ${r.mismatches.length} mismatches, ${secs} s; ` +
-      [...r.outcomes].sort().map(([k, v]) => `${k} ${v}`).join(', '));
+    console.log(
+      `x86-386.isa vs qemu-i386: ${r.compared} instances of ${r.count.size} instructions co-simulated ` +
+        `(seed 0x${SEED.toString(16)}), ${r.mismatches.length} mismatches, ${secs} s; ` +
+        [...r.outcomes]
+          .sort()
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', '),
+    );
     for (const m of r.mismatches.slice(0, 40)) console.log(m);
     // Every form has a generator, the short ones GNU picks too (83 /n ib, the EAX forms, D1, 6A,
     // A1/A3, rel8 jumps, CC), each drawing operands only its own encoding takes; isavirt must
     // decode each instance as that form.
     expect(r.uncovered, `uncovered: ${r.uncovered.join(' ')}`).toEqual([]);
     expect(r.mismatches.slice(0, 20), `${r.mismatches.length} mismatches`).toEqual([]);
-    expect([...r.count.keys()].sort()).toEqual(isa.instructions.map((i) => i.mnemonic).filter((m) => !r.uncovered.includes(m)).sort());
+    expect([...r.count.keys()].sort()).toEqual(
+      isa.instructions
+        .map((i) => i.mnemonic)
+        .filter((m) => !r.uncovered.includes(m))
+        .sort(),
+    );
   }, 300_000);
 
   it('catches the famous ones written wrongly: POPF loading IF at CPL 3, PUSH CS hiding the RPL', () => {
-    const wrong = editedSpec('x86-386', scratch.dir, (text) => text
-      .replace('if cpl <= EFLAGS.IOPL {\n      EFLAGS.IF = v[9];', 'if cpl <= 3 {\n      EFLAGS.IF = v[9];')
-      .replace('SSV[sp, 4] = zext(CS, 32);', 'SSV[sp, 4] = zext(CS & 0xfffc, 32);'));
+    const wrong = editedSpec('x86-386', scratch.dir, (text) =>
+      text
+        .replace('if cpl <= EFLAGS.IOPL {\n      EFLAGS.IF = v[9];', 'if cpl <= 3 {\n      EFLAGS.IF = v[9];')
+        .replace('SSV[sp, 4] = zext(CS, 32);', 'SSV[sp, 4] = zext(CS & 0xfffc, 32);'),
+    );
     const r = cosimulate(wrong, { seed: SEED, perInstruction: 30, perFaulting: 0, only: ['POPF', 'PUSH_CS', 'PUSHF'], dir: scratch.dir });
     expect([...new Set(r.mismatches.map((m) => m.split(' ')[0]))].sort()).toEqual(['POPF', 'PUSH_CS']);
   }, 300_000);
@@ -92,8 +104,14 @@ describe.skipIf(nativeMissing !== undefined)('x86-386.isa against the host CPU (
     const isa = loadSpec('x86-386');
     const r = cosimulate(isa, { seed: SEED ^ 0x1234, perInstruction: 20, perFaulting: 2, only: NATIVE, native: true, dir: scratch.dir });
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
-    console.log(`x86-386.isa vs the host CPU: ${r.compared} instances of ${r.count.size} instructions co-simulated natively, ` +
-      `${r.mismatches.length} mismatches, ${secs} s; ` + [...r.outcomes].sort().map(([k, v]) => `${k} ${v}`).join(', '));
+    console.log(
+      `x86-386.isa vs the host CPU: ${r.compared} instances of ${r.count.size} instructions co-simulated natively, ` +
+        `${r.mismatches.length} mismatches, ${secs} s; ` +
+        [...r.outcomes]
+          .sort()
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', '),
+    );
     for (const m of r.mismatches.slice(0, 30)) console.log(m);
     expect(r.mismatches.slice(0, 20), `${r.mismatches.length} mismatches`).toEqual([]);
     expect([...r.count.keys()].sort()).toEqual([...NATIVE].sort());

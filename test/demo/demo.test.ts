@@ -13,7 +13,9 @@ describe('demo on pg.isa (Theorem 1 holds)', () => {
     const r = demoIsa(isa, await analyzeIsa(isa));
     expect(r.theorem1).toBe('holds');
     expect(r.offenders).toEqual([]);
-    expect(renderDemoText(r).replace(/\s+/g, ' ')).toMatch(/the trap-and-emulate monitor exists \(holds; Theorem 1 holds\): it runs every guest as the bare machine does/);
+    expect(renderDemoText(r).replace(/\s+/g, ' ')).toMatch(
+      /the trap-and-emulate monitor exists \(holds; Theorem 1 holds\): it runs every guest as the bare machine does/,
+    );
   });
 
   test('encodeInstruction gives words that decode back to the instruction and operands', async () => {
@@ -21,7 +23,12 @@ describe('demo on pg.isa (Theorem 1 holds)', () => {
     for (const instr of isa.instructions) {
       const ops = Object.fromEntries(instr.operands.map((o, i) => [o.name, BigInt(i + 3)]));
       const words = encodeInstruction(isa, instr, ops);
-      const s = loadProgram(isa, { segments: [{ address: 0x40, words, section: 'kernel' }], entry: 0x40, symbols: {}, labels: {}, lines: [], file: '' }, resetState(isa), { setPc: true });
+      const s = loadProgram(
+        isa,
+        { segments: [{ address: 0x40, words, section: 'kernel' }], entry: 0x40, symbols: {}, labels: {}, lines: [], file: '' },
+        resetState(isa),
+        { setPc: true },
+      );
       const d = fetchDecode(isa, s, 0x40n);
       expect('decoded' in d && d.decoded.instr.mnemonic).toBe(instr.mnemonic);
       if ('decoded' in d) expect(d.decoded.operands).toEqual(ops);
@@ -95,8 +102,8 @@ describe('demo on the 80386', () => {
   });
 });
 
-describe('demo replays the exact verdict\'s witness pair', () => {
-  test('pg_raw LOADP: the virtual state the guest\'s, the real one the monitor\'s: the raw read shows its storage', async () => {
+describe("demo replays the exact verdict's witness pair", () => {
+  test("pg_raw LOADP: the virtual state the guest's, the real one the monitor's: the raw read shows its storage", async () => {
     const { loadIsaFile } = await import('../../src/ir/index.js');
     const lr = await loadIsaFile('test/vmm/fixtures/pg-raw.isa');
     if (!lr.ok) throw new Error('pg-raw.isa does not load');
@@ -112,13 +119,21 @@ describe('demo replays the exact verdict\'s witness pair', () => {
         { mode: 'supervisor', values: { M: '0x1', P: '0x10', R: '0xffff', 'E[0x40]': '0x55' } },
         { mode: 'user', values: { M: '0x0', P: '0x10', R: '0x80008000', 'E[0x8040]': '0x55' } },
       ],
-      outcomes: [{ kind: 'done' as const, values: { 'r[2]': '0x55' } }, { kind: 'done' as const, values: { 'r[2]': '0x0' } }],
+      outcomes: [
+        { kind: 'done' as const, values: { 'r[2]': '0x55' } },
+        { kind: 'done' as const, values: { 'r[2]': '0x0' } },
+      ],
       differs: ['r[2]'],
       replayed: true,
     };
     const analysis = {
       ...base,
-      trapAndEmulate: { value: 'fails' as const, offenders: [{ mnemonic: 'LOADP', reason: 'LOADP reads E behind V', span: instr.span, witness }], undecided: [], statement: '' },
+      trapAndEmulate: {
+        value: 'fails' as const,
+        offenders: [{ mnemonic: 'LOADP', reason: 'LOADP reads E behind V', span: instr.span, witness }],
+        undecided: [],
+        statement: '',
+      },
     };
     const r = demoIsa(isa, analysis);
     expect(r.trapAndEmulate).toBe('fails');

@@ -13,7 +13,16 @@ import { loadIsaFile, parseIsaText } from '../../src/ir/index.js';
 import type { Isa } from '../../src/ir/types.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 function load(path: string): Isa {
   const r = loadIsaFile(path);
@@ -45,7 +54,7 @@ describe('markdown', () => {
     const md = renderIsaDoc(pg, pgAnalysis, { format: 'markdown' });
     for (const h of ['# pg', '## Verdicts', '## State', '## Modes', '## Traps', '## Instructions']) expect(md).toContain(h);
     for (const c of pgAnalysis.instructions) {
-      const row = md.split("\n").filter((l) => l.startsWith(`| [${c.mnemonic}](#instr-${c.mnemonic}) |`));
+      const row = md.split('\n').filter((l) => l.startsWith(`| [${c.mnemonic}](#instr-${c.mnemonic}) |`));
       expect(row, c.mnemonic).toHaveLength(1);
       expect(row[0]).toContain(c.sensitive === 'yes' ? 'sensitive' : 'innocuous');
       expect(md).toContain(`### ${c.mnemonic}`);
@@ -90,7 +99,9 @@ describe('pseudo-instructions', () => {
     const riscv = load('isas/riscv.isa');
     const md = renderIsaDoc(riscv, undefined, { format: 'markdown' });
     expect(md).toContain('### Pseudo-instructions');
-    expect(md).toMatch(/^\| `LI` \| `li \{rd\}, \{v\}` \| `when sext\(v\[11\.\.0\], 32\) == v`: \[ADDI\]\(#instr-ADDI\)`\(rd, 0, v\[11\.\.0\]\)`; .*otherwise: \[LUI\]\(#instr-LUI\)/m);
+    expect(md).toMatch(
+      /^\| `LI` \| `li \{rd\}, \{v\}` \| `when sext\(v\[11\.\.0\], 32\) == v`: \[ADDI\]\(#instr-ADDI\)`\(rd, 0, v\[11\.\.0\]\)`; .*otherwise: \[LUI\]\(#instr-LUI\)/m,
+    );
     expect(md).toMatch(/^\| `J` \| `j \{off:pc\}` \| \[JAL\]\(#instr-JAL\)`\(0, off\)` \|/m);
     // Every link in the table names an instruction section of the document.
     const table = md.slice(md.indexOf('### Pseudo-instructions'), md.indexOf('###', md.indexOf('### Pseudo-instructions') + 4));
@@ -106,7 +117,9 @@ describe('html in a real browser', () => {
   let browser: Browser | undefined;
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(process.env.ISAVIRT_CHROMIUM_SETUP ?? `${CHROMIUM} is missing and test/setup/chromium.ts could not install it (apt-get install -y chromium)`);
+      throw new Error(
+        process.env.ISAVIRT_CHROMIUM_SETUP ?? `${CHROMIUM} is missing and test/setup/chromium.ts could not install it (apt-get install -y chromium)`,
+      );
     }
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   }, 120_000);

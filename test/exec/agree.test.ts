@@ -7,7 +7,27 @@ import { diffStates, runSemantics, stepInstruction } from '../../src/exec/interp
 import type { ConcreteState } from '../../src/exec/state.js';
 import type { Expr, Isa, Stmt } from '../../src/ir/types.js';
 import {
-  adapt, assign, bin, c, encode, iff, inlineIsa, instr, letS, loadPg, loc, mem, opnd, randomExpr, reg, register, Rng, setReg, sp, trap, halt,
+  adapt,
+  assign,
+  bin,
+  c,
+  encode,
+  iff,
+  inlineIsa,
+  instr,
+  letS,
+  loadPg,
+  loc,
+  mem,
+  opnd,
+  randomExpr,
+  reg,
+  register,
+  Rng,
+  setReg,
+  sp,
+  trap,
+  halt,
 } from './helpers.js';
 
 const mask = (w: number) => (1n << BigInt(w)) - 1n;
@@ -35,10 +55,7 @@ function agree(isa: Isa, m: Machine, state: ConcreteState, index: number, operan
 
 const pg = loadPg();
 
-const word = fc.oneof(
-  fc.constantFrom(0n, 1n, 0xffffffffn, 0x80000000n, 0x7fffffffn, 0xffffn, 0x10000n),
-  fc.bigInt({ min: 0n, max: 0xffffffffn }),
-);
+const word = fc.oneof(fc.constantFrom(0n, 1n, 0xffffffffn, 0x80000000n, 0x7fffffffn, 0xffffn, 0x10000n), fc.bigInt({ min: 0n, max: 0xffffffffn }));
 const small = fc.integer({ min: 0, max: 63 });
 
 /** A pg state whose addresses mostly stay in a small window, so loads, stores and bounds interact. */
@@ -59,7 +76,14 @@ const pgState = fc
 
 const pgInstr = fc.integer({ min: 0, max: pg.instructions.length - 1 }).chain((index) =>
   fc
-    .tuple(...pg.instructions[index]!.operands.map((o) => fc.oneof(fc.bigInt({ min: 0n, max: mask(o.width) }), fc.integer({ min: 0, max: 70 }).map((v) => BigInt(v) & mask(o.width)))))
+    .tuple(
+      ...pg.instructions[index]!.operands.map((o) =>
+        fc.oneof(
+          fc.bigInt({ min: 0n, max: mask(o.width) }),
+          fc.integer({ min: 0, max: 70 }).map((v) => BigInt(v) & mask(o.width)),
+        ),
+      ),
+    )
     .map((vals) => ({ index, operands: Object.fromEntries(pg.instructions[index]!.operands.map((o, i) => [o.name, vals[i]!])) })),
 );
 
@@ -80,14 +104,16 @@ describe('agreement with the reference interpreter', () => {
   it('pg.isa: whole steps (fetch, decode, run, trap entry) match stepInstruction', () => {
     const m = createMachine(pg);
     const instrWord = fc.oneof(
-      pgInstr.map(({ index, operands }) => BigInt(encode(pg, pg.instructions[index]!.mnemonic, Object.fromEntries(Object.entries(operands).map(([k, v]) => [k, Number(v)]))))),
+      pgInstr.map(({ index, operands }) =>
+        BigInt(encode(pg, pg.instructions[index]!.mnemonic, Object.fromEntries(Object.entries(operands).map(([k, v]) => [k, Number(v)])))),
+      ),
       word,
     );
     fc.assert(
       fc.property(pgState, instrWord, fc.boolean(), (state, w, withEntry) => {
         // Put the instruction where the pc fetches it from (when in bounds), and a new PSW.
         const R = state.regs.R!;
-        const phys = Number(((state.regs.P! + (R >> 16n)) & 0xffffn));
+        const phys = Number((state.regs.P! + (R >> 16n)) & 0xffffn);
         state.mem.E!.set(phys, w);
         if (withEntry) state.mem.E!.set(4, (1n << 16n) | 0x40n).set(5, 0xffffn);
         const ref = stepInstruction(pg, state);
@@ -129,7 +155,16 @@ describe('agreement with the reference interpreter', () => {
       const isa = inlineIsa({
         registers: [register('P', 16)],
         files: [{ name: 'out', count: 16, width: w, role: 'plain', readonly: false, names: [], span: sp }],
-        instructions: [{ ...instr('OPS', 8, 8, 1, [], []), operands: [{ name: 'x', kind: 'imm', width: w }, { name: 'y', kind: 'imm', width: w }], semantics: body }],
+        instructions: [
+          {
+            ...instr('OPS', 8, 8, 1, [], []),
+            operands: [
+              { name: 'x', kind: 'imm', width: w },
+              { name: 'y', kind: 'imm', width: w },
+            ],
+            semantics: body,
+          },
+        ],
       });
       const m = createMachine(isa, { noReset: true });
       for (const x of edge) for (const y of edge) agree(isa, m, { regs: { P: 0n }, files: {}, mem: {} }, 0, { x, y });
@@ -139,11 +174,21 @@ describe('agreement with the reference interpreter', () => {
 
 // ---- random specs ----
 
-const REGS: [string, number][] = [['A', 8], ['B', 16], ['C', 32], ['D', 33], ['Q', 64], ['X', 1], ['LIM', 8], ['BASE', 8]];
+const REGS: [string, number][] = [
+  ['A', 8],
+  ['B', 16],
+  ['C', 32],
+  ['D', 33],
+  ['Q', 64],
+  ['X', 1],
+  ['LIM', 8],
+  ['BASE', 8],
+];
 
 function randomSpec(rng: Rng, endian: 'little' | 'big'): Isa {
   const leaves: Expr[] = [
-    opnd('a', 13), opnd('b', 40),
+    opnd('a', 13),
+    opnd('b', 40),
     ...REGS.map(([n, w]) => reg(n, w)),
     { k: 'field', reg: 'C', field: 'mid', hi: 19, lo: 4, width: 16 },
     { k: 'file', file: 'r', index: opnd('a', 13), width: 40 },
@@ -169,19 +214,28 @@ function randomSpec(rng: Rng, endian: 'little' | 'big'): Isa {
   const ex = (w: number) => randomExpr(rng, w, depth, leaves, extra);
   const regStmt = (): Stmt => {
     const [n, w] = rng.pick(REGS);
-    return rng.int(4) === 0
-      ? assign({ k: 'field', reg: 'C', field: 'mid', hi: 19, lo: 4, width: 16 }, ex(16))
-      : setReg(n, w, ex(w));
+    return rng.int(4) === 0 ? assign({ k: 'field', reg: 'C', field: 'mid', hi: 19, lo: 4, width: 16 }, ex(16)) : setReg(n, w, ex(w));
   };
   const stmt = (): Stmt => {
     switch (rng.int(9)) {
-      case 0: return assign({ k: 'file', file: 'r', index: ex(2), width: 40 }, ex(40));
-      case 1: { const words = 1 + rng.int(4); return assign({ k: 'mem', space: 'E', addr: ex(8), words, width: words * 8 }, ex(words * 8)); }
-      case 2: { const words = 1 + rng.int(2); return assign({ k: 'mem', space: 'V', addr: ex(8), words, width: words * 8 }, ex(words * 8)); }
-      case 3: return iff(ex(1), [rng.int(3) === 0 ? halt() : trap(rng.pick(['boom', 'mt']))]);
-      case 4: return iff(ex(1), [regStmt(), regStmt()], [regStmt()]);
-      case 5: return setReg('P', 16, ex(16));
-      default: return regStmt();
+      case 0:
+        return assign({ k: 'file', file: 'r', index: ex(2), width: 40 }, ex(40));
+      case 1: {
+        const words = 1 + rng.int(4);
+        return assign({ k: 'mem', space: 'E', addr: ex(8), words, width: words * 8 }, ex(words * 8));
+      }
+      case 2: {
+        const words = 1 + rng.int(2);
+        return assign({ k: 'mem', space: 'V', addr: ex(8), words, width: words * 8 }, ex(words * 8));
+      }
+      case 3:
+        return iff(ex(1), [rng.int(3) === 0 ? halt() : trap(rng.pick(['boom', 'mt']))]);
+      case 4:
+        return iff(ex(1), [regStmt(), regStmt()], [regStmt()]);
+      case 5:
+        return setReg('P', 16, ex(16));
+      default:
+        return regStmt();
     }
   };
   const body: Stmt[] = [letS('t', ex(17))];
@@ -191,24 +245,58 @@ function randomSpec(rng: Rng, endian: 'little' | 'big'): Isa {
   depth = 2;
   return inlineIsa({
     endian,
-    registers: [register('P', 16), ...REGS.map(([nm, w]) => ({ ...register(nm, w), fields: nm === 'C' ? [{ name: 'mid', hi: 19, lo: 4, role: 'plain' as const, span: sp }] : [] }))],
+    registers: [
+      register('P', 16),
+      ...REGS.map(([nm, w]) => ({ ...register(nm, w), fields: nm === 'C' ? [{ name: 'mid', hi: 19, lo: 4, role: 'plain' as const, span: sp }] : [] })),
+    ],
     files: [{ name: 'r', count: 4, width: 40, role: 'plain', readonly: false, names: [], span: sp }],
     views: [{ name: 'V', memory: 'E', translation: 'tr', span: sp }],
-    translations: [{
-      name: 'tr', param: { name: 'x', width: 8 }, resultWidth: 8, span: sp,
-      body: [iff(bin('uge', { k: 'param', name: 'x', width: 8 }, reg('LIM', 8)), [trap('mt')])],
-      result: bin('add', { k: 'param', name: 'x', width: 8 }, reg('BASE', 8)),
-    }],
-    functions: [{
-      name: 'f', params: [{ name: 'x', width: 16 }, { name: 'y', width: 40 }], resultWidth: 24, span: sp,
-      body: [letS('z', { k: 'concat', parts: [{ k: 'param', name: 'x', width: 16 }, { k: 'slice', a: { k: 'param', name: 'y', width: 40 }, hi: 7, lo: 0, width: 8 }], width: 24 })],
-      result: bin('xor', loc('z', 24), { k: 'slice', a: bin('sdiv', { k: 'param', name: 'y', width: 40 }, zext40(loc('z', 24))), hi: 30, lo: 7, width: 24 }),
-    }],
+    translations: [
+      {
+        name: 'tr',
+        param: { name: 'x', width: 8 },
+        resultWidth: 8,
+        span: sp,
+        body: [iff(bin('uge', { k: 'param', name: 'x', width: 8 }, reg('LIM', 8)), [trap('mt')])],
+        result: bin('add', { k: 'param', name: 'x', width: 8 }, reg('BASE', 8)),
+      },
+    ],
+    functions: [
+      {
+        name: 'f',
+        params: [
+          { name: 'x', width: 16 },
+          { name: 'y', width: 40 },
+        ],
+        resultWidth: 24,
+        span: sp,
+        body: [
+          letS('z', {
+            k: 'concat',
+            parts: [
+              { k: 'param', name: 'x', width: 16 },
+              { k: 'slice', a: { k: 'param', name: 'y', width: 40 }, hi: 7, lo: 0, width: 8 },
+            ],
+            width: 24,
+          }),
+        ],
+        result: bin('xor', loc('z', 24), { k: 'slice', a: bin('sdiv', { k: 'param', name: 'y', width: 40 }, zext40(loc('z', 24))), hi: 30, lo: 7, width: 24 }),
+      },
+    ],
     traps: [
       { name: 'boom', kind: 'software', vector: 1, span: sp },
       { name: 'mt', kind: 'memory', vector: 2, span: sp },
     ],
-    instructions: [{ ...instr('X', 8, 8, 1, [], []), operands: [{ name: 'a', kind: 'imm', width: 13 }, { name: 'b', kind: 'imm', width: 40 }], semantics: body }],
+    instructions: [
+      {
+        ...instr('X', 8, 8, 1, [], []),
+        operands: [
+          { name: 'a', kind: 'imm', width: 13 },
+          { name: 'b', kind: 'imm', width: 40 },
+        ],
+        semantics: body,
+      },
+    ],
   });
 }
 

@@ -60,7 +60,9 @@ function pgImage(user: bigint[], base = 0, bound = 0x200): ConcreteState {
   words.set(5, 0xffffn); // whole storage
   const handler = [E('LOAD', { rd: 13, a: 0 }), E('ADDI', { rd: 13, value: 1 }), E('STORE', { rs: 13, a: 0 }), E('LPSW', { a: 0 })];
   handler.forEach((w, i) => words.set(0x80 + i, w));
-  user.forEach((w, i) => { if (w !== 0n) words.set(base + 0x10 + i, w); });
+  user.forEach((w, i) => {
+    if (w !== 0n) words.set(base + 0x10 + i, w);
+  });
   return { regs: { M: 0n, P: 0x10n, R: (BigInt(base) << 16n) | BigInt(bound) }, files: { r: new Array(16).fill(0n) }, mem: { E: words } };
 }
 
@@ -78,19 +80,45 @@ function randomPgProgram(rng: Rng): bigint[] {
   for (let i = 0; i < n; i++) {
     const after = loop + i + 1;
     switch (rng.int(14)) {
-      case 0: p.push(E('LOADI', { rd: rr(), value: rng.int(65536) })); break;
-      case 1: p.push(E(rng.pick(['ADD', 'SUB', 'AND', 'OR', 'XOR']), { rd: rr(), rs: rr() })); break;
-      case 2: p.push(E('ADDI', { rd: rr(), value: rng.int(65536) })); break;
-      case 3: p.push(E('SHL', { rd: rr(), n: rng.int(32) })); break;
-      case 4: p.push(E('DIV', { rd: rr(), rs: rr() })); break;
-      case 5: p.push(E('LOAD', { rd: rr(), a: data() })); break;
-      case 6: p.push(E('STORE', { rs: rr(), a: data() })); break;
-      case 7: p.push(E('LOADX', { rd: rr(), rx: 0, off: data() })); break;
-      case 8: p.push(E('STOREX', { rs: rr(), rx: 0, off: data() })); break;
-      case 9: p.push(E(rng.pick(['JZ', 'JNZ']), { rs: rr(), a: Math.min(after + rng.int(3), loop + n) })); break;
-      case 10: p.push(E('SVC', { n: rng.int(256) })); break;
-      case 11: p.push(E('GETR', { rd: rr() })); break;
-      default: p.push(E('ADD', { rd: rr(), rs: rr() })); break;
+      case 0:
+        p.push(E('LOADI', { rd: rr(), value: rng.int(65536) }));
+        break;
+      case 1:
+        p.push(E(rng.pick(['ADD', 'SUB', 'AND', 'OR', 'XOR']), { rd: rr(), rs: rr() }));
+        break;
+      case 2:
+        p.push(E('ADDI', { rd: rr(), value: rng.int(65536) }));
+        break;
+      case 3:
+        p.push(E('SHL', { rd: rr(), n: rng.int(32) }));
+        break;
+      case 4:
+        p.push(E('DIV', { rd: rr(), rs: rr() }));
+        break;
+      case 5:
+        p.push(E('LOAD', { rd: rr(), a: data() }));
+        break;
+      case 6:
+        p.push(E('STORE', { rs: rr(), a: data() }));
+        break;
+      case 7:
+        p.push(E('LOADX', { rd: rr(), rx: 0, off: data() }));
+        break;
+      case 8:
+        p.push(E('STOREX', { rs: rr(), rx: 0, off: data() }));
+        break;
+      case 9:
+        p.push(E(rng.pick(['JZ', 'JNZ']), { rs: rr(), a: Math.min(after + rng.int(3), loop + n) }));
+        break;
+      case 10:
+        p.push(E('SVC', { n: rng.int(256) }));
+        break;
+      case 11:
+        p.push(E('GETR', { rd: rr() }));
+        break;
+      default:
+        p.push(E('ADD', { rd: rr(), rs: rr() }));
+        break;
     }
   }
   p.push(E('ADDI', { rd: 15, value: 0xffff }), E('JNZ', { rs: 15, a: loop }), E('JMP', { a: 0x10 }));
@@ -192,7 +220,9 @@ describe('compiled blocks agree with the reference interpreter', () => {
     const a = [E('ADDI', { rd: 1, value: 1 }), E('JMP', { a: 0x10 })];
     const b = [E('ADDI', { rd: 2, value: 1 }), E('JMP', { a: 0x10 })];
     const init = pgImage(a);
-    pgImage(b, 0x400).mem.E!.forEach((v, k) => { if (k >= 0x400) init.mem.E!.set(k, v); });
+    pgImage(b, 0x400).mem.E!.forEach((v, k) => {
+      if (k >= 0x400) init.mem.E!.set(k, v);
+    });
     const m = createMachine(pg, { noReset: true });
     m.restore(init);
     m.run({ maxSteps: 200 });
@@ -242,11 +272,18 @@ describe('registers kept in locals across a block', () => {
     const isa = inlineIsa({
       registers: [register('P', 8), register('A', 8), register('X', 8), register('LIM', 8, 40n), register('K', 8)],
       views: [{ name: 'V', memory: 'E', translation: 'tr', span: sp }],
-      translations: [{
-        name: 'tr', param: { name: 'x', width: 8 }, resultWidth: 8, span: sp,
-        body: [{ k: 'if', cond: bin('uge', { k: 'param', name: 'x', width: 8 }, reg('LIM', 8)), then: [{ k: 'trap', trap: 'mt', span: sp }], else: [], span: sp }],
-        result: { k: 'param', name: 'x', width: 8 },
-      }],
+      translations: [
+        {
+          name: 'tr',
+          param: { name: 'x', width: 8 },
+          resultWidth: 8,
+          span: sp,
+          body: [
+            { k: 'if', cond: bin('uge', { k: 'param', name: 'x', width: 8 }, reg('LIM', 8)), then: [{ k: 'trap', trap: 'mt', span: sp }], else: [], span: sp },
+          ],
+          result: { k: 'param', name: 'x', width: 8 },
+        },
+      ],
       traps: [{ name: 'mt', kind: 'memory', vector: 1, span: sp }],
       trapEntry: [setReg('K', 8, bin('add', reg('K', 8), c(8, 1))), setReg('P', 8, bin('add', { k: 'builtin', name: 'return_pc', width: 8 }, c(8, 1)))],
       instructions: [
@@ -260,11 +297,33 @@ describe('registers kept in locals across a block', () => {
       ],
     });
     // The same with a halt and a store into the block's own code in the middle of it.
-    const other = new Map<number, bigint>([[0, 1n], [1, 6n], [2, 2n], [3, 5n], [4, 1n], [5, 4n], [6, 0n]]);
+    const other = new Map<number, bigint>([
+      [0, 1n],
+      [1, 6n],
+      [2, 2n],
+      [3, 5n],
+      [4, 1n],
+      [5, 4n],
+      [6, 0n],
+    ]);
     agreeInChunks(isa, { regs: { P: 0n, A: 0n, X: 0n, LIM: 200n, K: 0n }, files: {}, mem: { E: other } }, [90, 1000]);
-    const halting = new Map<number, bigint>([[0, 1n], [1, 2n], [2, 5n], [3, 1n], [4, 4n], [5, 0n]]);
+    const halting = new Map<number, bigint>([
+      [0, 1n],
+      [1, 2n],
+      [2, 5n],
+      [3, 1n],
+      [4, 4n],
+      [5, 0n],
+    ]);
     agreeInChunks(isa, { regs: { P: 0n, A: 0n, X: 0n, LIM: 200n, K: 0n }, files: {}, mem: { E: halting } }, [90, 1000]);
-    const E = new Map<number, bigint>([[0, 1n], [1, 2n], [2, 3n], [3, 1n], [4, 4n], [5, 0n]]);
+    const E = new Map<number, bigint>([
+      [0, 1n],
+      [1, 2n],
+      [2, 3n],
+      [3, 1n],
+      [4, 4n],
+      [5, 0n],
+    ]);
     for (let i = 6; i < 40; i++) E.set(i, BigInt(i));
     const init: ConcreteState = { regs: { P: 0n, A: 0n, X: 0n, LIM: 40n, K: 0n }, files: {}, mem: { E } };
     agreeInChunks(isa, init, [150, 77, 500]);
@@ -281,7 +340,10 @@ describe('timers with blocks', () => {
     const countN = setReg('N', 16, bin('add', reg('N', 16), c(16, 1)));
     const isa = inlineIsa({
       registers: [register('P', 16), register('N', 16), register('K', 16), register('C', 8)],
-      memories: [{ name: 'E', wordWidth: 8, size: 256, role: 'plain', span: sp }, { name: 'T', wordWidth: 16, size: 512, role: 'plain', span: sp }],
+      memories: [
+        { name: 'E', wordWidth: 8, size: 256, role: 'plain', span: sp },
+        { name: 'T', wordWidth: 16, size: 512, role: 'plain', span: sp },
+      ],
       traps: [{ name: 'tick', kind: 'interrupt', vector: 7, timer: { period: 7, when: c(1, 1) }, span: sp }],
       trapEntry: [
         setReg('K', 16, bin('add', reg('K', 16), c(16, 1))),
@@ -294,7 +356,11 @@ describe('timers with blocks', () => {
         instr('HLT', 8, 8, 3, [], [halt()]),
       ],
     });
-    for (const [budget, chunk] of [[2000, 2000], [2000, 13], [2000, 1]] as const) {
+    for (const [budget, chunk] of [
+      [2000, 2000],
+      [2000, 13],
+      [2000, 1],
+    ] as const) {
       const m = createMachine(isa);
       // INC INC INC JMP 0: a four-instruction block, period 7 cuts it anywhere.
       m.loadImage('E', 0, [1, 1, 1, 2, 0]);
@@ -362,7 +428,10 @@ loop:   lw a1, 0(s0)
         bne t0, zero, . - 52
         ecall`;
     const words = new Map<number, bigint>();
-    for (const [org, step] of [[0x20000, 3], [0x21000, 5]] as const) {
+    for (const [org, step] of [
+      [0x20000, 3],
+      [0x21000, 5],
+    ] as const) {
       const a = assemble(rv, `        .org ${org}\n${loop(step)}`, 'paged.s');
       if (!a.ok) throw new Error(a.diagnostics.map((d) => d.message).join('; '));
       for (const [addr, w] of programImage(rv, a.program).words) words.set(addr, w);
@@ -412,25 +481,44 @@ describe('translations with lets, short-circuits and nested traps', () => {
     ],
     translations: [
       {
-        name: 'tr2', param: { name: 'y', width: 8 }, resultWidth: 8, span: sp,
+        name: 'tr2',
+        param: { name: 'y', width: 8 },
+        resultWidth: 8,
+        span: sp,
         body: [{ k: 'if', cond: bin('uge', y8, reg('LIM2', 8)), then: [{ k: 'trap', trap: 'mt2', span: sp }], else: [], span: sp }],
         result: y8,
       },
       {
-        name: 'tr', param: { name: 'x', width: 8 }, resultWidth: 8, span: sp,
+        name: 'tr',
+        param: { name: 'x', width: 8 },
+        resultWidth: 8,
+        span: sp,
         body: [
           { k: 'let', name: 'p', value: mem('E', bin('xor', x8, c(8, 0x80)), 1, 8), span: sp },
           { k: 'let', name: 'q', value: mem('W', bin('xor', x8, c(8, 0x40)), 1, 8), span: sp },
           { k: 'let', name: 'ok', value: bin('and', bin('eq', reg('MODE', 1), c(1, 1)), bin('eq', bit(l8('p') as never, 0), c(1, 1))), span: sp },
           // The right side may trap: it must be evaluated even when the left side is 0.
-          { k: 'let', name: 'z', value: bin('and', bin('eq', reg('MODE', 1), c(1, 1)), bin('eq', bit(mem('W', bin('xor', x8, c(8, 0x20)), 1, 8) as never, 1), c(1, 1))), span: sp },
+          {
+            k: 'let',
+            name: 'z',
+            value: bin('and', bin('eq', reg('MODE', 1), c(1, 1)), bin('eq', bit(mem('W', bin('xor', x8, c(8, 0x20)), 1, 8) as never, 1), c(1, 1))),
+            span: sp,
+          },
           {
             k: 'if',
             cond: bin('and', bin('eq', reg('MODE', 1), c(1, 0)), bin('eq', mem('E', bin('add', x8, c(8, 1)), 1, 8), c(8, 7))),
-            then: [{ k: 'trap', trap: 'mt', span: sp }], else: [], span: sp,
+            then: [{ k: 'trap', trap: 'mt', span: sp }],
+            else: [],
+            span: sp,
           },
         ],
-        result: { k: 'ite', cond: { k: 'local', name: 'ok', width: 1 }, then: bin('add', x8, reg('BASE', 8)), else: bin('xor', bin('xor', x8, l8('q')), { k: 'zext', a: { k: 'local', name: 'z', width: 1 }, width: 8 }), width: 8 },
+        result: {
+          k: 'ite',
+          cond: { k: 'local', name: 'ok', width: 1 },
+          then: bin('add', x8, reg('BASE', 8)),
+          else: bin('xor', bin('xor', x8, l8('q')), { k: 'zext', a: { k: 'local', name: 'z', width: 1 }, width: 8 }),
+          width: 8,
+        },
       },
     ],
     fetch: { space: 'V', pc: 'P', span: sp },
@@ -471,7 +559,14 @@ describe('translations with lets, short-circuits and nested traps', () => {
         const init: ConcreteState = {
           regs: looping
             ? { P: BigInt(P), A: BigInt(rng.int(256)), BASE: 0n, LIM2: 255n, MODE: 1n, K: 0n }
-            : { P: BigInt(P), A: BigInt(rng.int(256)), BASE: BigInt(rng.int(4) === 0 ? 0 : rng.int(256)), LIM2: BigInt(rng.int(2) ? 255 : rng.int(256)), MODE: BigInt(rng.int(2)), K: 0n },
+            : {
+                P: BigInt(P),
+                A: BigInt(rng.int(256)),
+                BASE: BigInt(rng.int(4) === 0 ? 0 : rng.int(256)),
+                LIM2: BigInt(rng.int(2) ? 255 : rng.int(256)),
+                MODE: BigInt(rng.int(2)),
+                K: 0n,
+              },
           files: {},
           mem: { E },
         };

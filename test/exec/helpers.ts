@@ -30,7 +30,9 @@ export function encode(isa: Isa, mnemonic: string, ops: Record<string, number> =
 export const sp: Span = { file: 'inline.isa', line: 1, col: 1, endLine: 1, endCol: 2 };
 export const hx = (v: number | bigint): string => '0x' + BigInt(v).toString(16);
 export const c = (width: number, v: number | bigint): Expr => ({
-  k: 'const', width, value: hx(BigInt(v) & ((1n << BigInt(width)) - 1n)),
+  k: 'const',
+  width,
+  value: hx(BigInt(v) & ((1n << BigInt(width)) - 1n)),
 });
 export const reg = (r: string, width: number): Expr => ({ k: 'reg', reg: r, width });
 export const opnd = (name: string, width: number): Expr => ({ k: 'operand', name, width });
@@ -50,14 +52,7 @@ export function register(name: string, width: number, init = 0n, role: 'mode' | 
 }
 
 /** An instruction whose encoding is an opcode in the top `opBits` bits and operand fields after it. */
-export function instr(
-  mnemonic: string,
-  width: number,
-  opBits: number,
-  opcode: number,
-  operands: Operand[],
-  semantics: Stmt[],
-): Instruction {
+export function instr(mnemonic: string, width: number, opBits: number, opcode: number, operands: Operand[], semantics: Stmt[]): Instruction {
   const items: Instruction['encoding']['items'] = [{ k: 'fixed', width: opBits, value: hx(opcode) }];
   let used = opBits;
   for (const o of operands) {
@@ -74,14 +69,26 @@ export function instr(
 /** A minimal inline spec: pc P (16 bits), memory E, one trap of each kind the tests need. */
 export function inlineIsa(over: Partial<Isa>): Isa {
   return {
-    format: 'isavirt-ir', version: 1, name: 'inline', source: 'inline.isa', extends: [], endian: 'little',
+    format: 'isavirt-ir',
+    version: 1,
+    name: 'inline',
+    source: 'inline.isa',
+    extends: [],
+    endian: 'little',
     registers: [register('P', 16)],
-    files: [], memories: [{ name: 'E', wordWidth: 8, size: 256, role: 'plain', span: sp }],
-    views: [], translations: [], functions: [],
-    modes: [{ name: 'only', when: c(1, 1), span: sp }], guestMode: 'only',
-    traps: [], trapEntry: [], reset: [],
+    files: [],
+    memories: [{ name: 'E', wordWidth: 8, size: 256, role: 'plain', span: sp }],
+    views: [],
+    translations: [],
+    functions: [],
+    modes: [{ name: 'only', when: c(1, 1), span: sp }],
+    guestMode: 'only',
+    traps: [],
+    trapEntry: [],
+    reset: [],
     fetch: { space: 'E', pc: 'P', span: sp },
-    assumptions: [], instructions: [],
+    assumptions: [],
+    instructions: [],
     ...over,
   };
 }
@@ -92,7 +99,7 @@ export function inlineIsa(over: Partial<Isa>): Isa {
 export class Rng {
   private s: number;
   constructor(seed: number) {
-    this.s = (seed | 0) || 0x9e3779b9;
+    this.s = seed | 0 || 0x9e3779b9;
   }
   next(): number {
     let x = this.s;
@@ -112,10 +119,14 @@ export class Rng {
     // Bias toward edge values: 0, 1, all ones, the sign bit.
     const m = (1n << BigInt(width)) - 1n;
     switch (this.int(6)) {
-      case 0: return 0n;
-      case 1: return 1n & m;
-      case 2: return m;
-      case 3: return 1n << BigInt(width - 1);
+      case 0:
+        return 0n;
+      case 1:
+        return 1n & m;
+      case 2:
+        return m;
+      case 3:
+        return 1n << BigInt(width - 1);
       default: {
         let v = 0n;
         for (let i = 0; i < width; i += 16) v = (v << 16n) | BigInt(this.int(65536));
@@ -148,7 +159,9 @@ export function randomExpr(rng: Rng, w: number, depth: number, leaves: Expr[], e
   }
   const sub = (ww: number) => randomExpr(rng, ww, depth - 1, leaves, extra);
   switch (rng.int(11)) {
-    case 0: case 1: case 2: {
+    case 0:
+    case 1:
+    case 2: {
       const op = rng.pick(ARITH);
       if (op === 'shl' || op === 'lshr' || op === 'ashr') {
         const bw = rng.pick(WIDTHS);

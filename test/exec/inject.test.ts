@@ -22,24 +22,47 @@ function hostile(): Isa {
   return inlineIsa({
     name: N('isa'),
     doc: PAYLOAD,
-    registers: [{ ...register(N('P'), 16), doc: PAYLOAD }, register(N('A'), 8), { ...register(N('F'), 8), fields: [{ name: N('f'), hi: 3, lo: 0, role: 'plain', span: sp }] }],
+    registers: [
+      { ...register(N('P'), 16), doc: PAYLOAD },
+      register(N('A'), 8),
+      { ...register(N('F'), 8), fields: [{ name: N('f'), hi: 3, lo: 0, role: 'plain', span: sp }] },
+    ],
     files: [{ name: N('r'), count: 4, width: 8, role: 'plain', readonly: false, names: [PAYLOAD], span: sp }],
     memories: [{ name: N('E'), wordWidth: 8, size: 256, role: 'plain', span: sp, doc: PAYLOAD }],
     views: [{ name: N('V'), memory: N('E'), translation: N('t'), span: sp }],
-    translations: [{ name: N('t'), param: { name: N('x'), width: 8 }, resultWidth: 8, span: sp, body: [letS(N('y'), { k: 'param', name: N('x'), width: 8 })], result: loc(N('y'), 8) }],
+    translations: [
+      {
+        name: N('t'),
+        param: { name: N('x'), width: 8 },
+        resultWidth: 8,
+        span: sp,
+        body: [letS(N('y'), { k: 'param', name: N('x'), width: 8 })],
+        result: loc(N('y'), 8),
+      },
+    ],
     functions: [{ name: N('fn'), params: [{ name: N('p'), width: 8 }], resultWidth: 8, span: sp, body: [], result: { k: 'param', name: N('p'), width: 8 } }],
     traps: [{ name: N('trap'), kind: 'software', vector: 3, span: sp, doc: PAYLOAD }],
     fetch: { space: N('V'), pc: N('P'), span: sp },
     instructions: [
       {
-        ...instr(N('LD'), 16, 8, 1, [{ name: a, kind: 'addr', width: 8 }], [
-          letS(N('v'), mem(N('V'), opnd(a, 8), 1, 8)),
-          setReg(N('A'), 8, { k: 'call', fn: N('fn'), args: [loc(N('v'), 8)], width: 8 }),
-          assign({ k: 'file', file: N('r'), index: c(2, 1), width: 8 }, reg(N('A'), 8)),
-          assign({ k: 'field', reg: N('F'), field: N('f'), hi: 3, lo: 0, width: 4 }, c(4, 5)),
-          iff(bin('eq', reg(N('A'), 8), c(8, 0xee)), [trap(N('trap'))]),
-        ]),
-        syntax: [{ k: 'text', text: PAYLOAD }, { k: 'operand', name: a }],
+        ...instr(
+          N('LD'),
+          16,
+          8,
+          1,
+          [{ name: a, kind: 'addr', width: 8 }],
+          [
+            letS(N('v'), mem(N('V'), opnd(a, 8), 1, 8)),
+            setReg(N('A'), 8, { k: 'call', fn: N('fn'), args: [loc(N('v'), 8)], width: 8 }),
+            assign({ k: 'file', file: N('r'), index: c(2, 1), width: 8 }, reg(N('A'), 8)),
+            assign({ k: 'field', reg: N('F'), field: N('f'), hi: 3, lo: 0, width: 4 }, c(4, 5)),
+            iff(bin('eq', reg(N('A'), 8), c(8, 0xee)), [trap(N('trap'))]),
+          ],
+        ),
+        syntax: [
+          { k: 'text', text: PAYLOAD },
+          { k: 'operand', name: a },
+        ],
         doc: PAYLOAD,
       },
       instr(N('HLT'), 16, 8, 2, [], [halt()]),
@@ -82,13 +105,19 @@ describe('generated code contains nothing from the spec', () => {
 
   it('a constant, width or bit position that is not a number is refused, never printed', () => {
     const base = inlineIsa({ registers: [register('P', 16), register('A', 8)], instructions: [instr('X', 8, 8, 1, [], [setReg('A', 8, c(8, 1))])] });
-    const withValue = (value: unknown): Isa => ({ ...base, instructions: [instr('X', 8, 8, 1, [], [setReg('A', 8, { k: 'const', width: 8, value } as never)])] });
+    const withValue = (value: unknown): Isa => ({
+      ...base,
+      instructions: [instr('X', 8, 8, 1, [], [setReg('A', 8, { k: 'const', width: 8, value } as never)])],
+    });
     for (const bad of ['0x1); globalThis.__pwned = 1; (0', '1 + 1', 'globalThis', 42]) {
       expect(() => createMachine(withValue(bad))).toThrow(MachineError);
     }
     const badWidth = { ...base, registers: [register('P', 16), { ...register('A', 8), width: '8); globalThis.__pwned = 1; (8' as never }] };
     expect(() => createMachine(badWidth)).toThrow(MachineError);
-    const badSlice: Isa = { ...base, instructions: [instr('X', 8, 8, 1, [], [setReg('A', 8, { k: 'slice', a: reg('A', 8), hi: '7); globalThis.__pwned = 1; (7' as never, lo: 0, width: 8 })])] };
+    const badSlice: Isa = {
+      ...base,
+      instructions: [instr('X', 8, 8, 1, [], [setReg('A', 8, { k: 'slice', a: reg('A', 8), hi: '7); globalThis.__pwned = 1; (7' as never, lo: 0, width: 8 })])],
+    };
     expect(() => createMachine(badSlice)).toThrow(MachineError);
     const badVector = { ...base, traps: [{ name: 't', kind: 'software' as const, vector: '1; globalThis.__pwned = 1' as never, span: sp }] };
     expect(() => createMachine(badVector)).toThrow(MachineError);

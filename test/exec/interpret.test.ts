@@ -20,7 +20,11 @@ const reg = (r: string, width: number): Expr => ({ k: 'reg', reg: r, width });
 const fld = (r: string, f: string, hi: number, lo: number): Expr => ({ k: 'field', reg: r, field: f, hi, lo, width: hi - lo + 1 });
 const op = (name: string, width: number): Expr => ({ k: 'operand', name, width });
 const bin = (o: Extract<Expr, { k: 'binop' }>['op'], a: Expr, b: Expr): Expr => ({
-  k: 'binop', op: o, a, b, width: ['eq', 'ne', 'ult', 'ule', 'ugt', 'uge', 'slt', 'sle', 'sgt', 'sge'].includes(o) ? 1 : a.width,
+  k: 'binop',
+  op: o,
+  a,
+  b,
+  width: ['eq', 'ne', 'ult', 'ule', 'ugt', 'uge', 'slt', 'sle', 'sgt', 'sge'].includes(o) ? 1 : a.width,
 });
 const file = (i: Expr): Expr => ({ k: 'file', file: 'r', index: i, width: 16 });
 const assign = (target: any, value: Expr): Stmt => ({ k: 'assign', target, value, span: sp });
@@ -32,7 +36,10 @@ const instr = (mnemonic: string, opcode: number, operands: Instruction['operands
   syntax: [],
   encoding: {
     width: 16,
-    items: [{ k: 'fixed', width: 8, value: '0x' + opcode.toString(16) }, ...operands.map((o) => ({ k: 'field' as const, operand: o.name, width: 8 / operands.length }))],
+    items: [
+      { k: 'fixed', width: 8, value: '0x' + opcode.toString(16) },
+      ...operands.map((o) => ({ k: 'field' as const, operand: o.name, width: 8 / operands.length })),
+    ],
     mask: '0xff00',
     match: '0x' + (opcode << 8).toString(16),
   },
@@ -43,28 +50,52 @@ const instr = (mnemonic: string, opcode: number, operands: Instruction['operands
 
 function mini(endian: 'little' | 'big' = 'big'): Isa {
   return {
-    format: 'isavirt-ir', version: 1, name: 'mini', source: 't.isa', extends: [], endian,
+    format: 'isavirt-ir',
+    version: 1,
+    name: 'mini',
+    source: 't.isa',
+    extends: [],
+    endian,
     registers: [
       { name: 'M', width: 1, role: 'mode', readonly: false, clock: false, init: '0x1', fields: [], span: sp },
       { name: 'P', width: 8, role: 'plain', readonly: false, clock: false, init: '0x0', fields: [], span: sp },
-      { name: 'R', width: 16, role: 'control', readonly: false, clock: false, init: '0x0', span: sp, fields: [
-        { name: 'base', hi: 15, lo: 8, role: 'control', span: sp },
-        { name: 'bound', hi: 7, lo: 0, role: 'control', span: sp },
-      ] },
+      {
+        name: 'R',
+        width: 16,
+        role: 'control',
+        readonly: false,
+        clock: false,
+        init: '0x0',
+        span: sp,
+        fields: [
+          { name: 'base', hi: 15, lo: 8, role: 'control', span: sp },
+          { name: 'bound', hi: 7, lo: 0, role: 'control', span: sp },
+        ],
+      },
     ],
     files: [{ name: 'r', count: 4, width: 16, role: 'plain', readonly: false, names: [], span: sp }],
     memories: [{ name: 'E', wordWidth: 8, size: 256, role: 'plain', span: sp }],
     views: [{ name: 'V', memory: 'E', translation: 'rel', span: sp }],
-    translations: [{
-      name: 'rel', param: { name: 'a', width: 8 }, resultWidth: 8, span: sp,
-      body: [iff(bin('uge', { k: 'param', name: 'a', width: 8 }, fld('R', 'bound', 7, 0)), [trap('mt')])],
-      result: bin('add', { k: 'param', name: 'a', width: 8 }, fld('R', 'base', 15, 8)),
-    }],
-    functions: [{
-      name: 'twice', params: [{ name: 'x', width: 16 }], resultWidth: 16, span: sp,
-      body: [{ k: 'let', name: 'y', value: bin('add', { k: 'param', name: 'x', width: 16 }, { k: 'param', name: 'x', width: 16 }), span: sp }],
-      result: { k: 'local', name: 'y', width: 16 },
-    }],
+    translations: [
+      {
+        name: 'rel',
+        param: { name: 'a', width: 8 },
+        resultWidth: 8,
+        span: sp,
+        body: [iff(bin('uge', { k: 'param', name: 'a', width: 8 }, fld('R', 'bound', 7, 0)), [trap('mt')])],
+        result: bin('add', { k: 'param', name: 'a', width: 8 }, fld('R', 'base', 15, 8)),
+      },
+    ],
+    functions: [
+      {
+        name: 'twice',
+        params: [{ name: 'x', width: 16 }],
+        resultWidth: 16,
+        span: sp,
+        body: [{ k: 'let', name: 'y', value: bin('add', { k: 'param', name: 'x', width: 16 }, { k: 'param', name: 'x', width: 16 }), span: sp }],
+        result: { k: 'local', name: 'y', width: 16 },
+      },
+    ],
     modes: [
       { name: 'sup', when: bin('eq', reg('M', 1), c(1, 1)), span: sp },
       { name: 'user', when: bin('eq', reg('M', 1), c(1, 0)), span: sp },
@@ -87,23 +118,42 @@ function mini(endian: 'little' | 'big' = 'big'): Isa {
     assumptions: [],
     instructions: [
       // LD rd, a: r[rd] = V[a, 2]
-      instr('LD', 1, [{ name: 'rd', kind: 'reg', width: 2, file: 'r' }, { name: 'a', kind: 'addr', width: 8 }], [
-        assign({ k: 'file', file: 'r', index: op('rd', 2), width: 16 }, { k: 'mem', space: 'V', addr: op('a', 8), words: 2, width: 16 }),
-      ]),
+      instr(
+        'LD',
+        1,
+        [
+          { name: 'rd', kind: 'reg', width: 2, file: 'r' },
+          { name: 'a', kind: 'addr', width: 8 },
+        ],
+        [assign({ k: 'file', file: 'r', index: op('rd', 2), width: 16 }, { k: 'mem', space: 'V', addr: op('a', 8), words: 2, width: 16 })],
+      ),
       // ST rs, a: V[a, 2] = r[rs]; r[0] = 7 first (to show a trap discards it)
-      instr('ST', 2, [{ name: 'rs', kind: 'reg', width: 2, file: 'r' }, { name: 'a', kind: 'addr', width: 8 }], [
-        assign({ k: 'file', file: 'r', index: c(2, 0), width: 16 }, c(16, 7)),
-        assign({ k: 'mem', space: 'V', addr: op('a', 8), words: 2, width: 16 }, file(op('rs', 2))),
-      ]),
-      instr('SETR', 3, [{ name: 'rs', kind: 'reg', width: 2, file: 'r' }], [
-        iff(bin('eq', reg('M', 1), c(1, 0)), [trap('pt')]),
-        assign({ k: 'reg', reg: 'R', width: 16 }, file(op('rs', 2))),
-      ]),
+      instr(
+        'ST',
+        2,
+        [
+          { name: 'rs', kind: 'reg', width: 2, file: 'r' },
+          { name: 'a', kind: 'addr', width: 8 },
+        ],
+        [
+          assign({ k: 'file', file: 'r', index: c(2, 0), width: 16 }, c(16, 7)),
+          assign({ k: 'mem', space: 'V', addr: op('a', 8), words: 2, width: 16 }, file(op('rs', 2))),
+        ],
+      ),
+      instr(
+        'SETR',
+        3,
+        [{ name: 'rs', kind: 'reg', width: 2, file: 'r' }],
+        [iff(bin('eq', reg('M', 1), c(1, 0)), [trap('pt')]), assign({ k: 'reg', reg: 'R', width: 16 }, file(op('rs', 2)))],
+      ),
       instr('JMP', 4, [{ name: 'a', kind: 'addr', width: 8 }], [assign({ k: 'reg', reg: 'P', width: 8 }, op('a', 8))]),
       instr('SVC', 5, [], [trap('sc')]),
-      instr('DBL', 6, [{ name: 'rd', kind: 'reg', width: 2, file: 'r' }], [
-        assign({ k: 'file', file: 'r', index: op('rd', 2), width: 16 }, { k: 'call', fn: 'twice', args: [file(op('rd', 2))], width: 16 }),
-      ]),
+      instr(
+        'DBL',
+        6,
+        [{ name: 'rd', kind: 'reg', width: 2, file: 'r' }],
+        [assign({ k: 'file', file: 'r', index: op('rd', 2), width: 16 }, { k: 'call', fn: 'twice', args: [file(op('rd', 2))], width: 16 })],
+      ),
       instr('HLT', 7, [], [{ k: 'halt', span: sp }]),
     ],
   };

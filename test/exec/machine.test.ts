@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMachine, MachineError, type Machine } from '../../src/exec/machine.js';
-import {
-  bin, c, encode, halt, iff, inlineIsa, instr, loadPg, mem, opnd, reg, register, setReg, assign, sp, trap,
-} from './helpers.js';
+import { bin, c, encode, halt, iff, inlineIsa, instr, loadPg, mem, opnd, reg, register, setReg, assign, sp, trap } from './helpers.js';
 
 const pg = loadPg();
 const E = (m: Machine, a: number) => m.readMem('E', a);
@@ -100,7 +98,12 @@ describe('pg.isa on the compiled machine', () => {
   });
 
   it('a privileged instruction in user mode traps and changes nothing; SVC returns past itself', () => {
-    for (const [mn, ops] of [['SETR', { rs: 3 }], ['GETR', { rd: 3 }], ['HALT', {}], ['LPSW', { a: 0 }]] as const) {
+    for (const [mn, ops] of [
+      ['SETR', { rs: 3 }],
+      ['GETR', { rd: 3 }],
+      ['HALT', {}],
+      ['LPSW', { a: 0 }],
+    ] as const) {
       const m = pgWith([enc('LPSW', { a: 0x80 })], (m) => {
         m.loadImage('E', 0x80, [psw(0, 0x10), rr(0x1000, 0x100)]);
         m.loadImage('E', 4, [psw(1, 0x40), rr(0, 0xffff)]);
@@ -168,7 +171,9 @@ describe('pg.isa on the compiled machine', () => {
     // It stops between instructions, with the state of exactly the steps it reports.
     expect(out.pc).toBe(BigInt(0x10 + (out.steps % 2)));
     expect(r(m, 1)).toBe(BigInt(Math.ceil(out.steps / 2)) & 0xffffffffn);
-    expect(out.message).toBe(`stopped by the time limit of 0.1 s at pc=0x${out.pc.toString(16)} after ${out.steps} instructions (an endless loop? raise the time limit)`);
+    expect(out.message).toBe(
+      `stopped by the time limit of 0.1 s at pc=0x${out.pc.toString(16)} after ${out.steps} instructions (an endless loop? raise the time limit)`,
+    );
     // The limit spans the machine's runs: a second one stops at once.
     expect(m.run({ maxSteps: 10 })).toMatchObject({ kind: 'time', steps: 0 });
     expect(m.timeUp()).toBe(true);
@@ -229,7 +234,13 @@ describe('pg.isa on the compiled machine', () => {
 
   it('trace records pc, mnemonic and operands, bounded', () => {
     const m = createMachine(pg, { trace: 3 });
-    m.loadImage('E', 0x10, [enc('LOADI', { rd: 1, value: 2 }), enc('ADD', { rd: 1, rs: 1 }), enc('ADD', { rd: 1, rs: 1 }), enc('ADD', { rd: 1, rs: 1 }), enc('HALT')]);
+    m.loadImage('E', 0x10, [
+      enc('LOADI', { rd: 1, value: 2 }),
+      enc('ADD', { rd: 1, rs: 1 }),
+      enc('ADD', { rd: 1, rs: 1 }),
+      enc('ADD', { rd: 1, rs: 1 }),
+      enc('HALT'),
+    ]);
     expect(m.run().kind).toBe('halted');
     expect(m.trace).toEqual([
       { pc: 0x10n, mnemonic: 'LOADI', operands: { rd: 1n, value: 2n } },
@@ -319,14 +330,8 @@ describe('inline specs', () => {
     const isa = inlineIsa({
       registers: [register('P', 16), register('C', 8), register('K', 8), register('RET', 16), register('EN', 1, 1n)],
       traps: [{ name: 'tick', kind: 'interrupt', vector: 7, timer: { period: 3, when: bin('eq', reg('EN', 1), c(1, 1)) }, span: sp }],
-      trapEntry: [
-        setReg('K', 8, bin('add', reg('K', 8), c(8, 1))),
-        setReg('RET', 16, { k: 'builtin', name: 'return_pc', width: 16 }),
-      ],
-      instructions: [
-        instr('INC', 8, 8, 1, [], [setReg('C', 8, bin('add', reg('C', 8), c(8, 1)))]),
-        instr('HLT', 8, 8, 2, [], [halt()]),
-      ],
+      trapEntry: [setReg('K', 8, bin('add', reg('K', 8), c(8, 1))), setReg('RET', 16, { k: 'builtin', name: 'return_pc', width: 16 })],
+      instructions: [instr('INC', 8, 8, 1, [], [setReg('C', 8, bin('add', reg('C', 8), c(8, 1)))]), instr('HLT', 8, 8, 2, [], [halt()])],
     });
     const m = createMachine(isa);
     m.loadImage('E', 0, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2]);
@@ -345,10 +350,7 @@ describe('inline specs', () => {
     const isa = inlineIsa({
       registers: [register('P', 16), register('A', 8)],
       traps: [{ name: 'boom', kind: 'software', vector: 1, span: sp }],
-      instructions: [
-        instr('SETA', 8, 8, 1, [], [setReg('A', 8, c(8, 0x42))]),
-        instr('BOOM', 8, 8, 2, [], [setReg('A', 8, c(8, 0x99)), trap('boom')]),
-      ],
+      instructions: [instr('SETA', 8, 8, 1, [], [setReg('A', 8, c(8, 0x42))]), instr('BOOM', 8, 8, 2, [], [setReg('A', 8, c(8, 0x99)), trap('boom')])],
     });
     const m = createMachine(isa);
     m.loadImage('E', 0, [1, 2]);
@@ -370,10 +372,24 @@ describe('inline specs', () => {
         instructions: [
           // LD4 a: A = E[a, 4]; ST4 a: E[a, 4] = A; LD8 a: Q = E[a, 8]; ADDQ: Q = Q + Z; ST8 a: E[a, 8] = Q
           instr('LD4', 16, 8, 1, [{ name: 'a', kind: 'addr', width: 8 }], [setReg('A', 32, mem('E', opnd('a', 8), 4, 32))]),
-          instr('ST4', 16, 8, 2, [{ name: 'a', kind: 'addr', width: 8 }], [assign({ k: 'mem', space: 'E', addr: opnd('a', 8), words: 4, width: 32 }, reg('A', 32))]),
+          instr(
+            'ST4',
+            16,
+            8,
+            2,
+            [{ name: 'a', kind: 'addr', width: 8 }],
+            [assign({ k: 'mem', space: 'E', addr: opnd('a', 8), words: 4, width: 32 }, reg('A', 32))],
+          ),
           instr('LD8', 16, 8, 3, [{ name: 'a', kind: 'addr', width: 8 }], [setReg('Q', 64, mem('E', opnd('a', 8), 8, 64))]),
           instr('ADDQ', 16, 8, 4, [], [setReg('Q', 64, bin('add', reg('Q', 64), reg('Z', 64)))]),
-          instr('ST8', 16, 8, 5, [{ name: 'a', kind: 'addr', width: 8 }], [assign({ k: 'mem', space: 'E', addr: opnd('a', 8), words: 8, width: 64 }, reg('Q', 64))]),
+          instr(
+            'ST8',
+            16,
+            8,
+            5,
+            [{ name: 'a', kind: 'addr', width: 8 }],
+            [assign({ k: 'mem', space: 'E', addr: opnd('a', 8), words: 8, width: 64 }, reg('Q', 64))],
+          ),
           instr('HLT', 16, 8, 6, [], [halt()]),
         ],
       });

@@ -2,15 +2,7 @@
 // onTrap), and executeAt, the allocation-free execute(decodeAt(pc)).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  createMachine,
-  EXEC_DONE,
-  EXEC_FETCH_TRAP,
-  EXEC_HALT,
-  EXEC_ILLEGAL,
-  EXEC_TRAP,
-  type Machine,
-} from '../../src/exec/machine.js';
+import { createMachine, EXEC_DONE, EXEC_FETCH_TRAP, EXEC_HALT, EXEC_ILLEGAL, EXEC_TRAP, type Machine } from '../../src/exec/machine.js';
 import { encode, loadPg } from './helpers.js';
 
 const pg = loadPg();
@@ -108,11 +100,13 @@ describe('traps handled inside the run loop', () => {
 describe('executeAt: execute(decodeAt(pc)) without the decode result', () => {
   const word = fc.oneof(
     fc.constantFrom('LOAD', 'STORE', 'LOADI', 'LOADX', 'STOREX', 'ADD', 'DIV', 'JMP', 'JZ', 'SVC', 'LPSW', 'SETR', 'GETR', 'HALT').chain((mn) =>
-      fc.record({ rd: fc.nat(15), rs: fc.nat(15), rx: fc.nat(15), a: fc.nat(0xffff), value: fc.nat(0xffff), off: fc.nat(0xffff), n: fc.nat(255) }).map((ops) => {
-        const ins = pg.instructions.find((i) => i.mnemonic === mn)!;
-        const mine = Object.fromEntries(ins.operands.map((o) => [o.name, ops[o.name as keyof typeof ops]]));
-        return enc(mn, mine);
-      }),
+      fc
+        .record({ rd: fc.nat(15), rs: fc.nat(15), rx: fc.nat(15), a: fc.nat(0xffff), value: fc.nat(0xffff), off: fc.nat(0xffff), n: fc.nat(255) })
+        .map((ops) => {
+          const ins = pg.instructions.find((i) => i.mnemonic === mn)!;
+          const mine = Object.fromEntries(ins.operands.map((o) => [o.name, ops[o.name as keyof typeof ops]]));
+          return enc(mn, mine);
+        }),
     ),
     fc.nat(0xffffffff),
   );

@@ -71,7 +71,7 @@ describe('formatSpec', () => {
     if (before.ok && after.ok) expect(shape(after.isa)).toEqual(shape(before.isa));
   });
 
-  it('keeps explicit parentheses and the author\'s number bases', () => {
+  it("keeps explicit parentheses and the author's number bases", () => {
     const out = format('isa t;\nassume a : ((0b1010 + 0x0F)) * 7 == 0;\n');
     expect(out).toBe('isa t;\n\nassume a : ((0b1010 + 0x0F)) * 7 == 0;\n');
   });

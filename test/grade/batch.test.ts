@@ -41,7 +41,10 @@ beforeAll(async () => {
   submission(batch, 'a-good', { 'toy-fixed.isa': TOY_FIXED, 'redpill.s': REDPILL });
   // for loops nested to explode: 64^4 unrolled statements.
   submission(batch, 'b-explode', {
-    'toy-fixed.isa': TOY_FIXED.replace('    r[rd] = r[rd] + r[rs];', '    for a in 0..63 { for b in 0..63 { for c in 0..63 { for d in 0..63 { r[rd] = r[rd] + r[rs]; } } } }'),
+    'toy-fixed.isa': TOY_FIXED.replace(
+      '    r[rd] = r[rd] + r[rs];',
+      '    for a in 0..63 { for b in 0..63 { for c in 0..63 { for d in 0..63 { r[rd] = r[rd] + r[rs]; } } } }',
+    ),
     'redpill.s': REDPILL,
   });
   // A 1 GiB memory declaration.
@@ -151,7 +154,9 @@ describe('isavirt grade', () => {
     const outDir = tempDir('cli');
     const results = path.join(outDir, 'results', 'results.json');
     const cli = path.join(ROOT, 'dist/cli/main.js');
-    const r = spawnSync(process.execPath, [cli, 'grade', '-a', assignmentFile, path.join(batch, 'a-good'), '--format', 'gradescope', '--output', results], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [cli, 'grade', '-a', assignmentFile, path.join(batch, 'a-good'), '--format', 'gradescope', '--output', results], {
+      encoding: 'utf8',
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const v = schema('gradescope-results.schema.json');

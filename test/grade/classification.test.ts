@@ -112,11 +112,16 @@ describe('classification answers', () => {
     expect(none.formatErrors).toEqual(['no answer file answers.json in the submission']);
   });
 
-  it('cuts feedback to the assignment\'s level', async () => {
+  it("cuts feedback to the assignment's level", async () => {
     const p2: PreparedAssignment = { ...prep, assignment: { ...prep.assignment, feedback: 'wrong' } };
-    const g = await gradeSubmission(p2, submission(subs, 'levels', { 'answers.json': JSON.stringify({ ...RIGHT, instructions: { ...RIGHT.instructions, GETMODE: ['innocuous'] } }) }));
+    const g = await gradeSubmission(
+      p2,
+      submission(subs, 'levels', { 'answers.json': JSON.stringify({ ...RIGHT, instructions: { ...RIGHT.instructions, GETMODE: ['innocuous'] } }) }),
+    );
     const out = byName(g)['q1: GETMODE']!.output;
-    expect(out).toBe('GETMODE, behaviour-sensitive: you said it is not behaviour-sensitive; that is not right.\nGETMODE, innocuous: you said it is innocuous; that is not right.');
+    expect(out).toBe(
+      'GETMODE, behaviour-sensitive: you said it is not behaviour-sensitive; that is not right.\nGETMODE, innocuous: you said it is innocuous; that is not right.',
+    );
     expect(out).not.toContain('witness');
   });
 });

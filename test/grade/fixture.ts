@@ -29,7 +29,11 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
 }
 
 /** A course folder holding `reference` as ref.isa and the assignment; prepared (analysis cached in the folder). */
-export async function course(tag: string, assignment: Omit<Assignment, 'reference'>, reference = TOY): Promise<{ dir: string; file: string; prep: PreparedAssignment }> {
+export async function course(
+  tag: string,
+  assignment: Omit<Assignment, 'reference'>,
+  reference = TOY,
+): Promise<{ dir: string; file: string; prep: PreparedAssignment }> {
   const dir = tempDir(tag);
   writeFiles(dir, { 'ref.isa': reference, 'assignment.json': JSON.stringify({ ...assignment, reference: 'ref.isa' }, null, 2) });
   const file = path.join(dir, 'assignment.json');

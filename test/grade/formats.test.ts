@@ -6,10 +6,21 @@ import { Ajv } from 'ajv';
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { batchFileNames, classroomEnvironment, renderBatch, toClassroom, toClassroomRunners, toCsv, toGradescope, toPrairieLearn, type SubmissionGrade } from '../../src/grade/index.js';
+import {
+  batchFileNames,
+  classroomEnvironment,
+  renderBatch,
+  toClassroom,
+  toClassroomRunners,
+  toCsv,
+  toGradescope,
+  toPrairieLearn,
+  type SubmissionGrade,
+} from '../../src/grade/index.js';
 import { ROOT } from './fixture.js';
 
-const schema = (name: string) => new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(path.join(ROOT, 'grammar', name), 'utf8')) as object);
+const schema = (name: string) =>
+  new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(path.join(ROOT, 'grammar', name), 'utf8')) as object);
 
 const grade: SubmissionGrade = {
   student: 'ana|lyst',
@@ -21,7 +32,15 @@ const grade: SubmissionGrade = {
   seconds: 1.2,
   tests: [
     { name: 'q: ADD', question: 'q', score: 2, maxScore: 2, visibility: 'visible', output: 'ADD: every claim is right.', parts: { passed: 4, of: 4 } },
-    { name: 'q: Theorem 1 offenders', question: 'q', score: 4 / 3, maxScore: 4, visibility: 'visible', output: 'Theorem 1 offenders: 1 of 3 right.', parts: { passed: 1, of: 3 } },
+    {
+      name: 'q: Theorem 1 offenders',
+      question: 'q',
+      score: 4 / 3,
+      maxScore: 4,
+      visibility: 'visible',
+      output: 'Theorem 1 offenders: 1 of 3 right.',
+      parts: { passed: 1, of: 3 },
+    },
     { name: 'pill: red pill', question: 'pill', score: 3, maxScore: 3, visibility: 'hidden', output: 'Detected.' },
     { name: 'pill: later', question: 'pill', score: 0, maxScore: 1, visibility: 'after_due_date', output: 'secret feedback' },
   ],
@@ -72,7 +91,12 @@ describe('GitHub Classroom', () => {
     expect(schema('classroom-results.schema.json')(toClassroom(grade))).toBe(true);
     const { env, output } = classroomEnvironment(grade);
     expect(output).toBe('runners=qadd,qtheorem1offenders,pillredpill,pilllater\n');
-    expect(env.split('\n').filter(Boolean).map((l) => l.split('=')[0])).toEqual(['QADD_RESULTS', 'QTHEOREM1OFFENDERS_RESULTS', 'PILLREDPILL_RESULTS', 'PILLLATER_RESULTS']);
+    expect(
+      env
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('=')[0]),
+    ).toEqual(['QADD_RESULTS', 'QTHEOREM1OFFENDERS_RESULTS', 'PILLREDPILL_RESULTS', 'PILLLATER_RESULTS']);
   });
 });
 

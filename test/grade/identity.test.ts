@@ -42,11 +42,33 @@ beforeAll(async () => {
   }));
 }, 120_000);
 
-const HOSTILE = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'alice.v1', 'alice.v2', 'Alice', 'alice', '.hidden', '..dots', 'café', 'cafe\u0301', '名前', 'a b', 'x.json', 'index.json', '-rf', '=1+1'];
-const nameArb = fc.oneof(
-  fc.constantFrom(...HOSTILE),
-  fc.string({ unit: fc.constantFrom('a', 'B', '.', '_', '-', ' ', 'é', 'ß', '名', '😀', '$', '%'), minLength: 1, maxLength: 8 }),
-).filter((n) => n !== '.' && n !== '..');
+const HOSTILE = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'hasOwnProperty',
+  'toString',
+  'alice.v1',
+  'alice.v2',
+  'Alice',
+  'alice',
+  '.hidden',
+  '..dots',
+  'café',
+  'cafe\u0301',
+  '名前',
+  'a b',
+  'x.json',
+  'index.json',
+  '-rf',
+  '=1+1',
+];
+const nameArb = fc
+  .oneof(
+    fc.constantFrom(...HOSTILE),
+    fc.string({ unit: fc.constantFrom('a', 'B', '.', '_', '-', ' ', 'é', 'ß', '名', '😀', '$', '%'), minLength: 1, maxLength: 8 }),
+  )
+  .filter((n) => n !== '.' && n !== '..');
 
 /** Every format's rendering of a batch, as the list of submission names each one carries. */
 function namesInEveryFormat(grades: SubmissionGrade[]): Record<string, string[]> {
@@ -169,10 +191,19 @@ describe('symbolic links and skipped entries', () => {
       expect(r.status, r.stderr).toBe(1);
       expect(r.stderr.trim().split('\n').at(-1)).toBe('7 found, 5 graded, 2 not gradable; 5 with every point');
       const out = JSON.parse(r.stdout) as { submission: string; gradable: boolean }[];
-      expect(out.map((e) => e.submission), format).toEqual(expected);
+      expect(
+        out.map((e) => e.submission),
+        format,
+      ).toEqual(expected);
     }
     const csv = run('-f', 'csv', '--workers', '2');
-    expect(csv.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[0])).toEqual(expected);
+    expect(
+      csv.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[0]),
+    ).toEqual(expected);
     const text = run('--workers', '2');
     for (const n of expected) expect(text.stdout).toContain(`${n}: `);
     // One file per submission and an index naming each one's file.

@@ -33,7 +33,11 @@ beforeAll(async () => {
     questions: [{ id: 'spec', kind: 'spec', file: 'toy.isa', goal: 'match', points: { parses: 1, verdicts: 2, semantics: 10 } }],
   }));
   // The fixed machine is virtualizable: a red pill there is impossible.
-  ({ prep: virt } = await course('virt', { title: 'virtualizable toy', questions: [{ id: 'pill', kind: 'redpill', file: 'redpill.s', points: 5 }] }, TOY_FIXED));
+  ({ prep: virt } = await course(
+    'virt',
+    { title: 'virtualizable toy', questions: [{ id: 'pill', kind: 'redpill', file: 'redpill.s', points: 5 }] },
+    TOY_FIXED,
+  ));
   subs = tempDir('spec-subs');
 }, 120_000);
 
@@ -81,7 +85,13 @@ describe('submitted specs', () => {
   });
 
   it('reports a spec that does not parse as not gradable, with the diagnostic', async () => {
-    const g = await gradeSubmission(fix, submission(subs, 'broken', { 'toy-fixed.isa': TOY.replace('instruction GETMODE(rd : reg r) {', 'instruction GETMODE(rd : reg r {'), 'redpill.s': REDPILL }));
+    const g = await gradeSubmission(
+      fix,
+      submission(subs, 'broken', {
+        'toy-fixed.isa': TOY.replace('instruction GETMODE(rd : reg r) {', 'instruction GETMODE(rd : reg r {'),
+        'redpill.s': REDPILL,
+      }),
+    );
     expect(g.gradable).toBe(false);
     expect(g.formatErrors[0]).toMatch(/^toy-fixed\.isa:\d+:\d+: error ISA1010: expected '\)'/);
     expect(tests(g)['fix: parses']!.score).toBe(0);
@@ -94,11 +104,16 @@ describe('submitted specs', () => {
     const same = await gradeSubmission(match, submission(subs, 'same', { 'toy.isa': TOY }));
     expect(same.score).toBe(13);
     // A spec that makes SETR unprivileged: verdicts and SETR's semantics differ.
-    const loose = TOY.replace('    R = r[rs];', '    R = r[rs];\n    M = 1;').replace('instruction SETR(rs : reg r) {\n  syntax "SETR {rs}";\n  encoding 0x9:4 0:2 rs:2 0:8;\n  semantics {\n    if M == 0 {\n      trap privileged_trap;\n    }', 'instruction SETR(rs : reg r) {\n  syntax "SETR {rs}";\n  encoding 0x9:4 0:2 rs:2 0:8;\n  semantics {');
+    const loose = TOY.replace('    R = r[rs];', '    R = r[rs];\n    M = 1;').replace(
+      'instruction SETR(rs : reg r) {\n  syntax "SETR {rs}";\n  encoding 0x9:4 0:2 rs:2 0:8;\n  semantics {\n    if M == 0 {\n      trap privileged_trap;\n    }',
+      'instruction SETR(rs : reg r) {\n  syntax "SETR {rs}";\n  encoding 0x9:4 0:2 rs:2 0:8;\n  semantics {',
+    );
     const g = await gradeSubmission(match, submission(subs, 'loose', { 'toy.isa': loose }));
     const t = tests(g);
     expect(t['spec: semantics']!.score).toBe(9);
-    expect(t['spec: semantics']!.output).toMatch(/SETR differs from the reference: with rs = 0x\w+ in the state .*M = 0x\d.*: (the reference raises trap privileged_trap, yours completes|M: reference 0x\w+, yours 0x1)/);
+    expect(t['spec: semantics']!.output).toMatch(
+      /SETR differs from the reference: with rs = 0x\w+ in the state .*M = 0x\d.*: (the reference raises trap privileged_trap, yours completes|M: reference 0x\w+, yours 0x1)/,
+    );
     expect(t['spec: verdicts']!.score).toBeLessThan(2);
     expect(t['spec: verdicts']!.output).toContain('SETR: privileged: reference yes, yours no');
   });
@@ -107,7 +122,7 @@ describe('submitted specs', () => {
     const dir = submission(subs, 'sneaky', { 'toy.isa': 'isa sneaky;\nextends "../../ref.isa";\n' });
     const g = await gradeSubmission(match, dir);
     expect(g.gradable).toBe(false);
-    expect(g.formatErrors.join('\n')).toContain('cannot extend \'../../ref.isa\': it is outside the folder');
+    expect(g.formatErrors.join('\n')).toContain("cannot extend '../../ref.isa': it is outside the folder");
     expect(g.formatErrors.join('\n')).toMatch(/outside the (submission|folder)/);
   });
 });
@@ -116,7 +131,9 @@ describe('red-pill programs', () => {
   it('credits a program whose two runs end in different states, naming the difference', async () => {
     const g = await gradeSubmission(fix, submission(subs, 'pill', { 'toy-fixed.isa': TOY_FIXED, 'redpill.s': REDPILL }));
     const out = tests(g)['pill: red pill']!.output;
-    expect(out).toMatch(/^Detected: the two runs end differently\. On the bare machine it halted after 3 steps; under the trap-and-emulate monitor it halted after 3 steps\./);
+    expect(out).toMatch(
+      /^Detected: the two runs end differently\. On the bare machine it halted after 3 steps; under the trap-and-emulate monitor it halted after 3 steps\./,
+    );
     expect(out).toMatch(/r\[0\]: 0x1 natively, 0x0 under the monitor/);
     expect(out).toContain('Your program uses GETMODE, which breaks the monitor.');
   });
@@ -138,15 +155,25 @@ describe('red-pill programs', () => {
     const g = await gradeSubmission(fix, submission(subs, 'hang', { 'toy-fixed.isa': TOY_FIXED, 'redpill.s': hang }));
     const t = tests(g)['pill: red pill']!;
     expect(t.score).toBe(4);
-    expect(t.output).toMatch(/^Detected: it ends on the bare machine but not under the monitor\. On the bare machine it halted after \d+ steps; under the trap-and-emulate monitor it did not finish within 1000 steps\./);
+    expect(t.output).toMatch(
+      /^Detected: it ends on the bare machine but not under the monitor\. On the bare machine it halted after \d+ steps; under the trap-and-emulate monitor it did not finish within 1000 steps\./,
+    );
   });
 
   it('states the expected answer only at feedback levels answer and evidence', async () => {
-    for (const [feedback, shown] of [['score', false], ['wrong', false], ['answer', true], ['evidence', true]] as const) {
+    for (const [feedback, shown] of [
+      ['score', false],
+      ['wrong', false],
+      ['answer', true],
+      ['evidence', true],
+    ] as const) {
       const p: PreparedAssignment = { ...fix, assignment: { ...fix.assignment, feedback } };
       const g = await gradeSubmission(p, submission(subs, `level-${feedback}`, { 'toy-fixed.isa': TOY_FIXED, 'redpill.s': NO_DETECT }));
       expect(tests(g)['pill: red pill']!.output.includes('Expected: '), feedback).toBe(shown);
-      const c = await gradeSubmission(p, submission(subs, `claim-${feedback}`, { 'toy-fixed.isa': TOY_FIXED, 'answers.json': JSON.stringify({ redpill: 'impossible' }) }));
+      const c = await gradeSubmission(
+        p,
+        submission(subs, `claim-${feedback}`, { 'toy-fixed.isa': TOY_FIXED, 'answers.json': JSON.stringify({ redpill: 'impossible' }) }),
+      );
       expect(tests(c)['pill: red pill']!.output.includes('Expected: '), feedback).toBe(shown);
     }
   });
@@ -159,7 +186,9 @@ describe('red-pill programs', () => {
     const g = await gradeSubmission(p, submission(subs, 'clock', { 'toy-fixed.isa': TOY_FIXED, 'redpill.s': loop }));
     const t = tests(g)['pill: red pill']!;
     expect(t.score).toBe(0);
-    expect(t.output).toMatch(/^On the bare machine it was stopped by the time limit of 0\.1 s after \d+ steps; under the trap-and-emulate monitor it was stopped by the time limit of 0\.1 s after \d+ steps\. A red pill must end within the time limit on both/);
+    expect(t.output).toMatch(
+      /^On the bare machine it was stopped by the time limit of 0\.1 s after \d+ steps; under the trap-and-emulate monitor it was stopped by the time limit of 0\.1 s after \d+ steps\. A red pill must end within the time limit on both/,
+    );
   });
 
   it('bounds a program that loops forever by the step budget', async () => {
@@ -179,7 +208,10 @@ describe('red-pill programs', () => {
     expect(prog.score).toBe(0);
     expect(prog.tests[0]!.output).toMatch(/^Not detected: both runs end in the same state\..*\nNo program could: .*toy/);
     // The same claim on the non-virtualizable machine is wrong.
-    const wrongClaim = await gradeSubmission(fix, submission(subs, 'wrongclaim', { 'toy-fixed.isa': TOY_FIXED, 'answers.json': JSON.stringify({ redpill: 'impossible' }) }));
+    const wrongClaim = await gradeSubmission(
+      fix,
+      submission(subs, 'wrongclaim', { 'toy-fixed.isa': TOY_FIXED, 'answers.json': JSON.stringify({ redpill: 'impossible' }) }),
+    );
     expect(tests(wrongClaim)['pill: red pill']!.output).toMatch(/^A program can tell: no trap-and-emulate monitor .*toy.*, e\.g\. GETMODE: /);
   });
 
@@ -187,15 +219,30 @@ describe('red-pill programs', () => {
     // Theorem 1 fails for the toy (GETMODE), but suppose the analysis proved the monitor exists.
     const exists: PreparedAssignment = {
       ...fix,
-      analysis: { ...fix.analysis, trapAndEmulate: { value: 'holds', offenders: [], undecided: [], statement: 'a trap-and-emulate monitor exists', note: 'GETMODE traps wherever it could tell' } },
+      analysis: {
+        ...fix.analysis,
+        trapAndEmulate: {
+          value: 'holds',
+          offenders: [],
+          undecided: [],
+          statement: 'a trap-and-emulate monitor exists',
+          note: 'GETMODE traps wherever it could tell',
+        },
+      },
     };
-    const claim = await gradeSubmission(exists, submission(subs, 'exact-claim', { 'toy-fixed.isa': TOY_FIXED, 'answers.json': JSON.stringify({ redpill: 'impossible' }) }));
+    const claim = await gradeSubmission(
+      exists,
+      submission(subs, 'exact-claim', { 'toy-fixed.isa': TOY_FIXED, 'answers.json': JSON.stringify({ redpill: 'impossible' }) }),
+    );
     const t = tests(claim)['pill: red pill']!;
     expect(t.score).toBe(4);
     expect(t.output).toContain('A trap-and-emulate monitor exists for toy: GETMODE traps wherever it could tell');
     // And where the exact verdict says it does not exist, a claim of "impossible" is wrong.
     const none: PreparedAssignment = { ...fix, analysis: { ...fix.analysis, trapAndEmulate: { ...fix.analysis.theorem1, value: 'fails' } } };
-    const wrong = await gradeSubmission(none, submission(subs, 'exact-wrong', { 'toy-fixed.isa': TOY_FIXED, 'answers.json': JSON.stringify({ redpill: 'impossible' }) }));
+    const wrong = await gradeSubmission(
+      none,
+      submission(subs, 'exact-wrong', { 'toy-fixed.isa': TOY_FIXED, 'answers.json': JSON.stringify({ redpill: 'impossible' }) }),
+    );
     expect(tests(wrong)['pill: red pill']!.score).toBe(0);
     expect(tests(wrong)['pill: red pill']!.output).toMatch(/^A program can tell: no trap-and-emulate monitor exists for toy/);
   });

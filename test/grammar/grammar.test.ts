@@ -11,7 +11,7 @@ const read = (p: string) => readFileSync(new URL(`../../${p}`, import.meta.url),
 
 describe('grammar/isa.ebnf', () => {
   it('is exactly what the parser generates (run `npm run grammar` after changing the parser)', () => {
-    expect(read("grammar/isa.ebnf")).toBe(renderEbnf(getSerializedGrammar()));
+    expect(read('grammar/isa.ebnf')).toBe(renderEbnf(getSerializedGrammar()));
   });
 
   it('defines every rule it uses', () => {

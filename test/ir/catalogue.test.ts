@@ -27,7 +27,12 @@ const cases: Case[] = [
   { name: 'malformed number', code: 'ISA1004', text: spec({ extra: `register Q : ${M}0x;` }), message: "'0x'" },
   { name: 'malformed number digits', code: 'ISA1004', text: spec({ extra: `register Q : ${M}12ab;` }) },
   { name: 'bad character literal', code: 'ISA1005', text: spec({ instructions: sem(`PC = ${M}'ab';`) }) },
-  { name: 'missing semicolon (reported after the previous token)', code: 'ISA1010', text: spec({ extra: `memory F : 8 [4]${M}\nregister Q : 8;` }), message: "expected ';' but found 'register'" },
+  {
+    name: 'missing semicolon (reported after the previous token)',
+    code: 'ISA1010',
+    text: spec({ extra: `memory F : 8 [4]${M}\nregister Q : 8;` }),
+    message: "expected ';' but found 'register'",
+  },
   { name: 'unexpected token', code: 'ISA1010', text: spec({ extra: `memory F : 8 ${M}4;` }), message: "expected '[' but found '4'" },
   { name: 'no alternative', code: 'ISA1011', text: spec({ extra: `endian ${M}middle;` }), message: "found 'middle'" },
   { name: 'empty encoding', code: 'ISA1012', text: spec({ instructions: `instruction X() {\n  encoding ${M};\n}` }), message: 'encoding item' },
@@ -36,16 +41,39 @@ const cases: Case[] = [
   { name: 'keyword as operand name', code: 'ISA1014', text: spec({ instructions: `instruction X(${M}imm : imm 8) {\n  encoding 0:8;\n}` }) },
   { name: 'keyword in an expression', code: 'ISA1014', text: spec({ instructions: sem(`PC = ${M}imm;`) }) },
   { name: 'no header', code: 'ISA1015', text: `${M}memory E : 8 [4];\n` },
-  { name: 'brackets nested too deeply', code: 'ISA1016', text: spec({ instructions: sem('PC = ' + '('.repeat(98) + `${M}(PC` + ')'.repeat(99) + ';') /* 2 braces + 99 parens */ }) },
+  {
+    name: 'brackets nested too deeply',
+    code: 'ISA1016',
+    text: spec({ instructions: sem('PC = ' + '('.repeat(98) + `${M}(PC` + ')'.repeat(99) + ';') /* 2 braces + 99 parens */ }),
+  },
   { name: 'prefix operators nested too deeply', code: 'ISA1016', text: spec({ instructions: sem('PC = ' + '~'.repeat(100) + `${M}~PC;`) }) },
   { name: 'operator chain too long', code: 'ISA1016', text: spec({ instructions: sem('PC = PC' + ' + PC'.repeat(1000) + ` ${M}+ PC;`) }) },
-  { name: 'a ?: chain too long, at the ? that crosses the limit', code: 'ISA1016', text: spec({ instructions: sem('PC = ' + 'M == 1 ? 1 : '.repeat(100) + `M == 1 ${M}? 1 : ` + 'M == 1 ? 1 : '.repeat(4899) + '0;') }) },
-  { name: 'a | where a token belongs is an argument, not a separator', code: 'ISA1010', text: spec({ extra: `memory F : 8 ${M}| [4];` }), message: "expected '[' but found '|'" },
-  { name: 'blocks nested too deeply (if in if)', code: 'ISA1018', text: spec({ instructions: sem('if M == 1 { '.repeat(98) + `if M == 1 ${M}{ halt; ` + '}'.repeat(99)) }), message: 'blocks nested too deeply' },
+  {
+    name: 'a ?: chain too long, at the ? that crosses the limit',
+    code: 'ISA1016',
+    text: spec({ instructions: sem('PC = ' + 'M == 1 ? 1 : '.repeat(100) + `M == 1 ${M}? 1 : ` + 'M == 1 ? 1 : '.repeat(4899) + '0;') }),
+  },
+  {
+    name: 'a | where a token belongs is an argument, not a separator',
+    code: 'ISA1010',
+    text: spec({ extra: `memory F : 8 ${M}| [4];` }),
+    message: "expected '[' but found '|'",
+  },
+  {
+    name: 'blocks nested too deeply (if in if)',
+    code: 'ISA1018',
+    text: spec({ instructions: sem('if M == 1 { '.repeat(98) + `if M == 1 ${M}{ halt; ` + '}'.repeat(99)) }),
+    message: 'blocks nested too deeply',
+  },
   { name: 'too many syntax errors', code: 'ISA1017', text: spec({ extra: 'register ;\n'.repeat(25) + `register ${M};` }) },
 
   // ---- ISA2xxx ----
-  { name: 'duplicate register', code: 'ISA2001', text: spec({ extra: `register Q : 8;\nregister ${M}Q : 4;` }), message: "duplicate register 'Q' (first declared at t.isa:" },
+  {
+    name: 'duplicate register',
+    code: 'ISA2001',
+    text: spec({ extra: `register Q : 8;\nregister ${M}Q : 4;` }),
+    message: "duplicate register 'Q' (first declared at t.isa:",
+  },
   { name: 'register and memory share a name', code: 'ISA2001', text: spec({ extra: `memory ${M}PC : 8 [4];` }), message: "duplicate name 'PC'" },
   { name: 'duplicate instruction', code: 'ISA2001', text: spec({ instructions: `instruction A() { encoding 1:8; }\ninstruction ${M}A() { encoding 2:8; }` }) },
   { name: 'duplicate field', code: 'ISA2001', text: spec({ extra: `register Q : 8 {\n  f = 1;\n  ${M}f = 2;\n}` }) },
@@ -53,20 +81,40 @@ const cases: Case[] = [
   { name: 'duplicate operand', code: 'ISA2001', text: spec({ instructions: `instruction X(a : imm 4, ${M}a : imm 4) {\n  encoding a:4 a:4;\n}` }) },
   { name: 'unknown name', code: 'ISA2002', text: spec({ instructions: sem(`PC = ${M}PX;`) }), hint: "did you mean 'PC'?" },
   { name: 'unknown trap', code: 'ISA2003', text: spec({ instructions: sem(`trap ${M}prov;`) }), hint: "did you mean 'priv'?" },
-  { name: 'unknown field', code: 'ISA2004', text: spec({ extra: 'register R : 8 { base = 7..4; }', instructions: sem(`R.${M}bse = 1;`) }), hint: "did you mean 'base'?" },
+  {
+    name: 'unknown field',
+    code: 'ISA2004',
+    text: spec({ extra: 'register R : 8 { base = 7..4; }', instructions: sem(`R.${M}bse = 1;`) }),
+    hint: "did you mean 'base'?",
+  },
   { name: 'unknown function', code: 'ISA2005', text: spec({ instructions: sem(`PC = ${M}zxt(M, 8);`) }), hint: "did you mean 'zext'?" },
-  { name: 'unknown register file', code: 'ISA2006', text: spec({ instructions: `instruction X(a : reg ${M}rr) {\n  encoding 0:6 a:2;\n}` }), hint: "did you mean 'r'?" },
+  {
+    name: 'unknown register file',
+    code: 'ISA2006',
+    text: spec({ instructions: `instruction X(a : reg ${M}rr) {\n  encoding 0:6 a:2;\n}` }),
+    hint: "did you mean 'r'?",
+  },
   { name: 'unknown guest mode', code: 'ISA2007', text: spec({ extra: `guest mode ${M}user;` }), hint: "did you mean 'usr'?" },
   { name: 'no modes', code: 'ISA2008', text: spec({ header: `isa ${M}t;`, modes: '' }) },
   { name: 'empty modes', code: 'ISA2008', text: spec({ modes: `${M}modes { }` }) },
   { name: 'no fetch', code: 'ISA2009', text: spec({ header: `isa ${M}t;`, fetch: '' }) },
   { name: 'no instructions', code: 'ISA2010', text: spec({ header: `isa ${M}t;`, instructions: '' }) },
-  { name: 'assign read-only', code: 'ISA2011', text: spec({ extra: 'readonly register C : 8 clock;', instructions: sem(`${M}C = 0;`) }), message: "'C': it is read-only" },
+  {
+    name: 'assign read-only',
+    code: 'ISA2011',
+    text: spec({ extra: 'readonly register C : 8 clock;', instructions: sem(`${M}C = 0;`) }),
+    message: "'C': it is read-only",
+  },
   { name: 'assign read-only file', code: 'ISA2011', text: spec({ extra: 'readonly registers z[2] : 8;', instructions: sem(`${M}z[0] = 0;`) }) },
   { name: 'assign operand', code: 'ISA2012', text: spec({ instructions: sem(`${M}a = 1;`, 'a : imm 8', 'encoding a:8;') }), message: "the operand 'a'" },
   { name: 'assign let', code: 'ISA2012', text: spec({ instructions: sem(`let x = PC;\n    ${M}x = PC;`) }) },
   { name: 'assign bit', code: 'ISA2012', text: spec({ instructions: sem(`${M}PC[3] = 1;`) }) },
-  { name: 'assignment in translation', code: 'ISA2013', text: spec({ extra: `translate t(a : 8) : 8 {\n  ${M}PC = a;\n  return a;\n}` }), message: 'an assignment is not allowed in a translation' },
+  {
+    name: 'assignment in translation',
+    code: 'ISA2013',
+    text: spec({ extra: `translate t(a : 8) : 8 {\n  ${M}PC = a;\n  return a;\n}` }),
+    message: 'an assignment is not allowed in a translation',
+  },
   { name: 'halt in function', code: 'ISA2013', text: spec({ extra: `function f(a : 8) : 8 {\n  ${M}halt;\n  return a;\n}` }) },
   { name: 'trap in function', code: 'ISA2013', text: spec({ extra: `function f(a : 8) : 8 {\n  ${M}trap priv;\n  return a;\n}` }) },
   { name: 'replace of nothing', code: 'ISA2014', text: spec({ extra: `replace register ${M}Q : 8;` }) },
@@ -75,39 +123,115 @@ const cases: Case[] = [
   { name: 'second fetch', code: 'ISA2017', text: spec({ extra: `${M}fetch E at PC;` }) },
   { name: 'let shadows a register', code: 'ISA2018', text: spec({ instructions: sem(`let ${M}M = PC;`) }) },
   { name: 'let shadows a let', code: 'ISA2018', text: spec({ instructions: sem(`let x = PC;\n    if M == 1 {\n      let ${M}x = PC;\n    }`) }) },
-  { name: 'expansion names no instruction', code: 'ISA2034', text: spec({ extra: `pseudo P() {\n  expand {\n    ${M}NP();\n  }\n}` }), hint: "did you mean 'NOP'?" },
-  { name: 'expansion names a pseudo-instruction', code: 'ISA2034', text: spec({ extra: `pseudo Q() {\n  expand {\n    NOP();\n  }\n}\npseudo P() {\n  expand {\n    ${M}Q();\n  }\n}` }), hint: "'Q' is a pseudo-instruction; an expansion lists real instructions" },
+  {
+    name: 'expansion names no instruction',
+    code: 'ISA2034',
+    text: spec({ extra: `pseudo P() {\n  expand {\n    ${M}NP();\n  }\n}` }),
+    hint: "did you mean 'NOP'?",
+  },
+  {
+    name: 'expansion names a pseudo-instruction',
+    code: 'ISA2034',
+    text: spec({ extra: `pseudo Q() {\n  expand {\n    NOP();\n  }\n}\npseudo P() {\n  expand {\n    ${M}Q();\n  }\n}` }),
+    hint: "'Q' is a pseudo-instruction; an expansion lists real instructions",
+  },
   { name: 'pseudo-instruction without expansion', code: 'ISA2035', text: spec({ extra: `pseudo ${M}P() {\n  syntax "p";\n}` }) },
-  { name: 'expansion condition reads state', code: 'ISA2036', text: spec({ extra: `pseudo P(a : imm 8) {\n  expand when ${M}PC == a {\n    NOP();\n  }\n}` }), message: "pseudo-instruction 'P' reads 'PC'" },
-  { name: 'replace of a clause the trap entry lacks', code: 'ISA2037', text: spec({ extra: `trap entry {\n  clause frame {\n    PC = 0;\n  }\n}\nreplace trap entry clause ${M}fram {\n  PC = 1;\n}` }), hint: "did you mean 'frame'?" },
-  { name: 'replace of a clause with no trap entry', code: 'ISA2037', text: spec({ extra: `replace trap entry clause ${M}frame {\n  PC = 1;\n}` }), hint: 'there is no trap entry' },
-  { name: 'trap entry clause without replace', code: 'ISA2038', text: spec({ extra: `trap entry {\n  clause frame {\n    PC = 0;\n  }\n}\ntrap entry clause ${M}frame {\n  PC = 1;\n}` }) },
-  { name: 'entry of a vector no trap has', code: 'ISA2039', text: spec({ extra: `trap entry {\n  PC = 0;\n}\ntrap entry vector ${M}7 {\n  PC = 1;\n}` }), hint: "the traps' vectors: 1" },
+  {
+    name: 'expansion condition reads state',
+    code: 'ISA2036',
+    text: spec({ extra: `pseudo P(a : imm 8) {\n  expand when ${M}PC == a {\n    NOP();\n  }\n}` }),
+    message: "pseudo-instruction 'P' reads 'PC'",
+  },
+  {
+    name: 'replace of a clause the trap entry lacks',
+    code: 'ISA2037',
+    text: spec({ extra: `trap entry {\n  clause frame {\n    PC = 0;\n  }\n}\nreplace trap entry clause ${M}fram {\n  PC = 1;\n}` }),
+    hint: "did you mean 'frame'?",
+  },
+  {
+    name: 'replace of a clause with no trap entry',
+    code: 'ISA2037',
+    text: spec({ extra: `replace trap entry clause ${M}frame {\n  PC = 1;\n}` }),
+    hint: 'there is no trap entry',
+  },
+  {
+    name: 'trap entry clause without replace',
+    code: 'ISA2038',
+    text: spec({ extra: `trap entry {\n  clause frame {\n    PC = 0;\n  }\n}\ntrap entry clause ${M}frame {\n  PC = 1;\n}` }),
+  },
+  {
+    name: 'entry of a vector no trap has',
+    code: 'ISA2039',
+    text: spec({ extra: `trap entry {\n  PC = 0;\n}\ntrap entry vector ${M}7 {\n  PC = 1;\n}` }),
+    hint: "the traps' vectors: 1",
+  },
   { name: 'entry of a vector without a trap entry', code: 'ISA2040', text: spec({ extra: `trap entry vector ${M}1 {\n  PC = 1;\n}` }) },
-  { name: 'duplicate clause of the trap entry', code: 'ISA2001', text: spec({ extra: `trap entry {\n  clause a {\n    PC = 0;\n  }\n  clause ${M}a {\n    PC = 1;\n  }\n}` }), message: "duplicate clause 'a'" },
-  { name: 'clause outside the trap entry', code: 'ISA2013', text: spec({ instructions: sem(`${M}clause c {\n      PC = 0;\n    }`) }), message: 'a clause is not allowed in instruction semantics' },
-  { name: 'view of a register', code: 'ISA2019', text: spec({ extra: `translate t(a : 8) : 8 { return a; }\nview V = ${M}PC via t;` }), message: "'PC' is a register, not a memory" },
+  {
+    name: 'duplicate clause of the trap entry',
+    code: 'ISA2001',
+    text: spec({ extra: `trap entry {\n  clause a {\n    PC = 0;\n  }\n  clause ${M}a {\n    PC = 1;\n  }\n}` }),
+    message: "duplicate clause 'a'",
+  },
+  {
+    name: 'clause outside the trap entry',
+    code: 'ISA2013',
+    text: spec({ instructions: sem(`${M}clause c {\n      PC = 0;\n    }`) }),
+    message: 'a clause is not allowed in instruction semantics',
+  },
+  {
+    name: 'view of a register',
+    code: 'ISA2019',
+    text: spec({ extra: `translate t(a : 8) : 8 { return a; }\nview V = ${M}PC via t;` }),
+    message: "'PC' is a register, not a memory",
+  },
   { name: 'field of a memory', code: 'ISA2019', text: spec({ instructions: sem(`PC = ${M}E.f;`) }), message: "'E' is a memory, not a register with fields" },
   { name: 'mode reads plain state', code: 'ISA2020', text: spec({ modes: `modes {\n  a when ${M}PC == 0;\n}` }) },
   { name: 'function reads state', code: 'ISA2021', text: spec({ extra: `function f(x : 8) : 8 {\n  return x + ${M}PC;\n}` }) },
-  { name: 'unknown claim', code: 'ISA2022', text: spec({ instructions: `instruction X() {\n  encoding 1:8;\n  claims ${M}priviliged;\n}` }), hint: "did you mean 'privileged'?" },
-  { name: 'conflicting claims', code: 'ISA2023', text: spec({ instructions: `instruction X() {\n  encoding 1:8;\n  claims privileged, ${M}not privileged;\n}` }) },
+  {
+    name: 'unknown claim',
+    code: 'ISA2022',
+    text: spec({ instructions: `instruction X() {\n  encoding 1:8;\n  claims ${M}priviliged;\n}` }),
+    hint: "did you mean 'privileged'?",
+  },
+  {
+    name: 'conflicting claims',
+    code: 'ISA2023',
+    text: spec({ instructions: `instruction X() {\n  encoding 1:8;\n  claims privileged, ${M}not privileged;\n}` }),
+  },
   { name: 'two encodings', code: 'ISA2024', text: spec({ instructions: `instruction X() {\n  encoding 1:8;\n  ${M}encoding 2:8;\n}` }) },
   { name: 'no encoding', code: 'ISA2025', text: spec({ instructions: `instruction ${M}X() {\n  semantics { }\n}` }) },
   { name: 'next_pc in reset', code: 'ISA2026', text: spec({ extra: `reset {\n  PC = ${M}next_pc;\n}` }) },
   { name: 'return_pc in an instruction', code: 'ISA2026', text: spec({ instructions: sem(`PC = ${M}return_pc;`) }) },
   { name: 'wrong argument count', code: 'ISA2027', text: spec({ extra: 'function f(x : 8) : 8 { return x; }', instructions: sem(`PC = ${M}f(PC, PC);`) }) },
   { name: 'timer on a software trap', code: 'ISA2028', text: spec({ traps: `trap t kind ${M}software vector 2 every 10 when M == 0;` }) },
-  { name: 'function calls a later one', code: 'ISA2029', text: spec({ extra: `function f(x : 8) : 8 { return ${M}g(x); }\nfunction g(x : 8) : 8 { return x; }` }) },
+  {
+    name: 'function calls a later one',
+    code: 'ISA2029',
+    text: spec({ extra: `function f(x : 8) : 8 { return ${M}g(x); }\nfunction g(x : 8) : 8 { return x; }` }),
+  },
   { name: 'recursive function', code: 'ISA2029', text: spec({ extra: `function f(x : 8) : 8 { return ${M}f(x); }` }) },
   { name: 'translation reads a view', code: 'ISA2030', text: spec({ extra: `translate t(a : 8) : 8 { return ${M}V[a]; }\nview V = E via t;` }) },
   { name: 'memory as a value', code: 'ISA2031', text: spec({ instructions: sem(`PC = ${M}E;`) }), message: "'E' is a memory" },
   { name: 'remove of the wrong kind', code: 'ISA2032', text: spec({ extra: `remove memory ${M}PC;` }), message: "'PC' is a register, not a memory" },
 
   // ---- ISA3xxx ----
-  { name: 'hard-wired register outside its file', code: 'ISA3022', text: spec({ state: `memory E : 8 [256];\nregister PC : 8;\nregister M : 1 mode;\nregisters r[4] : 8 zero ${M}4;` }) },
-  { name: 'console on words wider than a byte', code: 'ISA3023', text: spec({ extra: `memory W : 16 [16];\nconsole ${M}W at 3;` }), message: "console 'W' has 16-bit words" },
-  { name: 'console address outside its memory', code: 'ISA3024', text: spec({ extra: `console E at ${M}0x100;` }), message: "console address 0x100 is not an address of 'E' (0..0xff)" },
+  {
+    name: 'hard-wired register outside its file',
+    code: 'ISA3022',
+    text: spec({ state: `memory E : 8 [256];\nregister PC : 8;\nregister M : 1 mode;\nregisters r[4] : 8 zero ${M}4;` }),
+  },
+  {
+    name: 'console on words wider than a byte',
+    code: 'ISA3023',
+    text: spec({ extra: `memory W : 16 [16];\nconsole ${M}W at 3;` }),
+    message: "console 'W' has 16-bit words",
+  },
+  {
+    name: 'console address outside its memory',
+    code: 'ISA3024',
+    text: spec({ extra: `console E at ${M}0x100;` }),
+    message: "console address 0x100 is not an address of 'E' (0..0xff)",
+  },
   { name: 'console on an unknown space', code: 'ISA2002', text: spec({ extra: `console ${M}UART at 0;` }) },
   { name: 'two consoles', code: 'ISA2017', text: spec({ extra: `console E at 1;\n${M}console E at 2;` }), message: "one 'console' declaration" },
   {
@@ -141,7 +265,12 @@ const cases: Case[] = [
   { name: 'loop descending', code: 'ISA3009', text: spec({ instructions: sem(`${M}for i in 3..1 { }`) }) },
   { name: 'zext narrows', code: 'ISA3010', text: spec({ instructions: sem(`let x = ${M}zext(PC, 4);`) }) },
   { name: 'field out of range', code: 'ISA3011', text: spec({ extra: `register R : 8 {\n  ${M}f = 9..0;\n}` }) },
-  { name: 'pc width', code: 'ISA3012', text: spec({ extra: 'register P2 : 16;', fetch: `fetch E at ${M}P2;` }), message: "pc register 'P2' has 16 bits but 'E' has 8-bit addresses" },
+  {
+    name: 'pc width',
+    code: 'ISA3012',
+    text: spec({ extra: 'register P2 : 16;', fetch: `fetch E at ${M}P2;` }),
+    message: "pc register 'P2' has 16 bits but 'E' has 8-bit addresses",
+  },
   { name: 'translation width', code: 'ISA3013', text: spec({ extra: `translate t(a : 8) : 4 { return a[3..0]; }\nview V = E via ${M}t;` }) },
   { name: 'names count', code: 'ISA3014', text: spec({ extra: `${M}registers q[4] : 8 names a, b;` }) },
   { name: 'memory too large', code: 'ISA3015', text: spec({ extra: `memory F : 8 [${M}0x10000000000000000];` }) },
@@ -167,17 +296,56 @@ const cases: Case[] = [
     text: spec({ instructions: `instruction A(a : imm 4) {\n  encoding 0x1:4 a:4;\n}\ninstruction B() {\n  ${M}encoding 0x13:8;\n}` }),
     message: "encodings of 'A' and 'B' overlap: 0b00010011 matches both",
   },
-  { name: 'overlap on the common prefix', code: 'ISA4006', text: spec({ instructions: `instruction A() {\n  encoding 0x1:8;\n}\ninstruction B(a : imm 8) {\n  ${M}encoding 0x1:8 a:8;\n}` }) },
+  {
+    name: 'overlap on the common prefix',
+    code: 'ISA4006',
+    text: spec({ instructions: `instruction A() {\n  encoding 0x1:8;\n}\ninstruction B(a : imm 8) {\n  ${M}encoding 0x1:8 a:8;\n}` }),
+  },
   { name: 'fixed bits too wide', code: 'ISA4007', text: spec({ instructions: `instruction X() {\n  encoding ${M}0x1ff:8;\n}` }) },
-  { name: 'syntax hole unknown', code: 'ISA4008', text: spec({ instructions: `instruction X(a : imm 8) {\n  ${M}syntax "X {b}";\n  encoding a:8;\n}` }), message: "syntax hole '{b}'" },
+  {
+    name: 'syntax hole unknown',
+    code: 'ISA4008',
+    text: spec({ instructions: `instruction X(a : imm 8) {\n  ${M}syntax "X {b}";\n  encoding a:8;\n}` }),
+    message: "syntax hole '{b}'",
+  },
   { name: 'syntax unclosed', code: 'ISA4009', text: spec({ instructions: `instruction X(a : imm 8) {\n  ${M}syntax "X {a";\n  encoding a:8;\n}` }) },
   { name: 'syntax stray brace', code: 'ISA4009', text: spec({ instructions: `instruction X(a : imm 8) {\n  ${M}syntax "X a}";\n  encoding a:8;\n}` }) },
-  { name: 'encoding slice outside the operand', code: 'ISA4011', text: spec({ instructions: `instruction X(a : imm 8) {\n  encoding ${M}a[8..1] 0:1;\n}` }), message: "'a[8..1]' is outside operand 'a', whose bits are 7..0" },
-  { name: 'encoding slice written low bit first', code: 'ISA4012', text: spec({ instructions: `instruction X(a : imm 8) {\n  encoding ${M}a[1..7] a;\n}` }), message: 'write the high bit first' },
-  { name: 'little group not whole words', code: 'ISA4013', text: spec({ instructions: `instruction X(a : imm 4) {\n  encoding 0:4 ${M}little(a:4);\n}` }), message: '4 bits must be a whole number of 8-bit words' },
-  { name: 'PC-relative hole with a bad base', code: 'ISA4014', text: spec({ instructions: `instruction X(a : simm 8) {\n  ${M}syntax "X {a:sp}";\n  encoding a;\n}` }), message: "'{a:sp}'" },
-  { name: 'PC-relative register', code: 'ISA4014', text: spec({ instructions: `instruction X(a : simm 8, q : reg r) {\n  ${M}syntax "X {a:pc}, {q:pc}";\n  encoding a q:8;\n}` }), message: 'a register operand cannot be PC-relative' },
-  { name: "a pseudo-instruction's target relative to next_pc", code: 'ISA4014', text: spec({ extra: `pseudo P(a : simm 8) {\n  ${M}syntax "p {a:next_pc}";\n  expand {\n    NOP();\n  }\n}` }), message: "relative to its own address" },
+  {
+    name: 'encoding slice outside the operand',
+    code: 'ISA4011',
+    text: spec({ instructions: `instruction X(a : imm 8) {\n  encoding ${M}a[8..1] 0:1;\n}` }),
+    message: "'a[8..1]' is outside operand 'a', whose bits are 7..0",
+  },
+  {
+    name: 'encoding slice written low bit first',
+    code: 'ISA4012',
+    text: spec({ instructions: `instruction X(a : imm 8) {\n  encoding ${M}a[1..7] a;\n}` }),
+    message: 'write the high bit first',
+  },
+  {
+    name: 'little group not whole words',
+    code: 'ISA4013',
+    text: spec({ instructions: `instruction X(a : imm 4) {\n  encoding 0:4 ${M}little(a:4);\n}` }),
+    message: '4 bits must be a whole number of 8-bit words',
+  },
+  {
+    name: 'PC-relative hole with a bad base',
+    code: 'ISA4014',
+    text: spec({ instructions: `instruction X(a : simm 8) {\n  ${M}syntax "X {a:sp}";\n  encoding a;\n}` }),
+    message: "'{a:sp}'",
+  },
+  {
+    name: 'PC-relative register',
+    code: 'ISA4014',
+    text: spec({ instructions: `instruction X(a : simm 8, q : reg r) {\n  ${M}syntax "X {a:pc}, {q:pc}";\n  encoding a q:8;\n}` }),
+    message: 'a register operand cannot be PC-relative',
+  },
+  {
+    name: "a pseudo-instruction's target relative to next_pc",
+    code: 'ISA4014',
+    text: spec({ extra: `pseudo P(a : simm 8) {\n  ${M}syntax "p {a:next_pc}";\n  expand {\n    NOP();\n  }\n}` }),
+    message: 'relative to its own address',
+  },
   {
     name: 'operand missing from the syntax (a warning: the spec still loads)',
     code: 'ISA4010',
@@ -233,7 +401,10 @@ describe('diagnostic catalogue: one case per code, at an exact place', () => {
     const r = loadIsaFile('spec.isa.json', memHost({ 'spec.isa.json': JSON.stringify(j) }));
     expect(r.ok).toBe(false);
     const lines = r.diagnostics.map((d) => renderDiagnostic(d, undefined, { color: false }));
-    expect(lines.some((l) => /^spec\.isa\.json:1:\d+: error ISA5002: \/instructions\/3\/encoding\/width: must be integer$/.test(l)), lines.join('\n')).toBe(true);
+    expect(
+      lines.some((l) => /^spec\.isa\.json:1:\d+: error ISA5002: \/instructions\/3\/encoding\/width: must be integer$/.test(l)),
+      lines.join('\n'),
+    ).toBe(true);
     covered.add('ISA5002');
   });
 
@@ -260,7 +431,9 @@ describe('diagnostic catalogue: one case per code, at an exact place', () => {
     const j = pgJson() as { registers: { width: number; fields: unknown[] }[] };
     const r0 = j.registers.findIndex((x) => x.fields.length > 0);
     (j.registers[r0]!.fields[0] as { hi: number; lo: number }).lo += 0;
-    const ins = (j as unknown as { instructions: { operands: { kind: string; width: number }[] }[] }).instructions.find((i) => i.operands.some((o) => o.kind === 'reg'))!;
+    const ins = (j as unknown as { instructions: { operands: { kind: string; width: number }[] }[] }).instructions.find((i) =>
+      i.operands.some((o) => o.kind === 'reg'),
+    )!;
     ins.operands.find((o) => o.kind === 'reg')!.width += 1;
     const r = loadIsaFile('spec.isa.json', memHost({ 'spec.isa.json': JSON.stringify(j) }));
     expect(r.diagnostics.map((d) => d.code)).toContain('ISA5009');
@@ -276,7 +449,12 @@ describe('diagnostic catalogue: one case per code, at an exact place', () => {
   });
 
   test('ISA5011 an internal error of the front end is a diagnostic, not an exception', () => {
-    const host = { readFile: (p: string) => { if (p.endsWith('base.isa')) throw new Error('boom'); return undefined; } };
+    const host = {
+      readFile: (p: string) => {
+        if (p.endsWith('base.isa')) throw new Error('boom');
+        return undefined;
+      },
+    };
     const r = loadIsaFile('t.isa', { readFile: (p) => (p === 't.isa' ? 'isa t;\nextends "base.isa";\n' : host.readFile(p)) });
     expect(r.diagnostics.map((d) => d.code)).toEqual(['ISA5011']);
     covered.add('ISA5011');
@@ -294,7 +472,9 @@ describe('diagnostic catalogue: one case per code, at an exact place', () => {
 
   test('every catalogue code has a case', () => {
     // ISA6xxx and later belong to other stages (the assembler) and are tested there.
-    const all = Object.values(Diagnostics).map((d) => d.code as string).filter((c) => /^ISA[1-5]/.test(c));
+    const all = Object.values(Diagnostics)
+      .map((d) => d.code as string)
+      .filter((c) => /^ISA[1-5]/.test(c));
     expect(new Set(all).size).toBe(all.length); // codes are unique
     const missing = all.filter((c) => !covered.has(c));
     expect(missing).toEqual([]);

@@ -36,7 +36,9 @@ describe('declarations', () => {
   });
 
   test('registers: roles, readonly, clock, init, fields with roles and docs', () => {
-    const isa = ok(spec({ extra: 'readonly register T : 16 clock = 0x10;\nregister PSW : 8 control {\n  /// The mode bit.\n  S = 7 mode;\n  IE = 6;\n  CC = 3..0;\n}' }));
+    const isa = ok(
+      spec({ extra: 'readonly register T : 16 clock = 0x10;\nregister PSW : 8 control {\n  /// The mode bit.\n  S = 7 mode;\n  IE = 6;\n  CC = 3..0;\n}' }),
+    );
     const t = strip(isa.registers.find((r) => r.name === 'T')!);
     expect(t).toEqual({ name: 'T', width: 16, role: 'plain', readonly: true, clock: true, init: '0x10', fields: [] });
     const psw = strip(isa.registers.find((r) => r.name === 'PSW')!);
@@ -51,7 +53,14 @@ describe('declarations', () => {
 
   test('register files with names, memories with roles', () => {
     const isa = ok(spec({ extra: 'readonly registers seg[4] : 16 control names es, cs, ss, ds;\nmemory IO : 8 [16] control;' }));
-    expect(strip(isa.files.find((f) => f.name === 'seg')!)).toEqual({ name: 'seg', count: 4, width: 16, role: 'control', readonly: true, names: ['es', 'cs', 'ss', 'ds'] });
+    expect(strip(isa.files.find((f) => f.name === 'seg')!)).toEqual({
+      name: 'seg',
+      count: 4,
+      width: 16,
+      role: 'control',
+      readonly: true,
+      names: ['es', 'cs', 'ss', 'ds'],
+    });
     expect(strip(isa.memories.find((m) => m.name === 'IO')!)).toEqual({ name: 'IO', wordWidth: 8, size: 16, role: 'control' });
   });
 
@@ -82,7 +91,12 @@ describe('declarations', () => {
       param: { name: 'a', width: 8 },
       resultWidth: 8,
       body: [
-        { k: 'if', cond: { k: 'binop', width: 1, op: 'ugt', a: { k: 'param', width: 8, name: 'a' }, b: { k: 'reg', width: 8, reg: 'B' } }, then: [{ k: 'trap', trap: 'priv' }], else: [] },
+        {
+          k: 'if',
+          cond: { k: 'binop', width: 1, op: 'ugt', a: { k: 'param', width: 8, name: 'a' }, b: { k: 'reg', width: 8, reg: 'B' } },
+          then: [{ k: 'trap', trap: 'priv' }],
+          else: [],
+        },
         { k: 'let', name: 'p', value: { k: 'binop', width: 8, op: 'add', a: { k: 'param', width: 8, name: 'a' }, b: { k: 'reg', width: 8, reg: 'B' } } },
       ],
       result: { k: 'local', width: 8, name: 'p' },
@@ -193,8 +207,20 @@ describe('instructions', () => {
   });
 
   test('hyphenated claims', () => {
-    const isa = ok(spec({ instructions: 'instruction X() {\n  encoding 1:8;\n  claims control-sensitive, mode-sensitive, location-sensitive, user-sensitive, timing-dependent, sensitive;\n}' }));
-    expect(isa.instructions[0]!.claims.map((x) => x.claim)).toEqual(['control-sensitive', 'mode-sensitive', 'location-sensitive', 'user-sensitive', 'timing-dependent', 'sensitive']);
+    const isa = ok(
+      spec({
+        instructions:
+          'instruction X() {\n  encoding 1:8;\n  claims control-sensitive, mode-sensitive, location-sensitive, user-sensitive, timing-dependent, sensitive;\n}',
+      }),
+    );
+    expect(isa.instructions[0]!.claims.map((x) => x.claim)).toEqual([
+      'control-sensitive',
+      'mode-sensitive',
+      'location-sensitive',
+      'user-sensitive',
+      'timing-dependent',
+      'sensitive',
+    ]);
   });
 
   test('encodings wider than one word, a wide field', () => {
@@ -208,7 +234,11 @@ describe('statements', () => {
     expect(one('let x = PC;\n    let y : 8 = 3;\n    PC = next_pc + y;')).toEqual([
       { k: 'let', name: 'x', value: PC },
       { k: 'let', name: 'y', value: c(8, '0x3') },
-      { k: 'assign', target: { k: 'reg', reg: 'PC', width: 8 }, value: { k: 'binop', width: 8, op: 'add', a: { k: 'builtin', width: 8, name: 'next_pc' }, b: { k: 'local', width: 8, name: 'y' } } },
+      {
+        k: 'assign',
+        target: { k: 'reg', reg: 'PC', width: 8 },
+        value: { k: 'binop', width: 8, op: 'add', a: { k: 'builtin', width: 8, name: 'next_pc' }, b: { k: 'local', width: 8, name: 'y' } },
+      },
     ]);
   });
 
@@ -218,7 +248,14 @@ describe('statements', () => {
         k: 'if',
         cond: { k: 'binop', width: 1, op: 'eq', a: Mreg, b: c(1, '0x0') },
         then: [{ k: 'trap', trap: 'priv' }],
-        else: [{ k: 'if', cond: { k: 'binop', width: 1, op: 'eq', a: PC, b: c(8, '0x1') }, then: [{ k: 'halt' }], else: [{ k: 'assign', target: { k: 'reg', reg: 'PC', width: 8 }, value: c(8, '0x0') }] }],
+        else: [
+          {
+            k: 'if',
+            cond: { k: 'binop', width: 1, op: 'eq', a: PC, b: c(8, '0x1') },
+            then: [{ k: 'halt' }],
+            else: [{ k: 'assign', target: { k: 'reg', reg: 'PC', width: 8 }, value: c(8, '0x0') }],
+          },
+        ],
       },
     ]);
   });
@@ -234,10 +271,12 @@ describe('statements', () => {
 
   test('for loops unroll with the index as a constant; lets get per-iteration names', () => {
     const s = one('for i in 0..2 {\n      let v = r[i];\n      E[i] = v;\n    }');
-    expect(s).toEqual([0, 1, 2].flatMap((i) => [
-      { k: 'let', name: `v.${i}`, value: { k: 'file', width: 8, file: 'r', index: c(2, '0x' + i) } },
-      { k: 'assign', target: { k: 'mem', space: 'E', addr: c(8, '0x' + i), words: 1, width: 8 }, value: { k: 'local', width: 8, name: `v.${i}` } },
-    ]));
+    expect(s).toEqual(
+      [0, 1, 2].flatMap((i) => [
+        { k: 'let', name: `v.${i}`, value: { k: 'file', width: 8, file: 'r', index: c(2, '0x' + i) } },
+        { k: 'assign', target: { k: 'mem', space: 'E', addr: c(8, '0x' + i), words: 1, width: 8 }, value: { k: 'local', width: 8, name: `v.${i}` } },
+      ]),
+    );
   });
 
   test('a loop index used as a bit index and alone takes the smallest width', () => {
@@ -249,7 +288,7 @@ describe('statements', () => {
 });
 
 describe('expressions', () => {
-  const bin = (op: string, a: Expr, b: Expr, width = a.width): Expr => ({ k: 'binop', width, op, a, b } as Expr);
+  const bin = (op: string, a: Expr, b: Expr, width = a.width): Expr => ({ k: 'binop', width, op, a, b }) as Expr;
 
   test('precedence: * over + over << over ++ over < over == over & over ^ over | over && over ||', () => {
     expect(valueOf('PC = PC + PC * 2;')).toEqual(bin('add', PC, bin('mul', PC, c(8, '0x2'))));
@@ -262,7 +301,14 @@ describe('expressions', () => {
   });
 
   test('comparisons, unsigned and signed', () => {
-    const ops: [string, string][] = [['<', 'ult'], ['<=', 'ule'], ['>', 'ugt'], ['>=', 'uge'], ['==', 'eq'], ['!=', 'ne']];
+    const ops: [string, string][] = [
+      ['<', 'ult'],
+      ['<=', 'ule'],
+      ['>', 'ugt'],
+      ['>=', 'uge'],
+      ['==', 'eq'],
+      ['!=', 'ne'],
+    ];
     for (const [src, op] of ops) expect(valueOf(`M = PC ${src} PC;`)).toEqual(bin(op, PC, PC, 1));
     for (const op of ['slt', 'sle', 'sgt', 'sge']) expect(valueOf(`M = ${op}(PC, 3);`)).toEqual(bin(op, PC, c(8, '0x3'), 1));
     expect(valueOf('PC = sdiv(PC, PC);')).toEqual(bin('sdiv', PC, PC));
@@ -304,7 +350,9 @@ describe('expressions', () => {
   });
 
   test('operands and an unsized literal against an operand', () => {
-    expect(valueOf('PC = zext(v, 8) + 1;', 'v : imm 4', 'encoding 0:4 v:4;')).toEqual(bin('add', { k: 'zext', width: 8, a: { k: 'operand', width: 4, name: 'v' } }, c(8, '0x1')));
+    expect(valueOf('PC = zext(v, 8) + 1;', 'v : imm 4', 'encoding 0:4 v:4;')).toEqual(
+      bin('add', { k: 'zext', width: 8, a: { k: 'operand', width: 4, name: 'v' } }, c(8, '0x1')),
+    );
   });
 });
 

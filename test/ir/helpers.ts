@@ -18,15 +18,17 @@ export interface SpecParts {
 
 /** A small valid spec; each part can be replaced. */
 export function spec(p: SpecParts = {}): string {
-  return [
-    p.header ?? 'isa t;',
-    p.state ?? 'memory E : 8 [256];\nregister PC : 8;\nregister M : 1 mode;\nregisters r[4] : 8;',
-    p.modes ?? 'modes {\n  sup when M == 1;\n  usr when M == 0;\n}',
-    p.fetch ?? 'fetch E at PC;',
-    p.traps ?? 'trap priv kind privilege vector 1;',
-    p.extra ?? '',
-    p.instructions ?? 'instruction NOP() {\n  encoding 0xff:8;\n}',
-  ].join('\n') + '\n';
+  return (
+    [
+      p.header ?? 'isa t;',
+      p.state ?? 'memory E : 8 [256];\nregister PC : 8;\nregister M : 1 mode;\nregisters r[4] : 8;',
+      p.modes ?? 'modes {\n  sup when M == 1;\n  usr when M == 0;\n}',
+      p.fetch ?? 'fetch E at PC;',
+      p.traps ?? 'trap priv kind privilege vector 1;',
+      p.extra ?? '',
+      p.instructions ?? 'instruction NOP() {\n  encoding 0xff:8;\n}',
+    ].join('\n') + '\n'
+  );
 }
 
 /** Where the marker sits (1-based line and column) and the text without it. */

@@ -5,7 +5,9 @@ import { exportIsaJson, loadIsaFile, renderDiagnostic, isaSchemaValidator, type 
 import { memHost } from './helpers.js';
 import schema from '../../grammar/isa.schema.json' with { type: 'json' };
 
-const specs = readdirSync('isas').filter((f) => f.endsWith('.isa')).map((f) => `isas/${f}`);
+const specs = readdirSync('isas')
+  .filter((f) => f.endsWith('.isa'))
+  .map((f) => `isas/${f}`);
 
 function load(path: string): Isa {
   const r = loadIsaFile(path);
@@ -76,15 +78,24 @@ describe('JSON form', () => {
     j.modes[0].when.a.reg = 'MM';
     j.guestMode = 'nobody';
     const errs = found(j);
-    expect(errs.some((e) => /^ISA2002 \/modes\/0\/when\/a\/reg \d+:\d+ unknown name 'MM'$/.test(e)), errs.join('\n')).toBe(true);
-    expect(errs.some((e) => /^ISA2007 \/guestMode \d+:\d+ unknown mode 'nobody'$/.test(e)), errs.join('\n')).toBe(true);
+    expect(
+      errs.some((e) => /^ISA2002 \/modes\/0\/when\/a\/reg \d+:\d+ unknown name 'MM'$/.test(e)),
+      errs.join('\n'),
+    ).toBe(true);
+    expect(
+      errs.some((e) => /^ISA2007 \/guestMode \d+:\d+ unknown mode 'nobody'$/.test(e)),
+      errs.join('\n'),
+    ).toBe(true);
   });
 
-  test('overlapping encodings are rejected as in the text form (SUB given ADD\'s encoding)', () => {
+  test("overlapping encodings are rejected as in the text form (SUB given ADD's encoding)", () => {
     const j = pg();
     j.instructions[index(j, 'SUB')].encoding = structuredClone(j.instructions[index(j, 'ADD')].encoding);
     const errs = found(j);
-    expect(errs.some((e) => e.startsWith(`ISA4006 /instructions/${index(j, 'SUB')}/encoding `) && e.includes("encodings of 'ADD' and 'SUB' overlap")), errs.join('\n')).toBe(true);
+    expect(
+      errs.some((e) => e.startsWith(`ISA4006 /instructions/${index(j, 'SUB')}/encoding `) && e.includes("encodings of 'ADD' and 'SUB' overlap")),
+      errs.join('\n'),
+    ).toBe(true);
   });
 
   test('what the JSON states beyond the text must agree with what the checker derives (ISA5009)', () => {
@@ -93,8 +104,16 @@ describe('JSON form', () => {
     j.instructions[load_].semantics[0].value.width = 16;
     j.instructions[load_].encoding.mask = '0x0';
     const errs = found(j);
-    expect(errs).toContainEqual(expect.stringMatching(new RegExp(`^ISA5009 /instructions/${load_}/semantics/0/value/width \\d+:\\d+ width is 16 in the JSON, but the spec it describes gives 32$`)));
-    expect(errs).toContainEqual(expect.stringMatching(new RegExp(`^ISA5009 /instructions/${load_}/encoding/mask \\d+:\\d+ mask is '0x0' in the JSON, but the spec it describes gives '0xff0f0000'$`)));
+    expect(errs).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^ISA5009 /instructions/${load_}/semantics/0/value/width \\d+:\\d+ width is 16 in the JSON, but the spec it describes gives 32$`),
+      ),
+    );
+    expect(errs).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^ISA5009 /instructions/${load_}/encoding/mask \\d+:\\d+ mask is '0x0' in the JSON, but the spec it describes gives '0xff0f0000'$`),
+      ),
+    );
   });
 
   test('a name of the wrong kind in the JSON (a local that is a register) is a mismatch, not accepted', () => {
@@ -103,7 +122,10 @@ describe('JSON form', () => {
     const target = j.instructions[jmp].semantics[0];
     j.instructions[jmp].semantics[0] = { ...target, value: { k: 'local', width: 16, name: 'P' } };
     const errs = found(j);
-    expect(errs.some((e) => e.startsWith('ISA5009') || e.startsWith('ISA2')), errs.join('\n')).toBe(true);
+    expect(
+      errs.some((e) => e.startsWith('ISA5009') || e.startsWith('ISA2')),
+      errs.join('\n'),
+    ).toBe(true);
   });
 
   test('not an object, not JSON, empty file', () => {

@@ -71,14 +71,20 @@ describe('pseudo-instructions in the IR', () => {
     const r = loadIsaFile('isas/riscv.isa');
     if (!r.ok) throw new Error('riscv.isa must load');
     const back = loadIsaFile('riscv.isa.json', memHost({ 'riscv.isa.json': exportIsaJson(r.isa) }));
-    if (!back.ok) throw new Error(back.diagnostics.slice(0, 3).map((d) => d.message).join('\n'));
+    if (!back.ok)
+      throw new Error(
+        back.diagnostics
+          .slice(0, 3)
+          .map((d) => d.message)
+          .join('\n'),
+      );
     const aliases = (isa: Isa) => (isa.pseudos ?? []).filter((p) => p.alias).map((p) => p.mnemonic);
     expect(aliases(back.isa)).toEqual(aliases(r.isa));
     expect(aliases(r.isa)).toContain('LI');
     expect(aliases(r.isa)).not.toContain('BGT');
   });
 
-  test('extends: replace and remove a pseudo-instruction; it shares the instructions\' names', () => {
+  test("extends: replace and remove a pseudo-instruction; it shares the instructions' names", () => {
     const host = memHost({
       'b.isa': machine,
       'c.isa': 'isa c;\nextends "b.isa";\nreplace pseudo LI(rd : reg r, v : simm 4) {\n  expand {\n    ADDI(rd, 0, v);\n  }\n}\n',
@@ -101,7 +107,9 @@ const entrySpec = (entry: string, extra = '') =>
     extra: entry + extra,
   });
 
-const base = entrySpec('trap entry {\n  let v = zext(trap_vector, 8);\n  clause save {\n    SAVE = return_pc;\n  }\n  M = 1;\n  clause jump {\n    PC = v;\n  }\n}\n');
+const base = entrySpec(
+  'trap entry {\n  let v = zext(trap_vector, 8);\n  clause save {\n    SAVE = return_pc;\n  }\n  M = 1;\n  clause jump {\n    PC = v;\n  }\n}\n',
+);
 
 describe('trap entry: clauses and vector entries', () => {
   test('a clause is its statements in place: the IR is the same as without it', () => {
@@ -109,7 +117,7 @@ describe('trap entry: clauses and vector entries', () => {
     expect(strip(ok(base).trapEntry)).toBe(strip(plain.trapEntry));
   });
 
-  test('replace trap entry clause NAME changes that clause alone, reading the entry\'s lets', () => {
+  test("replace trap entry clause NAME changes that clause alone, reading the entry's lets", () => {
     const host = memHost({
       'b.isa': base,
       'c.isa': 'isa c;\nextends "b.isa";\nreplace trap entry clause jump {\n  PC = v + 0x10;\n}\n',
@@ -140,7 +148,9 @@ describe('trap entry: clauses and vector entries', () => {
     expect(e).toHaveLength(1);
     const top = e[0] as Extract<Stmt, { k: 'if' }>;
     expect(top.k).toBe('if');
-    expect(strip(top.cond)).toBe(strip({ k: 'binop', width: 1, op: 'eq', a: { k: 'builtin', width: 8, name: 'trap_vector' }, b: { k: 'const', width: 8, value: '0x2' } }));
+    expect(strip(top.cond)).toBe(
+      strip({ k: 'binop', width: 1, op: 'eq', a: { k: 'builtin', width: 8, name: 'trap_vector' }, b: { k: 'const', width: 8, value: '0x2' } }),
+    );
     expect(strip(top.else)).toBe(strip(ok(base).trapEntry));
   });
 

@@ -12,14 +12,37 @@ export type { ExpectedVerdicts };
 /** Robin and Irvine's seventeen, as mnemonics of isas/x86-386.isa (see the note below). */
 const robinIrvine386 = [
   // "Sensitive register instructions": read or change the IDTR/GDTR/LDTR, CR0 (MSW), EFLAGS.
-  'PUSHF', 'POPF', 'SGDT', 'SIDT', 'SLDT', 'SMSW',
+  'PUSHF',
+  'POPF',
+  'SGDT',
+  'SIDT',
+  'SLDT',
+  'SMSW',
   // "Protection system references": the result depends on CPL, on descriptor DPLs checked against
   // it, or loads a segment's hidden descriptor at any CPL.
-  'LAR', 'LSL', 'VERR', 'VERW', 'STR',
-  'MOV_R_CS', 'MOV_R_SS', 'PUSH_CS', 'PUSH_SS', // MOV/PUSH from CS or SS reveal the CPL
-  'MOV_SS_R', 'MOV_DS_R', 'MOV_ES_R', 'MOV_FS_R', 'MOV_GS_R', // MOV to a segment register
-  'POP_SS', 'POP_DS', 'POP_ES', 'POP_FS', 'POP_GS', // POP of a segment register
-  'CALLF', 'JMPF', 'RETF', 'INT', // far CALL, far JMP, far RET, INT n
+  'LAR',
+  'LSL',
+  'VERR',
+  'VERW',
+  'STR',
+  'MOV_R_CS',
+  'MOV_R_SS',
+  'PUSH_CS',
+  'PUSH_SS', // MOV/PUSH from CS or SS reveal the CPL
+  'MOV_SS_R',
+  'MOV_DS_R',
+  'MOV_ES_R',
+  'MOV_FS_R',
+  'MOV_GS_R', // MOV to a segment register
+  'POP_SS',
+  'POP_DS',
+  'POP_ES',
+  'POP_FS',
+  'POP_GS', // POP of a segment register
+  'CALLF',
+  'JMPF',
+  'RETF',
+  'INT', // far CALL, far JMP, far RET, INT n
   'INT3', // INT 3 (CC), GNU's encoding of `int 3`: INT n with n = 3 (issue 11: the real encodings)
 ].sort();
 
@@ -72,8 +95,8 @@ export const expected: ExpectedVerdicts[] = [
       t1Offenders: robinIrvine386,
       note:
         'Robin & Irvine list 17 instruction names; the spec splits them into one mnemonic per ' +
-        'operand form. IRET is not on their list but the SDM IRET pseudo-code gives it POPF\'s flag ' +
-        'rule (IF only if CPL <= IOPL, IOPL only at CPL 0, no trap) and far RET\'s segment loads, so ' +
+        "operand form. IRET is not on their list but the SDM IRET pseudo-code gives it POPF's flag " +
+        "rule (IF only if CPL <= IOPL, IOPL only at CPL 0, no trap) and far RET's segment loads, so " +
         'the faithful semantics find it sensitive and unprivileged for the reasons they give for POPF ' +
         'and RET. PUSH/MOV from DS, ES, FS, GS are innocuous: those selectors are what the program ' +
         'loaded (plain state); only CS and SS carry the CPL in their RPL (SDM vol. 3A 5.5).',

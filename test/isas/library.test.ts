@@ -8,7 +8,9 @@ import { formatSpec } from '../../src/ir/format.js';
 import { assemble } from '../../src/asm/index.js';
 
 const isas = fileURLToPath(new URL('../../isas/', import.meta.url));
-const specs = readdirSync(isas).filter((f) => f.endsWith('.isa')).sort();
+const specs = readdirSync(isas)
+  .filter((f) => f.endsWith('.isa'))
+  .sort();
 
 describe.each(specs)('isas/%s', (file) => {
   const path = isas + file;
@@ -37,7 +39,11 @@ describe.each(specs)('isas/%s', (file) => {
   });
 
   const dir = isas + file.replace(/\.isa$/, '');
-  const programs = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.s')).sort() : [];
+  const programs = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.s'))
+        .sort()
+    : [];
   it.runIf(programs.length > 0).each(programs)('guest program %s assembles', (prog) => {
     const r = loadIsaFile(path);
     if (!r.ok) throw new Error('does not load');
@@ -52,6 +58,9 @@ describe.each(specs)('isas/%s', (file) => {
 it('every non-virtualizable spec in the library comes with a guest program', () => {
   for (const s of ['x86-386', 'pdp10', 'm68000', 'armv7']) {
     expect(existsSync(isas + s), s).toBe(true);
-    expect(readdirSync(isas + s).some((f) => f.endsWith('.s')), s).toBe(true);
+    expect(
+      readdirSync(isas + s).some((f) => f.endsWith('.s')),
+      s,
+    ).toBe(true);
   }
 });

@@ -59,13 +59,28 @@ function runStep(submission: string): { status: number | null; runners: { runner
     encoding: 'utf8',
     env: { ...process.env, RUNNER_TEMP: path.join(work, 'temp'), GITHUB_WORKSPACE: repo, GITHUB_ENV: envFile, GITHUB_OUTPUT: outFile },
   });
-  const env = Object.fromEntries(readFileSync(envFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-  const outputs = Object.fromEntries(readFileSync(outFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const env = Object.fromEntries(
+    readFileSync(envFile, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+  const outputs = Object.fromEntries(
+    readFileSync(outFile, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
   // src/main.js of the reporter, step for step.
   const runners = String(outputs.runners ?? '')
     .split(',')
     .filter(Boolean)
-    .map((runner) => ({ runner: runner.trim(), results: JSON.parse(Buffer.from(env[`${runner.trim().toUpperCase()}_RESULTS`]!, 'base64').toString('utf-8')) as RunnerResult }));
+    .map((runner) => ({
+      runner: runner.trim(),
+      results: JSON.parse(Buffer.from(env[`${runner.trim().toUpperCase()}_RESULTS`]!, 'base64').toString('utf-8')) as RunnerResult,
+    }));
   return { status: r.status, runners };
 }
 
@@ -84,14 +99,14 @@ function reporterTotals(runners: { results: RunnerResult }[]): { log: number; re
 }
 
 describe('the GitHub Classroom kit', () => {
-  it('the workflow hands isavirt\'s runners to the reporter', () => {
+  it("the workflow hands isavirt's runners to the reporter", () => {
     expect(WORKFLOW).toContain('uses: classroom-resources/autograding-grading-reporter@v1');
     expect(WORKFLOW).toContain('runners: ${{ steps.isavirt.outputs.runners }}');
     expect(WORKFLOW).toMatch(/id: isavirt\n/);
     expect(gradeCommand()).toContain('--format classroom');
   });
 
-  it('the totals the reporter prints and records are isavirt\'s score, for full, partial and broken submissions', async () => {
+  it("the totals the reporter prints and records are isavirt's score, for full, partial and broken submissions", async () => {
     const prepared = await prepareAssignment(path.join(TOY, 'assignment.json'), { cache: false });
     if (!prepared.ok) throw new Error(prepared.errors.join('\n'));
     for (const name of ['dana', 'erin', 'frank']) {

@@ -18,9 +18,14 @@ let missing: string | undefined;
 let autograder: string;
 let setupLog = '';
 
-const schema = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(path.join(ROOT, 'grammar/gradescope-results.schema.json'), 'utf8')) as object);
+const schema = new Ajv({ allErrors: true, strict: false }).compile(
+  JSON.parse(readFileSync(path.join(ROOT, 'grammar/gradescope-results.schema.json'), 'utf8')) as object,
+);
 
-function grade(submission: string, nested = false): { status: number | null; results: { score: number; tests: { name: string; score: number; status: string }[] }; stderr: string } {
+function grade(
+  submission: string,
+  nested = false,
+): { status: number | null; results: { score: number; tests: { name: string; score: number; status: string }[] }; stderr: string } {
   const sub = path.join(autograder, 'submission');
   rmSync(sub, { recursive: true, force: true });
   // A student may upload a folder: its files then sit one level down.

@@ -25,7 +25,11 @@ export class LspClient {
 
   /** `env`: over the test process's environment (an empty analysis cache folder, say). */
   constructor(extraArgs: string[] = [], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, ['dist/cli/main.js', 'lsp', '--stdio', ...extraArgs], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    this.child = spawn(process.execPath, ['dist/cli/main.js', 'lsp', '--stdio', ...extraArgs], {
+      cwd: root,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     this.child.stderr!.on('data', (b: Buffer) => (this.stderr += b.toString()));
     this.conn = createMessageConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
     this.conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
@@ -69,7 +73,10 @@ export class LspClient {
       const hit = this.published.find((p) => p.uri === uri && pred(p));
       if (hit) return hit;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching diagnostics for ${uri}; got ${JSON.stringify(this.published.filter((p) => p.uri === uri).slice(-3))}\nstderr: ${this.stderr}`);
+      if (left <= 0)
+        throw new Error(
+          `no matching diagnostics for ${uri}; got ${JSON.stringify(this.published.filter((p) => p.uri === uri).slice(-3))}\nstderr: ${this.stderr}`,
+        );
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => {

@@ -101,7 +101,8 @@ describe('isavirt lsp over stdio', () => {
   }, 180_000);
 
   it('goes to the definition of a field, a trap, a translation and a register file', async () => {
-    const def = (needle: string, nth: number, offset: number) => client.request('textDocument/definition', { textDocument: { uri }, position: positionOf(pgText, needle, nth, offset) });
+    const def = (needle: string, nth: number, offset: number) =>
+      client.request('textDocument/definition', { textDocument: { uri }, position: positionOf(pgText, needle, nth, offset) });
     const field = await def('R.bound', 0, 3);
     expect(field).toHaveLength(1);
     expect(field[0].uri).toBe(uri);
@@ -118,7 +119,11 @@ describe('isavirt lsp over stdio', () => {
   });
 
   it('finds every reference to the mode register M', async () => {
-    const refs = await client.request('textDocument/references', { textDocument: { uri }, position: positionOf(pgText, 'register M', 0, 9), context: { includeDeclaration: true } });
+    const refs = await client.request('textDocument/references', {
+      textDocument: { uri },
+      position: positionOf(pgText, 'register M', 0, 9),
+      context: { includeDeclaration: true },
+    });
     // Expected: every whole-word M outside comments.
     const expected: { line: number; character: number }[] = [];
     pgText.split('\n').forEach((line, i) => {
@@ -128,7 +133,11 @@ describe('isavirt lsp over stdio', () => {
     expect(expected.length).toBeGreaterThan(8);
     const got = refs.map((r: any) => r.range.start).sort((a: any, b: any) => a.line - b.line || a.character - b.character);
     expect(got).toEqual(expected);
-    const without = await client.request('textDocument/references', { textDocument: { uri }, position: positionOf(pgText, 'register M', 0, 9), context: { includeDeclaration: false } });
+    const without = await client.request('textDocument/references', {
+      textDocument: { uri },
+      position: positionOf(pgText, 'register M', 0, 9),
+      context: { includeDeclaration: false },
+    });
     expect(without).toHaveLength(expected.length - 1);
   });
 
@@ -208,7 +217,7 @@ describe('progress and findings per instruction', () => {
     rmSync(cacheDir, { recursive: true, force: true });
   });
 
-  it('reports $/progress and publishes each instruction\'s findings as it is decided', async () => {
+  it("reports $/progress and publishes each instruction's findings as it is decided", async () => {
     const toyPath = join(root, 'test/report/fixtures/toypopf.isa');
     const toyText = readFileSync(toyPath, 'utf8');
     const toyUri = pathToFileURL(toyPath).href;
@@ -252,7 +261,10 @@ describe('progress and findings per instruction', () => {
     while (!client.progress.slice(before).some((p) => p.value.kind === 'end') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const reports = client.progress.slice(before).filter((p) => p.value.kind === 'report');
     // One report for everything the cache had, then one for POPF.
-    expect(reports.map((r) => r.value.message)).toEqual([`${instructions.length - 1}/${instructions.length} instructions`, `${instructions.length}/${instructions.length} instructions (POPF)`]);
+    expect(reports.map((r) => r.value.message)).toEqual([
+      `${instructions.length - 1}/${instructions.length} instructions`,
+      `${instructions.length}/${instructions.length} instructions (POPF)`,
+    ]);
     const mine = client.published.filter((p) => p.uri === toyUri && p.version === 2);
     expect(mine.at(-1)!.diagnostics.filter((d) => d.code === 'ISA-T1')).toEqual([]);
   }, 180_000);

@@ -8,7 +8,10 @@ import { parseText } from '../../src/syntax/parse.js';
 function index(text: string, file = 'a.isa', bases: { text: string; file: string }[] = []) {
   const p = parseText(text, file);
   if (!p.ast) throw new Error(JSON.stringify(p.diagnostics));
-  return buildSymbolIndex(p.ast, bases.map((b) => parseText(b.text, b.file).ast!));
+  return buildSymbolIndex(
+    p.ast,
+    bases.map((b) => parseText(b.text, b.file).ast!),
+  );
 }
 
 describe('symbol index', () => {
@@ -47,7 +50,8 @@ describe('symbol index', () => {
 
   it('resolves names declared in the spec a file extends', () => {
     const base = { file: 'base.isa', text: pg };
-    const child = 'isa child;\nextends "base.isa";\nreplace instruction HALT() {\n  encoding 0x43:8 0:24;\n  semantics {\n    if M == 0 {\n      trap privileged_trap;\n    }\n    R = 0;\n  }\n}\n';
+    const child =
+      'isa child;\nextends "base.isa";\nreplace instruction HALT() {\n  encoding 0x43:8 0:24;\n  semantics {\n    if M == 0 {\n      trap privileged_trap;\n    }\n    R = 0;\n  }\n}\n';
     const cx = index(child, 'child.isa', [base]);
     const at = symbolAt(cx, 'child.isa', 9, 5);
     expect(at?.symbol.id).toBe('register:R');
@@ -75,7 +79,7 @@ describe('pseudo-instructions and trap-entry clauses', () => {
     expect(v?.symbol).toMatchObject({ kind: 'operand', container: 'LI' });
   });
 
-  it("a let inside a trap-entry clause is a local of the trap entry, and its uses resolve to it", () => {
+  it('a let inside a trap-entry clause is a local of the trap entry, and its uses resolve to it', () => {
     const m68000 = readFileSync('isas/m68000.isa', 'utf8');
     const mx = index(m68000, 'isas/m68000.isa');
     const lines = m68000.split('\n');
@@ -84,7 +88,7 @@ describe('pseudo-instructions and trap-entry clauses', () => {
     expect(at?.symbol).toMatchObject({ kind: 'local', name: 'sp', container: 'trap entry' });
   });
 
-  it("hover says what a pseudo-instruction is instead of waiting for an analysis that never classifies it", () => {
+  it('hover says what a pseudo-instruction is instead of waiting for an analysis that never classifies it', () => {
     const li = ix.byId.get('instruction:LI')![0]!;
     const md = hoverMarkdown(li, undefined, true);
     expect(md).toContain('pseudo LI(rd : reg x, v : simm 32)');
@@ -92,4 +96,3 @@ describe('pseudo-instructions and trap-entry clauses', () => {
     expect(md).not.toContain('analysis is running');
   });
 });
-

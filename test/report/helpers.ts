@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import type { IsaAnalysis } from '../../src/analysis/types.js';
 
-
 export function makeAjv(options: { strictRequired?: boolean } = {}) {
   const ajv = new Ajv({ strict: true, allErrors: true, ...options });
   // ajv-formats is not a dependency; these checks are what SARIF consumers rely on.
@@ -15,8 +14,8 @@ export function makeAjv(options: { strictRequired?: boolean } = {}) {
 }
 
 /** True once src/analysis/index.ts and the front end have landed. */
-export const analysisAvailable = existsSync(new URL('../../src/analysis/index.ts', import.meta.url)) &&
-  existsSync(new URL('../../src/ir/index.ts', import.meta.url));
+export const analysisAvailable =
+  existsSync(new URL('../../src/analysis/index.ts', import.meta.url)) && existsSync(new URL('../../src/ir/index.ts', import.meta.url));
 
 /** Load and analyse a spec through the real pipeline (only call when analysisAvailable). */
 export async function analyseSpec(file: string): Promise<IsaAnalysis> {

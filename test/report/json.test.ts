@@ -28,10 +28,26 @@ describe('JSON report', () => {
     expect(check(buildJsonReport([{ ...mini86, errors: ['POPF: witness did not replay'] }]))).toEqual([]);
     // The analysis' instance splits and exact monitor verdicts (optional in the types).
     const exact: any = structuredClone(mini86);
-    exact.instructions[0].instances = [{ condition: 'true', privileged: 'no', controlSensitive: 'no', modeSensitive: 'no', locationSensitive: 'no', sensitive: 'no', userSensitive: 'no', timingDependent: 'no', summary: 'innocuous' }];
+    exact.instructions[0].instances = [
+      {
+        condition: 'true',
+        privileged: 'no',
+        controlSensitive: 'no',
+        modeSensitive: 'no',
+        locationSensitive: 'no',
+        sensitive: 'no',
+        userSensitive: 'no',
+        timingDependent: 'no',
+        summary: 'innocuous',
+      },
+    ];
     exact.instructions[0].breaksMonitor = { value: 'no', evidence: { k: 'syntactic', text: 'never reads or writes mode or control state' } };
     exact.instructions[0].breaksHybrid = { value: 'no', evidence: { k: 'syntactic', text: 'never reads or writes mode or control state' } };
-    exact.trapAndEmulate = { ...structuredClone(mini86.theorem1), note: 'why', offenders: mini86.theorem1.offenders.map((o: any) => ({ ...o, condition: 'true' })) };
+    exact.trapAndEmulate = {
+      ...structuredClone(mini86.theorem1),
+      note: 'why',
+      offenders: mini86.theorem1.offenders.map((o: any) => ({ ...o, condition: 'true' })),
+    };
     exact.hybridMonitor = structuredClone(mini86.theorem3);
     expect(check(buildJsonReport([exact]))).toEqual([]);
     exact.trapAndEmulate.value = 'maybe';

@@ -50,22 +50,43 @@ function multitoolFindings(log: unknown): string[] {
   const output = path.join(dir, 'out.sarif');
   writeFileSync(input, JSON.stringify(log, null, 2));
   // A self-contained .NET program: invariant globalisation, so it needs no libicu on the machine.
-  const r = spawnSync(bin!, ['validate', input, '--rule-kind', 'Sarif;Gh', '--output', output, '--log', 'ForceOverwrite'], { encoding: 'utf8', env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1' } });
+  const r = spawnSync(bin!, ['validate', input, '--rule-kind', 'Sarif;Gh', '--output', output, '--log', 'ForceOverwrite'], {
+    encoding: 'utf8',
+    env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1' },
+  });
   expect(existsSync(output), `${r.stdout}\n${r.stderr}`).toBe(true);
-  const out = JSON.parse(readFileSync(output, 'utf8')) as { runs: { results?: { ruleId: string; level?: string; message: { text?: string; id?: string; arguments?: string[] } }[] }[] };
-  return (out.runs[0]!.results ?? []).filter((x) => x.level === 'error' || x.level === 'warning').map((x) => `${x.ruleId}: ${x.message.text ?? `${x.message.id} ${(x.message.arguments ?? []).join(' | ')}`}`);
+  const out = JSON.parse(readFileSync(output, 'utf8')) as {
+    runs: { results?: { ruleId: string; level?: string; message: { text?: string; id?: string; arguments?: string[] } }[] }[];
+  };
+  return (out.runs[0]!.results ?? [])
+    .filter((x) => x.level === 'error' || x.level === 'warning')
+    .map((x) => `${x.ruleId}: ${x.message.text ?? `${x.message.id} ${(x.message.arguments ?? []).join(' | ')}`}`);
 }
 
 const exact: IsaAnalysis = {
   ...structuredClone(mini86),
   trapAndEmulate: {
     value: 'fails',
-    offenders: [{ mnemonic: 'POPF', reason: 'POPF: in user mode the write to FLAGS.IF is silently dropped; no trap', span: mini86.theorem1.offenders[0]!.span }],
+    offenders: [
+      { mnemonic: 'POPF', reason: 'POPF: in user mode the write to FLAGS.IF is silently dropped; no trap', span: mini86.theorem1.offenders[0]!.span },
+    ],
     undecided: [],
     statement: 'a trap-and-emulate monitor exists',
   },
 };
-const failed = [{ source: 'test/report/fixtures/bad.isa', diagnostics: [{ code: 'ISA1010', severity: 'error' as const, message: "expected ';' but found end of file", span: { file: 'test/report/fixtures/bad.isa', line: 4, col: 16, endLine: 4, endCol: 17 } }] }];
+const failed = [
+  {
+    source: 'test/report/fixtures/bad.isa',
+    diagnostics: [
+      {
+        code: 'ISA1010',
+        severity: 'error' as const,
+        message: "expected ';' but found end of file",
+        span: { file: 'test/report/fixtures/bad.isa', line: 4, col: 16, endLine: 4, endCol: 17 },
+      },
+    ],
+  },
+];
 
 describe('SARIF for GitHub code scanning', () => {
   it('validates against the official SARIF 2.1.0 schema', () => {
@@ -87,7 +108,7 @@ describe('SARIF for GitHub code scanning', () => {
     }
   });
 
-  it('the Multitool with GitHub\'s rules finds nothing to complain about, failed specs included', () => {
+  it("the Multitool with GitHub's rules finds nothing to complain about, failed specs included", () => {
     expect(multitoolFindings(buildSarif([pgLike, mini86]))).toEqual([]);
     expect(multitoolFindings(buildSarif([exact], { failed }))).toEqual([]);
   }, 60_000);
@@ -101,7 +122,8 @@ describe('SARIF for GitHub code scanning', () => {
   it('partial fingerprints name the finding, not its line: stable when the spec moves, distinct per finding', () => {
     const moved = structuredClone(mini86);
     for (const o of moved.theorem1.offenders) o.span = { ...o.span, line: o.span.line + 10, endLine: o.span.endLine + 10 };
-    const fp = (a: IsaAnalysis) => (buildSarif([a]) as any).runs[0].results.filter((r: any) => r.ruleId === 'ISA-T1').map((r: any) => r.partialFingerprints['isavirtFinding/v1']);
+    const fp = (a: IsaAnalysis) =>
+      (buildSarif([a]) as any).runs[0].results.filter((r: any) => r.ruleId === 'ISA-T1').map((r: any) => r.partialFingerprints['isavirtFinding/v1']);
     expect(fp(moved)).toEqual(fp(mini86));
     const all: string[] = (buildSarif([mini86]) as any).runs[0].results.map((r: any) => r.partialFingerprints['isavirtFinding/v1']);
     expect(new Set(all).size).toBe(all.length);
@@ -121,7 +143,14 @@ describe('SARIF for GitHub code scanning', () => {
         level: 'error',
         message: { text: "test/report/fixtures/bad.isa: expected ';' but found end of file" },
         descriptor: { id: 'ISA1010' },
-        locations: [{ physicalLocation: { artifactLocation: { uri: 'test/report/fixtures/bad.isa', uriBaseId: '%SRCROOT%' }, region: { startLine: 4, startColumn: 16, endLine: 4, endColumn: 17 } } }],
+        locations: [
+          {
+            physicalLocation: {
+              artifactLocation: { uri: 'test/report/fixtures/bad.isa', uriBaseId: '%SRCROOT%' },
+              region: { startLine: 4, startColumn: 16, endLine: 4, endColumn: 17 },
+            },
+          },
+        ],
         properties: { spec: 'test/report/fixtures/bad.isa', code: 'ISA1010' },
       },
     ]);

@@ -171,7 +171,9 @@ describe('runs that differ in how they end', () => {
 
 describe('reason in words', () => {
   it('tells a mode witness from the guest side and says whether it traps', () => {
-    expect(plain(reasonRich(exact.instructions[1]!, model, 'user'))).toBe('in user r[2] stays 0x00000000 (in supervisor it becomes 0x00000001); not privileged');
+    expect(plain(reasonRich(exact.instructions[1]!, model, 'user'))).toBe(
+      'in user r[2] stays 0x00000000 (in supervisor it becomes 0x00000001); not privileged',
+    );
   });
 
   it('names the control state a location witness depends on, and a split', () => {

@@ -31,7 +31,11 @@ describe('renderText: top-down', () => {
 
   it('lists each offender exactly once, with the theorems it breaks and a reason in words', () => {
     const L = lines(t);
-    for (const m of ['POPF', 'SGDT', 'RDTSC']) expect(L.filter((l) => new RegExp(`^  ${m}\\b`).test(l)), m).toHaveLength(1);
+    for (const m of ['POPF', 'SGDT', 'RDTSC'])
+      expect(
+        L.filter((l) => new RegExp(`^  ${m}\\b`).test(l)),
+        m,
+      ).toHaveLength(1);
     const flat = t.replace(/\s+/g, ' ');
     expect(flat).toContain(' POPF T1 T2 T3 M H in user FLAGS.IF stays 0x1 (in kernel it becomes 0x0); not privileged ');
     expect(flat).toContain(' SGDT T1 T2 T3 M H in user r[0] depends on GDTR, which the monitor owns; not privileged ');
@@ -45,7 +49,11 @@ describe('renderText: top-down', () => {
     expect(t).not.toMatch(/^MOV\s/m);
     expect(t).toContain('--verbose');
     const v = renderText(mini86, { verbose: true });
-    const row = (m: string) => v.split('\n').find((l) => l.startsWith(m + ' '))!.split(/\s+/);
+    const row = (m: string) =>
+      v
+        .split('\n')
+        .find((l) => l.startsWith(m + ' '))!
+        .split(/\s+/);
     expect(row('POPF').slice(0, 7)).toEqual(['POPF', 'no', 'yes', 'yes', 'no', 'yes', '80:1']);
     expect(row('CLI').slice(0, 6)).toEqual(['CLI', 'cond', 'yes', 'no', 'no', 'no']);
     expect(row('VERW').slice(7).join(' ')).toBe('unknown');

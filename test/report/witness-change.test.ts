@@ -11,12 +11,17 @@ describe('control-sensitivity witnesses', () => {
     if (!r.ok) throw new Error('pg.isa must load');
     const a = await analyzeIsa(r.isa);
     const model = new StateModel(r.isa);
-    const witnesses = a.instructions.flatMap((c) => (c.controlSensitive.value === 'yes' && c.controlSensitive.evidence.k === 'witness' ? [{ m: c.mnemonic, w: c.controlSensitive.evidence.witness }] : []));
+    const witnesses = a.instructions.flatMap((c) =>
+      c.controlSensitive.value === 'yes' && c.controlSensitive.evidence.k === 'witness' ? [{ m: c.mnemonic, w: c.controlSensitive.evidence.witness }] : [],
+    );
     expect(witnesses.length).toBeGreaterThan(0);
     for (const { m, w } of witnesses) {
       if (w.outcomes[0]?.kind === 'halt') continue;
       const v = witnessView(w, model);
-      expect(v.results.some((row) => row.cells[0] !== row.cells[1]), `${m}: ${JSON.stringify(v.results)}`).toBe(true);
+      expect(
+        v.results.some((row) => row.cells[0] !== row.cells[1]),
+        `${m}: ${JSON.stringify(v.results)}`,
+      ).toBe(true);
     }
   }, 120_000);
 });

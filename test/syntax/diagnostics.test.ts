@@ -22,15 +22,24 @@ describe('rendering', () => {
   });
 
   test('warnings and diagnostics without a span', () => {
-    expect(renderDiagnostic({ code: 'ISA5003', severity: 'warning', message: 'm', file: 'f.json' }, undefined, { color: false })).toBe('f.json: warning ISA5003: m');
+    expect(renderDiagnostic({ code: 'ISA5003', severity: 'warning', message: 'm', file: 'f.json' }, undefined, { color: false })).toBe(
+      'f.json: warning ISA5003: m',
+    );
   });
 
   test('a real spec error renders with the caret under the name', () => {
-    const r = parseIsaText('isa x;\nmemory E : 8 [16];\nregister P : 4;\nregister M : 1 mode;\nmodes { s when M; }\nfetch E at P;\ninstruction X() {\n  encoding 1:8;\n  semantics { P = Q; }\n}\n', 'x.isa');
-    expect(r.ok).toBe(false);
-    expect(renderDiagnostic(r.diagnostics[0]!, 'isa x;\nmemory E : 8 [16];\nregister P : 4;\nregister M : 1 mode;\nmodes { s when M; }\nfetch E at P;\ninstruction X() {\n  encoding 1:8;\n  semantics { P = Q; }\n}\n', { color: false })).toBe(
-      "x.isa:9:19: error ISA2002: unknown name 'Q'\n  semantics { P = Q; }\n                  ^",
+    const r = parseIsaText(
+      'isa x;\nmemory E : 8 [16];\nregister P : 4;\nregister M : 1 mode;\nmodes { s when M; }\nfetch E at P;\ninstruction X() {\n  encoding 1:8;\n  semantics { P = Q; }\n}\n',
+      'x.isa',
     );
+    expect(r.ok).toBe(false);
+    expect(
+      renderDiagnostic(
+        r.diagnostics[0]!,
+        'isa x;\nmemory E : 8 [16];\nregister P : 4;\nregister M : 1 mode;\nmodes { s when M; }\nfetch E at P;\ninstruction X() {\n  encoding 1:8;\n  semantics { P = Q; }\n}\n',
+        { color: false },
+      ),
+    ).toBe("x.isa:9:19: error ISA2002: unknown name 'Q'\n  semantics { P = Q; }\n                  ^");
   });
 });
 

@@ -7,8 +7,16 @@ const kinds = (text: string): string[] => IsaLexer.tokenize(text).tokens.map((t)
 describe('lexer', () => {
   test('keywords vs names: a keyword prefix does not split a name', () => {
     expect(kinds('memory memory_trap interrupt in inx register registers regs mode modes')).toEqual([
-      'KwMemory:memory', 'Identifier:memory_trap', 'KwInterrupt:interrupt', 'KwIn:in', 'Identifier:inx',
-      'KwRegister:register', 'KwRegisters:registers', 'Identifier:regs', 'KwMode:mode', 'KwModes:modes',
+      'KwMemory:memory',
+      'Identifier:memory_trap',
+      'KwInterrupt:interrupt',
+      'KwIn:in',
+      'Identifier:inx',
+      'KwRegister:register',
+      'KwRegisters:registers',
+      'Identifier:regs',
+      'KwMode:mode',
+      'KwModes:modes',
     ]);
   });
 
@@ -18,15 +26,34 @@ describe('lexer', () => {
 
   test('hyphenated claims are single tokens; elsewhere a hyphen is minus', () => {
     expect(kinds('control-sensitive user-sensitive timing-dependent')).toEqual([
-      'ControlSensitive:control-sensitive', 'UserSensitive:user-sensitive', 'TimingDependent:timing-dependent',
+      'ControlSensitive:control-sensitive',
+      'UserSensitive:user-sensitive',
+      'TimingDependent:timing-dependent',
     ]);
     expect(kinds('a-b user-sensitivex')).toEqual(['Identifier:a', 'Minus:-', 'Identifier:b', 'Identifier:user', 'Minus:-', 'Identifier:sensitivex']);
   });
 
   test('operators: longest match', () => {
     expect(kinds('>>> >> >= > << <= < == = != ! || | && & ++ + .. .').map((k) => k.split(':')[0])).toEqual([
-      'ShiftRightArith', 'ShiftRight', 'GreaterEq', 'Greater', 'ShiftLeft', 'LessEq', 'Less', 'EqEq', 'Equals', 'NotEq', 'Bang',
-      'OrOr', 'Pipe', 'AndAnd', 'Amp', 'PlusPlus', 'Plus', 'DotDot', 'Dot',
+      'ShiftRightArith',
+      'ShiftRight',
+      'GreaterEq',
+      'Greater',
+      'ShiftLeft',
+      'LessEq',
+      'Less',
+      'EqEq',
+      'Equals',
+      'NotEq',
+      'Bang',
+      'OrOr',
+      'Pipe',
+      'AndAnd',
+      'Amp',
+      'PlusPlus',
+      'Plus',
+      'DotDot',
+      'Dot',
     ]);
     expect(kinds('0..7')).toEqual(['NumberLit:0', 'DotDot:..', 'NumberLit:7']);
   });

@@ -7,12 +7,12 @@ describe('parser', () => {
   test('several syntax errors are reported in one run', () => {
     const text = [
       'isa x;',
-      'register A : 8',           // missing ';'
+      'register A : 8', // missing ';'
       'register B : 8;',
-      'memory E : 8 [16;',        // missing ']'
+      'memory E : 8 [16;', // missing ']'
       'instruction X() {',
       '  encoding 1:8;',
-      '  semantics { A = ; }',    // missing expression
+      '  semantics { A = ; }', // missing expression
       '}',
     ].join('\n');
     const r = parseText(text, 'm.isa');
@@ -26,12 +26,19 @@ describe('parser', () => {
 
   test('an error at end of file points just past the last token', () => {
     const r = parseText('isa x;\nregister A : 8', 'e.isa');
-    expect(parseText('isa x;\nfetch E at P', 'e.isa').diagnostics.map((d) => `${d.span!.line}:${d.span!.col} ${d.message}`)).toEqual(["2:13 expected ';' but found end of file"]);
-    expect(r.diagnostics.map((d) => `${d.span!.line}:${d.span!.col} ${d.code} ${d.message}`)).toEqual(["2:15 ISA1011 expected one of ';', '{' but found end of file"]);
+    expect(parseText('isa x;\nfetch E at P', 'e.isa').diagnostics.map((d) => `${d.span!.line}:${d.span!.col} ${d.message}`)).toEqual([
+      "2:13 expected ';' but found end of file",
+    ]);
+    expect(r.diagnostics.map((d) => `${d.span!.line}:${d.span!.col} ${d.code} ${d.message}`)).toEqual([
+      "2:15 ISA1011 expected one of ';', '{' but found end of file",
+    ]);
   });
 
   test('spans are 1-based with exclusive ends; doc comments attach to the next declaration only', () => {
-    const r = parseText('isa x;\n/// A doc.\n\n/// Not directly above: still attached (blank lines break the run).\nregister A : 8;\n// plain\nregister B : 8;\n', 's.isa');
+    const r = parseText(
+      'isa x;\n/// A doc.\n\n/// Not directly above: still attached (blank lines break the run).\nregister A : 8;\n// plain\nregister B : 8;\n',
+      's.isa',
+    );
     const [a, b] = r.ast!.decls;
     expect(a!.span).toEqual({ file: 's.isa', line: 5, col: 1, endLine: 5, endCol: 16 });
     expect(a!.doc).toBe('Not directly above: still attached (blank lines break the run).');

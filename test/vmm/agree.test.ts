@@ -27,13 +27,18 @@ const RUNS = 40;
 const STEPS = 64;
 
 const specs = [
-  ...readdirSync('isas').filter((f) => f.endsWith('.isa')).map((f) => `isas/${f}`),
-  ...readdirSync('test/vmm/fixtures').filter((f) => f.endsWith('.isa')).map((f) => `test/vmm/fixtures/${f}`),
+  ...readdirSync('isas')
+    .filter((f) => f.endsWith('.isa'))
+    .map((f) => `isas/${f}`),
+  ...readdirSync('test/vmm/fixtures')
+    .filter((f) => f.endsWith('.isa'))
+    .map((f) => `test/vmm/fixtures/${f}`),
 ].sort();
 
 /** Bits per word of the space instructions are fetched from. */
 function fetchWordWidth(isa: Isa): number {
-  const m = isa.memories.find((x) => x.name === isa.fetch.space) ?? isa.memories.find((x) => x.name === isa.views.find((v) => v.name === isa.fetch.space)?.memory);
+  const m =
+    isa.memories.find((x) => x.name === isa.fetch.space) ?? isa.memories.find((x) => x.name === isa.views.find((v) => v.name === isa.fetch.space)?.memory);
   return m?.wordWidth ?? 8;
 }
 
@@ -108,37 +113,38 @@ describe.each(specs)('%s: verdict and monitor agree', (file) => {
       for (const d of r.offenders) if (!halts(d.mnemonic) && !known(d.mnemonic)) expect(d.status, `${isa.name} ${d.mnemonic}: ${d.message}`).toBe('diverges');
     }
     // The monitors that exist must run every guest as the bare machine does.
-    const kinds = [
-      ...(verdict.value === 'holds' ? (['trap'] as const) : []),
-      ...(analysis.hybridMonitor.value === 'holds' ? (['hybrid'] as const) : []),
-    ];
+    const kinds = [...(verdict.value === 'holds' ? (['trap'] as const) : []), ...(analysis.hybridMonitor.value === 'holds' ? (['hybrid'] as const) : [])];
     if (kinds.length === 0) return;
     const tables = getTables(isa);
     if (!tables.ok) throw new Error(tables.message);
     const pc = resetState(isa).regs[isa.fetch.pc] ?? 0n;
     const allocation = fullAllocation(isa);
     await fc.assert(
-      fc.asyncProperty(fc.array(arbInstruction(tables.tables.instrs, fetchWordWidth(isa)), { minLength: 1, maxLength: 12 }), fc.constantFrom('most privileged' as const, 'guest' as const), async (lines, mode) => {
-        const src = `.kernel\n.org 0x${pc.toString(16)}\nstart:\n${lines.map((l) => `  ${l}`).join('\n')}\n.entry start\n`;
-        const asm = assemble(isa, src, 'random.s');
-        if (!asm.ok) throw new Error(asm.diagnostics.map((d) => formatAsmDiagnostic(d, src)).join('\n'));
-        const image = { state: startState(isa, mode), program: asm.program };
-        const bare = runGuest(isa, 'none', image, { maxSteps: STEPS });
-        for (const kind of kinds) {
-          let run;
-          try {
-            run = runGuest(isa, kind, image, { maxSteps: STEPS, allocation });
-          } catch (e) {
-            // A guest the monitor cannot start (no values of the mode elements give the guest mode).
-            if (e instanceof VmmError) return;
-            throw e;
+      fc.asyncProperty(
+        fc.array(arbInstruction(tables.tables.instrs, fetchWordWidth(isa)), { minLength: 1, maxLength: 12 }),
+        fc.constantFrom('most privileged' as const, 'guest' as const),
+        async (lines, mode) => {
+          const src = `.kernel\n.org 0x${pc.toString(16)}\nstart:\n${lines.map((l) => `  ${l}`).join('\n')}\n.entry start\n`;
+          const asm = assemble(isa, src, 'random.s');
+          if (!asm.ok) throw new Error(asm.diagnostics.map((d) => formatAsmDiagnostic(d, src)).join('\n'));
+          const image = { state: startState(isa, mode), program: asm.program };
+          const bare = runGuest(isa, 'none', image, { maxSteps: STEPS });
+          for (const kind of kinds) {
+            let run;
+            try {
+              run = runGuest(isa, kind, image, { maxSteps: STEPS, allocation });
+            } catch (e) {
+              // A guest the monitor cannot start (no values of the mode elements give the guest mode).
+              if (e instanceof VmmError) return;
+              throw e;
+            }
+            const where = `${kind} on ${isa.name}, ${mode} (${modeOf(isa, image.state)}):\n${src}`;
+            expect(run.outcome.kind, where).toBe(bare.outcome.kind);
+            expect(run.outcome.steps, where).toBe(bare.outcome.steps);
+            expect(diffGuestStates(isa, bare.guestState, run.guestState), where).toEqual([]);
           }
-          const where = `${kind} on ${isa.name}, ${mode} (${modeOf(isa, image.state)}):\n${src}`;
-          expect(run.outcome.kind, where).toBe(bare.outcome.kind);
-          expect(run.outcome.steps, where).toBe(bare.outcome.steps);
-          expect(diffGuestStates(isa, bare.guestState, run.guestState), where).toEqual([]);
-        }
-      }),
+        },
+      ),
       { numRuns: RUNS, seed: 20261204 },
     );
   }, 300_000);

@@ -89,7 +89,11 @@ describe('isavirt run shows what happened', () => {
     expect(j).toMatchObject({ format: 'isavirt-run', version: 2 });
     const run = j.runs[0];
     expect(run.stats).toEqual({ steps: 11, direct: 8, emulated: 2, traps: 3, reflected: 1 });
-    expect(run.placement).toEqual({ kind: 'relocation', windows: [{ memory: 'E', base: 0x8000, size: 0x8000 }], registers: [{ base: 'R.base', bound: 'R.bound' }] });
+    expect(run.placement).toEqual({
+      kind: 'relocation',
+      windows: [{ memory: 'E', base: 0x8000, size: 0x8000 }],
+      registers: [{ base: 'R.base', bound: 'R.bound' }],
+    });
     expect(run.final.mode).toBe('supervisor');
     expect(run.final.registers).toMatchObject({ M: '0x1', R: '0xffff' });
     expect(run.final.fields).toMatchObject({ 'R.base': '0x0', 'R.bound': '0xffff' });
@@ -103,13 +107,19 @@ describe('isavirt run shows what happened', () => {
     const r = isavirt(['run', 'isas/pg.isa', file('k4.s', PG_LPSW_SVC), '--monitor', 'trap', '--trace']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/efficiency: 8 instructions ran directly, 2 emulated by the monitor; 3 traps, 1 reflected into the guest/);
-    expect(r.stdout).toMatch(/0x12 {2}LPSW \[0x18\]\n\s+emulated: privileged_trap in the real user mode; the virtual machine \(supervisor\) would not trap, so the monitor does what it would do/);
-    expect(r.stdout).toMatch(/SVC 9\n\s+reflected: supervisor_call in the real user mode; the virtual machine \(user\) traps too \(supervisor_call\), so the guest's own handler runs/);
+    expect(r.stdout).toMatch(
+      /0x12 {2}LPSW \[0x18\]\n\s+emulated: privileged_trap in the real user mode; the virtual machine \(supervisor\) would not trap, so the monitor does what it would do/,
+    );
+    expect(r.stdout).toMatch(
+      /SVC 9\n\s+reflected: supervisor_call in the real user mode; the virtual machine \(user\) traps too \(supervisor_call\), so the guest's own handler runs/,
+    );
     expect(r.stdout).toMatch(/final state:\n\s+registers: M=0x1 P=/);
     const j = JSON.parse(isavirt(['run', 'isas/pg.isa', file('k5.s', PG_LPSW_SVC), '--monitor', 'trap', '--trace', '--format', 'json']).stdout);
     expect(j.runs[0].trace[0]).toEqual({ step: 1, pc: '0x10', text: 'LOADI r1, 5', mnemonic: 'LOADI', operands: { rd: '0x1', value: '0x5' } });
     expect(j.runs[0].events.map((e: { action: string; trap: string }) => `${e.trap}:${e.action}`)).toEqual([
-      'privileged_trap:emulated', 'supervisor_call:reflected', 'privileged_trap:emulated',
+      'privileged_trap:emulated',
+      'supervisor_call:reflected',
+      'privileged_trap:emulated',
     ]);
   });
 
@@ -121,7 +131,10 @@ describe('isavirt run shows what happened', () => {
     expect(r.stdout).toMatch(/monitor trap: halted/);
     expect(r.stdout).toMatch(/efficiency: 3 instructions ran directly, 10 emulated by the monitor; 11 traps, 1 reflected into the guest/);
     expect(r.stdout).toMatch(/no difference/);
-    const read = file('kseg0.s', '.kernel\n.org 0x200\nstart: LW r1, 0x8100(r0)\n ADDIU r1, r1, 1\n SW r1, 0x300(r0)\n WAIT\n.org 0x8100\n.word 0x41\n.entry start\n');
+    const read = file(
+      'kseg0.s',
+      '.kernel\n.org 0x200\nstart: LW r1, 0x8100(r0)\n ADDIU r1, r1, 1\n SW r1, 0x300(r0)\n WAIT\n.org 0x8100\n.word 0x41\n.entry start\n',
+    );
     const k = isavirt(['run', 'test/vmm/fixtures/mipslike.isa', read, '--compare']);
     expect(k.code).toBe(0);
     expect(k.stdout).toMatch(/memory changed: ram\[0x300\]=0x42/);

@@ -4,16 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { createMachine } from '../../src/exec/machine.js';
-import {
-  ElementBank,
-  elementsOfRole,
-  modeOfValues,
-  modeRank,
-  ModeTable,
-  readElement,
-  writeElement,
-  type Val,
-} from '../../src/vmm/elements.js';
+import { ElementBank, elementsOfRole, modeOfValues, modeRank, ModeTable, readElement, writeElement, type Val } from '../../src/vmm/elements.js';
 import { runGuest } from '../../src/vmm/index.js';
 import { diffStates } from '../../src/exec/interpret.js';
 import type { Isa } from '../../src/ir/types.js';
@@ -28,15 +19,21 @@ function mixed(): Isa {
   return inlineIsa({
     registers: [
       register('P', 16),
-      { ...register('W', 64), fields: [
-        { name: 'hi', hi: 63, lo: 40, role: 'control', span: sp },
-        { name: 'mid', hi: 35, lo: 30, role: 'control', span: sp },
-      ] },
-      { ...register('S', 32), fields: [
-        { name: 'top', hi: 31, lo: 31, role: 'mode', span: sp },
-        { name: 'low', hi: 3, lo: 0, role: 'mode', span: sp },
-        { name: 'ctl', hi: 30, lo: 8, role: 'control', span: sp },
-      ] },
+      {
+        ...register('W', 64),
+        fields: [
+          { name: 'hi', hi: 63, lo: 40, role: 'control', span: sp },
+          { name: 'mid', hi: 35, lo: 30, role: 'control', span: sp },
+        ],
+      },
+      {
+        ...register('S', 32),
+        fields: [
+          { name: 'top', hi: 31, lo: 31, role: 'mode', span: sp },
+          { name: 'low', hi: 3, lo: 0, role: 'mode', span: sp },
+          { name: 'ctl', hi: 30, lo: 8, role: 'control', span: sp },
+        ],
+      },
       register('C', 32, 0n, 'control'),
       register('D', 48, 0n, 'control'),
     ],
@@ -80,11 +77,15 @@ describe('ElementBank', () => {
             expect(a.snapshot(), `${name} ${role}`).toEqual(b.snapshot());
             const out: Val[] = [];
             bank.readAll(out);
-            expect(out.map((v) => BigInt(v)), name).toEqual(els.map((e) => readElement(b, e)));
+            expect(
+              out.map((v) => BigInt(v)),
+              name,
+            ).toEqual(els.map((e) => readElement(b, e)));
             // Each value in the representation the bank promises.
             out.forEach((v, i) => expect(typeof v === 'bigint', name).toBe(bank.isWide(i)));
             // sync: nothing differs from what was read; then one changed element is reported.
-            const put = out.slice(), virt = out.slice();
+            const put = out.slice(),
+              virt = out.slice();
             expect(bank.sync(put, virt)).toBe(0);
             const k = vals.length - 1;
             const flipped = (vals[k]! ^ 1n) & ((1n << BigInt(els[k]!.width)) - 1n);
@@ -140,7 +141,9 @@ describe('a guest that enters its kernel often', () => {
   test('runs the same natively and under every monitor, with one reflected and one emulated trap per call', async () => {
     const isa = await spec('pg');
     const calls = 300;
-    const program = asm(isa, `
+    const program = asm(
+      isa,
+      `
         .kernel
         .org 4
         .word 0x00010000 + handler, 0x0000ffff
@@ -164,7 +167,8 @@ inner:  LOADX r3, [r2+0x800]
         SVC 0
         JMP outer
         .entry start
-`);
+`,
+    );
     const bare = runGuest(isa, 'none', { program });
     expect(bare.outcome.kind).toBe('halted');
     expect(bare.guestState.files.r![9]).toBe(BigInt(calls - 1));

@@ -12,11 +12,16 @@ async function both(name: string, file: string): Promise<{ isa: Isa; bare: Guest
   const bare = runGuest(isa, 'none', { program }, { maxSteps: 100_000 });
   const trap = runGuest(isa, 'trap', { program }, { maxSteps: 100_000 });
   const a = await analyzeIsa(isa);
-  const patched = runGuest(isa, 'patched', { program }, {
-    maxSteps: 100_000,
-    offenders: a.theorem1.offenders.map((o) => o.mnemonic),
-    privileged: privilegedInstances(a),
-  });
+  const patched = runGuest(
+    isa,
+    'patched',
+    { program },
+    {
+      maxSteps: 100_000,
+      offenders: a.theorem1.offenders.map((o) => o.mnemonic),
+      privileged: privilegedInstances(a),
+    },
+  );
   return { isa, bare, trap, patched };
 }
 
@@ -76,7 +81,8 @@ describe('guest programs in isas/', () => {
     const isa = await spec('pdp10');
     const { bare, trap } = await both('pdp10', 'jrst1.s');
     const p = asm(isa, readFileSync('isas/pdp10/jrst1.s', 'utf8'));
-    const result = p.labels.result!, ran = p.labels.ran!;
+    const result = p.labels.result!,
+      ran = p.labels.ran!;
     const at = (r: GuestRun, a: number) => r.guestState.mem[isa.memories[0]!.name]!.get(a) ?? 0n;
     expect([at(bare, result), at(bare, ran)]).toEqual([1n, 1n]);
     expect([at(trap, result), at(trap, ran)]).toEqual([2n, 1n]);

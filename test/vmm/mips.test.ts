@@ -52,14 +52,18 @@ describe('mipslike: kseg0 and coprocessor 0 under the trap-and-emulate monitor',
     const h = runGuest(isa, 'hybrid', { program: asm(isa, MIPS_KERNEL) }, { trace: 100 });
     expect(h.stats).toMatchObject({ steps: 14, direct: 3, emulated: 10, reflected: 1 });
     expect(h.events!.map((e) => `${e.step}:${e.action}`)).toEqual([
-      ...[1, 2, 3, 4, 5].map((n) => `${n}:interpreted`), '9:reflected', ...[10, 11, 12, 13, 14].map((n) => `${n}:interpreted`),
+      ...[1, 2, 3, 4, 5].map((n) => `${n}:interpreted`),
+      '9:reflected',
+      ...[10, 11, 12, 13, 14].map((n) => `${n}:interpreted`),
     ]);
   });
 
   test('a coprocessor-unusable trap (kind illegal) of the guest kernel is emulated, not reflected', async () => {
     const isa = await fixture('mipslike');
     // The kernel in kuseg: fetches succeed in real user mode, only coprocessor 0 traps.
-    const program = asm(isa, `
+    const program = asm(
+      isa,
+      `
         .kernel
         .org 0x200
 start:  ADDIU r1, r0, 0x55
@@ -68,7 +72,8 @@ start:  ADDIU r1, r0, 0x55
         SW r2, 0x300(r0)
         WAIT
         .entry start
-`);
+`,
+    );
     const bare = runGuest(isa, 'none', { program });
     const r = runGuest(isa, 'trap', { program }, { trace: 100 });
     expect(r.outcome.kind).toBe('halted');
@@ -84,7 +89,9 @@ start:  ADDIU r1, r0, 0x55
 
   test('a 4-instruction kernel program that reads kseg0 does not diverge', async () => {
     const isa = await fixture('mipslike');
-    const program = asm(isa, `
+    const program = asm(
+      isa,
+      `
         .kernel
         .org 0x200
 start:  LW r1, 0x8100(r0)
@@ -94,7 +101,8 @@ start:  LW r1, 0x8100(r0)
         .org 0x8100
         .word 0x41
         .entry start
-`);
+`,
+    );
     const bare = runGuest(isa, 'none', { program });
     for (const kind of ['trap', 'hybrid'] as const) {
       const r = runGuest(isa, kind, { program });
@@ -103,7 +111,9 @@ start:  LW r1, 0x8100(r0)
       expect(r.guestState.mem.ram!.get(0x300), kind).toBe(0x42n);
     }
     // The same read from a user program is an address error on both machines alike.
-    const user = asm(isa, `
+    const user = asm(
+      isa,
+      `
         .kernel
         .org 0x8000
 start:  ADDIU r1, r0, 0x200
@@ -119,7 +129,8 @@ start:  ADDIU r1, r0, 0x200
         .org 0x200
         LW r1, 0x8100(r0)
         .entry start
-`);
+`,
+    );
     const b2 = runGuest(isa, 'none', { program: user });
     const t2 = runGuest(isa, 'trap', { program: user });
     expect(b2.guestState.mem.ram!.get(0x8200)).toBe(4n); // address_error
@@ -130,16 +141,20 @@ start:  ADDIU r1, r0, 0x200
     const isa = await fixture('mipslike');
     const program = asm(isa, MIPS_KERNEL);
     expect(() => new GuestSession(isa, 'trap', { program }, { allocation: [{ memory: 'ram', base: 0x8000, size: 0x8000 }] })).toThrow(VmmError);
-    expect(() => new GuestSession(isa, 'trap', { program }, { allocation: [{ memory: 'ram', base: 0x8000, size: 0x8000 }] })).toThrow(/not base-and-bound relocations/);
+    expect(() => new GuestSession(isa, 'trap', { program }, { allocation: [{ memory: 'ram', base: 0x8000, size: 0x8000 }] })).toThrow(
+      /not base-and-bound relocations/,
+    );
     // A window at 0 over the whole memory is the identity: accepted.
     expect(new GuestSession(isa, 'trap', { program }, { allocation: [{ memory: 'ram', base: 0, size: 0x10000 }] }).placement.kind).toBe('identity');
   });
 });
 
 describe('pg_raw: a physical read that bypasses the relocation', () => {
-  test('LOADP shows the guest the monitor\'s storage: the runs differ (no remapping of raw accesses)', async () => {
+  test("LOADP shows the guest the monitor's storage: the runs differ (no remapping of raw accesses)", async () => {
     const isa = await fixture('pg-raw');
-    const program = asm(isa, `
+    const program = asm(
+      isa,
+      `
         .kernel
         .org 0x10
 start:  LOADI r1, 0x55
@@ -147,11 +162,16 @@ start:  LOADI r1, 0x55
         LOADP r2, [0x40]
         STORE r2, [0x300]
         HALT
-`);
+`,
+    );
     const bare = runGuest(isa, 'none', { program });
     const s = new GuestSession(isa, 'trap', { program });
     const r = s.result(s.run());
-    expect(r.placement).toEqual({ kind: 'relocation', windows: [{ memory: 'E', base: 0x8000, size: 0x8000 }], registers: [{ base: 'R.base', bound: 'R.bound' }] });
+    expect(r.placement).toEqual({
+      kind: 'relocation',
+      windows: [{ memory: 'E', base: 0x8000, size: 0x8000 }],
+      registers: [{ base: 'R.base', bound: 'R.bound' }],
+    });
     expect(bare.guestState.regs.R).toBe(0xffffn);
     expect(bare.guestState.files.r![2]).toBe(0x55n);
     // Under the monitor, LOADP read host word 0x40: the monitor's own storage, not the guest's.

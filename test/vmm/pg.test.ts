@@ -42,7 +42,9 @@ describe('monitors on pg.isa', () => {
 
   test('resource control: an access beyond the allocation traps into the guest, never into monitor memory', async () => {
     const isa = await spec('pg');
-    const program = asm(isa, `${PG_PRELUDE}
+    const program = asm(
+      isa,
+      `${PG_PRELUDE}
         .org 0x10
 start:  LOADI r1, 0x77
         STORE r1, [0x9000]
@@ -52,7 +54,8 @@ handler: LOAD r5, [2]
         STORE r5, [0x300]
         HALT
         .entry start
-`);
+`,
+    );
     const s = new GuestSession(isa, 'trap', { program });
     const before = s.machine.snapshot().mem.E!;
     const out = s.run();
@@ -75,7 +78,9 @@ handler: LOAD r5, [2]
 
   test('a relocated user program: the real R composes its base with the allocation, its bound traps alike', async () => {
     const isa = await spec('pg');
-    const program = asm(isa, `${PG_PRELUDE}
+    const program = asm(
+      isa,
+      `${PG_PRELUDE}
         .org 0x10
 start:  LPSW [upsw]
 handler: LOAD r5, [2]
@@ -89,7 +94,8 @@ upsw:   .word 0, 0x20000100
         LOADI r1, 3
         STORE r1, [0x10]
         LOAD r2, [0x100]
-`);
+`,
+    );
     const bare = runGuest(isa, 'none', { program });
     expect(bare.guestState.mem.E!.get(0x2010)).toBe(3n);
     expect(bare.guestState.mem.E!.get(0x300)).toBe(2n); // LOAD [0x100]: beyond the bound
@@ -106,12 +112,15 @@ upsw:   .word 0, 0x20000100
 
   test('the step budget ends an endless loop with a clear message', async () => {
     const isa = await spec('pg');
-    const program = asm(isa, `
+    const program = asm(
+      isa,
+      `
         .kernel
         .org 0x10
 start:  LOADI r1, 1
 loop:   JNZ r1, loop
-`);
+`,
+    );
     for (const kind of MONITORS) {
       const r = runGuest(isa, kind, { program }, { maxSteps: 5000, offenders: [] });
       expect(r.outcome.kind, kind).toBe('budget');
@@ -125,14 +134,17 @@ loop:   JNZ r1, loop
     // In the kernel: the hybrid monitor interprets it one instruction at a time, the others run it
     // directly; SVC in the loop makes every other instruction a trap the monitor takes.
     for (const body of ['loop:   JNZ r1, loop', 'loop:   SVC 1\n        JNZ r1, loop']) {
-      const program = asm(isa, `
+      const program = asm(
+        isa,
+        `
         .kernel
         .org 4
 newpsw: .word 0x00010000 + loop, 0x0000ffff
         .org 0x10
 start:  LOADI r1, 1
 ${body}
-`);
+`,
+      );
       for (const kind of MONITORS) {
         const r = runGuest(isa, kind, { program }, { maxSteps: Number.MAX_SAFE_INTEGER, timeLimitMs: 50, offenders: [] });
         if (r.outcome.kind !== 'time') throw new Error(`${kind}: expected the time limit, got ${r.outcome.kind}: ${r.outcome.message}`);
@@ -146,11 +158,14 @@ ${body}
 
   test('a guest that does not fit its allocation is a clear error', async () => {
     const isa = await spec('pg');
-    const program = asm(isa, `
+    const program = asm(
+      isa,
+      `
         .kernel
         .org 0x9000
 start:  HALT
-`);
+`,
+    );
     expect(() => runGuest(isa, 'trap', { program })).toThrow(/outside the guest's allocation/);
   });
 });

@@ -11,7 +11,13 @@ describe('placement', () => {
   test("P&G's relocate is the one translation the monitor composes", async () => {
     const pg = await spec('pg');
     expect(relocations(pg, elementsOfRole(pg, 'control'))).toEqual([
-      { translation: 'relocate', memory: 'E', resultWidth: 16, base: { el: 0, lo: 16, width: 16, name: 'R.base' }, bound: { el: 0, lo: 0, width: 16, name: 'R.bound' } },
+      {
+        translation: 'relocate',
+        memory: 'E',
+        resultWidth: 16,
+        base: { el: 0, lo: 16, width: 16, name: 'R.base' },
+        bound: { el: 0, lo: 0, width: 16, name: 'R.bound' },
+      },
     ]);
     // Mode-dependent relocation (PDP-10), segment descriptors (80386), page tables (RISC-V), a plain
     // bus (68000): nothing the monitor can compose without knowing more than the spec says.
@@ -21,7 +27,7 @@ describe('placement', () => {
     }
   });
 
-  test('the composed relocation never lets a direct access leave the window or reach another word than the guest\'s', () => {
+  test("the composed relocation never lets a direct access leave the window or reach another word than the guest's", () => {
     const win = { memory: 'E', base: 0x8000, size: 0x8000 };
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0xffff }), (vbase, vbound, a) => {

@@ -27,9 +27,7 @@ const block = fc.oneof(
   { weight: 4, arbitrary: op },
   {
     weight: 1,
-    arbitrary: fc.tuple(fc.integer({ min: 1, max: 5 }), fc.array(op, { minLength: 1, maxLength: 4 })).map(
-      ([n, body]) => ({ loop: n, body }),
-    ),
+    arbitrary: fc.tuple(fc.integer({ min: 1, max: 5 }), fc.array(op, { minLength: 1, maxLength: 4 })).map(([n, body]) => ({ loop: n, body })),
   },
 );
 

@@ -21,14 +21,21 @@ function patchLists(name: string): GuestOptions {
   };
 }
 
-interface Runs { isa: Isa; program: Program; bare: GuestRun; trap: GuestRun; patched: GuestRun }
+interface Runs {
+  isa: Isa;
+  program: Program;
+  bare: GuestRun;
+  trap: GuestRun;
+  patched: GuestRun;
+}
 
 async function runs(name: string, file: string, extra: GuestOptions = {}): Promise<Runs> {
   const isa = await spec(name);
   const program = asm(isa, readFileSync(`isas/${name}/${file}`, 'utf8'), file);
   const opts = { maxSteps: 100_000, ...extra };
   return {
-    isa, program,
+    isa,
+    program,
     bare: runGuest(isa, 'none', { program }, opts),
     trap: runGuest(isa, 'trap', { program }, opts),
     patched: runGuest(isa, 'patched', { program }, { ...opts, ...patchLists(name) }),
@@ -65,7 +72,7 @@ describe('the monitor owns the control state it can', () => {
 });
 
 describe('isas/x86-386 guest programs', () => {
-  test('redpill.s: SIDT shows the user program the monitor\'s IDT base; patched shows the kernel\'s', async () => {
+  test("redpill.s: SIDT shows the user program the monitor's IDT base; patched shows the kernel's", async () => {
     const { isa, program, bare, trap, patched } = await runs('x86-386', 'redpill.s');
     const base = program.labels.base!;
     expect(bare.outcome.kind).toBe('halted');
@@ -79,7 +86,7 @@ describe('isas/x86-386 guest programs', () => {
     expect(patched.patches.every((p) => p.address < program.labels.handler!)).toBe(true);
   });
 
-  test('redpill.s: the monitor\'s IDT where the caller puts it; passing the guest\'s IDTR through hides the pill', async () => {
+  test("redpill.s: the monitor's IDT where the caller puts it; passing the guest's IDTR through hides the pill", async () => {
     const isa = await spec('x86-386');
     const program = asm(isa, readFileSync('isas/x86-386/redpill.s', 'utf8'));
     const base = program.labels.base!;
@@ -110,7 +117,9 @@ describe('isas/x86-386 guest programs', () => {
 
   test('a kernel using every far transfer (JMP FAR, CALL FAR, RETF, INT, IRET): patched agrees with the bare machine', async () => {
     const isa = await spec('x86-386');
-    const program = asm(isa, `
+    const program = asm(
+      isa,
+      `
         .kernel
         .org 0x1000
 start:  LIDT [idtr]
@@ -130,7 +139,8 @@ h30:    MOV ebx, 9
 idtr:   .word 0xff, 0x07, 0x00, 0x20, 0x00, 0x00
         .org 0x2180
 gate30: .word 0x00, 0x12, 0x08, 0x00, 0x00, 0x8e, 0x00, 0x00
-`);
+`,
+    );
     const bare = runGuest(isa, 'none', { program }, { maxSteps: 10_000 });
     expect(bare.outcome.kind).toBe('halted');
     expect([le(isa, bare, 0x1400), le(isa, bare, 0x1404)]).toEqual([7n, 9n]);
@@ -152,7 +162,9 @@ describe('IRET from the kernel to user mode (Robin and Irvine 2000)', () => {
   // cannot hide it (and patching does).
   test('diverges under trap, agrees patched', async () => {
     const isa = await spec('x86-386');
-    const program = asm(isa, `
+    const program = asm(
+      isa,
+      `
         .kernel
         .org 0x1000
 start:  PUSH 0x23
@@ -165,7 +177,8 @@ start:  PUSH 0x23
         .org 0x1200
 user:   MOV eax, esp
         JMP user
-`);
+`,
+    );
     const opts = { maxSteps: 8 };
     const bare = runGuest(isa, 'none', { program }, opts);
     const trap = runGuest(isa, 'trap', { program }, opts);

@@ -35,8 +35,7 @@ export const insAddr = (slot: number): number => TEXT + slot * SNIP + INS_OFF;
 export const blkAddr = (slot: number): number => DATA + slot * BLK;
 export const winAddr = (slot: number): number => blkAddr(slot) + 64;
 /** Pad `id`: 0..3 forward (0: the fall-through), 100..103 back. */
-export const padAddr = (slot: number, id: number): number =>
-  id >= 100 ? TEXT + slot * SNIP + PRE + 8 * (id - 100) : insAddr(slot) + 4 + 8 * id;
+export const padAddr = (slot: number, id: number): number => (id >= 100 ? TEXT + slot * SNIP + PRE + 8 * (id - 100) : insAddr(slot) + 4 + 8 * id);
 
 export const QEMU_ARGS = ['-cpu', 'cortex-a15'];
 export const TOOLS = [
@@ -91,7 +90,11 @@ export function generate(rng: Rng, mnemonic: string, slot: number, envCpsr: bigi
   for (let i = 0; i < 15; i++) r.push(u32(rng.big(32)));
   const ops: Record<string, number> = {};
   const used: number[] = [];
-  const reg = (): number => { const x = rng.int(15); used.push(x); return x; };
+  const reg = (): number => {
+    const x = rng.int(15);
+    used.push(x);
+    return x;
+  };
   const win = Array.from({ length: WIN }, () => rng.int(256));
   const A = insAddr(slot);
   const target = (): number => padAddr(slot, rng.pick([1, 2, 3, 100, 101, 102, 103]));
@@ -100,55 +103,127 @@ export function generate(rng: Rng, mnemonic: string, slot: number, envCpsr: bigi
   const targets: Record<string, number> = {};
   const dp = mnemonic.slice(0, 3).toLowerCase();
   switch (mnemonic) {
-    case 'MOV_I': { ops.rd = reg(); Object.assign(ops, rotImm(rng)); gnu = `mov ${R(ops.rd)}, #${ops.k}, ${ops.rot!}`; break; }
-    case 'MOV_R': { ops.rd = reg(); ops.rm = reg(); gnu = `mov ${R(ops.rd)}, ${R(ops.rm)}`; break; }
-    case 'ADD_I': case 'SUB_I': { ops.rd = reg(); ops.rn = reg(); Object.assign(ops, rotImm(rng)); gnu = `${dp} ${R(ops.rd)}, ${R(ops.rn)}, #${ops.k}, ${ops.rot!}`; break; }
-    case 'ADD_R': case 'SUB_R': case 'AND_R': case 'EOR_R': case 'ORR_R': { ops.rd = reg(); ops.rn = reg(); ops.rm = reg(); gnu = `${dp} ${R(ops.rd)}, ${R(ops.rn)}, ${R(ops.rm)}`; break; }
+    case 'MOV_I': {
+      ops.rd = reg();
+      Object.assign(ops, rotImm(rng));
+      gnu = `mov ${R(ops.rd)}, #${ops.k}, ${ops.rot!}`;
+      break;
+    }
+    case 'MOV_R': {
+      ops.rd = reg();
+      ops.rm = reg();
+      gnu = `mov ${R(ops.rd)}, ${R(ops.rm)}`;
+      break;
+    }
+    case 'ADD_I':
+    case 'SUB_I': {
+      ops.rd = reg();
+      ops.rn = reg();
+      Object.assign(ops, rotImm(rng));
+      gnu = `${dp} ${R(ops.rd)}, ${R(ops.rn)}, #${ops.k}, ${ops.rot!}`;
+      break;
+    }
+    case 'ADD_R':
+    case 'SUB_R':
+    case 'AND_R':
+    case 'EOR_R':
+    case 'ORR_R': {
+      ops.rd = reg();
+      ops.rn = reg();
+      ops.rm = reg();
+      gnu = `${dp} ${R(ops.rd)}, ${R(ops.rn)}, ${R(ops.rm)}`;
+      break;
+    }
     case 'CMP_I': {
-      ops.rn = reg(); Object.assign(ops, rotImm(rng));
-      if (rng.int(3) === 0) r[ops.rn] = u32(BigInt(ops.k!) >> 0n) ; // equal now and then when unrotated
+      ops.rn = reg();
+      Object.assign(ops, rotImm(rng));
+      if (rng.int(3) === 0) r[ops.rn] = u32(BigInt(ops.k!) >> 0n); // equal now and then when unrotated
       if (ops.rot === 0 && rng.int(2) === 0) r[ops.rn] = BigInt(ops.k!);
-      gnu = `cmp ${R(ops.rn)}, #${ops.k}, ${ops.rot!}`; break;
+      gnu = `cmp ${R(ops.rn)}, #${ops.k}, ${ops.rot!}`;
+      break;
     }
     case 'CMP_R': {
-      ops.rn = reg(); ops.rm = reg();
+      ops.rn = reg();
+      ops.rm = reg();
       if (rng.int(3) === 0) r[ops.rm] = u32(rng.pick([r[ops.rn]!, r[ops.rn]! + 1n, r[ops.rn]! ^ 0x80000000n]));
-      gnu = `cmp ${R(ops.rn)}, ${R(ops.rm)}`; break;
+      gnu = `cmp ${R(ops.rn)}, ${R(ops.rm)}`;
+      break;
     }
-    case 'LDR': case 'STR': {
-      ops.rt = reg(); ops.rn = reg(); ops.off = rng.pick([0, 4, 4095, rng.int(4096)]);
+    case 'LDR':
+    case 'STR': {
+      ops.rt = reg();
+      ops.rn = reg();
+      ops.off = rng.pick([0, 4, 4095, rng.int(4096)]);
       // Any alignment: ARMv7 performs unaligned LDR/STR when SCTLR.A = 0 (ARM A3.2.1), as in Linux.
       r[ops.rn] = u32(BigInt(winAddr(slot) + rng.int(WIN - 3) - ops.off));
-      gnu = `${mnemonic.toLowerCase()} ${R(ops.rt)}, [${R(ops.rn)}, #${ops.off}]`; break;
+      gnu = `${mnemonic.toLowerCase()} ${R(ops.rt)}, [${R(ops.rn)}, #${ops.off}]`;
+      break;
     }
-    case 'B': case 'BL': case 'BEQ': case 'BNE': {
+    case 'B':
+    case 'BL':
+    case 'BEQ':
+    case 'BNE': {
       const t = target();
       ops.off = t - A - 8; // the byte distance from pc + 8, as the real encoding holds it (issue 11)
       targets.off = t;
       if (mnemonic === 'BL') used.push(14);
-      gnu = `${mnemonic.toLowerCase()} ${rel(t)}`; break;
+      gnu = `${mnemonic.toLowerCase()} ${rel(t)}`;
+      break;
     }
-    case 'BX': { ops.rm = reg(); r[ops.rm] = BigInt(target()); gnu = `bx ${R(ops.rm)}`; break; }
+    case 'BX': {
+      ops.rm = reg();
+      r[ops.rm] = BigInt(target());
+      gnu = `bx ${R(ops.rm)}`;
+      break;
+    }
     case 'SVC': {
       // Linux EABI: svc #0 with the call number in r7; 1 is exit(r0).
-      ops.k = 0; r[7] = 1n; r[0] = BigInt(rng.int(256)); used.push(0, 7);
-      gnu = 'svc #0'; break;
+      ops.k = 0;
+      r[7] = 1n;
+      r[0] = BigInt(rng.int(256));
+      used.push(0, 7);
+      gnu = 'svc #0';
+      break;
     }
-    case 'CPS_MODE': { ops.md = rng.int(32); gnu = `cps #${ops.md}`; break; }
-    case 'CPSID': case 'CPSIE': {
+    case 'CPS_MODE': {
+      ops.md = rng.int(32);
+      gnu = `cps #${ops.md}`;
+      break;
+    }
+    case 'CPSID':
+    case 'CPSIE': {
       let m = 0;
       while (m === 0) m = rng.int(8);
-      ops.a = (m >> 2) & 1; ops.i = (m >> 1) & 1; ops.f = m & 1;
-      gnu = `${mnemonic.toLowerCase()} ${ops.a ? 'a' : ''}${ops.i ? 'i' : ''}${ops.f ? 'f' : ''}`; break;
+      ops.a = (m >> 2) & 1;
+      ops.i = (m >> 1) & 1;
+      ops.f = m & 1;
+      gnu = `${mnemonic.toLowerCase()} ${ops.a ? 'a' : ''}${ops.i ? 'i' : ''}${ops.f ? 'f' : ''}`;
+      break;
     }
-    case 'MRS_CPSR': { ops.rd = reg(); gnu = `mrs ${R(ops.rd)}, cpsr`; break; }
+    case 'MRS_CPSR': {
+      ops.rd = reg();
+      gnu = `mrs ${R(ops.rd)}, cpsr`;
+      break;
+    }
     case 'MSR_CPSR': {
-      ops.rn = reg(); ops.mask = 1 + rng.int(15);
-      const f = ['c', 'x', 's', 'f'].filter((_, k) => (ops.mask! >> k) & 1).reverse().join('');
-      gnu = `msr cpsr_${f}, ${R(ops.rn)}`; break;
+      ops.rn = reg();
+      ops.mask = 1 + rng.int(15);
+      const f = ['c', 'x', 's', 'f']
+        .filter((_, k) => (ops.mask! >> k) & 1)
+        .reverse()
+        .join('');
+      gnu = `msr cpsr_${f}, ${R(ops.rn)}`;
+      break;
     }
-    case 'MCR': case 'MRC': { ops.rt = reg(); ops.n = rng.int(16); gnu = `${mnemonic.toLowerCase()} p15, 0, ${R(ops.rt)}, c${ops.n}, c0, 0`; break; }
-    default: throw new Error(`no co-simulation generator for ${mnemonic}`);
+    case 'MCR':
+    case 'MRC': {
+      ops.rt = reg();
+      ops.n = rng.int(16);
+      gnu = `${mnemonic.toLowerCase()} p15, 0, ${R(ops.rt)}, c${ops.n}, c0, 0`;
+      break;
+    }
+    default:
+      throw new Error(`no co-simulation generator for ${mnemonic}`);
   }
   const free = [];
   for (let i = 0; i < 15; i++) if (!used.includes(i)) free.push(i);
@@ -167,13 +242,32 @@ function snippet(inst: Instance, slot: number, next: number | undefined): string
   // and without writeback the base register may be in the list (ARM DDI 0406C, LDM and STM).
   const all = 'r0-r12, sp, lr';
   const mov = (rd: number, v: number) => [`        movw ${R(rd)}, #${v & 0xffff}`, `        movt ${R(rd)}, #${v >>> 16}`];
-  const L: string[] = [`        .org ${slot * SNIP}`, `s${slot}:`, ...mov(b, blk), `        ldr ${R(c)}, [${R(b)}, #60]`,
-    `        msr cpsr_fs, ${R(c)}`, `        ldm ${R(b)}, {${all}}`, '        nop', `        b ins${slot}`];
+  const L: string[] = [
+    `        .org ${slot * SNIP}`,
+    `s${slot}:`,
+    ...mov(b, blk),
+    `        ldr ${R(c)}, [${R(b)}, #60]`,
+    `        msr cpsr_fs, ${R(c)}`,
+    `        ldm ${R(b)}, {${all}}`,
+    '        nop',
+    `        b ins${slot}`,
+  ];
   for (let j = 0; j < PADS; j++) L.push(`        mov ${R(c)}, pc`, `        b land${slot}`);
   L.push(`ins${slot}:`, `        ${inst.gnu}`);
   for (let j = 0; j < PADS; j++) L.push(`        mov ${R(c)}, pc`, `        b land${slot}`);
-  L.push(`land${slot}:`, ...mov(b, blk), `        stm ${R(b)}, {${all}}`, `        mrs ${R(c)}, cpsr`, '        setend le', `        str ${R(c)}, [${R(b)}, #60]`,
-    `        mov r1, ${R(b)}`, '        mov r0, #1', `        mov r2, #${BLKSZ}`, '        mov r7, #4', '        svc #0');
+  L.push(
+    `land${slot}:`,
+    ...mov(b, blk),
+    `        stm ${R(b)}, {${all}}`,
+    `        mrs ${R(c)}, cpsr`,
+    '        setend le',
+    `        str ${R(c)}, [${R(b)}, #60]`,
+    `        mov r1, ${R(b)}`,
+    '        mov r0, #1',
+    `        mov r2, #${BLKSZ}`,
+    '        mov r7, #4',
+    '        svc #0',
+  );
   if (next === undefined) L.push('        mov r0, #0', '        mov r7, #1', '        svc #0');
   else L.push(`        b s${next}`);
   return L.join('\n');
@@ -184,9 +278,20 @@ export type Placed = P<Instance>;
 export function harnessSource(items: Placed[]): string {
   const text = items.map(({ inst, slot }, i) => snippet(inst, slot, items[i + 1]?.slot));
   const data = items.map(({ inst, slot }) =>
-    [`        .org ${slot * BLK}`, `        .word ${[...inst.r, inst.cpsr].map((v) => hex(v)).join(', ')}`, `        .byte ${inst.win.join(', ')}`].join('\n'));
-  return ['        .arm', '        .syntax unified', '        .text', ...text, '        .globl _start', '_start:', `        b s${items[0]!.slot}`,
-    '        .data', ...data, ''].join('\n');
+    [`        .org ${slot * BLK}`, `        .word ${[...inst.r, inst.cpsr].map((v) => hex(v)).join(', ')}`, `        .byte ${inst.win.join(', ')}`].join('\n'),
+  );
+  return [
+    '        .arm',
+    '        .syntax unified',
+    '        .text',
+    ...text,
+    '        .globl _start',
+    '_start:',
+    `        b s${items[0]!.slot}`,
+    '        .data',
+    ...data,
+    '',
+  ].join('\n');
 }
 
 export function buildElf(items: Placed[], dir: string, name: string): string {
@@ -194,10 +299,7 @@ export function buildElf(items: Placed[], dir: string, name: string): string {
   return linkHarness(TOOLCHAINS.arm, dir, name, harnessSource(items), { [`ins${s0}`]: insAddr(s0) });
 }
 
-export type QemuOutcome =
-  | { kind: 'state'; r: bigint[]; cpsr: bigint; win: number[] }
-  | { kind: 'signal'; signal: string }
-  | { kind: 'exit'; status: number };
+export type QemuOutcome = { kind: 'state'; r: bigint[]; cpsr: bigint; win: number[] } | { kind: 'signal'; signal: string } | { kind: 'exit'; status: number };
 
 export function runElf(elf: string, count: number): QemuOutcome[] {
   const r = runUser('qemu-arm', [...QEMU_ARGS, elf]);
@@ -213,9 +315,32 @@ export function runElf(elf: string, count: number): QemuOutcome[] {
 }
 
 export function probeCpsr(dir: string): bigint {
-  const elf = linkHarness(TOOLCHAINS.arm, dir, 'probe', ['        .arm', '        .text', '        .globl _start', '_start:', '        mrs r0, cpsr', '        ldr r1, =buf', '        str r0, [r1]',
-    '        mov r0, #1', '        mov r2, #4', '        mov r7, #4', '        svc #0', '        mov r0, #0', '        mov r7, #1', '        svc #0',
-    '        .ltorg', '        .data', 'buf:    .word 0', ''].join('\n'), {});
+  const elf = linkHarness(
+    TOOLCHAINS.arm,
+    dir,
+    'probe',
+    [
+      '        .arm',
+      '        .text',
+      '        .globl _start',
+      '_start:',
+      '        mrs r0, cpsr',
+      '        ldr r1, =buf',
+      '        str r0, [r1]',
+      '        mov r0, #1',
+      '        mov r2, #4',
+      '        mov r7, #4',
+      '        svc #0',
+      '        mov r0, #0',
+      '        mov r7, #1',
+      '        svc #0',
+      '        .ltorg',
+      '        .data',
+      'buf:    .word 0',
+      '',
+    ].join('\n'),
+    {},
+  );
   return BigInt(run('qemu-arm', [...QEMU_ARGS, elf]).stdout.readUInt32LE(0));
 }
 
@@ -256,8 +381,9 @@ export function compare(inst: Instance, slot: number, q: QemuOutcome, s: ReturnT
   if (o.kind !== 'done') {
     if (o.kind === 'trap') {
       // QEMU's ARM Linux user mode: an Undefined Instruction is SIGILL; SVC #0 is the system call.
-      const ok = (o.trap.startsWith('undefined') && q.kind === 'signal' && q.signal === 'SIGILL')
-        || (o.trap === 'supervisor_call' && q.kind === 'exit' && BigInt(q.status) === (inst.r[0]! & 0xffn));
+      const ok =
+        (o.trap.startsWith('undefined') && q.kind === 'signal' && q.signal === 'SIGILL') ||
+        (o.trap === 'supervisor_call' && q.kind === 'exit' && BigInt(q.status) === (inst.r[0]! & 0xffn));
       if (!ok) d.push(`isavirt traps ${o.trap}, QEMU: ${describeQ(q)}`);
       return d;
     }
@@ -274,7 +400,8 @@ export function compare(inst: Instance, slot: number, q: QemuOutcome, s: ReturnT
   if ((q.cpsr & CPSR_COMPARED) !== (s.cpsr & CPSR_COMPARED)) d.push(`CPSR: QEMU ${hex(q.cpsr)}, isavirt ${hex(s.cpsr)}`);
   const landed = u32(q.r[inst.c]! - 8n);
   if (landed !== s.pc) d.push(`pc: QEMU ${hex(landed)}, isavirt ${hex(s.pc)}`);
-  for (let k = 0; k < WIN; k++) if (q.win[k] !== s.win[k]) d.push(`memory ${hex(winAddr(slot) + k)}: QEMU 0x${q.win[k]!.toString(16)}, isavirt 0x${s.win[k]!.toString(16)}`);
+  for (let k = 0; k < WIN; k++)
+    if (q.win[k] !== s.win[k]) d.push(`memory ${hex(winAddr(slot) + k)}: QEMU 0x${q.win[k]!.toString(16)}, isavirt 0x${s.win[k]!.toString(16)}`);
   return d;
 }
 
@@ -290,7 +417,10 @@ export function cosimulate(isa: Isa, o: { seed: number; perInstruction: number; 
   // Instances that trap or call the system end the harness: those run one per ELF.
   const ALONE = ['SVC', 'MCR', 'MRC'];
   const wants = mnemonics.filter((m) => !NOT_RUN[m]).map((m) => ({ mnemonic: m, count: ALONE.includes(m) ? 3 : o.perInstruction }));
-  batches(placeAll(wants, BATCH, (w, slot) => generate(rng, w.mnemonic, slot, cpsr)), BATCH).forEach((group, bi) => {
+  batches(
+    placeAll(wants, BATCH, (w, slot) => generate(rng, w.mnemonic, slot, cpsr)),
+    BATCH,
+  ).forEach((group, bi) => {
     const side = new SpecSide(isa, group);
     runAll(group, `arm${bi}`, {
       build: (items, name) => buildElf(items, o.dir, name),
@@ -298,8 +428,13 @@ export function cosimulate(isa: Isa, o: { seed: number; perInstruction: number; 
       alone: (p) => ALONE.includes(p.inst.mnemonic),
       check: (p, q) => {
         const s = side.run(p.inst, p.slot);
-        res.add(p.inst.mnemonic, outcomeWord(s.outcome, s.pc === BigInt(insAddr(p.slot) + 4)), compare(p.inst, p.slot, q, s),
-          () => `${p.inst.mnemonic} "${p.inst.gnu}" (isavirt: "${side.text(p.inst)}") with ${p.inst.r.map((v, k) => `${R(k)}=${hex(v)}`).join(' ')} CPSR=${hex(p.inst.cpsr)}`);
+        res.add(
+          p.inst.mnemonic,
+          outcomeWord(s.outcome, s.pc === BigInt(insAddr(p.slot) + 4)),
+          compare(p.inst, p.slot, q, s),
+          () =>
+            `${p.inst.mnemonic} "${p.inst.gnu}" (isavirt: "${side.text(p.inst)}") with ${p.inst.r.map((v, k) => `${R(k)}=${hex(v)}`).join(' ')} CPSR=${hex(p.inst.cpsr)}`,
+        );
       },
     });
   });

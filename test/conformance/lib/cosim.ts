@@ -45,7 +45,13 @@ export interface Toolchain {
 }
 
 /** GNU binutils for each harness target (the Debian packages: lib/<machine>.ts TOOLS). */
-const RISCV_TC = { as: 'riscv64-unknown-elf-as', asArgs: ['-march=rv32i_zicsr', '-mabi=ilp32', '-mno-relax'], ld: 'riscv64-unknown-elf-ld', ldArgs: ['-m', 'elf32lriscv', '--no-relax'], nm: 'riscv64-unknown-elf-nm' };
+const RISCV_TC = {
+  as: 'riscv64-unknown-elf-as',
+  asArgs: ['-march=rv32i_zicsr', '-mabi=ilp32', '-mno-relax'],
+  ld: 'riscv64-unknown-elf-ld',
+  ldArgs: ['-m', 'elf32lriscv', '--no-relax'],
+  nm: 'riscv64-unknown-elf-nm',
+};
 export const TOOLCHAINS = {
   /** qemu-riscv32 (Linux user mode). */
   riscv: { ...RISCV_TC, script: 'riscv32.ld' },
@@ -61,7 +67,9 @@ export const TOOLCHAINS = {
  * layout the generator assumed: operands point at pads and windows by address).
  */
 export function linkHarness(tc: Toolchain, dir: string, name: string, source: string, layout: Record<string, number>): string {
-  const src = join(dir, `${name}.s`), obj = join(dir, `${name}.o`), elf = join(dir, name);
+  const src = join(dir, `${name}.s`),
+    obj = join(dir, `${name}.o`),
+    elf = join(dir, name);
   writeFileSync(src, source);
   run(tc.as, [...tc.asArgs, '-o', obj, src]);
   run(tc.ld, [...tc.ldArgs, '-T', `${root}test/conformance/harness/${tc.script}`, '-o', elf, obj]);
@@ -88,7 +96,12 @@ export function checkSlots(items: readonly Placed<unknown>[], batch: number): vo
 export function runAll<I, Q>(
   items: readonly Placed<I>[],
   name: string,
-  o: { build: (items: Placed<I>[], name: string) => string; runElf: (elf: string, count: number) => Q[]; check: (p: Placed<I>, q: Q) => void; alone?: (p: Placed<I>) => boolean },
+  o: {
+    build: (items: Placed<I>[], name: string) => string;
+    runElf: (elf: string, count: number) => Q[];
+    check: (p: Placed<I>, q: Q) => void;
+    alone?: (p: Placed<I>) => boolean;
+  },
 ): void {
   const alone = o.alone ?? (() => false);
   let rest = items.filter((p) => !alone(p));
@@ -121,7 +134,8 @@ export function blocks<T>(out: Buffer, size: number, count: number, parse: (offs
  */
 export function withEnd<Q>(states: Q[], count: number, r: SpawnSyncReturns<Buffer>, elf: string, ended: () => Q): Q[] {
   if (states.length < count) states.push(ended());
-  else if (r.status !== 0 || r.signal) throw new Error(`${elf}: all ${count} instances ran, then QEMU ended with ${r.signal ?? r.status}: ${r.stderr.toString().slice(-2000)}`);
+  else if (r.status !== 0 || r.signal)
+    throw new Error(`${elf}: all ${count} instances ran, then QEMU ended with ${r.signal ?? r.status}: ${r.stderr.toString().slice(-2000)}`);
   return states;
 }
 

@@ -41,13 +41,62 @@ const NC = CSRS.length;
 /** The S-level CSRs sland reads: the views sstatus, sie, sip and the supervisor CSRs but satp (with
  *  TVM set, reading it at S traps; mland reads it, and sland's ECALL leaves it alone). */
 const SCSR = [0x100, 0x104, 0x105, 0x140, 0x141, 0x142, 0x143, 0x144];
-const OFF = { x: 0, init: 128, before: 128 + 4 * NC, after: 128 + 8 * NC, safter: 128 + 12 * NC, flag: 128 + 12 * NC + 4 * SCSR.length, xs: 128 + 12 * NC + 4 * SCSR.length + 4 };
+const OFF = {
+  x: 0,
+  init: 128,
+  before: 128 + 4 * NC,
+  after: 128 + 8 * NC,
+  safter: 128 + 12 * NC,
+  flag: 128 + 12 * NC + 4 * SCSR.length,
+  xs: 128 + 12 * NC + 4 * SCSR.length + 4,
+};
 export const BLKSZ = OFF.xs + 128;
-export const QEMU_ARGS = ['-machine', 'virt', '-cpu', 'rv32,m=false,a=false,c=false,f=false,d=false,h=false,pmp=false', '-bios', 'none',
-  '-nographic', '-monitor', 'none'];
+export const QEMU_ARGS = [
+  '-machine',
+  'virt',
+  '-cpu',
+  'rv32,m=false,a=false,c=false,f=false,d=false,h=false,pmp=false',
+  '-bios',
+  'none',
+  '-nographic',
+  '-monitor',
+  'none',
+];
 
-const ABI = ['zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7',
-  's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11', 't3', 't4', 't5', 't6'];
+const ABI = [
+  'zero',
+  'ra',
+  'sp',
+  'gp',
+  'tp',
+  't0',
+  't1',
+  't2',
+  's0',
+  's1',
+  'a0',
+  'a1',
+  'a2',
+  'a3',
+  'a4',
+  'a5',
+  'a6',
+  'a7',
+  's2',
+  's3',
+  's4',
+  's5',
+  's6',
+  's7',
+  's8',
+  's9',
+  's10',
+  's11',
+  't3',
+  't4',
+  't5',
+  't6',
+];
 const R = (i: number): string => ABI[i]!;
 const u32 = (v: bigint | number): bigint => BigInt.asUintN(32, BigInt(v));
 const idx = (reg: string): number => CSRS.findIndex((k) => k.reg === reg);
@@ -94,7 +143,8 @@ export function generate(rng: Rng, mnemonic: string, slot: number, mode: 'S' | '
     used.push(...csr.used);
     gnu = csr.gnu;
   } else if (mnemonic === 'SFENCE_VMA') {
-    ops.rs1 = rng.int(32); ops.rs2 = rng.int(32);
+    ops.rs1 = rng.int(32);
+    ops.rs2 = rng.int(32);
     used.push(ops.rs1, ops.rs2);
     gnu = `sfence.vma ${R(ops.rs1)}, ${R(ops.rs2)}`;
   } else {
@@ -127,10 +177,19 @@ function snippet(inst: Instance, slot: number, next: number | undefined): string
   const blk = `blk${slot}`;
   const la = (r: number, sym: string) => [`        lui ${R(r)}, %hi(${sym})`, `        addi ${R(r)}, ${R(r)}, %lo(${sym})`];
   const L = [`        .org ${slot * SNIP}`, `s${slot}:`, ...la(b, blk)];
-  CSRS.forEach((k, i) => { if (k.reg !== 'MISA') L.push(`        lw ${R(c)}, ${OFF.init + 4 * i}(${R(b)})`, `        csrw ${hex(k.num, 3)}, ${R(c)}`); });
+  CSRS.forEach((k, i) => {
+    if (k.reg !== 'MISA') L.push(`        lw ${R(c)}, ${OFF.init + 4 * i}(${R(b)})`, `        csrw ${hex(k.num, 3)}, ${R(c)}`);
+  });
   // mepc = ins, MPP = S (6 instructions)
-  L.push(...la(c, `ins${slot}`), `        csrw mepc, ${R(c)}`, `        lui ${R(c)}, 2`, `        addi ${R(c)}, ${R(c)}, -2048`, `        csrc mstatus, ${R(c)}`,
-    ...(inst.mode === 'S' ? [`        lui ${R(c)}, 1`, `        addi ${R(c)}, ${R(c)}, -2048`] : [`        li ${R(c)}, 0`, `        li ${R(c)}, 0`]), `        csrs mstatus, ${R(c)}`);
+  L.push(
+    ...la(c, `ins${slot}`),
+    `        csrw mepc, ${R(c)}`,
+    `        lui ${R(c)}, 2`,
+    `        addi ${R(c)}, ${R(c)}, -2048`,
+    `        csrc mstatus, ${R(c)}`,
+    ...(inst.mode === 'S' ? [`        lui ${R(c)}, 1`, `        addi ${R(c)}, ${R(c)}, -2048`] : [`        li ${R(c)}, 0`, `        li ${R(c)}, 0`]),
+    `        csrs mstatus, ${R(c)}`,
+  );
   CSRS.forEach((k, i) => L.push(`        csrr ${R(c)}, ${hex(k.num, 3)}`, `        sw ${R(c)}, ${OFF.before + 4 * i}(${R(b)})`));
   for (let j = 1; j < 32; j++) if (j !== b) L.push(`        lw ${R(j)}, ${4 * j}(${R(b)})`);
   L.push(`        lw ${R(b)}, ${4 * b}(${R(b)})`, `mr${slot}:   mret`);
@@ -140,7 +199,11 @@ function snippet(inst: Instance, slot: number, next: number | undefined): string
   // uland (U-mode): the x registers, the mark 2, ECALL to M (the CSRs are read in M).
   L.push(`uland${slot}:`, ...la(b, blk));
   for (let j = 1; j < 32; j++) if (j !== b) L.push(`        sw ${R(j)}, ${OFF.xs + 4 * j}(${R(b)})`);
-  L.push(`        li ${R(c)}, 2`, `        sw ${R(c)}, ${OFF.flag}(${R(b)})`, inst.mode === 'U' && inst.mnemonic !== 'EBREAK' ? '        ebreak' : '        ecall');
+  L.push(
+    `        li ${R(c)}, 2`,
+    `        sw ${R(c)}, ${OFF.flag}(${R(b)})`,
+    inst.mode === 'U' && inst.mnemonic !== 'EBREAK' ? '        ebreak' : '        ecall',
+  );
   // sland (S-mode): x registers, the S-level CSRs, the mark, ECALL to M.
   L.push(`sland${slot}:`, ...la(b, blk));
   for (let j = 1; j < 32; j++) if (j !== b) L.push(`        sw ${R(j)}, ${OFF.xs + 4 * j}(${R(b)})`);
@@ -159,10 +222,19 @@ export type Placed = P<Instance>;
 
 export function harnessSource(items: Placed[]): string {
   const text = items.map(({ inst, slot }, i) => snippet(inst, slot, items[i + 1]?.slot));
-  const data = items.map(({ inst, slot }) => [`        .org ${slot * BLK}`, `blk${slot}:`, `        .word ${inst.x.map((v) => hex(v)).join(', ')}`,
-    `        .word ${inst.init.map((v) => hex(v)).join(', ')}`, `        .space ${8 * NC + 4 * SCSR.length}`, '        .word 0'].join('\n'));
-  return ['        .option norvc', '        .option norelax', '        .text', ...text,
-    ...virtRuntime(items[0]!.slot), '        .data', ...data, ''].join('\n');
+  const data = items.map(({ inst, slot }) =>
+    [
+      `        .org ${slot * BLK}`,
+      `blk${slot}:`,
+      `        .word ${inst.x.map((v) => hex(v)).join(', ')}`,
+      `        .word ${inst.init.map((v) => hex(v)).join(', ')}`,
+      `        .space ${8 * NC + 4 * SCSR.length}`,
+      '        .word 0',
+    ].join('\n'),
+  );
+  return ['        .option norvc', '        .option norelax', '        .text', ...text, ...virtRuntime(items[0]!.slot), '        .data', ...data, ''].join(
+    '\n',
+  );
 }
 
 export function buildElf(items: Placed[], dir: string, name: string): string {
@@ -170,15 +242,29 @@ export function buildElf(items: Placed[], dir: string, name: string): string {
   return linkHarness(TOOLCHAINS.riscvVirt, dir, name, harnessSource(items), { [`ins${s0}`]: insAddr(s0) });
 }
 
-interface QemuState { x: bigint[]; before: bigint[]; after: bigint[]; safter: bigint[]; viaS: boolean; viaU: boolean }
+interface QemuState {
+  x: bigint[];
+  before: bigint[];
+  after: bigint[];
+  safter: bigint[];
+  viaS: boolean;
+  viaU: boolean;
+}
 
 export function runElf(elf: string, count: number): { states: QemuState[]; stopped?: string } {
   const { buf, status, timedOut } = runVirt(elf, QEMU_ARGS, Number(process.env.ISAVIRT_COSIM_QEMU_TIMEOUT ?? 120_000));
   const states = blocks<QemuState>(buf, BLKSZ, count, (i) => {
     const w = (off: number, k: number) => BigInt(buf.readUInt32LE(i + off + 4 * k));
-    const viaS = w(OFF.flag, 0) === 1n, viaU = w(OFF.flag, 0) === 2n;
-    return { x: [...Array(32).keys()].map((k) => w(viaS || viaU ? OFF.xs : OFF.x, k)), before: CSRS.map((_, k) => w(OFF.before, k)), after: CSRS.map((_, k) => w(OFF.after, k)),
-      safter: SCSR.map((_, k) => w(OFF.safter, k)), viaS, viaU };
+    const viaS = w(OFF.flag, 0) === 1n,
+      viaU = w(OFF.flag, 0) === 2n;
+    return {
+      x: [...Array(32).keys()].map((k) => w(viaS || viaU ? OFF.xs : OFF.x, k)),
+      before: CSRS.map((_, k) => w(OFF.before, k)),
+      after: CSRS.map((_, k) => w(OFF.after, k)),
+      safter: SCSR.map((_, k) => w(OFF.safter, k)),
+      viaS,
+      viaU,
+    };
   });
   const why = timedOut ? 'QEMU did not finish in time' : `exit ${status}: an unexpected trap in M-mode, mcause as the code`;
   return states.length < count ? { states, stopped: `QEMU stopped after ${states.length} of ${count} (${why})` } : { states };
@@ -187,21 +273,35 @@ export function runElf(elf: string, count: number): { states: QemuState[]; stopp
 export class SpecSide extends InstanceSide<Instance> {
   constructor(isa: Isa, items: Placed[]) {
     // The snippet's MRET into S just before the instance, as in the harness.
-    super(isa, items, (slot) => insAddr(slot) & 0xfffff, (slot) => [{ address: (insAddr(slot) - 4) & 0xfffff, text: 'mret' }]);
+    super(
+      isa,
+      items,
+      (slot) => insAddr(slot) & 0xfffff,
+      (slot) => [{ address: (insAddr(slot) - 4) & 0xfffff, text: 'mret' }],
+    );
   }
 
   /** From the seeded M-mode state at the snippet's MRET: MRET into S, then the instance. */
   run(inst: Instance, slot: number, before: bigint[]) {
     const m = this.m;
     m.writeReg('priv', 3n);
-    CSRS.forEach((k, i) => { if (k.reg !== 'MISA') m.writeReg(k.reg, before[i]! & k.mask); });
+    CSRS.forEach((k, i) => {
+      if (k.reg !== 'MISA') m.writeReg(k.reg, before[i]! & k.mask);
+    });
     for (let j = 0; j < 32; j++) m.writeFile('x', j, inst.x[j]!);
     m.pc = BigInt(insAddr(slot) - 4);
     const entry = m.step();
     const entered = entry.kind === 'stepped' && !entry.trap && m.readReg('priv') === (inst.mode === 'S' ? 1n : 0n) && m.pc === BigInt(insAddr(slot));
     const st = m.step();
-    return { entered, kind: st.kind, trap: st.kind === 'stepped' ? st.trap : undefined, x: [...Array(32).keys()].map((j) => m.readFile('x', j)), pc: m.pc,
-      priv: m.readReg('priv'), csrs: CSRS.map((k) => m.readReg(k.reg)) };
+    return {
+      entered,
+      kind: st.kind,
+      trap: st.kind === 'stepped' ? st.trap : undefined,
+      x: [...Array(32).keys()].map((j) => m.readFile('x', j)),
+      pc: m.pc,
+      priv: m.readReg('priv'),
+      csrs: CSRS.map((k) => m.readReg(k.reg)),
+    };
   }
 }
 
@@ -209,10 +309,14 @@ export class SpecSide extends InstanceSide<Instance> {
 function sView(csrs: bigint[], num: number): bigint {
   const get = (reg: string) => csrs[idx(reg)]!;
   switch (num) {
-    case 0x100: return get('mstatus') & 0x000c0122n;
-    case 0x104: return get('mie') & get('mideleg');
-    case 0x144: return get('mip') & get('mideleg');
-    default: return get(CSRS.find((k) => k.num === num)!.reg);
+    case 0x100:
+      return get('mstatus') & 0x000c0122n;
+    case 0x104:
+      return get('mie') & get('mideleg');
+    case 0x144:
+      return get('mip') & get('mideleg');
+    default:
+      return get(CSRS.find((k) => k.num === num)!.reg);
   }
 }
 
@@ -224,7 +328,7 @@ export function compare(inst: Instance, q: QemuState, s: ReturnType<SpecSide['ru
   if (s.priv !== qPriv) d.push(`privilege after: QEMU ${qPriv}, isavirt ${s.priv}`);
   const illegal = s.trap === 'illegal_instruction' || s.trap === 'undefined_instruction';
   const num = /^CSRR/.test(inst.mnemonic) ? inst.ops.csr! : undefined;
-  const rdMask = num === undefined ? 0xffffffffn : CSRS.find((k) => k.num === num)?.mask ?? VIEW_MASK[num]!;
+  const rdMask = num === undefined ? 0xffffffffn : (CSRS.find((k) => k.num === num)?.mask ?? VIEW_MASK[num]!);
   for (let j = 1; j < 32; j++) {
     if (j === inst.b || j === inst.c) continue;
     const mask = j === inst.ops.rd ? rdMask : 0xffffffffn;
@@ -235,7 +339,7 @@ export function compare(inst: Instance, q: QemuState, s: ReturnType<SpecSide['ru
   if (q.viaS) {
     // The S-level CSRs as sland read them; M-only CSRs but those sland's ECALL rewrote.
     SCSR.forEach((n, i) => {
-      const mask = n === 0x143 && illegal ? 0n : CSRS.find((k) => k.num === n)?.mask ?? VIEW_MASK[n]!;
+      const mask = n === 0x143 && illegal ? 0n : (CSRS.find((k) => k.num === n)?.mask ?? VIEW_MASK[n]!);
       const sv = sView(s.csrs, n);
       if ((q.safter[i]! & mask) !== (sv & mask)) d.push(`${hex(n, 3)}: QEMU ${hex(q.safter[i]!)}, isavirt ${hex(sv)}`);
     });
@@ -263,7 +367,10 @@ export function compare(inst: Instance, q: QemuState, s: ReturnType<SpecSide['ru
 export function cosimulate(isa: Isa, o: { seed: number; perInstruction: number; dir: string; only?: string[]; perInstructionU?: number }) {
   const rng = new Rng(o.seed);
   const mnemonics = isa.instructions.map((i) => i.mnemonic).filter((m) => covers(m) && (!o.only || o.only.includes(m)));
-  const wants = mnemonics.flatMap((m) => [{ mnemonic: m, mode: 'S' as const, count: o.perInstruction }, { mnemonic: m, mode: 'U' as const, count: o.perInstructionU ?? 0 }]);
+  const wants = mnemonics.flatMap((m) => [
+    { mnemonic: m, mode: 'S' as const, count: o.perInstruction },
+    { mnemonic: m, mode: 'U' as const, count: o.perInstructionU ?? 0 },
+  ]);
   const placed = placeAll(wants, BATCH, (w, slot) => generate(rng, w.mnemonic, slot, w.mode));
   const res = Object.assign(new Tally(), { stopped: [] as string[] });
   batches(placed, BATCH).forEach((group, bi) => {
@@ -274,8 +381,13 @@ export function cosimulate(isa: Isa, o: { seed: number; perInstruction: number; 
       const p = group[k]!;
       const s = side.run(p.inst, p.slot, q.before);
       const how = `${p.inst.mode}: ` + (s.trap ? `trap:${s.trap}->${s.priv === 3n ? 'M' : 'S'}` : s.priv === 0n ? 'in U' : 'completed');
-      res.add(p.inst.mnemonic, how, compare(p.inst, q, s),
-        () => `${p.inst.mnemonic} (${p.inst.mode}) "${p.inst.gnu}" (isavirt: "${side.text(p.inst)}") before: ${CSRS.map((c, j) => `${c.reg}=${hex(q.before[j]!)}`).join(' ')}`);
+      res.add(
+        p.inst.mnemonic,
+        how,
+        compare(p.inst, q, s),
+        () =>
+          `${p.inst.mnemonic} (${p.inst.mode}) "${p.inst.gnu}" (isavirt: "${side.text(p.inst)}") before: ${CSRS.map((c, j) => `${c.reg}=${hex(q.before[j]!)}`).join(' ')}`,
+      );
     });
   });
   return res;

@@ -62,16 +62,57 @@ export const S_CSRS = [0x00, 0x04, 0x05, 0x40, 0x41, 0x42, 0x43, 0x44, 0x80];
 export const M_CSRS = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x40, 0x41, 0x42, 0x43, 0x44];
 
 export const QEMU = 'qemu-system-riscv32';
-export const QEMU_ARGS = ['-machine', 'virt', '-cpu', 'rv32,m=false,a=false,c=false,f=false,d=false,h=false', '-bios', 'none',
-  '-nographic', '-monitor', 'none'];
+export const QEMU_ARGS = [
+  '-machine',
+  'virt',
+  '-cpu',
+  'rv32,m=false,a=false,c=false,f=false,d=false,h=false',
+  '-bios',
+  'none',
+  '-nographic',
+  '-monitor',
+  'none',
+];
 export const TOOLS = [
   { bin: QEMU, pkg: 'qemu-system-misc' },
   { bin: 'riscv64-unknown-elf-as', pkg: 'binutils-riscv64-unknown-elf' },
   { bin: 'riscv64-unknown-elf-ld', pkg: 'binutils-riscv64-unknown-elf' },
 ];
 
-const ABI = ['zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7',
-  's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11', 't3', 't4', 't5', 't6'];
+const ABI = [
+  'zero',
+  'ra',
+  'sp',
+  'gp',
+  'tp',
+  't0',
+  't1',
+  't2',
+  's0',
+  's1',
+  'a0',
+  'a1',
+  'a2',
+  'a3',
+  'a4',
+  'a5',
+  'a6',
+  'a7',
+  's2',
+  's3',
+  's4',
+  's5',
+  's6',
+  's7',
+  's8',
+  's9',
+  's10',
+  's11',
+  't3',
+  't4',
+  't5',
+  't6',
+];
 const R = (i: number): string => ABI[i]!;
 const u32 = (v: bigint | number): bigint => BigInt.asUintN(32, BigInt(v));
 
@@ -132,7 +173,13 @@ export function generate(rng: Rng, mnemonic: string, slot: number): Instance {
  * and the source (rs1, whose value in `x` is made a value `fix` allows to write; or the 5-bit
  * immediate); its GNU text and the x registers it names.
  */
-export function csrOperands(rng: Rng, mnemonic: string, ops: Record<string, number>, x: bigint[], fix: (num: number, v: bigint) => bigint): { gnu: string; used: number[] } {
+export function csrOperands(
+  rng: Rng,
+  mnemonic: string,
+  ops: Record<string, number>,
+  x: bigint[],
+  fix: (num: number, v: bigint) => bigint,
+): { gnu: string; used: number[] } {
   const level = rng.int(2) ? 0x100 : 0x300;
   ops.c = rng.pick(level === 0x100 ? S_CSRS : M_CSRS);
   const num = level + ops.c;
@@ -161,7 +208,9 @@ function snippet(inst: Instance, slot: number, next: number | undefined): string
   const { b, c } = inst;
   const blk = `blk${slot}`;
   const L = [`        .org ${slot * SNIP}`, `s${slot}:`, `        lui ${R(b)}, %hi(${blk})`, `        addi ${R(b)}, ${R(b)}, %lo(${blk})`];
-  CSRS.forEach((k, i) => { if (k.reg !== 'MISA') L.push(`        lw ${R(c)}, ${OFF.init + 4 * i}(${R(b)})`, `        csrw ${hex(k.num, 3)}, ${R(c)}`); });
+  CSRS.forEach((k, i) => {
+    if (k.reg !== 'MISA') L.push(`        lw ${R(c)}, ${OFF.init + 4 * i}(${R(b)})`, `        csrw ${hex(k.num, 3)}, ${R(c)}`);
+  });
   CSRS.forEach((k, i) => L.push(`        csrr ${R(c)}, ${hex(k.num, 3)}`, `        sw ${R(c)}, ${OFF.before + 4 * i}(${R(b)})`));
   for (let j = 1; j < 32; j++) if (j !== b) L.push(`        lw ${R(j)}, ${4 * j}(${R(b)})`);
   L.push(`        lw ${R(b)}, ${4 * b}(${R(b)})`);
@@ -182,17 +231,41 @@ export type Placed = P<Instance>;
 /** The end of a snippet: mtvec back at the handler, then the block (at register b) copied to the
  *  UART at 0x10000000 (QEMU hw/riscv/virt.c, virt_memmap[VIRT_UART0]); c is scratch. */
 export function uartDump(b: string, c: string, size: number): string[] {
-  return [`        la ${c}, handler`, `        csrw mtvec, ${c}`, `        mv t0, ${b}`, `        addi t2, t0, ${size}`, '        li t3, 0x10000000',
-    `1:      lbu t1, 0(t0)`, '        sb t1, 0(t3)', '        addi t0, t0, 1', '        bne t0, t2, 1b'];
+  return [
+    `        la ${c}, handler`,
+    `        csrw mtvec, ${c}`,
+    `        mv t0, ${b}`,
+    `        addi t2, t0, ${size}`,
+    '        li t3, 0x10000000',
+    `1:      lbu t1, 0(t0)`,
+    '        sb t1, 0(t3)',
+    '        addi t0, t0, 1',
+    '        bne t0, t2, 1b',
+  ];
 }
 
 /** Entry (mtvec at the handler, then the first snippet), the handler (a trap in M-mode ends the run
  *  with the test finisher's FAIL code 0x3333 and mcause) and `finish` (FINISHER_PASS 0x5555); the
  *  finisher is at 0x100000 (virt_memmap[VIRT_TEST]; include/hw/misc/sifive_test.h). */
 export function virtRuntime(first: number): string[] {
-  return ['        .globl _start', '_start: la t0, handler', '        csrw mtvec, t0', `        j s${first}`,
-    '        .balign 4', 'handler: csrr t0, mcause', '        slli t0, t0, 16', '        li t1, 0x3333', '        or t0, t0, t1', '        li t1, 0x100000', '        sw t0, 0(t1)', '2:      j 2b',
-    'finish: li t0, 0x100000', '        li t1, 0x5555', '        sw t1, 0(t0)', '3:      j 3b'];
+  return [
+    '        .globl _start',
+    '_start: la t0, handler',
+    '        csrw mtvec, t0',
+    `        j s${first}`,
+    '        .balign 4',
+    'handler: csrr t0, mcause',
+    '        slli t0, t0, 16',
+    '        li t1, 0x3333',
+    '        or t0, t0, t1',
+    '        li t1, 0x100000',
+    '        sw t0, 0(t1)',
+    '2:      j 2b',
+    'finish: li t0, 0x100000',
+    '        li t1, 0x5555',
+    '        sw t1, 0(t0)',
+    '3:      j 3b',
+  ];
 }
 
 /** Run a harness on the virt machine: what its UART received, and how QEMU ended. */
@@ -206,10 +279,19 @@ export function runVirt(elf: string, args: string[], timeout: number): { buf: Bu
 
 export function harnessSource(items: Placed[]): string {
   const text = items.map(({ inst, slot }, i) => snippet(inst, slot, items[i + 1]?.slot));
-  const data = items.map(({ inst, slot }) => [`        .org ${slot * BLK}`, `blk${slot}:`, `        .word ${inst.x.map((v) => hex(v)).join(', ')}`,
-    `        .word ${inst.init.map((v) => hex(v)).join(', ')}`, `        .space ${8 * NC}`, '        .word 0'].join('\n'));
-  return ['        .option norvc', '        .option norelax', '        .text', ...text,
-    ...virtRuntime(items[0]!.slot), '        .data', ...data, ''].join('\n');
+  const data = items.map(({ inst, slot }) =>
+    [
+      `        .org ${slot * BLK}`,
+      `blk${slot}:`,
+      `        .word ${inst.x.map((v) => hex(v)).join(', ')}`,
+      `        .word ${inst.init.map((v) => hex(v)).join(', ')}`,
+      `        .space ${8 * NC}`,
+      '        .word 0',
+    ].join('\n'),
+  );
+  return ['        .option norvc', '        .option norelax', '        .text', ...text, ...virtRuntime(items[0]!.slot), '        .data', ...data, ''].join(
+    '\n',
+  );
 }
 
 export function buildElf(items: Placed[], dir: string, name: string): string {
@@ -230,7 +312,9 @@ export function runElf(elf: string, count: number): { states: QemuState[]; stopp
     const w = (off: number, k: number) => BigInt(buf.readUInt32LE(i + off + 4 * k));
     return { x: [...Array(32).keys()].map((k) => w(OFF.x, k)), before: CSRS.map((_, k) => w(OFF.before, k)), after: CSRS.map((_, k) => w(OFF.after, k)) };
   });
-  return states.length < count ? { states, stopped: `QEMU stopped after ${states.length} of ${count} (exit ${status}, a trap in M-mode ends the run with mcause as the code)` } : { states };
+  return states.length < count
+    ? { states, stopped: `QEMU stopped after ${states.length} of ${count} (exit ${status}, a trap in M-mode ends the run with mcause as the code)` }
+    : { states };
 }
 
 // ---- isavirt's side ----
@@ -246,7 +330,9 @@ export class SpecSide extends InstanceSide<Instance> {
     m.writeReg('priv', 3n);
     // Seeded with what the hart made of INIT, on the bits riscv.isa implements: a WARL bit QEMU keeps
     // and riscv.isa hardwires (medeleg[11:10], mideleg's VS bits, satp.ASID) is not a state of the spec.
-    CSRS.forEach((k, i) => { if (k.reg !== 'MISA') m.writeReg(k.reg, before[i]! & k.mask); });
+    CSRS.forEach((k, i) => {
+      if (k.reg !== 'MISA') m.writeReg(k.reg, before[i]! & k.mask);
+    });
     for (let j = 0; j < 32; j++) m.writeFile('x', j, inst.x[j]!);
     const A = BigInt(insAddr(slot));
     m.pc = A;
@@ -265,7 +351,7 @@ export function compare(inst: Instance, q: QemuState, s: ReturnType<SpecSide['ru
   if (s.priv !== 3n) d.push(`isavirt left M-mode (priv ${s.priv})`);
   // rd holds the CSR's old value: compared on the bits riscv.isa implements for that CSR (or view).
   const num = inst.ops.csr ?? 0;
-  const rdMask = inst.ops.c === undefined ? 0xffffffffn : CSRS.find((k) => k.num === num)?.mask ?? VIEW_MASK[num]!;
+  const rdMask = inst.ops.c === undefined ? 0xffffffffn : (CSRS.find((k) => k.num === num)?.mask ?? VIEW_MASK[num]!);
   for (let j = 1; j < 32; j++) {
     if (j === inst.b || j === inst.c) continue;
     const mask = j === inst.ops.rd ? rdMask : 0xffffffffn;
@@ -282,8 +368,14 @@ export function compare(inst: Instance, q: QemuState, s: ReturnType<SpecSide['ru
 
 export function cosimulate(isa: Isa, o: { seed: number; perInstruction: number; dir: string; only?: string[] }) {
   const rng = new Rng(o.seed);
-  const mnemonics = isa.instructions.map((i) => i.mnemonic).filter((m) => (/^CSRR[WSC]I?$/.test(m) || ['ECALL', 'EBREAK', 'MRET'].includes(m)) && (!o.only || o.only.includes(m)));
-  const placed = placeAll(mnemonics.map((m) => ({ mnemonic: m, count: o.perInstruction })), BATCH, (w, slot) => generate(rng, w.mnemonic, slot));
+  const mnemonics = isa.instructions
+    .map((i) => i.mnemonic)
+    .filter((m) => (/^CSRR[WSC]I?$/.test(m) || ['ECALL', 'EBREAK', 'MRET'].includes(m)) && (!o.only || o.only.includes(m)));
+  const placed = placeAll(
+    mnemonics.map((m) => ({ mnemonic: m, count: o.perInstruction })),
+    BATCH,
+    (w, slot) => generate(rng, w.mnemonic, slot),
+  );
   const res = Object.assign(new Tally(), { stopped: [] as string[] });
   batches(placed, BATCH).forEach((group, bi) => {
     const side = new SpecSide(isa, group);
@@ -292,8 +384,13 @@ export function cosimulate(isa: Isa, o: { seed: number; perInstruction: number; 
     states.forEach((q, k) => {
       const p = group[k]!;
       const s = side.run(p.inst, p.slot, q.before);
-      res.add(p.inst.mnemonic, s.outcome.kind === 'done' ? 'completed' : s.outcome.kind, compare(p.inst, q, s),
-        () => `${p.inst.mnemonic} "${p.inst.gnu}" (isavirt: "${side.text(p.inst)}") rs1/zimm=${p.inst.ops.rs1 !== undefined ? hex(p.inst.x[p.inst.ops.rs1]!) : p.inst.ops.z} before: ${CSRS.map((c, j) => `${c.reg}=${hex(q.before[j]!)}`).join(' ')}`);
+      res.add(
+        p.inst.mnemonic,
+        s.outcome.kind === 'done' ? 'completed' : s.outcome.kind,
+        compare(p.inst, q, s),
+        () =>
+          `${p.inst.mnemonic} "${p.inst.gnu}" (isavirt: "${side.text(p.inst)}") rs1/zimm=${p.inst.ops.rs1 !== undefined ? hex(p.inst.x[p.inst.ops.rs1]!) : p.inst.ops.z} before: ${CSRS.map((c, j) => `${c.reg}=${hex(q.before[j]!)}`).join(' ')}`,
+      );
     });
   });
   return res;

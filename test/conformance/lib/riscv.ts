@@ -26,7 +26,21 @@
 import type { Isa } from '../../../src/ir/types.js';
 import { Rng } from '../../exec/helpers.js';
 import { hex, otherRegisters, stepOnce, type SpecOutcome, InstanceSide } from './spec.js';
-import { batches, checkSlots, linkHarness, outcomeWord, placeAll, runAll, Tally, TOOLCHAINS, type Placed as P, blocks, unhandledException, withEnd, runUser } from './cosim.js';
+import {
+  batches,
+  checkSlots,
+  linkHarness,
+  outcomeWord,
+  placeAll,
+  runAll,
+  Tally,
+  TOOLCHAINS,
+  type Placed as P,
+  blocks,
+  unhandledException,
+  withEnd,
+  runUser,
+} from './cosim.js';
 
 export const TEXT = 0x10000;
 export const SNIP = 512;
@@ -68,8 +82,40 @@ export interface Instance {
   targets: Record<string, number>;
 }
 
-const ABI = ['zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7',
-  's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11', 't3', 't4', 't5', 't6'];
+const ABI = [
+  'zero',
+  'ra',
+  'sp',
+  'gp',
+  'tp',
+  't0',
+  't1',
+  't2',
+  's0',
+  's1',
+  'a0',
+  'a1',
+  'a2',
+  'a3',
+  'a4',
+  'a5',
+  'a6',
+  'a7',
+  's2',
+  's3',
+  's4',
+  's5',
+  's6',
+  's7',
+  's8',
+  's9',
+  's10',
+  's11',
+  't3',
+  't4',
+  't5',
+  't6',
+];
 const R = (i: number): string => ABI[i]!;
 const rel = (off: number): string => (off >= 0 ? `.+${off}` : `.-${-off}`);
 const u32 = (v: bigint | number): bigint => BigInt.asUintN(32, BigInt(v));
@@ -78,12 +124,50 @@ const u32 = (v: bigint | number): bigint => BigInt.asUintN(32, BigInt(v));
 type Form = 'R' | 'I' | 'SHIFT' | 'U' | 'B' | 'JAL' | 'JALR' | 'LOAD' | 'STORE' | 'NONE' | 'CSR' | 'CSRI' | 'SFENCE';
 
 export const FORMS: Record<string, Form> = {
-  LUI: 'U', AUIPC: 'U', JAL: 'JAL', JALR: 'JALR',
-  BEQ: 'B', BNE: 'B', BLT: 'B', BGE: 'B', BLTU: 'B', BGEU: 'B',
-  LW: 'LOAD', LBU: 'LOAD', LB: 'LOAD', LH: 'LOAD', LHU: 'LOAD', SW: 'STORE', SB: 'STORE', SH: 'STORE',
-  ADDI: 'I', SLTI: 'I', SLTIU: 'I', XORI: 'I', ORI: 'I', ANDI: 'I', SLLI: 'SHIFT', SRLI: 'SHIFT', SRAI: 'SHIFT',
-  ADD: 'R', SUB: 'R', SLL: 'R', SLT: 'R', SLTU: 'R', XOR: 'R', SRL: 'R', SRA: 'R', OR: 'R', AND: 'R',
-  FENCE: 'NONE', ECALL: 'NONE', EBREAK: 'NONE', MRET: 'NONE', SRET: 'NONE', WFI: 'NONE', SFENCE_VMA: 'SFENCE',
+  LUI: 'U',
+  AUIPC: 'U',
+  JAL: 'JAL',
+  JALR: 'JALR',
+  BEQ: 'B',
+  BNE: 'B',
+  BLT: 'B',
+  BGE: 'B',
+  BLTU: 'B',
+  BGEU: 'B',
+  LW: 'LOAD',
+  LBU: 'LOAD',
+  LB: 'LOAD',
+  LH: 'LOAD',
+  LHU: 'LOAD',
+  SW: 'STORE',
+  SB: 'STORE',
+  SH: 'STORE',
+  ADDI: 'I',
+  SLTI: 'I',
+  SLTIU: 'I',
+  XORI: 'I',
+  ORI: 'I',
+  ANDI: 'I',
+  SLLI: 'SHIFT',
+  SRLI: 'SHIFT',
+  SRAI: 'SHIFT',
+  ADD: 'R',
+  SUB: 'R',
+  SLL: 'R',
+  SLT: 'R',
+  SLTU: 'R',
+  XOR: 'R',
+  SRL: 'R',
+  SRA: 'R',
+  OR: 'R',
+  AND: 'R',
+  FENCE: 'NONE',
+  ECALL: 'NONE',
+  EBREAK: 'NONE',
+  MRET: 'NONE',
+  SRET: 'NONE',
+  WFI: 'NONE',
+  SFENCE_VMA: 'SFENCE',
 };
 // One CSRRW/CSRRS/... each, with the real 12-bit csr field (issue 11's real encodings).
 for (const op of ['CSRRW', 'CSRRS', 'CSRRC']) FORMS[op] = 'CSR';
@@ -92,13 +176,19 @@ for (const op of ['CSRRWI', 'CSRRSI', 'CSRRCI']) FORMS[op] = 'CSRI';
 const ACCESS: Record<string, number> = { LW: 4, LH: 2, LHU: 2, LBU: 1, LB: 1, SW: 4, SH: 2, SB: 1 };
 
 function simm(rng: Rng, bits: number): number {
-  const lo = -(1 << (bits - 1)), hi = (1 << (bits - 1)) - 1;
+  const lo = -(1 << (bits - 1)),
+    hi = (1 << (bits - 1)) - 1;
   switch (rng.int(6)) {
-    case 0: return 0;
-    case 1: return -1;
-    case 2: return lo;
-    case 3: return hi;
-    default: return lo + rng.int(hi - lo + 1);
+    case 0:
+      return 0;
+    case 1:
+      return -1;
+    case 2:
+      return lo;
+    case 3:
+      return hi;
+    default:
+      return lo + rng.int(hi - lo + 1);
   }
 }
 
@@ -121,7 +211,8 @@ export const hasMisaligned = (mnemonic: string): boolean => ['B', 'JAL', 'JALR']
 export function generate(rng: Rng, mnemonic: string, slot: number, variant: 'plain' | 'misaligned' = 'plain'): Instance {
   const form = FORMS[mnemonic];
   if (!form) throw new Error(`no co-simulation form for ${mnemonic}`);
-  const A = insAddr(slot), W = winAddr(slot);
+  const A = insAddr(slot),
+    W = winAddr(slot);
   const x: bigint[] = [0n];
   for (let i = 1; i < 32; i++) x.push(rng.big(32));
   const win = Array.from({ length: WIN }, () => rng.int(256));
@@ -136,7 +227,9 @@ export function generate(rng: Rng, mnemonic: string, slot: number, variant: 'pla
   };
   switch (form) {
     case 'R': {
-      ops.rd = anyReg(rng); ops.rs1 = anyReg(rng); ops.rs2 = rng.int(4) === 0 ? ops.rs1 : anyReg(rng);
+      ops.rd = anyReg(rng);
+      ops.rs1 = anyReg(rng);
+      ops.rs2 = rng.int(4) === 0 ? ops.rs1 : anyReg(rng);
       if ((mnemonic === 'SLL' || mnemonic === 'SRL' || mnemonic === 'SRA') && ops.rs2 !== 0 && rng.int(2) === 0) {
         x[ops.rs2] = BigInt(rng.int(32)) | (rng.int(2) ? u32(rng.big(32)) & ~31n : 0n);
       }
@@ -145,25 +238,32 @@ export function generate(rng: Rng, mnemonic: string, slot: number, variant: 'pla
       break;
     }
     case 'I': {
-      ops.rd = anyReg(rng); ops.rs1 = anyReg(rng); ops.k = simm(rng, 12);
+      ops.rd = anyReg(rng);
+      ops.rs1 = anyReg(rng);
+      ops.k = simm(rng, 12);
       used.push(ops.rd, ops.rs1);
       gnu = `${lower} ${R(ops.rd)}, ${R(ops.rs1)}, ${ops.k}`;
       break;
     }
     case 'SHIFT': {
-      ops.rd = anyReg(rng); ops.rs1 = anyReg(rng); ops.sh = rng.pick([0, 1, 31, rng.int(32)]);
+      ops.rd = anyReg(rng);
+      ops.rs1 = anyReg(rng);
+      ops.sh = rng.pick([0, 1, 31, rng.int(32)]);
       used.push(ops.rd, ops.rs1);
       gnu = `${lower} ${R(ops.rd)}, ${R(ops.rs1)}, ${ops.sh}`;
       break;
     }
     case 'U': {
-      ops.rd = anyReg(rng); ops.k = rng.pick([0, 1, 0x7ffff, 0x80000, 0xfffff, rng.int(1 << 20)]);
+      ops.rd = anyReg(rng);
+      ops.k = rng.pick([0, 1, 0x7ffff, 0x80000, 0xfffff, rng.int(1 << 20)]);
       used.push(ops.rd);
       gnu = `${lower} ${R(ops.rd)}, 0x${ops.k.toString(16)}`;
       break;
     }
     case 'B': {
-      ops.rs1 = anyReg(rng); ops.rs2 = anyReg(rng); ops.off = padOffset();
+      ops.rs1 = anyReg(rng);
+      ops.rs2 = anyReg(rng);
+      ops.off = padOffset();
       // Half the time make the operands related so that each condition is both taken and not.
       if (ops.rs2 !== 0 && rng.int(2) === 0) {
         const a = x[ops.rs1]!;
@@ -174,13 +274,16 @@ export function generate(rng: Rng, mnemonic: string, slot: number, variant: 'pla
       break;
     }
     case 'JAL': {
-      ops.rd = anyReg(rng); ops.off = padOffset();
+      ops.rd = anyReg(rng);
+      ops.off = padOffset();
       used.push(ops.rd);
       gnu = `jal ${R(ops.rd)}, ${rel(ops.off)}`;
       break;
     }
     case 'JALR': {
-      ops.rd = anyReg(rng); ops.rs1 = 1 + rng.int(31); ops.off = simm(rng, 12);
+      ops.rd = anyReg(rng);
+      ops.rs1 = 1 + rng.int(31);
+      ops.off = simm(rng, 12);
       const target = A + padOffset();
       // Bit 0 of the sum is cleared by JALR (U 2.5): set it now and then.
       x[ops.rs1] = u32(BigInt(target) - BigInt(ops.off) + BigInt(rng.int(2)));
@@ -191,7 +294,8 @@ export function generate(rng: Rng, mnemonic: string, slot: number, variant: 'pla
     case 'LOAD':
     case 'STORE': {
       const size = ACCESS[mnemonic]!;
-      ops.rs1 = 1 + rng.int(31); ops.off = simm(rng, 12);
+      ops.rs1 = 1 + rng.int(31);
+      ops.off = simm(rng, 12);
       const ea = W + size * rng.int(WIN / size);
       x[ops.rs1] = u32(BigInt(ea) - BigInt(ops.off));
       if (form === 'LOAD') {
@@ -216,7 +320,8 @@ export function generate(rng: Rng, mnemonic: string, slot: number, variant: 'pla
       break;
     }
     case 'SFENCE': {
-      ops.rs1 = anyReg(rng); ops.rs2 = anyReg(rng);
+      ops.rs1 = anyReg(rng);
+      ops.rs2 = anyReg(rng);
       used.push(ops.rs1, ops.rs2);
       gnu = `sfence.vma ${R(ops.rs1)}, ${R(ops.rs2)}`;
       break;
@@ -280,8 +385,18 @@ export type Placed = P<Instance>;
 export function harnessSource(items: Placed[]): string {
   const text = items.map(({ inst, slot }, i) => snippet(inst, slot, items[i + 1]?.slot));
   const data = items.map(({ inst, slot }) => dataBlock(inst, slot));
-  return ['        .option norvc', '        .option norelax', '        .text', ...text,
-    '        .globl _start', '_start:', `        j s${items[0]!.slot}`, '        .data', ...data, ''].join('\n');
+  return [
+    '        .option norvc',
+    '        .option norelax',
+    '        .text',
+    ...text,
+    '        .globl _start',
+    '_start:',
+    `        j s${items[0]!.slot}`,
+    '        .data',
+    ...data,
+    '',
+  ].join('\n');
 }
 
 /** Assemble and link a harness for `insts`; returns the ELF's path. */
@@ -293,16 +408,17 @@ export function buildElf(items: Placed[], dir: string, name: string): string {
 
 /** What QEMU did with one instance: the state it dumped, or how the process ended. */
 export type QemuOutcome =
-  | { kind: 'state'; x: bigint[]; win: number[] }
-  | { kind: 'signal'; signal: string }
-  | { kind: 'exception'; cause: number }
-  | { kind: 'exit'; status: number };
+  { kind: 'state'; x: bigint[]; win: number[] } | { kind: 'signal'; signal: string } | { kind: 'exception'; cause: number } | { kind: 'exit'; status: number };
 
 /** Run a harness; one outcome per instance that ran (the last may be how the process ended). */
 export function runElf(elf: string, count: number): QemuOutcome[] {
   const r = runUser('qemu-riscv32', [...QEMU_ARGS, elf]);
   const out = r.stdout;
-  const states = blocks<QemuOutcome>(out, BLKSZ, count, (i) => ({ kind: 'state', x: [...Array(32).keys()].map((j) => BigInt(out.readUInt32LE(i + 4 * j))), win: [...out.subarray(i + 128, i + BLKSZ)] }));
+  const states = blocks<QemuOutcome>(out, BLKSZ, count, (i) => ({
+    kind: 'state',
+    x: [...Array(32).keys()].map((j) => BigInt(out.readUInt32LE(i + 4 * j))),
+    win: [...out.subarray(i + 128, i + BLKSZ)],
+  }));
   return withEnd(states, count, r, elf, () => {
     const exc = unhandledException(r);
     return r.signal ? { kind: 'signal', signal: r.signal } : exc !== undefined ? { kind: 'exception', cause: exc } : { kind: 'exit', status: r.status ?? -1 };
@@ -331,7 +447,8 @@ export class SpecSide extends InstanceSide<Instance> {
     const m = this.m;
     m.writeReg('priv', 0n); // the guest mode: U (riscv.isa: user when priv == 0)
     for (let j = 0; j < 32; j++) m.writeFile('x', j, inst.x[j]!);
-    const A = BigInt(insAddr(slot)), W = winAddr(slot);
+    const A = BigInt(insAddr(slot)),
+      W = winAddr(slot);
     inst.win.forEach((v, k) => m.writeMem('ram', W + k, BigInt(v)));
     m.pc = A;
     const before = otherRegisters(m, ['pc']);
@@ -393,7 +510,8 @@ export function compare(inst: Instance, slot: number, q: QemuOutcome, s: SpecRun
     if (q.x[j] !== s.x[j]) d.push(`${R(j)}: QEMU ${hex(q.x[j]!)}, isavirt ${hex(s.x[j]!)}`);
   }
   if (s.x[0] !== 0n) d.push(`isavirt x0 = ${hex(s.x[0]!)}`);
-  const qDelta = u32(q.x[inst.c]! - 4n - A), sDelta = u32(s.pc - A);
+  const qDelta = u32(q.x[inst.c]! - 4n - A),
+    sDelta = u32(s.pc - A);
   if (qDelta !== sDelta) d.push(`pc: QEMU ${hex(u32(A + qDelta))}, isavirt ${hex(s.pc)} (instance at ${hex(A)})`);
   for (let k = 0; k < WIN; k++) {
     if (q.win[k] !== s.win[k]) d.push(`memory ${hex(winAddr(slot) + k)}: QEMU 0x${q.win[k]!.toString(16)}, isavirt 0x${s.win[k]!.toString(16)}`);
@@ -404,7 +522,10 @@ export function compare(inst: Instance, slot: number, q: QemuOutcome, s: SpecRun
 export function describeInstance(inst: Instance, spec: string): string {
   const regs = new Set<number>();
   for (const [k, v] of Object.entries(inst.ops)) if (k.startsWith('r')) regs.add(v);
-  const vals = [...regs].filter((r) => r !== 0).map((r) => `${R(r)}=${hex(inst.x[r]!)}`).join(' ');
+  const vals = [...regs]
+    .filter((r) => r !== 0)
+    .map((r) => `${R(r)}=${hex(inst.x[r]!)}`)
+    .join(' ');
   return `"${inst.gnu}" (isavirt: "${spec}") with ${vals || 'no register operands'}`;
 }
 
@@ -433,7 +554,8 @@ export function cosimulate(isa: Isa, o: CosimOptions): CosimResult {
   const mnemonics = isa.instructions.map((i) => i.mnemonic).filter((m) => !o.only || o.only.includes(m));
   const uncovered = mnemonics.filter((m) => !FORMS[m]);
   type Want = { mnemonic: string; variant: 'plain' | 'misaligned'; count: number };
-  const batched: Want[] = [], alone: Want[] = [];
+  const batched: Want[] = [],
+    alone: Want[] = [];
   for (const mnemonic of mnemonics) {
     if (!FORMS[mnemonic]) continue;
     const solo = runsAlone(mnemonic);
@@ -442,22 +564,29 @@ export function cosimulate(isa: Isa, o: CosimOptions): CosimResult {
   }
   const rng = new Rng(o.seed);
   const place = (ws: Want[]): Placed[] => placeAll(ws, BATCH, (w, slot) => generate(rng, w.mnemonic, slot, w.variant));
-  const placedBatched = place(batched), placedAlone = place(alone);
+  const placedBatched = place(batched),
+    placedAlone = place(alone);
   const res: CosimResult = Object.assign(new Tally(), { uncovered });
   // A batch runs to its end unless an instance traps in QEMU; then the rest runs in a new ELF. The
   // instances that trap run one per ELF, in distinct slots, so that one machine holds a batch of them.
-  const runBatches = (placed: Placed[], prefix: string, alone: boolean) => batches(placed, BATCH).forEach((items, bi) => {
-    const side = new SpecSide(isa, items);
-    runAll(items, `${prefix}${bi}`, {
-      build: (group, name) => buildElf(group, o.dir, name),
-      runElf,
-      alone: () => alone,
-      check: (p, q) => {
-        const s = side.run(p.inst, p.slot);
-        res.add(p.inst.mnemonic, outcomeWord(s.outcome, s.pc === BigInt(insAddr(p.slot) + 4)), compare(p.inst, p.slot, q, s), () => `${p.inst.mnemonic} ${describeInstance(p.inst, side.text(p.inst))}`);
-      },
+  const runBatches = (placed: Placed[], prefix: string, alone: boolean) =>
+    batches(placed, BATCH).forEach((items, bi) => {
+      const side = new SpecSide(isa, items);
+      runAll(items, `${prefix}${bi}`, {
+        build: (group, name) => buildElf(group, o.dir, name),
+        runElf,
+        alone: () => alone,
+        check: (p, q) => {
+          const s = side.run(p.inst, p.slot);
+          res.add(
+            p.inst.mnemonic,
+            outcomeWord(s.outcome, s.pc === BigInt(insAddr(p.slot) + 4)),
+            compare(p.inst, p.slot, q, s),
+            () => `${p.inst.mnemonic} ${describeInstance(p.inst, side.text(p.inst))}`,
+          );
+        },
+      });
     });
-  });
   runBatches(placedBatched, 'batch', false);
   runBatches(placedAlone, 'alone', true);
   return res;

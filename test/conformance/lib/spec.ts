@@ -57,8 +57,7 @@ export function specText(isa: Isa, mnemonic: string, ops: Record<string, number 
       const base = p.relative.base === 'pc' ? '.' : `. + ${len}`;
       const off = BigInt(v) + BigInt(p.relative.addend);
       s += off < 0n ? `${base} - ${-off}` : `${base} + ${off}`;
-    }
-    else if (o.kind === 'reg') s += regName(isa, o.file!, Number(v));
+    } else if (o.kind === 'reg') s += regName(isa, o.file!, Number(v));
     else s += BigInt(v).toString();
   }
   return s;
@@ -101,8 +100,16 @@ export interface SpecInstance {
  */
 export class InstanceSide<I extends SpecInstance> {
   readonly m: Machine;
-  constructor(readonly isa: Isa, items: { inst: I; slot: number }[], at: (slot: number) => number, extra: (slot: number) => { address: number; text: string }[] = () => []) {
-    this.m = machineWith(isa, items.flatMap(({ inst, slot }) => [...extra(slot), { address: at(slot), text: this.text(inst, slot) }]));
+  constructor(
+    readonly isa: Isa,
+    items: { inst: I; slot: number }[],
+    at: (slot: number) => number,
+    extra: (slot: number) => { address: number; text: string }[] = () => [],
+  ) {
+    this.m = machineWith(
+      isa,
+      items.flatMap(({ inst, slot }) => [...extra(slot), { address: at(slot), text: this.text(inst, slot) }]),
+    );
   }
 
   /** The instance in the spec's syntax (`slot`: where it is assembled). */

@@ -37,7 +37,9 @@ function aptInstall(pkgs: string[]): boolean {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const install = () =>
     spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '--no-install-recommends', ...pkgs], {
-      encoding: 'utf8', env, timeout: 600_000,
+      encoding: 'utf8',
+      env,
+      timeout: 600_000,
     });
   let r = install();
   if (r.error || r.status !== 0) {
@@ -66,11 +68,7 @@ export function needTools(suite: string, tools: Tool[]): string | undefined {
 }
 
 /** Run a command; throw with its output when it fails (or, with `allowFail`, return the result). */
-export function run(
-  cmd: string,
-  args: string[],
-  opts: { cwd?: string; timeout?: number; allowFail?: boolean; input?: string } = {},
-): SpawnSyncReturns<Buffer> {
+export function run(cmd: string, args: string[], opts: { cwd?: string; timeout?: number; allowFail?: boolean; input?: string } = {}): SpawnSyncReturns<Buffer> {
   const r = spawnSync(cmd, args, { cwd: opts.cwd, timeout: opts.timeout ?? 60_000, input: opts.input, maxBuffer: 256 << 20 });
   if (!opts.allowFail && (r.error || r.status !== 0)) {
     const why = r.error ? r.error.message : r.signal ? `signal ${r.signal}` : `exit ${r.status}`;

@@ -38,14 +38,17 @@ export const WIN = 64;
 export const BLKSZ = 64 + WIN;
 /** Instances per ELF: the code (and the start-up code after the last snippet) ends below DATA. */
 export const BATCH = (DATA - TEXT) / SNIP - 2;
-const BACK_AT = 128, INS_AT = 192, FWD_AT = 208, LAND_AT = 272, PADS = 4;
+const BACK_AT = 128,
+  INS_AT = 192,
+  FWD_AT = 208,
+  LAND_AT = 272,
+  PADS = 4;
 
 export const insAddr = (slot: number): number => TEXT + slot * SNIP + INS_AT;
 export const blkAddr = (slot: number): number => DATA + slot * BLK;
 export const winAddr = (slot: number): number => blkAddr(slot) + 64;
 /** Pad `id`: 0..3 forward (0 is the fall-through), 100..103 back. */
-export const padAddr = (slot: number, id: number): number =>
-  TEXT + slot * SNIP + (id >= 100 ? BACK_AT + 16 * (id - 100) : FWD_AT + 16 * id);
+export const padAddr = (slot: number, id: number): number => TEXT + slot * SNIP + (id >= 100 ? BACK_AT + 16 * (id - 100) : FWD_AT + 16 * id);
 const padLabel = (slot: number, id: number): string => (id >= 100 ? `p${slot}_b${id - 100}` : `p${slot}_f${id}`);
 const HSTACK = DATA + BATCH * BLK + 256;
 
@@ -77,7 +80,8 @@ export interface Env {
 export function probe(dir: string): Env {
   const elf = linkHarness(TOOLCHAINS.i386, dir, 'probe', readFileSync(`${root}test/conformance/harness/i386-probe.s`, 'utf8'), {});
   const out = run('qemu-i386', [elf]).stdout;
-  const gl = out.readUInt16LE(0), il = out.readUInt16LE(8);
+  const gl = out.readUInt16LE(0),
+    il = out.readUInt16LE(8);
   return {
     gdtr: { limit: gl, base: out.readUInt32LE(2) },
     idtr: { limit: il, base: out.readUInt32LE(10) },
@@ -92,7 +96,7 @@ export function probe(dir: string): Env {
 }
 
 const gdtEntry = (env: Env, sel: number): bigint => {
-  const off = (sel & 0xfff8);
+  const off = sel & 0xfff8;
   if ((sel & 0xfffc) === 0 || sel & 4 || off + 7 > env.gdtr.limit) return 0n;
   return env.gdt.readBigUInt64LE(off);
 };
@@ -119,7 +123,10 @@ export interface Instance {
  *  are not computed by x86-386.isa (its header: "AF and PF not computed"); bits 15-31 are 386-reserved
  *  or VM/RF (never changed here) or 486+ (AC, ID: QEMU models a later CPU). */
 export const EFLAGS_COMPARED = 0x7fc1n;
-const CF = 1n, ZF = 0x40n, SF = 0x80n, OF = 0x800n;
+const CF = 1n,
+  ZF = 0x40n,
+  SF = 0x80n,
+  OF = 0x800n;
 /** Status flags a program may set in the initial state (CF PF AF ZF SF DF OF); TF stays clear (a
  *  single-step trap would end the harness; x86-386.isa does not model it). */
 const STATUS = 0x0cd5n;
@@ -147,11 +154,15 @@ const ALU_RI = ['ADD_RI', 'SUB_RI', 'CMP_RI', 'AND_RI', 'OR_RI'];
 const JCC = ['JO', 'JNO', 'JB', 'JAE', 'JE', 'JNE', 'JBE', 'JA', 'JS', 'JNS', 'JL', 'JGE', 'JLE', 'JG'];
 /** Instructions that #GP at CPL 3 with IOPL 0 (PRM 6.3.6): each alone, must end in SIGSEGV. */
 const FAULTS_AT_CPL3: Record<string, (g: GenCtx) => string> = {
-  CLI: () => 'cli', STI: () => 'sti', HLT: () => 'hlt', CLTS: () => 'clts',
+  CLI: () => 'cli',
+  STI: () => 'sti',
+  HLT: () => 'hlt',
+  CLTS: () => 'clts',
   IN: (g) => `in eax, ${(g.inst.ops.port = g.rng.int(256))}`,
   OUT: (g) => `out ${(g.inst.ops.port = g.rng.int(256))}, eax`,
   OUT_AL: (g) => `out ${(g.inst.ops.port = g.rng.int(256))}, al`,
-  IN_DX: () => 'in eax, dx', OUT_DX: () => 'out dx, eax',
+  IN_DX: () => 'in eax, dx',
+  OUT_DX: () => 'out dx, eax',
   LGDT: (g) => `lgdt [${(g.inst.ops.a = winAddr(g.slot))}]`,
   LIDT: (g) => `lidt [${(g.inst.ops.a = winAddr(g.slot))}]`,
   LMSW: (g) => `lmsw ${GPR16[(g.inst.ops.rs = g.reg())]}`,
@@ -167,32 +178,94 @@ function selector(g: GenCtx): number {
   const { rng, env } = g;
   const n = Math.floor((env.gdtr.limit + 1) / 8);
   switch (rng.int(6)) {
-    case 0: return env.sregs[1]!;
-    case 1: return env.sregs[2]!;
-    case 2: return rng.int(4);
-    case 3: return ((env.sregs[rng.pick([1, 2])]! & ~3) | rng.int(4));
-    case 4: return (rng.int(n + 3) << 3) | (rng.int(8) === 0 ? 4 : 0) | rng.int(4);
-    default: return rng.int(0x10000);
+    case 0:
+      return env.sregs[1]!;
+    case 1:
+      return env.sregs[2]!;
+    case 2:
+      return rng.int(4);
+    case 3:
+      return (env.sregs[rng.pick([1, 2])]! & ~3) | rng.int(4);
+    case 4:
+      return (rng.int(n + 3) << 3) | (rng.int(8) === 0 ? 4 : 0) | rng.int(4);
+    default:
+      return rng.int(0x10000);
   }
 }
 
 const GENS: Record<string, Gen> = {
-  MOV_RI: (g) => { const { inst: i } = g; i.ops.rd = g.reg(); i.ops.v = imm32(g.rng); i.gnu = `mov ${GPR[i.ops.rd]}, ${hex(i.ops.v)}`; },
-  MOV_RR: (g) => { const { inst: i } = g; i.ops.rd = g.reg(); i.ops.rs = g.reg(); i.gnu = `mov ${GPR[i.ops.rd]}, ${GPR[i.ops.rs]}`; },
-  MOV_RM: (g) => { const { inst: i } = g; i.ops.rd = 1 + g.rng.int(7); i.ops.a = winAddr(g.slot) + g.rng.int(WIN - 3); i.gnu = `mov ${GPR[i.ops.rd]}, dword ptr [${hex(i.ops.a)}]`; },
-  MOV_MR: (g) => { const { inst: i } = g; i.ops.rs = 1 + g.rng.int(7); i.ops.a = winAddr(g.slot) + g.rng.int(WIN - 3); i.gnu = `mov dword ptr [${hex(i.ops.a)}], ${GPR[i.ops.rs]}`; },
-  MOV_RMX: (g) => memx(g, 'load'), MOV_MRX: (g) => memx(g, 'store'), LEA: (g) => memx(g, 'lea'),
-  INC: (g) => { const { inst: i } = g; i.ops.rd = g.reg(); i.gnu = `inc ${GPR[i.ops.rd]}`; edgeValue(g, i.ops.rd); },
-  DEC: (g) => { const { inst: i } = g; i.ops.rd = g.reg(); i.gnu = `dec ${GPR[i.ops.rd]}`; edgeValue(g, i.ops.rd); },
-  SHL: (g) => shift(g, 'shl'), SHR: (g) => shift(g, 'shr'),
+  MOV_RI: (g) => {
+    const { inst: i } = g;
+    i.ops.rd = g.reg();
+    i.ops.v = imm32(g.rng);
+    i.gnu = `mov ${GPR[i.ops.rd]}, ${hex(i.ops.v)}`;
+  },
+  MOV_RR: (g) => {
+    const { inst: i } = g;
+    i.ops.rd = g.reg();
+    i.ops.rs = g.reg();
+    i.gnu = `mov ${GPR[i.ops.rd]}, ${GPR[i.ops.rs]}`;
+  },
+  MOV_RM: (g) => {
+    const { inst: i } = g;
+    i.ops.rd = 1 + g.rng.int(7);
+    i.ops.a = winAddr(g.slot) + g.rng.int(WIN - 3);
+    i.gnu = `mov ${GPR[i.ops.rd]}, dword ptr [${hex(i.ops.a)}]`;
+  },
+  MOV_MR: (g) => {
+    const { inst: i } = g;
+    i.ops.rs = 1 + g.rng.int(7);
+    i.ops.a = winAddr(g.slot) + g.rng.int(WIN - 3);
+    i.gnu = `mov dword ptr [${hex(i.ops.a)}], ${GPR[i.ops.rs]}`;
+  },
+  MOV_RMX: (g) => memx(g, 'load'),
+  MOV_MRX: (g) => memx(g, 'store'),
+  LEA: (g) => memx(g, 'lea'),
+  INC: (g) => {
+    const { inst: i } = g;
+    i.ops.rd = g.reg();
+    i.gnu = `inc ${GPR[i.ops.rd]}`;
+    edgeValue(g, i.ops.rd);
+  },
+  DEC: (g) => {
+    const { inst: i } = g;
+    i.ops.rd = g.reg();
+    i.gnu = `dec ${GPR[i.ops.rd]}`;
+    edgeValue(g, i.ops.rd);
+  },
+  SHL: (g) => shift(g, 'shl'),
+  SHR: (g) => shift(g, 'shr'),
   // D1 /4, D1 /5: a shift by one, OF defined (SDM vol. 2 SAL/SAR/SHL/SHR).
-  SHL_1: (g) => { const { inst: i } = g; i.ops.rd = g.reg(); edgeValue(g, i.ops.rd); i.gnu = `shl ${GPR[i.ops.rd]}, 1`; },
-  SHR_1: (g) => { const { inst: i } = g; i.ops.rd = g.reg(); edgeValue(g, i.ops.rd); i.gnu = `shr ${GPR[i.ops.rd]}, 1`; },
+  SHL_1: (g) => {
+    const { inst: i } = g;
+    i.ops.rd = g.reg();
+    edgeValue(g, i.ops.rd);
+    i.gnu = `shl ${GPR[i.ops.rd]}, 1`;
+  },
+  SHR_1: (g) => {
+    const { inst: i } = g;
+    i.ops.rd = g.reg();
+    edgeValue(g, i.ops.rd);
+    i.gnu = `shr ${GPR[i.ops.rd]}, 1`;
+  },
   // 6A ib: the immediate sign-extended to 32 bits (SDM vol. 2 PUSH).
-  PUSH_I8: (g) => { const { inst: i } = g; i.ops.k = g.rng.pick([-128, -1, 0, 127, g.rng.int(256) - 128]); g.stack(0); i.gnu = `push ${i.ops.k}`; },
+  PUSH_I8: (g) => {
+    const { inst: i } = g;
+    i.ops.k = g.rng.pick([-128, -1, 0, 127, g.rng.int(256) - 128]);
+    g.stack(0);
+    i.gnu = `push ${i.ops.k}`;
+  },
   // A1 / A3: EAX and a moffs32.
-  MOV_EAX_M: (g) => { const { inst: i } = g; i.ops.a = winAddr(g.slot) + g.rng.int(WIN - 3); i.gnu = `mov eax, dword ptr [${hex(i.ops.a)}]`; },
-  MOV_M_EAX: (g) => { const { inst: i } = g; i.ops.a = winAddr(g.slot) + g.rng.int(WIN - 3); i.gnu = `mov dword ptr [${hex(i.ops.a)}], eax`; },
+  MOV_EAX_M: (g) => {
+    const { inst: i } = g;
+    i.ops.a = winAddr(g.slot) + g.rng.int(WIN - 3);
+    i.gnu = `mov eax, dword ptr [${hex(i.ops.a)}]`;
+  },
+  MOV_M_EAX: (g) => {
+    const { inst: i } = g;
+    i.ops.a = winAddr(g.slot) + g.rng.int(WIN - 3);
+    i.gnu = `mov dword ptr [${hex(i.ops.a)}], eax`;
+  },
   DIV: (g) => {
     const { inst: i, rng } = g;
     i.ops.rs = g.reg();
@@ -202,21 +275,60 @@ const GENS: Record<string, Gen> = {
       i.gpr[2] = u32(i.gpr[2]!) % i.gpr[i.ops.rs]!;
       if (i.ops.rs === 0 && i.gpr[2]! >= i.gpr[0]!) i.gpr[2] = 0n;
     }
-    const div = i.gpr[i.ops.rs]!, dividend = (i.gpr[2]! << 32n) | i.gpr[0]!;
+    const div = i.gpr[i.ops.rs]!,
+      dividend = (i.gpr[2]! << 32n) | i.gpr[0]!;
     i.alone = div === 0n || dividend / div >= 1n << 32n;
     i.undefinedFlags = CF | OF | SF | ZF; // SDM vol. 2 DIV, "Flags Affected": all undefined
     i.gnu = `div ${GPR[i.ops.rs]}`;
   },
-  NOP: (g) => { g.inst.gnu = 'nop'; },
-  PUSH: (g) => { const { inst: i } = g; i.ops.rs = g.reg(); g.stack(0); i.gnu = `push ${GPR[i.ops.rs]}`; },
-  PUSH_I: (g) => { const { inst: i } = g; i.ops.v = wide32(imm32(g.rng)); g.stack(0); i.gnu = `push ${hex(i.ops.v)}`; },
-  POP: (g) => { const { inst: i } = g; i.ops.rd = g.reg(); g.stack(4); i.gnu = `pop ${GPR[i.ops.rd]}`; },
-  STOSD: (g) => string(g, 'stosd'), LODSD: (g) => string(g, 'lodsd'), MOVSD: (g) => string(g, 'movsd'),
-  CLD: (g) => { g.inst.gnu = 'cld'; }, STD: (g) => { g.inst.gnu = 'std'; },
+  NOP: (g) => {
+    g.inst.gnu = 'nop';
+  },
+  PUSH: (g) => {
+    const { inst: i } = g;
+    i.ops.rs = g.reg();
+    g.stack(0);
+    i.gnu = `push ${GPR[i.ops.rs]}`;
+  },
+  PUSH_I: (g) => {
+    const { inst: i } = g;
+    i.ops.v = wide32(imm32(g.rng));
+    g.stack(0);
+    i.gnu = `push ${hex(i.ops.v)}`;
+  },
+  POP: (g) => {
+    const { inst: i } = g;
+    i.ops.rd = g.reg();
+    g.stack(4);
+    i.gnu = `pop ${GPR[i.ops.rd]}`;
+  },
+  STOSD: (g) => string(g, 'stosd'),
+  LODSD: (g) => string(g, 'lodsd'),
+  MOVSD: (g) => string(g, 'movsd'),
+  CLD: (g) => {
+    g.inst.gnu = 'cld';
+  },
+  STD: (g) => {
+    g.inst.gnu = 'std';
+  },
   // Near jumps are PC-relative in the spec (issue 11): its syntax takes the target, as GNU's does.
-  CALL: (g) => { const { inst: i } = g; const id = g.target(); i.ops.t = padAddr(g.slot, id);  g.stack(0); i.gnu = `call ${padLabel(g.slot, id)}`; },
-  RET: (g) => { const { inst: i } = g; const sp = g.stack(4); g.poke(sp, padAddr(g.slot, g.target())); i.gnu = 'ret'; },
-  PUSHF: (g) => { g.stack(0); g.inst.gnu = 'pushfd'; },
+  CALL: (g) => {
+    const { inst: i } = g;
+    const id = g.target();
+    i.ops.t = padAddr(g.slot, id);
+    g.stack(0);
+    i.gnu = `call ${padLabel(g.slot, id)}`;
+  },
+  RET: (g) => {
+    const { inst: i } = g;
+    const sp = g.stack(4);
+    g.poke(sp, padAddr(g.slot, g.target()));
+    i.gnu = 'ret';
+  },
+  PUSHF: (g) => {
+    g.stack(0);
+    g.inst.gnu = 'pushfd';
+  },
   POPF: (g) => {
     const { inst: i, rng } = g;
     const sp = g.stack(4);
@@ -227,8 +339,16 @@ const GENS: Record<string, Gen> = {
     g.poke(sp, v);
     i.gnu = 'popfd';
   },
-  SGDT: (g) => { const { inst: i } = g; i.ops.a = winAddr(g.slot) + g.rng.int(WIN - 5); i.gnu = `sgdt [${hex(i.ops.a)}]`; },
-  SIDT: (g) => { const { inst: i } = g; i.ops.a = winAddr(g.slot) + g.rng.int(WIN - 5); i.gnu = `sidt [${hex(i.ops.a)}]`; },
+  SGDT: (g) => {
+    const { inst: i } = g;
+    i.ops.a = winAddr(g.slot) + g.rng.int(WIN - 5);
+    i.gnu = `sgdt [${hex(i.ops.a)}]`;
+  },
+  SIDT: (g) => {
+    const { inst: i } = g;
+    i.ops.a = winAddr(g.slot) + g.rng.int(WIN - 5);
+    i.gnu = `sidt [${hex(i.ops.a)}]`;
+  },
   SMSW: (g) => {
     const { inst: i } = g;
     i.ops.rd = g.reg();
@@ -238,11 +358,22 @@ const GENS: Record<string, Gen> = {
     i.undefinedGpr.set(i.ops.rd, 0xffff0000n);
     i.gnu = `smsw ${GPR[i.ops.rd]}`;
   },
-  SLDT: (g) => { const { inst: i } = g; i.ops.rd = g.reg(); i.gnu = `sldt ${GPR[i.ops.rd]}`; },
-  STR: (g) => { const { inst: i } = g; i.ops.rd = g.reg(); i.gnu = `str ${GPR[i.ops.rd]}`; },
-  LAR: (g) => selOp(g, 'lar'), LSL: (g) => selOp(g, 'lsl'),
-  VERR: (g) => selOp(g, 'verr'), VERW: (g) => selOp(g, 'verw'),
-  JMPF: (g) => far(g, 'jmp'), CALLF: (g) => far(g, 'call'),
+  SLDT: (g) => {
+    const { inst: i } = g;
+    i.ops.rd = g.reg();
+    i.gnu = `sldt ${GPR[i.ops.rd]}`;
+  },
+  STR: (g) => {
+    const { inst: i } = g;
+    i.ops.rd = g.reg();
+    i.gnu = `str ${GPR[i.ops.rd]}`;
+  },
+  LAR: (g) => selOp(g, 'lar'),
+  LSL: (g) => selOp(g, 'lsl'),
+  VERR: (g) => selOp(g, 'verr'),
+  VERW: (g) => selOp(g, 'verw'),
+  JMPF: (g) => far(g, 'jmp'),
+  CALLF: (g) => far(g, 'call'),
   RETF: (g) => {
     const { inst: i, rng, env } = g;
     const sp = g.stack(8);
@@ -266,7 +397,10 @@ const GENS: Record<string, Gen> = {
   },
   // INT 3 (CC) at CPL 3 through the DPL-3 gate: QEMU's Linux user mode enters its emulated kernel,
   // which delivers SIGTRAP (linux-user/i386/cpu_loop.c, EXCP03_INT3); see SpecSide.runInt3.
-  INT3: (g) => { g.inst.gnu = 'int3'; g.inst.alone = true; },
+  INT3: (g) => {
+    g.inst.gnu = 'int3';
+    g.inst.alone = true;
+  },
   INT: (g) => {
     const { inst: i, rng, env } = g;
     // Vectors whose gate QEMU gives DPL 0: INT n at CPL 3 is #GP (SDM vol. 2 INT n). Vectors with a
@@ -281,7 +415,8 @@ const GENS: Record<string, Gen> = {
 for (const m of ALU_RR) {
   GENS[m] = (g) => {
     const { inst: i, rng } = g;
-    i.ops.rd = g.reg(); i.ops.rs = g.reg();
+    i.ops.rd = g.reg();
+    i.ops.rs = g.reg();
     if (rng.int(3) === 0) i.gpr[i.ops.rs] = u32(rng.pick([i.gpr[i.ops.rd]!, i.gpr[i.ops.rd]! + 1n, -i.gpr[i.ops.rd]!, i.gpr[i.ops.rd]! ^ 0x80000000n]));
     i.gnu = `${m.toLowerCase()} ${GPR[i.ops.rd]}, ${GPR[i.ops.rs]}`;
   };
@@ -294,14 +429,16 @@ for (const m of ALU_RI) {
   const op = m.slice(0, -3);
   GENS[m] = (g) => {
     const { inst: i, rng } = g;
-    i.ops.rd = 1 + rng.int(7); i.ops.v = imm32(rng);
+    i.ops.rd = 1 + rng.int(7);
+    i.ops.v = imm32(rng);
     if (rng.int(3) === 0) i.ops.v = Number(u32(rng.pick([i.gpr[i.ops.rd]!, -i.gpr[i.ops.rd]!, 0x80000000n, 0x7fffffffn])));
     i.ops.v = wide32(i.ops.v);
     i.gnu = `${op.toLowerCase()} ${GPR[i.ops.rd]}, ${hex(i.ops.v)}`;
   };
   GENS[`${op}_RI8`] = (g) => {
     const { inst: i, rng } = g;
-    i.ops.rd = g.reg(); i.ops.k = rng.pick([-128, -1, 0, 1, 127, rng.int(256) - 128]);
+    i.ops.rd = g.reg();
+    i.ops.k = rng.pick([-128, -1, 0, 1, 127, rng.int(256) - 128]);
     if (rng.int(3) === 0) i.gpr[i.ops.rd] = u32(rng.pick([-BigInt(i.ops.k), 0x7fffffffn, 0x80000000n, 0xffffffffn]));
     i.gnu = `${op.toLowerCase()} ${GPR[i.ops.rd]}, ${i.ops.k}`;
   };
@@ -314,15 +451,32 @@ for (const m of ALU_RI) {
 // A pad is near: GNU and isavirt's assembler pick rel8 (the _SHORT forms); the rel32 forms are
 // forced, GNU with {disp32} and isavirt by the form's own encoding (SpecSide.text).
 for (const m of ['JMP', ...JCC]) {
-  GENS[`${m}_SHORT`] = (g) => { const { inst: i } = g; const id = g.target(); i.ops.t = padAddr(g.slot, id); i.gnu = `${m.toLowerCase()} ${padLabel(g.slot, id)}`; };
-  GENS[m] = (g) => { const { inst: i } = g; const id = g.target(); i.ops.t = padAddr(g.slot, id); i.gnu = `{disp32} ${m.toLowerCase()} ${padLabel(g.slot, id)}`; };
+  GENS[`${m}_SHORT`] = (g) => {
+    const { inst: i } = g;
+    const id = g.target();
+    i.ops.t = padAddr(g.slot, id);
+    i.gnu = `${m.toLowerCase()} ${padLabel(g.slot, id)}`;
+  };
+  GENS[m] = (g) => {
+    const { inst: i } = g;
+    const id = g.target();
+    i.ops.t = padAddr(g.slot, id);
+    i.gnu = `{disp32} ${m.toLowerCase()} ${padLabel(g.slot, id)}`;
+  };
 }
 /** Forms the assembler never picks for a near target: written by their own encoding. */
 const BY_ENCODING = new Set(['JMP', ...JCC]);
 for (const s of SREGS) {
   const low = s.toLowerCase();
-  GENS[`MOV_R_${s}`] = (g) => { const { inst: i } = g; i.ops.rd = g.reg(); i.gnu = `mov ${GPR[i.ops.rd]}, ${low}`; };
-  GENS[`PUSH_${s}`] = (g) => { g.stack(0); g.inst.gnu = `push ${low}`; };
+  GENS[`MOV_R_${s}`] = (g) => {
+    const { inst: i } = g;
+    i.ops.rd = g.reg();
+    i.gnu = `mov ${GPR[i.ops.rd]}, ${low}`;
+  };
+  GENS[`PUSH_${s}`] = (g) => {
+    g.stack(0);
+    g.inst.gnu = `push ${low}`;
+  };
   if (s === 'CS') continue;
   GENS[`MOV_${s}_R`] = (g) => {
     const { inst: i } = g;
@@ -343,14 +497,20 @@ for (const s of SREGS) {
   };
 }
 for (const [m, f] of Object.entries(FAULTS_AT_CPL3)) {
-  GENS[m] = (g) => { g.inst.gnu = f(g); g.inst.alone = true; };
+  GENS[m] = (g) => {
+    g.inst.gnu = f(g);
+    g.inst.alone = true;
+  };
 }
 
 /** Whether loading `sel` into `sreg` succeeds at CPL 3 (for batching only; the comparison decides). */
 function segmentLoads(env: Env, sreg: string, sel: number): boolean {
   const cpl = env.sregs[1]! & 3;
   const d = gdtEntry(env, sel);
-  const dpl = Number((d >> 45n) & 3n), present = (d >> 47n) & 1n, s = (d >> 44n) & 1n, code = (d >> 43n) & 1n;
+  const dpl = Number((d >> 45n) & 3n),
+    present = (d >> 47n) & 1n,
+    s = (d >> 44n) & 1n,
+    code = (d >> 43n) & 1n;
   const rw = (d >> 41n) & 1n;
   if (sreg === 'SS') return d !== 0n && (sel & 3) === cpl && dpl === cpl && s === 1n && code === 0n && rw === 1n && present === 1n;
   if ((sel & 0xfffc) === 0) return true;
@@ -425,14 +585,23 @@ export function generate(rng: Rng, env: Env, mnemonic: string, slot: number): In
   const gpr: bigint[] = [];
   for (let k = 0; k < 8; k++) gpr.push(u32(rng.big(32)));
   const inst: Instance = {
-    mnemonic, ops: {}, gnu: '', gpr,
+    mnemonic,
+    ops: {},
+    gnu: '',
+    gpr,
     eflags: (env.eflags & ~STATUS & ~0x100n) | (u32(rng.big(32)) & STATUS),
-    sregs: [...env.sregs], win: Array.from({ length: WIN }, () => rng.int(256)),
-    alone: false, undefinedFlags: 0n, undefinedGpr: new Map(),
+    sregs: [...env.sregs],
+    win: Array.from({ length: WIN }, () => rng.int(256)),
+    alone: false,
+    undefinedFlags: 0n,
+    undefinedGpr: new Map(),
   };
   const W = winAddr(slot);
   const g: GenCtx = {
-    rng, slot, env, inst,
+    rng,
+    slot,
+    env,
+    inst,
     reg: () => rng.int(8),
     target: () => rng.pick([100, 101, 102, 103, 1, 2, 3]),
     stack: (above) => {
@@ -454,21 +623,41 @@ function snippet(inst: Instance, slot: number, next: number | undefined): string
   const base = slot * SNIP;
   const blk = blkAddr(slot);
   const at = (o: number) => `        .org ${base + o}, 0x90`;
-  const L: string[] = [at(0), `s${slot}:`, `        mov dword ptr ss:[cur], ${hex(blk)}`, `        mov dword ptr ss:[curland], offset land${slot}`,
-    `        mov esp, ${hex(HSTACK)}`, `        push dword ptr ss:[${hex(blk + 32)}]`, '        popfd'];
+  const L: string[] = [
+    at(0),
+    `s${slot}:`,
+    `        mov dword ptr ss:[cur], ${hex(blk)}`,
+    `        mov dword ptr ss:[curland], offset land${slot}`,
+    `        mov esp, ${hex(HSTACK)}`,
+    `        push dword ptr ss:[${hex(blk + 32)}]`,
+    '        popfd',
+  ];
   for (const [k, s] of SREGS.entries()) if (s !== 'CS' && s !== 'SS') L.push(`        mov ${s.toLowerCase()}, word ptr ss:[${hex(blk + 40 + 4 * k)}]`);
   for (let r = 0; r < 8; r++) L.push(`        mov ${GPR[r]}, dword ptr ss:[${hex(blk + 4 * r)}]`);
   L.push(`        jmp ins${slot}`);
-  const pad = (id: number) => [at(id >= 100 ? BACK_AT + 16 * (id - 100) : FWD_AT + 16 * id), `${padLabel(slot, id)}:`,
-    `        mov dword ptr ss:[${hex(blk + 36)}], ${id}`, `        jmp land${slot}`];
+  const pad = (id: number) => [
+    at(id >= 100 ? BACK_AT + 16 * (id - 100) : FWD_AT + 16 * id),
+    `${padLabel(slot, id)}:`,
+    `        mov dword ptr ss:[${hex(blk + 36)}], ${id}`,
+    `        jmp land${slot}`,
+  ];
   for (let j = 0; j < PADS; j++) L.push(...pad(100 + j));
   L.push(at(INS_AT), `ins${slot}:`, `        ${inst.gnu}`);
   for (let k = 0; k < PADS; k++) L.push(...pad(k));
   L.push(at(LAND_AT), `land${slot}:`);
   for (let r = 0; r < 8; r++) L.push(`        mov dword ptr ss:[${hex(blk + 4 * r)}], ${GPR[r]}`);
   for (const [k, s] of SREGS.entries()) L.push(`        mov word ptr ss:[${hex(blk + 40 + 4 * k)}], ${s.toLowerCase()}`);
-  L.push(`        mov esp, ${hex(HSTACK)}`, '        pushfd', `        pop dword ptr ss:[${hex(blk + 32)}]`, '        cld',
-    '        mov eax, 4', '        mov ebx, 1', `        mov ecx, ${hex(blk)}`, `        mov edx, ${BLKSZ}`, '        int 0x80');
+  L.push(
+    `        mov esp, ${hex(HSTACK)}`,
+    '        pushfd',
+    `        pop dword ptr ss:[${hex(blk + 32)}]`,
+    '        cld',
+    '        mov eax, 4',
+    '        mov ebx, 1',
+    `        mov ecx, ${hex(blk)}`,
+    `        mov edx, ${BLKSZ}`,
+    '        int 0x80',
+  );
   if (next === undefined) L.push('        mov eax, 1', '        xor ebx, ebx', '        int 0x80');
   else L.push(`        jmp s${next}`);
   return L.join('\n');
@@ -485,19 +674,50 @@ export type Placed = P<Instance>;
  *  on an alternate stack (ESP is the instance's), record 200 + the signal number as the landing pad
  *  and resume at the current snippet's land (i386 sigcontext: EIP at offset 56). */
 const SIGNALS: Record<number, string> = { 4: 'SIGILL', 5: 'SIGTRAP', 7: 'SIGBUS', 8: 'SIGFPE', 11: 'SIGSEGV' };
-const START = ['        .globl _start', '_start:', '        mov eax, 186', '        mov ebx, offset altss', '        xor ecx, ecx', '        int 0x80',
-  ...Object.keys(SIGNALS).flatMap((n) => ['        mov eax, 67', `        mov ebx, ${n}`, '        mov ecx, offset sigact', '        xor edx, edx', '        int 0x80'])];
-const HANDLER = ['handler:', '        mov eax, dword ptr [esp+4]', '        add eax, 200', '        mov ecx, dword ptr ss:[cur]',
-  '        mov dword ptr ss:[ecx+36], eax', '        mov eax, dword ptr ss:[curland]', '        mov dword ptr [esp+64], eax', '        ret'];
+const START = [
+  '        .globl _start',
+  '_start:',
+  '        mov eax, 186',
+  '        mov ebx, offset altss',
+  '        xor ecx, ecx',
+  '        int 0x80',
+  ...Object.keys(SIGNALS).flatMap((n) => [
+    '        mov eax, 67',
+    `        mov ebx, ${n}`,
+    '        mov ecx, offset sigact',
+    '        xor edx, edx',
+    '        int 0x80',
+  ]),
+];
+const HANDLER = [
+  'handler:',
+  '        mov eax, dword ptr [esp+4]',
+  '        add eax, 200',
+  '        mov ecx, dword ptr ss:[cur]',
+  '        mov dword ptr ss:[ecx+36], eax',
+  '        mov eax, dword ptr ss:[curland]',
+  '        mov dword ptr [esp+64], eax',
+  '        ret',
+];
 /** struct sigaction (handler, mask, SA_ONSTACK, restorer) and stack_t (sp, flags, size). */
-const SIGDATA = ['cur:    .long 0', 'curland: .long 0', 'sigact: .long handler, 0, 0x08000000, 0', 'altss:  .long altbase, 0, 8192',
-  'altbase: .space 8192'];
+const SIGDATA = ['cur:    .long 0', 'curland: .long 0', 'sigact: .long handler, 0, 0x08000000, 0', 'altss:  .long altbase, 0, 8192', 'altbase: .space 8192'];
 
 export function harnessSource(items: Placed[]): string {
   const text = items.map(({ inst, slot }, i) => snippet(inst, slot, items[i + 1]?.slot));
   const data = items.map(({ inst, slot }) => dataBlock(inst, slot));
-  return ['        .intel_syntax noprefix', '        .text', ...text, ...START, `        jmp s${items[0]!.slot}`, ...HANDLER,
-    '        .data', ...data, `        .org ${HSTACK - DATA + 16}`, ...SIGDATA, ''].join('\n');
+  return [
+    '        .intel_syntax noprefix',
+    '        .text',
+    ...text,
+    ...START,
+    `        jmp s${items[0]!.slot}`,
+    ...HANDLER,
+    '        .data',
+    ...data,
+    `        .org ${HSTACK - DATA + 16}`,
+    ...SIGDATA,
+    '',
+  ].join('\n');
 }
 
 export function buildElf(items: Placed[], dir: string, name: string): string {
@@ -518,8 +738,12 @@ export function runElf(elf: string, count: number, native = false): QemuOutcome[
   for (let i = 0; i + BLKSZ <= out.length && res.length < count; i += BLKSZ) {
     const w = (k: number) => BigInt(out.readUInt32LE(i + 4 * k));
     res.push({
-      kind: 'state', gpr: [0, 1, 2, 3, 4, 5, 6, 7].map(w), eflags: w(8), pad: Number(w(9)),
-      sregs: [0, 1, 2, 3, 4, 5].map((k) => out.readUInt16LE(i + 40 + 4 * k)), win: [...out.subarray(i + 64, i + BLKSZ)],
+      kind: 'state',
+      gpr: [0, 1, 2, 3, 4, 5, 6, 7].map(w),
+      eflags: w(8),
+      pad: Number(w(9)),
+      sregs: [0, 1, 2, 3, 4, 5].map((k) => out.readUInt16LE(i + 40 + 4 * k)),
+      win: [...out.subarray(i + 64, i + BLKSZ)],
     });
   }
   for (let k = 0; k < res.length; k++) {
@@ -547,7 +771,11 @@ export interface SpecRun {
 }
 
 export class SpecSide extends InstanceSide<Instance> {
-  constructor(isa: Isa, readonly env: Env, items: Placed[]) {
+  constructor(
+    isa: Isa,
+    readonly env: Env,
+    items: Placed[],
+  ) {
     super(isa, items, insAddr);
     // The environment's descriptor tables at their linear addresses (the spec's memory is 1 MiB).
     env.gdt.forEach((b, k) => this.m.writeMem('phys', env.gdtr.base + k, BigInt(b)));
@@ -584,9 +812,11 @@ export class SpecSide extends InstanceSide<Instance> {
       [INT3_TSS + 4, BigInt(INT3_STACK), 4],
       [INT3_TSS + 8, 0x10n, 4],
     ];
-    if (env.gdtr.limit < 23 || env.idtr.limit < 31) throw new Error('INT3 co-simulation: QEMU\'s GDT or IDT is too small to patch');
-    const saved = patch.map(([a,, n]) => [...Array(n).keys()].map((k) => m.readMem('phys', a + k)));
-    const write = (a: number, v: bigint, n: number) => { for (let k = 0; k < n; k++) m.writeMem('phys', a + k, (v >> BigInt(8 * k)) & 0xffn); };
+    if (env.gdtr.limit < 23 || env.idtr.limit < 31) throw new Error("INT3 co-simulation: QEMU's GDT or IDT is too small to patch");
+    const saved = patch.map(([a, , n]) => [...Array(n).keys()].map((k) => m.readMem('phys', a + k)));
+    const write = (a: number, v: bigint, n: number) => {
+      for (let k = 0; k < n; k++) m.writeMem('phys', a + k, (v >> BigInt(8 * k)) & 0xffn);
+    };
     for (const [a, v, n] of patch) write(a, v, n);
     const trDesc = (BigInt(INT3_TSS >>> 24) << 56n) | (0x89n << 40n) | (BigInt(INT3_TSS & 0xffffff) << 16n) | 0x67n;
     const r = this.run(inst, slot, trDesc);
@@ -600,10 +830,15 @@ export class SpecSide extends InstanceSide<Instance> {
     const set = (r: string, v: bigint | number) => m.writeReg(r, BigInt(v));
     set('GDTR', (BigInt(env.gdtr.base) << 16n) | BigInt(env.gdtr.limit));
     set('IDTR', (BigInt(env.idtr.base) << 16n) | BigInt(env.idtr.limit));
-    set('LDTR', env.ldtr); set('LDTR_desc', gdtEntry(env, env.ldtr));
-    set('TR', env.tr); set('TR_desc', trDesc ?? gdtEntry(env, env.tr));
+    set('LDTR', env.ldtr);
+    set('LDTR_desc', gdtEntry(env, env.ldtr));
+    set('TR', env.tr);
+    set('TR_desc', trDesc ?? gdtEntry(env, env.tr));
     set('CR0', env.msw);
-    SREGS.forEach((s, k) => { set(s, inst.sregs[k]!); set(`${s}_desc`, gdtEntry(env, inst.sregs[k]!)); });
+    SREGS.forEach((s, k) => {
+      set(s, inst.sregs[k]!);
+      set(`${s}_desc`, gdtEntry(env, inst.sregs[k]!));
+    });
     set('EFLAGS', inst.eflags);
     for (let r = 0; r < 8; r++) m.writeFile('gpr', r, inst.gpr[r]!);
     const W = winAddr(slot);
@@ -627,7 +862,9 @@ export class SpecSide extends InstanceSide<Instance> {
 }
 
 /** Where INT3's isavirt-side kernel lies: below the harness's code (TEXT), used by nothing else. */
-const INT3_HANDLER = 0xf000, INT3_STACK = 0xe000, INT3_TSS = 0xd000;
+const INT3_HANDLER = 0xf000,
+  INT3_STACK = 0xe000,
+  INT3_TSS = 0xd000;
 
 /** INT 3: QEMU delivers SIGTRAP; isavirt enters the ring-0 handler through vector 3 with the
  *  inter-level frame (EIP = the next instruction, CS, EFLAGS, ESP, SS) on the TSS's ring-0 stack. */
@@ -636,9 +873,12 @@ export function compareInt3(inst: Instance, q: QemuOutcome, s: SpecRun & { frame
   if (q.kind !== 'signal' || q.signal !== 'SIGTRAP') d.push(`QEMU: ${describeQ(q)}, expected SIGTRAP`);
   if (s.decoded !== inst.mnemonic) d.push(`isavirt decodes the instance as ${s.decoded}`);
   if (s.outcome.kind !== 'done') return [...d, `isavirt: ${s.outcome.kind}${'trap' in s.outcome ? ' ' + s.outcome.trap : ''}, not the handler`];
-  if (s.eip !== BigInt(INT3_HANDLER) || s.sregs[1] !== 0x08) d.push(`isavirt at ${hex(s.sregs[1]!, 4)}:${hex(s.eip)}, not the handler 0x0008:${hex(INT3_HANDLER)}`);
+  if (s.eip !== BigInt(INT3_HANDLER) || s.sregs[1] !== 0x08)
+    d.push(`isavirt at ${hex(s.sregs[1]!, 4)}:${hex(s.eip)}, not the handler 0x0008:${hex(INT3_HANDLER)}`);
   const want = [s.nextPc, BigInt(inst.sregs[1]!), null, inst.gpr[4]!, BigInt(inst.sregs[2]!)];
-  want.forEach((w, k) => { if (w !== null && (s.frame[k]! & (k === 1 || k === 4 ? 0xffffn : 0xffffffffn)) !== w) d.push(`frame word ${k}: ${hex(s.frame[k]!)}, expected ${hex(w)}`); });
+  want.forEach((w, k) => {
+    if (w !== null && (s.frame[k]! & (k === 1 || k === 4 ? 0xffffn : 0xffffffffn)) !== w) d.push(`frame word ${k}: ${hex(s.frame[k]!)}, expected ${hex(w)}`);
+  });
   return d;
 }
 
@@ -646,7 +886,8 @@ export function compareInt3(inst: Instance, q: QemuOutcome, s: SpecRun & { frame
  *  #NP and #SS -> SIGBUS, #DE -> SIGFPE, #UD -> SIGILL). */
 const SIGNAL_OF: Record<string, string> = { GP: 'SIGSEGV', GP_SEG: 'SIGSEGV', NP: 'SIGBUS', SS_FAULT: 'SIGBUS', DE: 'SIGFPE', UD: 'SIGILL' };
 
-const describeQ = (q: QemuOutcome): string => (q.kind === 'state' ? `completed at pad ${q.pad}` : q.kind === 'signal' ? `signal ${q.signal}` : `exit ${q.status}`);
+const describeQ = (q: QemuOutcome): string =>
+  q.kind === 'state' ? `completed at pad ${q.pad}` : q.kind === 'signal' ? `signal ${q.signal}` : `exit ${q.status}`;
 
 export function compare(inst: Instance, slot: number, q: QemuOutcome, s: SpecRun): string[] {
   const d: string[] = [];
@@ -667,7 +908,9 @@ export function compare(inst: Instance, slot: number, q: QemuOutcome, s: SpecRun
   }
   const fm = EFLAGS_COMPARED & ~inst.undefinedFlags;
   if ((q.eflags & fm) !== (s.eflags & fm)) d.push(`EFLAGS (mask ${hex(fm, 4)}): QEMU ${hex(q.eflags)}, isavirt ${hex(s.eflags)}`);
-  SREGS.forEach((n, k) => { if (q.sregs[k] !== s.sregs[k]) d.push(`${n}: QEMU ${hex(q.sregs[k]!, 4)}, isavirt ${hex(s.sregs[k]!, 4)}`); });
+  SREGS.forEach((n, k) => {
+    if (q.sregs[k] !== s.sregs[k]) d.push(`${n}: QEMU ${hex(q.sregs[k]!, 4)}, isavirt ${hex(s.sregs[k]!, 4)}`);
+  });
   const landed = q.pad === 0 ? s.nextPc : BigInt(padAddr(slot, q.pad));
   if (s.eip !== landed) d.push(`EIP: QEMU ${q.pad === 0 ? 'fell through' : `at pad ${q.pad} (${hex(landed)})`}, isavirt ${hex(s.eip)}`);
   for (let k = 0; k < WIN; k++) {
@@ -709,17 +952,79 @@ export interface CosimResult extends Tally {
  * seeded with them; nor the segment loads and far transfers, which read them.
  */
 export const NATIVE = [
-  'MOV_RI', 'MOV_RR', 'MOV_RM', 'MOV_MR', 'MOV_RMX', 'MOV_MRX', 'LEA', ...ALU_RR, ...ALU_RI, 'INC', 'DEC', 'SHL', 'SHR', 'DIV', 'NOP',
-  'PUSH', 'PUSH_I', 'POP', 'STOSD', 'LODSD', 'MOVSD', 'CLD', 'STD', 'JMP', ...JCC, 'CALL', 'RET', 'PUSHF', 'POPF',
-  'MOV_R_CS', 'MOV_R_SS', 'MOV_R_DS', 'MOV_R_ES', 'PUSH_CS', 'PUSH_SS', 'PUSH_DS', 'PUSH_ES', 'CLI', 'STI', 'IN', 'OUT', 'OUT_AL', 'HLT',
+  'MOV_RI',
+  'MOV_RR',
+  'MOV_RM',
+  'MOV_MR',
+  'MOV_RMX',
+  'MOV_MRX',
+  'LEA',
+  ...ALU_RR,
+  ...ALU_RI,
+  'INC',
+  'DEC',
+  'SHL',
+  'SHR',
+  'DIV',
+  'NOP',
+  'PUSH',
+  'PUSH_I',
+  'POP',
+  'STOSD',
+  'LODSD',
+  'MOVSD',
+  'CLD',
+  'STD',
+  'JMP',
+  ...JCC,
+  'CALL',
+  'RET',
+  'PUSHF',
+  'POPF',
+  'MOV_R_CS',
+  'MOV_R_SS',
+  'MOV_R_DS',
+  'MOV_R_ES',
+  'PUSH_CS',
+  'PUSH_SS',
+  'PUSH_DS',
+  'PUSH_ES',
+  'CLI',
+  'STI',
+  'IN',
+  'OUT',
+  'OUT_AL',
+  'HLT',
 ];
 
 /** The selectors and EFLAGS a CPL-3 program starts with on the host (32-bit compatibility mode). */
 export function probeNative(dir: string, qemuEnv: Env): Env {
-  const elf = linkHarness(TOOLCHAINS.i386, dir, 'probe-native', ['        .intel_syntax noprefix', '        .text', '        .globl _start', '_start:',
-    ...SREGS.map((s, k) => `        mov word ptr [env+${4 * k}], ${s.toLowerCase()}`), '        pushfd', '        pop dword ptr [env+24]',
-    '        mov eax, 4', '        mov ebx, 1', '        mov ecx, offset env', '        mov edx, 28', '        int 0x80',
-    '        mov eax, 1', '        xor ebx, ebx', '        int 0x80', '        .data', 'env:    .space 28', ''].join('\n'), {});
+  const elf = linkHarness(
+    TOOLCHAINS.i386,
+    dir,
+    'probe-native',
+    [
+      '        .intel_syntax noprefix',
+      '        .text',
+      '        .globl _start',
+      '_start:',
+      ...SREGS.map((s, k) => `        mov word ptr [env+${4 * k}], ${s.toLowerCase()}`),
+      '        pushfd',
+      '        pop dword ptr [env+24]',
+      '        mov eax, 4',
+      '        mov ebx, 1',
+      '        mov ecx, offset env',
+      '        mov edx, 28',
+      '        int 0x80',
+      '        mov eax, 1',
+      '        xor ebx, ebx',
+      '        int 0x80',
+      '        .data',
+      'env:    .space 28',
+      '',
+    ].join('\n'),
+    {},
+  );
   const out = run(elf, []).stdout;
   return { ...qemuEnv, sregs: [0, 1, 2, 3, 4, 5].map((k) => out.readUInt16LE(4 * k)), eflags: BigInt(out.readUInt32LE(24)) };
 }
@@ -731,7 +1036,9 @@ export function cosimulate(isa: Isa, o: CosimOptions): CosimResult {
   const rng = new Rng(o.seed);
   // Every instance runs in a batch: a fault ends the instance (the harness's signal handlers), not
   // the harness.
-  const wants = mnemonics.filter((m) => GENS[m]).map((m) => ({ mnemonic: m, count: FAULTS_AT_CPL3[m] || m === 'INT' || m === 'INT3' ? o.perFaulting : o.perInstruction }));
+  const wants = mnemonics
+    .filter((m) => GENS[m])
+    .map((m) => ({ mnemonic: m, count: FAULTS_AT_CPL3[m] || m === 'INT' || m === 'INT3' ? o.perFaulting : o.perInstruction }));
   const placed = placeAll(wants, BATCH, (w, slot) => generate(rng, env, w.mnemonic, slot));
   const res: CosimResult = Object.assign(new Tally(), { env, uncovered });
   batches(placed, BATCH).forEach((items, bi) => {
