@@ -294,7 +294,7 @@ start:  lui t0, ${((n + 0x800) >>> 12) & 0xfffff}
 loop:   addi t0, t0, -1
         add a1, a1, a0
         xor a2, a2, a1
-        bne t0, zero, -12
+        bne t0, zero, loop
         wfi`,
       qemu: 'qemu-riscv32',
       as: ['riscv64-unknown-elf-as', '-march=rv32i', '-mabi=ilp32'],
@@ -342,19 +342,20 @@ loop:   add %ebx, %eax
         int $0x80`,
     },
     {
-      // The count is an ARM immediate: 1 rotated right by 2 * rot (a power of four).
+      // The count is an ARM immediate: 1 rotated right by rot (an even amount: a power of four),
+      // written as GNU's explicit-rotation form `#k, rot`.
       spec: 'armv7',
       iter: 1 << 24,
       per: 5,
       guest: (n) => `
         .org 0x8000
-start:  mov r0, #${16 - log2(n) / 2}, 1
-        mov r2, #0, 3
-loop:   sub r0, r0, #0, 1
+start:  mov r0, #1, ${32 - log2(n)}
+        mov r2, #3, 0
+loop:   sub r0, r0, #1, 0
         add r1, r1, r2
         eor r3, r3, r1
         cmp r0, #0, 0
-        bne -6
+        bne loop
         wfi`,
       qemu: 'qemu-arm',
       as: ['arm-none-eabi-as'],
@@ -384,7 +385,7 @@ start:  MOVE.L #${n}, d0
 loop:   ADD.L d2, d1
         EOR.L d1, d3
         SUBQ.L #1, d0
-        BNE -8
+        BNE.W loop
         STOP #0x2700`,
       qemu: 'qemu-m68k',
       as: ['m68k-linux-gnu-as'],
