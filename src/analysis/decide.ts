@@ -987,7 +987,7 @@ export function locationPair(ctx: ClassifyContext, cube: Cube, user: boolean, sh
               .map((d) => `${d.name} ${d.a} vs ${d.b}`)
               .join(', ')}`;
       const reads = control.length
-        ? `reads ${control.join(', ')}, which the monitor owns: `
+        ? `reads control state ${control.join(', ')}: `
         : cube.effects.effects.reads.some((r) => viewBacked(isa).has(r))
           ? 'reads storage past its translation: '
           : '';

@@ -436,21 +436,21 @@ function modePhrase(w: Witness, model: StateModel, guest: string | undefined): R
   return [name(r.element), text(' is '), key(r.cells[i] ?? '?'), text(' in '), name(mi), text(' but '), key(r.cells[j] ?? '?'), text(' in '), name(mj)];
 }
 
-/** Location-sensitive: "in ring3 gpr[0] depends on CR0, which the monitor owns". */
+/** Location-sensitive: "in ring3 gpr[0] depends on CR0, which is control state". */
 function locationPhrase(w: Witness, model: StateModel): Rich | undefined {
   const v = witnessView(w, model);
   const results = v.results.filter((x) => x.keys[0]).map((x) => x.element);
-  // The monitor owns control state: name those causes (every cause when the spec is not at hand).
+  // Name the control-state causes (every cause when the spec is not at hand).
   const causes = v.inputs.map((x) => x.element).filter((el) => model.role(el) === undefined || model.role(el) === 'control');
   if (results.length === 0) {
     // The two runs differ only in how they end: whether it traps is what the owned state decides.
     const trapping = v.endings.find((e) => e.startsWith('traps'));
     if (!trapping || v.endings[0] === v.endings[1] || causes.length === 0) return undefined;
-    return [text('in '), name(v.modes[0] ?? '?'), text(` whether it ${trapping} depends on `), ...names(causes, 3), text(', which the monitor owns')];
+    return [text('in '), name(v.modes[0] ?? '?'), text(` whether it ${trapping} depends on `), ...names(causes, 3), text(', which is control state')];
   }
   const out: Rich = [text('in '), name(v.modes[0] ?? '?'), text(' '), ...names(results, 2), text(results.length > 1 ? ' depend on ' : ' depends on ')];
-  if (causes.length === 0) out.push(text('state the monitor owns'));
-  else out.push(...names(causes, 3), text(', which the monitor owns'));
+  if (causes.length === 0) out.push(text('control state'));
+  else out.push(...names(causes, 3), text(', which is control state'));
   return out;
 }
 

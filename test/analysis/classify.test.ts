@@ -292,7 +292,7 @@ describe('classification of a small machine', () => {
     const c = get('GETR');
     expect(c.locationSensitive.value).toBe('yes');
     expect(c.userSensitive.value).toBe('yes');
-    expect(c.reason).toMatch(/reads R, which the monitor owns/);
+    expect(c.reason).toMatch(/reads control state R/);
     const w = c.locationSensitive.evidence.k === 'witness' ? c.locationSensitive.evidence.witness : undefined;
     expect(w!.states[0]!.values.R).not.toBe(w!.states[1]!.values.R);
     expect(w!.states[0]!.values.M).toBe(w!.states[1]!.values.M);

@@ -170,10 +170,10 @@ describe('isavirt check on the 386', () => {
       ).toHaveLength(1);
     }
     const flat = text.stdout.replace(/\s+/g, ' ');
-    expect(flat).toMatch(/POPF T1 T2 T3 M H in ring3 EFLAGS\.IF depends on EFLAGS\.IOPL, which the monitor owns; not privileged/);
+    expect(flat).toMatch(/POPF T1 T2 T3 M H in ring3 EFLAGS\.IF depends on EFLAGS\.IOPL, which is control state; not privileged/);
     // SMSW breaks Theorem 1 but not the exact monitor, which mirrors CR0 (no trap entry, timer or
     // assumption reads it; DESIGN.md, the control state the monitor owns).
-    expect(flat).toContain('SMSW T1 T2 T3 in ring3 gpr[0] depends on CR0, which the monitor owns; not privileged');
+    expect(flat).toContain('SMSW T1 T2 T3 in ring3 gpr[0] depends on CR0, which is control state; not privileged');
     // An offender whose witness traps in one mode is "not privileged", never "...traps GP; no trap".
     expect(flat).not.toContain('; no trap');
     // A split instruction says where it offends, not its whole split.

@@ -94,7 +94,7 @@ describe('isavirt lsp over stdio', () => {
     }
     expect(value).toContain('instruction GETR(rd : reg r)');
     // The reason in words from the witness, as every report gives it.
-    expect(value).toMatch(/\*\*GETR\*\*: in `supervisor` `r\[\d+\]` depends on `R\.base` and `R\.bound`, which the monitor owns; privileged/);
+    expect(value).toMatch(/\*\*GETR\*\*: in `supervisor` `r\[\d+\]` depends on `R\.base` and `R\.bound`, which is control state; privileged/);
     expect(value).toMatch(/\| privileged \| yes \|/);
     expect(value).toMatch(/\| location-sensitive \| yes \|/);
     expect(value).toMatch(/\| control-sensitive \| no \|/);

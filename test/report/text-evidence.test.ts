@@ -140,7 +140,7 @@ describe('location witnesses', () => {
     const c = structuredClone(exact.instructions[2]!);
     c.locationSensitive = { value: 'yes', evidence: { k: 'witness', text: 'reads BASE', witness: w } };
     // PSW.CC is plain state: BASE alone is what the monitor owns.
-    expect(plain(reasonRich(c, model, 'user'))).toMatch(/^in user r\[1\] depends on BASE, which the monitor owns;/);
+    expect(plain(reasonRich(c, model, 'user'))).toMatch(/^in user r\[1\] depends on BASE, which is control state;/);
   });
 });
 
@@ -178,7 +178,7 @@ describe('reason in words', () => {
 
   it('names the control state a location witness depends on, and a split', () => {
     expect(plain(reasonRich(exact.instructions[2]!, model, 'user'))).toBe(
-      'in supervisor r[1] depends on BASE, which the monitor owns; does not always trap — privileged where n != 0; innocuous where n == 0',
+      'in supervisor r[1] depends on BASE, which is control state; does not always trap — privileged where n != 0; innocuous where n == 0',
     );
   });
 

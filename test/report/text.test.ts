@@ -38,7 +38,7 @@ describe('renderText: top-down', () => {
       ).toHaveLength(1);
     const flat = t.replace(/\s+/g, ' ');
     expect(flat).toContain(' POPF T1 T2 T3 M H in user FLAGS.IF stays 0x1 (in kernel it becomes 0x0); not privileged ');
-    expect(flat).toContain(' SGDT T1 T2 T3 M H in user r[0] depends on GDTR, which the monitor owns; not privileged ');
+    expect(flat).toContain(' SGDT T1 T2 T3 M H in user r[0] depends on GDTR, which is control state; not privileged ');
     expect(flat).toContain(' RDTSC T2 reads the clock TSC, so a guest can time the monitor ');
     expect(t).toContain('Undecided (verdict unknown, never guessed): VERW');
     expect(t).toContain('cannot host a trap-and-emulate monitor');
