@@ -219,6 +219,29 @@ function controlRead(isa: Isa, visit: (onExpr: (e: Expr) => void) => void): { bi
   return { bits, arrays };
 }
 
+/** Does some translation read a mode bit (the KA10's unrelocated executive mode)? Conservative: a
+ *  function call counts as a read. When none does, two states that differ in mode bits alone show
+ *  the same guest-visible storage by construction, and no storage query is needed. */
+const TRANSLATION_MODE = derivedKey<boolean>('translation reads mode');
+function translationsReadMode(isa: Isa): boolean {
+  return derived(isa, TRANSLATION_MODE, () => {
+    const rm = roleMasks(isa);
+    let reads = false;
+    const on = (e: Expr) => {
+      if (e.k === 'call') reads = true;
+      if (e.k === 'reg' && rm.mode.has(e.reg)) reads = true;
+      if (e.k === 'field' && ((rm.mode.get(e.reg) ?? 0n) & (((1n << BigInt(e.hi - e.lo + 1)) - 1n) << BigInt(e.lo))) !== 0n) reads = true;
+      if (e.k === 'file' && isaIndex(isa).files.get(e.file)?.role === 'mode') reads = true;
+      if (e.k === 'mem' && isaIndex(isa).memories.get(e.space)?.role === 'mode') reads = true;
+    };
+    for (const t of isa.translations) {
+      walkStmts(t.body, () => {}, on);
+      walkExpr(t.result, on);
+    }
+    return reads;
+  });
+}
+
 /** Control registers and arrays some translation reads (the mapping of storage). */
 const TRANSLATION_CONTROL = derivedKey<{ regs: Set<string>; arrays: Set<string> }>('translation control');
 function translationControl(isa: Isa): { regs: Set<string>; arrays: Set<string> } {
@@ -1229,7 +1252,7 @@ export async function privilegedModePair(ctx: ClassifyContext, cube: Cube, compl
   const o1 = outcomeOf(isa, cube.instr, s1, ops),
     o2 = outcomeOf(isa, cube.instr, s2, ops);
   if (o1.kind === 'trap' || o2.kind !== 'trap' || kindOf(isa, o2.trap) === 'memory') return undefined;
-  if (guestViews(isa).length && (await storageMismatch(ctx.z3, isa, 'both', s1, s2, ctx.timeoutMs))) return undefined;
+  if (guestViews(isa).length && translationsReadMode(isa) && (await storageMismatch(ctx.z3, isa, 'both', s1, s2, ctx.timeoutMs))) return undefined;
   const ms = (s: ConcreteState): ModelState => ({ state: s, values: valuesOf(isa, s), conflicts: [] });
   const n1 = modeOf(isa, s1)!;
   const text = `in mode ${n1} it ${o1.kind === 'halt' ? 'halts' : 'completes'}, in mode ${isa.guestMode} it traps (${o2.trap})${opsText(ops)}`;
@@ -1266,7 +1289,7 @@ export async function seededModePair(ctx: ClassifyContext, cube: Cube, seeds: Wi
         seen.add(n2);
         const o2 = outcomeOf(isa, cube.instr, s2, ops);
         if (o2.kind === 'trap' && kindOf(isa, o2.trap) === 'memory') continue;
-        if (guestViews(isa).length && (await storageMismatch(ctx.z3, isa, 'both', s1, s2, ctx.timeoutMs))) continue;
+        if (guestViews(isa).length && translationsReadMode(isa) && (await storageMismatch(ctx.z3, isa, 'both', s1, s2, ctx.timeoutMs))) continue;
         const diffs = await compareOutcomes(ctx, s1, s2, o1, o2, ['mode']);
         if (diffs === 'unknown' || diffs.length === 0) continue;
         const ms = (s: ConcreteState): ModelState => ({ state: s, values: valuesOf(isa, s), conflicts: [] });
