@@ -62,8 +62,9 @@ const keyText = (x: unknown): string => JSON.stringify(x, (k, v: unknown) => (un
 
 const contextDigests = new WeakMap<Isa, string>();
 
-/** The hash of the spec without its instructions (and without where it was read from). */
-function contextDigest(isa: Isa): string {
+/** The hash of the spec without its instructions (and without where it was read from): what an
+ *  answer about the machine alone (a translation's shape, a guest-mode base state) depends on. */
+export function contextDigest(isa: Isa): string {
   let d = contextDigests.get(isa);
   if (!d) {
     const { instructions: _instructions, source: _source, extends: _extends, ...context } = isa;

@@ -13,6 +13,7 @@ import { type Expr, type Instruction, type Isa, type TrapKind, walkExpr, walkStm
 import { type ConcreteState, type Outcome, evalExprOutcome, modeOf, runSemantics, toHex } from '../exec/index.js';
 import { roleMasks, type EffectsDetail } from './effects.js';
 import { probe, valuesOf } from './probe.js';
+import { contextDigest } from './cache.js';
 import {
   freshState,
   Logic,
@@ -1315,6 +1316,14 @@ export const guestBases = new WeakMap<ClassifyContext, { state: ConcreteState; f
 export async function findGuestBase(ctx: ClassifyContext): Promise<void> {
   if (guestBases.has(ctx)) return;
   const isa = ctx.isa;
+  // The same machine in another context (a worker's next job, the language server after an edit
+  // to an instruction): the canonical base is the machine's, kept by its content.
+  const key = contextDigest(isa);
+  const known = guestBaseByContent.get(key);
+  if (known) {
+    guestBases.set(ctx, known);
+    return;
+  }
   const s = freshState(ctx.z3, isa, 'base');
   const built = recordReads(() => [
     predicate(ctx.z3, isa, s, isa.modes[guestIx(isa)]!.when),
@@ -1341,6 +1350,11 @@ export async function findGuestBase(ctx: ClassifyContext): Promise<void> {
     }
   }
   guestBases.set(ctx, { state: base, fixed });
+  if (guestBaseByContent.size >= 256) guestBaseByContent.clear();
+  guestBaseByContent.set(key, { state: base, fixed });
 }
+
+/** Canonical guest-mode base states by machine content (cache.ts contextDigest). */
+const guestBaseByContent = new Map<string, { state: ConcreteState; fixed: Set<string> }>();
 
 export const confirmers = { guestCompletes: confirmGuestCompletes, mostCompletes: confirmMostCompletes, control: confirmControl };

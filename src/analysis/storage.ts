@@ -20,6 +20,7 @@
 
 import { type Expr, type Isa, walkExpr, walkStmts, derived, derivedKey } from '../ir/index.js';
 import { roleMasks } from './effects.js';
+import { contextDigest } from './cache.js';
 import { type ConcreteState, toHex } from '../exec/index.js';
 import {
   freshState,
@@ -97,6 +98,14 @@ export async function offsetTranslations(z3: Z3, isa: Isa, timeoutMs: number): P
   const L = new Logic(z3);
   for (const v of guestViews(isa)) {
     if (m.has(v.translation)) continue;
+    // The same machine checked again (the language server after an edit to an instruction): the
+    // answer is the machine's, kept by its content.
+    const key = `${contextDigest(isa)}/${v.translation}`;
+    const known = offsetByContent.get(key);
+    if (known !== undefined) {
+      m.set(v.translation, known);
+      continue;
+    }
     const t = isaIndex(isa).translations.get(v.translation)!;
     const st = freshState(z3, isa, 'off');
     const built = recordReads(() => {
@@ -110,9 +119,16 @@ export async function offsetTranslations(z3: Z3, isa: Isa, timeoutMs: number): P
     const r = await solve([built.value, ...readConsistency(z3, built.reads)], { timeoutMs });
     if (r.r === 'sat') r.model.release();
     m.set(v.translation, r.r === 'unsat');
+    if (r.r !== 'unknown') {
+      if (offsetByContent.size >= 1024) offsetByContent.clear();
+      offsetByContent.set(key, r.r === 'unsat');
+    }
   }
   return m;
 }
+
+/** Decided offset translations by machine content and translation name (a few per spec). */
+const offsetByContent = new Map<string, boolean>();
 
 /** Virtual addresses, per view, at which the correspondence of two runs is instantiated. */
 export function instantiationPoints(

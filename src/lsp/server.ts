@@ -36,7 +36,7 @@ import { buildSymbolIndex, definitionsOf, referencesOf, symbolAt, type IsaSymbol
 export interface LspOptions {
   /** Delay after a change before the parser and checker run (default 25 ms). */
   debounceMs?: number;
-  /** Delay after a change before the analysis starts (default 30 ms: an unchanged instruction comes
+  /** Delay after a check before the analysis starts (default none: the check is debounced already, an unchanged instruction comes
    *  from the analysis cache, and a newer edit cancels the run between instructions). */
   analysisDelayMs?: number;
   /** Run the analysis at all (default true). */
@@ -262,7 +262,7 @@ export function documentSymbols(index: SymbolIndex, file: string): DocumentSymbo
 /** Start a server on a connection (stdio for `isavirt lsp`). Returns the connection, listening. */
 export function startLanguageServer(connection: Connection = createConnection(ProposedFeatures.all), opts: LspOptions = {}): Connection {
   const debounceMs = opts.debounceMs ?? 25;
-  const analysisDelayMs = opts.analysisDelayMs ?? 30;
+  const analysisDelayMs = opts.analysisDelayMs ?? 0;
   const analysisOn = opts.analysis ?? true;
   const documents = new TextDocuments(TextDocument);
   const states = new Map<string, DocState>();
