@@ -3,33 +3,11 @@
 // Reports use it too.
 
 import { assertNever, mapChildExpr, type Expr, type LValue, type Stmt } from '../ir/index.js';
+import { BINARY_PRECEDENCE, CONDITIONAL_PRECEDENCE, POSTFIX_PRECEDENCE, UNARY_PRECEDENCE } from '../syntax/index.js';
 
-// Binding strength, loosest first, as in grammar/LANGUAGE.md.
-const PREC: Record<string, number> = {
-  '?': 1,
-  '||': 2,
-  '&&': 3,
-  '|': 4,
-  '^': 5,
-  '&': 6,
-  '==': 7,
-  '!=': 7,
-  '<': 8,
-  '<=': 8,
-  '>': 8,
-  '>=': 8,
-  '++': 9,
-  '<<': 10,
-  '>>': 10,
-  '>>>': 10,
-  '+': 11,
-  '-': 11,
-  '*': 12,
-  '/': 12,
-  '%': 12,
-};
-const UNARY = 13;
-const POSTFIX = 14;
+const PREC = BINARY_PRECEDENCE;
+const UNARY = UNARY_PRECEDENCE;
+const POSTFIX = POSTFIX_PRECEDENCE;
 
 const BINOP: Record<string, string> = {
   add: '+',
@@ -109,7 +87,11 @@ function pr(e: Expr, ctx: number): string {
     case 'sext':
       return `sext(${pr(e.a, 0)}, ${e.width})`;
     case 'ite':
-      return wrap(`${pr(e.cond, 2)} ? ${pr(e.then, 2)} : ${pr(e.else, 1)}`, 1, ctx);
+      return wrap(
+        `${pr(e.cond, CONDITIONAL_PRECEDENCE + 1)} ? ${pr(e.then, CONDITIONAL_PRECEDENCE + 1)} : ${pr(e.else, CONDITIONAL_PRECEDENCE)}`,
+        CONDITIONAL_PRECEDENCE,
+        ctx,
+      );
     case 'call':
       return `${e.fn}(${e.args.map((a) => pr(a, 0)).join(', ')})`;
     default:

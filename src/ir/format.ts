@@ -25,6 +25,7 @@ import {
   type Diagnostic,
   parseText,
 } from '../syntax/index.js';
+import { BINARY_PRECEDENCE, CONDITIONAL_PRECEDENCE, POSTFIX_PRECEDENCE, UNARY_PRECEDENCE } from '../syntax/index.js';
 import type { Span } from './types.js';
 import { assertNever } from './walk.js';
 
@@ -63,39 +64,16 @@ function tok(t: IToken): Tok {
 
 // ---- expressions ----
 
-/** Binding strength, loosest first (LANGUAGE.md, "Expressions"). */
-const binPrec: Record<string, number> = {
-  '||': 2,
-  '&&': 3,
-  '|': 4,
-  '^': 5,
-  '&': 6,
-  '==': 7,
-  '!=': 7,
-  '<': 8,
-  '<=': 8,
-  '>': 8,
-  '>=': 8,
-  '++': 9,
-  '<<': 10,
-  '>>': 10,
-  '>>>': 10,
-  '+': 11,
-  '-': 11,
-  '*': 12,
-  '/': 12,
-  '%': 12,
-};
-const COND = 1;
-const UNARY = 13;
-const POSTFIX = 14;
+const COND = CONDITIONAL_PRECEDENCE;
+const UNARY = UNARY_PRECEDENCE;
+const POSTFIX = POSTFIX_PRECEDENCE;
 
 function precOf(e: AstExpr): number {
   switch (e.k) {
     case 'cond':
       return COND;
     case 'binary':
-      return binPrec[e.op]!;
+      return BINARY_PRECEDENCE[e.op]!;
     case 'unary':
       return UNARY;
     case 'num':
@@ -148,7 +126,7 @@ function printExprBare(e: AstExpr): string {
       return a.startsWith('-') || a.startsWith('~') || a.startsWith('!') ? `${e.op} ${a}` : `${e.op}${a}`;
     }
     case 'binary': {
-      const p = binPrec[e.op]!;
+      const p = BINARY_PRECEDENCE[e.op]!;
       // Left-associative: the right operand needs parentheses at equal precedence.
       return `${printExpr(e.a, p)} ${e.op} ${printExpr(e.b, p + 1)}`;
     }

@@ -6,6 +6,7 @@ import type { CstNode, IToken, CstElement } from 'chevrotain';
 import type { Span } from './span.js';
 import type * as A from './ast.js';
 import { parseCharLit, parseNumber, parseStringLit, DocComment } from './tokens.js';
+import { BINARY_PRECEDENCE } from './operators.js';
 
 type Children = Record<string, CstElement[] | undefined>;
 
@@ -553,30 +554,6 @@ export class AstBuilder {
     return { k: 'cond', cond, then: this.expression(rest[0]!), else: this.expression(rest[1]!), span: this.nodeSpan(n) };
   }
 
-  /** Binding strength of each binary operator (LANGUAGE.md, loosest first); all left-associative. */
-  private static readonly precedence: Record<string, number> = {
-    '||': 1,
-    '&&': 2,
-    '|': 3,
-    '^': 4,
-    '&': 5,
-    '==': 6,
-    '!=': 6,
-    '<': 7,
-    '<=': 7,
-    '>': 7,
-    '>=': 7,
-    '++': 8,
-    '<<': 9,
-    '>>': 9,
-    '>>>': 9,
-    '+': 10,
-    '-': 10,
-    '*': 11,
-    '/': 11,
-    '%': 11,
-  };
-
   /** `u (op u)*` to a tree by precedence climbing. */
   private binary(n: CstNode): A.AstExpr {
     const operands = this.nodes(n.children, 'unaryExpr').map((u) => this.unary(u));
@@ -589,7 +566,7 @@ export class AstBuilder {
       let lhs = operands[pos]!;
       while (pos < ops.length) {
         const op = ops[pos]!.image;
-        const prec = AstBuilder.precedence[op]!;
+        const prec = BINARY_PRECEDENCE[op]!;
         if (prec < minPrec) break;
         pos++;
         const rhs = climb(prec + 1);

@@ -6,6 +6,7 @@ export { Diagnostics, diag, didYouMean, didYouMeanHint, editDistance, renderDiag
 export type { Diagnostic, DiagnosticTemplate } from './diagnostics.js';
 export { MAX_DECLARATIONS, MAX_SPEC_CHARS } from './limits.js';
 export { parseText } from './parse.js';
+export { BINARY_PRECEDENCE, CONDITIONAL_PRECEDENCE, POSTFIX_PRECEDENCE, UNARY_PRECEDENCE } from './operators.js';
 export type { ParseResult } from './parse.js';
 export type { Span } from './span.js';
 export { IsaLexer } from './tokens.js';
