@@ -27,6 +27,7 @@
 
 import type { Isa } from '../../../src/ir/types.js';
 import { Rng } from '../../exec/helpers.js';
+import { R, u32 } from './riscv.js';
 import { hex, InstanceSide } from './spec.js';
 import { CSRS, csrOperands, legal, VIEW_MASK, TOOLS as SYS_TOOLS, runVirt, uartDump, virtRuntime, type Instance as SysInstance } from './riscv-sys.js';
 import { batches, blocks, linkHarness, placeAll, Tally, TOOLCHAINS, type Placed as P } from './cosim.js';
@@ -63,42 +64,6 @@ export const QEMU_ARGS = [
   'none',
 ];
 
-const ABI = [
-  'zero',
-  'ra',
-  'sp',
-  'gp',
-  'tp',
-  't0',
-  't1',
-  't2',
-  's0',
-  's1',
-  'a0',
-  'a1',
-  'a2',
-  'a3',
-  'a4',
-  'a5',
-  'a6',
-  'a7',
-  's2',
-  's3',
-  's4',
-  's5',
-  's6',
-  's7',
-  's8',
-  's9',
-  's10',
-  's11',
-  't3',
-  't4',
-  't5',
-  't6',
-];
-const R = (i: number): string => ABI[i]!;
-const u32 = (v: bigint | number): bigint => BigInt.asUintN(32, BigInt(v));
 const idx = (reg: string): number => CSRS.findIndex((k) => k.reg === reg);
 
 /** Offsets in a snippet, fixed: the instance, the pads, the trap pads. */

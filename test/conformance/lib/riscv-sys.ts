@@ -21,6 +21,7 @@
 import { readFileSync } from 'node:fs';
 import type { Isa } from '../../../src/ir/types.js';
 import { Rng } from '../../exec/helpers.js';
+import { R, u32 } from './riscv.js';
 import { hex, type SpecOutcome, InstanceSide } from './spec.js';
 import { run } from './tools.js';
 import { batches, blocks, linkHarness, placeAll, Tally, TOOLCHAINS, type Placed as P } from './cosim.js';
@@ -78,43 +79,6 @@ export const TOOLS = [
   { bin: 'riscv64-unknown-elf-as', pkg: 'binutils-riscv64-unknown-elf' },
   { bin: 'riscv64-unknown-elf-ld', pkg: 'binutils-riscv64-unknown-elf' },
 ];
-
-const ABI = [
-  'zero',
-  'ra',
-  'sp',
-  'gp',
-  'tp',
-  't0',
-  't1',
-  't2',
-  's0',
-  's1',
-  'a0',
-  'a1',
-  'a2',
-  'a3',
-  'a4',
-  'a5',
-  'a6',
-  'a7',
-  's2',
-  's3',
-  's4',
-  's5',
-  's6',
-  's7',
-  's8',
-  's9',
-  's10',
-  's11',
-  't3',
-  't4',
-  't5',
-  't6',
-];
-const R = (i: number): string => ABI[i]!;
-const u32 = (v: bigint | number): bigint => BigInt.asUintN(32, BigInt(v));
 
 /** Bits no generated value sets in mstatus: MIE (interrupts would be taken: none are modelled),
  *  MPRV (not modelled), VS, FS, XS (extensions neither implements) and SD. */

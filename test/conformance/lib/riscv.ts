@@ -82,7 +82,8 @@ export interface Instance {
   targets: Record<string, number>;
 }
 
-const ABI = [
+/** The RISC-V ABI register names, x0..x31 (the system-mode harnesses share them). */
+export const ABI = [
   'zero',
   'ra',
   'sp',
@@ -116,9 +117,9 @@ const ABI = [
   't5',
   't6',
 ];
-const R = (i: number): string => ABI[i]!;
+export const R = (i: number): string => ABI[i]!;
 const rel = (off: number): string => (off >= 0 ? `.+${off}` : `.-${-off}`);
-const u32 = (v: bigint | number): bigint => BigInt.asUintN(32, BigInt(v));
+export const u32 = (v: bigint | number): bigint => BigInt.asUintN(32, BigInt(v));
 
 /** The forms of riscv.isa's instructions, by the operands they take. */
 type Form = 'R' | 'I' | 'SHIFT' | 'U' | 'B' | 'JAL' | 'JALR' | 'LOAD' | 'STORE' | 'NONE' | 'CSR' | 'CSRI' | 'SFENCE';
