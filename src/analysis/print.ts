@@ -2,32 +2,13 @@
 // conditions and privilege conditions read as the author wrote them ("M == 0", "EFLAGS.IOPL < 3").
 // Reports use it too.
 
-import { assertNever, mapChildExpr, type Expr, type LValue, type Stmt } from '../ir/index.js';
+import { assertNever, BINOP_SYMBOL, mapChildExpr, type Expr, type LValue, type Stmt } from '../ir/index.js';
 import { BINARY_PRECEDENCE, CONDITIONAL_PRECEDENCE, POSTFIX_PRECEDENCE, UNARY_PRECEDENCE } from '../syntax/index.js';
 
 const PREC = BINARY_PRECEDENCE;
 const UNARY = UNARY_PRECEDENCE;
 const POSTFIX = POSTFIX_PRECEDENCE;
 
-const BINOP: Record<string, string> = {
-  add: '+',
-  sub: '-',
-  mul: '*',
-  udiv: '/',
-  urem: '%',
-  and: '&',
-  or: '|',
-  xor: '^',
-  shl: '<<',
-  lshr: '>>',
-  ashr: '>>>',
-  eq: '==',
-  ne: '!=',
-  ult: '<',
-  ule: '<=',
-  ugt: '>',
-  uge: '>=',
-};
 const CALLOP = new Set(['slt', 'sle', 'sgt', 'sge', 'sdiv', 'srem']);
 
 /** A constant as the author would likely write it: small values in decimal, others in hex. */
@@ -67,7 +48,7 @@ function pr(e: Expr, ctx: number): string {
     }
     case 'binop': {
       if (CALLOP.has(e.op)) return `${e.op}(${pr(e.a, 0)}, ${pr(e.b, 0)})`;
-      let sym = BINOP[e.op]!;
+      let sym: string = BINOP_SYMBOL[e.op]!;
       // 1-bit and/or are the logical operators in the author's syntax.
       if (e.width === 1 && e.a.width === 1 && (e.op === 'and' || e.op === 'or')) sym = e.op === 'and' ? '&&' : '||';
       const p = PREC[sym]!;

@@ -9,34 +9,15 @@
 
 import type * as A from '../syntax/index.js';
 import { type JsonPositions, spanAt } from './jsonpos.js';
-import type { EncodingBits, BinOp, Expr, Isa, LValue, Operand, Role, Stmt, SyntaxPart } from './types.js';
+import type { EncodingBits, Expr, Isa, LValue, Operand, Role, Stmt, SyntaxPart } from './types.js';
 import { assertNever } from './walk.js';
+import { BINOP_SYMBOL } from './operators.js';
 
 export interface JsonAst {
   ast: A.SpecFile;
   /** The JSON pointer each AST span stands for. */
   pointers: WeakMap<object, string>;
 }
-
-const AST_BINOP: Partial<Record<BinOp, A.AstBinOp>> = {
-  add: '+',
-  sub: '-',
-  mul: '*',
-  udiv: '/',
-  urem: '%',
-  and: '&',
-  or: '|',
-  xor: '^',
-  shl: '<<',
-  lshr: '>>',
-  ashr: '>>>',
-  eq: '==',
-  ne: '!=',
-  ult: '<',
-  ule: '<=',
-  ugt: '>',
-  uge: '>=',
-};
 
 /** Turn schema-valid IR into the AST of the spec it describes. */
 export function irToAst(isa: Isa, positions: JsonPositions, file: string): JsonAst {
@@ -92,7 +73,7 @@ export function irToAst(isa: Isa, positions: JsonPositions, file: string): JsonA
       case 'binop': {
         const a = expr(e.a, `${p}/a`);
         const b = expr(e.b, `${p}/b`);
-        const op = AST_BINOP[e.op];
+        const op = BINOP_SYMBOL[e.op];
         // The signed operators are built-in functions in the text form.
         return op ? { k: 'binary', op, a, b, span } : { k: 'call', callee: name(e.op, `${p}/op`), args: [a, b], span };
       }

@@ -12,3 +12,4 @@ export { coveredBits, excluded, extractOperands, fieldRuns, fixedBits, insertOpe
 export { formatSpec, printExpr, printSpec, type FormatResult } from './format.js';
 export { isaIndex, derived, derivedKey, type IsaIndex, type DerivedKey } from './lookup.js';
 export { assertNever, forEachChildExpr, forEachChildStmt, forEachLValueExpr, walkExpr, walkStmts, mapChildExpr, mapLValueExpr } from './walk.js';
+export { BINOP_SYMBOL } from './operators.js';
