@@ -286,10 +286,12 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     return s;
   };
 
+  // Diagnostics are labelled with the version they were computed from (s.checked): a change that
+  // is not checked yet (s.version ahead) must not receive the previous version's diagnostics.
   const publish = (s: DocState): void => {
     const diagnostics = s.frontEnd.map((d) => toLspDiagnostic(d, s.file));
-    if (s.analysis && s.analysis.version === s.version) diagnostics.push(...analysisDiagnostics(s.analysis.result, s.file, s.isa));
-    void connection.sendDiagnostics({ uri: s.uri, version: s.version, diagnostics: capDiagnostics(diagnostics) });
+    if (s.analysis && s.analysis.version === s.checked) diagnostics.push(...analysisDiagnostics(s.analysis.result, s.file, s.isa));
+    void connection.sendDiagnostics({ uri: s.uri, version: s.checked, diagnostics: capDiagnostics(diagnostics) });
   };
 
   const check = (s: DocState): void => {
@@ -346,6 +348,7 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
       let decided = chunks.filter((c) => c).length;
       const current = () => s.version === version && !!documents.get(s.uri);
       const show = (last: string) => {
+        if (!current()) throw new Cancelled();
         if (s.analysis?.complete) s.lastComplete = s.analysis;
         s.analysis = {
           version,
